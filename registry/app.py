@@ -1,0 +1,38 @@
+"""The one FastAPI app: SPARQL endpoint, linked-data URIs, write API and HTML pages."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from .config import Settings
+from .store import Registry
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        from .query_pool import QueryPool
+
+        app.state.registry = Registry.open(settings)
+        app.state.query_pool = QueryPool(settings)
+        try:
+            yield
+        finally:
+            app.state.query_pool.close()
+            app.state.registry.close()
+
+    app = FastAPI(title="Materiaalpaspoorten-register", version="0.1.0", lifespan=lifespan,
+                  description="Material passport registry of the Twente and Stedendriehoek municipalities")
+    app.state.settings = settings
+
+    from . import linked_data, pages, sparql_protocol, write_api
+
+    app.include_router(sparql_protocol.router)
+    app.include_router(write_api.router)
+    app.include_router(linked_data.router)
+    app.include_router(pages.router)
+    return app

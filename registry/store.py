@@ -1,0 +1,474 @@
+"""The versioned passport store on pyoxigraph (layout in docs/model.md, "Storage layout").
+
+- ``DATA/main``: graph ``<P>`` is the current version of passport ``P``; graph
+  ``{base}graph/provenance`` holds PROV-O records of every version and write.
+- ``DATA/history``: graph ``<P/v/n>`` holds every superseded version, forever.
+
+Writes go in batches. A batch is validated with SHACL once, then written in one transaction of
+the main store, so a passport is stored whole or not at all, also when the process is killed. A
+superseded version is copied into the history store *before* the transaction that replaces it; a
+kill between the two leaves an extra copy of a still-current version, which the next write
+overwrites with the same content. Re-running an interrupted ``add`` skips every passport already
+stored (same content hash) and stores the rest.
+"""
+
+from __future__ import annotations
+
+import getpass
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from .config import Settings
+from .documents import PassportDoc, grouped
+from .uris import PassportRef
+from .validation import Issue, Validator, Verdict
+from .vocab import (
+    CONTENT_HASH, CREATED, CURRENT_VERSION, DCTERMS, IDENTIFIER, MODIFIED, MUNICIPALITY, PASSPORT,
+    PASSPORT_VERSION, PROV, RDF_TYPE, RDFS, RETIRED_AT, RETIRED_PASSPORT, RETIREMENT_REASON,
+    VERSION_NUMBER, XSD, mp,
+)
+
+BATCH_SIZE = 1000
+
+
+def _p(local: str) -> ox.NamedNode:
+    return ox.NamedNode(PROV + local)
+
+
+WAS_REVISION_OF = _p("wasRevisionOf")
+SPECIALIZATION_OF = _p("specializationOf")
+GENERATED_AT = _p("generatedAtTime")
+INVALIDATED_AT = _p("invalidatedAtTime")
+WAS_GENERATED_BY = _p("wasGeneratedBy")
+ATTRIBUTED_TO = _p("wasAttributedTo")
+ACTIVITY = _p("Activity")
+ENTITY = _p("Entity")
+STARTED_AT = _p("startedAtTime")
+ENDED_AT = _p("endedAtTime")
+ASSOCIATED_WITH = _p("wasAssociatedWith")
+USED = _p("used")
+COMMENT = ox.NamedNode(RDFS + "comment")
+DATETIME = ox.NamedNode(XSD + "dateTime")
+INTEGER = ox.NamedNode(XSD + "integer")
+TITLE = ox.NamedNode(DCTERMS + "title")
+
+
+class StoreError(RuntimeError):
+    """A store that cannot be opened or written, with what to do about it."""
+
+
+class RejectedError(ValueError):
+    """A write refused by validation or by the rules of the registry; the store is unchanged."""
+
+    def __init__(self, verdicts: list[Verdict]):
+        self.verdicts = verdicts
+        first = next((i for v in verdicts for i in v.issues if i.severity == "Violation"), None)
+        super().__init__(first.text("en") if first else "rejected")
+
+
+@dataclass
+class AddReport:
+    """What an add did, passport by passport."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[Verdict] = field(default_factory=list)
+    warnings: list[Verdict] = field(default_factory=list)
+    activity: str | None = None
+
+    @property
+    def written(self) -> int:
+        return len(self.created) + len(self.updated)
+
+    def merge(self, other: AddReport) -> None:
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.rejected += other.rejected
+        self.warnings += other.warnings
+
+
+@dataclass
+class VersionInfo:
+    number: int
+    iri: str
+    generated: str
+    invalidated: str | None
+    agent: str | None
+    source: str | None
+    activity: str | None
+    comment: str | None
+
+
+def now() -> ox.Literal:
+    return ox.Literal(datetime.now(timezone.utc).isoformat(timespec="milliseconds"), datatype=DATETIME)
+
+
+def cli_agent(base: str) -> str:
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return f"{base}id/agent/cli/{''.join(c for c in user if c.isalnum() or c in '-_') or 'unknown'}"
+
+
+class Registry:
+    """Passports in a pyoxigraph store on disk, current versions and history."""
+
+    def __init__(self, settings: Settings, main: ox.Store, history: ox.Store | None):
+        self.settings = settings
+        self.base = settings.base_iri
+        self.store = main
+        self.history_store = history
+        self.provenance_graph = ox.NamedNode(f"{self.base}graph/provenance")
+        self._validator: Validator | None = None
+
+    # -- opening -----------------------------------------------------------------------------
+    @classmethod
+    def open(cls, settings: Settings | None = None, *, read_only: bool = False) -> Registry:
+        settings = settings or Settings()
+        main_path, history_path = settings.main_store_path, settings.history_store_path
+        try:
+            if read_only:
+                if not main_path.exists():
+                    raise StoreError(f"no registry at {settings.data_dir}: run `passports init` or "
+                                     "`passports demo` first")
+                return cls(settings, ox.Store.read_only(str(main_path)),
+                           ox.Store.read_only(str(history_path)) if history_path.exists() else None)
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            return cls(settings, ox.Store(str(main_path)), ox.Store(str(history_path)))
+        except OSError as exc:
+            if "lock" in str(exc).lower():
+                raise StoreError(f"the data directory {settings.data_dir} is in use by another process "
+                                 "(a running `passports serve`?). Stop it, or write through its API.") from exc
+            raise StoreError(f"cannot open the store in {settings.data_dir}: {exc}") from exc
+
+    def close(self) -> None:
+        for store in (self.store, self.history_store):
+            if store is not None:
+                try:
+                    store.flush()
+                except OSError:
+                    pass  # read-only stores cannot flush
+        self.store = self.history_store = None  # type: ignore[assignment]
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def validator(self) -> Validator:
+        if self._validator is None:
+            self._validator = Validator()
+        return self._validator
+
+    # -- reading -----------------------------------------------------------------------------
+    def _value(self, subject: ox.NamedNode, predicate: ox.NamedNode, graph) -> ox.Term | None:
+        for quad in self.store.quads_for_pattern(subject, predicate, None, graph):
+            return quad.object
+        return None
+
+    def current_version(self, ref: PassportRef) -> int:
+        """The number of the passport's latest version, 0 when it never existed."""
+        node = ox.NamedNode(ref.iri)
+        value = self._value(node, VERSION_NUMBER, node)
+        return int(value.value) if value is not None else 0
+
+    def status(self, ref: PassportRef) -> str:
+        """``current``, ``retired`` or ``absent`` (for a version ref: ``version`` or ``absent``)."""
+        node = ox.NamedNode(ref.iri)
+        if ref.version is not None:
+            latest = self.current_version(ref) or self._latest_retired_version(ref)
+            return "version" if 1 <= ref.version <= latest else "absent"
+        if next(self.store.quads_for_pattern(node, RDF_TYPE, PASSPORT, node), None):
+            return "current"
+        if next(self.store.quads_for_pattern(node, RDF_TYPE, RETIRED_PASSPORT, node), None):
+            return "retired"
+        return "absent"
+
+    def _latest_retired_version(self, ref: PassportRef) -> int:
+        node = ox.NamedNode(ref.iri)
+        value = self._value(node, CURRENT_VERSION, node)
+        return int(value.value.rsplit("/", 1)[1]) if value is not None else 0
+
+    def get(self, ref: PassportRef) -> list[ox.Triple] | None:
+        """The triples of the current version (or of ``ref.version``); None when there are none.
+
+        For a retired passport without a version, the tombstone triples are returned.
+        """
+        node = ox.NamedNode(ref.iri)
+        if ref.version is None:
+            triples = [ox.Triple(q.subject, q.predicate, q.object)
+                       for q in self.store.quads_for_pattern(None, None, None, node)]
+            return triples or None
+        if ref.version == self.current_version(ref):
+            return self.get(PassportRef(ref.base, ref.municipality, ref.key))
+        if self.history_store is None:
+            return None
+        graph = ox.NamedNode(ref.version_iri)
+        triples = [ox.Triple(q.subject, q.predicate, q.object)
+                   for q in self.history_store.quads_for_pattern(None, None, None, graph)]
+        return triples or None
+
+    def retirement(self, ref: PassportRef) -> dict | None:
+        node = ox.NamedNode(PassportRef(ref.base, ref.municipality, ref.key).iri)
+        at = self._value(node, RETIRED_AT, node)
+        if at is None:
+            return None
+        reason = self._value(node, RETIREMENT_REASON, node)
+        return {"at": at.value, "reason": reason.value if reason else "",
+                "last_version": self._latest_retired_version(ref)}
+
+    def history(self, ref: PassportRef) -> list[VersionInfo]:
+        """Every version of the passport, oldest first, with its provenance."""
+        from .queries import run_select
+
+        rows = run_select(self.store, "passport-history", {"passport": ox.NamedNode(
+            PassportRef(ref.base, ref.municipality, ref.key).iri)}, union=True)
+        return [VersionInfo(int(r["number"]), r["version"], r["generated"], r.get("invalidated"),
+                            r.get("agent"), r.get("source"), r.get("activity"), r.get("comment"))
+                for r in rows]
+
+    def count_passports(self) -> int:
+        from .queries import run_select
+
+        return int(run_select(self.store, "count-passports", {}, union=True)[0]["n"])
+
+    def query(self, sparql: str, **kwargs):
+        kwargs.setdefault("use_default_graph_as_union", True)
+        return self.store.query(sparql, **kwargs)
+
+    # -- writing -----------------------------------------------------------------------------
+    def validate(self, docs: Iterable[PassportDoc], municipality: str | None = None) -> list[Verdict]:
+        """Validate without writing (a dry run), batch by batch."""
+        verdicts: list[Verdict] = []
+        for batch in grouped(docs, BATCH_SIZE):
+            verdicts += self.validator.validate(batch, municipality)
+        return verdicts
+
+    def add(self, docs: Iterable[PassportDoc], *, agent: str | None = None, source: str = "",
+            comment: str = "", municipality: str | None = None, batch_size: int = BATCH_SIZE,
+            progress: Callable[[int], None] | None = None) -> AddReport:
+        """Validate and store passports; new content becomes a new version, same content is skipped.
+
+        ``municipality`` restricts the write to that municipality's passports (API tokens).
+        Invalid passports are reported and not stored; valid ones in the same batch are.
+        """
+        agent = agent or cli_agent(self.base)
+        report = AddReport()
+        activity = ox.NamedNode(f"{self.base}id/activity/{uuid.uuid4()}")
+        report.activity = activity.value
+        started = now()
+        seen: set[str] = set()
+        for batch in grouped(docs, batch_size):
+            report.merge(self._add_batch(batch, agent, source, comment, municipality, activity,
+                                         started, seen))
+            if progress:
+                progress(len(batch))
+        return report
+
+    def add_all_or_nothing(self, make_docs: Callable[[], Iterable[PassportDoc]], **kwargs) -> AddReport:
+        """Validate everything first; write only when every passport conforms."""
+        rejected = [v for v in self.validate(make_docs(), kwargs.get("municipality")) if not v.conforms]
+        if rejected:
+            return AddReport(rejected=rejected)
+        return self.add(make_docs(), **kwargs)
+
+    def _add_batch(self, batch: list[PassportDoc], agent: str, source: str, comment: str,
+                   municipality: str | None, activity: ox.NamedNode, started: ox.Literal,
+                   seen: set[str]) -> AddReport:
+        report = AddReport()
+        todo: list[tuple[PassportDoc, int]] = []
+        duplicates: list[Verdict] = []
+        for doc in batch:
+            if doc.iri in seen:
+                duplicates.append(Verdict(doc.iri, [Issue("Violation", {
+                    "en": f"{doc.iri} occurs more than once in this input ({doc.source}); keep one",
+                    "nl": f"{doc.iri} komt meer dan eens voor in deze invoer ({doc.source}); houd er één"},
+                    focus=doc.iri, constraint="duplicate")]))
+                continue
+            seen.add(doc.iri)
+            node = ox.NamedNode(doc.iri)
+            stored_hash = self._value(node, CONTENT_HASH, node)
+            latest = self.current_version(doc.ref)
+            retired = latest and self.status(doc.ref) == "retired"
+            if stored_hash is not None and stored_hash.value == doc.content_hash() and not retired:
+                report.unchanged.append(doc.iri)
+                continue
+            if not latest:
+                latest = self._latest_retired_version(doc.ref)
+            todo.append((doc, latest))
+        report.rejected += duplicates
+        if not todo:
+            return report
+        verdicts = self.validator.validate([doc for doc, _ in todo], municipality)
+        good: list[tuple[PassportDoc, int]] = []
+        for (doc, latest), verdict in zip(todo, verdicts):
+            if not verdict.conforms:
+                report.rejected.append(verdict)
+                continue
+            if verdict.issues:
+                report.warnings.append(verdict)
+            good.append((doc, latest))
+            (report.updated if latest else report.created).append(doc.iri)
+        if good:
+            self._write(good, agent, source, comment, activity, started)
+        return report
+
+    def _write(self, good: list[tuple[PassportDoc, int]], agent: str, source: str, comment: str,
+               activity: ox.NamedNode, started: ox.Literal) -> None:
+        timestamp = now()
+        agent_node = ox.NamedNode(agent)
+        prov = self.provenance_graph
+        quads: list[ox.Quad] = self._activity_quads(activity, agent_node, source, comment, started,
+                                                    timestamp)
+        replaced: list[ox.NamedNode] = []
+        for doc, latest in good:
+            node = ox.NamedNode(doc.iri)
+            number = latest + 1
+            version = ox.NamedNode(f"{doc.iri}/v/{number}")
+            created = timestamp
+            if latest:
+                replaced.append(node)
+                created = self._value(node, CREATED, node) or timestamp
+                self._archive(doc.ref.at(latest), node)
+                previous = ox.NamedNode(f"{doc.iri}/v/{latest}")
+                quads.append(ox.Quad(previous, INVALIDATED_AT, timestamp, prov))
+                quads.append(ox.Quad(version, WAS_REVISION_OF, previous, prov))
+            quads.extend(ox.Quad(t.subject, t.predicate, t.object, node) for t in doc.triples)
+            quads += [
+                ox.Quad(node, VERSION_NUMBER, ox.Literal(str(number), datatype=INTEGER), node),
+                ox.Quad(node, CURRENT_VERSION, version, node),
+                ox.Quad(node, CREATED, created, node),
+                ox.Quad(node, MODIFIED, timestamp, node),
+                ox.Quad(node, CONTENT_HASH, ox.Literal(doc.content_hash()), node),
+                ox.Quad(version, RDF_TYPE, PASSPORT_VERSION, prov),
+                ox.Quad(version, RDF_TYPE, ENTITY, prov),
+                ox.Quad(version, SPECIALIZATION_OF, node, prov),
+                ox.Quad(version, VERSION_NUMBER, ox.Literal(str(number), datatype=INTEGER), prov),
+                ox.Quad(version, GENERATED_AT, timestamp, prov),
+                ox.Quad(version, WAS_GENERATED_BY, activity, prov),
+                ox.Quad(version, ATTRIBUTED_TO, agent_node, prov),
+            ]
+        self._commit(quads, replaced)
+
+    def _activity_quads(self, activity: ox.NamedNode, agent: ox.NamedNode, source: str, comment: str,
+                        started: ox.Literal, ended: ox.Literal) -> list[ox.Quad]:
+        prov = self.provenance_graph
+        quads = [
+            ox.Quad(activity, RDF_TYPE, ACTIVITY, prov),
+            ox.Quad(activity, STARTED_AT, started, prov),
+            ox.Quad(activity, ENDED_AT, ended, prov),
+            ox.Quad(activity, ASSOCIATED_WITH, agent, prov),
+        ]
+        if source:
+            quads.append(ox.Quad(activity, USED, _source_node(source), prov))
+        if comment:
+            quads.append(ox.Quad(activity, COMMENT, ox.Literal(comment), prov))
+        return quads
+
+    def _archive(self, version_ref: PassportRef, node: ox.NamedNode) -> None:
+        """Copy the current graph of a passport into the history store as ``<P/v/n>``."""
+        graph = ox.NamedNode(version_ref.version_iri)
+        if self.history_store.contains_named_graph(graph):
+            self.history_store.remove_graph(graph)
+        self.history_store.extend(ox.Quad(q.subject, q.predicate, q.object, graph)
+                                  for q in self.store.quads_for_pattern(None, None, None, node))
+
+    def _commit(self, quads: list[ox.Quad], replaced: list[ox.NamedNode]) -> None:
+        """One transaction: drop the replaced graphs and insert every new quad."""
+        if not replaced:
+            self.store.extend(quads)
+        else:
+            # The update text is made only of terms serialised by pyoxigraph itself (N-Triples
+            # syntax of already-parsed IRIs and literals), never of raw input text.
+            drops = " ".join(f"DROP SILENT GRAPH {g} ;" for g in replaced)
+            body = "\n".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}"
+                             for q in quads)
+            self.store.update(drops + " INSERT DATA {\n" + body + "\n}")
+        self._bump_generation()
+
+    def _bump_generation(self) -> None:
+        """Tell read-only readers (query workers) that the store changed."""
+        path = self.settings.data_dir / "generation"
+        try:
+            path.write_text(uuid.uuid4().hex)
+        except OSError:
+            pass
+
+    def retire(self, ref: PassportRef, reason: str, *, agent: str | None = None, source: str = "") -> int:
+        """Retire a passport: its graph becomes a tombstone; every version stays resolvable."""
+        reason = reason.strip()
+        if not reason:
+            raise ValueError("give a reason for retiring the passport (e.g. 'demolished in 2026')")
+        if self.status(ref) != "current":
+            raise ValueError(f"{ref.iri} is {self.status(ref)}, not a current passport; nothing to retire")
+        agent_node = ox.NamedNode(agent or cli_agent(self.base))
+        node = ox.NamedNode(ref.iri)
+        latest = self.current_version(ref)
+        identifier = self._value(node, IDENTIFIER, node)
+        created = self._value(node, CREATED, node)
+        self._archive(ref.at(latest), node)
+        timestamp = now()
+        activity = ox.NamedNode(f"{self.base}id/activity/{uuid.uuid4()}")
+        version = ox.NamedNode(f"{ref.iri}/v/{latest}")
+        prov = self.provenance_graph
+        quads = self._activity_quads(activity, agent_node, source, f"retired: {reason}", timestamp,
+                                     timestamp)
+        quads += [
+            ox.Quad(version, INVALIDATED_AT, timestamp, prov),
+            ox.Quad(node, RDF_TYPE, RETIRED_PASSPORT, node),
+            ox.Quad(node, RETIRED_AT, timestamp, node),
+            ox.Quad(node, RETIREMENT_REASON, ox.Literal(reason), node),
+            ox.Quad(node, CURRENT_VERSION, version, node),
+            ox.Quad(node, MUNICIPALITY, ox.NamedNode(ref.municipality_iri), node),
+            ox.Quad(node, ox.NamedNode(PROV + "wasInvalidatedBy"), activity, node),
+        ]
+        if identifier is not None:
+            quads.append(ox.Quad(node, IDENTIFIER, identifier, node))
+        if created is not None:
+            quads.append(ox.Quad(node, CREATED, created, node))
+        self._commit(quads, [node])
+        return latest
+
+    # -- export ------------------------------------------------------------------------------
+    def export(self, output, fmt: ox.RdfFormat = ox.RdfFormat.N_QUADS, *, include_history: bool = False) -> None:
+        """Dump the live store (and optionally the history) as N-Quads/TriG, or the union as Turtle."""
+        if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+            self.store.dump(output, fmt)
+            if include_history and self.history_store is not None:
+                self.history_store.dump(output, fmt)
+        else:
+            _dump_union(self.store, output, fmt)
+
+
+def _dump_union(store: ox.Store, output, fmt: ox.RdfFormat) -> None:
+    triples = (ox.Triple(q.subject, q.predicate, q.object) for q in store)
+    ox.serialize(triples, output, fmt)
+
+
+def _source_node(source: str) -> ox.NamedNode:
+    if source.startswith(("http://", "https://", "urn:", "file:")):
+        return ox.NamedNode(source)
+    try:
+        return ox.NamedNode(Path(source).resolve().as_uri())
+    except ValueError:
+        return ox.NamedNode(f"urn:upload:{uuid.uuid4()}")
+
+
+def iter_passport_iris(registry: Registry, municipality: str | None = None) -> Iterator[str]:
+    """Every current passport IRI, optionally of one municipality, streamed from the index."""
+    for quad in registry.store.quads_for_pattern(None, RDF_TYPE, PASSPORT, None):
+        if not isinstance(quad.subject, ox.NamedNode) or quad.subject != quad.graph_name:
+            continue
+        if municipality and f"/id/passport/{municipality}/" not in quad.subject.value:
+            continue
+        yield quad.subject.value
