@@ -1,0 +1,101 @@
+"""Benchmark (issue 2): validated `add` of demo passports next to raw `Store.bulk_load` of the same triples.
+
+    python3 bench/bench_add.py --size 100000          # the issue's figure
+    python3 bench/bench_add.py --size 5000            # quick
+
+Writes bench/results/add.json and prints a summary. Both runs read the same N-Quads file from
+disk into a fresh store in the same process, one after the other. Memory: resident set size is
+sampled after every batch of the validated add; `rss_growth_mb` compares the last fifth of the run
+with the first fifth, so a leak that grows with the number of passports shows up there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from registry.config import Settings  # noqa: E402
+from registry.demo import write  # noqa: E402
+from registry.documents import read_file  # noqa: E402
+from registry.store import Registry  # noqa: E402
+
+BASE = "http://localhost:8000/"
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "add.json")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-add-") as tmp:
+        tmp = Path(tmp)
+        source = tmp / "demo.nq"
+        t0 = time.perf_counter()
+        write(source, size=args.size, seed=1, base=BASE, fmt="nq")
+        generate_s = time.perf_counter() - t0
+        triples = sum(1 for _ in ox.parse(path=str(source)))
+
+        raw = ox.Store(str(tmp / "raw"))
+        t0 = time.perf_counter()
+        raw.bulk_load(path=str(source), format=ox.RdfFormat.N_QUADS)
+        raw.flush()
+        raw_s = time.perf_counter() - t0
+        del raw
+
+        settings = Settings(data_dir=tmp / "registry", base_iri=BASE)
+        samples: list[float] = []
+        with Registry.open(settings) as registry:
+            registry.validator  # load shapes and ontology before the clock starts
+            t0 = time.perf_counter()
+            report = registry.add(read_file(source, BASE), source=str(source), batch_size=args.batch,
+                                  progress=lambda n: samples.append(rss_mb()))
+            add_s = time.perf_counter() - t0
+            stored = registry.count_passports()
+
+    fifth = max(1, len(samples) // 5)
+    result = {
+        "passports": args.size,
+        "triples": triples,
+        "batch_size": args.batch,
+        "generate_seconds": round(generate_s, 2),
+        "raw_bulk_load_seconds": round(raw_s, 2),
+        "raw_passports_per_second": round(args.size / raw_s, 1),
+        "raw_triples_per_second": round(triples / raw_s),
+        "validated_add_seconds": round(add_s, 2),
+        "validated_passports_per_second": round(args.size / add_s, 1),
+        "ratio_validated_to_raw": round(raw_s / add_s, 3),
+        "target_ratio": 0.25,
+        "stored": stored,
+        "rejected": len(report.rejected),
+        "rss_mb_first_fifth": round(sum(samples[:fifth]) / fifth, 1) if samples else None,
+        "rss_mb_last_fifth": round(sum(samples[-fifth:]) / fifth, 1) if samples else None,
+        "rss_growth_mb": round(sum(samples[-fifth:]) / fifth - sum(samples[:fifth]) / fifth, 1) if samples else None,
+        "rss_mb_peak": round(max(samples), 1) if samples else None,
+    }
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    print(f"validated add: {result['validated_passports_per_second']} passports/s = "
+          f"{result['ratio_validated_to_raw']:.0%} of raw bulk_load "
+          f"({result['raw_passports_per_second']} passports/s); target 25%")
+
+
+if __name__ == "__main__":
+    main()
