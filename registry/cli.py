@@ -351,6 +351,8 @@ def ontology_check() -> None:
 
 # --- sub-command groups from other modules (one line each) ---------------------------------
 # SUBCOMMANDS-BEGIN
+from .cli_tokens import cli as _tokens; app.add_typer(_tokens, name="token")  # noqa: E402,E702
+from .site_build import cli as _site; app.add_typer(_site, name="site")  # noqa: E402,E702
 # SUBCOMMANDS-END
 
 

@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -97,7 +97,7 @@ def _digest(salt: bytes, token: str) -> str:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class TokenStore:
@@ -221,7 +221,10 @@ def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | N
     return record
 
 
+BEARER = Security(bearer)
+
+
 def require_municipality(request: Request,
-                         credentials: HTTPAuthorizationCredentials | None = Security(bearer)) -> str:
+                         credentials: HTTPAuthorizationCredentials | None = BEARER) -> str:
     """FastAPI dependency: the CBS code the request's bearer token may write for, else HTTP 401."""
     return authenticate(request, credentials).municipality

@@ -1,0 +1,77 @@
+"""The per-row import report: one CSV line per problem, written as the import goes.
+
+Columns: ``row`` (the row number a person sees in the file; ``12-14`` for an object spread over
+rows), ``source_id``, ``passport``, ``severity`` (Violation: not imported; Warning: imported, could
+be better; Info), ``column``, ``value``, ``problem`` (short, English), ``message_nl``,
+``message_en`` (what is wrong and what to do; for SHACL findings the shape's ``sh:message``),
+``shape`` (the SHACL shape, for findings of the validator).
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from .values import ValueProblem
+
+FIELDS = ("row", "source_id", "passport", "severity", "column", "value", "problem", "message_nl",
+          "message_en", "shape")
+KEEP = 200  # problems kept in memory for the screen and the API answer
+
+
+@dataclass
+class RowIssue:
+    row: str
+    source_id: str
+    passport: str
+    severity: str
+    column: str
+    value: str
+    problem: str
+    message_nl: str
+    message_en: str
+    shape: str = ""
+
+    @classmethod
+    def of(cls, row, problem: ValueProblem, *, source_id: str = "", passport: str = "",
+           severity: str = "Violation") -> RowIssue:
+        return cls(str(row), source_id, passport, severity, problem.column, _short(problem.value),
+                   problem.problem, problem.nl, problem.en)
+
+    def as_dict(self) -> dict:
+        return {name: getattr(self, name) for name in FIELDS}
+
+
+def _short(value: object, limit: int = 300) -> str:
+    text = "" if value is None else str(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+class RowReport:
+    """Counts every issue, keeps the first ones, and writes all of them to a CSV file if asked."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.path = Path(path) if path else None
+        self._fh = open(self.path, "w", encoding="utf-8", newline="") if self.path else None
+        self._writer = csv.DictWriter(self._fh, FIELDS) if self._fh else None
+        if self._writer:
+            self._writer.writeheader()
+        self.kept: list[RowIssue] = []
+        self.counts: Counter[str] = Counter()  # severity -> issues
+        self.problems: Counter[tuple[str, str]] = Counter()  # (severity, problem) -> issues
+        self.rejected_rows = 0
+
+    def add(self, issue: RowIssue) -> None:
+        self.counts[issue.severity] += 1
+        self.problems[(issue.severity, issue.problem)] += 1
+        if len(self.kept) < KEEP:
+            self.kept.append(issue)
+        if self._writer:
+            self._writer.writerow(issue.as_dict())
+
+    def close(self) -> None:
+        if self._fh:
+            self._fh.close()
+            self._fh = None

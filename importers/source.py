@@ -1,0 +1,144 @@
+"""What every reader (CSV, XLSX, GeoJSON) gives the importer: records, one per row or feature.
+
+A reader checks the whole file once before the first record is handed out (encoding, CSV
+structure, ZIP checksums, JSON syntax), so a malformed file fails before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .mapping import FormatSpec
+from .values import ValueProblem, is_empty
+from .vocabulary import normalise
+
+HEADER_SEARCH_ROWS = 30
+
+
+class SourceError(ValueError):
+    """A file that cannot be read at all: names the file (and line) and says what to do."""
+
+    def __init__(self, message: str, *, source: str = "", line: int | None = None):
+        self.source, self.line = source, line
+        where = source + (f", line {line}" if line else "")
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+@dataclass
+class Record:
+    """One row of a table or one feature of a GeoJSON file."""
+
+    row: int  # the row number a person sees (spreadsheet row, CSV record + header offset, feature no.)
+    values: dict[str, object]
+    geometry: dict | None = None
+    problem: ValueProblem | None = None  # the row could not be read as a whole
+
+    @property
+    def empty(self) -> bool:
+        return self.problem is None and self.geometry is None and all(is_empty(v) for v in self.values.values())
+
+
+@dataclass
+class Source:
+    """An opened export: its columns, how it was read, and its records."""
+
+    path: Path
+    format: str
+    columns: list[str]
+    notes: list[str] = field(default_factory=list)  # how the file was read, for the summary
+    estimated_rows: int | None = None
+
+    def records(self) -> Iterator[Record]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def close(self) -> None:
+        pass
+
+
+def header_score(cells: Iterable[object], wanted: set[str]) -> int:
+    return len({normalise(c) for c in cells if isinstance(c, str)} & wanted)
+
+
+def pick_header(rows: list[list[object]], wanted: set[str], spec: FormatSpec, source: str,
+                first_row: int = 1) -> int:
+    """The index (0-based into ``rows``) of the header row: given, or the first row naming the
+    most columns of the mapping."""
+    if spec.header_row != "auto":
+        index = spec.header_row - first_row
+        if not 0 <= index < len(rows):
+            raise SourceError(f"header_row {spec.header_row} is beyond the first rows of the file",
+                              source=source)
+        return index
+    best, best_score = None, 0
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        score = header_score(row, wanted)
+        if score > best_score:
+            best, best_score = i, score
+    if best is None:
+        shown = "; ".join(", ".join(str(c) for c in row if not is_empty(c))[:120] for row in rows[:3])
+        raise SourceError(
+            f"no header row found in the first {HEADER_SEARCH_ROWS} rows: the mapping expects columns "
+            f"such as {', '.join(sorted(wanted)[:8])}; the file starts with: {shown or '(nothing)'}. "
+            "Check that this is the right mapping, or set format.header_row.", source=source)
+    return best
+
+
+def header_names(cells: list[object]) -> list[str]:
+    """Column names from a header row; empty names become ``column 7``, repeats get `` (2)``."""
+    names: list[str] = []
+    seen: dict[str, int] = {}
+    for i, cell in enumerate(cells, start=1):
+        name = str(cell).strip() if not is_empty(cell) else f"column {i}"
+        key = normalise(name)
+        if key in seen:
+            seen[key] += 1
+            name = f"{name} ({seen[key]})"
+        else:
+            seen[key] = 1
+        names.append(name)
+    while names and names[-1].startswith("column ") and names[-1][7:].isdigit():
+        names.pop()
+    return names
+
+
+def detect_format(path: Path, spec: FormatSpec) -> str:
+    if spec.type != "auto":
+        return spec.type
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        return "csv"
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix in (".geojson", ".json"):
+        return "geojson"
+    if suffix == ".xls":
+        raise SourceError("old Excel files (.xls) cannot be read; save the sheet as .xlsx or CSV",
+                          source=str(path))
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError as exc:
+        raise SourceError(f"cannot read the file: {exc.strerror}", source=str(path)) from exc
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return "geojson"
+    return "csv"
+
+
+def open_source(path: str | Path, spec: FormatSpec, wanted: set[str]) -> Source:
+    """Open an export for reading; ``wanted`` are the (normalised) columns the mapping uses."""
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError("no such file", source=str(path))
+    kind = detect_format(path, spec)
+    if kind == "csv":
+        from .tabular import open_csv
+        return open_csv(path, spec, wanted)
+    if kind == "xlsx":
+        from .tabular import open_xlsx
+        return open_xlsx(path, spec, wanted)
+    from .geojson import open_geojson
+    return open_geojson(path, spec, wanted)

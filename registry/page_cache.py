@@ -1,0 +1,126 @@
+"""Aggregates for the pages (counts per municipality, kind, material, ...), cached per store generation.
+
+The writer writes a new token to ``DATA/generation`` on every commit. An aggregate is computed
+once per generation; when the generation has moved on, the old value is served while one
+background thread recomputes it (stale-while-revalidate), at most once per ``min_interval``
+seconds per key, so a busy writer never makes page requests wait for a whole-store aggregate.
+Only the first request for a key (nothing cached yet) waits for the computation.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class _Entry:
+    generation: str
+    value: Any
+    computed_at: float
+    refreshing: bool = False
+
+
+class GenerationCache:
+    def __init__(self, generation_file: Path, *, min_interval: float = 10.0, max_entries: int = 2048):
+        self.generation_file = generation_file
+        self.min_interval = min_interval
+        self.max_entries = max_entries
+        self._entries: OrderedDict[Any, _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+        self._pending: dict[Any, threading.Event] = {}
+        self._generation = ("", 0.0)
+
+    def generation(self) -> str:
+        """The store's generation token (read from disk at most every 0.2 s)."""
+        token, read_at = self._generation
+        now = time.monotonic()
+        if now - read_at < 0.2 and read_at:
+            return token
+        try:
+            token = self.generation_file.read_text().strip()
+        except OSError:
+            token = "0"
+        self._generation = (token, now)
+        return token
+
+    def get(self, key: Any, compute: Callable[[], Any], *, wait: float | None = None) -> Any:
+        """The value for ``key``; ``wait`` bounds the first computation (None: wait for it).
+
+        When the first computation takes longer than ``wait`` seconds, None is returned and the
+        computation goes on in the background; a later call gets the value.
+        """
+        generation = self.generation()
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+                if entry.generation != generation and not entry.refreshing and \
+                        time.monotonic() - entry.computed_at >= self.min_interval:
+                    entry.refreshing = True
+                    threading.Thread(target=self._refresh, args=(key, compute, generation),
+                                     daemon=True, name=f"page-cache-{key}").start()
+                return entry.value
+            pending = self._pending.get(key)
+            if pending is None:
+                pending = self._pending[key] = threading.Event()
+                threading.Thread(target=self._first, args=(key, compute, generation, pending),
+                                 daemon=True, name=f"page-cache-{key}").start()
+        if not pending.wait(wait):
+            return None
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None:  # the computation failed: try again, in this thread, to raise its error
+            value = compute()
+            self._store(key, generation, value)
+            return value
+        return entry.value
+
+    def _first(self, key: Any, compute: Callable[[], Any], generation: str,
+               done: threading.Event) -> None:
+        try:
+            self._store(key, generation, compute())
+        except Exception:
+            pass
+        finally:
+            with self._lock:
+                self._pending.pop(key, None)
+            done.set()
+
+    def _refresh(self, key: Any, compute: Callable[[], Any], generation: str) -> None:
+        try:
+            value = compute()
+        except Exception:  # keep serving the old value; the next request after min_interval retries
+            with self._lock:
+                entry = self._entries.get(key)
+                if entry is not None:
+                    entry.refreshing = False
+                    entry.computed_at = time.monotonic()
+            return
+        self._store(key, generation, value)
+
+    def _store(self, key: Any, generation: str, value: Any) -> None:
+        with self._lock:
+            self._entries[key] = _Entry(generation, value, time.monotonic())
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+
+_caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_caches_lock = threading.Lock()
+
+
+def cache_for(registry) -> GenerationCache:
+    """The aggregate cache of one open registry."""
+    with _caches_lock:
+        cache = _caches.get(registry)
+        if cache is None:
+            cache = _caches[registry] = GenerationCache(registry.settings.data_dir / "generation")
+        return cache

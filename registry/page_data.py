@@ -1,0 +1,544 @@
+"""What the HTML pages show, read from the registry: one function per page, shared by the server
+and the static site build.
+
+Views hold IRIs, numbers and language maps (``{"nl": ..., "en": ...}``), not finished text, so one
+view renders in both languages. Reading is bounded for a million passports:
+
+- a passport page reads its own graph (one index range) and its version records;
+- lists (a municipality's passports, a material's, a concept's, search results) iterate a named
+  query lazily, skip to the page and stop after it: no ORDER BY, no COUNT per request;
+- counts (per municipality, object kind, material, concept) are whole-store aggregates, computed
+  once per store generation by ``page_cache`` and served from memory.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from .page_cache import cache_for
+from .queries import load
+from .terms import MUNICIPALITY_CLASS, Terms, local_name
+from .uris import PassportRef
+from .vocab import DCTERMS, GEO, MP, MPV, PROV, QUDT, RDF, RDFS, SKOS, UNIT
+
+PAGE_SIZE = 50
+MAX_PAGE = 200  # deeper than this, use SPARQL: keeps OFFSET work per request bounded
+SEARCH_TEXT_MAX = 100
+
+T_TYPE = RDF + "type"
+T_TITLE = DCTERMS + "title"
+T_IDENTIFIER = DCTERMS + "identifier"
+T_LABEL = RDFS + "label"
+T_DESCRIBES = MP + "describes"
+T_MUNICIPALITY = MP + "municipality"
+T_HAS_COMPONENT = MP + "hasComponent"
+T_HAS_QUANTITY = MP + "hasMaterialQuantity"
+T_MODIFIED = DCTERMS + "modified"
+T_PREDECESSOR = MP + "predecessor"
+RD_NEW = "http://www.opengis.net/def/crs/EPSG/0/28992"
+
+# The property whose values the uses of a scheme's concepts are counted by.
+SCHEME_PREDICATES = {
+    "rstrategy": MP + "plannedRStrategy", "phase": MP + "projectPhase",
+    "policyangle": MP + "policyAngle", "theme": MP + "theme", "material": MP + "material",
+    "origin": MP + "origin", "materialphase": MP + "materialPhase",
+    "dataquality": MP + "dataQuality", "condition": MP + "condition",
+    "releasequality": MP + "releaseQuality", "valuationmethod": MP + "valuationMethod",
+    "connectiontype": MP + "connectionType", "accessibility": MP + "accessibility",
+    "intersection": MP + "intersection", "productedge": MP + "productEdge",
+}
+UNIT_SYMBOLS = {"TON_Metric": "t", "KiloGM": "kg", "M3": "m³", "M2": "m²", "M": "m", "NUM": "st",
+                "GM": "g", "L": "l"}
+TONNES_PER_UNIT = {"TON_Metric": 1.0, "KiloGM": 0.001, "GM": 1e-6}
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------
+def iter_rows(store: ox.Store, name: str, bindings: dict[str, ox.Term]) -> Iterator:
+    """The solutions of ``sparql/{name}.rq``, lazily: stop iterating and the query stops."""
+    return iter(store.query(load(name), use_default_graph_as_union=True,
+                            substitutions={ox.Variable(k): v for k, v in bindings.items()}))
+
+
+def select(store: ox.Store, name: str, bindings: dict[str, ox.Term] | None = None) -> list[dict]:
+    """All rows of a (bounded or aggregate) named query, as dicts of pyoxigraph terms."""
+    solutions = store.query(load(name), use_default_graph_as_union=True,
+                            substitutions={ox.Variable(k): v for k, v in (bindings or {}).items()})
+    names = [v.value for v in solutions.variables]
+    return [{n: row[n] for n in names if row[n] is not None} for row in solutions]
+
+
+@dataclass
+class Paged:
+    """One page of a list, and whether there is a next one (no total: that would need a count)."""
+
+    items: list
+    page: int
+    has_next: bool
+    total: int | None = None
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+def paged_passports(store: ox.Store, name: str, bindings: dict[str, ox.Term], page: int,
+                    size: int = PAGE_SIZE) -> tuple[list[str], bool]:
+    """Passport IRIs of page ``page`` of a named query (repeated passports skipped)."""
+    seen: set[str] = set()
+    skip = (page - 1) * size
+    found: list[str] = []
+    for row in iter_rows(store, name, bindings):
+        term = row["passport"]
+        if not isinstance(term, ox.NamedNode):
+            continue
+        iri = term.value
+        if iri in seen:
+            continue
+        seen.add(iri)
+        if skip:
+            skip -= 1
+            continue
+        found.append(iri)
+        if len(found) > size:
+            break
+    return found[:size], len(found) > size
+
+
+def _langmap(terms: Iterator[ox.Term]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for term in terms:
+        if isinstance(term, ox.Literal):
+            found.setdefault(term.language or "", term.value)
+    return found
+
+
+def passport_cards(store: ox.Store, iris: list[str], terms: Terms) -> list[dict]:
+    """Title, identifier, object kind and name, municipality of each passport: index lookups only."""
+    cards = []
+    type_p, label_p = ox.NamedNode(T_TYPE), ox.NamedNode(T_LABEL)
+    for iri in iris:
+        node = ox.NamedNode(iri)
+        props: dict[str, list[ox.Term]] = defaultdict(list)
+        for quad in store.quads_for_pattern(node, None, None, node):
+            props[quad.predicate.value].append(quad.object)
+        obj = next((o for o in props.get(T_DESCRIBES, []) if isinstance(o, ox.NamedNode)), None)
+        kind, obj_label = "", {}
+        if obj is not None:
+            kinds = [q.object.value for q in store.quads_for_pattern(obj, type_p, None, node)]
+            kind = next((k for k in kinds if terms.is_object_kind(k)), kinds[0] if kinds else "")
+            obj_label = _langmap(q.object for q in store.quads_for_pattern(obj, label_p, None, node))
+        municipality = next((o.value for o in props.get(T_MUNICIPALITY, [])), "")
+        modified = next((o.value for o in props.get(T_MODIFIED, [])), "")
+        identifier = next((o.value for o in props.get(T_IDENTIFIER, [])), local_name(iri))
+        cards.append({"iri": iri, "title": _langmap(iter(props.get(T_TITLE, []))) or {"": identifier},
+                      "identifier": identifier, "kind": kind, "object_label": obj_label,
+                      "municipality": municipality, "modified": modified[:10],
+                      "retired": MP + "RetiredPassport" in {o.value for o in props.get(T_TYPE, [])}})
+    return cards
+
+
+# ---------------------------------------------------------------------------------------------
+# Aggregates (cached per store generation)
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Stats:
+    """Whole-store counts for home, municipality, kind and material pages."""
+
+    by_municipality: dict[str, int] = field(default_factory=dict)
+    by_kind: dict[str, int] = field(default_factory=dict)
+    by_municipality_kind: dict[str, dict[str, int]] = field(default_factory=dict)
+    # material -> municipality -> unit -> (passports, records, total)
+    materials: dict[str, dict[str, dict[str, tuple[int, int, float]]]] = field(default_factory=dict)
+    recent: list[dict] = field(default_factory=list)
+    total: int = 0
+    generation: str = ""
+
+    def material_passports(self, material: str, municipality: str | None = None) -> int:
+        """Passports recording the material (an upper bound when it is recorded in several units)."""
+        per = self.materials.get(material, {})
+        munis = [municipality] if municipality else list(per)
+        return sum(max((v[0] for v in per.get(m, {}).values()), default=0) for m in munis)
+
+    def material_tonnes(self, material: str, municipality: str | None = None) -> float:
+        per = self.materials.get(material, {})
+        munis = [municipality] if municipality else list(per)
+        total = 0.0
+        for m in munis:
+            for unit, (_, _, amount) in per.get(m, {}).items():
+                total += amount * TONNES_PER_UNIT.get(local_name(unit), 0.0)
+        return total
+
+
+def _int(term) -> int:
+    return int(term.value) if term is not None else 0
+
+
+def compute_stats(store: ox.Store) -> Stats:
+    stats = Stats()
+    for row in select(store, "page-counts-by-municipality-kind"):
+        muni, kind, n = row["municipality"].value, row["kind"].value, _int(row.get("n"))
+        stats.by_municipality_kind.setdefault(muni, {})[kind] = n
+        stats.by_kind[kind] = stats.by_kind.get(kind, 0) + n
+    # A passport counts once per municipality even when its object has several classes.
+    for muni, kinds in stats.by_municipality_kind.items():
+        stats.by_municipality[muni] = 0
+    for row in select(store, "page-counts-by-municipality"):
+        stats.by_municipality[row["municipality"].value] = _int(row.get("n"))
+    stats.total = sum(stats.by_municipality.values())
+    for row in select(store, "page-counts-by-municipality-material"):
+        material = row["material"].value
+        total = float(row["total"].value) if "total" in row else 0.0
+        stats.materials.setdefault(material, {}).setdefault(row["municipality"].value, {})[
+            row["unit"].value] = (_int(row.get("passports")), _int(row.get("records")), total)
+    for row in select(store, "page-recent-changes"):
+        stats.recent.append({"version": row["version"].value, "passport": row["passport"].value,
+                             "number": _int(row.get("number")),
+                             "generated": row["generated"].value if "generated" in row else "",
+                             "agent": row["agent"].value if "agent" in row else ""})
+    return stats
+
+
+def stats(registry, *, wait: float | None = 5.0) -> Stats | None:
+    """The cached whole-store counts; None while they are first being computed (big stores)."""
+    return cache_for(registry).get("stats", lambda: compute_stats(registry.store), wait=wait)
+
+
+def value_counts(registry, predicate: str, *, wait: float | None = 5.0) -> dict[str, int] | None:
+    """How many resources have each value of ``predicate`` (cached per generation)."""
+    def compute() -> dict[str, int]:
+        return {row["value"].value: _int(row.get("n"))
+                for row in select(registry.store, "page-counts-by-value",
+                                  {"predicate": ox.NamedNode(predicate)})
+                if isinstance(row.get("value"), ox.NamedNode)}
+    return cache_for(registry).get(("values", predicate), compute, wait=wait)
+
+
+# ---------------------------------------------------------------------------------------------
+# Geometry
+# ---------------------------------------------------------------------------------------------
+_NUMBER_PAIR = re.compile(r"(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)\s+(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)")
+
+
+@functools.lru_cache(maxsize=1)
+def _rd_to_wgs84():
+    from pyproj import Transformer
+
+    return Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True)
+
+
+def wkt_points(wkt: str) -> dict | None:
+    """A WKT literal as {"type", "points": [[lat, lon], ...], "crs"}; RD New is converted to WGS84."""
+    text = wkt.strip()
+    crs = ""
+    if text.startswith("<"):
+        crs, _, text = text[1:].partition(">")
+        text = text.strip()
+    kind = text.split("(", 1)[0].strip().upper() or "GEOMETRY"
+    pairs = [(float(a), float(b)) for a, b in _NUMBER_PAIR.findall(text)]
+    if not pairs:
+        return None
+    if crs.endswith("/28992") or crs == RD_NEW:
+        transformer = _rd_to_wgs84()
+        xs, ys = transformer.transform([p[0] for p in pairs], [p[1] for p in pairs])
+        pairs = list(zip(xs, ys))
+    elif crs and not crs.endswith(("CRS84", "/4326")):
+        return {"type": kind, "points": [], "crs": crs, "wkt": wkt}
+    points = [[round(lat, 6), round(lon, 6)] for lon, lat in pairs]
+    return {"type": kind, "points": points, "crs": crs or "CRS84", "wkt": wkt}
+
+
+# ---------------------------------------------------------------------------------------------
+# One passport (or one version of it)
+# ---------------------------------------------------------------------------------------------
+class _Graph:
+    """The triples of one passport indexed by subject."""
+
+    def __init__(self, triples: list[ox.Triple]):
+        self.props: dict[ox.Term, dict[str, list[ox.Term]]] = defaultdict(lambda: defaultdict(list))
+        for t in triples:
+            self.props[t.subject][t.predicate.value].append(t.object)
+
+    def all(self, s, p: str) -> list[ox.Term]:
+        node = self.props.get(s)
+        return list(node.get(p, ())) if node else []
+
+    def one(self, s, p: str) -> ox.Term | None:
+        values = self.all(s, p)
+        return values[0] if values else None
+
+    def iri(self, s, p: str) -> str:
+        value = self.one(s, p)
+        return value.value if isinstance(value, ox.NamedNode) else ""
+
+    def iris(self, s, p: str) -> list[str]:
+        return [v.value for v in self.all(s, p) if isinstance(v, ox.NamedNode)]
+
+    def text(self, s, p: str) -> str:
+        value = self.one(s, p)
+        return value.value if value is not None else ""
+
+    def texts(self, s, p: str) -> dict[str, str]:
+        return _langmap(iter(self.all(s, p)))
+
+    def number(self, s, p: str) -> float | None:
+        value = self.one(s, p)
+        if value is None:
+            return None
+        try:
+            return float(value.value)
+        except ValueError:
+            return None
+
+
+def _quantity(g: _Graph, node, base: str) -> dict:
+    unit = g.iri(node, QUDT + "unit")
+    value = g.number(node, QUDT + "numericValue")
+    return {"iri": node.value if isinstance(node, ox.NamedNode) else "",
+            "material": g.iri(node, MP + "material"), "value": value,
+            "unit": unit, "unit_symbol": UNIT_SYMBOLS.get(local_name(unit), local_name(unit)),
+            "data_quality": g.iri(node, MP + "dataQuality"), "origin": g.iri(node, MP + "origin"),
+            "material_phase": g.iri(node, MP + "materialPhase"),
+            "recycled_content": g.number(node, MP + "recycledContent"),
+            "derived_from": g.text(node, MP + "derivedFrom")}
+
+
+def _component(g: _Graph, node, base: str, seen: set, depth: int = 0) -> dict:
+    seen.add(node)
+    detach = g.one(node, MP + "detachability")
+    detachability = None
+    if detach is not None:
+        detachability = {
+            "connection_type": g.iri(detach, MP + "connectionType"),
+            "accessibility": g.iri(detach, MP + "accessibility"),
+            "intersection": g.iri(detach, MP + "intersection"),
+            "product_edge": g.iri(detach, MP + "productEdge"),
+            "index": g.number(detach, MP + "detachabilityIndex")}
+    children = [_component(g, c, base, seen, depth + 1) for c in g.all(node, T_HAS_COMPONENT)
+                if c not in seen and depth < 20]
+    return {"iri": node.value if isinstance(node, ox.NamedNode) else "",
+            "label": g.texts(node, T_LABEL), "strategy": g.iri(node, MP + "plannedRStrategy"),
+            "condition": g.iri(node, MP + "condition"), "detachability": detachability,
+            "quantities": [_quantity(g, q, base) for q in g.all(node, T_HAS_QUANTITY)],
+            "children": children}
+
+
+def _walk_quantities(components: list[dict]) -> Iterator[dict]:
+    for c in components:
+        yield from c["quantities"]
+        yield from _walk_quantities(c["children"])
+
+
+def passport_view(registry, ref: PassportRef, triples: list[ox.Triple], terms: Terms) -> dict:
+    """Everything the passport page shows about one passport version."""
+    g = _Graph(triples)
+    p = ox.NamedNode(ref.iri)
+    obj_iri = g.iri(p, T_DESCRIBES)
+    obj = ox.NamedNode(obj_iri) if obj_iri else None
+    kinds = g.iris(obj, T_TYPE) if obj else []
+    kind = next((k for k in kinds if terms.is_object_kind(k)), kinds[0] if kinds else "")
+    seen: set = set()
+    components = [_component(g, c, ref.base, seen) for c in (g.all(obj, T_HAS_COMPONENT) if obj else [])]
+    direct = [_quantity(g, q, ref.base) for q in (g.all(obj, T_HAS_QUANTITY) if obj else [])]
+    quantities = direct + list(_walk_quantities(components))
+    summary: dict[tuple[str, str], dict] = {}
+    for q in quantities:
+        key = (q["material"], q["unit"])
+        row = summary.setdefault(key, {"material": q["material"], "unit": q["unit"],
+                                       "unit_symbol": q["unit_symbol"], "total": 0.0,
+                                       "origins": set(), "records": 0})
+        row["total"] += q["value"] or 0.0
+        row["records"] += 1
+        if q["origin"]:
+            row["origins"].add(q["origin"])
+    materials = sorted(summary.values(), key=lambda r: (-r["total"] * TONNES_PER_UNIT.get(
+        local_name(r["unit"]), 0.0), terms.label(r["material"], "nl")))
+    for row in materials:
+        row["origins"] = sorted(row["origins"])
+    tonnes = sum((q["value"] or 0.0) * TONNES_PER_UNIT.get(local_name(q["unit"]), 0.0)
+                 for q in quantities)
+    valuations = []
+    for v in (g.all(obj, MP + "valuation") if obj else []):
+        valuations.append({"iri": v.value if isinstance(v, ox.NamedNode) else "",
+                           "amount": g.number(v, MP + "amount"),
+                           "currency": g.text(v, MP + "currency") or "EUR",
+                           "date": g.text(v, DCTERMS + "date"),
+                           "method": g.iri(v, MP + "valuationMethod"),
+                           "source": g.text(v, MP + "priceSource")})
+    valuations.sort(key=lambda v: v["date"])
+    geometry = None
+    geom = g.one(obj, GEO + "hasGeometry") if obj else None
+    if geom is not None:
+        wkt = g.text(geom, GEO + "asWKT")
+        geometry = wkt_points(wkt) if wkt else None
+    release = g.one(obj, MP + "expectedRelease") if obj else None
+    municipality = g.iri(p, T_MUNICIPALITY) or ref.municipality_iri
+    successors = [q.subject.value for q in registry.store.quads_for_pattern(
+        None, ox.NamedNode(T_PREDECESSOR), p, None) if isinstance(q.subject, ox.NamedNode)
+        and q.subject == q.graph_name] if ref.version is None else []
+    return {
+        "iri": ref.iri, "ref": ref, "title": g.texts(p, T_TITLE),
+        "identifier": g.text(p, T_IDENTIFIER) or ref.key,
+        "municipality": municipality,
+        "phase": g.iri(p, MP + "projectPhase"), "policy_angles": g.iris(p, MP + "policyAngle"),
+        "themes": g.iris(p, MP + "theme"),
+        "predecessors": g.iris(p, T_PREDECESSOR), "successors": successors,
+        "version_number": int(g.number(p, MP + "versionNumber") or 0),
+        "current_version": g.iri(p, MP + "currentVersion"),
+        "created": g.text(p, DCTERMS + "created"), "modified": g.text(p, T_MODIFIED),
+        "content_hash": g.text(p, MP + "contentHash"),
+        "object": {
+            "iri": obj_iri, "kind": kind, "kinds": kinds, "label": g.texts(obj, T_LABEL) if obj else {},
+            "source_identifier": g.text(obj, MP + "sourceIdentifier") if obj else "",
+            "owner": g.iri(obj, MP + "owner") if obj else "",
+            "maintainer": g.iri(obj, MP + "maintainer") if obj else "",
+            "construction_year": g.text(obj, MP + "constructionYear") if obj else "",
+            "condition": g.iri(obj, MP + "condition") if obj else "",
+            "strategy": g.iri(obj, MP + "plannedRStrategy") if obj else "",
+        },
+        "release": {"date": g.text(release, MP + "releaseDate"),
+                    "quality": g.iri(release, MP + "releaseQuality")} if release is not None else None,
+        "components": components, "direct_quantities": direct, "materials": materials,
+        "tonnes": tonnes, "quantity_count": len(quantities),
+        "valuations": valuations, "geometry": geometry,
+        "municipality_bbox": wkt_points(_wkt(terms, municipality, MP + "bbox")),
+        "triple_count": len(triples),
+    }
+
+
+def _wkt(terms: Terms, iri: str, predicate: str) -> str:
+    value = terms.value(iri, predicate)
+    return value.value if value is not None else "POINT EMPTY"
+
+
+def history_rows(registry, ref: PassportRef) -> list[dict]:
+    rows = []
+    for v in registry.history(ref):
+        rows.append({"number": v.number, "iri": v.iri, "generated": v.generated,
+                     "invalidated": v.invalidated, "agent": v.agent, "source": v.source,
+                     "activity": v.activity, "comment": v.comment})
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# Lists and overviews
+# ---------------------------------------------------------------------------------------------
+def municipality_passports(registry, municipality_iri: str, page: int) -> tuple[list[str], bool]:
+    return paged_passports(registry.store, "page-municipality-passports",
+                           {"municipality": ox.NamedNode(municipality_iri)}, page)
+
+
+def kind_passports(registry, kind_iri: str, page: int) -> tuple[list[str], bool]:
+    return paged_passports(registry.store, "page-kind-passports", {"kind": ox.NamedNode(kind_iri)}, page)
+
+
+def material_passports(registry, material_iri: str, page: int) -> tuple[list[str], bool]:
+    return paged_passports(registry.store, "page-material-passports",
+                           {"material": ox.NamedNode(material_iri)}, page)
+
+
+def concept_passports(registry, concept_iri: str, page: int) -> tuple[list[str], bool]:
+    return paged_passports(registry.store, "page-concept-passports",
+                           {"concept": ox.NamedNode(concept_iri)}, page)
+
+
+@dataclass
+class SearchForm:
+    """Validated search parameters; ``errors`` lists what was refused and why (UI string keys)."""
+
+    text: str = ""
+    municipality: str = ""  # CBS code
+    kind: str = ""  # local name of an object class
+    material: str = ""  # local name of a material concept
+    page: int = 1
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.text or self.municipality or self.kind or self.material)
+
+    def query(self) -> dict:
+        return {k: v for k, v in (("q", self.text), ("municipality", self.municipality),
+                                  ("kind", self.kind), ("material", self.material)) if v}
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def parse_search(terms: Terms, q: str | None, municipality: str | None, kind: str | None,
+                 material: str | None, page: str | None) -> SearchForm:
+    form = SearchForm()
+    text = _CONTROL.sub(" ", (q or "")).strip()
+    if len(text) > SEARCH_TEXT_MAX:
+        form.errors.append("search.error.text_long")
+        text = text[:SEARCH_TEXT_MAX]
+    form.text = text
+    if municipality:
+        if f"{MPV}municipality/{municipality}" in terms.municipalities:
+            form.municipality = municipality
+        else:
+            form.errors.append("search.error.municipality")
+    if kind:
+        if f"{MP}{kind}" in terms.object_kinds:
+            form.kind = kind
+        else:
+            form.errors.append("search.error.kind")
+    if material:
+        if f"{MPV}material/{material}" in terms.members(f"{MPV}material"):
+            form.material = material
+        else:
+            form.errors.append("search.error.material")
+    if page:
+        try:
+            form.page = int(page)
+        except ValueError:
+            form.errors.append("search.error.page")
+        if not 1 <= form.page <= MAX_PAGE:
+            form.errors.append("search.error.page")
+            form.page = min(max(form.page, 1), MAX_PAGE)
+    return form
+
+
+def search(registry, form: SearchForm) -> tuple[list[str], bool]:
+    """Passports matching the form; the text is a bound string literal, never query text."""
+    bindings: dict[str, ox.Term] = {"text": ox.Literal(form.text)}
+    if form.municipality:
+        bindings["municipality"] = ox.NamedNode(f"{MPV}municipality/{form.municipality}")
+    if form.kind:
+        bindings["kind"] = ox.NamedNode(f"{MP}{form.kind}")
+    name = "page-search"
+    if form.material:
+        bindings["material"] = ox.NamedNode(f"{MPV}material/{form.material}")
+        name = "page-search-material"
+    return paged_passports(registry.store, name, bindings, form.page)
+
+
+def scheme_of(iri: str) -> str:
+    """``rstrategy`` for ``mpv:rstrategy/R3``."""
+    if iri.startswith(MPV):
+        return iri[len(MPV):].split("/", 1)[0]
+    return ""
+
+
+def is_municipality(terms: Terms, iri: str) -> bool:
+    return any(t == MUNICIPALITY_CLASS for t in terms.types(iri))
+
+
+def agent_label(terms: Terms, agent: str | None) -> str:
+    if not agent:
+        return ""
+    if terms.known(agent):
+        return terms.label(agent, "nl")
+    return local_name(agent)
+
+
+__all__ = ["PAGE_SIZE", "MAX_PAGE", "Paged", "Stats", "SearchForm", "passport_view", "history_rows",
+           "passport_cards", "stats", "value_counts", "search", "parse_search", "wkt_points",
+           "PROV", "SKOS"]

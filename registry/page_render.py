@@ -1,0 +1,169 @@
+"""Rendering the Jinja2 templates of ``site/templates`` for the server and the static site.
+
+``render(template, lang, links, **context)`` gives the HTML text. Every template extends
+``base.html`` (blocks ``title``, ``head``, ``content``, ``scripts``); the context always has:
+``t`` (UI strings), ``lang``, ``links`` (URLs, see ``page_links``), ``label``/``definition`` (terms
+from the ontology in the page's language), ``text`` (pick a language from a literal map),
+``num``/``money``/``date`` (formatting per language), ``static_mode`` and ``tile_url``.
+
+Other modules with pages of their own (the SPARQL query pages) use ``render_page(request, ...)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from .config import SITE_DIR
+from .i18n import COOKIE, pick, request_language, translator
+from .page_links import Links, anchor
+from .terms import Terms, get_terms, local_name
+
+TEMPLATES_DIR = SITE_DIR / "templates"
+STATIC_DIR = SITE_DIR / "static"
+SITE_NAME = {"nl": "Materialenpaspoorten-register", "en": "Material passport registry"}
+
+
+def tile_url() -> str:
+    """A map tile URL template (e.g. an OpenStreetMap or PDOK server); empty: no tiles at all."""
+    return os.environ.get("PASSPORTS_TILE_URL", "")
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
+                      autoescape=select_autoescape(["html", "xml"]), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+    env.globals["local_name"] = local_name
+    env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
+    return env
+
+
+def templates_fingerprint() -> str:
+    """A hash of every template, UI string file and static file: part of the static site's manifest."""
+    digest = hashlib.sha256()
+    for folder in (TEMPLATES_DIR, SITE_DIR / "i18n", STATIC_DIR):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(str(path.relative_to(SITE_DIR)).encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _formatter(lang: str):
+    thousands, decimal = (".", ",") if lang == "nl" else (",", ".")
+
+    def num(value, digits: int = 0) -> str:
+        if value is None or value == "":
+            return "–"
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return str(value)
+        text = f"{number:,.{digits}f}"
+        return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
+
+    def money(value, currency: str = "EUR") -> str:
+        if value is None:
+            return "–"
+        symbol = "€" if currency == "EUR" else currency
+        return f"{symbol} {num(value, 0)}"
+
+    def date(value: str | None) -> str:
+        if not value:
+            return ""
+        text = str(value)
+        if "T" in text:
+            day, _, time = text.partition("T")
+            return f"{day} {time[:5]}"
+        return text[:10]
+
+    def percent(value) -> str:
+        if value is None:
+            return "–"
+        return num(float(value) * 100, 0) + " %"
+
+    return num, money, date, percent
+
+
+@functools.lru_cache(maxsize=4)
+def _language_helpers(lang: str, terms_id: int):
+    terms = get_terms()
+    num, money, date, percent = _formatter(lang)
+    return {
+        "t": translator(lang), "lang": lang, "other_lang": translator(lang).other,
+        "label": lambda iri: terms.label(iri, lang) if iri else "",
+        "definition": lambda iri: terms.definition(iri, lang) if iri else "",
+        "text": lambda values, fallback="": pick(values, lang) if values else fallback,
+        "num": num, "money": money, "date": date, "percent": percent,
+        "site_name": SITE_NAME.get(lang, SITE_NAME["nl"]),
+    }
+
+
+def _link_helpers(links: Links, terms: Terms, lang: str) -> dict:
+    """Links to concepts as Python functions (called hundreds of times per passport page)."""
+    empty = Markup('<span class="muted">–</span>')
+
+    def concept_link(iri: str) -> Markup:
+        if not iri:
+            return empty
+        return Markup('<a href="{}">{}</a>').format(links.doc(iri), terms.label(iri, lang))
+
+    def concept_links(iris) -> Markup:
+        return Markup(", ").join(concept_link(i) for i in iris) if iris else empty
+
+    def rbadge(iri: str) -> Markup:
+        if not iri:
+            return empty
+        code = local_name(iri)
+        name = terms.label(iri, lang)
+        return Markup('<a class="rbadge r{}" href="{}" title="{}">{}<span class="rlabel"> {}</span></a>').format(
+            code[1:], links.doc(iri), name, code, name)
+
+    return {"concept_link": concept_link, "concept_links": concept_links, "rbadge": rbadge}
+
+
+def render(template: str, lang: str, links: Links, terms: Terms | None = None, **context) -> str:
+    terms = terms or get_terms()
+    values = dict(_language_helpers(lang, id(terms)))
+    values.update(links=links, terms=terms, static_mode=links.static_mode, tile_url=tile_url(),
+                  anchor=lambda iri: anchor(links.base, iri), json=_json)
+    values.update(_link_helpers(links, terms, lang))
+    values.setdefault("active", "")
+    values.update(context)
+    return environment().get_template(template).render(values)
+
+
+def _json(value) -> Markup:
+    """JSON for a ``<script type="application/json">`` block (``</`` cannot close the block)."""
+    return Markup(json.dumps(value, ensure_ascii=False).replace("</", "<\\/"))
+
+
+def request_links(request, lang: str) -> Links:
+    terms = get_terms()
+    settings = request.app.state.settings
+    return Links(settings.base_iri, lang, root=request.scope.get("root_path", ""),
+                 current_path=request.url.path, object_kinds=frozenset(terms.object_kinds))
+
+
+def render_page(request, template: str, *, status_code: int = 200, headers: dict | None = None,
+                **context):
+    """An HTMLResponse of a template in the request's language (sets the language cookie)."""
+    from fastapi.responses import HTMLResponse
+
+    lang, set_cookie = request_language(request)
+    links = request_links(request, lang)
+    query = {k: v for k, v in request.query_params.items() if k != "lang"}
+    body = render(template, lang, links, switch_url=links.switch(translator(lang).other, query),
+                  **context)
+    response = HTMLResponse(body, status_code=status_code, headers=headers)
+    response.headers["Content-Language"] = lang
+    response.headers.setdefault("Vary", "Cookie")
+    if set_cookie:
+        response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response

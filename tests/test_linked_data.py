@@ -1,0 +1,385 @@
+"""Linked-data URIs on a real uvicorn server on a loopback port, with httpx, rdflib and pyld.
+
+The registry's base IRI is the server's own address, so every IRI in a document dereferences.
+Data: the model's example passport in three versions, a passport retired after two versions and
+a passport whose key ends in ".ttl" (a suffix that must not be mistaken for a format).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from email.utils import format_datetime
+from datetime import datetime, timezone
+
+import httpx
+import pyoxigraph as ox
+import pytest
+import rdflib
+from pyld import jsonld
+from rdflib.compare import isomorphic
+
+from conftest import ROOT, passport_ttl
+
+MPV = "https://w3id.org/materiaalpaspoort/id/"
+MP = "https://w3id.org/materiaalpaspoort/def#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+RDF_TYPE = rdflib.RDF.type
+
+FORMATS = [  # (Accept, suffix, rdflib parser, media type)
+    ("text/turtle", ".ttl", "turtle", "text/turtle"),
+    ("application/ld+json", ".jsonld", "json-ld", "application/ld+json"),
+    ("application/n-triples", ".nt", "nt", "application/n-triples"),
+    ("application/rdf+xml", ".rdf", "xml", "application/rdf+xml"),
+]
+PASSPORT = "passport/GM0153/brug-0042"
+RETIRED = "passport/GM0153/bank-0001"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _docs(text: str, base: str):
+    from registry.documents import read_bytes
+
+    return read_bytes(text.encode("utf-8"), base, ox.RdfFormat.TURTLE)
+
+
+def _passport(base: str, key: str = "brug-0042", amount: str = "120.5") -> str:
+    # The model's example names a railing component without describing it; describe it here.
+    railing = (f'\n<http://localhost:8000/id/component/GM0153/{key}/deck-railing> a mp:Component ;'
+               ' rdfs:label "Leuning"@nl .\n')
+    return (passport_ttl(key=key, amount=amount) + railing).replace("http://localhost:8000/", base)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """A registry with versions and a retired passport, served by uvicorn in a subprocess."""
+    from registry.config import Settings
+    from registry.store import Registry
+
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}/"
+    data = tmp_path_factory.mktemp("ld") / "data"
+    settings = Settings(data_dir=data, base_iri=base)
+    with Registry.open(settings) as reg:
+        for amount in ("1.5", "2.5", "120.5"):  # three versions of brug-0042
+            report = reg.add(_docs(_passport(base, amount=amount), base), comment="test")
+            assert report.written == 1, report.rejected
+        activity = report.activity
+        for amount in ("7", "8"):
+            assert reg.add(_docs(_passport(base, "bank-0001", amount), base)).written == 1
+        from registry.uris import passport_ref
+        reg.retire(passport_ref(base, "GM0153", "bank-0001"), "gesloopt in 2026 / demolished in 2026")
+        assert reg.add(_docs(_passport(base, "paal-1.ttl"), base)).written == 1
+    code = ("import uvicorn\n"
+            "from registry.app import create_app\n"
+            "from registry.config import Settings\n"
+            f"uvicorn.run(create_app(Settings(data_dir={str(data)!r}, base_iri={base!r})), "
+            f"host='127.0.0.1', port={port}, log_level='warning')\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if httpx.get(base + "context.jsonld", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            out = proc.stdout.read().decode(errors="replace")
+            pytest.fail(f"the server did not start:\n{out}")
+        time.sleep(0.2)
+    client = httpx.Client(base_url=base, timeout=30)
+    yield {"base": base, "client": client, "activity": activity}
+    client.close()
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+def _graph(body: bytes, parser: str, base: str) -> rdflib.Graph:
+    return rdflib.Graph().parse(data=body, format=parser, publicID=base)
+
+
+def _jsonld_graph(body: bytes, base: str) -> rdflib.Graph:
+    """Expand with pyld, fetching the published @context from the server itself."""
+    fetched = []
+
+    def loader(url, options=None):
+        fetched.append(url)
+        response = httpx.get(url, timeout=10)
+        response.raise_for_status()
+        return {"contextUrl": None, "documentUrl": url, "document": response.json()}
+
+    doc = json.loads(body)
+    assert doc["@context"] == base + "context.jsonld"
+    expanded = jsonld.expand(doc, {"documentLoader": loader})
+    assert fetched == [base + "context.jsonld"]
+    nquads = jsonld.to_rdf(expanded, {"format": "application/n-quads"})
+    return rdflib.Graph().parse(data=nquads, format="nt")
+
+
+# --- 303 See Other -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("accept,suffix", [(a, s) for a, s, _, _ in FORMATS]
+                         + [("text/html", ""), ("text/html,application/xhtml+xml,*/*;q=0.8", ""),
+                            ("text/turtle;q=0.2, application/rdf+xml;q=0.9", ".rdf")])
+@pytest.mark.parametrize("path", [PASSPORT, "rstrategy/R3", "municipality/GM0153", "objectkind/Bridge",
+                                  f"{PASSPORT}/v/2"])
+def test_id_answers_303_to_the_document_in_the_asked_format(server, path, accept, suffix):
+    r = server["client"].get(f"/id/{path}", headers={"Accept": accept})
+    assert r.status_code == 303
+    assert r.headers["location"] == f"/doc/{path}{suffix}"
+    assert "accept" in r.headers["vary"].lower()
+
+
+def test_passport_resources_answer_with_the_passport_document(server):
+    client = server["client"]
+    for path in ("component/GM0153/brug-0042/deck", "quantity/GM0153/brug-0042/deck-concrete",
+                 "object/GM0153/brug-0042", "valuation/GM0153/brug-0042/2026"):
+        r = client.get(f"/id/{path}", headers={"Accept": "text/turtle"})
+        assert r.status_code == 303, path
+        assert r.headers["location"] == f"/doc/{PASSPORT}.ttl"
+        r = client.get(f"/doc/{path}.nt")
+        assert r.status_code == 303 and r.headers["location"] == f"/doc/{PASSPORT}.nt"
+    assert client.get("/id/component/GM0153/brug-0042/no-such-part").status_code == 404
+
+
+# --- documents -------------------------------------------------------------------------------
+
+def test_every_format_parses_to_the_same_graph(server):
+    client, base = server["client"], server["base"]
+    graphs = {}
+    for accept, suffix, parser, media_type in FORMATS:
+        by_accept = client.get(f"/doc/{PASSPORT}", headers={"Accept": accept})
+        by_suffix = client.get(f"/doc/{PASSPORT}{suffix}", headers={"Accept": "text/html"})
+        for r in (by_accept, by_suffix):
+            assert r.status_code == 200
+            assert r.headers["content-type"].startswith(media_type)
+        assert "accept" in by_accept.headers["vary"].lower()
+        assert by_accept.content == by_suffix.content
+        graphs[parser] = (_jsonld_graph(by_suffix.content, base) if parser == "json-ld"
+                          else _graph(by_suffix.content, parser, base))
+    reference = graphs["nt"]
+    assert len(reference) > 40
+    for parser, graph in graphs.items():
+        assert isomorphic(graph, reference), parser
+    passport = rdflib.URIRef(base + PASSPORT.replace("passport/", "id/passport/", 1))
+    assert (passport, rdflib.URIRef(MP + "versionNumber"), rdflib.Literal(3)) in reference
+    amounts = set(reference.objects(None, rdflib.URIRef("http://qudt.org/schema/qudt/numericValue")))
+    assert rdflib.Literal("120.5", datatype=rdflib.XSD.decimal) in amounts
+
+
+def test_turtle_uses_readable_prefixes_and_json_ld_is_compacted(server):
+    client = server["client"]
+    ttl = client.get(f"/doc/{PASSPORT}.ttl").text
+    assert "@prefix mp: <https://w3id.org/materiaalpaspoort/def#>" in ttl
+    assert "rstrategy:R3" in ttl and "municipality:GM0153" in ttl
+    assert "@prefix sh:" not in ttl  # only prefixes the document uses
+    doc = client.get(f"/doc/{PASSPORT}.jsonld").json()
+    nodes = doc["@graph"]
+    passport = next(n for n in nodes if n["@id"].endswith("/id/passport/GM0153/brug-0042"))
+    assert passport["@type"] == "mp:Passport"
+    assert passport["mp:projectPhase"] == {"@id": "phase:management"}
+    context = client.get("/context.jsonld")
+    assert context.headers["content-type"].startswith("application/ld+json")
+    assert context.json()["@context"]["mp"] == MP
+
+
+def test_suffix_fixes_the_format_whatever_the_accept_header(server):
+    r = server["client"].get(f"/doc/{PASSPORT}.ttl", headers={"Accept": "application/ld+json"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
+    assert "accept" not in r.headers.get("vary", "").lower()
+
+
+def test_key_that_ends_in_a_suffix_is_still_a_key(server):
+    client, base = server["client"], server["base"]
+    r = client.get("/id/passport/GM0153/paal-1.ttl", headers={"Accept": "text/turtle"})
+    assert r.status_code == 303 and r.headers["location"] == "/doc/passport/GM0153/paal-1.ttl.ttl"
+    r = client.get("/id/passport/GM0153/paal-1.ttl", headers={"Accept": "text/html"})
+    assert r.headers["location"] == "/doc/passport/GM0153/paal-1.ttl.html"
+    g = _graph(client.get("/doc/passport/GM0153/paal-1.ttl.ttl").content, "turtle", base)
+    assert (rdflib.URIRef(base + "id/passport/GM0153/paal-1.ttl"), RDF_TYPE, rdflib.URIRef(MP + "Passport")) in g
+    r = client.get("/doc/passport/GM0153/paal-1.ttl", headers={"Accept": "application/n-triples"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/n-triples")
+
+
+def test_head_and_not_acceptable(server):
+    client = server["client"]
+    head = client.head(f"/doc/{PASSPORT}.ttl")
+    assert head.status_code == 200 and head.content == b"" and head.headers["etag"]
+    r = client.get(f"/id/{PASSPORT}", headers={"Accept": "image/png"})
+    assert r.status_code == 406 and "text/turtle" in r.text
+
+
+# --- versions and caching ----------------------------------------------------------------------
+
+def test_versions_are_immutable_and_cached_for_a_year(server):
+    client, base = server["client"], server["base"]
+    numeric = rdflib.URIRef("http://qudt.org/schema/qudt/numericValue")
+    seen = {}
+    for n, amount in ((1, "1.5"), (2, "2.5"), (3, "120.5")):
+        r = client.get(f"/doc/{PASSPORT}/v/{n}.ttl")
+        assert r.status_code == 200
+        assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
+        g = _graph(r.content, "turtle", base)
+        assert rdflib.Literal(amount, datatype=rdflib.XSD.decimal) in set(g.objects(None, numeric))
+        assert (None, rdflib.URIRef(MP + "versionNumber"), rdflib.Literal(n)) in g
+        seen[n] = r.headers["etag"]
+    assert len(set(seen.values())) == 3
+    current = client.get(f"/doc/{PASSPORT}.ttl")
+    assert "immutable" not in current.headers["cache-control"]
+    assert current.content == client.get(f"/doc/{PASSPORT}/v/3.ttl").content
+    for missing in ("v/4", "v/0", "v/99999"):
+        assert client.get(f"/doc/{PASSPORT}/{missing}.ttl").status_code == 404
+
+
+def test_etag_and_last_modified_answer_304(server):
+    client = server["client"]
+    first = client.get(f"/doc/{PASSPORT}.ttl")
+    etag, modified = first.headers["etag"], first.headers["last-modified"]
+    assert etag.startswith('"') and etag.endswith('"')
+    assert first.headers["etag"] == client.get(f"/doc/{PASSPORT}.ttl").headers["etag"]
+    assert client.get(f"/doc/{PASSPORT}.nt").headers["etag"] != etag  # per format
+    not_modified = client.get(f"/doc/{PASSPORT}.ttl", headers={"If-None-Match": etag})
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    assert not_modified.headers["etag"] == etag
+    assert client.get(f"/doc/{PASSPORT}.ttl", headers={"If-None-Match": f'"other", W/{etag}'}).status_code == 304
+    assert client.get(f"/doc/{PASSPORT}.ttl", headers={"If-None-Match": '"other"'}).status_code == 200
+    assert client.get(f"/doc/{PASSPORT}.ttl", headers={"If-Modified-Since": modified}).status_code == 304
+    old = format_datetime(datetime(2000, 1, 1, tzinfo=timezone.utc), usegmt=True)
+    assert client.get(f"/doc/{PASSPORT}.ttl", headers={"If-Modified-Since": old}).status_code == 200
+    # If-None-Match wins over If-Modified-Since.
+    both = client.get(f"/doc/{PASSPORT}.ttl", headers={"If-None-Match": '"other"', "If-Modified-Since": modified})
+    assert both.status_code == 200
+    versioned = client.get(f"/doc/{PASSPORT}/v/1.ttl")
+    assert client.get(f"/doc/{PASSPORT}/v/1.ttl",
+                      headers={"If-None-Match": versioned.headers["etag"]}).status_code == 304
+
+
+# --- retired, unknown, hostile -----------------------------------------------------------------
+
+def test_retired_passport_answers_410_with_when_why_and_history(server):
+    client, base = server["client"], server["base"]
+    r = client.get(f"/id/{RETIRED}", headers={"Accept": "text/turtle"})
+    assert r.status_code == 303
+    r = client.get(r.headers["location"])
+    assert r.status_code == 410
+    g = _graph(r.content, "turtle", base)
+    node = rdflib.URIRef(base + "id/" + RETIRED)
+    assert "demolished in 2026" in str(g.value(node, rdflib.URIRef(MP + "retirementReason")))
+    assert g.value(node, rdflib.URIRef(MP + "retiredAt")) is not None
+    versions = set(g.objects(node, rdflib.DCTERMS.hasVersion))
+    assert versions == {rdflib.URIRef(f"{node}/v/1"), rdflib.URIRef(f"{node}/v/2")}
+    page = client.get(f"/doc/{RETIRED}", headers={"Accept": "text/html"})
+    assert page.status_code == 410 and page.headers["content-type"].startswith("text/html")
+    assert "demolished in 2026" in page.text and f"{RETIRED}/v/1" in page.text
+    for n in (1, 2):
+        v = client.get(f"/doc/{RETIRED}/v/{n}.ttl")
+        assert v.status_code == 200 and "immutable" in v.headers["cache-control"]
+    assert client.get(f"/doc/{RETIRED}/v/3.ttl").status_code == 404
+    # its object still leads to the (retired) passport document
+    assert client.get("/id/object/GM0153/bank-0001", headers={"Accept": "text/turtle"}).status_code == 303
+
+
+def test_unknown_uri_answers_404_with_a_search_form(server):
+    client = server["client"]
+    page = client.get("/id/passport/GM0153/no-such-bridge", headers={"Accept": "text/html"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert 'action="/search"' in page.text and 'name="q"' in page.text and "no-such-bridge" in page.text
+    rdf = client.get("/doc/passport/GM0153/no-such-bridge.ttl")
+    assert rdf.status_code == 404 and rdf.headers["content-type"].startswith("text/plain")
+    for path in ("/id/rstrategy/R99", "/id/material/unobtainium", "/id/objectkind/Passport",
+                 "/doc/municipality/GM9999.ttl", "/id/passport/GM0153", "/id/passport/XX0153/brug-0042",
+                 "/doc/nonsense/thing.ttl"):
+        assert client.get(path, headers={"Accept": "text/turtle"}).status_code == 404, path
+
+
+@pytest.mark.parametrize("raw", [
+    "/id/passport/GM0153/..%2F..%2F..%2Fetc%2Fpasswd",
+    "/doc/passport/GM0153/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+    "/doc/passport/GM0153/brug-0042%00.ttl",
+    "/doc/material/..%2F..%2Fpyproject.toml",
+    "/doc/passport/GM0153/brug-0042/v/1/../../../../etc/passwd",
+    "/id/agent/..%2F..%2Fetc%2Fpasswd",
+    "/doc/rstrategy/R3%2F..%2F..%2Fsecret.ttl",
+])
+def test_path_traversal_and_malformed_keys_never_read_files(server, raw):
+    r = httpx.get(server["base"].rstrip("/") + raw, headers={"Accept": "text/turtle"}, timeout=10)
+    assert r.status_code in (400, 404), (raw, r.status_code)
+    assert "root:" not in r.text and "[project]" not in r.text
+
+
+# --- vocabulary --------------------------------------------------------------------------------
+
+def _follow(server, path: str, accept: str = "text/turtle") -> rdflib.Graph:
+    client = server["client"]
+    r = client.get(path, headers={"Accept": accept})
+    assert r.status_code == 303, (path, r.status_code, r.text[:200])
+    doc = client.get(r.headers["location"], headers={"Accept": accept})
+    assert doc.status_code == 200, (path, doc.status_code)
+    assert doc.headers.get("etag")
+    return _graph(doc.content, "turtle", server["base"])
+
+
+def test_every_r_ladder_step_phase_and_policy_angle_resolves(server):
+    label = rdflib.URIRef(SKOS + "prefLabel")
+    keys = ([f"rstrategy/R{n}" for n in range(10)]
+            + [f"phase/{p}" for p in ("initiative", "exploration", "design", "tendering", "realisation",
+                                     "management", "end-of-use")]
+            + [f"policyangle/{p}" for p in ("purchasing", "public-space", "area-development",
+                                           "residents", "businesses")])
+    for key in keys:
+        g = _follow(server, f"/id/{key}")
+        concept = rdflib.URIRef(MPV + key)
+        languages = {o.language for o in g.objects(concept, label)}
+        assert {"nl", "en"} <= languages, key
+        assert (concept, RDF_TYPE, rdflib.URIRef(SKOS + "Concept")) in g, key
+
+
+def test_scheme_municipality_material_object_kind_and_codelist_resolve(server):
+    g = _follow(server, "/id/rstrategy")
+    members = set(g.subjects(rdflib.URIRef(SKOS + "inScheme"), rdflib.URIRef(MPV + "rstrategy")))
+    assert len(members) == 10
+    g = _follow(server, "/id/municipality/GM0153")
+    assert (rdflib.URIRef(MPV + "municipality/GM0153"), RDF_TYPE, rdflib.URIRef(MP + "Municipality")) in g
+    g = _follow(server, "/id/material/concrete")
+    assert (rdflib.URIRef(MPV + "material/concrete"), RDF_TYPE, rdflib.URIRef(SKOS + "Concept")) in g
+    g = _follow(server, "/id/objectkind/Bridge")
+    assert (rdflib.URIRef(MP + "Bridge"), RDF_TYPE, rdflib.OWL.Class) in g
+    g = _follow(server, "/id/condition/3")
+    assert (rdflib.URIRef(MPV + "condition/3"), RDF_TYPE, rdflib.URIRef(SKOS + "Concept")) in g
+    jsonld_doc = server["client"].get("/doc/material/concrete.jsonld")
+    assert jsonld_doc.status_code == 200
+    assert isomorphic(_jsonld_graph(jsonld_doc.content, server["base"]),
+                      _graph(server["client"].get("/doc/material/concrete.nt").content, "nt", server["base"]))
+
+
+def test_ontology_resolves_in_turtle(server):
+    client, base = server["client"], server["base"]
+    for r in (client.get("/def", headers={"Accept": "text/turtle"}), client.get("/def.ttl")):
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/turtle")
+        g = _graph(r.content, "turtle", base)
+        assert (rdflib.URIRef(MP.rstrip("#")), RDF_TYPE, rdflib.OWL.Ontology) in g
+        assert (rdflib.URIRef(MP + "Passport"), RDF_TYPE, rdflib.OWL.Class) in g
+        assert (rdflib.URIRef(MP + "Bridge"), rdflib.RDFS.subClassOf, None) in g
+    assert client.get("/def", headers={"Accept": "text/turtle"}).headers["vary"].lower() == "accept"
+    assert client.get("/def.rdf").headers["content-type"].startswith("application/rdf+xml")
+    assert client.get("/def.exe").status_code == 404
+
+
+def test_provenance_activity_resolves(server):
+    activity = server["activity"]
+    path = "/" + activity[len(server["base"]):]
+    g = _follow(server, path)
+    assert (rdflib.URIRef(activity), RDF_TYPE, rdflib.PROV.Activity) in g
