@@ -21,8 +21,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import (BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, field_validator,
-                      model_validator)
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"

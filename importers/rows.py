@@ -31,8 +31,16 @@ from .geometry import RD_NEW, WGS84, check_position, epsg_of, geojson_wkt, point
 from .mapping import FieldSpec, Mapping, MappingError
 from .source import Record
 from .units import MASS, Unit, UnitTable
-from .values import (ValueProblem, decimal_literal, is_empty, parse_date, parse_fraction, parse_number,
-                     parse_year, text_of)
+from .values import (
+    ValueProblem,
+    decimal_literal,
+    is_empty,
+    parse_date,
+    parse_fraction,
+    parse_number,
+    parse_year,
+    text_of,
+)
 from .vocabulary import ConceptIndex, Vocabulary, local_name, normalise
 
 _KEY_RE = re.compile(rf"^{KEY_PATTERN}$")
@@ -231,7 +239,8 @@ class RowMapper:
     """A mapping compiled against the columns of one file, for one municipality."""
 
     def __init__(self, mapping: Mapping, vocabulary: Vocabulary, *, base: str, municipality: str,
-                 columns: list[str], check_bbox: bool = True, source_crs: str | None = None):
+                 columns: list[str], check_bbox: bool = True, source_crs: str | None = None,
+                 decimal_hint: str = "auto"):
         self.mapping, self.vocabulary, self.base = mapping, vocabulary, base
         self.municipality = check_municipality(municipality)
         self.place = vocabulary.municipalities.get(municipality)
@@ -255,7 +264,7 @@ class RowMapper:
                                     "format.fill_down")
             self.fill_down.append(actual)
         self._above: dict[str, object] = {}
-        self.decimal = mapping.format.decimal
+        self.decimal = mapping.format.decimal if mapping.format.decimal != "auto" else decimal_hint
         self.default_epsg = self._default_epsg(source_crs)
         self.extra_materials = {}
         material_index = vocabulary.scheme("material")

@@ -49,6 +49,7 @@ class Source:
     columns: list[str]
     notes: list[str] = field(default_factory=list)  # how the file was read, for the summary
     estimated_rows: int | None = None
+    decimal_hint: str = "auto"  # what a decimal separator most likely is in text cells
 
     def records(self) -> Iterator[Record]:  # pragma: no cover - overridden
         raise NotImplementedError

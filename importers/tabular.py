@@ -69,17 +69,15 @@ class CsvSource(Source):
                  notes: list[str], rows: int):
         super().__init__(path, "csv", columns, notes, rows)
         self.encoding, self.delimiter, self.header_index = encoding, delimiter, header_index
-
-    def _reader(self):
-        fh = open(self.path, encoding=self.encoding, newline="")
-        return fh, csv.reader(fh, delimiter=self.delimiter, strict=False)
+        # Excel writes ';' where ',' is the decimal sign (Dutch settings), and ',' where '.' is.
+        self.decimal_hint = {";": "comma", ",": "point"}.get(delimiter, "auto")
 
     def records(self) -> Iterator[Record]:
-        fh, reader = self._reader()
         width = len(self.columns)
         columns = self.columns
         other = [d for d in DELIMITERS if d != self.delimiter]
-        with fh:
+        with open(self.path, encoding=self.encoding, newline="") as fh:
+            reader = csv.reader(fh, delimiter=self.delimiter, strict=False)
             for index, cells in enumerate(reader):
                 if index <= self.header_index:
                     continue
@@ -189,20 +187,35 @@ def open_csv(path: Path, spec: FormatSpec, wanted: set[str]) -> CsvSource:
 
 
 def _check_structure(path: Path, encoding: str, delimiter: str) -> int:
-    """Parse the whole file once; the number of records. Raises SourceError on broken CSV."""
-    count = 0
-    with open(path, encoding=encoding, newline="", errors="strict") as fh:
-        reader = csv.reader(fh, delimiter=delimiter, strict=False)
-        try:
-            for _ in reader:
-                count += 1
-        except csv.Error as exc:
-            hint = ""
-            if "field larger" in str(exc):
-                hint = " A double quote that is never closed makes the rest of the file one value: find it there."
-            raise SourceError(f"the CSV structure is broken: {exc}.{hint}", source=str(path),
-                              line=reader.line_num) from exc
-    return count
+    """Parse the whole file once; the number of records. Raises SourceError on broken CSV.
+
+    The strict parse finds a double quote that is never closed (which would silently swallow the
+    rest of the file); other quoting slips (``"a"b``) are read leniently, as the import reads them.
+    """
+    for strict in (True, False):
+        count = 0
+        with open(path, encoding=encoding, newline="", errors="strict") as fh:
+            reader = csv.reader(fh, delimiter=delimiter, strict=strict)
+            start = 1
+            try:
+                for _ in reader:
+                    count += 1
+                    start = reader.line_num + 1
+            except csv.Error as exc:
+                if "unexpected end of data" in str(exc):
+                    raise SourceError("a double quote opened here is never closed, so the rest of the "
+                                      "file would be one value; close or remove it and try again",
+                                      source=str(path), line=start) from exc
+                if "field larger" in str(exc):
+                    raise SourceError(f"a value is larger than {FIELD_LIMIT} characters ({exc}); a double "
+                                      "quote that is never closed may be the cause", source=str(path),
+                                      line=start) from exc
+                if strict:
+                    continue
+                raise SourceError(f"the CSV structure is broken: {exc}", source=str(path),
+                                  line=start) from exc
+        return count
+    return 0  # pragma: no cover
 
 
 # -- XLSX ------------------------------------------------------------------------------------------
@@ -333,7 +346,7 @@ def open_xlsx(path: Path, spec: FormatSpec, wanted: set[str]) -> XlsxSource:
                               source=source)
         sheet = workbook[title]
         try:
-            with workbook._archive.open(sheet._worksheet_path) as stream:  # noqa: SLF001
+            with workbook._archive.open(sheet._worksheet_path) as stream:
                 merges, rows = _scan_sheet_xml(stream)
         except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
             raise SourceError(f"sheet {title!r} cannot be read to its end ({exc}); the file is truncated "

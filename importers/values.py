@@ -59,8 +59,8 @@ def parse_number(value: object, decimal: str = "auto") -> float:
     """A number from a cell: ``12,5`` and ``1.234,5`` (Dutch) as well as ``12.5``.
 
     ``decimal``: ``auto`` reads a lone comma as the decimal sign and a lone point as the decimal
-    point; ``comma`` reads points as thousands separators (``1.234`` is 1234); ``point`` reads
-    commas as thousands separators (``1,234`` is 1234).
+    point; ``comma`` reads points as thousands separators (``1.234`` is 1234, but ``12.5`` is
+    12.5); ``point`` reads commas as thousands separators (``1,234`` is 1234, but ``12,5`` is 12.5).
     """
     if isinstance(value, bool):
         raise ValueProblem("not a number", f"{value!r} is not a number", f"{value!r} is geen getal")
@@ -72,9 +72,13 @@ def parse_number(value: object, decimal: str = "auto") -> float:
         if decimal == "comma":
             if re.fullmatch(r"[-+]?\d+(\.\d{3})*(,\d+)?", text):
                 number = float(text.replace(".", "").replace(",", "."))
+            elif re.fullmatch(r"[-+]?\d*\.(\d{1,2}|\d{4,})", text):  # 12.5 cannot be thousands
+                number = float(text)
         elif decimal == "point":
             if re.fullmatch(r"[-+]?\d+(,\d{3})*(\.\d+)?([eE][-+]?\d+)?", text):
                 number = float(text.replace(",", ""))
+            elif re.fullmatch(r"[-+]?\d*,(\d{1,2}|\d{4,})", text):  # 12,5 cannot be thousands
+                number = float(text.replace(",", "."))
         else:
             if _PLAIN.match(text):
                 number = float(text)

@@ -353,6 +353,7 @@ def ontology_check() -> None:
 # SUBCOMMANDS-BEGIN
 from .cli_tokens import cli as _tokens; app.add_typer(_tokens, name="token")  # noqa: E402,E702
 from .site_build import cli as _site; app.add_typer(_site, name="site")  # noqa: E402,E702
+from .cli_import import register as _import; _import(app)  # noqa: E402,E702
 # SUBCOMMANDS-END
 
 

@@ -15,14 +15,17 @@ Data, not code:
   ``_FALLBACK_MATERIALS`` table below stand in;
 - the scores of the detachability concepts (``mp:score`` of ``mpv:connectiontype/...``,
   ``mpv:accessibility/...``, ``mpv:intersection/...``, ``mpv:productedge/...``) come from whichever
-  ``ontology/*.ttl`` file defines them, with a small fallback table as well.
+  ``ontology/*.ttl`` file defines them; a component's accessibility, intersection and product
+  edge are picked by rank of score (good / medium / poor), so the concept names are data too.
 
 What *is* code: the recipes of the object kinds (which components, which materials, plausible
 dimensions), service lives, and the distributions of phases, conditions and origins.
 
 Speed: pyoxigraph's ``Triple(s, p, o)`` costs ~0.3 us with an IRI object but ~2.7 us with a
-literal object (the binding tries the other term types first), so the cost per passport is
-dominated by its ~30 literal triples; vocabulary terms and repeated literals are cached.
+literal object (the binding tries the other term kinds first and builds an error for each), so
+each passport is written as N-Triples text (vocabulary terms pre-rendered, repeated labels cached)
+and turned into terms by ``pyoxigraph.parse(..., lenient=True)``, ~1 us a statement. The base IRI
+is checked once; everything else in the text is built here from known-safe parts.
 """
 
 from __future__ import annotations
@@ -35,7 +38,6 @@ import random
 import re
 import sys
 import time
-import warnings
 from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -105,17 +107,7 @@ _FALLBACK_MATERIALS = {
     "rubber": ("rubber", 950, 60), "stone-wool": ("steenwol", 40, 0.5),
 }
 
-# Scores of the four detachability factors, used only when no ontology file defines the
-# concepts (rough values after the Van Vliet / DGBC method).
-_FALLBACK_FACTORS = {
-    "connectiontype": {"dry": 1.0, "click": 1.0, "screw": 0.8, "bolt": 0.8, "nail": 0.6,
-                       "glue": 0.1, "weld": 0.1, "cast": 0.1, "chemical": 0.1},
-    "accessibility": {"freely-accessible": 1.0, "accessible-with-additional-actions": 0.8,
-                      "accessible-with-repairable-damage": 0.6, "not-accessible": 0.1},
-    "intersection": {"none": 1.0, "modular-zoning": 0.8, "incidental": 0.4, "full": 0.1},
-    "productedge": {"open-edge": 1.0, "overlapping": 0.8, "closed-one-side": 0.4,
-                    "closed-edge": 0.1},
-}
+_FACTOR_SCHEMES = ("connectiontype", "accessibility", "intersection", "productedge")
 
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
@@ -193,24 +185,20 @@ def load_materials(path: Path = MATERIALS_FILE) -> tuple[dict[str, Material], st
 @lru_cache(maxsize=4)
 def load_factor_scores(ontology_dir: Path = ONTOLOGY_DIR) -> dict[str, dict[str, float]]:
     """Scores (mp:score) of the detachability factor concepts, by scheme and local name."""
-    schemes = tuple(_FALLBACK_FACTORS)
-    found: dict[str, dict[str, float]] = {s: {} for s in schemes}
+    found: dict[str, dict[str, float]] = {s: {} for s in _FACTOR_SCHEMES}
     score = MP + "score"
     for f in sorted(Path(ontology_dir).glob("*.ttl")):
-        try:
-            triples = ox.parse(path=str(f))
-            for t in triples:
-                if t.predicate.value != score:
-                    continue
-                s = t.subject.value
-                if not s.startswith(MPV):
-                    continue
-                scheme, _, local = s[len(MPV):].partition("/")
-                if scheme in found and local:
-                    found[scheme][local] = float(t.object.value)
-        except SyntaxError as e:  # another helper's file mid-edit must not break the demo
-            warnings.warn(f"skipping {f.name} while reading detachability scores: {e}", stacklevel=2)
-    return {s: (found[s] or dict(_FALLBACK_FACTORS[s])) for s in schemes}
+        for t in ox.parse(path=str(f)):
+            if t.predicate.value != score or not t.subject.value.startswith(MPV):
+                continue
+            scheme, _, local = t.subject.value[len(MPV):].partition("/")
+            if scheme in found and local:
+                found[scheme][local] = float(t.object.value)
+    empty = [s for s, v in found.items() if not v]
+    if empty:
+        raise ValueError(f"no concepts with mp:score for mpv:{', mpv:'.join(empty)} in {ontology_dir}/*.ttl: "
+                         "the demo needs the detachability factors of the ontology")
+    return found
 
 
 def detachability_index(scores: Iterable[float]) -> float:
@@ -237,8 +225,19 @@ def detachability_index(scores: Iterable[float]) -> float:
 class _Amount:
     """One material in one component: the measured quantity and the mass derived from it."""
 
-    __slots__ = ("material", "value", "unit", "mass_t", "factor", "emit_natural", "quality",
-                 "origin", "mphase", "recycled", "slug")
+    __slots__ = (
+        "emit_natural",
+        "factor",
+        "mass_t",
+        "material",
+        "mphase",
+        "origin",
+        "quality",
+        "recycled",
+        "slug",
+        "unit",
+        "value",
+    )
 
     def __init__(self, material, value, unit, mass_t, factor, emit_natural, quality, origin,
                  mphase, recycled):
@@ -256,8 +255,18 @@ class _Amount:
 
 
 class _Part:
-    __slots__ = ("slug", "nl", "en", "strategy", "connection", "level", "amounts", "children",
-                 "factors", "index")
+    __slots__ = (
+        "amounts",
+        "children",
+        "connection",
+        "en",
+        "factors",
+        "index",
+        "level",
+        "nl",
+        "slug",
+        "strategy",
+    )
 
     def __init__(self, slug, nl, en, strategy, connection, level):
         self.slug = slug
@@ -276,10 +285,33 @@ class _Part:
 
 
 class _Asset:
-    __slots__ = ("kind", "gm", "key", "number", "noun_nl", "noun_en", "street", "year", "condition",
-                 "phase", "angle", "maintainer", "strategy", "lon", "lat", "rd", "x", "y",
-                 "release_year", "release_month", "release_quality", "parts", "flat", "valuations",
-                 "predecessor")
+    __slots__ = (
+        "angle",
+        "condition",
+        "flat",
+        "gm",
+        "key",
+        "kind",
+        "lat",
+        "lon",
+        "maintainer",
+        "noun_en",
+        "noun_nl",
+        "number",
+        "parts",
+        "phase",
+        "predecessor",
+        "rd",
+        "release_month",
+        "release_quality",
+        "release_year",
+        "strategy",
+        "street",
+        "valuations",
+        "x",
+        "y",
+        "year",
+    )
 
 
 _ORIGIN_NL = {"primary": "primair", "secondary": "secundair (hergebruikt)", "recycled": "gerecycled",
@@ -292,7 +324,7 @@ _CONDITION_FACTOR = {None: 1.0, 1: 1.0, 2: 0.95, 3: 0.85, 4: 0.7, 5: 0.5, 6: 0.3
 class _Builder:
     """What a recipe uses to add components and material quantities to one object."""
 
-    __slots__ = ("r", "materials", "year", "built", "parts", "flat", "circular")
+    __slots__ = ("built", "circular", "flat", "materials", "parts", "r", "year")
 
     def __init__(self, r: random.Random, materials: dict[str, Material], year: int, built: bool):
         self.r = r
@@ -1059,7 +1091,7 @@ def _emit(a: _Asset, base: str, V: _Vocab, materials: dict[str, Material], sourc
     gm = V.c_municipality[a.gm]
     label_nl = f"{a.noun_nl} {a.street}"
     label_en = f"{a.noun_en} {a.street}"
-    out = [
+    out = [(
         f"{P} {T} {V.Passport}{e}"
         f'{P} {V.identifier} "{a.key}"{e}'
         f"{P} {V.title} {V.nl('Materialenpaspoort ' + label_nl)}{e}"
@@ -1078,7 +1110,7 @@ def _emit(a: _Asset, base: str, V: _Vocab, materials: dict[str, Material], sourc
         f"{O} {V.plannedRStrategy} {V.c_rstrategy[a.strategy]}{e}"
         f"{O} {V.has_geometry} {G}{e}"
         f"{O} {V.expectedRelease} {R}{e}"
-    ]
+    )]
     add = out.append
     if a.predecessor:
         add(f"{P} {V.predecessor} <{idb}passport/{a.gm}/{a.predecessor}>{e}")
@@ -1293,9 +1325,11 @@ def _open_binary(path: Path):
 
 @dataclass
 class WriteStats:
+    """What a write produced: passports, and records (RDF statements, or CSV rows)."""
+
     path: Path
     passports: int
-    triples: int
+    records: int
     seconds: float
 
     @property
@@ -1304,8 +1338,14 @@ class WriteStats:
 
 
 def _progress(enabled: bool):
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                     TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                     disable=not enabled, transient=False)
@@ -1401,9 +1441,8 @@ def write_csv(path: str | Path, size: int, seed: int = 42, municipalities=None,
     known = load_municipalities()
     with _progress(progress) as bar:
         task = bar.add_task(f"demo -> {path.name}", total=size, rate="")
-        opener = (lambda: gzip.open(path, "wt", encoding="utf-8", newline="")) if path.suffix == ".gz" \
-            else (lambda: open(path, "w", encoding="utf-8", newline=""))
-        with opener() as fh:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "wt", encoding="utf-8", newline="") as fh:
             w = csv.writer(fh)
             w.writerow(CSV_COLUMNS)
             planner = _planner(seed, municipalities)
@@ -1435,7 +1474,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         stats = write(out, args.size, args.seed, args.base, municipalities=args.municipality)
         what = "triples"
-    print(f"{stats.passports} passports, {stats.triples} {what} -> {stats.path} "
+    print(f"{stats.passports} passports, {stats.records} {what} -> {stats.path} "
           f"in {stats.seconds:.1f} s ({stats.rate:,.0f} passports/s)", file=sys.stderr)
     return 0
 

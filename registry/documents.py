@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .uris import PassportRef, UriError, owning_passport
+from .uris import PASSPORT_KINDS, PassportRef, UriError, owning_passport
 from .vocab import MANAGED_PREDICATES, MUNICIPALITY, PASSPORT, RDF_TYPE, mpv
 
 FORMATS = {
@@ -144,7 +144,7 @@ def read_bytes(data: bytes, base: str, fmt: ox.RdfFormat, source: str = "request
 
 def read_stream(stream, base: str, fmt: ox.RdfFormat, *, source: str,
                 size_hint: int = 0) -> Iterator[PassportDoc]:
-    parser = ox.parse(stream, fmt, base_iri=base)
+    parser = ox.parse(stream, fmt, base_iri=base, rename_blank_nodes=True)
     if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
         yield from _split_graphs(parser, base, source)
     else:
@@ -237,8 +237,7 @@ def _collect(store: ox.Store, passport_iri: str, base: str) -> list[ox.Triple]:
             obj = quad.object
             if obj in visited:
                 continue
-            if isinstance(obj, ox.BlankNode) or (
-                    isinstance(obj, ox.NamedNode) and owning_passport(base, obj.value) == ref):
+            if isinstance(obj, ox.BlankNode) or (isinstance(obj, ox.NamedNode) and belongs_to(ref, obj.value)):
                 visited.add(obj)
                 todo.append(obj)
     return triples
@@ -254,6 +253,16 @@ def _first_orphan(store: ox.Store, base: str) -> str:
     return ""
 
 
+def belongs_to(ref: PassportRef, iri: str) -> bool:
+    """Whether ``iri`` is one of the passport's own resources (docs/model.md); fast, no regex."""
+    prefix = ref.base + "id/"
+    if not iri.startswith(prefix):
+        return False
+    kind, _, rest = iri[len(prefix):].partition("/")
+    own = f"{ref.municipality}/{ref.key}"
+    return kind in PASSPORT_KINDS and rest.startswith(own) and (len(rest) == len(own) or rest[len(own)] in "/#")
+
+
 def structural_problems(doc: PassportDoc, municipality: str | None = None) -> list[str]:
     """What keeps a document from being a passport of its own municipality, before SHACL."""
     problems: list[str] = []
@@ -264,21 +273,25 @@ def structural_problems(doc: PassportDoc, municipality: str | None = None) -> li
     passport = ox.NamedNode(ref.iri)
     typed = False
     municipality_node = mpv(f"municipality/{ref.municipality}")
+    checked: set = set()
     for t in doc.triples:
         subject = t.subject
-        if isinstance(subject, ox.NamedNode) and owning_passport(ref.base, subject.value) != ref:
-            problems.append(f"{subject.value} is outside this passport's own IRIs "
-                            f"({ref.base}id/<kind>/{ref.municipality}/{ref.key}...); a passport may "
-                            "only describe its own resources")
-            break
-        if t.predicate in MANAGED_PREDICATES and subject == passport:
-            problems.append(f"{t.predicate.value} is written by the registry itself; remove it from "
-                            "the input")
-            break
+        if subject not in checked:
+            if isinstance(subject, ox.NamedNode) and not belongs_to(ref, subject.value):
+                problems.append(f"{subject.value} is outside this passport's own IRIs "
+                                f"({ref.base}id/<kind>/{ref.municipality}/{ref.key}...); a passport may "
+                                "only describe its own resources")
+                break
+            checked.add(subject)
         if subject == passport:
-            if t.predicate == RDF_TYPE and t.object == PASSPORT:
+            predicate = t.predicate
+            if predicate in MANAGED_PREDICATES:
+                problems.append(f"{predicate.value} is written by the registry itself; remove it from "
+                                "the input")
+                break
+            if predicate == RDF_TYPE and t.object == PASSPORT:
                 typed = True
-            elif t.predicate == MUNICIPALITY and t.object != municipality_node:
+            elif predicate == MUNICIPALITY and t.object != municipality_node:
                 problems.append(f"mp:municipality is {t.object} but the passport IRI is scoped to "
                                 f"{ref.municipality}; use <{municipality_node.value}>")
     if not typed:

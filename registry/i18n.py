@@ -39,7 +39,7 @@ class Translator:
         self._strings = strings(self.lang)
         self._fallback = strings(DEFAULT_LANGUAGE)
 
-    def __call__(self, key: str, **values) -> str:
+    def __call__(self, key: str, /, **values) -> str:
         text = self._strings.get(key) or self._fallback.get(key) or key
         return text.format(**values) if values else text
 

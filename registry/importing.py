@@ -329,19 +329,23 @@ def import_file(registry: Registry, path: str | Path, municipality: str, mapping
         raise ImportFailed(str(exc)) from None
     try:
         mapper = RowMapper(mapping, vocabulary, base=registry.base, municipality=municipality,
-                           columns=opened.columns, check_bbox=check_bbox, source_crs=getattr(opened, "crs", None))
+                           columns=opened.columns, check_bbox=check_bbox, source_crs=getattr(opened, "crs", None),
+                           decimal_hint=opened.decimal_hint)
     except MappingError as exc:
         raise ImportFailed(str(exc)) from None
     name = display_name or str(path)
     result = ImportResult(name, mapping.name, mapping.kind, municipality, opened.format,
                           opened.notes + mapper.notes, dry_run, all_or_nothing)
+    if mapper.decimal != "auto":
+        result.notes.append(f"decimal {mapper.decimal}" + (" (from the separator)" if mapping.format.decimal
+                                                           == "auto" else ""))
     if not check_bbox:
         result.notes.append("coordinates NOT checked against the municipality's extent (--no-bbox-check)")
     report = RowReport(report_path)
     result.report_path = str(report_path) if report_path else None
     comment = comment or f"passports import {path.name} --mapping {mapping.name} --municipality {municipality}"
-    write_kwargs = dict(agent=agent, source=source or str(path.resolve()), comment=comment,
-                        municipality=municipality)
+    write_kwargs = {"agent": agent, "source": source or str(path.resolve()), "comment": comment,
+                    "municipality": municipality}
     try:
         run = _Run(registry, mapper, opened, report, result, progress)
         if dry_run or all_or_nothing:

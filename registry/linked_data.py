@@ -26,7 +26,7 @@ import hashlib
 import html
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import quote
 
@@ -37,11 +37,22 @@ from starlette.responses import RedirectResponse, Response
 
 from . import negotiation
 from .negotiation import HTML, DocFormat
-from .serialization import CONTEXT_PATH, PASSPORT_PREFIXES, context_bytes, serialize
+from .serialization import CONTEXT_PATH, PASSPORT_PREFIXES, context_bytes, serialize, serialize_graph
 from .uris import KEY_PATTERN, PASSPORT_KINDS, PassportRef, UriError, owning_passport, parse_passport_iri
 from .vocab import (
-    CONTENT_HASH, CURRENT_VERSION, DCTERMS, MODIFIED, MP, MPV, OWL, PASSPORT, RDF_TYPE, RDFS, RETIRED_AT,
-    RETIRED_PASSPORT, RETIREMENT_REASON, SKOS, VERSION_NUMBER,
+    CONTENT_HASH,
+    CURRENT_VERSION,
+    DCTERMS,
+    MODIFIED,
+    MP,
+    MPV,
+    RDF_TYPE,
+    RDFS,
+    RETIRED_AT,
+    RETIRED_PASSPORT,
+    RETIREMENT_REASON,
+    SKOS,
+    VERSION_NUMBER,
 )
 
 router = APIRouter()
@@ -50,6 +61,7 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "public, no-cache"
 VOCABULARY_CACHE = "public, max-age=3600"
 REDIRECT_CACHE = "public, max-age=3600"
+_REDIRECT_HEADERS = {"Vary": "Accept", "Cache-Control": REDIRECT_CACHE, "Access-Control-Allow-Origin": "*"}
 
 ONTOLOGY_IRI = MP.rstrip("#")
 OBJECT_KIND = "objectkind"
@@ -60,7 +72,6 @@ IN_SCHEME = ox.NamedNode(SKOS + "inScheme")
 PREF_LABEL = ox.NamedNode(SKOS + "prefLabel")
 NOTATION = ox.NamedNode(SKOS + "notation")
 PHYSICAL_OBJECT = ox.NamedNode(MP + "PhysicalObject")
-OWL_CLASS = ox.NamedNode(OWL + "Class")
 
 _KIND_RE = re.compile(r"^[a-z]{1,40}$")
 _KEY_RE = re.compile(rf"^{KEY_PATTERN}$")
@@ -170,29 +181,31 @@ def _static_document(key: str, fmt: DocFormat, context_url: str) -> tuple[bytes,
 
 @dataclass
 class Document:
-    """What a request resolved to: the triples to send and how to cache them."""
+    """What a request resolved to: what to send and how to cache it.
+
+    The content is either ``triples`` or a named graph of a store (``source``), which is then
+    serialised by pyoxigraph straight from the store, without a Python object per triple.
+    """
 
     status: int
-    triples: list[ox.Triple] | tuple[ox.Triple, ...]
+    triples: list[ox.Triple] | tuple[ox.Triple, ...] | None
     cache_control: str
     validator: str | None = None  # ETag without the format part
     modified: str | None = None  # xsd:dateTime of the last change
     retirement: dict | None = field(default=None)
-    versions: int = 0
+    source: tuple[ox.Store, ox.NamedNode] | None = None
 
+    def materialize(self) -> list[ox.Triple] | tuple[ox.Triple, ...]:
+        if self.triples is None and self.source is not None:
+            self.triples = _graph_triples(*self.source)
+        return self.triples or []
 
-def _managed(triples, node: ox.NamedNode) -> dict[ox.NamedNode, ox.Term]:
-    values: dict[ox.NamedNode, ox.Term] = {}
-    for t in triples:
-        if t.subject == node and t.predicate in _MANAGED:
-            if t.predicate == RDF_TYPE and t.object not in (PASSPORT, RETIRED_PASSPORT):
-                continue
-            values[t.predicate] = t.object
-    return values
-
-
-_MANAGED = frozenset({RDF_TYPE, VERSION_NUMBER, CONTENT_HASH, MODIFIED, RETIRED_AT, RETIREMENT_REASON,
-                      CURRENT_VERSION})
+    def serialize(self, fmt: DocFormat, *, context_url: str, cache_key: str | None = None) -> bytes:
+        if self.triples is None and self.source is not None:
+            return serialize_graph(*self.source, fmt, context_url=context_url, prefixes=PASSPORT_PREFIXES,
+                                   cache_key=cache_key)
+        return serialize(self.materialize(), fmt, context_url=context_url, prefixes=PASSPORT_PREFIXES,
+                         cache_key=cache_key)
 
 
 def _graph_triples(store: ox.Store, graph: ox.NamedNode) -> list[ox.Triple]:
@@ -200,8 +213,9 @@ def _graph_triples(store: ox.Store, graph: ox.NamedNode) -> list[ox.Triple]:
             for q in store.quads_for_pattern(None, None, None, graph)]
 
 
-def _first_object(store: ox.Store, node: ox.NamedNode, predicate: ox.NamedNode) -> ox.Term | None:
-    for q in store.quads_for_pattern(node, predicate, None, node):
+def _first_object(store: ox.Store, subject: ox.NamedNode, predicate: ox.NamedNode,
+                  graph: ox.NamedNode) -> ox.Term | None:
+    for q in store.quads_for_pattern(subject, predicate, None, graph):
         return q.object
     return None
 
@@ -215,49 +229,56 @@ def _version_of(iri_value: ox.Term | None) -> int:
         return 0
 
 
+def _validator(content: ox.Term | None, number: int) -> str:
+    return f"{content.value[:20] if content is not None else 'x'}-{number}"
+
+
 def passport_document(registry, ref: PassportRef) -> Document | None:
-    """The current graph, a version, or a retired passport's tombstone; None when unknown."""
+    """The current graph, a version, or a retired passport's tombstone; None when unknown.
+
+    A few single-value lookups decide which (version number, content hash, modified); the graph
+    itself is only read when the document is sent.
+    """
     node = ox.NamedNode(ref.iri)
+    store = registry.store
+    number_term = _first_object(store, node, VERSION_NUMBER, node)
+    number = int(number_term.value) if number_term is not None else 0
     if ref.version is None:
-        triples = _graph_triples(registry.store, node)
-        if not triples:
-            return None
-        values = _managed(triples, node)
-        number = int(values[VERSION_NUMBER].value) if VERSION_NUMBER in values else 0
-        if values.get(RDF_TYPE) == RETIRED_PASSPORT:
-            last = _version_of(values.get(CURRENT_VERSION))
-            triples += [ox.Triple(node, HAS_VERSION, ox.NamedNode(f"{ref.iri}/v/{n}"))
-                        for n in range(1, last + 1)]
-            at = values.get(RETIRED_AT)
-            reason = values.get(RETIREMENT_REASON)
-            return Document(410, triples, REVALIDATE,
-                            validator=f"retired-{last}-{_digest(at.value if at else '')}",
-                            modified=at.value if at else None, versions=last,
-                            retirement={"at": at.value if at else "", "reason": reason.value if reason else "",
-                                        "last_version": last})
-        content = values.get(CONTENT_HASH)
-        modified = values.get(MODIFIED)
-        return Document(200, triples, REVALIDATE,
-                        validator=f"{content.value[:20] if content else 'x'}-{number}",
-                        modified=modified.value if modified else None, versions=number)
+        if number_term is None:
+            return _tombstone(store, ref, node)
+        content = _first_object(store, node, CONTENT_HASH, node)
+        return Document(200, None, REVALIDATE, validator=_validator(content, number),
+                        modified=_literal(_first_object(store, node, MODIFIED, node)), source=(store, node))
     # A version: the current graph while it is current, the history store once superseded.
-    current = _first_object(registry.store, node, VERSION_NUMBER)
-    current_number = int(current.value) if current is not None else 0
-    if current_number == ref.version:
-        triples = _graph_triples(registry.store, node)
+    if number == ref.version:
+        source, graph = store, node
     else:
-        latest = current_number or _version_of(_first_object(registry.store, node, CURRENT_VERSION))
+        latest = number or _version_of(_first_object(store, node, CURRENT_VERSION, node))
         if not 1 <= ref.version <= latest or registry.history_store is None:
             return None
-        triples = _graph_triples(registry.history_store, ox.NamedNode(ref.version_iri))
-    if not triples:
+        source, graph = registry.history_store, ox.NamedNode(ref.version_iri)
+    content = _first_object(source, node, CONTENT_HASH, graph)
+    if content is None and next(source.quads_for_pattern(None, None, None, graph), None) is None:
         return None
-    values = _managed(triples, node)
-    content = values.get(CONTENT_HASH)
-    modified = values.get(MODIFIED)
-    return Document(200, triples, IMMUTABLE,
-                    validator=f"{content.value[:20] if content else 'x'}-{ref.version}",
-                    modified=modified.value if modified else None, versions=ref.version)
+    return Document(200, None, IMMUTABLE, validator=_validator(content, ref.version),
+                    modified=_literal(_first_object(source, node, MODIFIED, graph)), source=(source, graph))
+
+
+def _literal(term: ox.Term | None) -> str | None:
+    return term.value if term is not None else None
+
+
+def _tombstone(store: ox.Store, ref: PassportRef, node: ox.NamedNode) -> Document | None:
+    """A retired passport: 410 with when, why, and every version (``dcterms:hasVersion``)."""
+    at = _literal(_first_object(store, node, RETIRED_AT, node))
+    if at is None:
+        return None
+    triples = _graph_triples(store, node)
+    last = _version_of(_first_object(store, node, CURRENT_VERSION, node))
+    triples += [ox.Triple(node, HAS_VERSION, ox.NamedNode(f"{ref.iri}/v/{n}")) for n in range(1, last + 1)]
+    reason = _literal(_first_object(store, node, RETIREMENT_REASON, node)) or ""
+    return Document(410, triples, REVALIDATE, validator=f"retired-{last}-{_digest(at)}", modified=at,
+                    retirement={"at": at, "reason": reason, "last_version": last})
 
 
 def _digest(text: str) -> str:
@@ -283,7 +304,7 @@ class _Target:
     """What a ``{kind}/{path}`` names: a passport (or version), another passport resource, a
     provenance record, or a vocabulary IRI."""
 
-    __slots__ = ("kind", "path", "ref", "iri", "vocabulary")
+    __slots__ = ("iri", "kind", "path", "ref", "vocabulary")
 
     def __init__(self, kind: str, path: str, ref: PassportRef | None, iri: str, vocabulary: bool):
         self.kind, self.path, self.ref, self.iri, self.vocabulary = kind, path, ref, iri, vocabulary
@@ -369,7 +390,7 @@ async def identify(request: Request) -> Response:
         location = _passport_doc_location(target.ref, fmt)
     else:
         location = _doc_location(kind, path, fmt)
-    return RedirectResponse(location, 303, headers={"Vary": "Accept", "Cache-Control": REDIRECT_CACHE})
+    return RedirectResponse(location, 303, headers=_REDIRECT_HEADERS)
 
 
 async def document(request: Request) -> Response:
@@ -400,8 +421,7 @@ async def _document(request: Request, registry, kind: str, path: str,
     if target.ref is not None and target.kind != "passport":
         if not resource_exists(registry, target.ref, target.iri):
             return None
-        return RedirectResponse(_passport_doc_location(target.ref, fixed), 303,
-                                headers={"Vary": "Accept", "Cache-Control": REDIRECT_CACHE})
+        return RedirectResponse(_passport_doc_location(target.ref, fixed), 303, headers=_REDIRECT_HEADERS)
     if fmt is None:
         return _not_acceptable()
     vary = fixed is None
@@ -436,17 +456,22 @@ def _headers(fmt: DocFormat, vary: bool, cache_control: str) -> dict[str, str]:
 
 def _rdf_response(request: Request, doc: Document, fmt: DocFormat, vary: bool) -> Response:
     headers = _headers(fmt, vary, doc.cache_control)
-    if doc.validator is not None:
-        headers["ETag"] = f'"{doc.validator}-{fmt.name}"'
     if doc.modified:
         last_modified = _http_date(doc.modified)
         if last_modified:
             headers["Last-Modified"] = last_modified
-    if doc.status == 200 and _not_modified(request, headers.get("ETag"), doc.modified):
+    context_url = _context_url(request)
+    body = None
+    if doc.validator is not None:
+        headers["ETag"] = f'"{doc.validator}-{fmt.name}"'
+    else:  # no stored validator (provenance records): the content's own hash
+        body = doc.serialize(fmt, context_url=context_url)
+        headers["ETag"] = '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
+    if doc.status == 200 and _not_modified(request, headers["ETag"], doc.modified):
         return Response(status_code=304, headers=headers)
-    cache_key = headers.get("ETag") if doc.status == 200 else None
-    body = serialize(doc.triples, fmt, context_url=_context_url(request), cache_key=cache_key,
-                     prefixes=PASSPORT_PREFIXES)
+    if body is None:
+        body = doc.serialize(fmt, context_url=context_url,
+                             cache_key=headers["ETag"] if doc.status == 200 else None)
     return Response(body, doc.status, headers=headers, media_type=fmt.content_type)
 
 
@@ -461,12 +486,12 @@ def _static_response(request: Request, iri: str, fmt: DocFormat, vary: bool) -> 
 
 def _http_date(xsd_datetime: str) -> str | None:
     try:
-        moment = datetime.fromisoformat(xsd_datetime.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(xsd_datetime)
     except ValueError:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return format_datetime(moment.astimezone(timezone.utc), usegmt=True)
+        moment = moment.replace(tzinfo=UTC)
+    return format_datetime(moment.astimezone(UTC), usegmt=True)
 
 
 def _not_modified(request: Request, etag: str | None, modified: str | None) -> bool:
@@ -481,13 +506,13 @@ def _not_modified(request: Request, etag: str | None, modified: str | None) -> b
     if if_modified_since and modified:
         try:
             since = parsedate_to_datetime(if_modified_since)
-            moment = datetime.fromisoformat(modified.replace("Z", "+00:00"))
+            moment = datetime.fromisoformat(modified)
         except (TypeError, ValueError):
             return False
         if since.tzinfo is None:
-            since = since.replace(tzinfo=timezone.utc)
+            since = since.replace(tzinfo=UTC)
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
+            moment = moment.replace(tzinfo=UTC)
         return moment.replace(microsecond=0) <= since
     return False
 
@@ -540,8 +565,8 @@ def _link(term, base: str) -> str:
 
 
 _PAGE = """<!doctype html>
-<html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title></head>
+<html lang="nl"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title></head>
 <body><main>
 {body}
 </main></body></html>
@@ -568,7 +593,7 @@ def _fallback_page(request: Request, kind: str, path: str, doc: Document, base: 
         parts.append(f"<h2>Versies / Versions</h2><ol>{versions}</ol>")
     parts.append(_format_links(kind, path))
     rows = "".join(f"<tr><td>{_link(t.subject, base)}</td><td>{_link(t.predicate, base)}</td>"
-                   f"<td>{_link(t.object, base)}</td></tr>" for t in doc.triples)
+                   f"<td>{_link(t.object, base)}</td></tr>" for t in doc.materialize())
     parts.append("<table><thead><tr><th>subject</th><th>predicate</th><th>object</th></tr></thead>"
                  f"<tbody>{rows}</tbody></table>")
     return _PAGE.format(title=html.escape(name), body="\n".join(parts))

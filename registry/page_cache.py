@@ -9,6 +9,7 @@ Only the first request for a key (nothing cached yet) waits for the computation.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 import weakref
@@ -122,5 +123,7 @@ def cache_for(registry) -> GenerationCache:
     with _caches_lock:
         cache = _caches.get(registry)
         if cache is None:
-            cache = _caches[registry] = GenerationCache(registry.settings.data_dir / "generation")
+            cache = _caches[registry] = GenerationCache(
+                registry.settings.data_dir / "generation",
+                min_interval=float(os.environ.get("PASSPORTS_STATS_REFRESH", "10")))
         return cache

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import page_data as data
-from .terms import SCHEMES, Terms, local_name
+from .terms import Terms, local_name
 from .uris import KEY_PATTERN, MUNICIPALITY_PATTERN, PassportRef, owning_passport
 from .vocab import MP, MPV, OWL, RDFS, SKOS
 
@@ -123,10 +123,10 @@ def material(registry, terms: Terms, iri: str, page: int, *, wait: float | None 
     if stats is not None:
         usage = []
         for muni, units in sorted(stats.materials.get(iri, {}).items(),
-                                  key=lambda kv: -max(v[0] for v in kv[1].values())):
+                                  key=lambda kv: -stats.material_passports(iri, kv[0])):
             totals = [(data.UNIT_SYMBOLS.get(local_name(u), local_name(u)), v[2])
                       for u, v in sorted(units.items())]
-            usage.append((muni, max(v[0] for v in units.values()), totals))
+            usage.append((muni, stats.material_passports(iri, muni), totals))
         usage_passports = stats.material_passports(iri)
         usage_tonnes = stats.material_tonnes(iri)
     iris, has_next = listing or data.material_passports(registry, iri, page)
@@ -161,12 +161,7 @@ def objectkind(registry, terms: Terms, iri: str, page: int, *, wait: float | Non
 
 
 def concept_schemes(terms: Terms) -> list[tuple[str, list[str]]]:
-    found = []
-    for scheme in SCHEMES:
-        members = terms.members(MPV + scheme)
-        if members:
-            found.append((MPV + scheme, members))
-    return found
+    return [(scheme, terms.members(scheme)) for scheme in terms.schemes()]
 
 
 def concepts(terms: Terms) -> Page:

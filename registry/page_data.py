@@ -90,8 +90,9 @@ class Paged:
 
 
 def paged_passports(store: ox.Store, name: str, bindings: dict[str, ox.Term], page: int,
-                    size: int = PAGE_SIZE) -> tuple[list[str], bool]:
+                    size: int | None = None) -> tuple[list[str], bool]:
     """Passport IRIs of page ``page`` of a named query (repeated passports skipped)."""
+    size = size or PAGE_SIZE
     seen: set[str] = set()
     skip = (page - 1) * size
     found: list[str] = []
@@ -157,15 +158,18 @@ class Stats:
     by_municipality_kind: dict[str, dict[str, int]] = field(default_factory=dict)
     # material -> municipality -> unit -> (passports, records, total)
     materials: dict[str, dict[str, dict[str, tuple[int, int, float]]]] = field(default_factory=dict)
+    # material -> municipality -> passports recording it in any unit
+    material_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     recent: list[dict] = field(default_factory=list)
     total: int = 0
     generation: str = ""
 
     def material_passports(self, material: str, municipality: str | None = None) -> int:
-        """Passports recording the material (an upper bound when it is recorded in several units)."""
-        per = self.materials.get(material, {})
-        munis = [municipality] if municipality else list(per)
-        return sum(max((v[0] for v in per.get(m, {}).values()), default=0) for m in munis)
+        """Passports recording the material, in any unit."""
+        per = self.material_counts.get(material, {})
+        if municipality:
+            return per.get(municipality, 0)
+        return sum(per.values())
 
     def material_tonnes(self, material: str, municipality: str | None = None) -> float:
         per = self.materials.get(material, {})
@@ -198,6 +202,9 @@ def compute_stats(store: ox.Store) -> Stats:
         total = float(row["total"].value) if "total" in row else 0.0
         stats.materials.setdefault(material, {}).setdefault(row["municipality"].value, {})[
             row["unit"].value] = (_int(row.get("passports")), _int(row.get("records")), total)
+    for row in select(store, "page-counts-passports-by-material"):
+        stats.material_counts.setdefault(row["material"].value, {})[row["municipality"].value] = \
+            _int(row.get("passports"))
     for row in select(store, "page-recent-changes"):
         stats.recent.append({"version": row["version"].value, "passport": row["passport"].value,
                              "number": _int(row.get("number")),

@@ -6,11 +6,13 @@ query in its own process. A :class:`QueryPool` keeps ``settings.query_workers`` 
 read-write store. A query goes to an idle worker; when no answer comes within the time limit the
 worker is killed (SIGKILL: the query stops at once) and a fresh one is started, and the caller gets
 :class:`QueryTimeout`. The waiting happens in a thread (``arun`` for async code), so the server
-keeps answering other requests meanwhile.
+keeps answering other requests meanwhile. A query waits at most the same time limit for a free
+worker before it gets :class:`PoolBusy` (503).
 
 Fresh data: a read-only store sees a snapshot as of its opening. A worker reopens it (about
-10 ms) before a query when the file ``DATA/generation`` changed since it opened the store (the
-writer calls :func:`bump_generation` after each commit, so writes are visible at once) or when
+10 ms) before a query when the content of the file ``DATA/generation`` changed since it opened the
+store (the writer writes a new value there after each commit, as ``Registry`` and
+:func:`bump_generation` do, so writes are visible at once) or when
 the store is older than ``max_age`` seconds (1 s by default: a writer that does not bump is at
 most that stale).
 
@@ -140,12 +142,11 @@ def _isolate_network() -> bool:
         return False
 
 
-def _generation(path: Path) -> tuple[int, int] | None:
+def _generation(path: Path) -> bytes | None:
     try:
-        st = os.stat(path)
+        return path.read_bytes()[:200]
     except FileNotFoundError:
         return None
-    return (st.st_mtime_ns, st.st_ino)
 
 
 def _term(spec: tuple):

@@ -88,8 +88,11 @@ def context_bytes() -> bytes:
 
 def to_jsonld(triples: Sequence[ox.Triple], context_url: str) -> bytes:
     """Compacted JSON-LD naming ``context_url`` as its context."""
-    expanded = json.loads(ox.serialize(triples, format=ox.RdfFormat.JSON_LD))
-    compacted = {"@context": context_url, **compact(expanded)}
+    return _compacted(ox.serialize(triples, format=ox.RdfFormat.JSON_LD), context_url)
+
+
+def _compacted(expanded_json: bytes, context_url: str) -> bytes:
+    compacted = {"@context": context_url, **compact(json.loads(expanded_json))}
     return json.dumps(compacted, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
@@ -239,3 +242,23 @@ def serialize(triples: Sequence[ox.Triple], fmt: DocFormat, *, context_url: str,
     return ox.serialize(triples, format=rdf_format,
                         prefixes=prefixes if prefixes is not None else used_prefixes(triples))
 
+
+
+def serialize_graph(store: ox.Store, graph: ox.NamedNode, fmt: DocFormat, *, context_url: str,
+                    prefixes: dict[str, str], cache_key: str | None = None) -> bytes:
+    """One named graph of ``store`` in ``fmt``, written by pyoxigraph straight from the store."""
+    rdf_format = fmt.rdf_format
+    if rdf_format is None:
+        raise ValueError(f"{fmt.name} is not an RDF format")
+    if rdf_format == ox.RdfFormat.JSON_LD:
+        if cache_key is not None:
+            cached = _jsonld_cache.get(cache_key)
+            if cached is not None:
+                return cached
+        body = _compacted(store.dump(format=rdf_format, from_graph=graph), context_url)
+        if cache_key is not None:
+            _jsonld_cache.put(cache_key, body)
+        return body
+    if rdf_format == ox.RdfFormat.N_TRIPLES:
+        return store.dump(format=rdf_format, from_graph=graph)
+    return store.dump(format=rdf_format, from_graph=graph, prefixes=prefixes)

@@ -26,6 +26,7 @@ import gzip
 import os
 import hashlib
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -61,7 +62,7 @@ _CODE_FILES = ("page_contexts.py", "page_data.py", "page_links.py", "page_render
                "i18n.py", "terms.py", "serialization.py")
 
 cli = typer.Typer(help="Static copy of the site / Statische kopie van de website", no_args_is_help=True)
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True, highlight=False)
 
 
 @dataclass
@@ -95,7 +96,9 @@ class Manifest:
 
     def __init__(self, path: Path):
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(str(path))
+        # The pool's feeder thread reads while the main thread writes: one connection, one lock.
+        self.db = sqlite3.connect(str(path), check_same_thread=False)
+        self.lock = threading.RLock()
         self.db.executescript(
             "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
             "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -103,30 +106,38 @@ class Manifest:
             "CREATE TABLE IF NOT EXISTS files(path TEXT PRIMARY KEY, hash TEXT, html INTEGER);")
 
     def meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return row[0] if row else None
+        with self.lock:
+            row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+            return row[0] if row else None
 
     def set_meta(self, key: str, value: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        with self.lock:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
 
     def fingerprint(self, iri: str) -> str | None:
-        row = self.db.execute("SELECT fingerprint FROM passports WHERE iri=?", (iri,)).fetchone()
-        return row[0] if row else None
+        with self.lock:
+            row = self.db.execute("SELECT fingerprint FROM passports WHERE iri=?", (iri,)).fetchone()
+            return row[0] if row else None
 
     def set_passports(self, rows: list[tuple[str, str, str]]) -> None:
-        self.db.executemany("INSERT OR REPLACE INTO passports VALUES (?, ?, ?)", rows)
+        with self.lock:
+            self.db.executemany("INSERT OR REPLACE INTO passports VALUES (?, ?, ?)", rows)
 
     def file_hashes(self) -> dict[str, str]:
-        return dict(self.db.execute("SELECT path, hash FROM files"))
+        with self.lock:
+            return dict(self.db.execute("SELECT path, hash FROM files"))
 
     def set_files(self, rows: list[tuple[str, str, int]]) -> None:
-        self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", rows)
+        with self.lock:
+            self.db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?)", rows)
 
     def drop_files(self, paths: list[str]) -> None:
-        self.db.executemany("DELETE FROM files WHERE path=?", [(p,) for p in paths])
+        with self.lock:
+            self.db.executemany("DELETE FROM files WHERE path=?", [(p,) for p in paths])
 
     def reset(self) -> None:
-        self.db.executescript("DELETE FROM passports; DELETE FROM files; DELETE FROM meta;")
+        with self.lock:
+            self.db.executescript("DELETE FROM passports; DELETE FROM files; DELETE FROM meta;")
 
     def html_pages(self) -> Iterator[str]:
         for (path,) in self.db.execute("SELECT path FROM files WHERE html=1 ORDER BY path"):
@@ -135,7 +146,8 @@ class Manifest:
             yield page
 
     def commit(self) -> None:
-        self.db.commit()
+        with self.lock:
+            self.db.commit()
 
     def close(self) -> None:
         self.db.commit()
@@ -224,9 +236,20 @@ class SiteBuilder:
             self._file(rel, body, html=True)
 
     def _rdf_aggregate(self, path: str, triples) -> None:
+        """RDF documents of vocabulary: rewritten only when the statements changed (blank node
+        labels differ from run to run, so the bytes are not compared)."""
+        triples = list(triples)
+        digest = _digest("\n".join(sorted(
+            str(ox.Triple(_no_bnode(t.subject), t.predicate, _no_bnode(t.object)))
+            for t in triples)).encode())
         for fmt in RDF_FORMATS:
-            self._file(path.lstrip("/") + fmt.suffix,
-                       serialize(list(triples), fmt, context_url=self.context_url), html=False)
+            rel = path.lstrip("/") + fmt.suffix
+            self.seen_files.add(rel)
+            if self.old_files.get(rel) == digest and (self.out / rel).exists():
+                continue
+            self.output.write(rel, serialize(triples, fmt, context_url=self.context_url))
+            self.new_files.append((rel, digest, 0))
+            self.report.rdf_files += 1
 
     # -- the build -------------------------------------------------------------------------
     def build(self) -> BuildReport:
@@ -238,9 +261,9 @@ class SiteBuilder:
             t0 = time.perf_counter()
             self._passports(progress, task)
             self.report.passport_seconds = time.perf_counter() - t0
+            self._dumps()
             agg = progress.add_task("overview pages", total=None)
             self._aggregates(progress, agg)
-            self._dumps()
             self._retire_stale_files()
             self._sitemap()
         self.manifest.commit()
@@ -404,12 +427,13 @@ class SiteBuilder:
 
     def _downloads_page(self) -> Page:
         dumps = []
-        for name, rel in (("registry.nq.gz", "dumps/registry.nq.gz"), ("history.nq.gz", "dumps/history.nq.gz"),
-                          ("def.ttl", "def.ttl")):
-            dumps.append((name, "/" + rel, ""))
-        built = self.manifest.meta("generation") or ""
-        return Page("downloads.html", {"dumps": dumps, "built": built[:10] or "–", "active": "downloads"},
-                    200, "/downloads")
+        for name, rel in (("registry.nq.gz", "dumps/registry.nq.gz"), ("history.nq.gz", "dumps/history.nq.gz")):
+            target = self.out / rel
+            if target.exists():
+                dumps.append((name, "/" + rel, f"{target.stat().st_size / 2**20:.1f} MB"))
+        dumps.append(("def.ttl", "/def.ttl", ""))
+        return Page("downloads.html", {"dumps": dumps, "built": self.manifest.meta("dumped_at") or "–",
+                                       "active": "downloads"}, 200, "/downloads")
 
     # -- dumps, stale files, sitemap -------------------------------------------------------
     def _dumps(self) -> None:
@@ -432,6 +456,7 @@ class SiteBuilder:
             partial.replace(target)
             self.seen_files.add(rel)
         self.manifest.set_meta("generation", generation)
+        self.manifest.set_meta("dumped_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
         self.report.dumps_written = True
 
     def _retire_stale_files(self) -> None:
@@ -555,37 +580,37 @@ class PassportWriter:
         doc = passport_document(self.registry, current)
         if doc is None:
             return ""
-        triples = list(doc.triples)
+        triples = list(doc.materialize())
         page = pages.passport(self.registry, self.terms, current, triples=triples, status=status,
                               history=history)
         path = f"/doc/passport/{ref.municipality}/{ref.key}"
-        self._files(page, path, triples, result)
+        self._files(page, path, doc, result)
         number = page.context.get("view", {}).get("version_number") if status == "current" else None
         for row in history:
             version = current.at(row["number"])
             if row["number"] == number:
-                vtriples = triples  # the current version: the same graph, read once
+                vdoc, vtriples = doc, triples  # the current version: the same graph, read once
             else:
                 vdoc = passport_document(self.registry, version)
                 if vdoc is None:
                     continue
-                vtriples = list(vdoc.triples)
+                vtriples = list(vdoc.materialize())
             vpage = pages.passport(self.registry, self.terms, version, triples=vtriples,
                                    status="version", history=history)
-            self._files(vpage, f"{path}/v/{row['number']}", vtriples, result)
+            self._files(vpage, f"{path}/v/{row['number']}", vdoc, result)
             result.versions += 1
         result.predecessors += page.context.get("view", {}).get("predecessors", [])
         return static_file(path)
 
-    def _files(self, page: Page, path: str, triples: list, result: ChunkResult) -> None:
+    def _files(self, page: Page, path: str, doc, result: ChunkResult) -> None:
+        """The page in every language, and the RDF documents as the linked-data URIs serve them."""
         for lang in self.languages:
             rel, body = render_static(page, lang, self.base, self.terms, self.object_kinds,
                                       self.languages)
             self.output.write(rel, body)
             result.pages += 1
         for fmt in RDF_FORMATS:
-            self.output.write(path.lstrip("/") + fmt.suffix,
-                              serialize(triples, fmt, context_url=self.context_url))
+            self.output.write(path.lstrip("/") + fmt.suffix, doc.serialize(fmt, context_url=self.context_url))
             result.rdf_files += 1
 
 
@@ -600,6 +625,13 @@ def _init_worker(settings: Settings, out: str, site_url: str, languages: tuple[s
 
 def _build_chunk(items: list[tuple[str, str, str]]) -> ChunkResult:
     return _worker.build_chunk(items)
+
+
+_BNODE = ox.BlankNode("b")
+
+
+def _no_bnode(term):
+    return _BNODE if isinstance(term, ox.BlankNode) else term
 
 
 def _generation(settings: Settings) -> str:

@@ -167,6 +167,12 @@ class Terms:
             found[key].sort(key=lambda iri: local_name(iri).lower())
         return found
 
+    def schemes(self) -> list[str]:
+        """Every concept scheme of ``mpv:`` with members: the known ones in order, then the rest."""
+        found = [s for s in self._members if s.startswith(MPV) and self._members[s]]
+        order = {f"{MPV}{name}": i for i, name in enumerate(SCHEMES)}
+        return sorted(found, key=lambda s: (order.get(s, len(order)), s))
+
     def vocabulary_iris(self) -> list[str]:
         """Every concept, organisation and municipality IRI (``mpv:{scheme}/{key}``), sorted."""
         return sorted(s for s in self._props if s.startswith(MPV) and "/" in s[len(MPV):])

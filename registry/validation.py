@@ -9,6 +9,7 @@ ontology: a misspelt ``mp:`` property or an unknown material concept is named as
 from __future__ import annotations
 
 import functools
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from rdflib.namespace import RDF, SH
 from .config import SHAPES_DIR
 from .documents import PassportDoc, structural_problems
 from .ontology import load_ontology_store
+from .shacl_engine import ShapesProgram, Unsupported, subclass_closure
 from .uris import owning_passport
 from .vocab import MP, MPV
 
@@ -82,20 +84,31 @@ def _iri(value: str) -> rdflib.URIRef:
 
 
 class Validator:
-    """Loads the shapes and the ontology once; validates batches of passports."""
+    """Loads the shapes and the ontology once; validates batches of passports.
 
-    def __init__(self, shapes_dir=SHAPES_DIR):
+    ``engine="fast"`` (the default) runs the compiled shapes of ``shacl_engine`` on the whole batch
+    and asks pySHACL, the reference, for the report of every passport it finds a violation in, so
+    a rejection always carries pySHACL's report. ``engine="pyshacl"`` runs pySHACL on everything.
+    """
+
+    def __init__(self, shapes_dir=SHAPES_DIR, engine: str = "fast"):
         self.shapes = rdflib.Graph()
         for path in sorted(shapes_dir.glob("*.ttl")):
             self.shapes.parse(path, format="turtle")
         ontology = load_ontology_store()
-        self.hierarchy = [
-            (_iri(q.subject.value), rdflib.RDFS.subClassOf, _iri(q.object.value))
-            for q in ontology.quads_for_pattern(None, ox.NamedNode(str(rdflib.RDFS.subClassOf)), None)
-            if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode)]
+        pairs = [(q.subject.value, q.object.value)
+                 for q in ontology.quads_for_pattern(None, ox.NamedNode(str(rdflib.RDFS.subClassOf)), None)
+                 if isinstance(q.subject, ox.NamedNode) and isinstance(q.object, ox.NamedNode)]
+        self.hierarchy = [(_iri(a), rdflib.RDFS.subClassOf, _iri(b)) for a, b in pairs]
         self.known_terms = frozenset(
             q.subject.value for q in ontology if isinstance(q.subject, ox.NamedNode)
             and q.subject.value.startswith((MP, MPV)))
+        self.program: ShapesProgram | None = None
+        if engine == "fast":
+            try:
+                self.program = ShapesProgram(self.shapes, subclass_closure(pairs))
+            except Unsupported:
+                self.program = None  # shapes beyond the compiled subset: pySHACL does everything
 
     def unknown_terms(self, doc: PassportDoc) -> list[Issue]:
         issues, seen = [], set()
@@ -118,18 +131,45 @@ class Validator:
         """One verdict per document, in order; SHACL runs once for the whole batch."""
         docs = list(docs)
         verdicts = [Verdict(doc.iri) for doc in docs]
-        by_iri = {doc.iri: v for doc, v in zip(docs, verdicts)}
-        data = rdflib.Graph()
-        owner_of_bnode: dict[rdflib.BNode, str] = {}
-        checked = []
+        checked: list[tuple[PassportDoc, Verdict]] = []
         for doc, verdict in zip(docs, verdicts):
             for problem in structural_problems(doc, municipality):
                 verdict.issues.append(Issue("Violation", {"en": problem, "nl": problem}, focus=doc.iri,
                                             constraint="structure"))
             verdict.issues.extend(self.unknown_terms(doc))
-            if not verdict.conforms:
-                continue
-            checked.append(doc)
+            if verdict.conforms:
+                checked.append((doc, verdict))
+        if not checked:
+            return verdicts
+        if self.program is None:
+            self._pyshacl(checked)
+            return verdicts
+        checked_docs = [doc for doc, _ in checked]
+        store = _batch_store(checked_docs)
+        by_iri = {doc.iri: verdict for doc, verdict in checked}
+        base = checked[0][0].ref.base
+        for result in self.program.validate(store):
+            focus = result.focus
+            owner = _bnode_owner(checked_docs, focus.value) if isinstance(focus, ox.BlankNode) else None
+            if owner is None and isinstance(focus, ox.NamedNode):
+                ref = owning_passport(base, focus.value)
+                owner = ref.iri if ref else None
+            issue = Issue(result.severity, dict(result.messages), focus=_text(focus), path=result.path,
+                          value=_text(result.value), shape=result.shape, constraint=result.component)
+            for verdict in ([by_iri[owner]] if owner in by_iri else [v for _, v in checked]):
+                verdict.issues.append(issue)
+        failing = [(doc, verdict) for doc, verdict in checked if not verdict.conforms]
+        if failing:
+            for _, verdict in failing:
+                verdict.issues = [i for i in verdict.issues if i.constraint in ("structure", "unknown-term")]
+            self._pyshacl(failing)
+        return verdicts
+
+    def _pyshacl(self, pairs: list[tuple[PassportDoc, Verdict]]) -> None:
+        """Validate with pySHACL, the reference implementation, and add its results to the verdicts."""
+        data = rdflib.Graph()
+        owner_of_bnode: dict[rdflib.BNode, str] = {}
+        for doc, _ in pairs:
             bnodes: dict = {}
             add = data.add
             for t in doc.triples:
@@ -137,27 +177,51 @@ class Validator:
                      _to_rdflib(t.object, bnodes)))
             for node in bnodes.values():
                 owner_of_bnode[node] = doc.iri
-        if not checked:
-            return verdicts
         for triple in self.hierarchy:
             data.add(triple)
-        base = checked[0].ref.base
+        base = pairs[0][0].ref.base
+        by_iri = {doc.iri: verdict for doc, verdict in pairs}
         _, report, _ = shacl_validate(data, shacl_graph=self.shapes, inference="none",
                                       abort_on_first=False, allow_warnings=True, allow_infos=True,
-                                      advanced=True)
+                                      inplace=True)
         for issue in read_report(report):
             focus = issue.focus
             owner = owner_of_bnode.get(rdflib.BNode(focus[2:])) if focus.startswith("_:") else None
             if owner is None:
                 ref = owning_passport(base, focus)
                 owner = ref.iri if ref else None
-            verdict = by_iri.get(owner) if owner else None
-            if verdict is None:  # a result about shared data; attribute it to every passport
-                for v in verdicts:
-                    v.issues.append(issue)
-            else:
+            for verdict in ([by_iri[owner]] if owner in by_iri else [v for _, v in pairs]):
                 verdict.issues.append(issue)
-        return verdicts
+
+
+def _text(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return term.value
+
+
+def _batch_store(docs: list[PassportDoc]) -> ox.Store:
+    """An in-memory store of a batch, loaded through pyoxigraph's own serialiser and parser.
+
+    Blank nodes must already be distinct between documents: the file readers parse with
+    ``rename_blank_nodes=True`` and generators use ``pyoxigraph.BlankNode()``.
+    """
+    store = ox.Store()
+    data = ox.serialize(itertools.chain.from_iterable(doc.triples for doc in docs),
+                        format=ox.RdfFormat.N_TRIPLES)
+    store.load(data, ox.RdfFormat.N_TRIPLES)
+    return store
+
+
+def _bnode_owner(docs: list[PassportDoc], label: str) -> str | None:
+    for doc in docs:
+        for t in doc.triples:
+            if (isinstance(t.subject, ox.BlankNode) and t.subject.value == label) or \
+                    (isinstance(t.object, ox.BlankNode) and t.object.value == label):
+                return doc.iri
+    return None
 
 
 def read_report(report: rdflib.Graph) -> list[Issue]:

@@ -1,0 +1,103 @@
+"""Shared by the page, site build and browser tests: a real registry on disk with demo passports
+(one of them in a second version, one retired), and a real uvicorn server on a loopback port.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import uvicorn
+
+BASE = "http://localhost:8000/"
+DC_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
+
+
+@dataclass
+class Fixture:
+    data_dir: Path
+    iris: list[str]  # current passports
+    updated: str  # a passport with two versions
+    retired: str  # a retired passport
+    old_title: str
+    new_title: str
+
+
+def build_registry(data_dir: Path, size: int = 40, seed: int = 11) -> Fixture:
+    from registry.config import Settings
+    from registry.demo import generate
+    from registry.documents import PassportDoc
+    from registry.store import Registry, iter_passport_iris
+    from registry.uris import owning_passport
+
+    settings = Settings(data_dir=data_dir, base_iri=BASE)
+    registry = Registry.open(settings)
+    generated = list(generate(size, seed, BASE))
+    docs = [PassportDoc(owning_passport(BASE, iri), triples) for iri, triples in generated]
+    report = registry.add(docs, source="urn:test:demo", comment="demo for page tests")
+    assert not report.rejected, report.rejected[0]
+    # A second version of the first passport: a new Dutch title.
+    iri, triples = generated[0]
+    node = ox.NamedNode(iri)
+    old_title = next(t.object.value for t in triples
+                     if t.subject == node and t.predicate == DC_TITLE and t.object.language == "nl")
+    new_title = old_title + " (herzien)"
+    changed = [t for t in triples if not (t.subject == node and t.predicate == DC_TITLE
+                                          and t.object.language == "nl")]
+    changed.append(ox.Triple(node, DC_TITLE, ox.Literal(new_title, language="nl")))
+    report = registry.add([PassportDoc(owning_passport(BASE, iri), changed)], source="urn:test:update",
+                          comment="title revised")
+    assert report.updated == [iri], report
+    retired = generated[1][0]
+    registry.retire(owning_passport(BASE, retired), "Gesloopt in 2026 voor nieuwbouw")
+    current = sorted(iter_passport_iris(registry))
+    registry.close()
+    return Fixture(data_dir, current, iri, retired, old_title, new_title)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """``create_app`` served by uvicorn in a thread on 127.0.0.1."""
+
+    def __init__(self, data_dir: Path):
+        from registry.app import create_app
+        from registry.config import Settings
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.app = create_app(Settings(data_dir=data_dir, base_iri=BASE))
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
+                                lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> Server:
+        self.thread.start()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/static/css/site.css", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("the test server did not start within 30 s")
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=15)
+
+
+def doc_path(iri: str) -> str:
+    """``/doc/passport/GM0153/key`` for a passport IRI of the test base."""
+    return "/doc/" + iri[len(BASE) + 3:]

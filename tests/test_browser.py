@@ -1,0 +1,186 @@
+"""The pages in a real browser: headless Debian Chromium driven by Playwright (no downloaded browser).
+
+Chromium runs with every host but 127.0.0.1 unresolvable, so a page that needed the network would
+fail here. Screenshots go to a temporary folder (printed; kept with ``--basetemp``).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pages_support import Server, build_registry, doc_path
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+if not Path(CHROMIUM).exists():
+    pytest.skip("Debian chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def fixture(tmp_path_factory):
+    return build_registry(tmp_path_factory.mktemp("browser") / "data", size=30, seed=3)
+
+
+@pytest.fixture(scope="module")
+def server(fixture):
+    with Server(fixture.data_dir) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("screenshots")
+    print(f"\nscreenshots in {folder}")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with playwright_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield b
+        b.close()
+
+
+class Watched:
+    """A page that records console errors, page errors, failed requests and off-host requests."""
+
+    def __init__(self, browser, allowed_prefix: str, **context):
+        self.context = browser.new_context(**context)
+        self.page = self.context.new_page()
+        self.problems: list[str] = []
+        self.page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}")
+                     if m.type in ("error", "warning") else None)
+        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        self.page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url}"))
+        self.page.on("request", lambda r: None if r.url.startswith((allowed_prefix, "data:", "about:"))
+                     else self.problems.append(f"off-site request: {r.url}"))
+
+    def open(self, url: str):
+        response = self.page.goto(url, wait_until="load")
+        self.page.wait_for_timeout(250)
+        return response
+
+    def close(self):
+        self.context.close()
+
+
+def test_home_passport_search_in_chromium(browser, server, fixture, shots):
+    w = Watched(browser, server.url, viewport={"width": 1280, "height": 900})
+    try:
+        assert w.open(server.url + "/").status == 200
+        assert w.page.locator("h1").inner_text().startswith("Materialenpaspoorten")
+        w.page.screenshot(path=str(shots / "home.png"), full_page=True)
+
+        # a passport: map drawn (Leaflet on a plain background), chart drawn (uPlot), copy works
+        iri = fixture.updated
+        assert w.open(server.url + doc_path(iri)).status == 200
+        assert w.page.locator("#map.leaflet-container").count() == 1
+        assert w.page.locator("#map path.leaflet-interactive").count() >= 1
+        assert w.page.locator("#map .map-note").count() == 1  # no tiles: says so
+        w.page.screenshot(path=str(shots / "passport.png"), full_page=True)
+        w.page.locator("button.copy").click()
+        assert w.page.locator("button.copy").inner_text() in ("Gekopieerd", "Kopieer URI")
+        # a passport with a valuation history shows the chart
+        charted = False
+        for other in fixture.iris[:12]:
+            w.open(server.url + doc_path(other))
+            if w.page.locator("#valuation-chart").count():
+                w.page.wait_for_selector("#valuation-chart canvas", timeout=5000)
+                charted = True
+                w.page.screenshot(path=str(shots / "passport-chart.png"), full_page=True)
+                break
+        assert charted
+
+        # search through the form, as a person would
+        w.open(server.url + "/search")
+        word = fixture.new_title.split()[-2]
+        w.page.fill("#q", word)
+        w.page.click("form.search-form button[type=submit]")
+        w.page.wait_for_load_state("load")
+        assert "q=" in w.page.url
+        assert w.page.locator(f'a[href="{doc_path(iri)}"]').count() >= 1
+        w.page.screenshot(path=str(shots / "search.png"), full_page=True)
+
+        # the English switch
+        w.page.click(".lang-switch a")
+        w.page.wait_for_load_state("load")
+        assert w.page.locator("html").get_attribute("lang") == "en"
+        w.open(server.url + "/concepts/rstrategy")
+        w.page.screenshot(path=str(shots / "rladder-en.png"), full_page=True)
+        assert w.problems == [], w.problems
+    finally:
+        w.close()
+
+
+def test_query_page_if_present(browser, server, shots):
+    """The SPARQL query page belongs to the SPARQL helper; tested here only when the route exists."""
+    if httpx.get(server.url + "/sparql", headers={"Accept": "text/html"}, timeout=10).status_code != 200:
+        pytest.skip("no HTML query page at /sparql in this build")
+    w = Watched(browser, server.url, viewport={"width": 1280, "height": 900})
+    try:
+        assert w.open(server.url + "/sparql").status == 200
+        w.page.wait_for_timeout(500)
+        w.page.screenshot(path=str(shots / "sparql.png"), full_page=True)
+        assert w.problems == [], w.problems
+    finally:
+        w.close()
+
+
+def test_mobile_layout_and_retired_page(browser, server, fixture, shots):
+    w = Watched(browser, server.url, viewport={"width": 390, "height": 844}, is_mobile=True)
+    try:
+        for path in ("/", "/ontology", "/concepts/rstrategy", "/doc/material/concrete", "/search?q=a",
+                     doc_path(fixture.iris[4])):
+            w.open(server.url + path)
+            width = w.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 392, f"{path} scrolls sideways on a phone ({width}px)"
+        w.page.screenshot(path=str(shots / "passport-mobile.png"), full_page=True)
+        response = w.open(server.url + doc_path(fixture.retired))
+        assert response.status == 410
+        assert "Gesloopt" in w.page.content()
+        # the browser reports the 410 document itself as a failed resource load; that is the point
+        w.problems = [p for p in w.problems if "410" not in p]
+        assert w.problems == [], w.problems
+    finally:
+        w.close()
+
+
+def test_static_site_from_disk(browser, fixture, tmp_path, shots):
+    from pages_support import BASE
+    from registry.config import Settings
+    from registry.site_build import build_site
+
+    out = tmp_path / "site"
+    build_site(Settings(data_dir=fixture.data_dir, base_iri=BASE), out, progress=False, workers=1,
+               languages=("nl", "en"))
+    w = Watched(browser, "file://", viewport={"width": 1280, "height": 900})
+    try:
+        w.open((out / "index.html").as_uri())
+        assert w.page.locator("h1").inner_text().startswith("Materialenpaspoorten")
+        # follow links by clicking, as from a USB stick
+        w.page.click("text=Gemeenten")
+        w.page.wait_for_load_state("load")
+        assert w.page.url.endswith("municipality/index.html")
+        rest = fixture.updated[len(BASE) + 3:]
+        w.open((out / "doc" / f"{rest}.html").as_uri())
+        assert w.page.locator("#map.leaflet-container").count() == 1
+        w.page.screenshot(path=str(shots / "static-passport.png"), full_page=True)
+        w.page.click(".lang-switch a")
+        w.page.wait_for_load_state("load")
+        assert "/en/doc/" in w.page.url and w.page.locator("html").get_attribute("lang") == "en"
+        w.page.click("text=Version 1")
+        w.page.wait_for_load_state("load")
+        assert w.page.url.endswith("/v/1.html")
+        assert w.problems == [], w.problems
+    finally:
+        w.close()

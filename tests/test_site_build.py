@@ -1,0 +1,184 @@
+"""``passports site build``: the static site from the same templates, and its incremental rebuild."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import unquote
+from xml.etree import ElementTree
+
+import pyoxigraph as ox
+import pytest
+
+from pages_support import BASE, build_registry
+
+ROOT = Path(__file__).resolve().parent.parent
+LINK = re.compile(r'(?:href|src)="([^"]+)"')
+
+
+@pytest.fixture(scope="module")
+def fixture(tmp_path_factory):
+    return build_registry(tmp_path_factory.mktemp("site") / "data", size=30, seed=5)
+
+
+@pytest.fixture(scope="module")
+def site(fixture, tmp_path_factory):
+    from registry.config import Settings
+    from registry.site_build import build_site
+
+    out = tmp_path_factory.mktemp("out") / "site"
+    report = build_site(Settings(data_dir=fixture.data_dir, base_iri=BASE), out, progress=False,
+                        workers=2, site_url="https://paspoorten.example.nl/")
+    return out, report
+
+
+def passport_file(out: Path, iri: str, suffix: str = ".html", lang: str = "nl") -> Path:
+    rest = iri[len(BASE) + len("id/"):]
+    return out / ("" if lang == "nl" else f"{lang}/") / "doc" / (rest + suffix)
+
+
+def test_every_page_and_document_is_there(site, fixture):
+    out, report = site
+    assert report.passports_built == len(fixture.iris) + 1  # the retired one too
+    for rel in ("index.html", "en/index.html", "municipality/index.html", "material/index.html",
+                "concepts/index.html", "concepts/rstrategy.html", "ontology.html", "search.html",
+                "downloads.html", "404.html", "sitemap.xml", "context.jsonld", "def.ttl",
+                "static/css/site.css", "static/vendor/leaflet/leaflet.js",
+                "doc/municipality/GM0153.html", "doc/material/concrete.html", "doc/rstrategy/R3.html",
+                "doc/rstrategy/R3.ttl", "doc/objectkind/Bridge.html"):
+        assert (out / rel).is_file(), rel
+    for iri in fixture.iris:
+        for suffix in (".html", ".ttl", ".jsonld", ".nt"):
+            assert passport_file(out, iri, suffix).is_file(), (iri, suffix)
+        assert passport_file(out, iri, lang="en").is_file()
+    updated = passport_file(out, fixture.updated)
+    assert fixture.new_title in updated.read_text()
+    v1 = passport_file(out, fixture.updated + "/v/1")
+    assert fixture.old_title in v1.read_text() and "U bekijkt versie 1" in v1.read_text()
+    assert passport_file(out, fixture.updated + "/v/1", ".ttl").is_file()
+    gone = passport_file(out, fixture.retired).read_text()
+    assert "Gesloopt in 2026 voor nieuwbouw" in gone
+    assert report.pages_per_second > 0
+
+
+def test_rdf_files_parse_and_hold_the_passport(site, fixture):
+    out, _ = site
+    iri = fixture.updated
+    for suffix, fmt in ((".ttl", ox.RdfFormat.TURTLE), (".nt", ox.RdfFormat.N_TRIPLES),
+                        (".jsonld", ox.RdfFormat.JSON_LD)):
+        path = passport_file(out, iri, suffix)
+        options = {}
+        if fmt == ox.RdfFormat.JSON_LD:
+            # the document names the published context; resolve it from the site itself
+            context = json.loads((out / "context.jsonld").read_text())["@context"]
+            text = path.read_text().replace('"https://paspoorten.example.nl/context.jsonld"',
+                                            json.dumps(context))
+            triples = list(ox.parse(text.encode(), fmt, **options))
+        else:
+            triples = list(ox.parse(path=str(path), format=fmt))
+        titles = {t.object.value for t in triples
+                  if t.subject == ox.NamedNode(iri) and t.predicate.value.endswith("/title")}
+        assert fixture.new_title in titles, suffix
+
+
+def test_dumps_hold_the_whole_store(site, fixture):
+    out, _ = site
+    with gzip.open(out / "dumps" / "registry.nq.gz") as stream:
+        quads = list(ox.parse(stream, ox.RdfFormat.N_QUADS))
+    store = ox.Store.read_only(str(fixture.data_dir / "main"))
+    assert len(quads) == len(store)
+    with gzip.open(out / "dumps" / "history.nq.gz") as stream:
+        graphs = {q.graph_name.value for q in ox.parse(stream, ox.RdfFormat.N_QUADS)}
+    assert fixture.updated + "/v/1" in graphs
+
+
+def test_sitemap_lists_every_passport(site, fixture):
+    out, _ = site
+    ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+    index = ElementTree.parse(out / "sitemap.xml")
+    urls: set[str] = set()
+    for loc in index.findall("s:sitemap/s:loc", ns):
+        rel = loc.text.removeprefix("https://paspoorten.example.nl/")
+        urls.update(u.text for u in ElementTree.parse(out / rel).findall("s:url/s:loc", ns))
+    for iri in fixture.iris:
+        rest = iri[len(BASE) + 3:]
+        assert f"https://paspoorten.example.nl/doc/{rest}.html" in urls
+        assert f"https://paspoorten.example.nl/en/doc/{rest}.html" in urls
+    assert "https://paspoorten.example.nl/index.html" in urls
+
+
+def test_every_relative_link_resolves_on_disk(site):
+    """The site works from file://: every relative href/src names a file of the site."""
+    out, _ = site
+    broken: list[str] = []
+    checked = 0
+    for page in out.rglob("*.html"):
+        for link in LINK.findall(page.read_text()):
+            if link.startswith(("http://", "https://", "#", "mailto:", "data:")) or link.startswith("/"):
+                assert not link.startswith("/"), f"root-relative link {link} in {page}"
+                continue
+            target = (page.parent / unquote(link.split("#")[0].split("?")[0])).resolve()
+            checked += 1
+            if not target.is_file():
+                broken.append(f"{page.relative_to(out)} -> {link}")
+    assert checked > 1000
+    assert not broken, broken[:10]
+
+
+def test_second_build_changes_nothing_and_a_new_version_rebuilds_one(site, fixture):
+    from registry.config import Settings
+    from registry.documents import PassportDoc
+    from registry.site_build import build_site
+    from registry.store import Registry
+    from registry.uris import owning_passport
+
+    out, _ = site
+    settings = Settings(data_dir=fixture.data_dir, base_iri=BASE)
+    again = build_site(settings, out, progress=False, workers=1, site_url="https://paspoorten.example.nl/")
+    assert again.passports_built == 0 and again.pages_written == 0 and again.rdf_files == 0
+    assert again.passports_unchanged == len(fixture.iris) + 1
+    # a new version of one passport
+    iri = fixture.iris[3]
+    registry = Registry.open(settings)
+    triples = [ox.Triple(q.subject, q.predicate, q.object)
+               for q in registry.store.quads_for_pattern(None, None, None, ox.NamedNode(iri))
+               if not q.predicate.value.startswith(("https://w3id.org/materiaalpaspoort/def#versionNumber",
+                                                    "https://w3id.org/materiaalpaspoort/def#currentVersion",
+                                                    "https://w3id.org/materiaalpaspoort/def#contentHash"))
+               and q.predicate.value not in ("http://purl.org/dc/terms/created", "http://purl.org/dc/terms/modified")]
+    label = ox.Triple(ox.NamedNode(iri), ox.NamedNode("http://purl.org/dc/terms/title"),
+                      ox.Literal("Nieuwe titel voor de test", language="nl"))
+    triples = [t for t in triples if not (t.predicate.value == "http://purl.org/dc/terms/title"
+                                          and t.object.language == "nl")] + [label]
+    report = registry.add([PassportDoc(owning_passport(BASE, iri), triples)])
+    assert report.updated == [iri], report.rejected
+    registry.close()
+    third = build_site(settings, out, progress=False, workers=1, site_url="https://paspoorten.example.nl/")
+    assert third.passports_built == 1
+    assert "Nieuwe titel voor de test" in passport_file(out, iri).read_text()
+    assert passport_file(out, iri + "/v/2").is_file()
+    # the overview pages that show the change are rewritten, the others are not
+    assert 0 < third.pages_written < 60
+    assert third.dumps_written
+
+
+def test_cli_builds_and_refuses_a_file_as_output(fixture, tmp_path):
+    target = tmp_path / "a-file"
+    target.write_text("not a folder")
+    args = [sys.executable, "-m", "registry.cli", "site", "build", str(target), "--data",
+            str(fixture.data_dir), "--base", BASE, "--no-progress"]
+    bad = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert bad.returncode == 2 and "is a file" in bad.stderr
+    out = tmp_path / "site"
+    ok = subprocess.run(args[:5] + [str(out)] + args[6:] + ["--languages", "nl", "--workers", "1"],
+                        capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert ok.returncode == 0, ok.stderr
+    assert "pages written" in ok.stderr
+    assert (out / "index.html").is_file() and not (out / "en").exists()
+    wrong = subprocess.run(args[:5] + [str(out)] + args[6:] + ["--languages", "fr"],
+                           capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert wrong.returncode == 2 and "--languages" in wrong.stderr
