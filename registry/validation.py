@@ -248,7 +248,7 @@ def _term_text(term) -> str:
     if term is None:
         return ""
     if isinstance(term, rdflib.BNode):
-        return ""
+        return f"_:{term}"
     return str(term)
 
 
