@@ -26,8 +26,9 @@ app = typer.Typer(help="Material passport registry / Materialenpaspoorten-regist
 ontology_app = typer.Typer(help="The ontology: checks.", no_args_is_help=True)
 app.add_typer(ontology_app, name="ontology")
 
-out = Console()
-err = Console(stderr=True)
+# Piped output is not cut to 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 400)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 400)
 
 DataOption = typer.Option(None, "--data", help="Data directory (default $PASSPORTS_DATA or ./data)")
 BaseOption = typer.Option(None, "--base", help="Base IRI of this instance (default $PASSPORTS_BASE "
@@ -131,7 +132,8 @@ def add(files: list[Path] = typer.Argument(..., help="Turtle, TriG, JSON-LD, N-T
                 fail(f"{path}: no such file")
             try:
                 report = registry.add(read_with_progress(path, settings.base_iri, progress),
-                                      source=str(path), comment=f"passports add {path.name}")
+                                      source=str(path), comment=f"passports add {path.name}",
+                                      municipality=municipality)
             except DocumentError as exc:
                 fail(f"{exc}\nNothing after the last complete batch was stored; passports stored before "
                      "stay. Fix the file and run the same command again: stored passports are skipped.")

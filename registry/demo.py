@@ -33,9 +33,12 @@ from __future__ import annotations
 import argparse
 import csv
 import gzip
+import json
 import math
+import os
 import random
 import re
+import subprocess
 import sys
 import time
 from bisect import bisect_right
@@ -280,9 +283,6 @@ class _Part:
         self.factors: list[tuple[str, str]] = []  # (scheme, concept) of the four factors
         self.index = 0.0
 
-    def mass_t(self) -> float:
-        return sum(a.mass_t for a in self.amounts) + sum(c.mass_t() for c in self.children)
-
 
 class _Asset:
     __slots__ = (
@@ -324,13 +324,16 @@ _CONDITION_FACTOR = {None: 1.0, 1: 1.0, 2: 0.95, 3: 0.85, 4: 0.7, 5: 0.5, 6: 0.3
 class _Builder:
     """What a recipe uses to add components and material quantities to one object."""
 
-    __slots__ = ("built", "circular", "flat", "materials", "parts", "r", "year")
+    __slots__ = ("assess", "built", "circular", "flat", "materials", "parts", "r", "value", "year")
 
-    def __init__(self, r: random.Random, materials: dict[str, Material], year: int, built: bool):
+    def __init__(self, r: random.Random, materials: dict[str, Material], year: int, built: bool,
+                 assess=None):
         self.r = r
         self.materials = materials
         self.year = year
         self.built = built
+        self.assess = assess  # (connection, level) -> (factors, index), or None
+        self.value = 0.0  # EUR at today's indicative prices, before condition
         # newer objects (and planned ones, tendered with circular criteria) use more secondary,
         # recycled and biobased material
         self.circular = 0.05 if year < 2000 else (0.15 if year < 2018 else 0.35)
@@ -342,7 +345,17 @@ class _Builder:
                   level)
         (self.parts if parent is None else parent.children).append(p)
         self.flat.append((parent, p))
+        if connection is not None and self.assess is not None:
+            p.factors, p.index = self.assess(connection, level)
         return p
+
+    def _add(self, part: _Part, a: _Amount, price: float) -> _Amount:
+        a.slug = f"{part.slug}-{a.material}"
+        if any(other.material == a.material for other in part.amounts):
+            a.slug += f"-{len(part.amounts) + 1}"
+        part.amounts.append(a)
+        self.value += a.mass_t * price
+        return a
 
     def _origin(self, material: str, reusable: bool):
         r = self.r
@@ -371,19 +384,55 @@ class _Builder:
         value, unit, factor = natural if natural else (m3, "m3", "")
         origin, mphase, rc = self._origin(material, reusable)
         emit_natural = self.r.random() < 0.15
-        a = _Amount(material, value, unit, m3 * mat.density / 1000.0, factor, emit_natural,
-                    "measured" if emit_natural else "estimated", origin, mphase, rc)
-        part.amounts.append(a)
-        return a
+        return self._add(part, _Amount(material, value, unit, m3 * mat.density / 1000.0, factor,
+                                       emit_natural, "measured" if emit_natural else "estimated",
+                                       origin, mphase, rc), mat.price)
 
     def mass(self, part: _Part, material: str, kg: float, *, reusable=False, count=None):
         """A material given as a mass (delivery note, weighing or product catalogue)."""
         origin, mphase, rc = self._origin(material, reusable)
         quality = "default" if count is not None or self.r.random() < 0.3 else "measured"
         unit, value = ("t", kg / 1000.0) if kg >= 1000 else ("kg", kg)
-        a = _Amount(material, value, unit, kg / 1000.0, "", True, quality, origin, mphase, rc)
-        part.amounts.append(a)
-        return a
+        return self._add(part, _Amount(material, value, unit, kg / 1000.0, "", True, quality, origin,
+                                       mphase, rc), self.materials[material].price)
+
+
+# --------------------------------------------------------------------------------------------
+# Random picks (cheaper per call than the random module's; the recipes make many of them)
+# --------------------------------------------------------------------------------------------
+
+
+def _cumulative(weights) -> list[float]:
+    out, total = [], 0.0
+    for w in weights:
+        total += w
+        out.append(total)
+    return out
+
+
+def _randint(r: random.Random, low: int, high: int) -> int:
+    """``r.randint(low, high)``, cheaper per call."""
+    return low + int(r.random() * (high - low + 1))
+
+
+@lru_cache(maxsize=256)
+def _cumulative_of(weights: tuple) -> list[float]:
+    return _cumulative(weights)
+
+
+def _weighted(r: random.Random, items: tuple, weights: tuple):
+    """``r.choices(items, weights)[0]``, cheaper per call."""
+    return _pick(r, items, _cumulative_of(weights))
+
+
+def _choice(r: random.Random, items):
+    """``r.choice(items)``, cheaper per call (one ``random()``, no rejection sampling)."""
+    return items[int(r.random() * len(items))]
+
+
+def _pick(r: random.Random, items, cum: list[float]):
+    """A weighted choice (like ``random.choices`` with cum_weights, but cheaper per call)."""
+    return items[bisect_right(cum, r.random() * cum[-1])]
 
 
 # --------------------------------------------------------------------------------------------
@@ -393,7 +442,7 @@ class _Builder:
 
 def _bridge(b: _Builder):
     r = b.r
-    variant = r.choices(("road", "cycle", "foot"), (5, 3, 2))[0]
+    variant = _weighted(r, ("road", "cycle", "foot"), (5, 3, 2))
     if variant == "road":
         span, width = r.uniform(8, 35), r.uniform(6, 14)
         prefab = r.random() < 0.4
@@ -407,10 +456,10 @@ def _bridge(b: _Builder):
                  natural=None)
     elif variant == "cycle":
         span, width = r.uniform(10, 40), r.uniform(2.5, 4.5)
-        deck = b.part("deck", "Brugdek", "Bridge deck", "R3", r.choice(("bolt", "weld")), 1)
+        deck = b.part("deck", "Brugdek", "Bridge deck", "R3", _choice(r, ("bolt", "weld")), 1)
         b.mass(deck, "steel", span * width * r.uniform(120, 220), reusable=True)
         rail = b.part("railing", "Leuning", "Railing", "R3", "bolt", 0, deck)
-        b.mass(rail, r.choice(("steel", "stainless-steel")), 2 * span * r.uniform(18, 30),
+        b.mass(rail, _choice(r, ("steel", "stainless-steel")), 2 * span * r.uniform(18, 30),
                reusable=True)
     else:
         span, width = r.uniform(4, 15), r.uniform(1.5, 3)
@@ -426,11 +475,11 @@ def _bridge(b: _Builder):
     piles = b.part("piles", "Funderingspalen", "Foundation piles", "R9" if b.year < 1960 else "R8",
                    "cast", 2)
     if b.year < 1960 and r.random() < 0.6:
-        n, length = r.randint(16, 40), r.uniform(10, 14)
+        n, length = _randint(r, 16, 40), r.uniform(10, 14)
         b.volume(piles, "softwood", n * length * math.pi * 0.125 ** 2,
                  natural=(round(n * length, 1), "m", f"{math.pi * 0.125 ** 2:.4f} m2"))
     else:
-        n, length = r.randint(6, 24), r.uniform(12, 20)
+        n, length = _randint(r, 6, 24), r.uniform(12, 20)
         b.volume(piles, "concrete", n * length * 0.35 * 0.35,
                  natural=(round(n * length, 1), "m", "0.1225 m2"))
     return ("Verkeersbrug", "Road bridge") if variant == "road" else (
@@ -459,7 +508,7 @@ def _road(b: _Builder):
 def _paving(b: _Builder):
     r = b.r
     area = r.uniform(80, 2500)
-    kind = r.choices(("concrete", "clinker", "natural-stone", "tiles"), (50, 30, 8, 12))[0]
+    kind = _weighted(r, ("concrete", "clinker", "natural-stone", "tiles"), (50, 30, 8, 12))
     nl, en, mat, t = {
         "concrete": ("Betonklinkers", "Concrete pavers", "concrete", 0.08),
         "clinker": ("Gebakken klinkers", "Clay pavers", "clinker", 0.08),
@@ -496,11 +545,11 @@ def _kerb(b: _Builder):
 def _bench(b: _Builder):
     r = b.r
     seat = b.part("seat", "Zitting", "Seat", "R3", "screw", 0)
-    mat = r.choices(("hardwood", "recycled-plastic", "steel"), (6, 3, 1))[0]
+    mat = _weighted(r, ("hardwood", "recycled-plastic", "steel"), (6, 3, 1))
     b.mass(seat, mat, {"hardwood": r.uniform(35, 60), "recycled-plastic": r.uniform(40, 70),
                        "steel": r.uniform(25, 40)}[mat], reusable=True, count=1)
     frame = b.part("frame", "Onderstel", "Frame", "R3", "bolt", 0)
-    fmat = r.choices(("cast-iron", "steel", "stainless-steel"), (4, 4.5, 1.5))[0]
+    fmat = _weighted(r, ("cast-iron", "steel", "stainless-steel"), (4, 4.5, 1.5))
     b.mass(frame, fmat, {"cast-iron": r.uniform(50, 90), "steel": r.uniform(30, 50),
                          "stainless-steel": r.uniform(25, 40)}[fmat], reusable=True, count=1)
     anchor = b.part("anchoring", "Verankering", "Anchoring", "R8", "cast", 2)
@@ -510,9 +559,9 @@ def _bench(b: _Builder):
 
 def _lamp(b: _Builder):
     r = b.r
-    height = r.choice((4, 5, 6, 8, 10))
+    height = _choice(r, (4, 5, 6, 8, 10))
     aluminium = r.random() < 0.3
-    mast = b.part("mast", "Mast", "Mast", r.choice(("R3", "R5")), "bolt" if aluminium else "dry", 0)
+    mast = b.part("mast", "Mast", "Mast", _choice(r, ("R3", "R5")), "bolt" if aluminium else "dry", 0)
     b.mass(mast, "aluminium" if aluminium else "steel",
            height * (r.uniform(6, 9) if aluminium else r.uniform(14, 22)), reusable=True)
     lum = b.part("luminaire", "Armatuur", "Luminaire", "R6", "screw", 0, mast)
@@ -537,16 +586,16 @@ def _sewer(b: _Builder):
     r = b.r
     length = r.uniform(25, 80)
     if b.year >= 1975 and r.random() < 0.45:
-        d = r.choice((0.2, 0.25, 0.315, 0.4))
+        d = _choice(r, (0.2, 0.25, 0.315, 0.4))
         pipe = b.part("pipe", f"Rioolbuis PVC {int(d * 1000)} mm", f"PVC sewer pipe {int(d * 1000)} mm",
                       "R8", "dry", 1)
         b.volume(pipe, "pvc", _pipe_volume(d, d / 30, length),
                  natural=(round(length, 1), "m", f"{_pipe_volume(d, d / 30, 1):.4f} m2"))
     else:
-        d = r.choice((0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.2))
+        d = _choice(r, (0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.2))
         wall = 0.05 + 0.08 * d
         pipe = b.part("pipe", f"Rioolbuis beton {int(d * 1000)} mm",
-                      f"Concrete sewer pipe {int(d * 1000)} mm", r.choice(("R8", "R8", "R3")), "dry", 1)
+                      f"Concrete sewer pipe {int(d * 1000)} mm", _choice(r, ("R8", "R8", "R3")), "dry", 1)
         b.volume(pipe, "concrete", _pipe_volume(d, wall, length),
                  natural=(round(length, 1), "m", f"{_pipe_volume(d, wall, 1):.4f} m2"), reusable=True)
     fill = b.part("backfill", "Zandaanvulling", "Sand backfill", "R3", "dry", 1)
@@ -558,9 +607,9 @@ def _manhole(b: _Builder):
     r = b.r
     if b.year >= 1990 and r.random() < 0.2:
         chamber = b.part("chamber", "Putlichaam", "Manhole chamber", "R8", "dry", 1)
-        b.mass(chamber, r.choice(("hdpe", "pp")), r.uniform(150, 400), count=1)
+        b.mass(chamber, _choice(r, ("hdpe", "pp")), r.uniform(150, 400), count=1)
     else:
-        chamber = b.part("chamber", "Putlichaam", "Manhole chamber", r.choice(("R8", "R3")), "dry", 1)
+        chamber = b.part("chamber", "Putlichaam", "Manhole chamber", _choice(r, ("R8", "R3")), "dry", 1)
         b.mass(chamber, "concrete", r.uniform(1500, 5000), reusable=True, count=1)
     cover = b.part("cover", "Putdeksel met raam", "Cover and frame", "R3", "dry", 0)
     b.mass(cover, "cast-iron", r.uniform(80, 160), reusable=True, count=1)
@@ -569,8 +618,8 @@ def _manhole(b: _Builder):
 
 def _playground(b: _Builder):
     r = b.r
-    structure = b.part("structure", "Constructie", "Structure", r.choice(("R3", "R5")), "bolt", 0)
-    mat = r.choices(("hardwood", "steel", "stainless-steel"), (4, 4, 2))[0]
+    structure = b.part("structure", "Constructie", "Structure", _choice(r, ("R3", "R5")), "bolt", 0)
+    mat = _weighted(r, ("hardwood", "steel", "stainless-steel"), (4, 4, 2))
     b.mass(structure, mat, r.uniform(200, 1500) if mat == "hardwood" else r.uniform(150, 800),
            reusable=True)
     panels = b.part("panels", "Panelen", "Panels", "R8", "screw", 0, structure)
@@ -583,7 +632,7 @@ def _playground(b: _Builder):
         b.volume(surface, "sand", area * 0.3, natural=(round(area, 1), "m2", "0.3 m"))
     found = b.part("foundation", "Fundering", "Foundation", "R8", "cast", 2)
     b.volume(found, "concrete", r.uniform(0.1, 0.8))
-    return r.choice((("Speeltoestel", "Play equipment"), ("Klimtoestel", "Climbing frame"),
+    return _choice(r, (("Speeltoestel", "Play equipment"), ("Klimtoestel", "Climbing frame"),
                      ("Schommel", "Swing")))
 
 
@@ -596,7 +645,7 @@ _BUILDINGS = (("Sporthal", "Sports hall"), ("Basisschool", "Primary school"),
 def _building(b: _Builder):
     r = b.r
     gfa = r.uniform(150, 5000)
-    storeys = r.randint(1, 4)
+    storeys = _randint(r, 1, 4)
     footprint = gfa / storeys
     facade = 4 * math.sqrt(footprint) * 3.2 * storeys
     biobased = b.year >= 2018 and r.random() < 0.3
@@ -605,7 +654,7 @@ def _building(b: _Builder):
     if biobased:
         b.volume(structure, "certified-timber", gfa * r.uniform(0.12, 0.2))
     else:
-        b.volume(structure, r.choice(("concrete", "concrete", "recycled-concrete"))
+        b.volume(structure, _choice(r, ("concrete", "concrete", "recycled-concrete"))
                  if b.year >= 2010 else "concrete", gfa * r.uniform(0.35, 0.6))
         rebar = b.part("reinforcement", "Wapening", "Reinforcement", "R8", "cast", 2, structure)
         b.mass(rebar, "steel", gfa * r.uniform(25, 45))
@@ -622,7 +671,7 @@ def _building(b: _Builder):
         b.volume(windows, "hardwood", facade * 0.25 * 0.01)
     if b.year >= 1975:
         ins = b.part("insulation", "Isolatie", "Insulation", "R8", "dry", 1, skin)
-        mat = r.choice(("hemp", "straw")) if biobased else "stone-wool"
+        mat = _choice(r, ("hemp", "straw")) if biobased else "stone-wool"
         b.volume(ins, mat, facade * 0.75 * 0.12)
     roof = b.part("roof", "Dak", "Roof", "R8", "glue", 2)
     b.mass(roof, "bitumen", footprint * r.uniform(4, 7))
@@ -630,7 +679,7 @@ def _building(b: _Builder):
         b.mass(roof, "zinc", 4 * math.sqrt(footprint) * r.uniform(2, 3.5))
     found = b.part("foundation", "Fundering", "Foundation", "R9", "cast", 2)
     b.volume(found, "concrete", footprint * r.uniform(0.2, 0.4))
-    return r.choice(_BUILDINGS)
+    return _choice(r, _BUILDINGS)
 
 
 def _quay(b: _Builder):
@@ -656,7 +705,7 @@ def _quay(b: _Builder):
 def _fence(b: _Builder):
     r = b.r
     length = r.uniform(10, 300)
-    mat = r.choices(("steel", "softwood", "hardwood", "recycled-plastic"), (6, 2, 1, 1))[0]
+    mat = _weighted(r, ("steel", "softwood", "hardwood", "recycled-plastic"), (6, 2, 1, 1))
     panels = b.part("panels", "Hekwerkpanelen", "Fence panels", "R3", "bolt", 0)
     if mat in ("steel", "recycled-plastic"):
         b.mass(panels, mat, length * r.uniform(8, 16), reusable=True)
@@ -675,7 +724,7 @@ def _fence(b: _Builder):
 
 def _sign(b: _Builder):
     r = b.r
-    plate = b.part("plate", "Bord", "Sign plate", r.choice(("R8", "R3")), "screw", 0)
+    plate = b.part("plate", "Bord", "Sign plate", _choice(r, ("R8", "R3")), "screw", 0)
     b.mass(plate, "aluminium", r.uniform(2, 6), count=1)
     post = b.part("post", "Paal", "Post", "R3", "dry", 0)
     if r.random() < 0.7:
@@ -690,14 +739,14 @@ def _sign(b: _Builder):
 def _culvert(b: _Builder):
     r = b.r
     length = r.uniform(6, 30)
-    d = r.choice((0.4, 0.6, 0.8, 1.0, 1.25, 1.5))
+    d = _choice(r, (0.4, 0.6, 0.8, 1.0, 1.25, 1.5))
     if b.year >= 1985 and r.random() < 0.25:
         pipe = b.part("pipe", "Duikerbuis", "Culvert pipe", "R3", "dry", 1)
         b.volume(pipe, "hdpe", _pipe_volume(d, d / 20, length),
                  natural=(round(length, 1), "m", f"{_pipe_volume(d, d / 20, 1):.4f} m2"))
     else:
         wall = 0.06 + 0.08 * d
-        pipe = b.part("pipe", "Duikerbuis", "Culvert pipe", r.choice(("R3", "R8")), "dry", 1)
+        pipe = b.part("pipe", "Duikerbuis", "Culvert pipe", _choice(r, ("R3", "R8")), "dry", 1)
         b.volume(pipe, "concrete", _pipe_volume(d, wall, length),
                  natural=(round(length, 1), "m", f"{_pipe_volume(d, wall, 1):.4f} m2"), reusable=True)
     heads = b.part("headwalls", "Kopmuren", "Headwalls", "R8", "cast", 2)
@@ -712,7 +761,7 @@ def _tree(b: _Builder):
     age = max(5, REFERENCE_YEAR - b.year)
     trunk_d = min(1.2, 0.05 + age * r.uniform(0.008, 0.014))
     height = min(28.0, 4 + age * r.uniform(0.25, 0.4))
-    wood = b.part("trunk-crown", "Stam en kroon", "Trunk and crown", r.choice(("R7", "R8", "R9")),
+    wood = b.part("trunk-crown", "Stam en kroon", "Trunk and crown", _choice(r, ("R7", "R8", "R9")),
                   None, 0)
     b.volume(wood, "hardwood", math.pi * (trunk_d / 2) ** 2 * height * 0.5 * 1.6)
     pit = b.part("tree-pit", "Groeiplaats", "Tree pit", "R3", "dry", 0)
@@ -720,14 +769,14 @@ def _tree(b: _Builder):
     if r.random() < 0.3:
         grate = b.part("tree-grate", "Boomrooster", "Tree grate", "R3", "dry", 0)
         b.mass(grate, "cast-iron", r.uniform(80, 200), reusable=True, count=1)
-    return r.choice((("Straatboom eik", "Street tree oak"), ("Straatboom linde", "Street tree lime"),
+    return _choice(r, (("Straatboom eik", "Street tree oak"), ("Straatboom linde", "Street tree lime"),
                      ("Straatboom es", "Street tree ash"), ("Straatboom plataan", "Street tree plane")))
 
 
 def _bin(b: _Builder):
     r = b.r
     body = b.part("bin", "Bak", "Bin", "R3", "bolt", 0)
-    mat = r.choices(("steel", "hdpe", "recycled-plastic"), (5, 3, 2))[0]
+    mat = _weighted(r, ("steel", "hdpe", "recycled-plastic"), (5, 3, 2))
     b.mass(body, mat, r.uniform(15, 35) if mat == "steel" else r.uniform(8, 15), count=1)
     post = b.part("post", "Paal", "Post", "R3", "dry", 0)
     b.mass(post, "steel", r.uniform(8, 15), reusable=True, count=1)
@@ -787,19 +836,6 @@ _PLANNED = frozenset({"initiative", "exploration", "design", "tendering"})
 # --------------------------------------------------------------------------------------------
 
 
-def _cumulative(weights) -> list[float]:
-    out, total = [], 0.0
-    for w in weights:
-        total += w
-        out.append(total)
-    return out
-
-
-def _pick(r: random.Random, items, cum: list[float]):
-    """A weighted choice (like ``random.choices`` with cum_weights, but cheaper per call)."""
-    return items[bisect_right(cum, r.random() * cum[-1])]
-
-
 _KIND_CUM = _cumulative(k.weight for k in KINDS)
 _PHASE_ITEMS, _PHASE_CUM = tuple(p for p, _ in _PHASES), _cumulative(w for _, w in _PHASES)
 _ANGLE_ITEMS, _ANGLE_CUM = tuple(a for a, _ in _ANGLES), _cumulative(w for _, w in _ANGLES)
@@ -845,18 +881,18 @@ class _Planner:
 
     def plan(self, number: int) -> _Asset:
         r = self.r
-        m = r.choice(self.municipalities)
+        m = _choice(r, self.municipalities)
         kind = _pick(r, KINDS, _KIND_CUM)
         phase = _pick(r, _PHASE_ITEMS, _PHASE_CUM)
         planned = phase in _PLANNED
         a = _Asset()
         a.kind, a.gm, a.number, a.phase = kind, m.code, number, phase
         a.key = f"{kind.slug}-{number:06d}"
-        a.street = r.choice(STREETS)
+        a.street = _choice(r, STREETS)
         lo, hi, mode = kind.years
         life_mean, life_sd = kind.life
         if planned:
-            year = REFERENCE_YEAR + r.randint(1, 3)
+            year = REFERENCE_YEAR + _randint(r, 1, 3)
         elif phase == "realisation":
             year = REFERENCE_YEAR  # being delivered now: condition 1 at delivery
         elif phase == "end-of-use":
@@ -868,7 +904,7 @@ class _Planner:
         if year > REFERENCE_YEAR or planned:
             a.condition = None
         elif phase == "end-of-use":
-            a.condition = r.choice((4, 5, 5, 6))
+            a.condition = _choice(r, (4, 5, 5, 6))
         else:
             frac = (REFERENCE_YEAR - year) / life_mean
             a.condition = max(1, min(6, round(1 + 4.2 * frac ** 1.3 + r.gauss(0, 0.6))))
@@ -882,13 +918,12 @@ class _Planner:
         elif kind.cls == "StreetFurniture" and m.region == "stedendriehoek" and r.random() < 0.5:
             a.maintainer = "circulus"
         # the recipe; planned objects are tendered with circular criteria (secondary material)
-        b = _Builder(r, self.materials, year, not planned)
+        b = _Builder(r, self.materials, year, not planned, self._assess)
         if planned:
             b.circular = 0.5
         a.noun_nl, a.noun_en = kind.recipe(b)
         a.parts = b.parts
         a.flat = b.flat
-        self._finish_parts(a.flat)
         a.strategy = b.parts[0].strategy  # the recipe's main component decides the object's route
         # location: around the centre, inside the municipality's bbox (projected to RD later)
         x0, y0, x1, y1 = m.bbox
@@ -901,10 +936,10 @@ class _Planner:
         # expected release: construction year + service life (with spread)
         release = int(year + max(5.0, r.gauss(life_mean, life_sd)))
         if phase == "end-of-use":
-            release = REFERENCE_YEAR + r.randint(0, 1)
+            release = REFERENCE_YEAR + _randint(r, 0, 1)
         elif release <= REFERENCE_YEAR:
-            release = REFERENCE_YEAR + r.randint(1, 6)  # overdue: replacement is planned
-        a.release_year, a.release_month = release, r.randint(1, 12)
+            release = REFERENCE_YEAR + _randint(r, 1, 6)  # overdue: replacement is planned
+        a.release_year, a.release_month = release, 1 + int(r.random() * 12)
         a.release_quality = _release_quality(r, a.strategy, a.condition, phase)
         # predecessor: reused material that moved on from an earlier end-of-use passport
         recent = self.recent_end_of_use[m.code]
@@ -914,27 +949,18 @@ class _Planner:
             a.predecessor = r.choice(recent)
         if phase == "end-of-use":
             recent.append(a.key)
-        a.valuations = self._valuations(a)
+        a.valuations = self._valuations(a, b.value)
         return a
 
-    def _finish_parts(self, flat: list[tuple]) -> None:
-        """Name the quantities and assess the detachability of every component."""
-        r = self.r
-        cache = self._assessments
-        for _, p in flat:
-            seen: dict[str, int] = {}
-            for am in p.amounts:
-                n = seen[am.material] = seen.get(am.material, 0) + 1
-                am.slug = f"{p.slug}-{am.material}" if n == 1 else f"{p.slug}-{am.material}-{n}"
-            if p.connection is None:
-                continue
-            # each of the three other factors is one step worse than typical in 1 of 5 cases
-            u = r.random()
-            key = (p.connection, p.level, u < 0.2, (u * 5) % 1 < 0.2, (u * 25) % 1 < 0.2)
-            assessed = cache.get(key)
-            if assessed is None:
-                assessed = cache[key] = self._assessment(*key)
-            p.factors, p.index = assessed
+    def _assess(self, connection: str, level: int) -> tuple[list, float]:
+        """The four detachability factors of a component and its index; each of the three factors
+        after the connection type is one step worse than typical in 1 of 5 cases."""
+        u = self.r.random()
+        key = (connection, level, u < 0.2, (u * 5) % 1 < 0.2, (u * 25) % 1 < 0.2)
+        assessed = self._assessments.get(key)
+        if assessed is None:
+            assessed = self._assessments[key] = self._assessment(*key)
+        return assessed
 
     def _assessment(self, connection: str, level: int, *worse: bool) -> tuple[list, float]:
         picks = [("connectiontype", connection)]
@@ -944,14 +970,9 @@ class _Planner:
             picks.append((scheme, options[min(i, len(options) - 1)]))
         return picks, detachability_index(self.factor_scores[s][local] for s, local in picks)
 
-    def _valuations(self, a: _Asset) -> list[tuple[int, str, float]]:
+    def _valuations(self, a: _Asset, value: float) -> list[tuple[int, str, float]]:
         r = self.r
-        materials = self.materials
-        base_value = 0.0
-        for _, p in a.flat:
-            for am in p.amounts:
-                base_value += am.mass_t * materials[am.material].price
-        base_value *= _CONDITION_FACTOR[a.condition]
+        base_value = value * _CONDITION_FACTOR[a.condition]
         if a.phase == "end-of-use":
             method = "residual"
         elif a.kind.cls == "Building" and r.random() < 0.3:
@@ -961,7 +982,7 @@ class _Planner:
         years = (REFERENCE_YEAR,)
         if a.phase in ("management", "end-of-use") and a.year <= REFERENCE_YEAR - 5 \
                 and r.random() < 0.35:
-            years = range(REFERENCE_YEAR - r.randint(2, 5) + 1, REFERENCE_YEAR + 1)
+            years = range(REFERENCE_YEAR - _randint(r, 2, 5) + 1, REFERENCE_YEAR + 1)
         factor = 0.6 if method == "book" else 1.0
         return [(y, method, max(0.01, round(base_value * factor * (1 + 0.035 * (y - REFERENCE_YEAR))
                                             * r.uniform(0.95, 1.05), 2))) for y in years]
@@ -1228,10 +1249,7 @@ def _planner(seed: int, municipalities) -> _Planner:
     return planner
 
 
-def _texts(size: int, seed: int, base: str, municipalities, graph: bool) -> Iterator[tuple[str, str]]:
-    """(passport IRI, N-Triples or N-Quads text) for ``size`` passports."""
-    if size < 0:
-        raise ValueError(f"size must be 0 or more, not {size}")
+def _checked_base(base: str) -> str:
     if not base.endswith("/"):
         base += "/"
     try:
@@ -1240,11 +1258,82 @@ def _texts(size: int, seed: int, base: str, municipalities, graph: bool) -> Iter
         raise ValueError(f"base {base!r} is not an absolute IRI (e.g. {DEFAULT_BASE}): {e}") from None
     if any(c in base for c in '<>"{}|^`\\ '):
         raise ValueError(f"base {base!r} contains characters not allowed in an IRI")
+    return base
+
+
+def _texts(size: int, seed: int, base: str, municipalities, graph: bool) -> Iterator[tuple[str, str]]:
+    """(passport IRI, N-Triples or N-Quads text) for ``size`` passports, in this process."""
+    if size < 0:
+        raise ValueError(f"size must be 0 or more, not {size}")
+    base = _checked_base(base)
     planner = _planner(seed, municipalities)
     vocab = _Vocab()
     materials, source = planner.materials, Path(planner.materials_source).name
     for asset in planner.assets(size):
         yield _emit(asset, base, vocab, materials, source, graph)
+
+
+PARALLEL_FROM = 20_000
+"""From this many passports on, ``parallel=None`` plans and writes the text in a second process."""
+
+
+def _texts_in_worker(size: int, seed: int, base: str, municipalities,
+                     graph: bool) -> Iterator[tuple[str, bytes]]:
+    """The same as ``_texts``, produced by a child process while this one parses (two cores).
+
+    The child (``python3 -c 'registry.demo._worker()'``) writes ``"{bytes} {iri}\n"`` + text per
+    passport to its stdout; the pipe's buffer bounds the memory. Output is identical to ``_texts``.
+    """
+    if size < 0:
+        raise ValueError(f"size must be 0 or more, not {size}")
+    base = _checked_base(base)
+    codes = None if municipalities is None else [m.code for m in _select(municipalities)]
+    _planner(seed, codes)  # the same checks as in-process, raised here with a clear traceback
+    from .config import ROOT
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+    args = json.dumps({"size": size, "seed": seed, "base": base, "municipalities": codes, "graph": graph})
+    proc = subprocess.Popen([sys.executable, "-c", "from registry.demo import _worker; _worker()", args],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, cwd=str(ROOT),
+                            bufsize=1 << 20)
+    produced = 0
+    try:
+        stream = proc.stdout
+        while True:
+            header = stream.readline()
+            if not header:
+                break
+            length, iri = header.split(b" ", 1)
+            yield iri[:-1].decode(), stream.read(int(length))
+            produced += 1
+        error = proc.stderr.read().decode(errors="replace")
+        if proc.wait() != 0 or produced != size:
+            raise RuntimeError(f"the demo worker process stopped after {produced} of {size} passports "
+                               f"(exit code {proc.returncode}): {error.strip()[-2000:]}")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
+
+
+def _worker() -> None:
+    """Entry point of the child process of ``_texts_in_worker``."""
+    params = json.loads(sys.argv[1])
+    out = sys.stdout.buffer
+    for iri, text in _texts(**params):
+        data = text.encode()
+        out.write(b"%d %s\n" % (len(data), iri.encode()))
+        out.write(data)
+    out.flush()
+
+
+def _use_worker(parallel: bool | None, size: int) -> bool:
+    if parallel is None:
+        return size >= PARALLEL_FROM and (os.cpu_count() or 1) >= 2
+    return parallel
 
 
 @lru_cache(maxsize=1)
@@ -1260,8 +1349,6 @@ def _recipe_connections() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def _probe() -> tuple[set[str], set[str]]:
-    materials = {k: Material(k, k, 1000.0, 1.0) for k in _FALLBACK_MATERIALS}
-
     class _AnyMaterial(dict):
         def __missing__(self, key):
             return Material(key, key, 1000.0, 1.0)
@@ -1271,7 +1358,7 @@ def _probe() -> tuple[set[str], set[str]]:
     for kind in KINDS:
         for year in (1930, 1955, 1980, 2000, 2020, 2027):
             for _ in range(60):
-                b = _Builder(r, _AnyMaterial(materials), year, True)
+                b = _Builder(r, _AnyMaterial(), year, True)
                 kind.recipe(b)
                 for _, p in b.flat:
                     used.update(am.material for am in p.amounts)
@@ -1280,16 +1367,20 @@ def _probe() -> tuple[set[str], set[str]]:
     return used, connections
 
 
-def generate(size: int, seed: int = 42, base: str = DEFAULT_BASE,
-             municipalities=None) -> Iterator[tuple[str, list[ox.Triple]]]:
+def generate(size: int, seed: int = 42, base: str = DEFAULT_BASE, municipalities=None, *,
+             parallel: bool | None = None) -> Iterator[tuple[str, list[ox.Triple]]]:
     """Yield ``size`` demo passports as ``(passport IRI, triples)``, lazily and deterministically.
 
     ``municipalities``: None for all 22 of ``ontology/organisations.ttl``, or CBS codes.
     The same ``seed`` gives the same passports; the registry-managed predicates (versionNumber,
-    contentHash, created, ...) are not included.
+    contentHash, created, ...) are not included. ``parallel``: plan the passports in a second
+    process while this one builds the terms (None: from ``PARALLEL_FROM`` passports on, with two
+    or more cores); the output is the same either way.
     """
+    texts = (_texts_in_worker if _use_worker(parallel, size) else _texts)(
+        size, seed, base, municipalities, graph=False)
     parse, fmt = ox.parse, ox.RdfFormat.N_TRIPLES
-    for iri, text in _texts(size, seed, base, municipalities, graph=False):
+    for iri, text in texts:
         # lenient: the IRIs are built here from a checked base, so skip re-validating them
         # (N-Triples parse to quads in the default graph; .triple is the triple itself)
         yield iri, [q.triple for q in parse(text, fmt, lenient=True)]
@@ -1353,7 +1444,7 @@ def _progress(enabled: bool):
 
 def write(path: str | Path, size: int, seed: int = 42, base: str = DEFAULT_BASE,
           fmt: str | ox.RdfFormat | None = None, municipalities=None,
-          progress: bool = True) -> WriteStats:
+          progress: bool = True, parallel: bool | None = None) -> WriteStats:
     """Write ``size`` demo passports to ``path`` with ``pyoxigraph.serialize``.
 
     N-Quads and TriG put every passport in its own named graph (graph name = passport IRI);
@@ -1374,7 +1465,9 @@ def write(path: str | Path, size: int, seed: int = 42, base: str = DEFAULT_BASE,
             parse = ox.parse
             parse_format = ox.RdfFormat.N_QUADS if quads else ox.RdfFormat.N_TRIPLES
             n = 0
-            for _, text in _texts(size, seed, base, municipalities, graph=quads):
+            texts = (_texts_in_worker if _use_worker(parallel, size) else _texts)(
+                size, seed, base, municipalities, graph=quads)
+            for _, text in texts:
                 terms = list(parse(text, parse_format, lenient=True))
                 if not quads:
                     terms = [q.triple for q in terms]

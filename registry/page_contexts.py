@@ -254,10 +254,11 @@ def ontology(terms: Terms) -> Page:
 
 # ---------------------------------------------------------------------------------------------
 def passport(registry, terms: Terms, ref: PassportRef, *, triples=None, status: str | None = None,
-             history: list[dict] | None = None) -> Page:
+             history: list[dict] | None = None, view: dict | None = None) -> Page:
     """The passport page, a version page, the 410 page of a retired passport, or a 404.
 
-    ``triples``, ``status`` and ``history`` may be given when the caller has read them already."""
+    ``triples``, ``status``, ``history`` (and, for the page of the current version as a version,
+    the current page's ``view``) may be given when the caller has read them already."""
     path = f"/doc/passport/{ref.municipality}/{ref.key}" + (f"/v/{ref.version}" if ref.version else "")
     status = status or registry.status(ref)
     if status == "absent":
@@ -269,10 +270,13 @@ def passport(registry, terms: Terms, ref: PassportRef, *, triples=None, status: 
         return Page("gone.html", {"iri": current.iri, "key": f"{ref.municipality}/{ref.key}",
                                   "retirement": retirement, "history": history,
                                   "municipality": current.municipality_iri}, 410, path)
-    triples = triples if triples is not None else registry.get(ref)
-    if not triples:
-        return not_found(path)
-    view = data.passport_view(registry, current if ref.version is None else ref, triples, terms)
+    if view is not None:
+        view = data.Attrs(view, ref=ref, successors=[] if ref.version else view["successors"])
+    else:
+        triples = triples if triples is not None else registry.get(ref)
+        if not triples:
+            return not_found(path)
+        view = data.passport_view(registry, current if ref.version is None else ref, triples, terms)
     view["iri"] = current.iri
     version = ref.version
     version_info = next((h for h in history if h["number"] == version), None) if version else None

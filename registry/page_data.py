@@ -89,18 +89,14 @@ class Paged:
         return self.page > 1
 
 
-def paged_passports(store: ox.Store, name: str, bindings: dict[str, ox.Term], page: int,
-                    size: int | None = None) -> tuple[list[str], bool]:
-    """Passport IRIs of page ``page`` of a named query (repeated passports skipped)."""
+def page_of(iris: Iterator[str], page: int, size: int | None = None) -> tuple[list[str], bool]:
+    """Page ``page`` of a stream of passport IRIs (repeats skipped) and whether a next page exists.
+    Reading stops right after the page: the cost is the offset plus one page, never the list."""
     size = size or PAGE_SIZE
     seen: set[str] = set()
     skip = (page - 1) * size
     found: list[str] = []
-    for row in iter_rows(store, name, bindings):
-        term = row["passport"]
-        if not isinstance(term, ox.NamedNode):
-            continue
-        iri = term.value
+    for iri in iris:
         if iri in seen:
             continue
         seen.add(iri)
@@ -111,6 +107,60 @@ def paged_passports(store: ox.Store, name: str, bindings: dict[str, ox.Term], pa
         if len(found) > size:
             break
     return found[:size], len(found) > size
+
+
+def paged_passports(store: ox.Store, name: str, bindings: dict[str, ox.Term], page: int,
+                    size: int | None = None) -> tuple[list[str], bool]:
+    """Passport IRIs of page ``page`` of a named query with a ``?passport`` column."""
+    rows = (row["passport"].value for row in iter_rows(store, name, bindings)
+            if isinstance(row["passport"], ox.NamedNode))
+    return page_of(rows, page, size)
+
+
+# Lists of passports straight from the store's indexes. pyoxigraph plans a query before the
+# substituted values are known, so ``?p mp:municipality ?m`` with ``?m`` substituted is planned as
+# a scan of every passport; one index range (``quads_for_pattern`` with the object fixed) reads
+# only the matching quads, in the index's stable order.
+_TYPE = ox.NamedNode(T_TYPE)
+_PASSPORT = ox.NamedNode(MP + "Passport")
+
+
+def _is_current(store: ox.Store, graph: ox.NamedNode) -> bool:
+    return next(store.quads_for_pattern(graph, _TYPE, _PASSPORT, graph), None) is not None
+
+
+def _graphs(store: ox.Store, predicate: ox.NamedNode | None, value: ox.Term) -> Iterator[str]:
+    """Current passports (graph names) holding a statement ``? predicate value``."""
+    checked: dict[str, bool] = {}
+    for quad in store.quads_for_pattern(None, predicate, value, None):
+        graph = quad.graph_name
+        if not isinstance(graph, ox.NamedNode):
+            continue
+        iri = graph.value
+        ok = checked.get(iri)
+        if ok is None:
+            ok = checked[iri] = "/id/passport/" in iri and _is_current(store, graph)
+        if ok:
+            yield iri
+
+
+def iter_municipality(store: ox.Store, municipality_iri: str) -> Iterator[str]:
+    for quad in store.quads_for_pattern(None, ox.NamedNode(T_MUNICIPALITY),
+                                        ox.NamedNode(municipality_iri), None):
+        if quad.subject == quad.graph_name and _is_current(store, quad.graph_name):
+            yield quad.subject.value
+
+
+def iter_kind(store: ox.Store, kind_iri: str) -> Iterator[str]:
+    return _graphs(store, _TYPE, ox.NamedNode(kind_iri))
+
+
+def iter_material(store: ox.Store, material_iri: str) -> Iterator[str]:
+    return _graphs(store, ox.NamedNode(MP + "material"), ox.NamedNode(material_iri))
+
+
+def iter_concept(store: ox.Store, concept_iri: str) -> Iterator[str]:
+    return _graphs(store, None, ox.NamedNode(concept_iri))
 
 
 def _langmap(terms: Iterator[ox.Term]) -> dict[str, str]:
@@ -390,7 +440,7 @@ def passport_view(registry, ref: PassportRef, triples: list[ox.Triple], terms: T
     successors = [q.subject.value for q in registry.store.quads_for_pattern(
         None, ox.NamedNode(T_PREDECESSOR), p, None) if isinstance(q.subject, ox.NamedNode)
         and q.subject == q.graph_name] if ref.version is None else []
-    return {
+    return as_attrs({
         "iri": ref.iri, "ref": ref, "title": g.texts(p, T_TITLE),
         "identifier": g.text(p, T_IDENTIFIER) or ref.key,
         "municipality": municipality,
@@ -417,7 +467,28 @@ def passport_view(registry, ref: PassportRef, triples: list[ox.Triple], terms: T
         "valuations": valuations, "geometry": geometry,
         "municipality_bbox": wkt_points(_wkt(terms, municipality, MP + "bbox")),
         "triple_count": len(triples),
-    }
+    })
+
+
+class Attrs(dict):
+    """A dict whose keys templates read as attributes (``p.object.kind``) without Jinja's
+    attribute-then-item fallback."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def as_attrs(value):
+    if isinstance(value, dict) and not isinstance(value, Attrs):
+        return Attrs({k: as_attrs(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [as_attrs(v) for v in value]
+    return value
 
 
 def _wkt(terms: Terms, iri: str, predicate: str) -> str:
@@ -438,22 +509,19 @@ def history_rows(registry, ref: PassportRef) -> list[dict]:
 # Lists and overviews
 # ---------------------------------------------------------------------------------------------
 def municipality_passports(registry, municipality_iri: str, page: int) -> tuple[list[str], bool]:
-    return paged_passports(registry.store, "page-municipality-passports",
-                           {"municipality": ox.NamedNode(municipality_iri)}, page)
+    return page_of(iter_municipality(registry.store, municipality_iri), page)
 
 
 def kind_passports(registry, kind_iri: str, page: int) -> tuple[list[str], bool]:
-    return paged_passports(registry.store, "page-kind-passports", {"kind": ox.NamedNode(kind_iri)}, page)
+    return page_of(iter_kind(registry.store, kind_iri), page)
 
 
 def material_passports(registry, material_iri: str, page: int) -> tuple[list[str], bool]:
-    return paged_passports(registry.store, "page-material-passports",
-                           {"material": ox.NamedNode(material_iri)}, page)
+    return page_of(iter_material(registry.store, material_iri), page)
 
 
 def concept_passports(registry, concept_iri: str, page: int) -> tuple[list[str], bool]:
-    return paged_passports(registry.store, "page-concept-passports",
-                           {"concept": ox.NamedNode(concept_iri)}, page)
+    return page_of(iter_concept(registry.store, concept_iri), page)
 
 
 @dataclass
@@ -514,17 +582,43 @@ def parse_search(terms: Terms, q: str | None, municipality: str | None, kind: st
 
 
 def search(registry, form: SearchForm) -> tuple[list[str], bool]:
-    """Passports matching the form; the text is a bound string literal, never query text."""
-    bindings: dict[str, ox.Term] = {"text": ox.Literal(form.text)}
-    if form.municipality:
-        bindings["municipality"] = ox.NamedNode(f"{MPV}municipality/{form.municipality}")
-    if form.kind:
-        bindings["kind"] = ox.NamedNode(f"{MP}{form.kind}")
-    name = "page-search"
-    if form.material:
-        bindings["material"] = ox.NamedNode(f"{MPV}material/{form.material}")
-        name = "page-search-material"
-    return paged_passports(registry.store, name, bindings, form.page)
+    """Passports matching the form.
+
+    With a text: the named query ``page-search-text`` (``-material``), the text bound as a string
+    literal (never query text). Without: the most selective index list (material, object kind,
+    municipality), the other criteria checked per passport by index lookups.
+    """
+    store = registry.store
+    municipality = f"{MPV}municipality/{form.municipality}" if form.municipality else ""
+    kind = f"{MP}{form.kind}" if form.kind else ""
+    material = f"{MPV}material/{form.material}" if form.material else ""
+    if form.text:
+        bindings: dict[str, ox.Term] = {"text": ox.Literal(form.text)}
+        name = "page-search-text"
+        if municipality:
+            bindings["municipality"] = ox.NamedNode(municipality)
+        if kind:
+            bindings["kind"] = ox.NamedNode(kind)
+        if material:
+            bindings["material"] = ox.NamedNode(material)
+            name += "-material"
+        return paged_passports(store, name, bindings, form.page)
+    if material:
+        candidates = iter_material(store, material)
+    elif kind:
+        candidates = iter_kind(store, kind)
+    else:
+        candidates = iter_municipality(store, municipality)
+    checks = []
+    if municipality and (material or kind):
+        muni = ox.NamedNode(municipality)
+        checks.append(lambda g: next(store.quads_for_pattern(
+            g, ox.NamedNode(T_MUNICIPALITY), muni, g), None) is not None)
+    if kind and material:
+        kind_node = ox.NamedNode(kind)
+        checks.append(lambda g: next(store.quads_for_pattern(None, _TYPE, kind_node, g), None) is not None)
+    matching = (iri for iri in candidates if all(check(ox.NamedNode(iri)) for check in checks))
+    return page_of(matching, form.page)
 
 
 def scheme_of(iri: str) -> str:

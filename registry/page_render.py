@@ -17,10 +17,10 @@ import json
 import os
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from .config import SITE_DIR
-from .i18n import COOKIE, pick, request_language, translator
+from .i18n import COOKIE, DEFAULT_LANGUAGE, pick, request_language, strings, translator
 from .page_links import Links, anchor
 from .terms import Terms, get_terms, local_name
 
@@ -91,12 +91,48 @@ def _formatter(lang: str):
     return num, money, date, percent
 
 
+class _Strings(dict):
+    """``T['key']``: a UI string by subscript (cheaper in Jinja than a call); Dutch, then the key."""
+
+    def __init__(self, lang: str):
+        super().__init__(strings(DEFAULT_LANGUAGE))
+        self.update(strings(lang))
+
+    def __missing__(self, key):
+        return key
+
+
+class _Labels(dict):
+    """``L[iri]``: the label of a term in one language, remembered."""
+
+    def __init__(self, terms: Terms, lang: str):
+        super().__init__()
+        self.terms, self.lang = terms, lang
+
+    def __missing__(self, iri):
+        value = self[iri] = self.terms.label(iri, self.lang) if iri else ""
+        return value
+
+
+class _DocLinks(dict):
+    """``D[iri]``: the link to the page about ``iri`` from the page being rendered."""
+
+    def __init__(self, links: Links):
+        super().__init__()
+        self.links = links
+
+    def __missing__(self, iri):
+        value = self[iri] = self.links.doc(iri) if iri else ""
+        return value
+
+
 @functools.lru_cache(maxsize=4)
 def _language_helpers(lang: str, terms_id: int):
     terms = get_terms()
     num, money, date, percent = _formatter(lang)
     return {
-        "t": translator(lang), "lang": lang, "other_lang": translator(lang).other,
+        "t": translator(lang), "T": _Strings(lang), "L": _Labels(terms, lang),
+        "lang": lang, "other_lang": translator(lang).other,
         "label": lambda iri: terms.label(iri, lang) if iri else "",
         "definition": lambda iri: terms.definition(iri, lang) if iri else "",
         "text": lambda values, fallback="": pick(values, lang) if values else fallback,
@@ -108,24 +144,30 @@ def _language_helpers(lang: str, terms_id: int):
 def _link_helpers(links: Links, terms: Terms, lang: str) -> dict:
     """Links to concepts as Python functions (called hundreds of times per passport page)."""
     empty = Markup('<span class="muted">–</span>')
+    docs = _DocLinks(links)
+    labels = _language_helpers(lang, id(terms))["L"]
+    made: dict[str, Markup] = {}
 
     def concept_link(iri: str) -> Markup:
         if not iri:
             return empty
-        return Markup('<a href="{}">{}</a>').format(links.doc(iri), terms.label(iri, lang))
+        found = made.get(iri)
+        if found is None:
+            found = made[iri] = Markup(f'<a href="{escape(docs[iri])}">{escape(labels[iri])}</a>')
+        return found
 
     def concept_links(iris) -> Markup:
-        return Markup(", ").join(concept_link(i) for i in iris) if iris else empty
+        return Markup(", ".join(concept_link(i) for i in iris)) if iris else empty
 
     def rbadge(iri: str) -> Markup:
         if not iri:
             return empty
-        code = local_name(iri)
-        name = terms.label(iri, lang)
-        return Markup('<a class="rbadge r{}" href="{}" title="{}">{}<span class="rlabel"> {}</span></a>').format(
-            code[1:], links.doc(iri), name, code, name)
+        code = escape(local_name(iri))
+        name = escape(labels[iri])
+        return Markup(f'<a class="rbadge r{code[1:]}" href="{escape(docs[iri])}" title="{name}">{code}'
+                      f'<span class="rlabel"> {name}</span></a>')
 
-    return {"concept_link": concept_link, "concept_links": concept_links, "rbadge": rbadge}
+    return {"concept_link": concept_link, "concept_links": concept_links, "rbadge": rbadge, "D": docs}
 
 
 def render(template: str, lang: str, links: Links, terms: Terms | None = None, **context) -> str:

@@ -117,7 +117,7 @@ def _cell(term: dict | None, base: str, links) -> dict:
     value = term.get("value", "")
     if kind == "uri":
         href = value
-        if links is not None and (value.startswith(base) or value.startswith("https://w3id.org/materiaalpaspoort/")):
+        if links is not None and value.startswith((base, "https://w3id.org/materiaalpaspoort/")):
             href = links.doc(value)
         return {**cell, "text": value, "href": href}
     if kind == "bnode":

@@ -161,8 +161,15 @@ def _term(spec: tuple):
 
 
 def _execute(store, task: Task, cap: int):
-    from pyoxigraph import (NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, Variable,
-                            parse_query_results, serialize)
+    from pyoxigraph import (
+        NamedNode,
+        QueryBoolean,
+        QueryResultsFormat,
+        QuerySolutions,
+        Variable,
+        parse_query_results,
+        serialize,
+    )
 
     kwargs: dict = {}
     if task.default_graphs is not None or task.named_graphs is not None:

@@ -155,19 +155,28 @@ class Manifest:
 
 
 class Output:
-    """Writes files under the output folder, creating folders once."""
+    """Writes files under the output folder, creating folders once (plain ``os`` calls: this is
+    the innermost loop of a build)."""
+
+    _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
 
     def __init__(self, root: Path):
-        self.root = root
-        self._dirs: set[Path] = set()
+        self.root = str(root)
+        self._dirs: set[str] = set()
 
     def write(self, rel: str, body: bytes) -> None:
-        target = self.root / rel
-        parent = target.parent
+        target = f"{self.root}/{rel}"
+        parent = target.rpartition("/")[0]
         if parent not in self._dirs:
-            parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(parent, exist_ok=True)
             self._dirs.add(parent)
-        target.write_bytes(body)
+        fd = os.open(target, self._FLAGS, 0o644)
+        try:
+            view = memoryview(body)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
 
 
 def _digest(body: bytes) -> str:
@@ -374,17 +383,17 @@ class SiteBuilder:
         for iri in terms.municipalities:
             self._listing(lambda page, listing, iri=iri: pages.municipality(
                 registry, terms, iri, page, wait=None, listing=listing),
-                "page-municipality-passports", {"municipality": ox.NamedNode(iri)}, limit=None)
+                data.iter_municipality(registry.store, iri), limit=None)
             progress.advance(task)
         for iri in terms.members(MPV + "material"):
             self._listing(lambda page, listing, iri=iri: pages.material(
                 registry, terms, iri, page, wait=None, listing=listing),
-                "page-material-passports", {"material": ox.NamedNode(iri)})
+                data.iter_material(registry.store, iri))
             progress.advance(task)
         for iri in terms.object_kinds:
             self._listing(lambda page, listing, iri=iri: pages.objectkind(
                 registry, terms, iri, page, wait=None, listing=listing),
-                "page-kind-passports", {"kind": ox.NamedNode(iri)})
+                data.iter_kind(registry.store, iri))
             progress.advance(task)
         for iri in terms.vocabulary_iris():
             if iri.startswith(MPV + "material/") or iri in terms.municipalities:
@@ -392,7 +401,7 @@ class SiteBuilder:
             elif pages.concept_lists_passports(iri):
                 self._listing(lambda page, listing, iri=iri: pages.concept(
                     registry, terms, iri, page, wait=None, listing=listing),
-                    "page-concept-passports", {"concept": ox.NamedNode(iri)})
+                    data.iter_concept(registry.store, iri))
             else:
                 self._page(pages.concept(registry, terms, iri, 1, wait=None, listing=([], False)))
             triples = vocabulary_triples(iri)
@@ -404,14 +413,13 @@ class SiteBuilder:
             if triples:
                 self._rdf_aggregate(f"/doc/objectkind/{iri[len(MP):]}", triples)
 
-    def _listing(self, make, query: str, bindings: dict, limit: int | None = -1) -> None:
-        """All pages of one list from a single pass over its query (no OFFSET per page)."""
+    def _listing(self, make, iris, limit: int | None = -1) -> None:
+        """All pages of one list from a single pass over its index (no OFFSET per page)."""
         limit = self.list_pages if limit == -1 else limit
         seen: set[str] = set()
         chunk: list[str] = []
         page = 1
-        for row in data.iter_rows(self.registry.store, query, bindings):
-            iri = row["passport"].value
+        for iri in iris:
             if iri in seen:
                 continue
             seen.add(iri)
@@ -584,34 +592,43 @@ class PassportWriter:
         page = pages.passport(self.registry, self.terms, current, triples=triples, status=status,
                               history=history)
         path = f"/doc/passport/{ref.municipality}/{ref.key}"
-        self._files(page, path, doc, result)
+        current_rdf = self._files(page, path, doc, result)
         number = page.context.get("view", {}).get("version_number") if status == "current" else None
         for row in history:
             version = current.at(row["number"])
             if row["number"] == number:
-                vdoc, vtriples = doc, triples  # the current version: the same graph, read once
+                # the current version: the same graph and view, read and built once
+                vdoc = doc
+                vpage = pages.passport(self.registry, self.terms, version, status="version",
+                                       history=history, view=page.context["view"])
             else:
                 vdoc = passport_document(self.registry, version)
                 if vdoc is None:
                     continue
-                vtriples = list(vdoc.materialize())
-            vpage = pages.passport(self.registry, self.terms, version, triples=vtriples,
-                                   status="version", history=history)
-            self._files(vpage, f"{path}/v/{row['number']}", vdoc, result)
+                vpage = pages.passport(self.registry, self.terms, version, triples=list(vdoc.materialize()),
+                                       status="version", history=history)
+            self._files(vpage, f"{path}/v/{row['number']}", vdoc, result,
+                        rdf=current_rdf if vdoc is doc else None)
             result.versions += 1
         result.predecessors += page.context.get("view", {}).get("predecessors", [])
         return static_file(path)
 
-    def _files(self, page: Page, path: str, doc, result: ChunkResult) -> None:
-        """The page in every language, and the RDF documents as the linked-data URIs serve them."""
+    def _files(self, page: Page, path: str, doc, result: ChunkResult,
+               rdf: dict | None = None) -> dict:
+        """The page in every language, and the RDF documents as the linked-data URIs serve them
+        (``rdf``: bodies already serialised for the same graph). Returns the RDF bodies."""
         for lang in self.languages:
             rel, body = render_static(page, lang, self.base, self.terms, self.object_kinds,
                                       self.languages)
             self.output.write(rel, body)
             result.pages += 1
+        bodies = {}
         for fmt in RDF_FORMATS:
-            self.output.write(path.lstrip("/") + fmt.suffix, doc.serialize(fmt, context_url=self.context_url))
+            body = bodies[fmt.suffix] = (rdf or {}).get(fmt.suffix) or doc.serialize(
+                fmt, context_url=self.context_url)
+            self.output.write(path.lstrip("/") + fmt.suffix, body)
             result.rdf_files += 1
+        return bodies
 
 
 _worker: PassportWriter | None = None

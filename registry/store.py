@@ -121,8 +121,10 @@ def cli_agent(base: str) -> str:
 class Registry:
     """Passports in a pyoxigraph store on disk, current versions and history."""
 
-    def __init__(self, settings: Settings, main: ox.Store, history: ox.Store | None):
+    def __init__(self, settings: Settings, main: ox.Store, history: ox.Store | None,
+                 read_only: bool = False):
         self.settings = settings
+        self.read_only = read_only
         self.base = settings.base_iri
         self.store = main
         self.history_store = history
@@ -140,7 +142,8 @@ class Registry:
                     raise StoreError(f"no registry at {settings.data_dir}: run `passports init` or "
                                      "`passports demo` first")
                 return cls(settings, ox.Store.read_only(str(main_path)),
-                           ox.Store.read_only(str(history_path)) if history_path.exists() else None)
+                           ox.Store.read_only(str(history_path)) if history_path.exists() else None,
+                           read_only=True)
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             return cls(settings, ox.Store(str(main_path)), ox.Store(str(history_path)))
         except OSError as exc:
@@ -150,12 +153,10 @@ class Registry:
             raise StoreError(f"cannot open the store in {settings.data_dir}: {exc}") from exc
 
     def close(self) -> None:
-        for store in (self.store, self.history_store):
-            if store is not None:
-                try:
+        if not self.read_only:
+            for store in (self.store, self.history_store):
+                if store is not None:
                     store.flush()
-                except OSError:
-                    pass  # read-only stores cannot flush
         self.store = self.history_store = None  # type: ignore[assignment]
 
     def __enter__(self) -> Registry:

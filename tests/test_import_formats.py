@@ -159,7 +159,7 @@ def test_truncated_geojson_is_refused(registry, tmp_path):
 
 def mapped(registry, path: Path, mapping_name: str, check_bbox: bool = False):
     """The passport documents of a file, mapped but not validated (fast)."""
-    mapping = load_mapping(mapping_name) if not mapping_name.startswith("name:") else parse_mapping(mapping_name)
+    mapping = parse_mapping(mapping_name) if "\n" in mapping_name else load_mapping(mapping_name)
     wanted = {normalise(c) for _, spec in mapping.fields() for c in spec.columns()}
     source = open_source(path, mapping.format, wanted)
     mapper = RowMapper(mapping, load_vocabulary(), base=BASE, municipality="GM0153", columns=source.columns,

@@ -31,8 +31,8 @@ CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j
 
 
 def settings_for(data_dir: Path, **overrides) -> Settings:
-    values = dict(data_dir=data_dir, base_iri=BASE, query_timeout=TIMEOUT, result_cap=CAP, query_workers=2,
-                  rate_limit_per_minute=100_000, service_allowlist=())
+    values = {"data_dir": data_dir, "base_iri": BASE, "query_timeout": TIMEOUT, "result_cap": CAP,
+              "query_workers": 2, "rate_limit_per_minute": 100_000, "service_allowlist": ()}
     values.update(overrides)
     return Settings(**values)
 
@@ -442,7 +442,7 @@ def _oxigraph_connects(query: str, listener: Listener, store: ox.Store) -> bool:
     before = listener.connections
     try:
         list(store.query(query))
-    except Exception:  # noqa: BLE001 - a refused or broken fetch still proves the attempt
+    except Exception:  # noqa: BLE001, S110 - a refused or broken fetch still proves the attempt
         pass
     time.sleep(0.05)
     return listener.connections > before
