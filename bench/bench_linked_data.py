@@ -377,6 +377,7 @@ def main(argv: list[str] | None = None) -> int:
     oxi = start(oxigraph_server(ox_dir, ox_port, server_cores), ox_url + "/query?query=ASK%7B%7D",
                 "oxigraph serve", scratch / "oxigraph.log")
     results: dict[str, list[dict]] = {"ours": [], "oxigraph": []}
+    load_before = os.getloadavg()[0]
     try:
         triples = check_equivalent(ours_url, ox_url, iris[:25])
         print(f"   same graphs from both for 25 sample passports ({triples:,} triples compared)")
@@ -410,7 +411,10 @@ def main(argv: list[str] | None = None) -> int:
         "passports": info["passports"], "quads": info["quads"], "sample_passports": len(iris),
         "connections": args.connections, "duration_s": args.duration, "rounds": args.rounds,
         "load_generator": "wrk" if use_wrk else "python-httpx",
-        "cpu": {"cores": cores, "server_cores": server_cores or "all", "load_cores": load_cores or "all"},
+        "cpu": {"cores": cores, "server_cores": server_cores or "all", "load_cores": load_cores or "all",
+                # other work on the machine skews both servers; rounds alternate to share it
+                "load_average_before": round(load_before, 2),
+                "load_average_after": round(os.getloadavg()[0], 2)},
         "ours": {"request": "GET /doc/passport/{GM}/{key}, Accept: text/turtle", "best": best["ours"],
                  "runs": results["ours"]},
         "oxigraph": {"request": "GET /query?query=" + CONSTRUCT % "{P}" + ", Accept: text/turtle",

@@ -137,7 +137,7 @@ def run_wrk(url: str, paths: list[str], connections: int, seconds: int, workdir:
     script.write_text(LUA % listing)
     out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s",
                           str(script), url], capture_output=True, text=True, check=True).stdout
-    found = json.loads(re.search(r"^JSON (.*)$", out, re.M).group(1))
+    found = json.loads(re.search(r"^JSON (.*)$", out, re.MULTILINE).group(1))
     found["throughput_rps"] = round(found["requests"] / found["seconds"], 1)
     for key in ("p50", "p90", "p99", "max"):
         found[f"{key}_ms"] = round(found.pop(key), 2)

@@ -54,7 +54,7 @@ class RowReport:
 
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path else None
-        self._fh = open(self.path, "w", encoding="utf-8", newline="") if self.path else None
+        self._fh = open(self.path, "w", encoding="utf-8", newline="") if self.path else None  # noqa: SIM115
         self._writer = csv.DictWriter(self._fh, FIELDS) if self._fh else None
         if self._writer:
             self._writer.writeheader()

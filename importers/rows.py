@@ -15,6 +15,7 @@ after other IDs is reported as a duplicate ID (sort the export by ID first).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -27,10 +28,11 @@ from registry.documents import PassportDoc
 from registry.uris import KEY_PATTERN, PassportRef, UriError, check_key, check_municipality
 from registry.vocab import DCTERMS, GEO, MP, MPV, QUDT, RDF, RDFS, XSD
 
+from .fields import Field
 from .geometry import RD_NEW, WGS84, check_position, epsg_of, geojson_wkt, point_wkt
-from .mapping import FieldSpec, Mapping, MappingError
+from .mapping import Mapping, MappingError
 from .source import Record
-from .units import MASS, Unit, UnitTable
+from .units import Unit, UnitTable, estimated_mass
 from .values import (
     ValueProblem,
     decimal_literal,
@@ -98,9 +100,6 @@ SHAPE_WORDS = (("constructionyear", "object.construction_year"), ("condition", "
                ("dataquality", "quantity.data_quality"), ("quantity", "quantity.material"),
                ("materialestimate", "quantity.material"))
 
-# Fields whose columns must exist in the file; the others are left empty (with a note) when missing.
-REQUIRED_COLUMNS = ("key.source_id", "key.passport_key", "object.kind", "quantity.material",
-                    "municipality_column")
 # Concept schemes of concept-valued fields (mpv:{scheme}/...).
 SCHEMES = {
     "passport.phase": "phase", "passport.policy_angle": "policyangle", "object.condition": "condition",
@@ -134,6 +133,7 @@ def make_key(prefix: str, source_id: str) -> str:
     return key
 
 
+@functools.lru_cache(maxsize=4096)
 def slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")[:60] or "x"
@@ -152,87 +152,6 @@ class Built:
     warnings: list[tuple[int, ValueProblem]] = field(default_factory=list)
 
 
-class _Field:
-    """One compiled field: reads the raw value of a record (constant, column or template)."""
-
-    def __init__(self, key: str, spec: FieldSpec, columns: dict[str, str], mapping: Mapping,
-                 notes: list[str]):
-        self.key, self.spec = key, spec
-        self.column = ""
-        self.missing = False
-        self.map = {normalise(k): v for k, v in (spec.map or {}).items()}
-        self.pattern = re.compile(spec.pattern) if spec.pattern else None
-        self.lang = spec.lang
-        resolved = []
-        for name in spec.columns():
-            actual = columns.get(name) or columns.get(normalise(name))
-            if actual is None:
-                if key.split(".")[0] in ("location",) or key in REQUIRED_COLUMNS:
-                    raise mapping.error(
-                        f"the file has no column {name!r} (needed for {key}); its columns are: "
-                        + ", ".join(list(dict.fromkeys(columns.values()))[:40]), key)
-                notes.append(f"column {name!r} ({key}) is not in the file; that field stays empty")
-                self.missing = True
-            resolved.append(actual)
-        self.columns = [c for c in resolved if c]
-        if spec.column is not None and not self.missing:
-            self.column = resolved[0]
-        elif spec.template is not None:
-            self.column = ", ".join(self.columns)
-            self._parts = self._compile_template(spec.template, spec.columns(), resolved)
-
-    @staticmethod
-    def _compile_template(template: str, names: list[str], resolved: list[str | None]):
-        mapping = dict(zip(names, resolved))
-        parts: list[tuple[bool, str]] = []
-        pos = 0
-        for m in re.finditer(r"\{\{|\}\}|\{([^{}]+)\}", template):
-            parts.append((False, template[pos:m.start()]))
-            if m.group(1):
-                parts.append((True, mapping.get(m.group(1).strip()) or ""))
-            else:
-                parts.append((False, m.group(0)[0]))
-            pos = m.end()
-        parts.append((False, template[pos:]))
-        return parts
-
-    def raw(self, record: Record) -> object:
-        spec = self.spec
-        if spec.value is not None:
-            value = spec.value
-        elif spec.template is not None:
-            texts = [text_of(record.values.get(p)) if is_column else p for is_column, p in self._parts]
-            if all(not text_of(record.values.get(p)) for is_column, p in self._parts if is_column and p):
-                value = None
-            else:
-                value = re.sub(r"\s+", " ", "".join(texts)).strip()
-        elif self.column:
-            value = record.values.get(self.column)
-        else:
-            value = None
-        if self.pattern is not None and not is_empty(value):
-            m = self.pattern.search(text_of(value))
-            if m is None:
-                raise ValueProblem(
-                    "does not match", f"{text_of(value)!r} does not have the form the mapping expects "
-                    f"({spec.pattern})", f"{text_of(value)!r} heeft niet de vorm die de mapping verwacht "
-                    f"({spec.pattern})", column=self.column, value=text_of(value))
-            value = m.group(1) if m.re.groups else m.group(0)
-        if is_empty(value):
-            value = spec.default
-        elif self.map:
-            mapped = self.map.get(normalise(text_of(value)), _MISSING)
-            if mapped is not _MISSING:
-                value = mapped
-        if is_empty(value):
-            if spec.required:
-                raise ValueProblem("empty", f"{self.key} is required but the cell is empty",
-                                   f"{self.key} is verplicht maar de cel is leeg", column=self.column)
-            return None
-        return value
-
-
-_MISSING = object()
 
 
 class RowMapper:
@@ -253,9 +172,9 @@ class RowMapper:
         for column in columns:
             by_name.setdefault(column, column)
             by_name.setdefault(normalise(column), column)
-        self.f: dict[str, _Field] = {}
+        self.f: dict[str, Field] = {}
         for key, spec in mapping.fields():
-            self.f[key] = _Field(key, spec, by_name, mapping, self.notes)
+            self.f[key] = Field(key, spec, by_name, mapping, self.notes)
         self.fill_down = []
         for name in mapping.format.fill_down:
             actual = by_name.get(name) or by_name.get(normalise(name))
@@ -275,6 +194,7 @@ class RowMapper:
                                     f"known: {material_index.known(40)}", f"materials.{name}")
             self.extra_materials[normalise(name)] = iri
         self._cache: dict[tuple[str, str], str] = {}
+        self._failed: dict[tuple[str, str], tuple[str, str, str]] = {}
         self._check_constants()
         if mapping.quantity.value is not None and mapping.quantity.unit is None:
             raise mapping.error("quantity.unit is required when quantity.value is given", "quantity")
@@ -360,8 +280,10 @@ class RowMapper:
             return source_id, key
         return source_id, make_key(self.mapping.key.prefix, source_id)
 
-    def signature(self, record: Record, columns: list[str]) -> tuple:
-        return tuple(text_of(record.values.get(c)) for c in columns)
+    @staticmethod
+    def signature(record: Record, columns: list[str]) -> tuple:
+        values = record.values
+        return tuple([values.get(c) for c in columns])
 
     def _value(self, key: str, record: Record):
         f = self.f.get(key)
@@ -395,6 +317,9 @@ class RowMapper:
         hit = self._cache.get(cache_key)
         if hit is not None:
             return hit
+        failed = self._failed.get(cache_key)
+        if failed is not None:
+            raise ValueProblem(*failed, value=text)
         index = self.vocabulary.kinds if scheme == "kind" else self.vocabulary.scheme(scheme)
         iri = None
         if scheme == "material":
@@ -406,12 +331,15 @@ class RowMapper:
             hint_en = f" Did you mean {', '.join(close)}?" if close else ""
             hint_nl = f" Bedoelt u {', '.join(close)}?" if close else ""
             where = "'materials:'" if scheme == "material" else f"'map:' of {key}"
-            raise ValueProblem(
+            problem = ValueProblem(
                 f"unknown {en}",
                 f"{text!r} is not a known {en}.{hint_en} Known: {index.known()}. Add the name under "
                 f"{where} in the mapping file if it means one of these.",
                 f"{text!r} is geen bekende {nl}.{hint_nl} Bekend: {index.known()}. Voeg de naam toe onder "
                 f"{where} in het mappingbestand als hij een daarvan betekent.", value=text)
+            if len(self._failed) < 10_000:  # the same unknown name tends to come back
+                self._failed[cache_key] = (problem.problem, problem.en, problem.nl)
+            raise problem
         self._cache[cache_key] = iri
         return iri
 
@@ -450,10 +378,11 @@ class RowMapper:
         warnings: list[tuple[int, ValueProblem]] = []
         first = records[0]
         kept = [first]
-        seen_rows = {tuple(sorted((k, text_of(v)) for k, v in first.values.items()))}
-        first_object = self.signature(first, self.object_columns)
+        if len(records) > 1:  # records of one file have their columns in the same order
+            seen_rows = {tuple(first.values.values())}
+            first_object = self.signature(first, self.object_columns)
         for record in records[1:]:
-            full = tuple(sorted((k, text_of(v)) for k, v in record.values.items()))
+            full = tuple(record.values.values())
             if full in seen_rows:
                 warnings.append((record.row, ValueProblem(
                     "duplicate row", f"this row repeats an earlier row of object {source_id!r} exactly; "
@@ -463,7 +392,7 @@ class RowMapper:
             seen_rows.add(full)
             other = self.signature(record, self.object_columns)
             if other != first_object:
-                for column, a, b in zip(self.object_columns, first_object, other):
+                for column, a, b in zip(self.object_columns, map(text_of, first_object), map(text_of, other)):
                     if a != b:
                         problems.append((record.row, ValueProblem(
                             "rows of one object disagree",
@@ -486,7 +415,7 @@ class RowMapper:
         for record in kept:
             try:
                 ckey = self._component_key(record)
-                signature = self.signature(record, self.component_columns)
+                signature = self.signature(record, self.component_columns) if len(kept) > 1 else ()
                 if ckey not in components:
                     node = N(component_base + ckey)
                     components[ckey] = (node, signature, record.row)
@@ -780,7 +709,9 @@ class RowMapper:
                 raise exc.at(self.f["quantity.unit"].column, text_of(unit_raw))
         dims = {name: self._dimension(name, record) for name in ("length", "width", "height", "thickness")
                 if f"dimensions.{name}" in self.f}
-        derived = self._derive(material.value, value, unit, dims) if self.mapping.quantity.derive_mass else None
+        derived = None
+        if self.mapping.quantity.derive_mass:
+            derived = estimated_mass(material.value, self.vocabulary.density(material.value), value, unit, dims)
         if value is None and derived is None:
             raise ValueProblem("no quantity", "the row gives no quantity (and no dimensions to compute one)",
                                "de rij geeft geen hoeveelheid (en geen afmetingen om die te berekenen)",
@@ -811,36 +742,6 @@ class RowMapper:
         if recycled is not None:
             out.append(T(Q, MPN["recycledContent"], ox.Literal(decimal_literal(recycled, 4), datatype=XSD_DECIMAL)))
         return out
-
-    def _derive(self, material: str, value: float | None, unit: Unit | None,
-                dims: dict[str, float | None]) -> tuple[float, str, str] | None:
-        """(mass, unit, how) from a volume, an area x thickness, or dimensions; None if not possible."""
-        if unit is not None and unit.target in MASS:
-            return None
-        density = self.vocabulary.density(material)
-        if density is None:
-            return None
-        length, width, height, thickness = (dims.get(k) for k in ("length", "width", "height", "thickness"))
-        amount = None if value is None else value * unit.factor
-        if unit is not None and unit.target == "M3":
-            volume, how = amount, f"{decimal_literal(amount)} m3"
-        elif unit is not None and unit.target == "M2" and thickness:
-            volume, how = amount * thickness, f"{decimal_literal(amount)} m2 x {decimal_literal(thickness)} m"
-        elif unit is not None and unit.target == "M" and width and height:
-            volume = amount * width * height
-            how = f"{decimal_literal(amount)} m x {decimal_literal(width)} m x {decimal_literal(height)} m"
-        elif length and width and (height or thickness) and (unit is None or unit.target == "NUM"):
-            count = amount if amount is not None else 1
-            depth = height or thickness
-            volume = count * length * width * depth
-            how = (f"{decimal_literal(count)} x " if count != 1 else "") + \
-                f"{decimal_literal(length)} m x {decimal_literal(width)} m x {decimal_literal(depth)} m"
-        else:
-            return None
-        kg = volume * density
-        note = (f"{how} x {density:g} kg/m3 (mp:defaultDensity of mpv:material/{local_name(material)}, "
-                "ontology/materials.ttl)")
-        return (kg / 1000, "TON_Metric", note) if kg >= 1000 else (kg, "KiloGM", note)
 
     # -- reporting -----------------------------------------------------------------------------
     def column_for(self, path: str, shape: str = "") -> str:

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from registry.vocab import UNIT
 
-from .values import ValueProblem
-from .vocabulary import normalise
+from .values import ValueProblem, decimal_literal
+from .vocabulary import local_name, normalise
 
 TARGETS = ("KiloGM", "TON_Metric", "M3", "M2", "M", "NUM")
 MASS = frozenset({"KiloGM", "TON_Metric"})
@@ -78,3 +78,35 @@ class UnitTable:
                 f"eenheid {str(name)!r} is onbekend; gebruik een van {known} of voeg hem toe onder "
                 "'units:' in het mappingbestand")
         return unit
+
+
+def estimated_mass(material: str, density: float | None, value: float | None, unit: Unit | None,
+                   dims: dict[str, float | None]) -> tuple[float, str, str] | None:
+    """An estimated mass ``(amount, TON_Metric or KiloGM, how)`` from a volume, an area x thickness,
+    a length x width x height or a count x three dimensions (in metres), times the material's
+    density (kg/m3); None when the quantity is a mass already or no volume can be known."""
+    if unit is not None and unit.target in MASS:
+        return None
+    if density is None:
+        return None
+    length, width, height, thickness = (dims.get(k) for k in ("length", "width", "height", "thickness"))
+    amount = None if value is None else value * unit.factor
+    if unit is not None and unit.target == "M3":
+        volume, how = amount, f"{decimal_literal(amount)} m3"
+    elif unit is not None and unit.target == "M2" and thickness:
+        volume, how = amount * thickness, f"{decimal_literal(amount)} m2 x {decimal_literal(thickness)} m"
+    elif unit is not None and unit.target == "M" and width and height:
+        volume = amount * width * height
+        how = f"{decimal_literal(amount)} m x {decimal_literal(width)} m x {decimal_literal(height)} m"
+    elif length and width and (height or thickness) and (unit is None or unit.target == "NUM"):
+        count = amount if amount is not None else 1
+        depth = height or thickness
+        volume = count * length * width * depth
+        how = (f"{decimal_literal(count)} x " if count != 1 else "") + \
+            f"{decimal_literal(length)} m x {decimal_literal(width)} m x {decimal_literal(depth)} m"
+    else:
+        return None
+    kg = volume * density
+    note = (f"{how} x {density:g} kg/m3 (mp:defaultDensity of mpv:material/{local_name(material)}, "
+            "ontology/materials.ttl)")
+    return (kg / 1000, "TON_Metric", note) if kg >= 1000 else (kg, "KiloGM", note)

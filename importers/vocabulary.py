@@ -78,8 +78,9 @@ class ConceptIndex:
     def suggestions(self, text, n: int = 3) -> list[str]:
         return difflib.get_close_matches(normalise(text), list(self._names), n=n, cutoff=0.6)
 
+    @functools.lru_cache(maxsize=8)  # noqa: B019 - a handful of indexes per process
     def known(self, limit: int = 12) -> str:
-        names = sorted({self.labels[iri] for iri in self.labels})
+        names = sorted(set(self.labels.values()))
         more = f" (and {len(names) - limit} more)" if len(names) > limit else ""
         return ", ".join(names[:limit]) + more
 

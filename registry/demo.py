@@ -228,19 +228,8 @@ def detachability_index(scores: Iterable[float]) -> float:
 class _Amount:
     """One material in one component: the measured quantity and the mass derived from it."""
 
-    __slots__ = (
-        "emit_natural",
-        "factor",
-        "mass_t",
-        "material",
-        "mphase",
-        "origin",
-        "quality",
-        "recycled",
-        "slug",
-        "unit",
-        "value",
-    )
+    __slots__ = ("emit_natural", "factor", "mass_t", "material", "mphase", "origin", "quality", "recycled",
+                 "slug", "unit", "value")
 
     def __init__(self, material, value, unit, mass_t, factor, emit_natural, quality, origin,
                  mphase, recycled):
@@ -248,7 +237,7 @@ class _Amount:
         self.value = value  # natural measure as recorded in the asset register
         self.unit = unit  # "m3", "m2", "m", "st", "kg", "t"
         self.mass_t = mass_t
-        self.factor = factor  # text of the conversion to m3 for m2 / m (e.g. "x 0.08 m")
+        self.factor = factor  # m3 per unit: layer thickness (m) for m2, cross-section (m2) for m
         self.emit_natural = emit_natural
         self.quality = quality
         self.origin = origin
@@ -258,18 +247,8 @@ class _Amount:
 
 
 class _Part:
-    __slots__ = (
-        "amounts",
-        "children",
-        "connection",
-        "en",
-        "factors",
-        "index",
-        "level",
-        "nl",
-        "slug",
-        "strategy",
-    )
+    __slots__ = ("amounts", "children", "connection", "en", "factors", "index", "level", "nl", "slug",
+                 "strategy")
 
     def __init__(self, slug, nl, en, strategy, connection, level):
         self.slug = slug
@@ -285,33 +264,9 @@ class _Part:
 
 
 class _Asset:
-    __slots__ = (
-        "angle",
-        "condition",
-        "flat",
-        "gm",
-        "key",
-        "kind",
-        "lat",
-        "lon",
-        "maintainer",
-        "noun_en",
-        "noun_nl",
-        "number",
-        "parts",
-        "phase",
-        "predecessor",
-        "rd",
-        "release_month",
-        "release_quality",
-        "release_year",
-        "strategy",
-        "street",
-        "valuations",
-        "x",
-        "y",
-        "year",
-    )
+    __slots__ = ("angle", "condition", "flat", "gm", "key", "kind", "lat", "lon", "maintainer", "noun_en",
+                 "noun_nl", "number", "parts", "phase", "predecessor", "rd", "release_month",
+                 "release_quality", "release_year", "strategy", "street", "valuations", "x", "y", "year")
 
 
 _ORIGIN_NL = {"primary": "primair", "secondary": "secundair (hergebruikt)", "recycled": "gerecycled",
@@ -324,14 +279,12 @@ _CONDITION_FACTOR = {None: 1.0, 1: 1.0, 2: 0.95, 3: 0.85, 4: 0.7, 5: 0.5, 6: 0.3
 class _Builder:
     """What a recipe uses to add components and material quantities to one object."""
 
-    __slots__ = ("assess", "built", "circular", "flat", "materials", "parts", "r", "value", "year")
+    __slots__ = ("assess", "circular", "flat", "materials", "parts", "r", "value", "year")
 
-    def __init__(self, r: random.Random, materials: dict[str, Material], year: int, built: bool,
-                 assess=None):
+    def __init__(self, r: random.Random, materials: dict[str, Material], year: int, assess=None):
         self.r = r
         self.materials = materials
         self.year = year
-        self.built = built
         self.assess = assess  # (connection, level) -> (factors, index), or None
         self.value = 0.0  # EUR at today's indicative prices, before condition
         # newer objects (and planned ones, tendered with circular criteria) use more secondary,
@@ -374,16 +327,24 @@ class _Builder:
             return "primary", "new", round(r.uniform(0.2, 0.7), 2)
         return "primary", "new", None
 
-    def volume(self, part: _Part, material: str, m3: float, *, natural=None, reusable=False):
-        """A material given as a volume (or as an area/length with a thickness/section).
+    def volume(self, part: _Part, material: str, m3: float, *, reusable=False):
+        """A material the register records as a volume (m3)."""
+        return self._measured(part, material, m3, "m3", 0.0, m3, reusable)
 
-        ``natural`` is ``(value, unit, factor_text)`` when the register records an area or length,
-        e.g. ``(850.0, "m2", "0.08 m")``; the volume must equal value x factor.
-        """
+    def area(self, part: _Part, material: str, m2: float, thickness: float, *, reusable=False):
+        """A layer the register records as an area (m2) with its thickness (m)."""
+        m2 = round(m2, 1)
+        return self._measured(part, material, m2, "m2", thickness, m2 * thickness, reusable)
+
+    def length(self, part: _Part, material: str, m: float, section: float, *, reusable=False):
+        """A linear element the register records as a length (m) with its cross-section (m2)."""
+        m = round(m, 1)
+        return self._measured(part, material, m, "m", section, m * section, reusable)
+
+    def _measured(self, part, material, value, unit, factor, m3, reusable):
         mat = self.materials[material]
-        value, unit, factor = natural if natural else (m3, "m3", "")
         origin, mphase, rc = self._origin(material, reusable)
-        emit_natural = self.r.random() < 0.15
+        emit_natural = self.r.random() < 0.15  # the register's own measure, not converted
         return self._add(part, _Amount(material, value, unit, m3 * mat.density / 1000.0, factor,
                                        emit_natural, "measured" if emit_natural else "estimated",
                                        origin, mphase, rc), mat.price)
@@ -393,7 +354,7 @@ class _Builder:
         origin, mphase, rc = self._origin(material, reusable)
         quality = "default" if count is not None or self.r.random() < 0.3 else "measured"
         unit, value = ("t", kg / 1000.0) if kg >= 1000 else ("kg", kg)
-        return self._add(part, _Amount(material, value, unit, kg / 1000.0, "", True, quality, origin,
+        return self._add(part, _Amount(material, value, unit, kg / 1000.0, 0.0, True, quality, origin,
                                        mphase, rc), self.materials[material].price)
 
 
@@ -452,8 +413,7 @@ def _bridge(b: _Builder):
         rail = b.part("railing", "Leuning", "Railing", "R3", "bolt", 0, deck)
         b.mass(rail, "steel", 2 * span * r.uniform(25, 45), reusable=True)
         wear = b.part("wearing-course", "Slijtlaag", "Wearing course", "R8", "chemical", 2, deck)
-        b.volume(wear, "asphalt", span * width * r.uniform(0.04, 0.08),
-                 natural=None)
+        b.area(wear, "asphalt", span * width, round(r.uniform(0.04, 0.08), 2))
     elif variant == "cycle":
         span, width = r.uniform(10, 40), r.uniform(2.5, 4.5)
         deck = b.part("deck", "Brugdek", "Bridge deck", "R3", _choice(r, ("bolt", "weld")), 1)
@@ -476,12 +436,10 @@ def _bridge(b: _Builder):
                    "cast", 2)
     if b.year < 1960 and r.random() < 0.6:
         n, length = _randint(r, 16, 40), r.uniform(10, 14)
-        b.volume(piles, "softwood", n * length * math.pi * 0.125 ** 2,
-                 natural=(round(n * length, 1), "m", f"{math.pi * 0.125 ** 2:.4f} m2"))
+        b.length(piles, "softwood", n * length, math.pi * 0.125 ** 2)
     else:
         n, length = _randint(r, 6, 24), r.uniform(12, 20)
-        b.volume(piles, "concrete", n * length * 0.35 * 0.35,
-                 natural=(round(n * length, 1), "m", "0.1225 m2"))
+        b.length(piles, "concrete", n * length, 0.1225)
     return ("Verkeersbrug", "Road bridge") if variant == "road" else (
         ("Fietsbrug", "Cycle bridge") if variant == "cycle" else ("Voetgangersbrug", "Footbridge"))
 
@@ -491,14 +449,14 @@ def _road(b: _Builder):
     length, width = r.uniform(50, 600), r.uniform(5, 8.5)
     area = length * width
     top = b.part("surface-course", "Deklaag", "Surface course", "R8", "chemical", 2)
-    b.volume(top, "asphalt", area * 0.04, natural=(round(area, 1), "m2", "0.04 m"))
+    b.area(top, "asphalt", area, 0.04)
     binder = b.part("binder-course", "Tussenlaag", "Binder course", "R8", "chemical", 2)
-    b.volume(binder, "asphalt", area * 0.06, natural=(round(area, 1), "m2", "0.06 m"))
+    b.area(binder, "asphalt", area, 0.06)
     base = b.part("road-base", "Funderingslaag", "Road base", "R3", "dry", 0)
-    b.volume(base, "granulate", area * 0.25, natural=(round(area, 1), "m2", "0.25 m"))
+    b.area(base, "granulate", area, 0.25)
     sub = b.part("sand-bed", "Zandbed", "Sand sub-base", "R3", "dry", 0)
     t = round(r.uniform(0.3, 0.6), 2)
-    b.volume(sub, "sand", area * t, natural=(round(area, 1), "m2", f"{t} m"))
+    b.area(sub, "sand", area, t)
     if r.random() < 0.25:
         geo = b.part("geotextile", "Geotextiel", "Geotextile", "R9", "dry", 1)
         b.mass(geo, "textile", area * 0.3)
@@ -515,12 +473,12 @@ def _paving(b: _Builder):
         "natural-stone": ("Natuursteen keien", "Natural stone setts", "natural-stone", 0.12),
         "tiles": ("Betontegels", "Concrete tiles", "concrete", 0.06)}[kind]
     top = b.part("pavers", nl, en, "R3", "dry", 0)
-    b.volume(top, mat, area * t, natural=(round(area, 1), "m2", f"{t} m"), reusable=True)
+    b.area(top, mat, area, t, reusable=True)
     bed = b.part("bedding", "Straatlaag", "Bedding layer", "R3", "dry", 0)
-    b.volume(bed, "sand", area * 0.04, natural=(round(area, 1), "m2", "0.04 m"))
+    b.area(bed, "sand", area, 0.04)
     if r.random() < 0.5:
         base = b.part("base", "Fundering", "Base layer", "R3", "dry", 0)
-        b.volume(base, "granulate", area * 0.2, natural=(round(area, 1), "m2", "0.2 m"))
+        b.area(base, "granulate", area, 0.2)
     return {"concrete": ("Bestrating", "Paving"), "clinker": ("Klinkerbestrating", "Brick paving"),
             "natural-stone": ("Keienbestrating", "Cobbled paving"),
             "tiles": ("Trottoir", "Pavement")}[kind]
@@ -531,12 +489,10 @@ def _kerb(b: _Builder):
     length = r.uniform(20, 450)
     if r.random() < 0.85:
         kerbs = b.part("kerbstones", "Opsluitbanden", "Kerbstones", "R3", "dry", 1)
-        b.volume(kerbs, "concrete", length * 0.025, natural=(round(length, 1), "m", "0.025 m2"),
-                 reusable=True)
+        b.length(kerbs, "concrete", length, 0.025, reusable=True)
     else:
         kerbs = b.part("kerbstones", "Natuursteen banden", "Natural stone kerbs", "R3", "dry", 1)
-        b.volume(kerbs, "natural-stone", length * 0.03, natural=(round(length, 1), "m", "0.03 m2"),
-                 reusable=True)
+        b.length(kerbs, "natural-stone", length, 0.03, reusable=True)
     back = b.part("backing", "Ruggensteun", "Concrete backing", "R8", "cast", 2)
     b.volume(back, "concrete", length * r.uniform(0.015, 0.03))
     return "Trottoirband", "Kerb"
@@ -589,15 +545,13 @@ def _sewer(b: _Builder):
         d = _choice(r, (0.2, 0.25, 0.315, 0.4))
         pipe = b.part("pipe", f"Rioolbuis PVC {int(d * 1000)} mm", f"PVC sewer pipe {int(d * 1000)} mm",
                       "R8", "dry", 1)
-        b.volume(pipe, "pvc", _pipe_volume(d, d / 30, length),
-                 natural=(round(length, 1), "m", f"{_pipe_volume(d, d / 30, 1):.4f} m2"))
+        b.length(pipe, "pvc", length, _pipe_volume(d, d / 30, 1))
     else:
         d = _choice(r, (0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.2))
         wall = 0.05 + 0.08 * d
         pipe = b.part("pipe", f"Rioolbuis beton {int(d * 1000)} mm",
                       f"Concrete sewer pipe {int(d * 1000)} mm", _choice(r, ("R8", "R8", "R3")), "dry", 1)
-        b.volume(pipe, "concrete", _pipe_volume(d, wall, length),
-                 natural=(round(length, 1), "m", f"{_pipe_volume(d, wall, 1):.4f} m2"), reusable=True)
+        b.length(pipe, "concrete", length, _pipe_volume(d, wall, 1), reusable=True)
     fill = b.part("backfill", "Zandaanvulling", "Sand backfill", "R3", "dry", 1)
     b.volume(fill, "sand", length * (d + 0.6) * (d + 1.0))
     return "Riolering", "Sewer"
@@ -627,9 +581,9 @@ def _playground(b: _Builder):
     area = r.uniform(10, 80)
     surface = b.part("impact-surface", "Valondergrond", "Impact surface", "R3", "dry", 0)
     if r.random() < 0.5:
-        b.volume(surface, "rubber", area * 0.05, natural=(round(area, 1), "m2", "0.05 m"))
+        b.area(surface, "rubber", area, 0.05)
     else:
-        b.volume(surface, "sand", area * 0.3, natural=(round(area, 1), "m2", "0.3 m"))
+        b.area(surface, "sand", area, 0.3)
     found = b.part("foundation", "Fundering", "Foundation", "R8", "cast", 2)
     b.volume(found, "concrete", r.uniform(0.1, 0.8))
     return _choice(r, (("Speeltoestel", "Play equipment"), ("Klimtoestel", "Climbing frame"),
@@ -659,12 +613,10 @@ def _building(b: _Builder):
         rebar = b.part("reinforcement", "Wapening", "Reinforcement", "R8", "cast", 2, structure)
         b.mass(rebar, "steel", gfa * r.uniform(25, 45))
     skin = b.part("facade", "Gevel", "Facade", "R3" if b.year < 1950 else "R8", "cast", 2)
-    b.volume(skin, "clinker", facade * 0.75 * 0.1, natural=(round(facade * 0.75, 1), "m2", "0.1 m"),
-             reusable=b.year < 1950)
+    b.area(skin, "clinker", facade * 0.75, 0.1, reusable=b.year < 1950)
     windows = b.part("windows", "Kozijnen en beglazing", "Window frames and glazing", "R3", "screw", 1,
                      skin)
-    b.volume(windows, "glass", facade * 0.25 * 0.012,
-             natural=(round(facade * 0.25, 1), "m2", "0.012 m"))
+    b.area(windows, "glass", facade * 0.25, 0.012)
     if b.year >= 1990:
         b.mass(windows, "aluminium", facade * 0.25 * 4)
     else:
@@ -694,11 +646,11 @@ def _quay(b: _Builder):
     else:
         wall = b.part("sheet-piling", "Damwand", "Sheet piling", "R3", "dry", 1)
         area = length * (height + 5)
-        b.volume(wall, "steel", area * 0.018, natural=(round(area, 1), "m2", "0.018 m"), reusable=True)
+        b.area(wall, "steel", area, 0.018, reusable=True)
         anchors = b.part("anchors", "Verankering", "Anchors", "R8", "bolt", 2, wall)
         b.mass(anchors, "steel", length / 2.5 * r.uniform(150, 250))
     cap = b.part("capping-beam", "Deksloof", "Capping beam", "R8", "cast", 2)
-    b.volume(cap, "concrete", length * 0.6 * 0.8, natural=(round(length, 1), "m", "0.48 m2"))
+    b.length(cap, "concrete", length, 0.48)
     return "Kademuur", "Quay wall"
 
 
@@ -710,7 +662,7 @@ def _fence(b: _Builder):
     if mat in ("steel", "recycled-plastic"):
         b.mass(panels, mat, length * r.uniform(8, 16), reusable=True)
     else:
-        b.volume(panels, mat, length * 0.02, natural=(round(length, 1), "m", "0.02 m2"))
+        b.length(panels, mat, length, 0.02)
     posts = b.part("posts", "Palen", "Posts", "R3", "dry", 1)
     n = max(2, int(length / 2.5))
     if mat == "steel":
@@ -742,13 +694,11 @@ def _culvert(b: _Builder):
     d = _choice(r, (0.4, 0.6, 0.8, 1.0, 1.25, 1.5))
     if b.year >= 1985 and r.random() < 0.25:
         pipe = b.part("pipe", "Duikerbuis", "Culvert pipe", "R3", "dry", 1)
-        b.volume(pipe, "hdpe", _pipe_volume(d, d / 20, length),
-                 natural=(round(length, 1), "m", f"{_pipe_volume(d, d / 20, 1):.4f} m2"))
+        b.length(pipe, "hdpe", length, _pipe_volume(d, d / 20, 1))
     else:
         wall = 0.06 + 0.08 * d
         pipe = b.part("pipe", "Duikerbuis", "Culvert pipe", _choice(r, ("R3", "R8")), "dry", 1)
-        b.volume(pipe, "concrete", _pipe_volume(d, wall, length),
-                 natural=(round(length, 1), "m", f"{_pipe_volume(d, wall, 1):.4f} m2"), reusable=True)
+        b.length(pipe, "concrete", length, _pipe_volume(d, wall, 1), reusable=True)
     heads = b.part("headwalls", "Kopmuren", "Headwalls", "R8", "cast", 2)
     b.volume(heads, "concrete", 2 * r.uniform(1, 4))
     bed = b.part("bed-protection", "Bodembescherming", "Bed protection", "R3", "dry", 0)
@@ -759,11 +709,12 @@ def _culvert(b: _Builder):
 def _tree(b: _Builder):
     r = b.r
     age = max(5, REFERENCE_YEAR - b.year)
-    trunk_d = min(1.2, 0.05 + age * r.uniform(0.008, 0.014))
-    height = min(28.0, 4 + age * r.uniform(0.25, 0.4))
+    trunk_d = min(1.0, 0.05 + age * r.uniform(0.005, 0.009))
+    height = min(25.0, 3 + age * r.uniform(0.2, 0.3))
     wood = b.part("trunk-crown", "Stam en kroon", "Trunk and crown", _choice(r, ("R7", "R8", "R9")),
                   None, 0)
-    b.volume(wood, "hardwood", math.pi * (trunk_d / 2) ** 2 * height * 0.5 * 1.6)
+    # trunk as a cylinder with form factor 0.5, crown wood another 30 %
+    b.volume(wood, "hardwood", math.pi * (trunk_d / 2) ** 2 * height * 0.5 * 1.3)
     pit = b.part("tree-pit", "Groeiplaats", "Tree pit", "R3", "dry", 0)
     b.volume(pit, "soil", r.uniform(6, 30))
     if r.random() < 0.3:
@@ -906,8 +857,9 @@ class _Planner:
         elif phase == "end-of-use":
             a.condition = _choice(r, (4, 5, 5, 6))
         else:
-            frac = (REFERENCE_YEAR - year) / life_mean
-            a.condition = max(1, min(6, round(1 + 4.2 * frac ** 1.3 + r.gauss(0, 0.6))))
+            # most assets past their service life are kept at condition 4-5 by maintenance
+            frac = min(1.2, (REFERENCE_YEAR - year) / life_mean)
+            a.condition = max(1, min(6, round(1 + 2.8 * frac ** 1.5 + r.gauss(0, 0.5))))
         a.angle = "area-development" if kind.cls == "Building" and planned \
             else _pick(r, _ANGLE_ITEMS, _ANGLE_CUM)
         a.maintainer = None
@@ -918,7 +870,7 @@ class _Planner:
         elif kind.cls == "StreetFurniture" and m.region == "stedendriehoek" and r.random() < 0.5:
             a.maintainer = "circulus"
         # the recipe; planned objects are tendered with circular criteria (secondary material)
-        b = _Builder(r, self.materials, year, not planned, self._assess)
+        b = _Builder(r, self.materials, year, self._assess)
         if planned:
             b.circular = 0.5
         a.noun_nl, a.noun_en = kind.recipe(b)
@@ -1200,8 +1152,11 @@ def _emit(a: _Asset, base: str, V: _Vocab, materials: dict[str, Material], sourc
                 add(f'{Q} {V.recycledContent} "{am.recycled:.2f}"{decimal}{e}')
             if not am.emit_natural:
                 # only numbers, material keys and a file name: nothing to escape
-                measure = f"{_fmt(am.value)} {am.unit} x {am.factor}" if am.factor \
-                    else f"{_fmt(am.value)} {am.unit}"
+                measure = f"{_fmt(am.value)} {am.unit}"
+                if am.unit == "m2":
+                    measure += f" x {am.factor:.4g} m"
+                elif am.unit == "m":
+                    measure += f" x {am.factor:.4g} m2"
                 add(f'{Q} {V.derivedFrom} "{measure} x {materials[am.material].density:g} kg/m3 '
                     f'(mp:defaultDensity of mpv:material/{am.material}, {source})"{e}')
     for year, method, amount in a.valuations:
@@ -1358,7 +1313,7 @@ def _probe() -> tuple[set[str], set[str]]:
     for kind in KINDS:
         for year in (1930, 1955, 1980, 2000, 2020, 2027):
             for _ in range(60):
-                b = _Builder(r, _AnyMaterial(), year, True)
+                b = _Builder(r, _AnyMaterial(), year)
                 kind.recipe(b)
                 for _, p in b.flat:
                     used.update(am.material for am in p.amounts)
@@ -1493,9 +1448,10 @@ _TURTLE_SCHEMES = ("municipality", "organisation", "phase", "policyangle", "rstr
 
 CSV_COLUMNS = ("bron_id", "sleutel", "gemeentecode", "gemeente", "objecttype", "omschrijving",
                "straat", "onderdeel_code", "onderdeel", "bovenliggend_onderdeel", "materiaal",
-               "materiaal_code", "hoeveelheid", "eenheid", "herkomst", "gerecycled_aandeel",
-               "verbinding", "losmaakbaarheidsindex", "aanlegjaar", "conditie", "projectfase", "r_strategie", "verwacht_vrijkomen", "x", "y",
-               "crs", "waarde_eur", "waardepeildatum")
+               "materiaal_code", "hoeveelheid", "eenheid", "m3_per_eenheid", "herkomst",
+               "gerecycled_aandeel", "verbinding", "losmaakbaarheidsindex", "aanlegjaar", "conditie",
+               "projectfase", "r_strategie", "verwacht_vrijkomen", "x", "y", "crs", "waarde_eur",
+               "waardepeildatum")
 
 
 def _csv_rows(a: _Asset, municipalities: dict[str, Municipality],
@@ -1514,7 +1470,8 @@ def _csv_rows(a: _Asset, municipalities: dict[str, Municipality],
         for am in p.amounts:
             yield common_head + [
                 p.slug, p.nl, parent.slug if parent else "", materials[am.material].name_nl,
-                am.material, _fmt(am.value), am.unit, _ORIGIN_NL[am.origin],
+                am.material, _fmt(am.value), am.unit, f"{am.factor:.4g}" if am.factor else "",
+                _ORIGIN_NL[am.origin],
                 "" if am.recycled is None else f"{am.recycled:.2f}",
                 p.factors[0][1] if p.factors else "", f"{p.index:.2f}" if p.factors else ""] + common_tail
 

@@ -19,7 +19,7 @@ COOKIE = "lang"
 I18N_DIR = SITE_DIR / "i18n"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def strings(lang: str) -> Mapping[str, str]:
     """The UI strings of one language (a missing key falls back to Dutch, then to the key)."""
     if lang not in LANGUAGES:
@@ -49,7 +49,7 @@ class Translator:
         return "en" if self.lang == "nl" else "nl"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def translator(lang: str) -> Translator:
     return Translator(lang)
 

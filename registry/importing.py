@@ -45,6 +45,7 @@ from .validation import Verdict
 from .vocab import PASSPORT, RDF_TYPE
 
 Progress = Callable[[int, int | None], None]
+PART = 20_000  # passports per Registry.add call (one prov:Activity each)
 
 
 class ImportFailed(ValueError):
@@ -73,7 +74,8 @@ class ImportResult:
     with_warnings: int = 0
     retired: list[str] = field(default_factory=list)
     stored_nothing: bool = False
-    activity: str | None = None
+    activity: str | None = None  # the (first) prov:Activity that wrote; one per PART passports
+    activities: list[str] = field(default_factory=list)
     report_path: str | None = None
     issues: list[RowIssue] = field(default_factory=list)
     problem_counts: dict[str, int] = field(default_factory=dict)
@@ -254,22 +256,45 @@ def _validate_pass(registry: Registry, run: _Run, municipality: str, result: Imp
             setattr(result, status, getattr(result, status) + 1)
 
 
-def _locate(source: Source, mapper: RowMapper, keys: set[str]) -> dict[str, tuple[str, str]]:
-    """Second pass: rows and source ID of the given passport keys (only those; memory stays small)."""
-    found: dict[str, list] = {}
-    for record in source.records():
-        if record.problem is not None or record.empty:
-            continue
-        mapper.prepare(record)
-        try:
-            if not mapper.in_municipality(record):
-                continue
-            source_id, key = mapper.identity(record)
-        except ValueProblem:
-            continue
-        if key in keys:
-            found.setdefault(key, [record.row, record.row, source_id])[1] = record.row
-    return {k: (str(a) if a == b else f"{a}-{b}", sid) for k, (a, b, sid) in found.items()}
+def _store(registry: Registry, run: _Run, result: ImportResult, write_kwargs: dict, *,
+           report_issues: bool) -> None:
+    """``Registry.add`` of the run's documents, in parts of ``PART`` passports.
+
+    Each part is one ``add`` call (one prov:Activity); within it the store validates and writes in
+    batches. After each part its rejected and warned passports are reported with their rows, which
+    are remembered for that part only, so memory does not grow with the file.
+    """
+    docs = iter(run.docs())
+    done = False
+    while not done:
+        where: dict[str, tuple[str, str]] = {}
+
+        def part(where: dict = where) -> Iterator[PassportDoc]:
+            nonlocal done
+            for _ in range(PART):
+                item = next(docs, None)
+                if item is None:
+                    done = True
+                    return
+                doc, rows, source_id = item
+                where[doc.iri] = (rows, source_id)
+                yield doc
+
+        added = registry.add(part(), **write_kwargs)
+        result.created += len(added.created)
+        result.updated += len(added.updated)
+        result.unchanged += len(added.unchanged)
+        result.rejected += len(added.rejected)
+        result.with_warnings += len(added.warnings)
+        if added.written:
+            result.activity = result.activity or added.activity
+            result.activities.append(added.activity)
+        for verdict in added.rejected + added.warnings:
+            rows, source_id = where.get(verdict.iri, ("", ""))
+            if report_issues:
+                _report_verdict(run.report, run.mapper, verdict, rows, source_id)
+            if not verdict.conforms:
+                result.rows_rejected += _span(rows)
 
 
 def _span(rows: str) -> int:
@@ -356,29 +381,11 @@ def import_file(registry: Registry, path: str | Path, municipality: str, mapping
                     result.stored_nothing = True
                 else:
                     second = _Run(registry, mapper, opened, RowReport(None), result, None, count=False)
-                    added = registry.add((doc for doc, _, _ in second.docs()), **write_kwargs)
-                    result.created, result.updated, result.unchanged = (
-                        len(added.created), len(added.updated), len(added.unchanged))
-                    result.activity = added.activity if added.written else None
-                    if added.rejected:  # cannot happen after a clean validation; say so if it does
-                        result.rejected += len(added.rejected)
+                    result.created = result.updated = result.unchanged = result.with_warnings = 0
+                    _store(registry, second, result, write_kwargs, report_issues=False)
         else:
-            added = registry.add((doc for doc, _, _ in run.docs()), **write_kwargs)
+            _store(registry, run, result, write_kwargs, report_issues=True)
             seen = run.seen
-            result.created, result.updated, result.unchanged = (
-                len(added.created), len(added.updated), len(added.unchanged))
-            result.activity = added.activity if added.written else None
-            result.rejected += len(added.rejected)
-            result.with_warnings = len(added.warnings)
-            flagged = added.rejected + added.warnings
-            if flagged:
-                keys = {owning_passport(registry.base, v.iri).key for v in flagged}
-                where = _locate(opened, mapper, keys)
-                for verdict in flagged:
-                    rows, source_id = where.get(owning_passport(registry.base, verdict.iri).key, ("", ""))
-                    _report_verdict(report, mapper, verdict, rows, source_id)
-                    if not verdict.conforms:
-                        result.rows_rejected += _span(rows)
         if retire_missing and not result.stored_nothing:
             if result.objects == 0 and result.rejected == 0:
                 result.notes.append("--retire-missing skipped: the file holds no object of this "

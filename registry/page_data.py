@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import functools
 import re
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -25,11 +26,12 @@ from .page_cache import cache_for
 from .queries import load
 from .terms import MUNICIPALITY_CLASS, Terms, local_name
 from .uris import PassportRef
-from .vocab import DCTERMS, GEO, MP, MPV, PROV, QUDT, RDF, RDFS, SKOS, UNIT
+from .vocab import DCTERMS, GEO, MP, MPV, PROV, QUDT, RDF, RDFS, SKOS
 
 PAGE_SIZE = 50
 MAX_PAGE = 200  # deeper than this, use SPARQL: keeps OFFSET work per request bounded
 SEARCH_TEXT_MAX = 100
+SCAN_SEARCH_MAX = 20_000  # while the text index is built, larger registries do not scan labels
 
 T_TYPE = RDF + "type"
 T_TITLE = DCTERMS + "title"
@@ -171,29 +173,61 @@ def _langmap(terms: Iterator[ox.Term]) -> dict[str, str]:
     return found
 
 
+_CARDS: OrderedDict = OrderedDict()
+_CARDS_MAX = 50_000
+_CARDS_LOCK = threading.Lock()
+_VERSION_NUMBER = ox.NamedNode(MP + "versionNumber")
+_MODIFIED = ox.NamedNode(T_MODIFIED)
+
+
 def passport_cards(store: ox.Store, iris: list[str], terms: Terms) -> list[dict]:
-    """Title, identifier, object kind and name, municipality of each passport: index lookups only."""
+    """Title, identifier, object kind and name, municipality of each passport: index lookups only.
+
+    A card is remembered (LRU) with the passport's ``dcterms:modified``; showing it again costs
+    one index lookup to check that the passport has not changed since.
+    """
     cards = []
-    type_p, label_p = ox.NamedNode(T_TYPE), ox.NamedNode(T_LABEL)
     for iri in iris:
         node = ox.NamedNode(iri)
-        props: dict[str, list[ox.Term]] = defaultdict(list)
-        for quad in store.quads_for_pattern(node, None, None, node):
-            props[quad.predicate.value].append(quad.object)
-        obj = next((o for o in props.get(T_DESCRIBES, []) if isinstance(o, ox.NamedNode)), None)
-        kind, obj_label = "", {}
-        if obj is not None:
-            kinds = [q.object.value for q in store.quads_for_pattern(obj, type_p, None, node)]
-            kind = next((k for k in kinds if terms.is_object_kind(k)), kinds[0] if kinds else "")
-            obj_label = _langmap(q.object for q in store.quads_for_pattern(obj, label_p, None, node))
-        municipality = next((o.value for o in props.get(T_MUNICIPALITY, [])), "")
-        modified = next((o.value for o in props.get(T_MODIFIED, [])), "")
-        identifier = next((o.value for o in props.get(T_IDENTIFIER, [])), local_name(iri))
-        cards.append({"iri": iri, "title": _langmap(iter(props.get(T_TITLE, []))) or {"": identifier},
-                      "identifier": identifier, "kind": kind, "object_label": obj_label,
-                      "municipality": municipality, "modified": modified[:10],
-                      "retired": MP + "RetiredPassport" in {o.value for o in props.get(T_TYPE, [])}})
+        stamp = next(store.quads_for_pattern(node, _MODIFIED, None, node), None)
+        key = (id(store), iri)
+        if stamp is not None:
+            with _CARDS_LOCK:
+                cached = _CARDS.get(key)
+                if cached is not None and cached[0] == stamp.object.value:
+                    _CARDS.move_to_end(key)
+            if cached is not None and cached[0] == stamp.object.value:
+                cards.append(cached[1])
+                continue
+        card = _card(store, node, terms)
+        if stamp is not None and not card["retired"]:
+            with _CARDS_LOCK:
+                _CARDS[key] = (stamp.object.value, card)
+                if len(_CARDS) > _CARDS_MAX:
+                    _CARDS.popitem(last=False)
+        cards.append(card)
     return cards
+
+
+def _card(store: ox.Store, node: ox.NamedNode, terms: Terms) -> dict:
+    iri = node.value
+    type_p, label_p = ox.NamedNode(T_TYPE), ox.NamedNode(T_LABEL)
+    props: dict[str, list[ox.Term]] = defaultdict(list)
+    for quad in store.quads_for_pattern(node, None, None, node):
+        props[quad.predicate.value].append(quad.object)
+    obj = next((o for o in props.get(T_DESCRIBES, []) if isinstance(o, ox.NamedNode)), None)
+    kind, obj_label = "", {}
+    if obj is not None:
+        kinds = [q.object.value for q in store.quads_for_pattern(obj, type_p, None, node)]
+        kind = next((k for k in kinds if terms.is_object_kind(k)), kinds[0] if kinds else "")
+        obj_label = _langmap(q.object for q in store.quads_for_pattern(obj, label_p, None, node))
+    municipality = next((o.value for o in props.get(T_MUNICIPALITY, [])), "")
+    modified = next((o.value for o in props.get(T_MODIFIED, [])), "")
+    identifier = next((o.value for o in props.get(T_IDENTIFIER, [])), local_name(iri))
+    return {"iri": iri, "title": _langmap(iter(props.get(T_TITLE, []))) or {"": identifier},
+            "identifier": identifier, "kind": kind, "object_label": obj_label,
+            "municipality": municipality, "modified": modified[:10],
+            "retired": MP + "RetiredPassport" in {o.value for o in props.get(T_TYPE, [])}}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -242,7 +276,7 @@ def compute_stats(store: ox.Store) -> Stats:
         stats.by_municipality_kind.setdefault(muni, {})[kind] = n
         stats.by_kind[kind] = stats.by_kind.get(kind, 0) + n
     # A passport counts once per municipality even when its object has several classes.
-    for muni, kinds in stats.by_municipality_kind.items():
+    for muni in stats.by_municipality_kind:
         stats.by_municipality[muni] = 0
     for row in select(store, "page-counts-by-municipality"):
         stats.by_municipality[row["municipality"].value] = _int(row.get("n"))
@@ -534,6 +568,7 @@ class SearchForm:
     material: str = ""  # local name of a material concept
     page: int = 1
     errors: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -581,18 +616,91 @@ def parse_search(terms: Terms, q: str | None, municipality: str | None, kind: st
     return form
 
 
-def search(registry, form: SearchForm) -> tuple[list[str], bool]:
+class TextIndex:
+    """Search text of every current passport, one line each: ``GM0153/key<TAB>lowercase text``.
+
+    Title, identifier, object name and asset-system ID, in every language; one ``str`` for the
+    whole registry (about 200 bytes per passport), searched with ``str.find`` in C. Built from
+    six index ranges of the store, once per store generation (``page_cache``), in the background.
+    """
+
+    PREDICATES = (DCTERMS + "title", DCTERMS + "identifier")
+    OBJECT_PREDICATES = (RDFS + "label", MP + "sourceIdentifier")
+
+    def __init__(self, store: ox.Store, base: str):
+        self.base = base
+        prefix = f"{base}id/passport/"
+        current = {q.subject.value for q in store.quads_for_pattern(None, _TYPE, _PASSPORT, None)
+                   if q.subject == q.graph_name and isinstance(q.subject, ox.NamedNode)}
+        texts: dict[str, list[str]] = {iri: [] for iri in current}
+        for predicate in self.PREDICATES:
+            for q in store.quads_for_pattern(None, ox.NamedNode(predicate), None, None):
+                found = texts.get(q.graph_name.value) if q.subject == q.graph_name else None
+                if found is not None:
+                    found.append(q.object.value)
+        object_prefix = f"{base}id/object/"
+        for predicate in self.OBJECT_PREDICATES:
+            for q in store.quads_for_pattern(None, ox.NamedNode(predicate), None, None):
+                if isinstance(q.graph_name, ox.NamedNode) and q.subject.value.startswith(object_prefix):
+                    found = texts.get(q.graph_name.value)
+                    if found is not None:
+                        found.append(q.object.value)
+        lines = []
+        for iri, parts in texts.items():
+            if iri.startswith(prefix):
+                text = " ".join(parts).lower().replace("\n", " ").replace("\t", " ")
+                lines.append(f"{iri[len(prefix):]}\t{text}")
+        self.data = "\n" + "\n".join(lines) + "\n"
+        self.size = len(lines)
+
+    def find(self, text: str) -> Iterator[str]:
+        """Passport IRIs whose search text contains ``text`` (case-insensitive), in index order."""
+        needle = text.lower()
+        data = self.data
+        prefix = f"{self.base}id/passport/"
+        pos = data.find(needle)
+        while pos != -1:
+            start = data.rfind("\n", 0, pos) + 1
+            end = data.find("\n", pos)
+            tab = data.find("\t", start, end)
+            if tab != -1 and pos > tab and pos + len(needle) <= end:
+                yield prefix + data[start:tab]
+                pos = data.find(needle, end)
+            else:
+                pos = data.find(needle, pos + 1)
+
+
+def text_index(registry, *, wait: float | None = 2.0) -> TextIndex | None:
+    return cache_for(registry).get("text-index", lambda: TextIndex(registry.store, registry.base), wait=wait)
+
+
+def search(registry, form: SearchForm, *, wait: float | None = 2.0) -> tuple[list[str], bool]:
     """Passports matching the form.
 
-    With a text: the named query ``page-search-text`` (``-material``), the text bound as a string
-    literal (never query text). Without: the most selective index list (material, object kind,
-    municipality), the other criteria checked per passport by index lookups.
+    With a text: the text index (``TextIndex``), the other criteria checked per hit by index
+    lookups; while the index is first being built, the named query ``page-search-text``
+    (``-material``) with the text bound as a string literal (never query text). Without a text:
+    the most selective index list (material, object kind, municipality), the other criteria
+    checked per passport by index lookups.
     """
     store = registry.store
     municipality = f"{MPV}municipality/{form.municipality}" if form.municipality else ""
     kind = f"{MP}{form.kind}" if form.kind else ""
     material = f"{MPV}material/{form.material}" if form.material else ""
+    index = text_index(registry, wait=wait) if form.text else None
+    if form.text and index is not None:
+        own = f"{registry.base}id/passport/{form.municipality}/" if municipality else ""
+        checks = _checks(store, "", kind, material)
+        checks.insert(0, lambda g: _is_current(store, g))  # the index may predate a retirement
+        hits = (iri for iri in index.find(form.text)
+                if iri.startswith(own) and all(check(ox.NamedNode(iri)) for check in checks))
+        return page_of(hits, form.page)
     if form.text:
+        counted = stats(registry, wait=0)
+        if counted is None or counted.total > SCAN_SEARCH_MAX:
+            # A scan of every label would take too long here: say so instead of waiting.
+            form.notices.append("search.indexing")
+            return [], False
         bindings: dict[str, ox.Term] = {"text": ox.Literal(form.text)}
         name = "page-search-text"
         if municipality:
@@ -609,16 +717,27 @@ def search(registry, form: SearchForm) -> tuple[list[str], bool]:
         candidates = iter_kind(store, kind)
     else:
         candidates = iter_municipality(store, municipality)
-    checks = []
-    if municipality and (material or kind):
-        muni = ox.NamedNode(municipality)
-        checks.append(lambda g: next(store.quads_for_pattern(
-            g, ox.NamedNode(T_MUNICIPALITY), muni, g), None) is not None)
-    if kind and material:
-        kind_node = ox.NamedNode(kind)
-        checks.append(lambda g: next(store.quads_for_pattern(None, _TYPE, kind_node, g), None) is not None)
+    checks = _checks(store, municipality if (material or kind) else "", kind if material else "", "")
     matching = (iri for iri in candidates if all(check(ox.NamedNode(iri)) for check in checks))
     return page_of(matching, form.page)
+
+
+def _checks(store: ox.Store, municipality: str, kind: str, material: str) -> list:
+    """Index lookups that test one passport graph against the given criteria."""
+    checks = []
+    if municipality:
+        muni = ox.NamedNode(municipality)
+        municipality_p = ox.NamedNode(T_MUNICIPALITY)
+        checks.append(lambda g: next(store.quads_for_pattern(g, municipality_p, muni, g), None) is not None)
+    if kind:
+        kind_node = ox.NamedNode(kind)
+        checks.append(lambda g: next(store.quads_for_pattern(None, _TYPE, kind_node, g), None) is not None)
+    if material:
+        material_node = ox.NamedNode(material)
+        material_p = ox.NamedNode(MP + "material")
+        checks.append(lambda g: next(store.quads_for_pattern(None, material_p, material_node, g),
+                                     None) is not None)
+    return checks
 
 
 def scheme_of(iri: str) -> str:
@@ -640,6 +759,20 @@ def agent_label(terms: Terms, agent: str | None) -> str:
     return local_name(agent)
 
 
-__all__ = ["PAGE_SIZE", "MAX_PAGE", "Paged", "Stats", "SearchForm", "passport_view", "history_rows",
-           "passport_cards", "stats", "value_counts", "search", "parse_search", "wkt_points",
-           "PROV", "SKOS"]
+__all__ = [
+    "MAX_PAGE",
+    "PAGE_SIZE",
+    "PROV",
+    "SKOS",
+    "Paged",
+    "SearchForm",
+    "Stats",
+    "history_rows",
+    "parse_search",
+    "passport_cards",
+    "passport_view",
+    "search",
+    "stats",
+    "value_counts",
+    "wkt_points",
+]

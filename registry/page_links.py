@@ -40,7 +40,7 @@ def anchor(base: str, iri: str) -> str:
     rest = iri[len(base) + 3:]  # after "id/"
     kind, _, tail = rest.partition("/")
     own = f"{ref.municipality}/{ref.key}"
-    tail = tail[len(own):] if tail.startswith(own) else tail
+    tail = tail.removeprefix(own)
     return _ANCHOR_UNSAFE.sub("-", f"{kind}{tail}").strip("-")
 
 

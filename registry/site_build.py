@@ -23,14 +23,14 @@ rebuilds everything.
 from __future__ import annotations
 
 import gzip
-import os
 import hashlib
+import os
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -51,7 +51,14 @@ from .store import Registry, StoreError, iter_passport_iris
 from .terms import Terms, get_terms
 from .uris import PassportRef, owning_passport
 from .vocab import (
-    CONTENT_HASH, MODIFIED, MP, MPV, RDF_TYPE, RETIRED_AT, RETIRED_PASSPORT, VERSION_NUMBER,
+    CONTENT_HASH,
+    MODIFIED,
+    MP,
+    MPV,
+    RDF_TYPE,
+    RETIRED_AT,
+    RETIRED_PASSPORT,
+    VERSION_NUMBER,
 )
 
 RDF_FORMATS = (TURTLE, JSON_LD, N_TRIPLES)
@@ -464,7 +471,7 @@ class SiteBuilder:
             partial.replace(target)
             self.seen_files.add(rel)
         self.manifest.set_meta("generation", generation)
-        self.manifest.set_meta("dumped_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        self.manifest.set_meta("dumped_at", datetime.now(UTC).isoformat(timespec="seconds"))
         self.report.dumps_written = True
 
     def _retire_stale_files(self) -> None:
@@ -479,7 +486,7 @@ class SiteBuilder:
         self.manifest.drop_files(stale)
 
     def _sitemap(self) -> None:
-        today = datetime.now(timezone.utc).date().isoformat()
+        today = datetime.now(UTC).date().isoformat()
         chunks: list[str] = []
         lines: list[str] = []
 

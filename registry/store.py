@@ -34,6 +34,7 @@ from .vocab import (
 )
 
 BATCH_SIZE = 1000
+FLUSH_EVERY = 200_000  # quads written between flushes of the memory tables
 
 
 def _p(local: str) -> ox.NamedNode:
@@ -130,6 +131,7 @@ class Registry:
         self.history_store = history
         self.provenance_graph = ox.NamedNode(f"{self.base}graph/provenance")
         self._validator: Validator | None = None
+        self._unflushed = 0
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -396,6 +398,12 @@ class Registry:
             body = "\n".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}"
                              for q in quads)
             self.store.update(drops + " INSERT DATA {\n" + body + "\n}")
+        # RocksDB keeps written data in memory tables until they are flushed; without this a long
+        # bulk add grows to about 2 GB before RocksDB flushes by itself.
+        self._unflushed += len(quads)
+        if self._unflushed >= FLUSH_EVERY:
+            self.store.flush()
+            self._unflushed = 0
         self._bump_generation()
 
     def _bump_generation(self) -> None:

@@ -163,8 +163,8 @@ class Terms:
                                     and OWL + "DatatypeProperty" not in types):
                     found[key].append(s)
                     break
-        for key in found:
-            found[key].sort(key=lambda iri: local_name(iri).lower())
+        for iris in found.values():
+            iris.sort(key=lambda iri: local_name(iri).lower())
         return found
 
     def schemes(self) -> list[str]:

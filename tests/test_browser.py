@@ -11,7 +11,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from pages_support import Server, build_registry, doc_path
 
 pytestmark = pytest.mark.browser
@@ -61,7 +60,9 @@ class Watched:
         self.page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}")
                      if m.type in ("error", "warning") else None)
         self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        self.page.on("requestfailed", lambda r: self.problems.append(f"request failed: {r.url}"))
+        # a load cut short by the next navigation (net::ERR_ABORTED) is not a problem of the page
+        self.page.on("requestfailed", lambda r: None if "ERR_ABORTED" in (r.failure or "")
+                     else self.problems.append(f"request failed: {r.url} ({r.failure})"))
         self.page.on("request", lambda r: None if r.url.startswith((allowed_prefix, "data:", "about:"))
                      else self.problems.append(f"off-site request: {r.url}"))
 
@@ -157,6 +158,7 @@ def test_mobile_layout_and_retired_page(browser, server, fixture, shots):
 
 def test_static_site_from_disk(browser, fixture, tmp_path, shots):
     from pages_support import BASE
+
     from registry.config import Settings
     from registry.site_build import build_site
 

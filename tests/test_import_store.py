@@ -184,3 +184,16 @@ def test_unknown_municipality_and_unfit_mapping_are_refused_before_writing(regis
     with pytest.raises(ImportFailed, match=r"line \d+, key quantity.material: the file has no column 'Materiaalsoort'"):
         import_file(registry, CP1252, "GM0153", mapping)
     assert dump(registry) == before
+
+
+def test_large_imports_are_stored_in_parts_with_rows_reported(registry, tmp_path, monkeypatch):
+    from registry import importing
+
+    monkeypatch.setattr(importing, "PART", 4)
+    report = tmp_path / "r.csv"
+    result = import_file(registry, CP1252, "GM0153", IMBOR, report_path=report)
+    assert result.created == 6 and len(result.activities) == 2
+    with open(report, encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and all(r["row"] and r["source_id"] for r in rows)  # SHACL warnings know their rows
+    assert {r["row"] for r in rows if r["source_id"] == "VRH-0100"} == {"6-7"}

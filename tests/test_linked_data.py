@@ -34,9 +34,9 @@ FORMATS = [  # (Accept, suffix, rdflib parser, media type)
     ("application/n-triples", ".nt", "nt", "application/n-triples"),
     ("application/rdf+xml", ".rdf", "xml", "application/rdf+xml"),
 ]
-PASSPORT = "passport/GM0153/wegvak-000001"
-RETIRED = "passport/GM0153/afvalbak-000002"
-SUFFIXED = "passport/GM0153/put-3.ttl"  # a key that ends in a format suffix
+# The first three demo passports of GM0153, under these keys.
+KEYS = ("road-1", "retired-2", "put-3.ttl")  # the last ends in a format suffix
+PASSPORT, RETIRED, SUFFIXED = (f"passport/GM0153/{key}" for key in KEYS)
 
 
 def _free_port() -> int:
@@ -45,13 +45,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _demo_texts(base: str) -> dict[str, str]:
-    """The first three demo passports of GM0153 as N-Triples text, by key."""
+def _demo_texts(base: str) -> list[str]:
+    """The first three demo passports of GM0153 as N-Triples text, renamed to ``KEYS``."""
     from registry.demo import generate
 
-    texts = {}
-    for iri, triples in generate(3, 42, base, municipalities=["GM0153"]):
-        texts[iri.rsplit("/", 1)[1]] = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode()
+    texts = []
+    for (iri, triples), key in zip(generate(3, 42, base, municipalities=["GM0153"]), KEYS, strict=True):
+        old = iri.rsplit("/", 1)[1]
+        text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode()
+        texts.append(text.replace(f"/GM0153/{old}>", f"/GM0153/{key}>")
+                     .replace(f"/GM0153/{old}/", f"/GM0153/{key}/").replace(f'"{old}"', f'"{key}"'))
     return texts
 
 
@@ -63,7 +66,7 @@ def _docs(text: str, base: str):
 
 def _version(text: str, n: int) -> str:
     """Version ``n`` of a passport: its titles say which version they are."""
-    return text.replace('"Materialenpaspoort ', f'"Materialenpaspoort (v{n}) ')
+    return text.replace('<http://purl.org/dc/terms/title> "', f'<http://purl.org/dc/terms/title> "(v{n}) ')
 
 
 @pytest.fixture(scope="module")
@@ -78,16 +81,15 @@ def server(tmp_path_factory):
     data = tmp_path_factory.mktemp("ld") / "data"
     settings = Settings(data_dir=data, base_iri=base)
     texts = _demo_texts(base)
-    road, bin_, pit = texts["wegvak-000001"], texts["afvalbak-000002"], texts["put-000003"]
+    road, retired, suffixed = texts
     with Registry.open(settings) as reg:
         for n in (1, 2, 3):
             report = reg.add(_docs(_version(road, n), base), comment="test")
             assert report.written == 1, [i.text("en") for v in report.rejected for i in v.issues]
         activity = report.activity
         for n in (1, 2):
-            assert reg.add(_docs(_version(bin_, n), base)).written == 1
-        reg.retire(passport_ref(base, "GM0153", "afvalbak-000002"), "gesloopt in 2026 / demolished in 2026")
-        suffixed = pit.replace("GM0153/put-000003", "GM0153/put-3.ttl").replace('"put-000003"', '"put-3.ttl"')
+            assert reg.add(_docs(_version(retired, n), base)).written == 1
+        reg.retire(passport_ref(base, "GM0153", KEYS[1]), "gesloopt in 2026 / demolished in 2026")
         assert reg.add(_docs(suffixed, base)).written == 1
     parts = {}
     for line in road.splitlines():
@@ -115,7 +117,8 @@ def server(tmp_path_factory):
             pytest.fail(f"the server did not start:\n{log_path.read_text(errors='replace')}")
         time.sleep(0.2)
     client = httpx.Client(base_url=base, timeout=30)
-    yield {"base": base, "client": client, "activity": activity, "parts": parts, "log": log_path}
+    yield {"base": base, "client": client, "activity": activity, "parts": parts, "log": log_path,
+           "submitted": _version(road, 3)}
     client.close()
     proc.terminate()
     try:
@@ -128,6 +131,10 @@ def server(tmp_path_factory):
 
 def _graph(body: bytes, parser: str, base: str) -> rdflib.Graph:
     return rdflib.Graph().parse(data=body, format=parser, publicID=base)
+
+
+def _by_value(triple) -> tuple:
+    return tuple(term.toPython() if isinstance(term, rdflib.Literal) else term for term in triple)
 
 
 def _jsonld_graph(body: bytes, base: str) -> rdflib.Graph:
@@ -171,7 +178,7 @@ def test_passport_resources_answer_with_the_passport_document(server):
         assert r.headers["location"] == f"/doc/{PASSPORT}.ttl"
         r = client.get(f"/doc/{path}.nt")
         assert r.status_code == 303 and r.headers["location"] == f"/doc/{PASSPORT}.nt"
-    assert client.get("/id/component/GM0153/wegvak-000001/no-such-part").status_code == 404
+    assert client.get(f"/id/component/GM0153/{KEYS[0]}/no-such-part").status_code == 404
 
 
 # --- documents -------------------------------------------------------------------------------
@@ -196,7 +203,16 @@ def test_every_format_parses_to_the_same_graph(server):
     passport = rdflib.URIRef(base + PASSPORT.replace("passport/", "id/passport/", 1))
     assert (passport, rdflib.URIRef(MP + "versionNumber"), rdflib.Literal(3)) in reference
     titles = {str(t) for t in reference.objects(passport, rdflib.DCTERMS.title)}
-    assert any(t.startswith("Materialenpaspoort (v3) ") for t in titles)
+    assert titles and all(t.startswith("(v3) ") for t in titles)
+    # Everything that was submitted is in the document (literals by value: the store keeps
+    # canonical forms, "0.10" is stored as "0.1"; blank-node triples counted).
+    submitted = rdflib.Graph().parse(data=server["submitted"], format="nt")
+    ground = [t for t in submitted if not any(isinstance(x, rdflib.BNode) for x in t)]
+    served = {_by_value(t) for t in reference}
+    missing = [t for t in ground if _by_value(t) not in served]
+    assert ground and not missing, missing[:5]
+    with_bnodes = len(submitted) - len(ground)
+    assert with_bnodes == sum(1 for t in reference if any(isinstance(x, rdflib.BNode) for x in t))
 
 
 def test_turtle_uses_readable_prefixes_and_json_ld_is_compacted(server):
@@ -253,7 +269,7 @@ def test_versions_are_immutable_and_cached_for_a_year(server):
         assert r.headers["cache-control"] == "public, max-age=31536000, immutable"
         g = _graph(r.content, "turtle", base)
         titles = {str(t) for t in g.objects(None, rdflib.DCTERMS.title)}
-        assert any(t.startswith(f"Materialenpaspoort (v{n}) ") for t in titles), titles
+        assert titles and all(t.startswith(f"(v{n}) ") for t in titles), titles
         assert (None, rdflib.URIRef(MP + "versionNumber"), rdflib.Literal(n)) in g
         seen[n] = r.headers["etag"]
     assert len(set(seen.values())) == 3
@@ -311,7 +327,7 @@ def test_retired_passport_answers_410_with_when_why_and_history(server):
         assert v.status_code == 200 and "immutable" in v.headers["cache-control"]
     assert client.get(f"/doc/{RETIRED}/v/3.ttl").status_code == 404
     # its object still leads to the (retired) passport document
-    r = client.get("/id/object/GM0153/afvalbak-000002", headers={"Accept": "text/turtle"})
+    r = client.get(f"/id/object/GM0153/{KEYS[1]}", headers={"Accept": "text/turtle"})
     assert r.status_code == 303 and r.headers["location"] == f"/doc/{RETIRED}.ttl"
 
 
@@ -323,7 +339,7 @@ def test_unknown_uri_answers_404_with_a_search_form(server):
     rdf = client.get("/doc/passport/GM0153/no-such-bridge.ttl")
     assert rdf.status_code == 404 and rdf.headers["content-type"].startswith("text/plain")
     for path in ("/id/rstrategy/R99", "/id/material/unobtainium", "/id/objectkind/Passport",
-                 "/doc/municipality/GM9999.ttl", "/id/passport/GM0153", "/id/passport/XX0153/wegvak-000001",
+                 "/doc/municipality/GM9999.ttl", "/id/passport/GM0153", "/id/passport/XX0153/road-1",
                  "/doc/nonsense/thing.ttl"):
         assert client.get(path, headers={"Accept": "text/turtle"}).status_code == 404, path
 
@@ -331,9 +347,9 @@ def test_unknown_uri_answers_404_with_a_search_form(server):
 @pytest.mark.parametrize("raw", [
     "/id/passport/GM0153/..%2F..%2F..%2Fetc%2Fpasswd",
     "/doc/passport/GM0153/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
-    "/doc/passport/GM0153/wegvak-000001%00.ttl",
+    "/doc/passport/GM0153/road-1%00.ttl",
     "/doc/material/..%2F..%2Fpyproject.toml",
-    "/doc/passport/GM0153/wegvak-000001/v/1/../../../../etc/passwd",
+    "/doc/passport/GM0153/road-1/v/1/../../../../etc/passwd",
     "/id/agent/..%2F..%2Fetc%2Fpasswd",
     "/doc/rstrategy/R3%2F..%2F..%2Fsecret.ttl",
 ])

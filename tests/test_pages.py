@@ -10,7 +10,6 @@ from html.parser import HTMLParser
 import httpx
 import pyoxigraph as ox
 import pytest
-
 from pages_support import BASE, Server, build_registry, doc_path
 
 MPV = "https://w3id.org/materiaalpaspoort/id/"
@@ -119,7 +118,7 @@ def test_passport_page(client, fixture):
     assert "title revised" in html
     # map and chart data are JSON in the page
     map_data = json.loads(re.search(r'<script type="application/json" id="map-data">(.*?)</script>',
-                                    html, re.S).group(1))
+                                    html, re.DOTALL).group(1))
     lat, lon = map_data["points"][0]
     assert 51.5 < lat < 53 and 5.5 < lon < 7.2  # Twente / Stedendriehoek, converted from RD New
     assert "Materialen" in html and "Opbouw: onderdelen en materialen" in html
@@ -130,7 +129,7 @@ def test_valuation_history_chart_data(client, fixture):
     charts = []
     for iri in fixture.iris[:15]:
         html = client.get(doc_path(iri)).text
-        found = re.search(r'id="valuation-data">(.*?)</script>', html, re.S)
+        found = re.search(r'id="valuation-data">(.*?)</script>', html, re.DOTALL)
         if found:
             charts.append((json.loads(found.group(1)), html))
     assert charts, "some demo passports have a valuation history"
@@ -280,6 +279,36 @@ def test_search_is_not_injectable(client, fixture, hostile):
         assert r.status_code == 400 and "te lang" in r.text
     assert re.search(r"<dt>Paspoorten</dt><dd>([\d.]+)</dd>", client.get("/").text).group(1) == \
         re.search(r"<dt>Paspoorten</dt><dd>([\d.]+)</dd>", before).group(1)
+
+
+@pytest.mark.parametrize("hostile", ['") } DROP ALL ; #', "' } ; CLEAR DEFAULT ; #", '\\" . ?s ?p ?o } #',
+                                     'x" || true || "', "TITLE-WORD"])
+def test_search_by_sparql_while_the_index_is_built(fixture, hostile):
+    """Before the text index exists, search runs the named SPARQL query with the text bound as a
+    literal: hostile text is only ever text, and the store does not change."""
+    from registry import page_data
+    from registry.config import Settings
+    from registry.store import Registry
+    from registry.terms import get_terms
+
+    registry = Registry.open(Settings(data_dir=fixture.data_dir, base_iri=BASE), read_only=True)
+    before = len(registry.store)
+    page_data.stats(registry, wait=None)  # a small registry: scanning labels is allowed
+    text = fixture.new_title.split()[-2] if hostile == "TITLE-WORD" else hostile
+    form = page_data.parse_search(get_terms(), text, None, None, None, None)
+    calls = []
+    original = page_data.paged_passports
+    page_data.paged_passports = lambda *a, **k: calls.append(a[1]) or original(*a, **k)
+    try:
+        iris, _ = page_data.search(registry, form, wait=0)
+    finally:
+        page_data.paged_passports = original
+    assert calls == ["page-search-text"]
+    assert len(registry.store) == before
+    if hostile == "TITLE-WORD":
+        assert fixture.updated in iris
+    else:
+        assert iris == []
 
 
 def test_search_parameters_are_validated(client):

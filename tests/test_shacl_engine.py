@@ -24,9 +24,17 @@ def validators():
     return Validator(engine="fast"), Validator(engine="pyshacl")
 
 
+def norm(text: str) -> str:
+    """Blank nodes are named apart by each engine; pyoxigraph stores "-1.00"^^xsd:decimal as -1."""
+    if text.startswith("_:"):
+        return "_:"
+    try:
+        return repr(float(text))
+    except ValueError:
+        return text
+
+
 def key(issue) -> tuple:
-    def norm(text: str) -> str:
-        return "_:" if text.startswith("_:") else text
     return (norm(issue.focus), issue.shape if issue.shape.startswith("http") else "_:", issue.constraint,
             issue.severity, norm(issue.value))
 
@@ -46,9 +54,8 @@ def results(validator: Validator, docs: list[PassportDoc]) -> Counter:
                                 allow_infos=True)
         return Counter(key(i) for i in read_report(report))
     found = validator.program.validate(_batch_store(docs))
-    return Counter((("_:" if _text(r.focus).startswith("_:") else _text(r.focus)),
-                    r.shape if r.shape.startswith("http") else "_:", r.component, r.severity,
-                    "_:" if _text(r.value).startswith("_:") else _text(r.value)) for r in found)
+    return Counter((norm(_text(r.focus)), r.shape if r.shape.startswith("http") else "_:", r.component,
+                    r.severity, norm(_text(r.value))) for r in found)
 
 
 def test_the_shapes_compile(validators):
@@ -108,11 +115,15 @@ def test_same_results_on_broken_passports(validators):
     fast_results, reference_results = results(fast, docs), results(reference, docs)
     assert sum(fast_results.values()) > 50  # the mutations really break things
 
-    # One known difference: for an ill-typed value ("abc"^^xsd:decimal) the SHACL spec makes every
-    # range comparison fail; pySHACL 0.40 reports it for sh:min* but not for sh:max*. The engine
-    # follows the spec. Both report the sh:datatype violation, so the passport is rejected either way.
+    # Known differences, where the engine follows the SHACL spec and pySHACL 0.40 does not; the
+    # passport is rejected either way (by another constraint on the same value):
+    # - an ill-typed value ("abc"^^xsd:decimal) fails every range comparison; pySHACL reports it
+    #   for sh:min* but not for sh:max*;
+    # - pySHACL does not check the lexical form of xsd:gYear for sh:datatype (the shapes add a
+    #   sh:pattern that both engines report).
     def ill_typed_range(k):
-        return k[2] in RANGE and k[4] == "niet-een-getal"
+        return k[4] == "niet-een-getal" and (k[2] in RANGE or k[2].endswith("#DatatypeConstraintComponent")
+                                              and "Year" in k[1])
     assert {k: n for k, n in fast_results.items() if not ill_typed_range(k)} == \
         {k: n for k, n in reference_results.items() if not ill_typed_range(k)}
 
