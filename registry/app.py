@@ -31,8 +31,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     from . import linked_data, pages, sparql_protocol, write_api
 
+    app.include_router(linked_data.router)  # first: the /id and /doc routes are the busiest
     app.include_router(sparql_protocol.router)
     app.include_router(write_api.router)
-    app.include_router(linked_data.router)
     app.include_router(pages.router)
     return app
