@@ -238,6 +238,10 @@ class RowMapper:
                     raise self.mapping.error(exc.en, where) from None
 
     # -- reading values ------------------------------------------------------------------------
+    def reset(self) -> None:
+        """Forget the values remembered for ``format.fill_down`` (before reading the file again)."""
+        self._above = {}
+
     def prepare(self, record: Record) -> Record:
         for column in self.fill_down:
             value = record.values.get(column)

@@ -146,14 +146,18 @@ def add(files: list[Path] = typer.Argument(..., help="Turtle, TriG, JSON-LD, N-T
 @app.command()
 def validate(file: Path, base: str = BaseOption,
              format: str = typer.Option("text", "--format", help="text, json or ttl"),
-             lang: str = typer.Option("en", help="Language of messages: nl or en")) -> None:
+             lang: str = typer.Option("en", help="Language of messages: nl or en"),
+             engine: str = typer.Option("fast", help="fast (compiled shapes, pySHACL reports failures) "
+                                                     "or pyshacl (pySHACL only)")) -> None:
     """Validate passports in a file without storing them (exit 0 conforms, 1 does not, 2 error)."""
     settings = settings_from(None, base)
     if not file.is_file():
         fail(f"{file}: no such file")
+    if engine not in ("fast", "pyshacl"):
+        fail(f"unknown engine {engine!r}; use fast or pyshacl")
     from .validation import Validator
 
-    validator = Validator()
+    validator = Validator(engine=engine)
     verdicts: list[Verdict] = []
     try:
         from .documents import grouped, read_file

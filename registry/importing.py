@@ -123,6 +123,7 @@ class _Run:
         current: _Group | None = None
         total = self.source.estimated_rows
         n = 0
+        mapper.reset()
         for record in self.source.records():
             n += 1
             if self.progress and n % 500 == 0:
