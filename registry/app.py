@@ -29,10 +29,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Material passport registry of the Twente and Stedendriehoek municipalities")
     app.state.settings = settings
 
-    from . import linked_data, pages, sparql_protocol, write_api
+    from . import import_api, linked_data, pages, sparql_protocol, write_api
 
     app.include_router(linked_data.router)  # first: the /id and /doc routes are the busiest
     app.include_router(sparql_protocol.router)
     app.include_router(write_api.router)
+    app.include_router(import_api.router)
     app.include_router(pages.router)
     return app

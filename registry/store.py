@@ -15,6 +15,7 @@ stored (same content hash) and stores the rest.
 from __future__ import annotations
 
 import getpass
+import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -147,7 +148,9 @@ class Registry:
                            ox.Store.read_only(str(history_path)) if history_path.exists() else None,
                            read_only=True)
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-            return cls(settings, ox.Store(str(main_path)), ox.Store(str(history_path)))
+            registry = cls(settings, ox.Store(str(main_path)), ox.Store(str(history_path)))
+            registry._recover()
+            return registry
         except OSError as exc:
             if "lock" in str(exc).lower():
                 raise StoreError(f"the data directory {settings.data_dir} is in use by another process "
@@ -362,7 +365,7 @@ class Registry:
                 ox.Quad(version, WAS_GENERATED_BY, activity, prov),
                 ox.Quad(version, ATTRIBUTED_TO, agent_node, prov),
             ]
-        self._commit(quads, replaced)
+        self._commit(quads, replaced, [ox.NamedNode(doc.iri) for doc, _ in good])
 
     def _activity_quads(self, activity: ox.NamedNode, agent: ox.NamedNode, source: str, comment: str,
                         started: ox.Literal, ended: ox.Literal) -> list[ox.Quad]:
@@ -387,9 +390,28 @@ class Registry:
         self.history_store.extend(ox.Quad(q.subject, q.predicate, q.object, graph)
                                   for q in self.store.quads_for_pattern(None, None, None, node))
 
-    def _commit(self, quads: list[ox.Quad], replaced: list[ox.NamedNode]) -> None:
-        """One transaction: drop the replaced graphs and insert every new quad."""
-        if not replaced:
+    @property
+    def _journal(self) -> Path:
+        return self.settings.data_dir / "journal"
+
+    def _commit(self, quads: list[ox.Quad], replaced: list[ox.NamedNode],
+                created: list[ox.NamedNode] = ()) -> None:
+        """Write a batch: whole or not at all.
+
+        A batch that only creates passports goes through RocksDB's bulk loader, about twice as fast
+        as a transaction, behind a journal: the new graphs are listed (and synced) first and the list
+        is removed after the load; if the process dies in between, the next opening removes those
+        graphs again (``_recover``), so a re-run adds them whole. A batch that replaces passports is
+        one transaction (SPARQL Update: drop the old graphs, insert the new quads).
+        """
+        if not replaced and created:
+            with open(self._journal, "w", encoding="utf-8") as journal:
+                journal.write("\n".join(g.value for g in created))
+                journal.flush()
+                os.fsync(journal.fileno())
+            self.store.bulk_extend(quads)
+            self._journal.unlink()
+        elif not replaced:
             self.store.extend(quads)
         else:
             # The update text is made only of terms serialised by pyoxigraph itself (N-Triples
@@ -398,12 +420,28 @@ class Registry:
             body = "\n".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}"
                              for q in quads)
             self.store.update(drops + " INSERT DATA {\n" + body + "\n}")
-        # RocksDB keeps written data in memory tables until they are flushed; without this a long
-        # bulk add grows to about 2 GB before RocksDB flushes by itself.
-        self._unflushed += len(quads)
-        if self._unflushed >= FLUSH_EVERY:
-            self.store.flush()
-            self._unflushed = 0
+            # RocksDB keeps written data in memory tables until they are flushed; without this a
+            # long run of updates grows to about 2 GB before RocksDB flushes by itself.
+            self._unflushed += len(quads)
+            if self._unflushed >= FLUSH_EVERY:
+                self.store.flush()
+                self._unflushed = 0
+        self._bump_generation()
+
+    def _recover(self) -> None:
+        """Remove the passports of a bulk batch that was interrupted (see ``_commit``)."""
+        if not self._journal.exists():
+            return
+        for line in self._journal.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            graph = ox.NamedNode(line.strip())
+            self.store.remove_graph(graph)
+            for quad in list(self.store.quads_for_pattern(None, SPECIALIZATION_OF, graph, self.provenance_graph)):
+                for record in list(self.store.quads_for_pattern(quad.subject, None, None, self.provenance_graph)):
+                    self.store.remove(record)
+        self.store.flush()
+        self._journal.unlink()
         self._bump_generation()
 
     def _bump_generation(self) -> None:
