@@ -22,10 +22,10 @@ import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from registry.config import Settings  # noqa: E402
-from registry.demo import write  # noqa: E402
-from registry.documents import read_file  # noqa: E402
-from registry.store import Registry  # noqa: E402
+from registry.config import Settings
+from registry.demo import write
+from registry.documents import read_file
+from registry.store import Registry
 
 BASE = "http://localhost:8000/"
 

@@ -91,7 +91,7 @@ def print_verdicts(verdicts: list[Verdict], lang: str, limit: int = 50) -> None:
     for verdict in verdicts:
         for issue in verdict.issues:
             if shown >= limit:
-                err.print(f"... and more; use --format json for the full report")
+                err.print("... and more; use --format json for the full report")
                 return
             colour = {"Violation": "red", "Warning": "yellow"}.get(issue.severity, "cyan")
             err.print(f"[{colour}]{issue.severity}[/] {verdict.iri}\n  focus: {issue.focus}"
@@ -357,9 +357,9 @@ def ontology_check() -> None:
 
 # --- sub-command groups from other modules (one line each) ---------------------------------
 # SUBCOMMANDS-BEGIN
-from .cli_tokens import cli as _tokens; app.add_typer(_tokens, name="token")  # noqa: E402,E702
-from .site_build import cli as _site; app.add_typer(_site, name="site")  # noqa: E402,E702
-from .cli_import import register as _import; _import(app)  # noqa: E402,E702
+from .cli_tokens import cli as _tokens; app.add_typer(_tokens, name="token")
+from .site_build import cli as _site; app.add_typer(_site, name="site")
+from .cli_import import register as _import; _import(app)
 # SUBCOMMANDS-END
 
 

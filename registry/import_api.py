@@ -34,7 +34,7 @@ from importers.mapping import MAPPINGS_DIR, NAME_PATTERN, available
 from .importing import ImportFailed, import_file
 from .tokens import require_municipality
 from .vocab import MPV
-from .write_api import _locks
+from .write_api import write_locks
 
 router = APIRouter(prefix="/api/v1", tags=["import / importeren"])
 
@@ -157,7 +157,7 @@ async def post_import(
                         + (f" (token {token.id})" if token else ""),
                 display_name=name)
 
-        write_lock, dry_run_lock = _locks(request)
+        write_lock, dry_run_lock = write_locks(request)
         try:
             async with (dry_run_lock if dry_run else write_lock):
                 result = await run_in_threadpool(work)

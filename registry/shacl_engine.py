@@ -312,8 +312,8 @@ class ShapesProgram:
             v((str(SH.InConstraintComponent), lambda store, n, a=allowed_values: n in a))
         if (pattern := value(node, SH.pattern)) is not None:
             flags = str(value(node, SH.flags) or "")
-            regex = re.compile(str(pattern), (re.I if "i" in flags else 0) | (re.S if "s" in flags else 0)
-                               | (re.M if "m" in flags else 0) | (re.X if "x" in flags else 0))
+            regex = re.compile(str(pattern), (re.IGNORECASE if "i" in flags else 0) | (re.DOTALL if "s" in flags else 0)
+                               | (re.MULTILINE if "m" in flags else 0) | (re.VERBOSE if "x" in flags else 0))
             v((str(SH.PatternConstraintComponent),
                lambda store, n, r=regex: not isinstance(n, ox.BlankNode) and r.search(n.value) is not None))
         for key, component, test in (

@@ -19,7 +19,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -29,9 +29,23 @@ from .documents import PassportDoc, grouped
 from .uris import PassportRef
 from .validation import Issue, Validator, Verdict
 from .vocab import (
-    CONTENT_HASH, CREATED, CURRENT_VERSION, DCTERMS, IDENTIFIER, MODIFIED, MUNICIPALITY, PASSPORT,
-    PASSPORT_VERSION, PROV, RDF_TYPE, RDFS, RETIRED_AT, RETIRED_PASSPORT, RETIREMENT_REASON,
-    VERSION_NUMBER, XSD, mp,
+    CONTENT_HASH,
+    CREATED,
+    CURRENT_VERSION,
+    DCTERMS,
+    IDENTIFIER,
+    MODIFIED,
+    MUNICIPALITY,
+    PASSPORT,
+    PASSPORT_VERSION,
+    PROV,
+    RDF_TYPE,
+    RDFS,
+    RETIRED_AT,
+    RETIRED_PASSPORT,
+    RETIREMENT_REASON,
+    VERSION_NUMBER,
+    XSD,
 )
 
 BATCH_SIZE = 1000
@@ -109,7 +123,7 @@ class VersionInfo:
 
 
 def now() -> ox.Literal:
-    return ox.Literal(datetime.now(timezone.utc).isoformat(timespec="milliseconds"), datatype=DATETIME)
+    return ox.Literal(datetime.now(UTC).isoformat(timespec="milliseconds"), datatype=DATETIME)
 
 
 def cli_agent(base: str) -> str:

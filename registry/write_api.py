@@ -160,7 +160,7 @@ class Refusal(Exception):
         return JSONResponse(body, status_code=self.status, headers=self.headers)
 
 
-def _locks(request: Request) -> tuple[asyncio.Lock, asyncio.Lock]:
+def write_locks(request: Request) -> tuple[asyncio.Lock, asyncio.Lock]:
     state = request.app.state
     if not hasattr(state, "write_lock"):
         state.write_lock, state.dry_run_lock = asyncio.Lock(), asyncio.Lock()
@@ -326,7 +326,7 @@ async def _store(request: Request, docs: list[PassportDoc], municipality: str) -
         versions = {doc.iri: f"{doc.iri}/v/{registry.current_version(doc.ref)}" for doc in docs}
         return report, versions
 
-    write_lock, _ = _locks(request)
+    write_lock, _ = write_locks(request)
     async with write_lock:
         report, versions = await run_in_threadpool(work)
     if report.rejected:
@@ -429,7 +429,7 @@ async def delete_passport(
             return {"retired": ref.iri, "last_version": ref.at(last).version_iri, "reason": reason,
                     "at": info.get("at", "")}
 
-        write_lock, _ = _locks(request)
+        write_lock, _ = write_locks(request)
         async with write_lock:
             body = await run_in_threadpool(work)
         return JSONResponse(body)
@@ -457,7 +457,7 @@ async def validate(request: Request,
     try:
         docs = await _parse(request, None)
         registry = _registry(request)
-        _, dry_run_lock = _locks(request)
+        _, dry_run_lock = write_locks(request)
         async with dry_run_lock:
             verdicts = await run_in_threadpool(registry.validate, docs, municipality)
         return await _report(request, verdicts, len(docs), 200)

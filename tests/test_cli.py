@@ -7,7 +7,6 @@ import json
 
 import pyoxigraph as ox
 import pytest
-
 from conftest import BASE, passport_ttl, run_cli
 
 IRI = f"{BASE}id/passport/GM0153/brug-0042"

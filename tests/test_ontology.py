@@ -13,8 +13,14 @@ import pyoxigraph as ox
 import pytest
 
 from registry.config import ONTOLOGY_DIR, ROOT, SPARQL_DIR
-from registry.ontology import (CheckResult, OntologyError, check_consistency, class_hierarchy_triples,
-                               load_ontology_store, ontology_files)
+from registry.ontology import (
+    CheckResult,
+    OntologyError,
+    check_consistency,
+    class_hierarchy_triples,
+    load_ontology_store,
+    ontology_files,
+)
 from registry.vocab import MP, MPV, OWL, RDF, RDFS, SKOS, XSD
 
 EXTERNAL = Path("/work/shared/external")
@@ -156,7 +162,7 @@ def model_text() -> str:
 
 
 def model_example() -> ox.Store:
-    blocks = re.findall(r"```turtle\n(.*?)```", model_text(), re.S)
+    blocks = re.findall(r"```turtle\n(.*?)```", model_text(), re.DOTALL)
     example = next(b for b in blocks if "a mp:Passport" in b)
     graph = ox.Store()
     graph.load(input=example, format=ox.RdfFormat.TURTLE)
@@ -348,7 +354,7 @@ def test_every_material_has_flags_density_and_price(store):
             found = values(store, iri, MP + flag)
             if len(found) != 1 or found[0].datatype != ox.NamedNode(XSD + "boolean"):
                 problems.append(f"{key}: needs one xsd:boolean mp:{flag}, has {found}")
-        for number, low in (("defaultDensity", Decimal("10")), ("defaultPricePerTonne", Decimal("0"))):
+        for number, low in (("defaultDensity", Decimal(10)), ("defaultPricePerTonne", Decimal(0))):
             found = values(store, iri, MP + number)
             if len(found) != 1 or found[0].datatype != ox.NamedNode(XSD + "decimal"):
                 problems.append(f"{key}: needs one xsd:decimal mp:{number}, has {found}")

@@ -9,12 +9,12 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
-
 from conftest import BASE, ROOT
+
 from registry.documents import PassportDoc, read_file
 from registry.shacl_engine import ShapesProgram, Unsupported, subclass_closure
 from registry.uris import owning_passport
-from registry.validation import Validator, Verdict
+from registry.validation import Validator
 
 EXAMPLES = sorted((ROOT / "shapes" / "examples").glob("*/*.ttl"))
 

@@ -11,9 +11,9 @@ import time
 import pyoxigraph as ox
 import pytest
 import rdflib
+from conftest import BASE, ROOT, docs_from, dump, passport_ttl
 from rdflib.compare import isomorphic
 
-from conftest import BASE, ROOT, docs_from, dump, passport_ttl
 from registry.store import Registry
 from registry.uris import passport_ref
 from registry.vocab import MANAGED_PREDICATES
@@ -229,3 +229,21 @@ def test_sigkill_during_bulk_add_leaves_only_whole_passports(tmp_path):
     assert f"unchanged {len(stored)}" in rerun.stderr
     with Registry.open(settings) as registry:
         assert registry.count_passports() == len(expected)
+
+
+def test_an_interrupted_bulk_batch_is_removed_on_the_next_opening(settings):
+    """Simulates a kill inside the bulk loader: the journal names a half-written passport."""
+    from registry.config import Settings
+
+    with Registry.open(settings) as registry:
+        registry.add(docs_from(passport_ttl("heel")))
+        half = docs_from(passport_ttl("half"))[0]
+        graph = ox.NamedNode(half.iri)
+        registry.store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in half.triples[:10])
+        (settings.data_dir / "journal").write_text(half.iri + "\n")
+    with Registry.open(Settings(data_dir=settings.data_dir, base_iri=BASE)) as registry:
+        assert not registry.store.contains_named_graph(ox.NamedNode(half.iri))
+        assert registry.count_passports() == 1
+        assert not (settings.data_dir / "journal").exists()
+        report = registry.add(docs_from(passport_ttl("half")))
+        assert report.created == [half.iri] and registry.count_passports() == 2
