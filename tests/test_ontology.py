@@ -23,7 +23,7 @@ from registry.ontology import (
 )
 from registry.vocab import MP, MPV, OWL, RDF, RDFS, SKOS, XSD
 
-EXTERNAL = Path("/work/shared/external")
+EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "external"
 IMBOR_DIR = EXTERNAL / "imbor" / "imbor2022-ld"
 GWSW_DIR = EXTERNAL / "gwsw-queries"
 DCTERMS = "http://purl.org/dc/terms/"
