@@ -7,6 +7,7 @@ fail here. Screenshots go to a temporary folder (printed; kept with ``--basetemp
 from __future__ import annotations
 
 import shutil
+import os
 from pathlib import Path
 
 import httpx
@@ -19,6 +20,10 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 
+if os.environ.get("CI"):  # in CI the browser tests must run: .ci/run installs chromium
+    import playwright.sync_api as playwright_api  # noqa: F401
+
+    assert Path(CHROMIUM).exists(), "CI: Debian chromium is missing; .ci/run should have installed it"
 playwright_api = pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists():
     pytest.skip("Debian chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
