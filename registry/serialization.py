@@ -218,6 +218,17 @@ class _JsonLdCache:
 _jsonld_cache = _JsonLdCache()
 
 
+def _cached_jsonld(cache_key: str | None, make) -> bytes:
+    """Compacted JSON-LD of content that never changes is kept a while under ``cache_key``."""
+    if cache_key is None:
+        return make()
+    body = _jsonld_cache.get(cache_key)
+    if body is None:
+        body = make()
+        _jsonld_cache.put(cache_key, body)
+    return body
+
+
 def serialize(triples: Sequence[ox.Triple], fmt: DocFormat, *, context_url: str,
               cache_key: str | None = None, prefixes: dict[str, str] | None = None) -> bytes:
     """The document in ``fmt`` (an RDF format).
@@ -229,14 +240,7 @@ def serialize(triples: Sequence[ox.Triple], fmt: DocFormat, *, context_url: str,
     if rdf_format is None:
         raise ValueError(f"{fmt.name} is not an RDF format")
     if rdf_format == ox.RdfFormat.JSON_LD:
-        if cache_key is not None:
-            cached = _jsonld_cache.get(cache_key)
-            if cached is not None:
-                return cached
-        body = to_jsonld(triples, context_url)
-        if cache_key is not None:
-            _jsonld_cache.put(cache_key, body)
-        return body
+        return _cached_jsonld(cache_key, lambda: to_jsonld(triples, context_url))
     if rdf_format == ox.RdfFormat.N_TRIPLES:
         return ox.serialize(triples, format=rdf_format)
     return ox.serialize(triples, format=rdf_format,
@@ -251,14 +255,8 @@ def serialize_graph(store: ox.Store, graph: ox.NamedNode, fmt: DocFormat, *, con
     if rdf_format is None:
         raise ValueError(f"{fmt.name} is not an RDF format")
     if rdf_format == ox.RdfFormat.JSON_LD:
-        if cache_key is not None:
-            cached = _jsonld_cache.get(cache_key)
-            if cached is not None:
-                return cached
-        body = _compacted(store.dump(format=rdf_format, from_graph=graph), context_url)
-        if cache_key is not None:
-            _jsonld_cache.put(cache_key, body)
-        return body
+        return _cached_jsonld(cache_key,
+                              lambda: _compacted(store.dump(format=rdf_format, from_graph=graph), context_url))
     if rdf_format == ox.RdfFormat.N_TRIPLES:
         return store.dump(format=rdf_format, from_graph=graph)
     return store.dump(format=rdf_format, from_graph=graph, prefixes=prefixes)
