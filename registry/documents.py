@@ -18,7 +18,6 @@ import hashlib
 import io
 import tempfile
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -65,14 +64,52 @@ class DocumentError(ValueError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
-@dataclass
 class PassportDoc:
-    """The triples of one passport as submitted (no registry-managed triples)."""
+    """The triples of one passport as submitted (no registry-managed triples).
 
-    ref: PassportRef
-    triples: list[ox.Triple]
-    source: str = ""
-    _hash: str | None = field(default=None, repr=False)
+    Read from N-Quads or TriG, a document keeps the parsed quads (already in the passport's own
+    graph) and makes its triples only when something asks for them: a bulk add writes the quads
+    as they came from the parser.
+    """
+
+    __slots__ = ("_hash", "_quads", "_triples", "ref", "source")
+
+    def __init__(self, ref: PassportRef, triples: list[ox.Triple] | None = None, source: str = "",
+                 *, quads: list[ox.Quad] | None = None):
+        if triples is None and quads is None:
+            raise ValueError("a passport document needs its triples or its quads")
+        self.ref, self.source = ref, source
+        self._triples, self._quads, self._hash = triples, quads, None
+
+    @property
+    def triples(self) -> list[ox.Triple]:
+        if self._triples is None:
+            self._triples = [q.triple for q in self._quads]
+        return self._triples
+
+    def quads(self) -> list[ox.Quad]:
+        """The triples in the passport's own named graph."""
+        if self._quads is None:
+            graph = ox.NamedNode(self.ref.iri)
+            return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in self._triples]
+        return self._quads
+
+    def __repr__(self) -> str:
+        return f"PassportDoc({self.ref.iri!r}, source={self.source!r})"
+
+    def to_bytes(self) -> tuple[ox.RdfFormat, bytes]:
+        """The document in pyoxigraph's own syntax (blank node labels kept), cheapest form first."""
+        if self._quads is not None:
+            return ox.RdfFormat.N_QUADS, ox.serialize(self._quads, format=ox.RdfFormat.N_QUADS)
+        return ox.RdfFormat.N_TRIPLES, ox.serialize(self._triples, format=ox.RdfFormat.N_TRIPLES)
+
+    @classmethod
+    def from_bytes(cls, ref: PassportRef, fmt: ox.RdfFormat, body: bytes) -> PassportDoc:
+        """The inverse of ``to_bytes``."""
+        parsed = list(ox.parse(body, fmt))
+        if fmt == ox.RdfFormat.N_QUADS:
+            return cls(ref, quads=parsed)
+        return cls(ref, parsed)
 
     @property
     def iri(self) -> str:
@@ -163,7 +200,7 @@ def _parsed(parser, source: str) -> Iterator[ox.Quad]:
 
 def _split_graphs(parser, base: str, source: str) -> Iterator[PassportDoc]:
     current: ox.NamedNode | None = None
-    triples: list[ox.Triple] = []
+    quads: list[ox.Quad] = []
     seen: set[str] = set()
     for quad in _parsed(parser, source):
         graph = quad.graph_name
@@ -173,24 +210,25 @@ def _split_graphs(parser, base: str, source: str) -> Iterator[PassportDoc]:
                                 node=str(quad.subject))
         if graph != current:
             if current is not None:
-                yield make_doc(current.value, triples, base, source)
+                yield make_doc(current.value, base, source, quads=quads)
             if graph.value in seen:
                 raise DocumentError("the quads of this graph are not together in the file; sort the "
                                     "file by graph (or send Turtle) and try again",
                                     source=source, node=graph.value)
             seen.add(graph.value)
-            current, triples = graph, []
-        triples.append(ox.Triple(quad.subject, quad.predicate, quad.object))
+            current, quads = graph, []
+        quads.append(quad)
     if current is not None:
-        yield make_doc(current.value, triples, base, source)
+        yield make_doc(current.value, base, source, quads=quads)
 
 
-def make_doc(passport_iri: str, triples: list[ox.Triple], base: str, source: str) -> PassportDoc:
+def make_doc(passport_iri: str, base: str, source: str, *, triples: list[ox.Triple] | None = None,
+             quads: list[ox.Quad] | None = None) -> PassportDoc:
     ref = owning_passport(base, passport_iri)
     if ref is None or ref.iri != passport_iri:
         raise DocumentError(f"graph name is not a passport IRI of this registry (expected "
                             f"{base}id/passport/GMxxxx/key)", source=source, node=passport_iri)
-    return PassportDoc(ref, triples, source)
+    return PassportDoc(ref, triples, source, quads=quads)
 
 
 def _split_triples(parser, base: str, source: str, *, on_disk: bool) -> Iterator[PassportDoc]:
@@ -214,7 +252,7 @@ def _split_triples(parser, base: str, source: str, *, on_disk: bool) -> Iterator
                                     source=source)
             triples = _collect(scratch, quad.subject.value, base)
             assigned += len(triples)
-            yield make_doc(quad.subject.value, triples, base, source)
+            yield make_doc(quad.subject.value, base, source, triples=triples)
         if assigned != total:
             orphan = _first_orphan(scratch, base)
             raise DocumentError(

@@ -28,6 +28,7 @@ from .config import Settings
 from .documents import PassportDoc, grouped
 from .uris import PassportRef
 from .validation import Issue, Validator, Verdict
+from .validation_worker import ValidationWorker
 from .vocab import (
     CONTENT_HASH,
     CREATED,
@@ -281,6 +282,8 @@ class Registry:
 
         ``municipality`` restricts the write to that municipality's passports (API tokens).
         Invalid passports are reported and not stored; valid ones in the same batch are.
+        Input of more than one batch is validated in a second process (``validation_worker``)
+        while the main process reads the next batch and writes the previous one.
         """
         agent = agent or cli_agent(self.base)
         report = AddReport()
@@ -288,11 +291,39 @@ class Registry:
         report.activity = activity.value
         started = now()
         seen: set[str] = set()
-        for batch in grouped(docs, batch_size):
-            report.merge(self._add_batch(batch, agent, source, comment, municipality, activity,
-                                         started, seen, _validated))
+        worker: ValidationWorker | None = None
+        pending: tuple | None = None  # a batch whose verdicts the worker is working on
+
+        def finish(todo, job, size: int) -> None:
+            hashes, verdicts = worker.result(job, [doc for doc, _ in todo], municipality)
+            for (doc, _), digest in zip(todo, hashes):
+                doc._hash = doc._hash or digest
+            self._store_verdicts(todo, verdicts, report, agent, source, comment, activity, started)
             if progress:
-                progress(len(batch))
+                progress(size)
+
+        try:
+            for batch in grouped(docs, batch_size):
+                todo = self._todo(batch, seen, report)
+                if worker is None and not _validated and len(batch) == batch_size > 1:
+                    worker = ValidationWorker(self._validator.engine if self._validator else "fast",
+                                              lambda: self.validator)
+                if worker is not None:
+                    job = (todo, worker.submit([doc for doc, _ in todo], municipality), len(batch))
+                    if pending:
+                        finish(*pending)
+                    pending = job
+                    continue
+                verdicts = ([Verdict(doc.iri) for doc, _ in todo] if _validated
+                            else self.validator.validate([doc for doc, _ in todo], municipality))
+                self._store_verdicts(todo, verdicts, report, agent, source, comment, activity, started)
+                if progress:
+                    progress(len(batch))
+            if pending:
+                finish(*pending)
+        finally:
+            if worker is not None:
+                worker.close()
         return report
 
     def add_all_or_nothing(self, make_docs: Callable[[], Iterable[PassportDoc]], **kwargs) -> AddReport:
@@ -302,35 +333,38 @@ class Registry:
             return AddReport(rejected=rejected)
         return self.add(make_docs(), _validated=True, **kwargs)
 
-    def _add_batch(self, batch: list[PassportDoc], agent: str, source: str, comment: str,
-                   municipality: str | None, activity: ox.NamedNode, started: ox.Literal,
-                   seen: set[str], validated: bool = False) -> AddReport:
-        report = AddReport()
+    def _todo(self, batch: list[PassportDoc], seen: set[str], report: AddReport) -> list[tuple[PassportDoc, int]]:
+        """The documents of a batch that need writing, each with its latest stored version number.
+
+        Duplicates within the input are rejected, documents with the stored content are reported
+        unchanged. A new passport costs one index look-up (it has no ``mp:currentVersion``); the
+        content hash of a new passport is left to the validator (in its own process when there).
+        """
         todo: list[tuple[PassportDoc, int]] = []
-        duplicates: list[Verdict] = []
         for doc in batch:
             if doc.iri in seen:
-                duplicates.append(Verdict(doc.iri, [Issue("Violation", {
+                report.rejected.append(Verdict(doc.iri, [Issue("Violation", {
                     "en": f"{doc.iri} occurs more than once in this input ({doc.source}); keep one",
                     "nl": f"{doc.iri} komt meer dan eens voor in deze invoer ({doc.source}); houd er één"},
                     focus=doc.iri, constraint="duplicate")]))
                 continue
             seen.add(doc.iri)
             node = ox.NamedNode(doc.iri)
-            stored_hash = self._value(node, CONTENT_HASH, node)
-            latest = self.current_version(doc.ref)
-            retired = latest and self.status(doc.ref) == "retired"
-            if stored_hash is not None and stored_hash.value == doc.content_hash() and not retired:
+            version = self._value(node, CURRENT_VERSION, node)
+            if version is None:
+                todo.append((doc, 0))
+                continue
+            latest = int(version.value.rsplit("/", 1)[1])
+            stored_hash = self._value(node, CONTENT_HASH, node)  # absent on a retired passport
+            if stored_hash is not None and stored_hash.value == doc.content_hash():
                 report.unchanged.append(doc.iri)
                 continue
-            if not latest:
-                latest = self._latest_retired_version(doc.ref)
             todo.append((doc, latest))
-        report.rejected += duplicates
-        if not todo:
-            return report
-        verdicts = ([Verdict(doc.iri) for doc, _ in todo] if validated
-                    else self.validator.validate([doc for doc, _ in todo], municipality))
+        return todo
+
+    def _store_verdicts(self, todo: list[tuple[PassportDoc, int]], verdicts: list[Verdict],
+                        report: AddReport, agent: str, source: str, comment: str,
+                        activity: ox.NamedNode, started: ox.Literal) -> None:
         good: list[tuple[PassportDoc, int]] = []
         for (doc, latest), verdict in zip(todo, verdicts):
             if not verdict.conforms:
@@ -342,7 +376,6 @@ class Registry:
             (report.updated if latest else report.created).append(doc.iri)
         if good:
             self._write(good, agent, source, comment, activity, started)
-        return report
 
     def _write(self, good: list[tuple[PassportDoc, int]], agent: str, source: str, comment: str,
                activity: ox.NamedNode, started: ox.Literal) -> None:
@@ -364,7 +397,7 @@ class Registry:
                 previous = ox.NamedNode(f"{doc.iri}/v/{latest}")
                 quads.append(ox.Quad(previous, INVALIDATED_AT, timestamp, prov))
                 quads.append(ox.Quad(version, WAS_REVISION_OF, previous, prov))
-            quads.extend(ox.Quad(t.subject, t.predicate, t.object, node) for t in doc.triples)
+            quads.extend(doc.quads())
             quads += [
                 ox.Quad(node, VERSION_NUMBER, ox.Literal(str(number), datatype=INTEGER), node),
                 ox.Quad(node, CURRENT_VERSION, version, node),

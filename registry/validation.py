@@ -92,6 +92,7 @@ class Validator:
     """
 
     def __init__(self, shapes_dir=SHAPES_DIR, engine: str = "fast"):
+        self.engine = engine
         self.shapes = rdflib.Graph()
         for path in sorted(shapes_dir.glob("*.ttl")):
             self.shapes.parse(path, format="turtle")

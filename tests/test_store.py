@@ -190,6 +190,19 @@ def _demo_nquads(path, size):
     write(path, size=size, seed=7, base=BASE, fmt="nq")
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in os.listdir("/proc"):
+        if stat.isdigit():
+            try:
+                fields = open(f"/proc/{stat}/stat").read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                found.append(int(stat))
+    return found
+
+
 @pytest.mark.slow
 def test_sigkill_during_bulk_add_leaves_only_whole_passports(tmp_path):
     """Kill `passports add` mid-way; every stored passport is complete; a re-run finishes the job."""
@@ -208,8 +221,14 @@ def test_sigkill_during_bulk_add_leaves_only_whole_passports(tmp_path):
         time.sleep(0.05)
     time.sleep(0.3)
     assert proc.poll() is None, "add finished before it could be killed; make the input larger"
+    workers = _children(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
+    assert workers, "the add ran no validation worker"
+    deadline = time.time() + 10
+    while time.time() < deadline and any(os.path.exists(f"/proc/{pid}") for pid in workers):
+        time.sleep(0.2)
+    assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}")], "a validation worker outlived add"
     from registry.config import Settings
 
     settings = Settings(data_dir=data, base_iri=BASE)
