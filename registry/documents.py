@@ -97,20 +97,6 @@ class PassportDoc:
     def __repr__(self) -> str:
         return f"PassportDoc({self.ref.iri!r}, source={self.source!r})"
 
-    def to_bytes(self) -> tuple[ox.RdfFormat, bytes]:
-        """The document in pyoxigraph's own syntax (blank node labels kept), cheapest form first."""
-        if self._quads is not None:
-            return ox.RdfFormat.N_QUADS, ox.serialize(self._quads, format=ox.RdfFormat.N_QUADS)
-        return ox.RdfFormat.N_TRIPLES, ox.serialize(self._triples, format=ox.RdfFormat.N_TRIPLES)
-
-    @classmethod
-    def from_bytes(cls, ref: PassportRef, fmt: ox.RdfFormat, body: bytes) -> PassportDoc:
-        """The inverse of ``to_bytes``."""
-        parsed = list(ox.parse(body, fmt))
-        if fmt == ox.RdfFormat.N_QUADS:
-            return cls(ref, quads=parsed)
-        return cls(ref, parsed)
-
     @property
     def iri(self) -> str:
         return self.ref.iri

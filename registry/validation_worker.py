@@ -1,8 +1,9 @@
 """SHACL validation in a second process, so a large ``add`` validates one batch while it writes
 the previous one (the store's writes and the validator both hold the GIL: threads don't overlap).
 
-The main process sends each batch as N-Quads or N-Triples bytes per passport (serialised by
-pyoxigraph, blank node labels kept, so issues name the same nodes); the worker parses them back into
+The main process sends each batch as N-Quads per passport (serialised by pyoxigraph, blank node
+labels kept, so issues name the same nodes; the same bytes are bulk-loaded when the batch is
+written); the worker parses them back into
 ``PassportDoc``s, computes their content hashes and runs the same ``Validator``. Only hashes and
 verdicts come back. The worker is started with ``spawn`` (never ``fork``: the parent holds an open
 RocksDB store and server threads), once per ``add``, and only for inputs of more than one batch.
@@ -16,7 +17,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import pyoxigraph as ox
@@ -43,44 +44,74 @@ def _start(engine: str) -> None:
     _validator = Validator(engine=engine)
 
 
-def _validate(base: str, payload: list[tuple[str, str, bytes]], municipality: str | None) -> Result:
-    docs = [PassportDoc.from_bytes(owning_passport(base, iri), ox.RdfFormat.from_media_type(media_type), body)
-            for iri, media_type, body in payload]
+def _validate(base: str, payload: list[tuple[str, bytes]], municipality: str | None) -> Result:
+    docs = [PassportDoc(owning_passport(base, iri), quads=list(ox.parse(body, ox.RdfFormat.N_QUADS)))
+            for iri, body in payload]
     return [doc.content_hash() for doc in docs], _validator.validate(docs, municipality)
 
 
-def encode(docs: list[PassportDoc]) -> list[tuple[str, str, bytes]]:
-    """(IRI, media type, body) per document: RdfFormat objects do not pickle."""
-    return [(doc.iri, fmt.media_type, body) for doc in docs for fmt, body in [doc.to_bytes()]]
+def encode(docs: list[PassportDoc]) -> list[tuple[str, bytes]]:
+    """(IRI, N-Quads of the passport's graph) per document, the form the worker reads and the
+    form a bulk load writes."""
+    return [(doc.iri, ox.serialize(doc.quads(), format=ox.RdfFormat.N_QUADS)) for doc in docs]
 
 
 class ValidationWorker:
-    """One validating process; ``submit`` returns a future of (hashes, verdicts) for a batch."""
+    """One validating process for one ``add``."""
 
-    def __init__(self, engine: str, local: Callable[[], Validator]):
+    def __init__(self, base: str, engine: str, local: Callable[[], Validator]):
+        self.base = base
         self._local = local  # the main process's validator, used only if the worker breaks
         self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                          initializer=_start, initargs=(engine,))
 
-    def submit(self, docs: list[PassportDoc], municipality: str | None) -> Future | Result:
+    def submit(self, payload: list[tuple[str, bytes]], municipality: str | None) -> Future | None:
+        """Start validating a batch given as ``encode(docs)``; None when the worker is gone."""
+        if not payload:
+            return None
+        try:
+            return self._pool.submit(_validate, self.base, payload, municipality)
+        except (BrokenProcessPool, RuntimeError):
+            return None
+
+    def result(self, job: Future | None, docs: list[PassportDoc], municipality: str | None) -> Result:
+        """The (hashes, verdicts) of a submitted batch; validated here if the worker died."""
         if not docs:
             return [], []
         try:
-            return self._pool.submit(_validate, docs[0].ref.base, encode(docs), municipality)
-        except (BrokenProcessPool, RuntimeError):
-            return self.local(docs, municipality)
-
-    def result(self, pending: Future | Result, docs: list[PassportDoc],
-               municipality: str | None) -> Result:
-        if not isinstance(pending, Future):
-            return pending
-        try:
-            return pending.result()
+            if job is not None:
+                return job.result()
         except BrokenProcessPool:
-            return self.local(docs, municipality)
-
-    def local(self, docs: list[PassportDoc], municipality: str | None) -> Result:
+            pass
         return [doc.content_hash() for doc in docs], self._local().validate(docs, municipality)
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+
+class OrderedWriter:
+    """The store's writes of one ``add``, run one after another on a thread of their own.
+
+    A bulk load of bytes releases the GIL, so the caller reads and prepares the next batch
+    meanwhile. A failed write is raised at the next ``submit`` or at ``close``.
+    """
+
+    def __init__(self):
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="passports-writer")
+        self._futures: list[Future] = []
+
+    def submit(self, fn: Callable, *args) -> None:
+        self._raise_failures(wait=False)
+        self._futures.append(self._pool.submit(fn, *args))
+
+    def _raise_failures(self, wait: bool) -> None:
+        for future in list(self._futures):
+            if wait or future.done():
+                self._futures.remove(future)
+                future.result()
+
+    def close(self) -> None:
+        try:
+            self._raise_failures(wait=True)
+        finally:
+            self._pool.shutdown(wait=True, cancel_futures=True)
