@@ -2,15 +2,25 @@
 
     python3 bench/bench_pages.py --size 2000            # make a registry of 2,000 demo passports
     python3 bench/bench_pages.py --data ./data          # or use an existing data directory
+    python3 bench/bench_pages.py --data /big/data --connections 4 8 32 --no-site   # 100,000 passports
 
-1. Serves the registry with uvicorn (one process, as ``passports serve`` does) and loads it with
-   ``wrk`` (``apt-get install wrk``): passport pages of random passports (uniform over all of
-   them, so no page cache helps), the home page, municipality pages, material pages and searches;
-   throughput and p50/p90/p99 latency per kind.
-2. Builds the static site from the same registry (``--workers`` processes) and reports pages/s,
-   then builds it again (nothing changed) to time the incremental check.
+1. Serves the registry with uvicorn (one process, as ``passports serve`` does, without the
+   access log) and loads it with ``wrk`` (``apt-get install wrk``): passport pages of random
+   passports (uniform over all of them, or over a uniform sample of ``--paths`` of them, so no
+   cache helps), the home page, municipality pages, material pages and searches. Per kind and
+   connection count: requests, throughput, p50/p90/p99/max latency, the CPU time the server
+   spent per request (``/proc/PID/stat`` of the server and its query workers, before and after
+   the run) and the load average around the run.
+2. Builds the static site from the same registry (``--workers`` processes), then builds it again
+   (nothing changed) to time the incremental check. Reports HTML pages/s and files/s (HTML + RDF)
+   per wall-clock second, the CPU seconds of the build (this process and its workers), CPU ms per
+   passport and per HTML page, the pages/s that CPU time gives on the machine's cores alone
+   (``cpu_bound_html_pages_per_second``: what a quiet machine would show) and the load average.
 
-Results go to ``bench/results/pages.json`` (``--out``).
+    python3 bench/bench_pages.py --site-only --size 3000    # only the site build, no server or wrk
+
+Results go to ``bench/results/pages.json`` (``--out``; with ``--site-only``:
+``bench/results/site_build.json``).
 """
 
 from __future__ import annotations
@@ -61,18 +71,35 @@ def make_registry(data_dir: Path, size: int, seed: int) -> float:
     return time.perf_counter() - started
 
 
-def passport_paths(data_dir: Path, limit: int, seed: int) -> list[str]:
+def passport_paths(data_dir: Path, limit: int, seed: int) -> tuple[list[str], int, str]:
+    """A uniform random sample of at most ``limit`` passport page paths, how many passports there
+    are and the registry's base IRI: one pass over the index of current passports, keeping only
+    the sample (reservoir sampling), so a registry of any size fits."""
     import pyoxigraph as ox
 
     store = ox.Store.read_only(str(data_dir / "main"))
-    iris = [q.subject.value for q in store.quads_for_pattern(
-        None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-        ox.NamedNode("https://w3id.org/materiaalpaspoort/def#Passport"), None)
-        if q.subject == q.graph_name]
+    rng = random.Random(seed)
+    sample: list[str] = []
+    seen = 0
+    for quad in store.quads_for_pattern(
+            None, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+            ox.NamedNode("https://w3id.org/materiaalpaspoort/def#Passport"), None):
+        if quad.subject != quad.graph_name:
+            continue
+        iri = quad.subject.value
+        seen += 1
+        if len(sample) < limit:
+            sample.append(iri)
+        else:
+            slot = rng.randrange(seen)
+            if slot < limit:
+                sample[slot] = iri
     del store
-    base = iris[0].split("id/passport/")[0]
-    random.Random(seed).shuffle(iris)
-    return ["/doc/" + i[len(base) + 3:] for i in iris[:limit]]
+    if not sample:
+        raise SystemExit(f"no passports in {data_dir}")
+    base = sample[0].split("id/passport/")[0]
+    rng.shuffle(sample)
+    return ["/doc/" + i[len(base) + 3:] for i in sample], seen, base
 
 
 def free_port() -> int:
@@ -81,8 +108,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(data_dir: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "PASSPORTS_DATA": str(data_dir), "PASSPORTS_BASE": BASE,
+def start_server(data_dir: Path, port: int, base: str = BASE) -> subprocess.Popen:
+    env = {**os.environ, "PASSPORTS_DATA": str(data_dir), "PASSPORTS_BASE": base,
            "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "registry.app:create_app",
                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
@@ -100,18 +127,58 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen:
     raise SystemExit("the server did not start")
 
 
-def warm_up(url: str, paths: list[str]) -> float:
-    """Wait until the cached whole-store counts are there (first computation), then touch pages."""
+COMPUTING = "worden op dit moment berekend"  # the counts of a page are being computed
+INDEXING = "De zoekindex wordt op dit moment opgebouwd"  # the search index is being built
+
+
+def warm_up(url: str, paths: list[str], pages: dict[str, list[str]]) -> float:
+    """Wait until the whole-store counts and the search index are there (their first computation
+    runs in the background), then request every page of the other kinds once and a few passports."""
     started = time.perf_counter()
     with httpx.Client(base_url=url, timeout=600, headers={"Accept": "text/html"}) as client:
-        while "worden op dit moment berekend" in client.get("/").text:
+        while COMPUTING in client.get("/").text:
             time.sleep(0.5)
-        for path in ("/municipality/", "/material/", "/concepts/rstrategy", "/doc/material/concrete",
-                     "/doc/municipality/GM0153"):
+        while INDEXING in client.get("/search?q=brug").text:
+            time.sleep(0.5)
+        for path in ("/municipality/", "/material/", "/concepts/rstrategy"):
             client.get(path)
+        for kind_paths in pages.values():
+            for path in kind_paths:
+                while COMPUTING in client.get(path).text:
+                    time.sleep(0.5)
         for path in paths[:20]:
             client.get(path)
     return time.perf_counter() - started
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> tuple[float, float]:
+    """(CPU seconds of process ``pid``, of it and its descendants), user + system, from /proc."""
+    def own(p: int) -> float:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[11]) + int(fields[12])) / _TICK
+
+    def children(p: int) -> list[int]:
+        found = []
+        for task in Path(f"/proc/{p}/task").glob("*"):
+            try:
+                found += [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                pass
+        return found
+
+    main = own(pid)
+    total, todo = main, children(pid)
+    while todo:
+        child = todo.pop()
+        total += own(child)
+        todo += children(child)
+    return main, total
 
 
 LUA = """
@@ -130,13 +197,17 @@ end
 """
 
 
-def run_wrk(url: str, paths: list[str], connections: int, seconds: int, workdir: Path, name: str) -> dict:
+def run_wrk(url: str, paths: list[str], connections: int, seconds: int, workdir: Path, name: str,
+            server_pid: int) -> dict:
     listing = workdir / f"{name}.txt"
     listing.write_text("\n".join(paths) + "\n")
     script = workdir / f"{name}.lua"
     script.write_text(LUA % listing)
-    out = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s",
+    load_before = os.getloadavg()
+    cpu_before = process_cpu(server_pid)
+    out = subprocess.run(["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{seconds}s", "--timeout", "10s", "-s",
                           str(script), url], capture_output=True, text=True, check=True).stdout
+    cpu_after = process_cpu(server_pid)
     found = json.loads(re.search(r"^JSON (.*)$", out, re.MULTILINE).group(1))
     found["throughput_rps"] = round(found["requests"] / found["seconds"], 1)
     for key in ("p50", "p90", "p99", "max"):
@@ -144,31 +215,109 @@ def run_wrk(url: str, paths: list[str], connections: int, seconds: int, workdir:
     found["seconds"] = round(found["seconds"], 1)
     found["connections"] = connections
     found["distinct_paths"] = len(paths)
+    requests = max(found["requests"], 1)
+    found["server_cpu_ms_per_request"] = round((cpu_after[0] - cpu_before[0]) * 1000 / requests, 3)
+    found["server_and_workers_cpu_ms_per_request"] = round(
+        (cpu_after[1] - cpu_before[1]) * 1000 / requests, 3)
+    found["load_average_before"] = [round(x, 2) for x in load_before]
+    found["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     return found
 
 
-def bench_site(data_dir: Path, workers: int) -> dict:
+def bench_site(data_dir: Path, workers: int, base: str = BASE) -> dict:
+    """The site build: a first build into an empty folder, then again with nothing changed."""
     from registry.config import Settings
     from registry.site_build import build_site
 
-    out = Path(tempfile.mkdtemp(prefix="bench-site-"))
+    scratch = Path(tempfile.mkdtemp(prefix="bench-site-"))
+    out = scratch / "site"
     try:
-        settings = Settings(data_dir=data_dir, base_iri=BASE)
-        first = build_site(settings, out, progress=False, workers=workers)
-        second = build_site(settings, out, progress=False, workers=workers)
-        files = sum(1 for _ in out.rglob("*") if _.is_file())
-        return {"workers": workers, "files": files, "first": first.as_dict(),
-                "passport_phase_seconds": round(first.passport_seconds, 2),
-                "passport_pages_per_second": round(
-                    (first.pages_written - _overview_pages(out)) / first.passport_seconds, 1)
-                if first.passport_seconds else None,
-                "incremental_noop": second.as_dict()}
+        settings = Settings(data_dir=data_dir, base_iri=base)
+        figures = {"workers": workers, "cores": os.cpu_count()}
+        for name in ("first", "incremental_noop"):
+            load_before, usage_before = os.getloadavg(), _usage()
+            report = build_site(settings, out, progress=False, workers=workers)
+            figures[name] = site_figures(report, load_before)
+            # user: Python and pyoxigraph; system: mostly the kernel creating files and folders
+            figures[name].update({f"cpu_{kind}_seconds": round(after - before, 2) for kind, before, after
+                                  in zip(("user", "system"), usage_before, _usage())})
+            print(f"  {name}: {figures[name]['html_pages_per_second']} HTML pages/s, "
+                  f"{figures[name]['files_per_second']} files/s, {report.cpu_seconds:.1f} s CPU "
+                  f"({figures[name]['cpu_ms_per_passport']} ms per passport built), "
+                  f"{figures[name]['cpu_bound_html_pages_per_second']} HTML pages/s if CPU-bound, "
+                  f"load {figures[name]['load_average_after'][0]}", file=sys.stderr)
+        figures["files_on_disk"] = sum(1 for path in out.rglob("*") if path.is_file())
+        return figures
     finally:
-        shutil.rmtree(out, ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _overview_pages(out: Path) -> int:
-    return sum(1 for p in out.rglob("*.html") if "/doc/passport/" not in p.as_posix())
+def _usage() -> tuple[float, float]:
+    """(user, system) CPU seconds of this process and its children that ended."""
+    import resource
+
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + children.ru_utime, own.ru_stime + children.ru_stime
+
+
+def site_figures(report, load_before: tuple[float, ...]) -> dict:
+    """One build's figures: HTML pages and files per wall-clock second, CPU per passport and per
+    page, and what the CPU time would give on this machine's cores alone (no other load)."""
+    cores = os.cpu_count() or 1
+    files = report.pages_written + report.rdf_files
+    cpu = report.cpu_seconds
+    found = report.as_dict()
+    found.update({
+        "html_pages_per_second": round(report.pages_written / report.seconds, 1) if report.seconds else None,
+        "files_per_second": round(files / report.seconds, 1) if report.seconds else None,
+        "cpu_ms_per_passport": round(cpu * 1000 / report.passports_built, 2) if report.passports_built else None,
+        "cpu_ms_per_html_page": round(cpu * 1000 / report.pages_written, 2) if report.pages_written else None,
+        "cpu_bound_html_pages_per_second": round(report.pages_written * cores / cpu, 1) if cpu else None,
+        "load_average_before": [round(x, 2) for x in load_before],
+        "load_average_after": [round(x, 2) for x in os.getloadavg()],
+    })
+    return found
+
+
+def registry_for(args, scratch: Path, result: dict) -> Path:
+    """``--data`` as given, or a new registry of ``--size`` demo passports in ``scratch``."""
+    if args.data is not None:
+        return args.data
+    data_dir = scratch / "data"
+    print(f"loading {args.size} demo passports ...", file=sys.stderr)
+    result["load_seconds"] = round(make_registry(data_dir, args.size, args.seed), 1)
+    return data_dir
+
+
+def site_only(args, argv: list[str] | None) -> int:
+    """``--site-only``: the site build benchmark alone (no server, no wrk)."""
+    scratch = Path(tempfile.mkdtemp(prefix="bench-site-data-"))
+    result: dict = {"machine": {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()},
+                    "command": " ".join([Path(sys.argv[0]).name] + (argv or sys.argv[1:]))}
+    try:
+        data_dir = registry_for(args, scratch, result)
+        _, result["passports"], base = passport_paths(data_dir, 1, args.seed)
+        print("site build ...", file=sys.stderr)
+        result["site_build"] = bench_site(data_dir, args.workers, base)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    result["machine"]["load_average_at_end"] = os.getloadavg()
+    out = args.out or ROOT / "bench" / "results" / "site_build.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+    return 0
+
+
+# The pages of each kind requested under load (besides the passports, sampled from the store).
+KINDS: dict[str, list[str]] = {
+    "passport": [],
+    "home": ["/"],
+    "municipality": [f"/doc/municipality/{gm}" for gm in (
+        "GM0141", "GM0147", "GM0153", "GM0158", "GM0164", "GM0200", "GM0150", "GM0301")],
+    "material": [f"/doc/material/{m}" for m in ("concrete", "asphalt", "steel", "timber", "sand")],
+    "search": [f"/search?q={q}" for q in ("brug", "straat", "laan", "bank", "riool", "weg")],
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -178,10 +327,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--connections", type=int, nargs="+", default=[8], help="concurrent connections")
     parser.add_argument("--seconds", type=int, default=15, help="duration of each load run")
+    parser.add_argument("--paths", type=int, default=100_000,
+                        help="passport pages requested: a uniform sample of at most this many")
+    parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=list(KINDS),
+                        help="page kinds to load")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="site build processes")
     parser.add_argument("--no-site", action="store_true", help="skip the site build benchmark")
-    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "pages.json")
+    parser.add_argument("--site-only", action="store_true",
+                        help="only the site build benchmark (no server, no wrk)")
+    parser.add_argument("--out", type=Path, default=None,
+                        help="results file (default bench/results/pages.json, with --site-only "
+                             "bench/results/site_build.json)")
     args = parser.parse_args(argv)
+    if args.site_only:
+        return site_only(args, argv)
+    args.out = args.out or ROOT / "bench" / "results" / "pages.json"
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
 
@@ -189,38 +349,31 @@ def main(argv: list[str] | None = None) -> int:
     result: dict = {"machine": {"cpus": os.cpu_count(), "load_average_at_start": os.getloadavg()},
                     "command": " ".join([Path(sys.argv[0]).name] + (argv or sys.argv[1:]))}
     try:
-        data_dir = args.data
-        if data_dir is None:
-            data_dir = scratch / "data"
-            print(f"loading {args.size} demo passports ...", file=sys.stderr)
-            result["load_seconds"] = round(make_registry(data_dir, args.size, args.seed), 1)
-        paths = passport_paths(data_dir, 100_000, args.seed)
-        result["passports"] = len(passport_paths(data_dir, 10**9, args.seed))
+        data_dir = registry_for(args, scratch, result)
+        paths, result["passports"], base = passport_paths(data_dir, args.paths, args.seed)
+        kinds = {name: KINDS[name] for name in args.kinds if name != "passport"}
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        server = start_server(data_dir, port)
+        server = start_server(data_dir, port, base)
         try:
-            result["warm_up_seconds"] = round(warm_up(url, paths), 2)
-            kinds = {
-                "passport": paths,
-                "home": ["/"],
-                "municipality": [f"/doc/municipality/{gm}" for gm in (
-                    "GM0141", "GM0147", "GM0153", "GM0158", "GM0164", "GM0200", "GM0150", "GM0301")],
-                "material": [f"/doc/material/{m}" for m in ("concrete", "asphalt", "steel", "timber", "sand")],
-                "search": [f"/search?q={q}" for q in ("brug", "straat", "laan", "bank", "riool", "weg")],
-            }
+            result["warm_up_seconds"] = round(warm_up(url, paths, kinds), 2)
+            if "passport" in args.kinds:
+                kinds = {"passport": paths, **kinds}
             result["load"] = {}
             for connections in args.connections:
                 for name, kind_paths in kinds.items():
                     print(f"wrk {name} c={connections} ...", file=sys.stderr)
-                    result["load"][f"{name}_c{connections}"] = run_wrk(
-                        url, kind_paths, connections, args.seconds, scratch, name)
+                    run = result["load"][f"{name}_c{connections}"] = run_wrk(
+                        url, kind_paths, connections, args.seconds, scratch, name, server.pid)
+                    print(f"  {run['throughput_rps']} req/s, p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms, "
+                          f"{run['server_cpu_ms_per_request']} ms CPU/request, "
+                          f"load {run['load_average_after'][0]}", file=sys.stderr)
         finally:
             server.terminate()
             server.wait(timeout=30)
         if not args.no_site:
             print("site build ...", file=sys.stderr)
-            result["site_build"] = bench_site(data_dir, args.workers)
+            result["site_build"] = bench_site(data_dir, args.workers, base)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     result["machine"]["load_average_at_end"] = os.getloadavg()

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import pyoxigraph as ox
+
 from . import page_data as data
 from .terms import Terms, local_name
 from .uris import KEY_PATTERN, MUNICIPALITY_PATTERN, PassportRef, owning_passport
@@ -35,13 +37,10 @@ def home(registry, terms: Terms, *, wait: float | None = 5.0) -> Page:
     stats = data.stats(registry, wait=wait)
     ctx: dict = {"stats": stats, "active": "home"}
     if stats is not None:
-        municipalities = sorted(stats.by_municipality.items(), key=lambda kv: (-kv[1], kv[0]))
-        kinds = sorted(stats.by_kind.items(), key=lambda kv: (-kv[1], kv[0]))
-        materials = sorted(((m, stats.material_passports(m), stats.material_tonnes(m))
-                            for m in stats.materials), key=lambda r: (-r[1], r[0]))
+        municipalities, kinds, materials = stats.derived("home", lambda: _home_rankings(stats))
         recent = []
-        cards = {c["iri"]: c for c in data.passport_cards(
-            registry.store, list(dict.fromkeys(r["passport"] for r in stats.recent)), terms)}
+        cards = {c["iri"]: c for c in data.cards_for(
+            registry, list(dict.fromkeys(r["passport"] for r in stats.recent)), terms)}
         for r in stats.recent:
             card = cards.get(r["passport"], {})
             recent.append({**r, "title": card.get("title", {}),
@@ -51,6 +50,14 @@ def home(registry, terms: Terms, *, wait: float | None = 5.0) -> Page:
                    recent=recent, max_municipality=max([n for _, n in municipalities] or [1]) or 1,
                    max_kind=max([n for _, n in kinds] or [1]) or 1)
     return Page("home.html", ctx, path="/")
+
+
+def _home_rankings(stats: data.Stats) -> tuple[list, list, list]:
+    municipalities = sorted(stats.by_municipality.items(), key=lambda kv: (-kv[1], kv[0]))
+    kinds = sorted(stats.by_kind.items(), key=lambda kv: (-kv[1], kv[0]))
+    materials = sorted(((m, stats.material_passports(m), stats.material_tonnes(m))
+                        for m in stats.materials), key=lambda r: (-r[1], r[0]))
+    return municipalities, kinds, materials
 
 
 def municipalities(registry, terms: Terms, *, wait: float | None = 5.0) -> Page:
@@ -73,26 +80,26 @@ def municipality(registry, terms: Terms, iri: str, page: int, *, wait: float | N
     count = tonnes = None
     if stats is not None:
         count = stats.by_municipality.get(iri, 0)
-        kinds = sorted(stats.by_municipality_kind.get(iri, {}).items(), key=lambda kv: -kv[1])
-        kinds = [(k, n) for k, n in kinds if terms.is_object_kind(k)]
-        materials = sorted(((m, stats.material_passports(m, iri), stats.material_tonnes(m, iri))
-                            for m in stats.materials if iri in stats.materials[m]),
-                           key=lambda r: -r[1])
-        tonnes = sum(t for _, _, t in materials)
+        kinds, materials, tonnes = stats.derived(("municipality", iri),
+                                                 lambda: _municipality_figures(stats, terms, iri))
     iris, has_next = listing or data.municipality_passports(registry, iri, page)
     region = terms.iris(iri, MP + "region")
     ctx = {"iri": iri, "region": region[0] if region else "", "count": count, "tonnes": tonnes,
            "kinds": kinds, "materials": materials,
-           "cards": data.passport_cards(registry.store, iris, terms), "has_next": has_next,
+           "cards": data.cards_for(registry, iris, terms), "has_next": has_next,
            "page": page, "path": path, "active": "municipalities",
-           "centroid": data.wkt_points(_literal(terms, iri, MP + "centroid")),
-           "bbox": data.wkt_points(_literal(terms, iri, MP + "bbox"))}
+           "centroid": data.vocabulary_wkt(terms, iri, MP + "centroid"),
+           "bbox": data.vocabulary_wkt(terms, iri, MP + "bbox")}
     return Page("municipality.html", ctx, path=path, page=page)
 
 
-def _literal(terms: Terms, iri: str, predicate: str) -> str:
-    value = terms.value(iri, predicate)
-    return value.value if value is not None else "POINT EMPTY"
+def _municipality_figures(stats: data.Stats, terms: Terms, iri: str) -> tuple[list, list, float]:
+    kinds = sorted(stats.by_municipality_kind.get(iri, {}).items(), key=lambda kv: -kv[1])
+    kinds = [(k, n) for k, n in kinds if terms.is_object_kind(k)]
+    materials = sorted(((m, stats.material_passports(m, iri), stats.material_tonnes(m, iri))
+                        for m in stats.materials if iri in stats.materials[m]),
+                       key=lambda r: -r[1])
+    return kinds, materials, sum(t for _, _, t in materials)
 
 
 def materials(registry, terms: Terms, *, wait: float | None = 5.0) -> Page:
@@ -121,12 +128,7 @@ def material(registry, terms: Terms, iri: str, page: int, *, wait: float | None 
     usage = None
     usage_passports = usage_tonnes = 0
     if stats is not None:
-        usage = []
-        for muni, units in sorted(stats.materials.get(iri, {}).items(),
-                                  key=lambda kv: -stats.material_passports(iri, kv[0])):
-            totals = [(data.UNIT_SYMBOLS.get(local_name(u), local_name(u)), v[2])
-                      for u, v in sorted(units.items())]
-            usage.append((muni, stats.material_passports(iri, muni), totals))
+        usage = stats.derived(("material", iri), lambda: _material_usage(stats, iri))
         usage_passports = stats.material_passports(iri)
         usage_tonnes = stats.material_tonnes(iri)
     iris, has_next = listing or data.material_passports(registry, iri, page)
@@ -136,9 +138,19 @@ def material(registry, terms: Terms, iri: str, page: int, *, wait: float | None 
            "price": terms.number(iri, MP + "defaultPricePerTonne"),
            "alt_labels": sorted({v.value for v in terms.values(iri, SKOS + "altLabel")}),
            "matches": _matches(terms, iri), "usage": usage, "usage_passports": usage_passports,
-           "usage_tonnes": usage_tonnes, "cards": data.passport_cards(registry.store, iris, terms),
+           "usage_tonnes": usage_tonnes, "cards": data.cards_for(registry, iris, terms),
            "has_next": has_next, "page": page, "path": path, "active": "materials"}
     return Page("material.html", ctx, path=path, page=page)
+
+
+def _material_usage(stats: data.Stats, iri: str) -> list:
+    usage = []
+    for muni, units in sorted(stats.materials.get(iri, {}).items(),
+                              key=lambda kv: -stats.material_passports(iri, kv[0])):
+        totals = [(data.UNIT_SYMBOLS.get(local_name(u), local_name(u)), v[2])
+                  for u, v in sorted(units.items())]
+        usage.append((muni, stats.material_passports(iri, muni), totals))
+    return usage
 
 
 def _matches(terms: Terms, iri: str) -> list[str]:
@@ -155,7 +167,7 @@ def objectkind(registry, terms: Terms, iri: str, page: int, *, wait: float | Non
     iris, has_next = listing or data.kind_passports(registry, iri, page)
     ctx = {"iri": iri, "parents": terms.iris(iri, RDFS + "subClassOf"), "matches": _matches(terms, iri),
            "count": stats.by_kind.get(iri, 0) if stats is not None else None,
-           "cards": data.passport_cards(registry.store, iris, terms), "has_next": has_next,
+           "cards": data.cards_for(registry, iris, terms), "has_next": has_next,
            "page": page, "path": path, "active": ""}
     return Page("objectkind.html", ctx, path=path, page=page)
 
@@ -220,7 +232,7 @@ def concept(registry, terms: Terms, iri: str, page: int, *, wait: float | None =
            "broader": terms.iris(iri, SKOS + "broader"), "narrower": terms.narrower(iri),
            "group": group[0] if group else "", "extra": extra, "matches": _matches(terms, iri),
            "labels": labels, "uses": uses, "is_rstrategy": name == "rstrategy",
-           "show_passports": show_passports, "cards": data.passport_cards(registry.store, iris, terms),
+           "show_passports": show_passports, "cards": data.cards_for(registry, iris, terms),
            "has_next": has_next, "page": page, "path": path,
            "active": "rstrategy" if name == "rstrategy" else ""}
     return Page("concept.html", ctx, path=path, page=page)
@@ -260,6 +272,10 @@ def passport(registry, terms: Terms, ref: PassportRef, *, triples=None, status: 
     ``triples``, ``status``, ``history`` (and, for the page of the current version as a version,
     the current page's ``view``) may be given when the caller has read them already."""
     path = f"/doc/passport/{ref.municipality}/{ref.key}" + (f"/v/{ref.version}" if ref.version else "")
+    if status is None and ref.version is None and triples is None and view is None:
+        # The current version: one index range gives the graph and, from it, the status.
+        triples = data.passport_graph(registry.store, ox.NamedNode(ref.iri))
+        status = data.graph_status(triples, ox.NamedNode(ref.iri))
     status = status or registry.status(ref)
     if status == "absent":
         return not_found(path)
@@ -297,7 +313,7 @@ def search(registry, terms: Terms, form: data.SearchForm) -> Page:
     cards, has_next = [], False
     if searched:
         iris, has_next = data.search(registry, form)
-        cards = data.passport_cards(registry.store, iris, terms)
+        cards = data.cards_for(registry, iris, terms)
     ctx = {"form": form, "searched": searched, "cards": cards, "has_next": has_next,
            "kinds": terms.object_kinds, "materials": sorted(
                terms.members(MPV + "material"), key=lambda i: terms.label(i, "nl").lower()),

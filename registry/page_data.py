@@ -4,25 +4,32 @@ and the static site build.
 Views hold IRIs, numbers and language maps (``{"nl": ..., "en": ...}``), not finished text, so one
 view renders in both languages. Reading is bounded for a million passports:
 
-- a passport page reads its own graph (one index range) and its version records;
-- lists (a municipality's passports, a material's, a concept's, search results) iterate a named
-  query lazily, skip to the page and stop after it: no ORDER BY, no COUNT per request;
+- a passport page reads its own graph (one index range, which also tells current from retired)
+  and its version records (index look-ups in the provenance graph), and builds the view from
+  them in Python: about 1.2 ms of store reads for a 100-triple passport, no SPARQL;
+- lists (a municipality's passports, a material's, a concept's, search results) iterate an index
+  range lazily, skip to the page and stop after it: no ORDER BY, no COUNT per request. A page of
+  a list and its cards are remembered for the store generation they were read in
+  (``page_cache.memo_for``: the generation file is read on every request, so never after a write);
 - counts (per municipality, object kind, material, concept) are whole-store aggregates, computed
-  once per store generation by ``page_cache`` and served from memory.
+  once per store generation by ``page_cache`` and served from memory; what a page derives from
+  them (rankings, tonnes) is made once per set of counts (``Stats.derived``).
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyoxigraph as ox
 
-from .page_cache import cache_for
+from .page_cache import cache_for, memo_for
 from .queries import load
 from .terms import MUNICIPALITY_CLASS, Terms, local_name
 from .uris import PassportRef
@@ -125,6 +132,8 @@ def paged_passports(store: ox.Store, name: str, bindings: dict[str, ox.Term], pa
 # only the matching quads, in the index's stable order.
 _TYPE = ox.NamedNode(T_TYPE)
 _PASSPORT = ox.NamedNode(MP + "Passport")
+_RETIRED = ox.NamedNode(MP + "RetiredPassport")
+_PREDECESSOR = ox.NamedNode(T_PREDECESSOR)
 
 
 def _is_current(store: ox.Store, graph: ox.NamedNode) -> bool:
@@ -247,6 +256,15 @@ class Stats:
     recent: list[dict] = field(default_factory=list)
     total: int = 0
     generation: str = ""
+    # Values the pages derive from these counts, made once per Stats (a new one per generation).
+    _derived: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def derived(self, key, compute: Callable[[], Any]) -> Any:
+        """``compute()``, once for this Stats: the counts never change after they are made."""
+        found = self._derived.get(key, _MISSING)
+        if found is _MISSING:
+            found = self._derived[key] = compute()
+        return found
 
     def material_passports(self, material: str, municipality: str | None = None) -> int:
         """Passports recording the material, in any unit."""
@@ -256,6 +274,10 @@ class Stats:
         return sum(per.values())
 
     def material_tonnes(self, material: str, municipality: str | None = None) -> float:
+        return self.derived(("tonnes", material, municipality),
+                            lambda: self._material_tonnes(material, municipality))
+
+    def _material_tonnes(self, material: str, municipality: str | None) -> float:
         per = self.materials.get(material, {})
         munis = [municipality] if municipality else list(per)
         total = 0.0
@@ -263,6 +285,9 @@ class Stats:
             for unit, (_, _, amount) in per.get(m, {}).items():
                 total += amount * TONNES_PER_UNIT.get(local_name(unit), 0.0)
         return total
+
+
+_MISSING = object()
 
 
 def _int(term) -> int:
@@ -338,32 +363,74 @@ def wkt_points(wkt: str) -> dict | None:
         return None
     if crs.endswith("/28992") or crs == RD_NEW:
         transformer = _rd_to_wgs84()
-        xs, ys = transformer.transform([p[0] for p in pairs], [p[1] for p in pairs])
-        pairs = list(zip(xs, ys))
+        if len(pairs) == 1:  # a point: the scalar call is several times cheaper than the list one
+            pairs = [transformer.transform(*pairs[0])]
+        else:
+            xs, ys = transformer.transform([p[0] for p in pairs], [p[1] for p in pairs])
+            pairs = list(zip(xs, ys))
     elif crs and not crs.endswith(("CRS84", "/4326")):
         return {"type": kind, "points": [], "crs": crs, "wkt": wkt}
     points = [[round(lat, 6), round(lon, 6)] for lon, lat in pairs]
     return {"type": kind, "points": points, "crs": crs or "CRS84", "wkt": wkt}
 
 
+@functools.lru_cache(maxsize=1024)
+def _vocabulary_wkt(terms: Terms, iri: str, predicate: str) -> Attrs | None:
+    """The geometry of a vocabulary term (a municipality's centroid or bounding box), once per process."""
+    value = terms.value(iri, predicate)
+    found = wkt_points(value.value if value is not None else "POINT EMPTY")
+    return as_attrs(found) if found is not None else None
+
+
+def vocabulary_wkt(terms: Terms, iri: str, predicate: str) -> Attrs | None:
+    """``wkt_points`` of a term's WKT literal in the ontology (shared: do not change it)."""
+    return _vocabulary_wkt(terms, iri, predicate)
+
+
 # ---------------------------------------------------------------------------------------------
 # One passport (or one version of it)
 # ---------------------------------------------------------------------------------------------
 class _Graph:
-    """The triples of one passport indexed by subject."""
+    """The statements of one passport graph indexed by subject, then predicate IRI.
 
-    def __init__(self, triples: list[ox.Triple]):
-        self.props: dict[ox.Term, dict[str, list[ox.Term]]] = defaultdict(lambda: defaultdict(list))
-        for t in triples:
-            self.props[t.subject][t.predicate.value].append(t.object)
+    Built from anything with ``subject``/``predicate``/``object`` (triples, or the quads of one
+    ``quads_for_pattern`` range, read without making a triple of each). The lists it returns are
+    its own: read them, do not change them.
+    """
+
+    __slots__ = ("count", "props")
+
+    def __init__(self, statements):
+        props: dict[ox.Term, dict[str, list[ox.Term]]] = {}
+        count = 0
+        for t in statements:
+            count += 1
+            node = props.get(t.subject)
+            if node is None:
+                node = props[t.subject] = {}
+            predicate = t.predicate.value
+            values = node.get(predicate)
+            if values is None:
+                node[predicate] = [t.object]
+            else:
+                values.append(t.object)
+        self.props = props
+        self.count = count
+
+    def __len__(self) -> int:
+        return self.count
 
     def all(self, s, p: str) -> list[ox.Term]:
         node = self.props.get(s)
-        return list(node.get(p, ())) if node else []
+        return node.get(p, _NONE) if node else _NONE
 
     def one(self, s, p: str) -> ox.Term | None:
-        values = self.all(s, p)
-        return values[0] if values else None
+        node = self.props.get(s)
+        if node:
+            values = node.get(p)
+            if values:
+                return values[0]
+        return None
 
     def iri(self, s, p: str) -> str:
         value = self.one(s, p)
@@ -389,36 +456,55 @@ class _Graph:
             return None
 
 
-def _quantity(g: _Graph, node, base: str) -> dict:
+_NONE: list = []
+
+
+def passport_graph(store: ox.Store, graph: ox.NamedNode) -> _Graph:
+    """The statements of one named graph (a passport's current version): one index range."""
+    return _Graph(store.quads_for_pattern(None, None, None, graph))
+
+
+def graph_status(g: _Graph, node: ox.NamedNode) -> str:
+    """``current``, ``retired`` or ``absent``, as ``Registry.status`` says, from the graph itself."""
+    types = g.all(node, T_TYPE)
+    if _PASSPORT in types:
+        return "current"
+    if _RETIRED in types:
+        return "retired"
+    return "absent"
+
+
+def _quantity(g: _Graph, node, base: str) -> Attrs:
     unit = g.iri(node, QUDT + "unit")
     value = g.number(node, QUDT + "numericValue")
-    return {"iri": node.value if isinstance(node, ox.NamedNode) else "",
-            "material": g.iri(node, MP + "material"), "value": value,
-            "unit": unit, "unit_symbol": UNIT_SYMBOLS.get(local_name(unit), local_name(unit)),
-            "data_quality": g.iri(node, MP + "dataQuality"), "origin": g.iri(node, MP + "origin"),
-            "material_phase": g.iri(node, MP + "materialPhase"),
-            "recycled_content": g.number(node, MP + "recycledContent"),
-            "derived_from": g.text(node, MP + "derivedFrom")}
+    unit_name = local_name(unit)
+    return Attrs(iri=node.value if isinstance(node, ox.NamedNode) else "",
+                 material=g.iri(node, MP + "material"), value=value,
+                 unit=unit, unit_symbol=UNIT_SYMBOLS.get(unit_name, unit_name),
+                 data_quality=g.iri(node, MP + "dataQuality"), origin=g.iri(node, MP + "origin"),
+                 material_phase=g.iri(node, MP + "materialPhase"),
+                 recycled_content=g.number(node, MP + "recycledContent"),
+                 derived_from=g.text(node, MP + "derivedFrom"))
 
 
-def _component(g: _Graph, node, base: str, seen: set, depth: int = 0) -> dict:
+def _component(g: _Graph, node, base: str, seen: set, depth: int = 0) -> Attrs:
     seen.add(node)
     detach = g.one(node, MP + "detachability")
     detachability = None
     if detach is not None:
-        detachability = {
-            "connection_type": g.iri(detach, MP + "connectionType"),
-            "accessibility": g.iri(detach, MP + "accessibility"),
-            "intersection": g.iri(detach, MP + "intersection"),
-            "product_edge": g.iri(detach, MP + "productEdge"),
-            "index": g.number(detach, MP + "detachabilityIndex")}
+        detachability = Attrs(
+            connection_type=g.iri(detach, MP + "connectionType"),
+            accessibility=g.iri(detach, MP + "accessibility"),
+            intersection=g.iri(detach, MP + "intersection"),
+            product_edge=g.iri(detach, MP + "productEdge"),
+            index=g.number(detach, MP + "detachabilityIndex"))
     children = [_component(g, c, base, seen, depth + 1) for c in g.all(node, T_HAS_COMPONENT)
                 if c not in seen and depth < 20]
-    return {"iri": node.value if isinstance(node, ox.NamedNode) else "",
-            "label": g.texts(node, T_LABEL), "strategy": g.iri(node, MP + "plannedRStrategy"),
-            "condition": g.iri(node, MP + "condition"), "detachability": detachability,
-            "quantities": [_quantity(g, q, base) for q in g.all(node, T_HAS_QUANTITY)],
-            "children": children}
+    return Attrs(iri=node.value if isinstance(node, ox.NamedNode) else "",
+                 label=g.texts(node, T_LABEL), strategy=g.iri(node, MP + "plannedRStrategy"),
+                 condition=g.iri(node, MP + "condition"), detachability=detachability,
+                 quantities=[_quantity(g, q, base) for q in g.all(node, T_HAS_QUANTITY)],
+                 children=children)
 
 
 def _walk_quantities(components: list[dict]) -> Iterator[dict]:
@@ -427,9 +513,11 @@ def _walk_quantities(components: list[dict]) -> Iterator[dict]:
         yield from _walk_quantities(c["children"])
 
 
-def passport_view(registry, ref: PassportRef, triples: list[ox.Triple], terms: Terms) -> dict:
-    """Everything the passport page shows about one passport version."""
-    g = _Graph(triples)
+def passport_view(registry, ref: PassportRef, triples, terms: Terms) -> Attrs:
+    """Everything the passport page shows about one passport version.
+
+    ``triples``: the version's triples, or the ``_Graph`` of ``passport_graph``."""
+    g = triples if isinstance(triples, _Graph) else _Graph(triples)
     p = ox.NamedNode(ref.iri)
     obj_iri = g.iri(p, T_DESCRIBES)
     obj = ox.NamedNode(obj_iri) if obj_iri else None
@@ -442,9 +530,10 @@ def passport_view(registry, ref: PassportRef, triples: list[ox.Triple], terms: T
     summary: dict[tuple[str, str], dict] = {}
     for q in quantities:
         key = (q["material"], q["unit"])
-        row = summary.setdefault(key, {"material": q["material"], "unit": q["unit"],
-                                       "unit_symbol": q["unit_symbol"], "total": 0.0,
-                                       "origins": set(), "records": 0})
+        row = summary.get(key)
+        if row is None:
+            row = summary[key] = Attrs(material=q["material"], unit=q["unit"],
+                                       unit_symbol=q["unit_symbol"], total=0.0, origins=set(), records=0)
         row["total"] += q["value"] or 0.0
         row["records"] += 1
         if q["origin"]:
@@ -457,24 +546,25 @@ def passport_view(registry, ref: PassportRef, triples: list[ox.Triple], terms: T
                  for q in quantities)
     valuations = []
     for v in (g.all(obj, MP + "valuation") if obj else []):
-        valuations.append({"iri": v.value if isinstance(v, ox.NamedNode) else "",
-                           "amount": g.number(v, MP + "amount"),
-                           "currency": g.text(v, MP + "currency") or "EUR",
-                           "date": g.text(v, DCTERMS + "date"),
-                           "method": g.iri(v, MP + "valuationMethod"),
-                           "source": g.text(v, MP + "priceSource")})
+        valuations.append(Attrs(iri=v.value if isinstance(v, ox.NamedNode) else "",
+                                amount=g.number(v, MP + "amount"),
+                                currency=g.text(v, MP + "currency") or "EUR",
+                                date=g.text(v, DCTERMS + "date"),
+                                method=g.iri(v, MP + "valuationMethod"),
+                                source=g.text(v, MP + "priceSource")))
     valuations.sort(key=lambda v: v["date"])
     geometry = None
     geom = g.one(obj, GEO + "hasGeometry") if obj else None
     if geom is not None:
         wkt = g.text(geom, GEO + "asWKT")
-        geometry = wkt_points(wkt) if wkt else None
+        geometry = as_attrs(wkt_points(wkt)) if wkt else None
     release = g.one(obj, MP + "expectedRelease") if obj else None
     municipality = g.iri(p, T_MUNICIPALITY) or ref.municipality_iri
     successors = [q.subject.value for q in registry.store.quads_for_pattern(
-        None, ox.NamedNode(T_PREDECESSOR), p, None) if isinstance(q.subject, ox.NamedNode)
+        None, _PREDECESSOR, p, None) if isinstance(q.subject, ox.NamedNode)
         and q.subject == q.graph_name] if ref.version is None else []
-    return as_attrs({
+    bbox = vocabulary_wkt(terms, municipality, MP + "bbox")
+    return Attrs({
         "iri": ref.iri, "ref": ref, "title": g.texts(p, T_TITLE),
         "identifier": g.text(p, T_IDENTIFIER) or ref.key,
         "municipality": municipality,
@@ -485,7 +575,7 @@ def passport_view(registry, ref: PassportRef, triples: list[ox.Triple], terms: T
         "current_version": g.iri(p, MP + "currentVersion"),
         "created": g.text(p, DCTERMS + "created"), "modified": g.text(p, T_MODIFIED),
         "content_hash": g.text(p, MP + "contentHash"),
-        "object": {
+        "object": Attrs({
             "iri": obj_iri, "kind": kind, "kinds": kinds, "label": g.texts(obj, T_LABEL) if obj else {},
             "source_identifier": g.text(obj, MP + "sourceIdentifier") if obj else "",
             "owner": g.iri(obj, MP + "owner") if obj else "",
@@ -493,14 +583,14 @@ def passport_view(registry, ref: PassportRef, triples: list[ox.Triple], terms: T
             "construction_year": g.text(obj, MP + "constructionYear") if obj else "",
             "condition": g.iri(obj, MP + "condition") if obj else "",
             "strategy": g.iri(obj, MP + "plannedRStrategy") if obj else "",
-        },
-        "release": {"date": g.text(release, MP + "releaseDate"),
-                    "quality": g.iri(release, MP + "releaseQuality")} if release is not None else None,
+        }),
+        "release": Attrs(date=g.text(release, MP + "releaseDate"),
+                         quality=g.iri(release, MP + "releaseQuality")) if release is not None else None,
         "components": components, "direct_quantities": direct, "materials": materials,
         "tonnes": tonnes, "quantity_count": len(quantities),
         "valuations": valuations, "geometry": geometry,
-        "municipality_bbox": wkt_points(_wkt(terms, municipality, MP + "bbox")),
-        "triple_count": len(triples),
+        "municipality_bbox": Attrs(bbox) if bbox is not None else None,
+        "triple_count": len(g),
     })
 
 
@@ -525,37 +615,79 @@ def as_attrs(value):
     return value
 
 
-def _wkt(terms: Terms, iri: str, predicate: str) -> str:
-    value = terms.value(iri, predicate)
-    return value.value if value is not None else "POINT EMPTY"
+_SPECIALIZATION_OF = ox.NamedNode(PROV + "specializationOf")
+_GENERATED_BY = PROV + "wasGeneratedBy"
+_USED = ox.NamedNode(PROV + "used")
+_COMMENT = ox.NamedNode(RDFS + "comment")
 
 
 def history_rows(registry, ref: PassportRef) -> list[dict]:
+    """Every version of the passport, oldest first, with its provenance (``sparql/passport-history.rq``
+    read by index lookups in the provenance graph: a few per version instead of a query plan)."""
+    store, prov = registry.store, registry.provenance_graph
+    passport = ox.NamedNode(PassportRef(ref.base, ref.municipality, ref.key).iri)
     rows = []
-    for v in registry.history(ref):
-        rows.append({"number": v.number, "iri": v.iri, "generated": v.generated,
-                     "invalidated": v.invalidated, "agent": v.agent, "source": v.source,
-                     "activity": v.activity, "comment": v.comment})
+    activities: dict[ox.Term, tuple[str | None, str | None]] = {}
+    for record in store.quads_for_pattern(None, _SPECIALIZATION_OF, passport, prov):
+        version = record.subject
+        props: dict[str, ox.Term] = {}
+        for q in store.quads_for_pattern(version, None, None, prov):
+            props.setdefault(q.predicate.value, q.object)
+        number, generated = props.get(MP + "versionNumber"), props.get(PROV + "generatedAtTime")
+        if number is None or generated is None:
+            continue
+        activity = props.get(_GENERATED_BY)
+        source = comment = None
+        if activity is not None:
+            found = activities.get(activity)
+            if found is None:
+                used = next(store.quads_for_pattern(activity, _USED, None, prov), None)
+                said = next(store.quads_for_pattern(activity, _COMMENT, None, prov), None)
+                found = activities[activity] = (used.object.value if used is not None else None,
+                                                said.object.value if said is not None else None)
+            source, comment = found
+        invalidated = props.get(PROV + "invalidatedAtTime")
+        agent = props.get(PROV + "wasAttributedTo")
+        rows.append({"number": int(number.value), "iri": version.value, "generated": generated.value,
+                     "invalidated": invalidated.value if invalidated is not None else None,
+                     "agent": agent.value if agent is not None else None, "source": source,
+                     "activity": activity.value if activity is not None else None, "comment": comment})
+    rows.sort(key=lambda r: r["number"])
     return rows
 
 
 # ---------------------------------------------------------------------------------------------
 # Lists and overviews
 # ---------------------------------------------------------------------------------------------
+def _listed(registry, key: tuple, compute) -> tuple[list[str], bool]:
+    """A page of a list, computed once per store generation (``page_cache.memo_for``)."""
+    return memo_for(registry).get(("list", PAGE_SIZE) + key, compute)
+
+
 def municipality_passports(registry, municipality_iri: str, page: int) -> tuple[list[str], bool]:
-    return page_of(iter_municipality(registry.store, municipality_iri), page)
+    return _listed(registry, ("municipality", municipality_iri, page),
+                   lambda: page_of(iter_municipality(registry.store, municipality_iri), page))
 
 
 def kind_passports(registry, kind_iri: str, page: int) -> tuple[list[str], bool]:
-    return page_of(iter_kind(registry.store, kind_iri), page)
+    return _listed(registry, ("kind", kind_iri, page),
+                   lambda: page_of(iter_kind(registry.store, kind_iri), page))
 
 
 def material_passports(registry, material_iri: str, page: int) -> tuple[list[str], bool]:
-    return page_of(iter_material(registry.store, material_iri), page)
+    return _listed(registry, ("material", material_iri, page),
+                   lambda: page_of(iter_material(registry.store, material_iri), page))
 
 
 def concept_passports(registry, concept_iri: str, page: int) -> tuple[list[str], bool]:
-    return page_of(iter_concept(registry.store, concept_iri), page)
+    return _listed(registry, ("concept", concept_iri, page),
+                   lambda: page_of(iter_concept(registry.store, concept_iri), page))
+
+
+def cards_for(registry, iris: list[str], terms: Terms) -> list[dict]:
+    """``passport_cards`` of a list shown on a page, computed once per store generation."""
+    return memo_for(registry).get(("cards", id(terms), tuple(iris)),
+                                  lambda: passport_cards(registry.store, iris, terms))
 
 
 @dataclass
@@ -626,9 +758,11 @@ class TextIndex:
 
     PREDICATES = (DCTERMS + "title", DCTERMS + "identifier")
     OBJECT_PREDICATES = (RDFS + "label", MP + "sourceIdentifier")
+    _serials = itertools.count(1)
 
     def __init__(self, store: ox.Store, base: str):
         self.base = base
+        self.serial = next(self._serials)  # tells search results of different builds apart
         prefix = f"{base}id/passport/"
         current = {q.subject.value for q in store.quads_for_pattern(None, _TYPE, _PASSPORT, None)
                    if q.subject == q.graph_name and isinstance(q.subject, ox.NamedNode)}
@@ -690,11 +824,16 @@ def search(registry, form: SearchForm, *, wait: float | None = 2.0) -> tuple[lis
     index = text_index(registry, wait=wait) if form.text else None
     if form.text and index is not None:
         own = f"{registry.base}id/passport/{form.municipality}/" if municipality else ""
-        checks = _checks(store, "", kind, material)
-        checks.insert(0, lambda g: _is_current(store, g))  # the index may predate a retirement
-        hits = (iri for iri in index.find(form.text)
-                if iri.startswith(own) and all(check(ox.NamedNode(iri)) for check in checks))
-        return page_of(hits, form.page)
+
+        def by_text() -> tuple[list[str], bool]:
+            checks = _checks(store, "", kind, material)
+            checks.insert(0, lambda g: _is_current(store, g))  # the index may predate a retirement
+            hits = (iri for iri in index.find(form.text)
+                    if iri.startswith(own) and all(check(ox.NamedNode(iri)) for check in checks))
+            return page_of(hits, form.page)
+        # Keyed on the index too: a rebuilt index (after a write) gives a new key.
+        return _listed(registry, ("search", index.serial, form.text, municipality, kind, material,
+                                  form.page), by_text)
     if form.text:
         counted = stats(registry, wait=0)
         if counted is None or counted.total > SCAN_SEARCH_MAX:
@@ -711,15 +850,18 @@ def search(registry, form: SearchForm, *, wait: float | None = 2.0) -> tuple[lis
             bindings["material"] = ox.NamedNode(material)
             name += "-material"
         return paged_passports(store, name, bindings, form.page)
-    if material:
-        candidates = iter_material(store, material)
-    elif kind:
-        candidates = iter_kind(store, kind)
-    else:
-        candidates = iter_municipality(store, municipality)
-    checks = _checks(store, municipality if (material or kind) else "", kind if material else "", "")
-    matching = (iri for iri in candidates if all(check(ox.NamedNode(iri)) for check in checks))
-    return page_of(matching, form.page)
+
+    def by_filters() -> tuple[list[str], bool]:
+        if material:
+            candidates = iter_material(store, material)
+        elif kind:
+            candidates = iter_kind(store, kind)
+        else:
+            candidates = iter_municipality(store, municipality)
+        checks = _checks(store, municipality if (material or kind) else "", kind if material else "", "")
+        matching = (iri for iri in candidates if all(check(ox.NamedNode(iri)) for check in checks))
+        return page_of(matching, form.page)
+    return _listed(registry, ("search", None, "", municipality, kind, material, form.page), by_filters)
 
 
 def _checks(store: ox.Store, municipality: str, kind: str, material: str) -> list:

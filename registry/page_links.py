@@ -60,6 +60,12 @@ class Links:
         self._up = "../" * current.count("/") if current is not None else ""
         self._prefix = "" if lang == "nl" else f"{lang}/"
 
+    @property
+    def cache_key(self) -> tuple:
+        """What links from this page depend on (not the page itself): equal keys, equal links."""
+        return (self.base, self.lang, self.root, self.static_mode, self._up, self._prefix,
+                self.object_kinds)
+
     # -- any page by its server path -------------------------------------------------------
     def page(self, path: str, page: int | None = None, fragment: str = "", **query) -> str:
         if self.static_mode:

@@ -15,12 +15,15 @@ import functools
 import hashlib
 import json
 import os
+from types import FunctionType, MethodType
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from .config import SITE_DIR
 from .i18n import COOKIE, DEFAULT_LANGUAGE, pick, request_language, strings, translator
+from .page_data import Attrs
 from .page_links import Links, anchor
 from .terms import Terms, get_terms, local_name
 
@@ -34,11 +37,64 @@ def tile_url() -> str:
     return os.environ.get("PASSPORTS_TILE_URL", "")
 
 
+class _Context(Context):
+    """Jinja's context with a short way to call plain Python functions and methods.
+
+    A template call ``{{ f(x) }}`` goes through ``Context.call``, which asks every callable
+    (with two failing attribute look-ups) whether it wants the context passed in. Our helpers
+    are plain functions and bound methods: checking their ``__dict__`` answers the same
+    question for a fraction of the cost (a passport page makes over a hundred such calls).
+    """
+
+    def call(self, obj, /, *args, **kwargs):
+        kind = type(obj)
+        if kind is FunctionType:
+            plain = "jinja_pass_arg" not in obj.__dict__
+        elif kind is MethodType:
+            plain = "jinja_pass_arg" not in getattr(obj.__func__, "__dict__", _PASS)
+        else:
+            plain = False
+        if not plain:
+            return Context.call(self, obj, *args, **kwargs)
+        kwargs.pop("_block_vars", None)
+        kwargs.pop("_loop_vars", None)
+        try:
+            return obj(*args, **kwargs)
+        except StopIteration:
+            return self.environment.undefined(
+                "value was undefined because a callable raised a StopIteration exception")
+
+
+_PASS = {"jinja_pass_arg": None}
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(Environment):
+    """``obj.name`` on the views' dicts (``Attrs``, plain dicts) as one dict look-up.
+
+    Jinja tries ``getattr`` first and the item after it fails, which costs a raised and caught
+    AttributeError per look-up. For a dict the answer is the same either way unless the key is
+    also a dict method's name (``items``, ``get``, ...): those keep Jinja's order.
+    """
+
+    def getattr(self, obj, attribute):
+        if type(obj) in _DICTS and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                return self.undefined(obj=obj, name=attribute)
+        return Environment.getattr(self, obj, attribute)
+
+
+_DICTS = (dict, Attrs)
+
+
 @functools.lru_cache(maxsize=1)
 def environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
-                      autoescape=select_autoescape(["html", "xml"]), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+    env = _Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
+                       autoescape=select_autoescape(["html", "xml"]), undefined=StrictUndefined,
+                       trim_blocks=True, lstrip_blocks=True, auto_reload=False)
+    env.context_class = _Context
     env.globals["local_name"] = local_name
     env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
     return env
@@ -141,12 +197,30 @@ def _language_helpers(lang: str, terms_id: int):
     }
 
 
+_LINK_HELPERS: dict[tuple, dict] = {}
+_LINK_HELPERS_MAX = 20_000  # links remembered per kind of page, then started afresh
+
+
 def _link_helpers(links: Links, terms: Terms, lang: str) -> dict:
-    """Links to concepts as Python functions (called hundreds of times per passport page)."""
+    """Links to concepts as Python functions (called hundreds of times per passport page).
+
+    The links and labels made are remembered across pages with the same ``Links.cache_key``
+    (same language, root and depth): they depend on nothing else."""
+    key = (links.cache_key, lang, id(terms))
+    found = _LINK_HELPERS.get(key)
+    if found is None or len(found["D"]) > _LINK_HELPERS_MAX:
+        if len(_LINK_HELPERS) > 256:
+            _LINK_HELPERS.clear()
+        found = _LINK_HELPERS[key] = _make_link_helpers(links, terms, lang)
+    return found
+
+
+def _make_link_helpers(links: Links, terms: Terms, lang: str) -> dict:
     empty = Markup('<span class="muted">–</span>')
     docs = _DocLinks(links)
     labels = _language_helpers(lang, id(terms))["L"]
     made: dict[str, Markup] = {}
+    badges: dict[str, Markup] = {}
 
     def concept_link(iri: str) -> Markup:
         if not iri:
@@ -162,10 +236,14 @@ def _link_helpers(links: Links, terms: Terms, lang: str) -> dict:
     def rbadge(iri: str) -> Markup:
         if not iri:
             return empty
-        code = escape(local_name(iri))
-        name = escape(labels[iri])
-        return Markup(f'<a class="rbadge r{code[1:]}" href="{escape(docs[iri])}" title="{name}">{code}'
-                      f'<span class="rlabel"> {name}</span></a>')
+        found = badges.get(iri)
+        if found is None:
+            code = escape(local_name(iri))
+            name = escape(labels[iri])
+            found = badges[iri] = Markup(
+                f'<a class="rbadge r{code[1:]}" href="{escape(docs[iri])}" title="{name}">{code}'
+                f'<span class="rlabel"> {name}</span></a>')
+        return found
 
     return {"concept_link": concept_link, "concept_links": concept_links, "rbadge": rbadge, "D": docs}
 

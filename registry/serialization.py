@@ -1,8 +1,9 @@
 """RDF documents as bytes: Turtle and RDF/XML with readable prefixes, N-Triples, compacted JSON-LD.
 
-pyoxigraph serialises every format except compacted JSON-LD. For JSON-LD its expanded output is
-turned into ``@type`` form and compacted by pyld against the registry's published ``@context``
-(served at ``/context.jsonld``); the document then names that context by URL.
+pyoxigraph serialises every format except compacted JSON-LD. Compacted JSON-LD against the
+registry's published ``@context`` (served at ``/context.jsonld``, prefixes only) is built straight
+from the triples (``to_jsonld``), or from pyoxigraph's expanded output (``compact``, for a graph
+dumped from the store); either way the document then names that context by URL.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ import pyoxigraph as ox
 from pyld import jsonld
 
 from .negotiation import DocFormat
-from .vocab import MPV, PREFIXES, RDF
+from .vocab import MPV, PREFIXES, RDF, XSD
 
 RDF_TYPE_IRI = RDF + "type"
+_XSD_STRING = XSD + "string"
+_RDF_JSON = RDF + "JSON"
 CONTEXT_PATH = "context.jsonld"
 
 # One prefix per vocabulary scheme, so ``mpv:rstrategy/R3`` reads ``rstrategy:R3``.
@@ -88,12 +91,89 @@ def context_bytes() -> bytes:
 
 def to_jsonld(triples: Sequence[ox.Triple], context_url: str) -> bytes:
     """Compacted JSON-LD naming ``context_url`` as its context."""
-    return _compacted(ox.serialize(triples, format=ox.RdfFormat.JSON_LD), context_url)
+    body = compact_triples(triples)
+    if body is None:
+        body = compact(json.loads(ox.serialize(triples, format=ox.RdfFormat.JSON_LD)))
+    return _dumps({"@context": context_url, **body})
 
 
 def _compacted(expanded_json: bytes, context_url: str) -> bytes:
-    compacted = {"@context": context_url, **compact(json.loads(expanded_json))}
-    return json.dumps(compacted, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _dumps({"@context": context_url, **compact(json.loads(expanded_json))})
+
+
+def _dumps(document: dict) -> bytes:
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+class _NotSimple(Exception):
+    """A term the direct compaction does not cover (RDF-star, JSON literals, directions)."""
+
+
+def compact_triples(triples: Sequence[ox.Triple]) -> dict | None:
+    """``compact`` of pyoxigraph's expanded JSON-LD of ``triples``, built from the triples without
+    the JSON round trip: the same nodes (one per run of a subject), keys and values, so the bytes
+    are the same. None for what only pyld handles (see ``compact``)."""
+    iri = compact_iri
+    named, blank, literal = ox.NamedNode, ox.BlankNode, ox.Literal
+    runs: list[tuple[ox.Term, dict[str, list]]] = []
+    props: dict[str, list] = {}
+    subject = None
+    try:
+        for triple in triples:
+            s = triple.subject
+            if subject is None or s != subject:
+                subject = s
+                props = {}
+                runs.append((s, props))
+            p = triple.predicate.value
+            values = props.get(p)
+            if values is None:
+                props[p] = [triple.object]
+            else:
+                values.append(triple.object)
+        nodes = []
+        for s, props in runs:
+            kind = type(s)
+            if kind is named:
+                out: dict = {"@id": iri(s.value)}
+            elif kind is blank:
+                out = {"@id": "_:" + s.value}
+            else:
+                raise _NotSimple
+            types = props.get(RDF_TYPE_IRI)
+            if types and all(type(t) is named for t in types):
+                del props[RDF_TYPE_IRI]
+                out["@type"] = iri(types[0].value) if len(types) == 1 else [iri(t.value) for t in types]
+            for key in sorted(props):
+                values = [_value(o, iri, named, blank, literal) for o in props[key]]
+                out[iri(key)] = values[0] if len(values) == 1 else values
+            nodes.append(out)
+    except _NotSimple:
+        return None
+    if len(nodes) == 1:
+        return nodes[0]
+    return {"@graph": nodes} if nodes else {}
+
+
+def _value(o, iri, named, blank, literal):
+    kind = type(o)
+    if kind is named:
+        return {"@id": iri(o.value)}
+    if kind is literal:
+        language = o.language
+        if language:
+            if o.direction:
+                raise _NotSimple
+            return {"@language": language, "@value": o.value}
+        datatype = o.datatype.value
+        if datatype == _XSD_STRING:
+            return o.value
+        if datatype == _RDF_JSON:
+            raise _NotSimple
+        return {"@type": iri(datatype), "@value": o.value}
+    if kind is blank:
+        return {"@id": "_:" + o.value}
+    raise _NotSimple
 
 
 def lift_types(expanded: list[dict]) -> list[dict]:
@@ -155,7 +235,10 @@ def compact(expanded: list[dict]) -> dict:
     return result
 
 
-_NAMESPACES = sorted(ALL_PREFIXES.items(), key=lambda item: -len(item[1]))
+_NAMES_OF: dict[str, list[str]] = {}
+for _name, _ns in ALL_PREFIXES.items():
+    _NAMES_OF.setdefault(_ns, []).append(_name)
+_NAMESPACE_LENGTHS = sorted({len(ns) for ns in _NAMES_OF})
 
 
 @functools.lru_cache(maxsize=65536)
@@ -163,14 +246,21 @@ def compact_iri(value: str) -> str:
     """The shortest (then least) ``prefix:suffix`` for ``value``, or ``value`` itself.
 
     Candidates come from every prefix of the published context, the one each document names, so
-    every compact IRI expands back to ``value``.
+    every compact IRI expands back to ``value``. (One look-up per namespace length: most IRIs of
+    a passport match no prefix, and each is new.)
     """
     found = value
-    for name, ns in _NAMESPACES:
-        if value.startswith(ns) and value != ns:
-            curie = f"{name}:{value[len(ns):]}"
-            if found is value or (len(curie), curie) < (len(found), found):
-                found = curie
+    size = len(value)
+    for length in _NAMESPACE_LENGTHS:
+        if length >= size:
+            break
+        names = _NAMES_OF.get(value[:length])
+        if names:
+            rest = value[length:]
+            for name in names:
+                curie = f"{name}:{rest}"
+                if found is value or (len(curie), curie) < (len(found), found):
+                    found = curie
     return found
 
 

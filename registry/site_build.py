@@ -14,10 +14,16 @@ server; Dutch at the root, other languages under ``en/``):
 
 Incremental: ``OUT/.build/manifest.sqlite`` keeps each passport's fingerprint (status, version,
 ``mp:contentHash``, modified) and a hash of every other file. A second run re-renders only the
-passports whose fingerprint changed (and the predecessors they name), re-renders the aggregate
-pages but writes only those whose bytes changed, and re-dumps only when the store generation
-moved. A change of templates, UI strings, static files, ontology, page code or options
-rebuilds everything.
+passports whose fingerprint changed (and the predecessors they name); when the store generation
+moved it re-renders the aggregate pages but writes only those whose bytes changed, and re-dumps.
+A change of templates, UI strings, static files, ontology, page code or options rebuilds
+everything.
+
+Work: passports (in tasks of ``CHUNK``) and overview pages (a task per municipality, material,
+object kind or concept list) go to ``--workers`` processes, each with a read-only store; a
+passport's current-version page is rendered from the view, graph and RDF documents of its
+passport page. Meanwhile this process writes the dumps: the workers send the N-Quads of the
+graphs they read (see ``_Dumps``), so a full build reads the store once.
 """
 
 from __future__ import annotations
@@ -25,17 +31,20 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import resource
 import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain, islice
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pyoxigraph as ox
 import typer
+from markupsafe import Markup
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -83,18 +92,29 @@ class BuildReport:
     dumps_written: bool = False
     seconds: float = 0.0
     passport_seconds: float = 0.0
+    cpu_seconds: float = 0.0  # this process and its worker processes, user + system
+    workers: int = 1
     errors: list[str] = field(default_factory=list)
 
     @property
     def pages_per_second(self) -> float:
+        """HTML pages written per second of the whole build."""
         return self.pages_written / self.seconds if self.seconds else 0.0
+
+    @property
+    def files_per_second(self) -> float:
+        """HTML pages and RDF files written per second of the whole build."""
+        return (self.pages_written + self.rdf_files) / self.seconds if self.seconds else 0.0
 
     def as_dict(self) -> dict:
         return {"pages_written": self.pages_written, "pages_unchanged": self.pages_unchanged,
                 "rdf_files": self.rdf_files, "passports_built": self.passports_built,
                 "passports_unchanged": self.passports_unchanged, "versions_built": self.versions_built,
                 "dumps_written": self.dumps_written, "seconds": round(self.seconds, 3),
-                "pages_per_second": round(self.pages_per_second, 1)}
+                "passport_seconds": round(self.passport_seconds, 3),
+                "cpu_seconds": round(self.cpu_seconds, 3), "workers": self.workers,
+                "pages_per_second": round(self.pages_per_second, 1),
+                "files_per_second": round(self.files_per_second, 1)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -125,6 +145,10 @@ class Manifest:
         with self.lock:
             row = self.db.execute("SELECT fingerprint FROM passports WHERE iri=?", (iri,)).fetchone()
             return row[0] if row else None
+
+    def has_passports(self) -> bool:
+        with self.lock:
+            return self.db.execute("SELECT 1 FROM passports LIMIT 1").fetchone() is not None
 
     def set_passports(self, rows: list[tuple[str, str, str]]) -> None:
         with self.lock:
@@ -162,32 +186,359 @@ class Manifest:
 
 
 class Output:
-    """Writes files under the output folder, creating folders once (plain ``os`` calls: this is
-    the innermost loop of a build)."""
+    """Writes files under the output folder with plain ``os`` calls (the innermost loop of a
+    build): a folder is made only when opening a file in it fails."""
 
     _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
 
     def __init__(self, root: Path):
-        self.root = str(root)
-        self._dirs: set[str] = set()
+        self.root = str(root) + "/"
 
     def write(self, rel: str, body: bytes) -> None:
-        target = f"{self.root}/{rel}"
-        parent = target.rpartition("/")[0]
-        if parent not in self._dirs:
-            os.makedirs(parent, exist_ok=True)
-            self._dirs.add(parent)
-        fd = os.open(target, self._FLAGS, 0o644)
+        target = self.root + rel
         try:
-            view = memoryview(body)
-            while view:
-                view = view[os.write(fd, view):]
+            fd = os.open(target, self._FLAGS, 0o644)
+        except FileNotFoundError:
+            os.makedirs(target.rpartition("/")[0], exist_ok=True)
+            fd = os.open(target, self._FLAGS, 0o644)
+        try:
+            written = os.write(fd, body)
+            if written < len(body):
+                view = memoryview(body)[written:]
+                while view:
+                    view = view[os.write(fd, view):]
         finally:
             os.close(fd)
 
 
 def _digest(body: bytes) -> str:
     return hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
+_FINGERPRINT = tuple(p.value for p in (VERSION_NUMBER, CONTENT_HASH, MODIFIED, RETIRED_AT))
+
+
+def _fingerprint_of(status: str, node: ox.NamedNode, statements) -> str:
+    """What decides whether a passport's files are up to date: its status and the version,
+    content hash, modified and retired values of its own node (from triples or quads)."""
+    values = {}
+    for statement in statements:
+        predicate = statement.predicate.value
+        if predicate in _FINGERPRINT and statement.subject == node:
+            values[predicate] = statement.object.value
+    return "|".join([status] + [values.get(p, "") for p in _FINGERPRINT])
+
+
+# ---------------------------------------------------------------------------------------------
+# The work: tasks run in worker processes (each with a read-only store) or in this process
+# ---------------------------------------------------------------------------------------------
+CHUNK = 100  # passports per task
+
+
+@dataclass
+class TaskResult:
+    """What one task wrote, for the report and the manifest of the main process."""
+
+    rows: list[tuple[str, str, str]] = field(default_factory=list)  # (iri, fingerprint, page file)
+    pages: int = 0  # HTML pages written
+    pages_unchanged: int = 0
+    rdf_files: int = 0
+    versions: int = 0
+    predecessors: list[str] = field(default_factory=list)
+    files: list[tuple[str, str, int]] = field(default_factory=list)  # aggregate files written
+    seen: list[str] = field(default_factory=list)  # aggregate files of this task, written or not
+    dump: bytes = b""  # gzip member: N-Quads of the stored graphs of the passports built
+    dump_quads: int = 0
+    overview: int = 0  # overview tasks done (progress)
+
+
+def render_static(page: Page, lang: str, base: str, terms: Terms, object_kinds: frozenset,
+                  languages: tuple[str, ...], shared: dict[str, dict[str, str]] | None = None
+                  ) -> tuple[str, bytes]:
+    """(file path, HTML bytes) of one page in one language, with relative links.
+
+    ``shared``: parts of the page already rendered for the same view, per language (see
+    ``shared_parts``)."""
+    prefix = "" if lang == "nl" else f"{lang}/"
+    number = page.page if page.page > 1 else None
+    rel = prefix + static_file(page.path, number)
+    links = Links(base, lang, current=rel, current_path=page.path, current_page=number,
+                  object_kinds=object_kinds)
+    other = "en" if lang == "nl" else "nl"
+    switch = links.switch(other if other in languages else lang)
+    extra = {}
+    if shared is not None:
+        up = links.file("")
+        extra = {name: Markup(html.replace(UP, up)) for name, html in shared[lang].items()}
+    html = render(page.template, lang, links, terms, switch_url=switch, **page.context, **extra)
+    return rel, html.encode("utf-8")
+
+
+UP = "\ue000up\ue001"  # stands for the way up to the site root in HTML shared by pages of any depth
+# The parts of passport.html (variable, template) that are the same on the page of the current version
+SHARED_PARTS = (("facts_html", "passport_facts.html"), ("sections_html", "passport_sections.html"))
+
+
+class _PlaceholderLinks(Links):
+    """Links from a page whose depth is not known yet: the way up to the site root is ``UP``,
+    which each page that includes the HTML replaces with its own."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._up = UP
+
+
+def shared_parts(page: Page, base: str, terms: Terms, object_kinds: frozenset,
+                 languages: tuple[str, ...]) -> dict[str, dict[str, str]] | None:
+    """What a passport page and the page of its current version have in common (object and
+    location, materials, components, valuations), rendered once per language."""
+    if page.template != "passport.html":
+        return None
+    found = {}
+    for lang in languages:
+        links = _PlaceholderLinks(base, lang, current="", current_path=page.path, object_kinds=object_kinds)
+        found[lang] = {name: render(template, lang, links, terms, p=page.context["view"], **page.context)
+                       for name, template in SHARED_PARTS}
+    return found
+
+
+def _without(shared: dict[str, dict[str, str]] | None, name: str) -> dict[str, dict[str, str]] | None:
+    if shared is None:
+        return None
+    return {lang: {k: v for k, v in parts.items() if k != name} for lang, parts in shared.items()}
+
+
+class Writer:
+    """Writes the files of passports (page, version pages, their RDF documents) and of overview
+    pages (written only when their bytes changed since the last build, per ``old_files``)."""
+
+    def __init__(self, registry: Registry, out: Path, site_url: str, languages: tuple[str, ...],
+                 list_pages: int = STATIC_LIST_PAGES, old_files: dict[str, str] | None = None):
+        self.registry = registry
+        self.base = registry.base
+        self.out = out
+        self.output = Output(out)
+        self.terms = get_terms()
+        self.object_kinds = frozenset(self.terms.object_kinds)
+        self.languages = languages
+        self.list_pages = list_pages
+        self.old_files = old_files or {}
+        self.context_url = site_url + CONTEXT_PATH
+
+    def run(self, task: tuple) -> TaskResult:
+        kind, arg = task[0], task[1]
+        if kind == "passports":
+            return self.passports(arg, collect_dump=task[2])
+        result = TaskResult(overview=1)
+        self.overview(kind, arg, result)
+        return result
+
+    # -- passports -------------------------------------------------------------------------
+    def passports(self, items: list[tuple[str, str, str | None]], collect_dump: bool = False) -> TaskResult:
+        """Every file of these passports; ``collect_dump``: also their stored graphs as N-Quads."""
+        result = TaskResult()
+        dump: list[bytes] | None = [] if collect_dump else None
+        for iri, status, fingerprint in items:
+            built = self.passport(iri, status, result, dump)
+            if built:
+                result.rows.append((iri, built[1] if fingerprint is None else fingerprint, built[0]))
+        if dump:
+            data = b"".join(dump)
+            result.dump_quads = data.count(b"\n")
+            result.dump = gzip.compress(data, compresslevel=5, mtime=0)
+        return result
+
+    def passport(self, iri: str, status: str, result: TaskResult,
+                 dump: list[bytes] | None = None) -> tuple[str, str] | None:
+        """Write one passport's files; (page file, fingerprint), or None when it is gone."""
+        from .linked_data import passport_document
+
+        ref = owning_passport(self.base, iri)
+        current = PassportRef(self.base, ref.municipality, ref.key)
+        node = ox.NamedNode(current.iri)
+        doc = passport_document(self.registry, current)
+        if doc is None:
+            return None
+        history = data.history_rows(self.registry, current)
+        triples = doc.materialize()
+        page = pages.passport(self.registry, self.terms, current, triples=triples, status=status,
+                              history=history)
+        path = f"/doc/passport/{ref.municipality}/{ref.key}"
+        shared = shared_parts(page, self.base, self.terms, self.object_kinds, self.languages)
+        current_rdf = self._files(page, path, doc, result, shared=shared)
+        if dump is not None:
+            if doc.source == (self.registry.store, node):  # the document is the stored graph
+                dump.append(current_rdf[N_TRIPLES.suffix].replace(b" .\n", f" <{iri}> .\n".encode()))
+            else:  # a tombstone document adds what the store does not hold
+                dump.append(ox.serialize(self.registry.store.quads_for_pattern(None, None, None, node),
+                                         format=ox.RdfFormat.N_QUADS))
+        view = page.context.get("view", {})
+        number = view.get("version_number") if status == "current" else None
+        # a version page names no successors (it never changes): their facts differ then
+        vshared = _without(shared, "facts_html") if view.get("successors") else shared
+        for row in history:
+            version = current.at(row["number"])
+            if row["number"] == number:
+                # the current version: the same graph, view and RDF documents, built once
+                vpage = pages.passport(self.registry, self.terms, version, status="version",
+                                       history=history, view=view)
+                self._files(vpage, f"{path}/v/{row['number']}", doc, result, rdf=current_rdf, shared=vshared)
+            else:
+                vdoc = passport_document(self.registry, version)
+                if vdoc is None:
+                    continue
+                vpage = pages.passport(self.registry, self.terms, version, triples=vdoc.materialize(),
+                                       status="version", history=history)
+                self._files(vpage, f"{path}/v/{row['number']}", vdoc, result)
+            result.versions += 1
+        result.predecessors += view.get("predecessors", [])
+        return static_file(path), _fingerprint_of(status, node, triples)
+
+    def _files(self, page: Page, path: str, doc, result: TaskResult, rdf: dict | None = None,
+               shared: dict[str, dict[str, str]] | None = None) -> dict:
+        """The page in every language, and the RDF documents as the linked-data URIs serve them
+        (``rdf``: bodies already serialised for the same graph; ``shared``: parts already
+        rendered for the same view). Returns the RDF bodies."""
+        write = self.output.write
+        for lang in self.languages:
+            rel, body = render_static(page, lang, self.base, self.terms, self.object_kinds,
+                                      self.languages, shared)
+            write(rel, body)
+        result.pages += len(self.languages)
+        if rdf is None:
+            rdf = {fmt.suffix: doc.serialize(fmt, context_url=self.context_url) for fmt in RDF_FORMATS}
+        stem = path[1:]
+        for suffix, body in rdf.items():
+            write(stem + suffix, body)
+        result.rdf_files += len(rdf)
+        return rdf
+
+    # -- overview pages and vocabulary documents -------------------------------------------
+    def file(self, result: TaskResult, rel: str, body: bytes, *, html: bool, digest: str | None = None) -> None:
+        """An overview file: written only when its bytes (or ``digest``) changed since the last build."""
+        result.seen.append(rel)
+        digest = digest or _digest(body)
+        if self.old_files.get(rel) == digest and os.path.exists(self.output.root + rel):
+            if html:
+                result.pages_unchanged += 1
+            return
+        self.output.write(rel, body)
+        result.files.append((rel, digest, 1 if html else 0))
+        if html:
+            result.pages += 1
+        else:
+            result.rdf_files += 1
+
+    def page(self, result: TaskResult, page: Page) -> None:
+        for lang in self.languages:
+            rel, body = render_static(page, lang, self.base, self.terms, self.object_kinds,
+                                      self.languages)
+            self.file(result, rel, body, html=True)
+
+    def rdf_aggregate(self, result: TaskResult, path: str, triples) -> None:
+        """RDF documents of vocabulary: rewritten only when the statements changed (blank node
+        labels differ from run to run, so the bytes are not compared)."""
+        triples = list(triples)
+        digest = _digest("\n".join(sorted(
+            str(ox.Triple(_no_bnode(t.subject), t.predicate, _no_bnode(t.object)))
+            for t in triples)).encode())
+        for fmt in RDF_FORMATS:
+            rel = path.lstrip("/") + fmt.suffix
+            if self.old_files.get(rel) == digest and os.path.exists(self.output.root + rel):
+                result.seen.append(rel)
+                continue
+            self.file(result, rel, serialize(triples, fmt, context_url=self.context_url),
+                      html=False, digest=digest)
+
+    def listing(self, result: TaskResult, make, iris, limit: int | None = -1) -> None:
+        """All pages of one list from a single pass over its index (no OFFSET per page)."""
+        limit = self.list_pages if limit == -1 else limit
+        seen: set[str] = set()
+        chunk: list[str] = []
+        page = 1
+        for iri in iris:
+            if iri in seen:
+                continue
+            seen.add(iri)
+            chunk.append(iri)
+            if len(chunk) > data.PAGE_SIZE:
+                last = limit is not None and page >= limit
+                self.page(result, make(page, (chunk[:data.PAGE_SIZE], not last)))
+                if last:
+                    return
+                chunk = chunk[data.PAGE_SIZE:]
+                page += 1
+        self.page(result, make(page, (chunk, False)))
+
+    def overview(self, kind: str, arg, result: TaskResult) -> None:
+        """One overview task (see ``SiteBuilder._overview_tasks``)."""
+        registry, terms, store = self.registry, self.terms, self.registry.store
+        if kind == "fixed":
+            fixed = [pages.home(registry, terms, wait=None), pages.municipalities(registry, terms, wait=None),
+                     pages.materials(registry, terms, wait=None), pages.concepts(terms), pages.ontology(terms),
+                     pages.search(registry, terms, data.SearchForm()),
+                     Page("not_found.html", {"path": "", "suggestion": ""}, 404, "/404")]
+            for name, _ in pages.concept_schemes(terms):
+                found = pages.scheme(registry, terms, name[len(MPV):], wait=None)
+                if found is not None:
+                    fixed.append(found)
+            for page in fixed:
+                self.page(result, page)
+        elif kind == "municipality":
+            self.listing(result, lambda page, listing: pages.municipality(
+                registry, terms, arg, page, wait=None, listing=listing),
+                data.iter_municipality(store, arg), limit=None)
+        elif kind == "material":
+            self.listing(result, lambda page, listing: pages.material(
+                registry, terms, arg, page, wait=None, listing=listing), data.iter_material(store, arg))
+        elif kind == "objectkind":
+            self.listing(result, lambda page, listing: pages.objectkind(
+                registry, terms, arg, page, wait=None, listing=listing), data.iter_kind(store, arg))
+        elif kind == "concept":
+            self.listing(result, lambda page, listing: pages.concept(
+                registry, terms, arg, page, wait=None, listing=listing), data.iter_concept(store, arg))
+        elif kind == "concepts":  # concepts that list no passports: one page each
+            for iri in arg:
+                self.page(result, pages.concept(registry, terms, iri, 1, wait=None, listing=([], False)))
+        elif kind == "vocabulary":
+            from .linked_data import ontology_triples, vocabulary_triples
+
+            self.rdf_aggregate(result, "/def", ontology_triples())
+            for iri in terms.vocabulary_iris():
+                triples = vocabulary_triples(iri)
+                if triples:
+                    self.rdf_aggregate(result, "/doc/" + iri[len(MPV):], triples)
+            for iri in terms.object_kinds:
+                triples = vocabulary_triples(iri)
+                if triples:
+                    self.rdf_aggregate(result, f"/doc/objectkind/{iri[len(MP):]}", triples)
+        else:
+            raise ValueError(f"unknown site build task {kind!r}")
+
+
+_worker: Writer | None = None
+
+
+def _init_worker(settings: Settings, out: str, site_url: str, languages: tuple[str, ...],
+                 list_pages: int, old_files: dict[str, str]) -> None:
+    global _worker
+    registry = Registry.open(settings, read_only=True)
+    _worker = Writer(registry, Path(out), site_url, languages, list_pages, old_files)
+
+
+def _run_task(task: tuple) -> TaskResult:
+    return _worker.run(task)
+
+
+def _chunks(items: Iterator, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,18 +555,21 @@ class SiteBuilder:
         self.progress_enabled = progress
         self.workers = max(1, workers)
         self.terms: Terms = get_terms()
-        self.object_kinds = frozenset(self.terms.object_kinds)
-        self.output = Output(out)
         self.manifest = Manifest(out / ".build" / "manifest.sqlite")
         self.report = BuildReport()
-        self.context_url = self.site_url + CONTEXT_PATH
         fingerprint = self._build_fingerprint()
         if force or self.manifest.meta("build") != fingerprint:
             self.manifest.reset()
         self.manifest.set_meta("build", fingerprint)
         self.old_files = self.manifest.file_hashes()
+        self.writer = Writer(registry, out, self.site_url, languages, list_pages, self.old_files)
+        self.output = self.writer.output
         self.new_files: list[tuple[str, str, int]] = []
         self.seen_files: set[str] = set()
+        self.predecessors: set[str] = set()
+        self.built: set[str] = set()
+        self.dump_quads = 0
+        self.dump_graphs: set[str] = set()
 
     def _build_fingerprint(self) -> str:
         digest = hashlib.sha256()
@@ -229,61 +583,39 @@ class SiteBuilder:
         digest.update(repr((self.base, self.site_url, self.languages, self.list_pages)).encode())
         return digest.hexdigest()
 
-    # -- writing ---------------------------------------------------------------------------
-    def _file(self, rel: str, body: bytes, *, html: bool) -> None:
-        """An aggregate file: written only when its bytes changed since the last build."""
-        self.seen_files.add(rel)
-        digest = _digest(body)
-        if self.old_files.get(rel) == digest and (self.out / rel).exists():
-            if html:
-                self.report.pages_unchanged += 1
-            return
-        self.output.write(rel, body)
-        self.new_files.append((rel, digest, 1 if html else 0))
-        if html:
-            self.report.pages_written += 1
-        else:
-            self.report.rdf_files += 1
-
-    def _page(self, page: Page) -> None:
-        for lang in self.languages:
-            rel, body = render_static(page, lang, self.base, self.terms, self.object_kinds,
-                                      self.languages)
-            self._file(rel, body, html=True)
-
-    def _rdf_aggregate(self, path: str, triples) -> None:
-        """RDF documents of vocabulary: rewritten only when the statements changed (blank node
-        labels differ from run to run, so the bytes are not compared)."""
-        triples = list(triples)
-        digest = _digest("\n".join(sorted(
-            str(ox.Triple(_no_bnode(t.subject), t.predicate, _no_bnode(t.object)))
-            for t in triples)).encode())
-        for fmt in RDF_FORMATS:
-            rel = path.lstrip("/") + fmt.suffix
-            self.seen_files.add(rel)
-            if self.old_files.get(rel) == digest and (self.out / rel).exists():
-                continue
-            self.output.write(rel, serialize(triples, fmt, context_url=self.context_url))
-            self.new_files.append((rel, digest, 0))
-            self.report.rdf_files += 1
-
     # -- the build -------------------------------------------------------------------------
     def build(self) -> BuildReport:
-        started = time.perf_counter()
+        """Passports and overview pages in one stream of tasks over the worker processes, while
+        this process writes the dumps; then the downloads page, stale files and the sitemap."""
+        started, cpu = time.perf_counter(), _cpu_seconds()
+        self.report.workers = self.workers
+        self.generation = _generation(self.registry.settings)  # read once: what this build shows
         with self._progress() as progress:
-            self._copy_static()
-            self._file(CONTEXT_PATH, context_bytes(), html=False)
-            task = progress.add_task("passports", total=None)
+            self.progress = progress
+            self.passport_task = progress.add_task("passports", total=None)
+            overview = [] if self._overview_done() else self._overview_tasks()
+            self.overview_task = progress.add_task("overview pages", total=len(overview))
+            self._local(self._copy_static)
+            first_build = not self.manifest.has_passports()
+            dumps = _Dumps(self, first_build)
+            tasks = chain(overview, (("passports", chunk, dumps.collecting)
+                                     for chunk in _chunks(self._dirty(first_build), CHUNK)))
             t0 = time.perf_counter()
-            self._passports(progress, task)
+            try:
+                self._run(tasks, dumps)
+            except BaseException:
+                dumps.close()
+                raise
+            self.manifest.set_meta("overview", self.generation)
+            self._refresh_predecessors()
             self.report.passport_seconds = time.perf_counter() - t0
-            self._dumps()
-            agg = progress.add_task("overview pages", total=None)
-            self._aggregates(progress, agg)
+            dumps.finish()
+            self._local(lambda result: self.writer.page(result, self._downloads_page()))
             self._retire_stale_files()
             self._sitemap()
         self.manifest.commit()
         self.report.seconds = time.perf_counter() - started
+        self.report.cpu_seconds = _cpu_seconds() - cpu
         return self.report
 
     def _progress(self) -> Progress:
@@ -291,11 +623,88 @@ class SiteBuilder:
                         TimeElapsedColumn(), console=console, disable=not self.progress_enabled,
                         transient=False)
 
-    def _copy_static(self) -> None:
+    def _local(self, work) -> None:
+        """Run ``work(result)`` in this process and record what it wrote."""
+        result = TaskResult()
+        work(result)
+        self._record(result)
+
+    def _copy_static(self, result: TaskResult) -> None:
         for path in sorted(STATIC_DIR.rglob("*")):
             if path.is_file():
                 rel = "static/" + path.relative_to(STATIC_DIR).as_posix()
-                self._file(rel, path.read_bytes(), html=False)
+                self.writer.file(result, rel, path.read_bytes(), html=False)
+        self.writer.file(result, CONTEXT_PATH, context_bytes(), html=False)
+
+    def _overview_tasks(self) -> list[tuple]:
+        """Overview pages in tasks of about equal size; the vocabulary documents in one."""
+        terms = self.terms
+        tasks: list[tuple] = [("fixed", None), ("vocabulary", None)]
+        tasks += [("municipality", iri) for iri in terms.municipalities]
+        tasks += [("material", iri) for iri in terms.members(MPV + "material")]
+        tasks += [("objectkind", iri) for iri in terms.object_kinds]
+        plain = []
+        for iri in terms.vocabulary_iris():
+            if iri.startswith(MPV + "material/") or iri in terms.municipalities:
+                continue
+            if pages.concept_lists_passports(iri):
+                tasks.append(("concept", iri))
+            else:
+                plain.append(iri)
+        tasks += [("concepts", tuple(plain[i:i + 20])) for i in range(0, len(plain), 20)]
+        return tasks
+
+    def _overview_done(self) -> bool:
+        """Whether the last build's overview pages and vocabulary documents still hold: written
+        for this store generation (a change of templates, code or options resets the manifest)
+        and all still there. Then none is rendered again."""
+        if self.generation == "0" or self.manifest.meta("overview") != self.generation:
+            return False  # "0": no generation file, so changes cannot be told
+        root = self.output.root
+        if not all(os.path.exists(root + rel) for rel in self.old_files):
+            return False
+        self.seen_files.update(self.old_files)
+        return True
+
+    def _run(self, tasks, dumps: _Dumps) -> None:
+        """The tasks in the worker processes; in this process when there is only one (starting
+        workers costs more than a small rebuild)."""
+        tasks = iter(tasks)
+        head = list(islice(tasks, 2))
+        tasks = chain(head, tasks)
+        if self.workers > 1 and len(head) > 1:
+            import multiprocessing
+
+            context = multiprocessing.get_context("spawn")  # nothing inherited: no open stores
+            with context.Pool(self.workers, initializer=_init_worker,
+                              initargs=(self.registry.settings, str(self.out), self.site_url,
+                                        self.languages, self.list_pages, self.old_files)) as pool:
+                for result in pool.imap_unordered(_run_task, tasks):
+                    self._record(result, dumps)
+        else:
+            for task in tasks:
+                self._record(self.writer.run(task), dumps)
+
+    def _record(self, result: TaskResult, dumps: _Dumps | None = None) -> None:
+        report = self.report
+        report.pages_written += result.pages
+        report.pages_unchanged += result.pages_unchanged
+        report.rdf_files += result.rdf_files
+        report.versions_built += result.versions
+        report.passports_built += len(result.rows)
+        self.seen_files.update(result.seen)
+        self.new_files += result.files
+        self.predecessors.update(result.predecessors)
+        if result.rows:
+            self.built.update(row[0] for row in result.rows)
+            self.manifest.set_passports(result.rows)
+            self.manifest.commit()
+            self.progress.update(self.passport_task,
+                                 completed=report.passports_built + report.passports_unchanged)
+        if result.overview:
+            self.progress.advance(self.overview_task, result.overview)
+        if result.dump and dumps is not None:
+            dumps.add(result)
 
     # -- passports -------------------------------------------------------------------------
     def _all_passports(self) -> Iterator[tuple[str, str]]:
@@ -307,138 +716,34 @@ class SiteBuilder:
 
     def _fingerprint(self, iri: str, status: str) -> str:
         node = ox.NamedNode(iri)
-        values = {}
-        for quad in self.registry.store.quads_for_pattern(node, None, None, node):
-            if quad.predicate in (VERSION_NUMBER, CONTENT_HASH, MODIFIED, RETIRED_AT):
-                values[quad.predicate.value] = quad.object.value
-        return "|".join([status] + [values.get(p.value, "") for p in
-                                    (VERSION_NUMBER, CONTENT_HASH, MODIFIED, RETIRED_AT)])
+        return _fingerprint_of(status, node, self.registry.store.quads_for_pattern(node, None, None, node))
 
-    def _dirty(self) -> Iterator[tuple[str, str, str]]:
-        """(iri, status, fingerprint) of every passport whose files are out of date."""
+    def _dirty(self, first_build: bool) -> Iterator[tuple[str, str, str | None]]:
+        """(iri, status, fingerprint) of every passport whose files are out of date; on a first
+        build every passport, with the fingerprint left to the worker that reads the graph."""
         for iri, status in self._all_passports():
+            if first_build:
+                yield iri, status, None
+                continue
             fingerprint = self._fingerprint(iri, status)
             if self.manifest.fingerprint(iri) == fingerprint:
                 self.report.passports_unchanged += 1
                 continue
             yield iri, status, fingerprint
 
-    def _passports(self, progress: Progress, task) -> None:
-        done = 0
-        built: set[str] = set()
-        predecessors: set[str] = set()
-
-        def record(result: ChunkResult) -> None:
-            nonlocal done
-            self.report.pages_written += result.pages
-            self.report.rdf_files += result.rdf_files
-            self.report.versions_built += result.versions
-            self.report.passports_built += len(result.rows)
-            predecessors.update(result.predecessors)
-            self.manifest.set_passports(result.rows)
-            done += len(result.rows)
-            progress.update(task, completed=done + self.report.passports_unchanged)
-
-        chunks = _chunks(self._dirty(), CHUNK)
-        if self.workers > 1:
-            import multiprocessing
-
-            context = multiprocessing.get_context("spawn")
-            with context.Pool(self.workers, initializer=_init_worker,
-                              initargs=(self.registry.settings, str(self.out), self.site_url,
-                                        self.languages)) as pool:
-                for result in pool.imap_unordered(_build_chunk, chunks):
-                    built.update(r[0] for r in result.rows)
-                    record(result)
-                    self.manifest.commit()
-        else:
-            writer = PassportWriter(self.registry, self.out, self.site_url, self.languages)
-            for chunk in chunks:
-                result = writer.build_chunk(chunk)
-                built.update(r[0] for r in result.rows)
-                record(result)
-                self.manifest.commit()
-        # A passport's page lists the passports that name it as predecessor: refresh those.
+    def _refresh_predecessors(self) -> None:
+        """A passport's page lists the passports that name it as predecessor: refresh those."""
         extra = []
-        for iri in sorted(predecessors - built):
+        for iri in sorted(self.predecessors - self.built):
             ref = owning_passport(self.base, iri)
-            if ref is not None and ref.iri == iri and self.registry.status(ref) in ("current", "retired"):
+            if ref is not None and ref.iri == iri:
                 status = self.registry.status(ref)
-                extra.append((iri, status, self._fingerprint(iri, status)))
+                if status in ("current", "retired"):
+                    extra.append((iri, status, self._fingerprint(iri, status)))
         if extra:
-            record(PassportWriter(self.registry, self.out, self.site_url, self.languages).build_chunk(extra))
-        progress.update(task, total=done + self.report.passports_unchanged,
-                        completed=done + self.report.passports_unchanged)
-
-    # -- overview pages --------------------------------------------------------------------
-    def _aggregates(self, progress: Progress, task) -> None:
-        registry, terms = self.registry, self.terms
-        fixed = [pages.home(registry, terms, wait=None), pages.municipalities(registry, terms, wait=None),
-                 pages.materials(registry, terms, wait=None), pages.concepts(terms), pages.ontology(terms),
-                 pages.search(registry, terms, data.SearchForm()), self._downloads_page(),
-                 Page("not_found.html", {"path": "", "suggestion": ""}, 404, "/404")]
-        for name, _ in pages.concept_schemes(terms):
-            found = pages.scheme(registry, terms, name[len(MPV):], wait=None)
-            if found is not None:
-                fixed.append(found)
-        for page in fixed:
-            self._page(page)
-            progress.advance(task)
-        from .linked_data import ontology_triples, vocabulary_triples
-
-        self._rdf_aggregate("/def", ontology_triples())
-        for iri in terms.municipalities:
-            self._listing(lambda page, listing, iri=iri: pages.municipality(
-                registry, terms, iri, page, wait=None, listing=listing),
-                data.iter_municipality(registry.store, iri), limit=None)
-            progress.advance(task)
-        for iri in terms.members(MPV + "material"):
-            self._listing(lambda page, listing, iri=iri: pages.material(
-                registry, terms, iri, page, wait=None, listing=listing),
-                data.iter_material(registry.store, iri))
-            progress.advance(task)
-        for iri in terms.object_kinds:
-            self._listing(lambda page, listing, iri=iri: pages.objectkind(
-                registry, terms, iri, page, wait=None, listing=listing),
-                data.iter_kind(registry.store, iri))
-            progress.advance(task)
-        for iri in terms.vocabulary_iris():
-            if iri.startswith(MPV + "material/") or iri in terms.municipalities:
-                pass
-            elif pages.concept_lists_passports(iri):
-                self._listing(lambda page, listing, iri=iri: pages.concept(
-                    registry, terms, iri, page, wait=None, listing=listing),
-                    data.iter_concept(registry.store, iri))
-            else:
-                self._page(pages.concept(registry, terms, iri, 1, wait=None, listing=([], False)))
-            triples = vocabulary_triples(iri)
-            if triples:
-                self._rdf_aggregate("/doc/" + iri[len(MPV):], triples)
-            progress.advance(task)
-        for iri in terms.object_kinds:
-            triples = vocabulary_triples(iri)
-            if triples:
-                self._rdf_aggregate(f"/doc/objectkind/{iri[len(MP):]}", triples)
-
-    def _listing(self, make, iris, limit: int | None = -1) -> None:
-        """All pages of one list from a single pass over its index (no OFFSET per page)."""
-        limit = self.list_pages if limit == -1 else limit
-        seen: set[str] = set()
-        chunk: list[str] = []
-        page = 1
-        for iri in iris:
-            if iri in seen:
-                continue
-            seen.add(iri)
-            chunk.append(iri)
-            if len(chunk) > data.PAGE_SIZE:
-                last = limit is not None and page >= limit
-                self._page(make(page, (chunk[:data.PAGE_SIZE], not last)))
-                if last:
-                    return
-                chunk = chunk[data.PAGE_SIZE:]
-                page += 1
-        self._page(make(page, (chunk, False)))
+            self._record(self.writer.passports(extra))
+        self.progress.update(self.passport_task, total=self.report.passports_built + self.report.passports_unchanged,
+                             completed=self.report.passports_built + self.report.passports_unchanged)
 
     def _downloads_page(self) -> Page:
         dumps = []
@@ -450,30 +755,7 @@ class SiteBuilder:
         return Page("downloads.html", {"dumps": dumps, "built": self.manifest.meta("dumped_at") or "–",
                                        "active": "downloads"}, 200, "/downloads")
 
-    # -- dumps, stale files, sitemap -------------------------------------------------------
-    def _dumps(self) -> None:
-        generation = _generation(self.registry.settings)
-        targets = {"dumps/registry.nq.gz": self.registry.store,
-                   "dumps/history.nq.gz": self.registry.history_store}
-        if self.manifest.meta("generation") == generation and all(
-                (self.out / rel).exists() for rel, store in targets.items() if store is not None):
-            for rel in targets:
-                self.seen_files.add(rel)
-            return
-        for rel, store in targets.items():
-            if store is None:
-                continue
-            target = self.out / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            partial = target.with_suffix(".partial")
-            with gzip.open(partial, "wb", compresslevel=5) as stream:
-                store.dump(stream, ox.RdfFormat.N_QUADS)
-            partial.replace(target)
-            self.seen_files.add(rel)
-        self.manifest.set_meta("generation", generation)
-        self.manifest.set_meta("dumped_at", datetime.now(UTC).isoformat(timespec="seconds"))
-        self.report.dumps_written = True
-
+    # -- stale files, sitemap --------------------------------------------------------------
     def _retire_stale_files(self) -> None:
         """Aggregate pages the last build wrote but this one did not (a shorter list)."""
         self.manifest.set_files(self.new_files)
@@ -526,129 +808,114 @@ class SiteBuilder:
         self.manifest.close()
 
 
-# ---------------------------------------------------------------------------------------------
-# Passport pages: in this process, or in worker processes each with a read-only store
-# ---------------------------------------------------------------------------------------------
-CHUNK = 200
+class _Dumps:
+    """``dumps/registry.nq.gz`` and ``dumps/history.nq.gz``, written while the pages are built,
+    when the store moved on since the last dump (or a dump is missing).
 
+    On a first build (every passport is read by the workers anyway) the main store's dump is
+    made of what the workers send: each passport task its graphs as one gzip member of N-Quads;
+    then the provenance graph is added. If the workers did not cover the whole store after all,
+    and on incremental builds, pyoxigraph dumps the main store. pyoxigraph dumps run in threads
+    (they release the GIL), next to the page work.
+    """
 
-def _chunks(items: Iterator, size: int) -> Iterator[list]:
-    chunk: list = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    MAIN, HISTORY = "dumps/registry.nq.gz", "dumps/history.nq.gz"
 
+    def __init__(self, builder: SiteBuilder, first_build: bool):
+        self.builder = builder
+        self.registry = builder.registry
+        self.out = builder.out
+        self.generation = builder.generation
+        self.stores = {rel: store for rel, store in ((self.MAIN, self.registry.store),
+                                                     (self.HISTORY, self.registry.history_store))
+                       if store is not None}
+        builder.seen_files.update(self.stores)
+        self.needed = builder.manifest.meta("generation") != self.generation or not all(
+            (self.out / rel).exists() for rel in self.stores)
+        self.collecting = self.needed and first_build and self.MAIN in self.stores
+        self.graphs: set[str] = set()
+        self.quads = 0
+        self.threads: list[threading.Thread] = []
+        self.errors: list[BaseException] = []
+        if not self.needed:
+            return
+        (self.out / "dumps").mkdir(parents=True, exist_ok=True)
+        if self.collecting:
+            self.collected = self.out / (self.MAIN + ".collect")
+            self.stream = open(self.collected, "wb")  # noqa: SIM115 (closed in finish or close)
+        for rel, store in self.stores.items():
+            if not (rel == self.MAIN and self.collecting):
+                self._start(store, rel)
 
-def render_static(page: Page, lang: str, base: str, terms: Terms, object_kinds: frozenset,
-                  languages: tuple[str, ...]) -> tuple[str, bytes]:
-    """(file path, HTML bytes) of one page in one language, with relative links."""
-    prefix = "" if lang == "nl" else f"{lang}/"
-    number = page.page if page.page > 1 else None
-    rel = prefix + static_file(page.path, number)
-    links = Links(base, lang, current=rel, current_path=page.path, current_page=number,
-                  object_kinds=object_kinds)
-    other = "en" if lang == "nl" else "nl"
-    switch = links.switch(other if other in languages else lang)
-    html = render(page.template, lang, links, terms, switch_url=switch, **page.context)
-    return rel, html.encode("utf-8")
+    def _start(self, store: ox.Store, rel: str) -> None:
+        thread = threading.Thread(target=self._dump_in_thread, name=f"dump {rel}",
+                                  args=(store, self.out / rel), daemon=True)
+        thread.start()
+        self.threads.append(thread)
 
+    def _dump_in_thread(self, store: ox.Store, target: Path) -> None:
+        try:
+            _dump_store(store, target)
+        except Exception as exc:  # noqa: BLE001 (re-raised in finish())
+            self.errors.append(exc)
 
-@dataclass
-class ChunkResult:
-    rows: list[tuple[str, str, str]] = field(default_factory=list)  # (iri, fingerprint, page file)
-    pages: int = 0
-    rdf_files: int = 0
-    versions: int = 0
-    predecessors: list[str] = field(default_factory=list)
+    def add(self, result: TaskResult) -> None:
+        if self.collecting:
+            self.stream.write(result.dump)
+            self.quads += result.dump_quads
+            self.graphs.update(row[0] for row in result.rows)
 
-
-class PassportWriter:
-    """Writes every file of a passport: its page, its versions' pages, their RDF documents."""
-
-    def __init__(self, registry: Registry, out: Path, site_url: str, languages: tuple[str, ...]):
-        self.registry = registry
-        self.base = registry.base
-        self.output = Output(out)
-        self.terms = get_terms()
-        self.object_kinds = frozenset(self.terms.object_kinds)
-        self.languages = languages
-        self.context_url = site_url + CONTEXT_PATH
-
-    def build_chunk(self, items: list[tuple[str, str, str]]) -> ChunkResult:
-        result = ChunkResult()
-        for iri, status, fingerprint in items:
-            page_file = self.build(iri, status, result)
-            if page_file:
-                result.rows.append((iri, fingerprint, page_file))
-        return result
-
-    def build(self, iri: str, status: str, result: ChunkResult) -> str:
-        from .linked_data import passport_document
-
-        ref = owning_passport(self.base, iri)
-        current = PassportRef(self.base, ref.municipality, ref.key)
-        history = data.history_rows(self.registry, current)
-        doc = passport_document(self.registry, current)
-        if doc is None:
-            return ""
-        triples = list(doc.materialize())
-        page = pages.passport(self.registry, self.terms, current, triples=triples, status=status,
-                              history=history)
-        path = f"/doc/passport/{ref.municipality}/{ref.key}"
-        current_rdf = self._files(page, path, doc, result)
-        number = page.context.get("view", {}).get("version_number") if status == "current" else None
-        for row in history:
-            version = current.at(row["number"])
-            if row["number"] == number:
-                # the current version: the same graph and view, read and built once
-                vdoc = doc
-                vpage = pages.passport(self.registry, self.terms, version, status="version",
-                                       history=history, view=page.context["view"])
+    def finish(self) -> None:
+        if not self.needed:
+            return
+        if self.collecting:
+            complete = self._complete()
+            self.stream.close()
+            if complete:
+                self.collected.replace(self.out / self.MAIN)
             else:
-                vdoc = passport_document(self.registry, version)
-                if vdoc is None:
-                    continue
-                vpage = pages.passport(self.registry, self.terms, version, triples=list(vdoc.materialize()),
-                                       status="version", history=history)
-            self._files(vpage, f"{path}/v/{row['number']}", vdoc, result,
-                        rdf=current_rdf if vdoc is doc else None)
-            result.versions += 1
-        result.predecessors += page.context.get("view", {}).get("predecessors", [])
-        return static_file(path)
+                self.collected.unlink()
+                _dump_store(self.registry.store, self.out / self.MAIN)
+        for thread in self.threads:
+            thread.join()
+        if self.errors:
+            raise self.errors[0]
+        manifest = self.builder.manifest
+        manifest.set_meta("generation", self.generation)
+        manifest.set_meta("dumped_at", datetime.now(UTC).isoformat(timespec="seconds"))
+        self.builder.report.dumps_written = True
 
-    def _files(self, page: Page, path: str, doc, result: ChunkResult,
-               rdf: dict | None = None) -> dict:
-        """The page in every language, and the RDF documents as the linked-data URIs serve them
-        (``rdf``: bodies already serialised for the same graph). Returns the RDF bodies."""
-        for lang in self.languages:
-            rel, body = render_static(page, lang, self.base, self.terms, self.object_kinds,
-                                      self.languages)
-            self.output.write(rel, body)
-            result.pages += 1
-        bodies = {}
-        for fmt in RDF_FORMATS:
-            body = bodies[fmt.suffix] = (rdf or {}).get(fmt.suffix) or doc.serialize(
-                fmt, context_url=self.context_url)
-            self.output.write(path.lstrip("/") + fmt.suffix, body)
-            result.rdf_files += 1
-        return bodies
+    def close(self) -> None:
+        """When the build failed: drop what was collected."""
+        if self.collecting and not self.stream.closed:
+            self.stream.close()
+            self.collected.unlink(missing_ok=True)
+
+    def _complete(self) -> bool:
+        """Whether the collected graphs and the provenance graph are the whole store; if so the
+        provenance graph is appended."""
+        store = self.registry.store
+        provenance = self.registry.provenance_graph
+        others = [g for g in store.named_graphs() if g.value not in self.graphs]
+        if any(g != provenance for g in others):
+            return False
+        if next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None:
+            return False
+        rest = b""
+        if others:
+            rest = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=provenance).replace(
+                b" .\n", f" <{provenance.value}> .\n".encode())
+        if self.quads + rest.count(b"\n") != len(store):
+            return False
+        self.stream.write(gzip.compress(rest, compresslevel=5, mtime=0))
+        return True
 
 
-_worker: PassportWriter | None = None
-
-
-def _init_worker(settings: Settings, out: str, site_url: str, languages: tuple[str, ...]) -> None:
-    global _worker
-    registry = Registry.open(settings, read_only=True)
-    _worker = PassportWriter(registry, Path(out), site_url, languages)
-
-
-def _build_chunk(items: list[tuple[str, str, str]]) -> ChunkResult:
-    return _worker.build_chunk(items)
+def _dump_store(store: ox.Store, target: Path) -> None:
+    partial = target.with_suffix(".partial")
+    with gzip.open(partial, "wb", compresslevel=5) as stream:
+        store.dump(stream, ox.RdfFormat.N_QUADS)
+    partial.replace(target)
 
 
 _BNODE = ox.BlankNode("b")
@@ -656,6 +923,12 @@ _BNODE = ox.BlankNode("b")
 
 def _no_bnode(term):
     return _BNODE if isinstance(term, ox.BlankNode) else term
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its children that ended (the worker processes)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def _generation(settings: Settings) -> str:
@@ -725,4 +998,5 @@ def build_command(
         f"site in {out}: {report.pages_written} pages written, {report.pages_unchanged} unchanged, "
         f"{report.rdf_files} RDF files; passports {report.passports_built} built, "
         f"{report.passports_unchanged} unchanged; {report.seconds:.1f} s "
-        f"({report.pages_per_second:.0f} pages/s)")
+        f"({report.pages_per_second:.0f} pages/s, {report.files_per_second:.0f} files/s; "
+        f"{report.cpu_seconds:.1f} s CPU in {report.workers} worker processes and this one)")

@@ -96,12 +96,15 @@ class OrderedWriter:
     meanwhile. A failed write is raised at the next ``submit`` or at ``close``.
     """
 
-    def __init__(self):
+    def __init__(self, max_pending: int = 2):
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="passports-writer")
         self._futures: list[Future] = []
+        self.max_pending = max_pending  # bounds memory when writing is slower than reading
 
     def submit(self, fn: Callable, *args) -> None:
         self._raise_failures(wait=False)
+        while len(self._futures) >= self.max_pending:
+            self._futures.pop(0).result()
         self._futures.append(self._pool.submit(fn, *args))
 
     def _raise_failures(self, wait: bool) -> None:

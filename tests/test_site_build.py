@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import re
@@ -84,12 +85,18 @@ def test_rdf_files_parse_and_hold_the_passport(site, fixture):
         assert fixture.new_title in titles, suffix
 
 
-def test_dumps_hold_the_whole_store(site, fixture):
-    out, _ = site
+def _dumped(out: Path) -> list[ox.Quad]:
     with gzip.open(out / "dumps" / "registry.nq.gz") as stream:
-        quads = list(ox.parse(stream, ox.RdfFormat.N_QUADS))
+        return list(ox.parse(stream, ox.RdfFormat.N_QUADS))
+
+
+def test_dumps_hold_the_whole_store(site, fixture):
+    """The workers' graphs (current and retired passports) and the provenance graph: the store."""
+    out, _ = site
+    quads = _dumped(out)
     store = ox.Store.read_only(str(fixture.data_dir / "main"))
     assert len(quads) == len(store)
+    assert set(map(str, quads)) == set(map(str, store))
     with gzip.open(out / "dumps" / "history.nq.gz") as stream:
         graphs = {q.graph_name.value for q in ox.parse(stream, ox.RdfFormat.N_QUADS)}
     assert fixture.updated + "/v/1" in graphs
@@ -163,6 +170,53 @@ def test_second_build_changes_nothing_and_a_new_version_rebuilds_one(site, fixtu
     # the overview pages that show the change are rewritten, the others are not
     assert 0 < third.pages_written < 60
     assert third.dumps_written
+    # one passport read by the workers: the dump comes from the store, new version included
+    quads = _dumped(out)
+    store = ox.Store.read_only(str(fixture.data_dir / "main"))
+    assert len(quads) == len(store) and "Nieuwe titel voor de test" in {q.object.value for q in quads}
+
+
+def test_a_build_with_nothing_changed_renders_no_overview_page(site, fixture):
+    from registry.config import Settings
+    from registry.site_build import build_site
+
+    out, _ = site
+    again = build_site(Settings(data_dir=fixture.data_dir, base_iri=BASE), out, progress=False,
+                       workers=2, site_url="https://paspoorten.example.nl/")
+    assert again.passports_built == 0 and again.pages_written == 0
+    assert again.pages_unchanged == 2  # the downloads page, nl and en: the only one looked at
+
+
+def test_current_version_page_equals_the_version_page_rendered_alone(site, fixture):
+    """A passport page and the page of its current version share parts (rendered once, with
+    relative links fixed per page); the bytes are those of each page rendered on its own."""
+    from registry import page_contexts as pages
+    from registry.config import Settings
+    from registry.site_build import render_static
+    from registry.store import Registry
+    from registry.terms import get_terms
+    from registry.uris import owning_passport
+
+    out, _ = site
+    terms = get_terms()
+    registry = Registry.open(Settings(data_dir=fixture.data_dir, base_iri=BASE), read_only=True)
+    try:
+        # a passport another one names as predecessor: its version page leaves that out
+        named = sorted(q.object.value for q in registry.store.quads_for_pattern(
+            None, ox.NamedNode("https://w3id.org/materiaalpaspoort/def#predecessor"), None, None)
+            if q.object.value in fixture.iris)
+        assert named, "the demo data should have a passport with a successor"
+        kinds = frozenset(terms.object_kinds)
+        for iri in (fixture.updated, fixture.iris[5], named[0]):
+            current = owning_passport(BASE, iri)
+            for ref in (current, current.at(registry.current_version(current))):
+                page = pages.passport(registry, terms, ref)
+                for lang in ("nl", "en"):
+                    rel, body = render_static(page, lang, BASE, terms, kinds, ("nl", "en"))
+                    assert (out / rel).read_bytes() == body, rel
+    finally:
+        with contextlib.suppress(RuntimeError):  # a read-only store cannot flush
+            registry.close()
 
 
 def test_cli_builds_and_refuses_a_file_as_output(fixture, tmp_path):

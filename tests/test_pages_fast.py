@@ -1,0 +1,193 @@
+"""The short ways the pages take to their data: they must show exactly what the long ways show.
+
+- a passport page reads its graph once (``passport_graph``) and its history by index look-ups;
+- lists and cards are remembered per store generation (``page_cache.memo_for``) and never shown
+  after a write has changed them;
+- the template engine calls helpers and reads view attributes by shorter paths.
+
+A real registry on disk (demo passports, one in two versions, one retired), no server.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+from pages_support import BASE, DC_TITLE, build_registry
+
+from registry import page_contexts, page_data
+from registry.config import Settings
+from registry.documents import PassportDoc
+from registry.page_links import Links
+from registry.page_render import environment, render
+from registry.store import Registry
+from registry.terms import get_terms
+from registry.uris import PassportRef, owning_passport
+
+
+@pytest.fixture(scope="module")
+def fixture(tmp_path_factory):
+    return build_registry(tmp_path_factory.mktemp("pages-fast") / "data", size=30, seed=5)
+
+
+@pytest.fixture()
+def registry(fixture):
+    reg = Registry.open(Settings(data_dir=fixture.data_dir, base_iri=BASE))
+    yield reg
+    reg.close()
+
+
+def _ref(iri: str) -> PassportRef:
+    ref = owning_passport(BASE, iri)
+    return PassportRef(BASE, ref.municipality, ref.key)
+
+
+def test_history_rows_match_the_named_query(registry, fixture):
+    """The index look-ups give what ``sparql/passport-history.rq`` gives, for every passport."""
+    for iri in fixture.iris + [fixture.retired]:
+        ref = _ref(iri)
+        expected = [{"number": v.number, "iri": v.iri, "generated": v.generated,
+                     "invalidated": v.invalidated, "agent": v.agent, "source": v.source,
+                     "activity": v.activity, "comment": v.comment} for v in registry.history(ref)]
+        assert page_data.history_rows(registry, ref) == expected, iri
+    updated = page_data.history_rows(registry, _ref(fixture.updated))
+    assert [r["number"] for r in updated] == [1, 2]
+    assert updated[0]["invalidated"] and not updated[1]["invalidated"]
+    assert updated[1]["comment"] == "title revised" and updated[1]["source"] == "urn:test:update"
+
+
+def test_view_from_the_graph_equals_the_view_from_triples(registry, fixture):
+    terms = get_terms()
+    for iri in fixture.iris[:10]:
+        ref = _ref(iri)
+        node = ox.NamedNode(iri)
+        graph = page_data.passport_graph(registry.store, node)
+        assert page_data.graph_status(graph, node) == "current"
+        assert len(graph) == len(registry.get(ref))
+        from_graph = page_data.passport_view(registry, ref, graph, terms)
+        from_triples = page_data.passport_view(registry, ref, registry.get(ref), terms)
+        assert from_graph == from_triples
+        assert from_graph.object.kind and from_graph.materials
+
+
+def test_passport_page_status_comes_from_its_graph(registry, fixture):
+    terms = get_terms()
+    assert page_contexts.passport(registry, terms, _ref(fixture.iris[0])).status == 200
+    gone = page_contexts.passport(registry, terms, _ref(fixture.retired))
+    assert gone.status == 410 and gone.template == "gone.html"
+    missing = PassportRef(BASE, "GM0153", "bestaat-niet-9999")
+    assert page_contexts.passport(registry, terms, missing).status == 404
+
+
+def _municipality_with_most(fixture) -> str:
+    counts: dict[str, int] = {}
+    for iri in fixture.iris:
+        gm = owning_passport(BASE, iri).municipality
+        counts[gm] = counts.get(gm, 0) + 1
+    return max(counts, key=counts.get)
+
+
+def test_lists_and_cards_are_remembered_until_a_write(registry, fixture):
+    terms = get_terms()
+    gm = _municipality_with_most(fixture)
+    muni = f"https://w3id.org/materiaalpaspoort/id/municipality/{gm}"
+    first = page_contexts.municipality(registry, terms, muni, 1, wait=None)
+    again = page_contexts.municipality(registry, terms, muni, 1, wait=None)
+    assert again.context["cards"] is first.context["cards"]  # remembered: no store reads
+
+    # A new title for a listed passport: the very next page shows it.
+    card = first.context["cards"][0]
+    triples = registry.get(_ref(card["iri"]))
+    node = ox.NamedNode(card["iri"])
+    new_title = "Herzien voor de cache-test"
+    changed = [t for t in triples if not (t.subject == node and t.predicate == DC_TITLE)]
+    changed.append(ox.Triple(node, DC_TITLE, ox.Literal(new_title, language="nl")))
+    from registry.vocab import MANAGED_PREDICATES
+    changed = [t for t in changed if t.predicate not in MANAGED_PREDICATES]
+    report = registry.add([PassportDoc(owning_passport(BASE, card["iri"]), changed)])
+    assert report.updated == [card["iri"]], report
+    after = page_contexts.municipality(registry, terms, muni, 1, wait=None)
+    assert after.context["cards"] is not first.context["cards"]
+    shown = next(c for c in after.context["cards"] if c["iri"] == card["iri"])
+    assert shown["title"]["nl"] == new_title
+
+    # A retired passport leaves the list, the filtered search and the text search at once.
+    page_data.text_index(registry, wait=None)
+    title = shown["title"]["nl"]
+    form = page_data.parse_search(terms, title, gm, None, None, None)
+    assert card["iri"] in [c["iri"] for c in page_contexts.search(registry, terms, form).context["cards"]]
+    by_municipality = page_data.parse_search(terms, None, gm, None, None, None)
+    assert card["iri"] in [c["iri"] for c in
+                           page_contexts.search(registry, terms, by_municipality).context["cards"]]
+    registry.retire(owning_passport(BASE, card["iri"]), "weg voor de cache-test")
+    listed = page_contexts.municipality(registry, terms, muni, 1, wait=None).context["cards"]
+    assert card["iri"] not in [c["iri"] for c in listed]
+    form = page_data.parse_search(terms, title, gm, None, None, None)
+    assert card["iri"] not in [c["iri"] for c in page_contexts.search(registry, terms, form).context["cards"]]
+    by_municipality = page_data.parse_search(terms, None, gm, None, None, None)
+    assert card["iri"] not in [c["iri"] for c in
+                               page_contexts.search(registry, terms, by_municipality).context["cards"]]
+
+
+def test_memo_reads_the_generation_on_every_call(tmp_path):
+    from registry.page_cache import FreshMemo
+
+    generation = tmp_path / "generation"
+    generation.write_text("a")
+    memo = FreshMemo(generation, max_entries=2)
+    calls = []
+    assert memo.get("k", lambda: calls.append(1) or len(calls)) == 1
+    assert memo.get("k", lambda: calls.append(1) or len(calls)) == 1
+    generation.write_text("b")
+    assert memo.get("k", lambda: calls.append(1) or len(calls)) == 2
+    for key in ("x", "y"):  # the oldest entry goes when there are too many
+        memo.get(key, lambda: 0)
+    assert memo.get("k", lambda: calls.append(1) or len(calls)) == 3
+
+
+def test_template_calls_and_attributes_keep_jinja_semantics():
+    from jinja2 import pass_context
+
+    @pass_context
+    def who(context, name):
+        return f"{context['greeting']} {name}"
+
+    class Callable:
+        def __call__(self, x):
+            return x * 2
+
+    def boom():
+        raise StopIteration
+
+    template = environment().from_string(
+        "{{ who('Ada') }}|{{ twice(2) }}|{{ view.kind }}|{{ plain.items is callable }}|"
+        "{{ view.items is callable }}|{{ obj.upper() }}|{{ boom() is undefined }}")
+    out = template.render(greeting="Dag", who=who, twice=Callable(), boom=boom, obj="x",
+                          view=page_data.Attrs(kind="Brug", items="not a method"),
+                          plain={"items": 1})
+    assert out == "Dag Ada|4|Brug|True|True|X|True"
+    with pytest.raises(Exception, match="missing"):
+        environment().from_string("{{ view.missing }}").render(view=page_data.Attrs(kind="x"))
+
+
+def test_links_are_remembered_per_language_and_depth(registry, fixture):
+    """Links and labels made for one page are reused by the next only with the same language and
+    depth: a Dutch page never lends its labels to an English one, nor a server page its links to
+    a static file."""
+    terms = get_terms()
+    page = page_contexts.passport(registry, terms, _ref(fixture.iris[0]))
+    phase = page.context["view"]["phase"]
+    nl_label, en_label = terms.label(phase, "nl"), terms.label(phase, "en")
+    assert nl_label != en_label
+    kinds = frozenset(terms.object_kinds)
+    phase_path = "/doc/" + phase.split("/id/", 1)[1]
+
+    def page_html(lang: str, current: str | None = None) -> str:
+        links = Links(BASE, lang, current=current, current_path=page.path, object_kinds=kinds)
+        return render(page.template, lang, links, terms, switch_url="x", **page.context)
+
+    for _ in range(2):  # the second round is served from what the first remembered
+        dutch, english = page_html("nl"), page_html("en")
+        static = page_html("nl", current="doc/passport/GM0153/x.html")
+        assert f'<a href="{phase_path}">{nl_label}</a>' in dutch
+        assert f'<a href="{phase_path}">{en_label}</a>' in english  # the language is a cookie
+        assert f'<a href="../../..{phase_path}.html">{nl_label}</a>' in static
