@@ -141,7 +141,7 @@ def peak_rss_mb(args: list[str], env: dict) -> tuple[int, float, str]:
             "sys.stderr.write(r.stderr); print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); "
             "sys.exit(r.returncode)")
     result = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "registry.cli", *args],
-                            capture_output=True, text=True, cwd=ROOT, env={**os.environ, **env}, timeout=1800)
+                            capture_output=True, check=False, text=True, cwd=ROOT, env={**os.environ, **env}, timeout=1800)
     return result.returncode, int(result.stdout.strip().splitlines()[-1]) / 1024, result.stderr
 
 

@@ -178,7 +178,7 @@ def test_export_round_trips_through_nquads(registry, tmp_path, settings):
     assert len(copy) == len(registry.store)
     assert set(copy.named_graphs()) == set(registry.store.named_graphs())
     for graph in registry.store.named_graphs():
-        def triples(store):
+        def triples(store, graph=graph):
             return [ox.Triple(q.subject, q.predicate, q.object)
                     for q in store.quads_for_pattern(None, None, None, graph)]
         assert isomorphic(as_rdflib(triples(copy)), as_rdflib(triples(registry.store)))
@@ -243,7 +243,7 @@ def test_sigkill_during_bulk_add_leaves_only_whole_passports(tmp_path):
             assert count == expected[iri] + 5, f"{iri} is incomplete"  # + 5 registry-managed triples
         assert registry.count_passports() == len(stored)
     rerun = subprocess.run([sys.executable, "-m", "registry.cli", "add", str(source)], cwd=ROOT, env=env,
-                           capture_output=True, text=True, timeout=600)
+                           capture_output=True, check=False, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
     assert f"unchanged {len(stored)}" in rerun.stderr
     with Registry.open(settings) as registry:
