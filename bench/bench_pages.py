@@ -4,8 +4,8 @@
     python3 bench/bench_pages.py --data ./data          # or use an existing data directory
     python3 bench/bench_pages.py --data /big/data --connections 4 8 32 --no-site   # 100,000 passports
 
-1. Serves the registry with uvicorn (one process, as ``passports serve`` does, without the
-   access log) and loads it with ``wrk`` (``apt-get install wrk``): passport pages of random
+1. Serves the registry with uvicorn (as ``passports serve`` does, without the access log; with
+   ``--page-workers`` page worker processes, several values for a run each) and loads it with ``wrk`` (``apt-get install wrk``): passport pages of random
    passports (uniform over all of them, or over a uniform sample of ``--paths`` of them, so no
    cache helps), the home page, municipality pages, material pages and searches. Per kind and
    connection count: requests, throughput, p50/p90/p99/max latency, the CPU time the server
@@ -108,9 +108,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(data_dir: Path, port: int, base: str = BASE) -> subprocess.Popen:
+def start_server(data_dir: Path, port: int, base: str = BASE, page_workers: int | None = None) -> subprocess.Popen:
     env = {**os.environ, "PASSPORTS_DATA": str(data_dir), "PASSPORTS_BASE": base,
            "PYTHONPATH": str(ROOT)}
+    if page_workers is not None:
+        env["PASSPORTS_PAGE_WORKERS"] = str(page_workers)
     proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "registry.app:create_app",
                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
                              "--no-access-log"], cwd=ROOT, env=env)
@@ -131,21 +133,27 @@ COMPUTING = "worden op dit moment berekend"  # the counts of a page are being co
 INDEXING = "De zoekindex wordt op dit moment opgebouwd"  # the search index is being built
 
 
-def warm_up(url: str, paths: list[str], pages: dict[str, list[str]]) -> float:
+def warm_up(url: str, paths: list[str], pages: dict[str, list[str]], page_workers: int = 0) -> float:
     """Wait until the whole-store counts and the search index are there (their first computation
-    runs in the background), then request every page of the other kinds once and a few passports."""
+    runs in the background, in every page worker), then request every page of the other kinds and
+    a few passports: each page until it came complete from every worker in a row."""
     started = time.perf_counter()
+    in_a_row = 2 * max(page_workers, 1)
+
+    def complete(client: httpx.Client, path: str) -> None:
+        done = 0
+        while done < in_a_row:
+            text = client.get(path).text
+            done = done + 1 if COMPUTING not in text and INDEXING not in text else 0
+            if not done:
+                time.sleep(0.5)
+
     with httpx.Client(base_url=url, timeout=600, headers={"Accept": "text/html"}) as client:
-        while COMPUTING in client.get("/").text:
-            time.sleep(0.5)
-        while INDEXING in client.get("/search?q=brug").text:
-            time.sleep(0.5)
-        for path in ("/municipality/", "/material/", "/concepts/rstrategy"):
-            client.get(path)
+        for path in ("/", "/search?q=brug", "/municipality/", "/material/", "/concepts/rstrategy"):
+            complete(client, path)
         for kind_paths in pages.values():
             for path in kind_paths:
-                while COMPUTING in client.get(path).text:
-                    time.sleep(0.5)
+                complete(client, path)
         for path in paths[:20]:
             client.get(path)
     return time.perf_counter() - started
@@ -332,6 +340,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=list(KINDS),
                         help="page kinds to load")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="site build processes")
+    parser.add_argument("--page-workers", type=int, nargs="+", default=[min(os.cpu_count() or 1, 8)],
+                        help="page worker processes of the server (0: pages rendered in the server "
+                             "process); several values: one server and one set of runs each")
     parser.add_argument("--no-site", action="store_true", help="skip the site build benchmark")
     parser.add_argument("--site-only", action="store_true",
                         help="only the site build benchmark (no server, no wrk)")
@@ -352,25 +363,28 @@ def main(argv: list[str] | None = None) -> int:
         data_dir = registry_for(args, scratch, result)
         paths, result["passports"], base = passport_paths(data_dir, args.paths, args.seed)
         kinds = {name: KINDS[name] for name in args.kinds if name != "passport"}
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        server = start_server(data_dir, port, base)
-        try:
-            result["warm_up_seconds"] = round(warm_up(url, paths, kinds), 2)
-            if "passport" in args.kinds:
-                kinds = {"passport": paths, **kinds}
-            result["load"] = {}
-            for connections in args.connections:
-                for name, kind_paths in kinds.items():
-                    print(f"wrk {name} c={connections} ...", file=sys.stderr)
-                    run = result["load"][f"{name}_c{connections}"] = run_wrk(
-                        url, kind_paths, connections, args.seconds, scratch, name, server.pid)
-                    print(f"  {run['throughput_rps']} req/s, p50 {run['p50_ms']} ms, p99 {run['p99_ms']} ms, "
-                          f"{run['server_cpu_ms_per_request']} ms CPU/request, "
-                          f"load {run['load_average_after'][0]}", file=sys.stderr)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        result["runs"] = []
+        for page_workers in args.page_workers:
+            port = free_port()
+            url = f"http://127.0.0.1:{port}"
+            print(f"server with {page_workers} page workers ...", file=sys.stderr)
+            server = start_server(data_dir, port, base, page_workers)
+            run: dict = {"page_workers": page_workers, "load": {}}
+            result["runs"].append(run)
+            try:
+                run["warm_up_seconds"] = round(warm_up(url, paths, kinds, page_workers), 2)
+                load_kinds = {"passport": paths, **kinds} if "passport" in args.kinds else kinds
+                for connections in args.connections:
+                    for name, kind_paths in load_kinds.items():
+                        print(f"wrk {name} c={connections} ...", file=sys.stderr)
+                        found = run["load"][f"{name}_c{connections}"] = run_wrk(
+                            url, kind_paths, connections, args.seconds, scratch, name, server.pid)
+                        print(f"  {found['throughput_rps']} req/s, p50 {found['p50_ms']} ms, "
+                              f"p99 {found['p99_ms']} ms, {found['server_and_workers_cpu_ms_per_request']} "
+                              f"ms CPU/request, load {found['load_average_after'][0]}", file=sys.stderr)
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
         if not args.no_site:
             print("site build ...", file=sys.stderr)
             result["site_build"] = bench_site(data_dir, args.workers, base)

@@ -15,13 +15,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        from .page_pool import PagePool
         from .query_pool import QueryPool
 
         app.state.registry = Registry.open(settings)
         app.state.query_pool = QueryPool(settings)
+        app.state.page_pool = PagePool(settings) if settings.page_workers > 0 else None
         try:
             yield
         finally:
+            if app.state.page_pool is not None:
+                app.state.page_pool.close()
             app.state.query_pool.close()
             app.state.registry.close()
 

@@ -31,6 +31,9 @@ class Settings:
     query_timeout: float = field(default_factory=lambda: float(_env("PASSPORTS_QUERY_TIMEOUT", "30")))
     result_cap: int = field(default_factory=lambda: int(_env("PASSPORTS_RESULT_CAP", "10000")))
     query_workers: int = field(default_factory=lambda: int(_env("PASSPORTS_QUERY_WORKERS", "2")))
+    # Processes rendering HTML pages (0: the server process renders them itself).
+    page_workers: int = field(default_factory=lambda: int(_env("PASSPORTS_PAGE_WORKERS",
+                                                               str(min(os.cpu_count() or 1, 8)))))
     rate_limit_per_minute: int = field(default_factory=lambda: int(_env("PASSPORTS_RATE_LIMIT", "120")))
     # SERVICE endpoints a query may call (peer registries); space-separated IRIs prefixes.
     service_allowlist: tuple[str, ...] = field(

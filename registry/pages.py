@@ -4,8 +4,9 @@ Routes: ``/`` home, ``/search``, ``/municipality/``, ``/material/``, ``/concepts
 ``/concepts/{scheme}`` (the R-ladder is ``/concepts/rstrategy``), ``/ontology``, ``/static/...``,
 and a last catch-all that answers 404 with a page that helps. The documents behind
 ``/doc/{kind}/{path}`` are rendered by ``render_resource``, which the linked-data router calls
-for HTML. Handlers are plain ``def``: FastAPI runs them in its thread pool, so a slow store read
-never blocks the event loop.
+for HTML. Every page is made by a renderer of :data:`RENDERERS`, a plain function of the request:
+in a page worker process (:mod:`registry.page_pool`) when the server has them, else in the
+server's thread pool, so a slow store read never blocks the event loop.
 """
 
 from __future__ import annotations
@@ -42,16 +43,9 @@ def respond(request: Request, page: Page, headers: dict | None = None) -> Respon
                        **page.context)
 
 
-async def render_resource(request: Request, kind: str, path: str) -> Response:
-    """The HTML document of ``/doc/{kind}/{path}``: passport (current, version ``.../v/N``, 410 when
-    retired), municipality, material, object kind, concept (``rstrategy``, ``phase``, ...; an empty
-    path gives the scheme), ``def`` (the ontology). Unknown resources get the 404 page.
+# --- renderers: plain functions of the request, run in a page worker or in the server ---------
 
-    A coroutine: the store reads and the rendering run in the thread pool, off the event loop."""
-    return await run_in_threadpool(_render_resource, request, kind, path)
-
-
-def _render_resource(request: Request, kind: str, path: str) -> Response:
+def _resource(request: Request, kind: str, path: str) -> Response:
     registry = request.app.state.registry
     page = pages.resolve(registry, get_terms(), kind, path, _page_number(request), wait=STATS_WAIT)
     headers = None
@@ -60,48 +54,108 @@ def _render_resource(request: Request, kind: str, path: str) -> Response:
     return respond(request, page, headers)
 
 
-@router.get("/", include_in_schema=False)
-def home(request: Request) -> Response:
+def _home(request: Request) -> Response:
     return respond(request, pages.home(request.app.state.registry, get_terms(), wait=STATS_WAIT))
 
 
-@router.get("/municipality/", include_in_schema=False)
-def municipality_list(request: Request) -> Response:
+def _municipality_list(request: Request) -> Response:
     return respond(request, pages.municipalities(request.app.state.registry, get_terms(), wait=STATS_WAIT))
 
 
-@router.get("/material/", include_in_schema=False)
-def material_list(request: Request) -> Response:
+def _material_list(request: Request) -> Response:
     return respond(request, pages.materials(request.app.state.registry, get_terms(), wait=STATS_WAIT))
 
 
-@router.get("/concepts/", include_in_schema=False)
-def concept_list(request: Request) -> Response:
+def _concept_list(request: Request) -> Response:
     return respond(request, pages.concepts(get_terms()))
 
 
-@router.get("/concepts/{scheme}", include_in_schema=False)
-def concept_scheme(request: Request, scheme: str) -> Response:
+def _concept_scheme(request: Request, scheme: str) -> Response:
     found = None
     if scheme.isascii() and scheme.isalpha():
         found = pages.scheme(request.app.state.registry, get_terms(), scheme, wait=STATS_WAIT)
     return respond(request, found or pages.not_found(request.url.path))
 
 
-@router.get("/ontology", include_in_schema=False)
-def ontology(request: Request) -> Response:
+def _ontology(request: Request) -> Response:
     return respond(request, pages.ontology(get_terms()))
 
 
-@router.get("/search", include_in_schema=False)
-def search(request: Request, q: str | None = None, municipality: str | None = None,
-           kind: str | None = None, material: str | None = None, page: str | None = None) -> Response:
+def _search(request: Request) -> Response:
     terms = get_terms()
-    form = parse_search(terms, q, municipality, kind, material, page)
+    params = request.query_params
+    form = parse_search(terms, params.get("q"), params.get("municipality"), params.get("kind"),
+                        params.get("material"), params.get("page"))
     result = pages.search(request.app.state.registry, terms, form)
     if form.errors:
         result.status = 400
     return respond(request, result)
+
+
+def _not_found(request: Request) -> Response:
+    return respond(request, pages.not_found(request.url.path))
+
+
+RENDERERS = {"resource": _resource, "home": _home, "municipality_list": _municipality_list,
+             "material_list": _material_list, "concept_list": _concept_list,
+             "concept_scheme": _concept_scheme, "ontology": _ontology, "search": _search,
+             "not_found": _not_found}
+
+
+async def render(request: Request, name: str, *args) -> Response:
+    """The page of renderer ``name``: from the page workers when there are, else rendered here
+    (in the thread pool, off the event loop)."""
+    pool = getattr(request.app.state, "page_pool", None)
+    if pool is not None:
+        response = await run_in_threadpool(pool.render, request, name, args)
+        if response is not None:
+            return response
+    return await run_in_threadpool(RENDERERS[name], request, *args)
+
+
+async def render_resource(request: Request, kind: str, path: str) -> Response:
+    """The HTML document of ``/doc/{kind}/{path}``: passport (current, version ``.../v/N``, 410 when
+    retired), municipality, material, object kind, concept (``rstrategy``, ``phase``, ...; an empty
+    path gives the scheme), ``def`` (the ontology). Unknown resources get the 404 page."""
+    return await render(request, "resource", kind, path)
+
+
+# --- routes ---------------------------------------------------------------------------------
+
+@router.get("/", include_in_schema=False)
+async def home(request: Request) -> Response:
+    return await render(request, "home")
+
+
+@router.get("/municipality/", include_in_schema=False)
+async def municipality_list(request: Request) -> Response:
+    return await render(request, "municipality_list")
+
+
+@router.get("/material/", include_in_schema=False)
+async def material_list(request: Request) -> Response:
+    return await render(request, "material_list")
+
+
+@router.get("/concepts/", include_in_schema=False)
+async def concept_list(request: Request) -> Response:
+    return await render(request, "concept_list")
+
+
+@router.get("/concepts/{scheme}", include_in_schema=False)
+async def concept_scheme(request: Request, scheme: str) -> Response:
+    return await render(request, "concept_scheme", scheme)
+
+
+@router.get("/ontology", include_in_schema=False)
+async def ontology(request: Request) -> Response:
+    return await render(request, "ontology")
+
+
+@router.get("/search", include_in_schema=False)
+async def search(request: Request) -> Response:
+    """Search by text (``q``), ``municipality``, ``kind``, ``material``; ``page`` numbers the results."""
+    return await render(request, "search")
 
 
 @router.get("/static/{path:path}", include_in_schema=False)
@@ -116,5 +170,5 @@ def static(path: str) -> Response:
 
 
 @router.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
-def not_found(request: Request, path: str) -> Response:
-    return respond(request, pages.not_found("/" + path))
+async def not_found(request: Request, path: str) -> Response:
+    return await render(request, "not_found")

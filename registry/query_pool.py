@@ -31,27 +31,30 @@ from __future__ import annotations
 
 import ctypes
 import itertools
-import json
-import logging
 import os
-import queue
-import socket
-import subprocess
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 
 from . import sparql_formats
 from .config import Settings
+from .worker_pool import (
+    GENERATION_FILE,
+    FreshStore,
+    WorkerDied,
+    WorkerPool,
+    WorkerTimeout,
+    bump_generation,
+    serve_tasks,
+    vanished,
+    worker_entry,
+)
+from .worker_pool import (
+    PoolBusy as _NoWorker,
+)
 
-log = logging.getLogger(__name__)
-
-GENERATION_FILE = "generation"
-_PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
-STARTUP_TIMEOUT = 60.0
+__all__ = ["GENERATION_FILE", "QueryPool", "QueryResult", "Task", "bump_generation"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -121,14 +124,6 @@ class Task:
     prefixes: tuple[tuple[str, str], ...] = field(default=())
 
 
-def bump_generation(data_dir: Path | str) -> None:
-    """Tell the query workers that the store changed (call after each committed write)."""
-    path = Path(data_dir) / GENERATION_FILE
-    tmp = path.with_name(f".{GENERATION_FILE}.{os.getpid()}.{threading.get_ident()}")
-    tmp.write_text(f"{time.time_ns()}\n")
-    os.replace(tmp, path)
-
-
 # ---------------------------------------------------------------------------------------------
 # The worker process.
 
@@ -140,13 +135,6 @@ def _isolate_network() -> bool:
         return libc.unshare(clone_newnet) == 0 or libc.unshare(clone_newuser | clone_newnet) == 0
     except (OSError, AttributeError):
         return False
-
-
-def _generation(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()[:200]
-    except FileNotFoundError:
-        return None
 
 
 def _term(spec: tuple):
@@ -228,38 +216,32 @@ def _worker_main(conn, store_path: str, generation_path: str, cap: int, max_age:
     isolated = _isolate_network() if isolate else False
     import pyoxigraph
 
-    conn.send(("ready", os.getpid(), isolated))
-    store = None
-    opened_gen = None
-    opened_at = 0.0
-    while True:
+    def open_store():
         try:
-            task = conn.recv()
-        except (EOFError, OSError):
-            return
-        if task is None:
-            return
+            return pyoxigraph.Store.read_only(store_path)
+        except OSError as exc:
+            if vanished(exc):  # tried again by FreshStore
+                raise
+            raise StoreUnavailable(f"the store at {store_path} cannot be opened: {exc}") from None
+
+    store = FreshStore(open_store, Path(generation_path), max_age)
+
+    def answer(task: Task) -> tuple:
         started = time.perf_counter()
         try:
-            gen = _generation(Path(generation_path))
-            if store is None or gen != opened_gen or time.monotonic() - opened_at > max_age:
-                try:
-                    store = None
-                    store = pyoxigraph.Store.read_only(store_path)
-                except OSError as exc:
-                    raise StoreUnavailable(f"the store at {store_path} cannot be opened: {exc}") from None
-                opened_gen, opened_at = gen, time.monotonic()
-            form, fmt, body, count = _execute(store, task, cap)
-            reply = ("ok", body, fmt.media_type, form, fmt.key, count, time.perf_counter() - started)
+            form, fmt, body, count = store.run(lambda opened: _execute(opened, task, cap))
+            return ("ok", body, fmt.media_type, form, fmt.key, count, time.perf_counter() - started)
         except SyntaxError as exc:
-            reply = ("QuerySyntaxError", _syntax_message(str(exc)))
+            return ("QuerySyntaxError", _syntax_message(str(exc)))
         except sparql_formats.FormatError as exc:
-            reply = ("ResultFormatError", str(exc))
+            return ("ResultFormatError", str(exc))
         except QueryError as exc:
-            reply = (type(exc).__name__, str(exc))
+            return (type(exc).__name__, str(exc))
         except Exception as exc:  # noqa: BLE001 - evaluation errors (SERVICE failures, I/O) go back
-            reply = ("QueryFailed", f"the query failed: {type(exc).__name__}: {exc}")
-        conn.send(reply)
+            return ("QueryFailed", f"the query failed: {type(exc).__name__}: {exc}")
+
+    conn.send(("ready", os.getpid(), isolated))
+    serve_tasks(conn, answer)
 
 
 def _syntax_message(raw: str) -> str:
@@ -275,108 +257,25 @@ def _syntax_message(raw: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # The pool, in the server process.
 
-class _Worker:
-    """One worker: ``python -m registry.query_pool FD ...`` talking over a socket pair.
-
-    A plain subprocess, not multiprocessing's spawn: spawn re-runs the server's main script in
-    every child, which breaks for scripts without a ``__main__`` guard and for code read from stdin.
-    """
-
-    def __init__(self, args: tuple) -> None:
-        parent_sock, child_sock = socket.socketpair()
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(p for p in (_PACKAGE_ROOT, env.get("PYTHONPATH")) if p)
-        fd = child_sock.fileno()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "registry.query_pool", str(fd), json.dumps(args)],
-            pass_fds=(fd,), env=env, stdin=subprocess.DEVNULL, close_fds=True)
-        child_sock.close()
-        self.conn = Connection(parent_sock.detach())
-        self.isolated = False
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def kill(self) -> None:
-        try:
-            self.process.kill()
-            self.process.wait(5)
-        except (OSError, subprocess.TimeoutExpired):
-            pass
-        try:
-            self.conn.close()
-        except OSError:
-            pass
-
-
-class QueryPool:
+class QueryPool(WorkerPool):
     """Worker processes that run public SPARQL queries with a hard time limit."""
+
+    name = "SPARQL query worker"
 
     def __init__(self, settings: Settings, *, size: int | None = None, max_age: float = 1.0) -> None:
         self.settings = settings
-        self.size = max(1, size if size is not None else settings.query_workers)
         self.timeout = float(settings.query_timeout)
         self.cap = int(settings.result_cap)
-        self._args = (str(settings.main_store_path), str(Path(settings.data_dir) / GENERATION_FILE),
-                      self.cap, max_age, not settings.service_allowlist)
-        self._idle: queue.Queue[_Worker] = queue.Queue()
-        self._workers: set[_Worker] = set()
-        self._lock = threading.Lock()
-        self._closed = False
-        self.killed = 0  # workers killed on a time limit, for tests and monitoring
-        for _ in range(self.size):
-            self._spawn()
-
-    # -- workers ---------------------------------------------------------------------------------
-    def _spawn(self) -> None:
-        worker = _Worker(self._args)
-        with self._lock:
-            self._workers.add(worker)
-        threading.Thread(target=self._await_ready, args=(worker,), daemon=True,
-                         name="sparql-worker-start").start()
-
-    def _await_ready(self, worker: _Worker) -> None:
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        try:
-            while time.monotonic() < deadline and worker.alive():
-                if worker.conn.poll(0.1):
-                    msg = worker.conn.recv()
-                    if msg[0] == "ready":
-                        worker.isolated = bool(msg[2])
-                        if self._closed:
-                            self._retire(worker)
-                        else:
-                            self._idle.put(worker)
-                        return
-        except (EOFError, OSError):
-            pass
-        log.error("a SPARQL query worker did not start (exit code %s)", worker.process.poll())
-        self._retire(worker)
-
-    def _retire(self, worker: _Worker) -> None:
-        worker.kill()
-        with self._lock:
-            self._workers.discard(worker)
-
-    def _replace(self, worker: _Worker) -> None:
-        self._retire(worker)
-        if not self._closed:
-            self._spawn()
+        args = (str(settings.main_store_path), str(Path(settings.data_dir) / GENERATION_FILE),
+                self.cap, max_age, not settings.service_allowlist)
+        super().__init__("registry.query_pool", args,
+                         size if size is not None else settings.query_workers)
 
     @property
     def isolated(self) -> bool:
         """Whether every started worker runs without network access."""
-        with self._lock:
-            return bool(self._workers) and all(w.isolated for w in self._workers)
-
-    def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> bool:
-        """Block until every worker is idle (for tests and benchmarks)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self._idle.qsize() >= self.size:
-                return True
-            time.sleep(0.02)
-        return False
+        workers = self.workers()
+        return bool(workers) and all(bool(w.extra) for w in workers)
 
     # -- queries ---------------------------------------------------------------------------------
     def run(self, query: str, *, accept: str | None = None, format: str | None = None,
@@ -389,26 +288,19 @@ class QueryPool:
             raise StoreUnavailable("the query service is shutting down")
         limit = self.timeout if timeout is None else float(timeout)
         task = Task(query=query, accept=accept, format=format, **task_fields)
-        try:
-            worker = self._idle.get(timeout=limit)
-        except queue.Empty:
-            raise PoolBusy(f"all {self.size} query workers stayed busy for {limit:g} s; try again "
-                           "in a moment") from None
         started = time.perf_counter()
         try:
-            worker.conn.send(task)
-            if not worker.conn.poll(limit):
-                self.killed += 1
-                self._replace(worker)
-                raise QueryTimeout(
-                    f"query timeout after {limit:g} s: the query was stopped. Narrow the query or "
-                    "add LIMIT (the limit is PASSPORTS_QUERY_TIMEOUT)")
-            reply = worker.conn.recv()
-        except (EOFError, OSError) as exc:
-            self._replace(worker)
+            reply = self.call(task, wait=limit, limit=limit)
+        except _NoWorker:
+            raise PoolBusy(f"all {self.size} query workers stayed busy for {limit:g} s; try again "
+                           "in a moment") from None
+        except WorkerTimeout:
+            raise QueryTimeout(
+                f"query timeout after {limit:g} s: the query was stopped. Narrow the query or "
+                "add LIMIT (the limit is PASSPORTS_QUERY_TIMEOUT)") from None
+        except WorkerDied as exc:
             raise QueryFailed(f"the query worker died while running the query ({exc}); the query "
                               "may use too much memory, narrow it") from None
-        self._idle.put(worker)
         if reply[0] == "ok":
             _, body, media_type, form, key, count, _seconds = reply
             return QueryResult(body, media_type, form, key, count, time.perf_counter() - started)
@@ -422,29 +314,8 @@ class QueryPool:
 
         return await to_thread.run_sync(partial(self.run, query, **kwargs))
 
-    def close(self) -> None:
-        self._closed = True
-        with self._lock:
-            workers = list(self._workers)
-        for worker in workers:
-            try:
-                worker.conn.send(None)
-            except (OSError, ValueError):
-                pass
-        for worker in workers:
-            try:
-                worker.process.wait(2)
-            except subprocess.TimeoutExpired:
-                pass
-            self._retire(worker)
-
-
-def _worker_entry(argv: list[str]) -> None:
-    fd, args = int(argv[0]), json.loads(argv[1])
-    _worker_main(Connection(fd), *args)
-
 
 if __name__ == "__main__":
-    from registry.query_pool import _worker_entry as entry  # the importable copy, not __main__
+    from registry.query_pool import _worker_main  # the importable copy, not __main__
 
-    entry(sys.argv[1:])
+    worker_entry(sys.argv[1:], _worker_main)

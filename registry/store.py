@@ -29,6 +29,7 @@ from .documents import PassportDoc, grouped
 from .uris import PassportRef
 from .validation import Issue, Validator, Verdict
 from .validation_worker import OrderedWriter, ValidationWorker, encode
+from .worker_pool import bump_generation
 from .vocab import (
     CONTENT_HASH,
     CREATED,
@@ -523,9 +524,8 @@ class Registry:
 
     def _bump_generation(self) -> None:
         """Tell read-only readers (query workers) that the store changed."""
-        path = self.settings.data_dir / "generation"
         try:
-            path.write_text(uuid.uuid4().hex)
+            bump_generation(self.settings.data_dir)
         except OSError:
             pass
 

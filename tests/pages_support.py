@@ -70,13 +70,14 @@ def free_port() -> int:
 class Server:
     """``create_app`` served by uvicorn in a thread on 127.0.0.1."""
 
-    def __init__(self, data_dir: Path):
+    def __init__(self, data_dir: Path, **settings):
         from registry.app import create_app
         from registry.config import Settings
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.app = create_app(Settings(data_dir=data_dir, base_iri=BASE))
+        self.settings = Settings(data_dir=data_dir, base_iri=BASE, **settings)
+        self.app = create_app(self.settings)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
                                 lifespan="on")
         self.server = uvicorn.Server(config)

@@ -184,10 +184,11 @@ def test_municipality_page_lists_only_its_passports(client, fixture, monkeypatch
     assert 'id="map"' in r.text
 
 
-def test_lists_are_paged(client, fixture, monkeypatch):
+def test_lists_are_paged(client, fixture, server, monkeypatch):
     from registry import page_data
 
-    monkeypatch.setattr(page_data, "PAGE_SIZE", 3)
+    monkeypatch.setattr(page_data, "PAGE_SIZE", 3)  # in this process: pages rendered here
+    monkeypatch.setattr(server.app.state, "page_pool", None)
     kind = "Paving" if "Verharding" in client.get("/").text else None
     gm_counts: dict[str, int] = {}
     for i in fixture.iris:
@@ -355,7 +356,8 @@ def test_home_counts_follow_writes(server, client, fixture, monkeypatch):
 
     registry = server.app.state.registry
     cache = page_cache.cache_for(registry)
-    monkeypatch.setattr(cache, "min_interval", 0.0)
+    monkeypatch.setattr(cache, "min_interval", 0.0)  # the cache of this process: pages rendered here
+    monkeypatch.setattr(server.app.state, "page_pool", None)
     before = int(re.search(r"<dt>Paspoorten</dt><dd>([\d.]+)</dd>", client.get("/").text).group(1))
     extra = [(iri, triples) for iri, triples in generate(60, 99, BASE)][-1]
     report = registry.add([PassportDoc(owning_passport(BASE, extra[0]), extra[1])])
