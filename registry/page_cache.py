@@ -9,6 +9,12 @@ waits, and only up to the caller's ``wait``; after that the page says the counts
 computed. Cost measured: about 0.25 s CPU per 1,000 passports for the home page's counts (so
 minutes at a million passports, in the background).
 
+Shared between processes: the page workers (``registry.page_pool``) and the server each hold a
+cache, but an aggregate is computed by one of them per generation. The computing process holds a
+lock on ``DATA/cache/pages/KEY.lock`` and leaves the value with its generation in
+``KEY.pickle``; another process that wants the same value waits for the lock (in its background
+thread) and reads the file instead of scanning the store again.
+
 ``memo_for(registry)`` is the strict kind: a value (a page of a list, the cards of a list) is
 served only while the generation it was computed in is the current one, read from the file on
 every call, so a page never shows a list from before a write that has finished.
@@ -16,7 +22,10 @@ every call, so a page never shows a list from before a write that has finished.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
+import pickle
 import threading
 import time
 import weakref
@@ -36,8 +45,10 @@ class _Entry:
 
 
 class GenerationCache:
-    def __init__(self, generation_file: Path, *, min_interval: float = 10.0, max_entries: int = 2048):
+    def __init__(self, generation_file: Path, *, min_interval: float = 10.0, max_entries: int = 2048,
+                 shared_dir: Path | None = None):
         self.generation_file = generation_file
+        self.shared_dir = shared_dir
         self.min_interval = min_interval
         self.max_entries = max_entries
         self._entries: OrderedDict[Any, _Entry] = OrderedDict()
@@ -93,7 +104,7 @@ class GenerationCache:
     def _first(self, key: Any, compute: Callable[[], Any], generation: str,
                done: threading.Event) -> None:
         try:
-            self._store(key, generation, compute())
+            self._store(key, generation, self._computed(key, compute, generation))
         except Exception:  # noqa: BLE001, S110 - the waiting caller recomputes and raises the error
             pass
         finally:
@@ -103,7 +114,7 @@ class GenerationCache:
 
     def _refresh(self, key: Any, compute: Callable[[], Any], generation: str) -> None:
         try:
-            value = compute()
+            value = self._computed(key, compute, generation)
         except Exception:  # noqa: BLE001 - keep serving the old value; retried after min_interval
             with self._lock:
                 entry = self._entries.get(key)
@@ -112,6 +123,32 @@ class GenerationCache:
                     entry.computed_at = time.monotonic()
             return
         self._store(key, generation, value)
+
+    def _computed(self, key: Any, compute: Callable[[], Any], generation: str) -> Any:
+        """``compute()``, or the value another process computed in ``generation`` (see above)."""
+        if self.shared_dir is None:
+            return compute()
+        self.shared_dir.mkdir(parents=True, exist_ok=True)
+        name = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
+        path = self.shared_dir / f"{name}.pickle"
+        with open(self.shared_dir / f"{name}.lock", "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # another process computing it: wait for its value
+            try:
+                with open(path, "rb") as stored:
+                    stored_generation, value = pickle.load(stored)
+                if stored_generation == generation:
+                    return value
+            except (OSError, EOFError, ValueError, pickle.UnpicklingError, AttributeError, ImportError):
+                pass
+            value = compute()
+            tmp = path.with_name(f".{path.name}.{os.getpid()}")
+            try:
+                with open(tmp, "wb") as out:
+                    pickle.dump((generation, value), out, protocol=pickle.HIGHEST_PROTOCOL)
+                os.replace(tmp, path)
+            except (OSError, pickle.PicklingError, TypeError, AttributeError):
+                tmp.unlink(missing_ok=True)  # not shared this time; the value is still served here
+            return value
 
     def _store(self, key: Any, generation: str, value: Any) -> None:
         with self._lock:
@@ -176,7 +213,8 @@ def cache_for(registry) -> GenerationCache:
         if cache is None:
             cache = _caches[registry] = GenerationCache(
                 registry.settings.data_dir / "generation",
-                min_interval=float(os.environ.get("PASSPORTS_STATS_REFRESH", "60")))
+                min_interval=float(os.environ.get("PASSPORTS_STATS_REFRESH", "60")),
+                shared_dir=registry.settings.data_dir / "cache" / "pages")
         return cache
 
 

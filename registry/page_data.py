@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 import re
 import threading
+import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -762,7 +764,8 @@ class TextIndex:
 
     def __init__(self, store: ox.Store, base: str):
         self.base = base
-        self.serial = next(self._serials)  # tells search results of different builds apart
+        # tells search results of different builds apart, also of builds in other processes
+        self.serial = f"{os.getpid()}-{next(self._serials)}-{time.time_ns()}"
         prefix = f"{base}id/passport/"
         current = {q.subject.value for q in store.quads_for_pattern(None, _TYPE, _PASSPORT, None)
                    if q.subject == q.graph_name and isinstance(q.subject, ox.NamedNode)}

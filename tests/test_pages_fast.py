@@ -191,3 +191,51 @@ def test_links_are_remembered_per_language_and_depth(registry, fixture):
         assert f'<a href="{phase_path}">{nl_label}</a>' in dutch
         assert f'<a href="{phase_path}">{en_label}</a>' in english  # the language is a cookie
         assert f'<a href="../../..{phase_path}.html">{nl_label}</a>' in static
+
+
+def test_aggregates_are_computed_once_for_all_processes(tmp_path):
+    """Two caches (as in two page workers) on one data folder: the second gets the first one's
+    value for the same generation, computes again after a write, and a concurrent second asker
+    waits for the computation instead of doing it too."""
+    import threading
+    import time
+
+    from registry.page_cache import GenerationCache
+    from registry.worker_pool import bump_generation
+
+    bump_generation(tmp_path)
+    calls: list[str] = []
+
+    def compute(who: str):
+        def run():
+            calls.append(who)
+            time.sleep(0.3)
+            return {"total": len(calls)}
+        return run
+
+    first, second = (GenerationCache(tmp_path / "generation", min_interval=0, shared_dir=tmp_path / "cache")
+                     for _ in range(2))
+    asked = threading.Thread(target=lambda: first.get("stats", compute("first")))
+    asked.start()
+    time.sleep(0.05)
+    assert second.get("stats", compute("second")) == {"total": 1}
+    asked.join()
+    assert calls == ["first"]
+    time.sleep(0.25)  # generation files are re-read at most every 0.2 s
+    bump_generation(tmp_path)
+    third = GenerationCache(tmp_path / "generation", min_interval=0, shared_dir=tmp_path / "cache")
+    assert third.get("stats", compute("third")) == {"total": 2}
+    assert calls == ["first", "third"]
+
+
+def test_shared_cache_survives_a_broken_file(tmp_path):
+    from registry.page_cache import GenerationCache
+    from registry.worker_pool import bump_generation
+
+    bump_generation(tmp_path)
+    cache = GenerationCache(tmp_path / "generation", shared_dir=tmp_path / "cache")
+    assert cache.get("k", lambda: 1) == 1
+    for stored in (tmp_path / "cache").glob("*.pickle"):
+        stored.write_bytes(b"not a pickle")
+    again = GenerationCache(tmp_path / "generation", shared_dir=tmp_path / "cache")
+    assert again.get("k", lambda: 2) == 2
