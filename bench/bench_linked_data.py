@@ -81,8 +81,9 @@ def build_registry(data: Path, size: int, seed: int, validated: int) -> dict:
         shutil.rmtree(data)
     started = time.perf_counter()
     settings = Settings(data_dir=data, base_iri=BASE)
+    data.mkdir(parents=True)  # the write journal lives there
     reg = Registry(settings, ox.Store(), ox.Store())
-    docs = (make_doc(iri, triples, BASE, "demo") for iri, triples in generate(size, seed, BASE))
+    docs = (make_doc(iri, BASE, "demo", triples=triples) for iri, triples in generate(size, seed, BASE))
     first = [doc for _, doc in zip(range(validated), docs)]
     report = reg.add(first, comment="benchmark data (validated)")
     if report.rejected:
@@ -98,7 +99,6 @@ def build_registry(data: Path, size: int, seed: int, validated: int) -> dict:
         if done % 10_000 < len(batch) or done == size:
             print(f"   {done:,}/{size:,} passports ({done / (time.perf_counter() - started):,.0f}/s)",
                   flush=True)
-    data.mkdir(parents=True)
     dump = data / "main.nq"
     with open(dump, "wb") as fh:
         reg.store.dump(fh, ox.RdfFormat.N_QUADS)

@@ -122,40 +122,20 @@ async def render_resource(request: Request, kind: str, path: str) -> Response:
 
 # --- routes ---------------------------------------------------------------------------------
 
-@router.get("/", include_in_schema=False)
-async def home(request: Request) -> Response:
-    return await render(request, "home")
+def _route(name: str):
+    """A route that answers with the page of renderer ``name`` (path parameters passed on)."""
+    async def route(request: Request) -> Response:
+        return await render(request, name, *request.path_params.values())
+    route.__name__ = name
+    return route
 
 
-@router.get("/municipality/", include_in_schema=False)
-async def municipality_list(request: Request) -> Response:
-    return await render(request, "municipality_list")
-
-
-@router.get("/material/", include_in_schema=False)
-async def material_list(request: Request) -> Response:
-    return await render(request, "material_list")
-
-
-@router.get("/concepts/", include_in_schema=False)
-async def concept_list(request: Request) -> Response:
-    return await render(request, "concept_list")
-
-
-@router.get("/concepts/{scheme}", include_in_schema=False)
-async def concept_scheme(request: Request, scheme: str) -> Response:
-    return await render(request, "concept_scheme", scheme)
-
-
-@router.get("/ontology", include_in_schema=False)
-async def ontology(request: Request) -> Response:
-    return await render(request, "ontology")
-
-
-@router.get("/search", include_in_schema=False)
-async def search(request: Request) -> Response:
-    """Search by text (``q``), ``municipality``, ``kind``, ``material``; ``page`` numbers the results."""
-    return await render(request, "search")
+# path -> renderer; the search page reads q, municipality, kind, material and page itself
+ROUTES = (("/", "home"), ("/municipality/", "municipality_list"), ("/material/", "material_list"),
+          ("/concepts/", "concept_list"), ("/concepts/{scheme}", "concept_scheme"),
+          ("/ontology", "ontology"), ("/search", "search"))
+for _path, _name in ROUTES:
+    router.add_api_route(_path, _route(_name), methods=["GET"], include_in_schema=False)
 
 
 @router.get("/static/{path:path}", include_in_schema=False)
@@ -170,5 +150,5 @@ def static(path: str) -> Response:
 
 
 @router.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
-async def not_found(request: Request, path: str) -> Response:
+async def not_found(request: Request) -> Response:
     return await render(request, "not_found")
