@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import gzip
 import json
@@ -71,19 +72,19 @@ def read_with_progress(path: Path, base: str, progress: Progress):
     """Passport documents from a file, the bar following the bytes read."""
     fmt = format_for(path.name)
     task = progress.add_task(path.name, total=path.stat().st_size, passports=0)
-    raw = open(path, "rb")
-    tracked = progress.wrap_file(raw, total=path.stat().st_size, task_id=task)
-    stream = gzip.open(tracked, "rb") if path.suffix == ".gz" else tracked
     count = 0
-    try:
-        for doc in read_stream(stream, base, fmt, source=str(path), size_hint=path.stat().st_size):
-            count += 1
-            if count % 500 == 0:
+    with open(path, "rb") as raw:
+        tracked = progress.wrap_file(raw, total=path.stat().st_size, task_id=task)
+        with (gzip.GzipFile(fileobj=tracked, mode="rb") if path.suffix == ".gz"
+              else contextlib.nullcontext(tracked)) as stream:
+            try:
+                for doc in read_stream(stream, base, fmt, source=str(path), size_hint=path.stat().st_size):
+                    count += 1
+                    if count % 500 == 0:
+                        progress.update(task, passports=count)
+                    yield doc
+            finally:
                 progress.update(task, passports=count)
-            yield doc
-    finally:
-        progress.update(task, passports=count)
-        raw.close()
 
 
 def print_verdicts(verdicts: list[Verdict], lang: str, limit: int = 50) -> None:
@@ -358,11 +359,14 @@ def ontology_check() -> None:
 
 
 # --- sub-command groups from other modules (one line each) ---------------------------------
-# SUBCOMMANDS-BEGIN
-from .cli_tokens import cli as _tokens; app.add_typer(_tokens, name="token")
-from .site_build import cli as _site; app.add_typer(_site, name="site")
-from .cli_import import register as _import; _import(app)
-# SUBCOMMANDS-END
+# The modules import ``app``'s helpers from here, so they come after it.
+from .cli_import import register as _register_import
+from .cli_tokens import cli as _tokens
+from .site_build import cli as _site
+
+app.add_typer(_tokens, name="token")
+app.add_typer(_site, name="site")
+_register_import(app)
 
 
 def main() -> None:

@@ -57,8 +57,8 @@ class CheckResult:
         return self.error is None and self.consistent and not self.unsatisfiable
 
     def summary(self) -> str:
-        lines = [f"{self.reasoner} over {len(self.files)} files, {self.triples} triples, "
-                 f"{self.seconds:.1f} s"]
+        lines = [(f"{self.reasoner} over {len(self.files)} files, {self.triples} triples, "
+                  f"{self.seconds:.1f} s")]
         for path in self.files:
             lines.append(f"  {path}")
         if self.error is not None:

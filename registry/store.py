@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Self
 
 import pyoxigraph as ox
 
@@ -29,7 +30,6 @@ from .documents import PassportDoc, grouped
 from .uris import PassportRef
 from .validation import Issue, Validator, Verdict
 from .validation_worker import OrderedWriter, ValidationWorker, encode
-from .worker_pool import bump_generation
 from .vocab import (
     CONTENT_HASH,
     CREATED,
@@ -49,6 +49,7 @@ from .vocab import (
     VERSION_NUMBER,
     XSD,
 )
+from .worker_pool import bump_generation
 
 BATCH_SIZE = 1000
 FLUSH_EVERY = 200_000  # quads written between flushes of the memory tables
@@ -180,7 +181,7 @@ class Registry:
                     store.flush()
         self.store = self.history_store = None  # type: ignore[assignment]
 
-    def __enter__(self) -> Registry:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

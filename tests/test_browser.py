@@ -6,8 +6,8 @@ fail here. Screenshots go to a temporary folder (printed; kept with ``--basetemp
 
 from __future__ import annotations
 
-import shutil
 import os
+import shutil
 from pathlib import Path
 
 import httpx
@@ -21,7 +21,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
         "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
 
 if os.environ.get("CI"):  # in CI the browser tests must run: .ci/run installs chromium
-    import playwright.sync_api as playwright_api  # noqa: F401
+    import playwright.sync_api as playwright_api
 
     assert Path(CHROMIUM).exists(), "CI: Debian chromium is missing; .ci/run should have installed it"
 playwright_api = pytest.importorskip("playwright.sync_api")

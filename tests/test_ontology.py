@@ -256,7 +256,7 @@ def test_detachability_scheme_has_model_concepts_with_scores(store, scheme):
     missing = [c for c in MODEL_DETACHABILITY[scheme] if c not in concepts]
     assert not missing, f"mpv:{scheme} lacks {missing}"
     assert len(concepts) >= 3
-    for key, iri in concepts.items():
+    for iri in concepts.values():
         scores = values(store, iri, MP + "score")
         assert len(scores) == 1 and scores[0].datatype == ox.NamedNode(XSD + "decimal"), f"{iri}: {scores}"
         assert Decimal("0.1") <= Decimal(scores[0].value) <= Decimal("1.0"), f"{iri} score {scores[0].value}"
