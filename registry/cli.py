@@ -322,8 +322,13 @@ def serve(data: Path = DataOption, base: str = BaseOption, host: str = typer.Opt
           port: int = typer.Option(8000), with_demo: bool = typer.Option(False, "--demo",
           help="Load demo passports first when the registry is empty"),
           access_log: bool = typer.Option(True, "--access-log/--no-access-log",
-          help="Log every request (about 0.15 ms CPU per request; bench/bench_pages.py runs without)")) -> None:
+          help="Log every request (about 0.15 ms CPU per request; bench/bench_pages.py runs without)"),
+          page_workers: int | None = typer.Option(None, "--page-workers", min=0,
+          help="Processes rendering HTML pages (default PASSPORTS_PAGE_WORKERS, else one per core "
+               "up to 8; 0: the server process renders them)")) -> None:
     """Run the registry: SPARQL endpoint, linked-data URIs, write API and pages."""
+    import dataclasses
+
     import uvicorn
 
     from .app import create_app
@@ -331,6 +336,8 @@ def serve(data: Path = DataOption, base: str = BaseOption, host: str = typer.Opt
     if base is None and port != 8000:
         base = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"
     settings = settings_from(data, base)
+    if page_workers is not None:
+        settings = dataclasses.replace(settings, page_workers=page_workers)
     if with_demo:
         with opened(settings) as registry:
             empty = registry.count_passports() == 0

@@ -153,3 +153,50 @@ def test_no_workers_when_configured_off(tmp_path):
         r = httpx.get(srv.url + doc_path(small.iris[2]), timeout=30)
         assert r.status_code == 200 and small.iris[2].rsplit("/", 1)[1] in r.text
         assert small.iris[2].startswith(BASE)
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
+def _cmdline(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def test_serve_command_runs_page_workers_that_end_with_it(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    from pages_support import free_port
+
+    small = build_registry(tmp_path / "data", size=5)
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "registry.cli", "serve", "--data", str(small.data_dir),
+                             "--base", BASE, "--port", str(port), "--page-workers", "1", "--no-access-log"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}" + doc_path(small.iris[0])
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while time.monotonic() < deadline and not workers:
+            try:
+                assert httpx.get(url, timeout=10).status_code == 200
+            except httpx.HTTPError:
+                pass
+            workers = [c for c in _children(proc.pid) if "registry.page_pool" in _cmdline(c)]
+            time.sleep(0.2)
+        assert len(workers) == 1, "passports serve --page-workers 1 started no page worker"
+    finally:
+        proc.kill()  # the hard way: the workers see their socket close and exit
+        proc.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and "registry.page_pool" in _cmdline(workers[0]):
+        time.sleep(0.1)
+    assert "registry.page_pool" not in _cmdline(workers[0]), "the page worker outlived the server"
