@@ -128,10 +128,14 @@ class GenerationCache:
         """``compute()``, or the value another process computed in ``generation`` (see above)."""
         if self.shared_dir is None:
             return compute()
-        self.shared_dir.mkdir(parents=True, exist_ok=True)
         name = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
         path = self.shared_dir / f"{name}.pickle"
-        with open(self.shared_dir / f"{name}.lock", "a+b") as lock:
+        try:
+            self.shared_dir.mkdir(parents=True, exist_ok=True)
+            lock = open(self.shared_dir / f"{name}.lock", "a+b")  # noqa: SIM115 - closed below
+        except OSError:  # a data folder we may not write to: computed here, not shared
+            return compute()
+        with lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # another process computing it: wait for its value
             try:
                 with open(path, "rb") as stored:

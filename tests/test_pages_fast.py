@@ -239,3 +239,14 @@ def test_shared_cache_survives_a_broken_file(tmp_path):
         stored.write_bytes(b"not a pickle")
     again = GenerationCache(tmp_path / "generation", shared_dir=tmp_path / "cache")
     assert again.get("k", lambda: 2) == 2
+
+
+def test_shared_cache_in_a_folder_that_cannot_be_written(tmp_path):
+    from registry.page_cache import GenerationCache
+    from registry.worker_pool import bump_generation
+
+    bump_generation(tmp_path)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be")
+    cache = GenerationCache(tmp_path / "generation", shared_dir=blocked / "pages")
+    assert cache.get("k", lambda: 41) == 41
