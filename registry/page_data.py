@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import mmap
 import os
 import re
 import threading
@@ -27,6 +28,7 @@ import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
@@ -753,16 +755,20 @@ def parse_search(terms: Terms, q: str | None, municipality: str | None, kind: st
 class TextIndex:
     """Search text of every current passport, one line each: ``GM0153/key<TAB>lowercase text``.
 
-    Title, identifier, object name and asset-system ID, in every language; one ``str`` for the
-    whole registry (about 200 bytes per passport), searched with ``str.find`` in C. Built from
-    six index ranges of the store, once per store generation (``page_cache``), in the background.
+    Title, identifier, object name and asset-system ID, in every language; one UTF-8 text for the
+    whole registry (about 200 bytes per passport), searched with ``find`` in C. Built from six
+    index ranges of the store, once per store generation (``page_cache``), in the background.
+
+    With a ``folder`` the text goes to a file there and is memory-mapped: the server and every page
+    worker that loads the index (``page_cache`` shares it as a pickle) map the same file, so there
+    is one copy in memory however many processes search (about 200 MB at a million passports).
     """
 
     PREDICATES = (DCTERMS + "title", DCTERMS + "identifier")
     OBJECT_PREDICATES = (RDFS + "label", MP + "sourceIdentifier")
     _serials = itertools.count(1)
 
-    def __init__(self, store: ox.Store, base: str):
+    def __init__(self, store: ox.Store, base: str, folder: Path | None = None):
         self.base = base
         # tells search results of different builds apart, also of builds in other processes
         self.serial = f"{os.getpid()}-{next(self._serials)}-{time.time_ns()}"
@@ -787,28 +793,64 @@ class TextIndex:
             if iri.startswith(prefix):
                 text = " ".join(parts).lower().replace("\n", " ").replace("\t", " ")
                 lines.append(f"{iri[len(prefix):]}\t{text}")
-        self.data = "\n" + "\n".join(lines) + "\n"
         self.size = len(lines)
+        self.path: str | None = None
+        self.data: bytes | mmap.mmap = ("\n" + "\n".join(lines) + "\n").encode("utf-8")
+        if folder is not None:
+            self._publish(folder)
+
+    def _publish(self, folder: Path) -> None:
+        """Write the text to ``folder`` and map it (the only index file there: older ones go; a
+        process still using one keeps its mapping). Without a writable folder it stays in memory."""
+        path = folder / f"text-index-{self.serial}.txt"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name("." + path.name)
+            tmp.write_bytes(self.data)
+            os.replace(tmp, path)
+            for old in folder.glob("text-index-*.txt"):
+                if old != path:
+                    old.unlink(missing_ok=True)
+            self.data, self.path = _mapped(path), str(path)
+        except OSError:
+            pass
+
+    def __getstate__(self) -> dict:
+        if self.path is None:
+            return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "data"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if "data" not in state:
+            self.data = _mapped(Path(state["path"]))  # gone: OSError, and the index is built again
 
     def find(self, text: str) -> Iterator[str]:
         """Passport IRIs whose search text contains ``text`` (case-insensitive), in index order."""
-        needle = text.lower()
+        needle = text.lower().encode("utf-8")
         data = self.data
         prefix = f"{self.base}id/passport/"
         pos = data.find(needle)
         while pos != -1:
-            start = data.rfind("\n", 0, pos) + 1
-            end = data.find("\n", pos)
-            tab = data.find("\t", start, end)
+            start = data.rfind(b"\n", 0, pos) + 1
+            end = data.find(b"\n", pos)
+            tab = data.find(b"\t", start, end)
             if tab != -1 and pos > tab and pos + len(needle) <= end:
-                yield prefix + data[start:tab]
+                yield prefix + data[start:tab].decode("utf-8")
                 pos = data.find(needle, end)
             else:
                 pos = data.find(needle, pos + 1)
 
 
+def _mapped(path: Path) -> mmap.mmap:
+    with open(path, "rb") as source:
+        return mmap.mmap(source.fileno(), 0, access=mmap.ACCESS_READ)
+
+
 def text_index(registry, *, wait: float | None = 2.0) -> TextIndex | None:
-    return cache_for(registry).get("text-index", lambda: TextIndex(registry.store, registry.base), wait=wait)
+    folder = registry.settings.data_dir / "cache" / "pages"
+    return cache_for(registry).get("text-index", lambda: TextIndex(registry.store, registry.base, folder),
+                                   wait=wait)
 
 
 def search(registry, form: SearchForm, *, wait: float | None = 2.0) -> tuple[list[str], bool]:
