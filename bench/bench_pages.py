@@ -43,6 +43,8 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from registry.config import Settings  # after the path of the checkout is set
+
 BASE = "http://localhost:8000/"
 
 
@@ -381,7 +383,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=list(KINDS),
                         help="page kinds to load")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="site build processes")
-    parser.add_argument("--page-workers", type=int, nargs="+", default=[min(os.cpu_count() or 1, 8)],
+    parser.add_argument("--page-workers", type=int, nargs="+", default=[Settings().page_workers],
                         help="page worker processes of the server (0: pages rendered in the server "
                              "process); several values: one server and one set of runs each")
     parser.add_argument("--no-site", action="store_true", help="skip the site build benchmark")

@@ -21,6 +21,12 @@ def _env(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+def _default_page_workers() -> int:
+    """One page worker per core, at most 8; none on one core (a worker there only adds a hand-over)."""
+    cores = os.cpu_count() or 1
+    return min(cores, 8) if cores > 1 else 0
+
+
 @dataclass(frozen=True)
 class Settings:
     """An instance's settings; every value can come from the environment (PASSPORTS_*)."""
@@ -33,7 +39,7 @@ class Settings:
     query_workers: int = field(default_factory=lambda: int(_env("PASSPORTS_QUERY_WORKERS", "2")))
     # Processes rendering HTML pages (0: the server process renders them itself).
     page_workers: int = field(default_factory=lambda: int(_env("PASSPORTS_PAGE_WORKERS",
-                                                               str(min(os.cpu_count() or 1, 8)))))
+                                                               str(_default_page_workers()))))
     rate_limit_per_minute: int = field(default_factory=lambda: int(_env("PASSPORTS_RATE_LIMIT", "120")))
     # SERVICE endpoints a query may call (peer registries); space-separated IRIs prefixes.
     service_allowlist: tuple[str, ...] = field(

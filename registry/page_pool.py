@@ -3,7 +3,8 @@
 One Python process runs one page at a time (the GIL), and a passport page costs a few
 milliseconds of CPU: under concurrent load a single server process queues page requests behind
 each other on one core. A :class:`PagePool` keeps ``settings.page_workers`` processes (default:
-the number of cores, at most 8; ``PASSPORTS_PAGE_WORKERS=0`` renders in the server process), each
+the number of cores, at most 8, and none on a single core; ``PASSPORTS_PAGE_WORKERS=0`` renders in
+the server process), each
 with the registry opened read-only (:class:`registry.worker_pool.FreshStore`: opened again after
 every committed write, so a page never shows data from before a write that has finished).
 
