@@ -89,14 +89,14 @@ class FreshStore:
     def _open(self):
         """The writer may delete a file the store's manifest names while we open it (a
         compaction after a write): then the open is tried again, a few times."""
-        for attempt in range(OPEN_ATTEMPTS):
+        for attempt in range(1, OPEN_ATTEMPTS):
             try:
                 return self.opener()
             except (OSError, RuntimeError) as exc:
-                if not vanished(exc) or attempt == OPEN_ATTEMPTS - 1:
+                if not vanished(exc):
                     raise
-                time.sleep(0.01 * (attempt + 1))
-        raise AssertionError("unreachable")
+                time.sleep(0.01 * attempt)
+        return self.opener()  # the last try: its error goes to the caller
 
 
 def vanished(exc: BaseException) -> bool:
