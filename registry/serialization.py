@@ -14,7 +14,6 @@ from collections import OrderedDict
 from collections.abc import Sequence
 
 import pyoxigraph as ox
-from pyld import jsonld
 
 from .negotiation import DocFormat
 from .vocab import MPV, PREFIXES, RDF, XSD
@@ -199,6 +198,8 @@ def compact(expanded: list[dict]) -> dict:
     """
     expanded = lift_types(expanded)
     if not _simple(expanded):
+        from pyld import jsonld  # the general algorithm, rarely needed: imported when it is
+
         result = jsonld.compact(expanded, context(), {"compactArrays": True, "skipExpansion": True})
         result.pop("@context", None)
         return result

@@ -94,6 +94,12 @@ def test_lists_and_cards_are_remembered_until_a_write(registry, fixture):
     muni = f"https://w3id.org/materiaalpaspoort/id/municipality/{gm}"
     first = page_contexts.municipality(registry, terms, muni, 1, wait=None)
     again = page_contexts.municipality(registry, terms, muni, 1, wait=None)
+    links = Links(BASE, "nl", current_path=first.path, object_kinds=frozenset(terms.object_kinds))
+
+    def page_html(page) -> str:
+        return render(page.template, "nl", links, terms, switch_url="x", **page.context)
+
+    page_html(first)
     assert again.context["cards"] is first.context["cards"]  # remembered: no store reads
 
     # A new title for a listed passport: the very next page shows it.
@@ -111,6 +117,8 @@ def test_lists_and_cards_are_remembered_until_a_write(registry, fixture):
     assert after.context["cards"] is not first.context["cards"]
     shown = next(c for c in after.context["cards"] if c["iri"] == card["iri"])
     assert shown["title"]["nl"] == new_title
+    # the list rows are remembered per passport version: the page shows the new title, not the old row
+    assert new_title not in page_html(first) and new_title in page_html(after)
 
     # A retired passport leaves the list, the filtered search and the text search at once.
     page_data.text_index(registry, wait=None)
@@ -169,6 +177,42 @@ def test_template_calls_and_attributes_keep_jinja_semantics():
     assert out == "Dag Ada|4|Brug|True|True|X|True"
     with pytest.raises(Exception, match="missing"):
         environment().from_string("{{ view.missing }}").render(view=page_data.Attrs(kind="x"))
+
+
+def test_fast_escape_gives_what_markupsafe_gives():
+    from markupsafe import Markup, escape
+
+    from registry.page_render import _fast_escape
+
+    class Html:
+        def __html__(self):
+            return "<b>x</b>"
+
+    class Text(str):
+        pass
+
+    for value in ("", "plain", "<a href=\"x\">'&'</a>", "é ☃ \u2028", 0, 12.5, None, True,
+                  Markup("<i>kept</i>"), Html(), Text("<s>"), ["<list>"]):
+        fast, slow = _fast_escape(value), escape(value)
+        assert type(fast) is Markup and fast == slow, value
+
+
+def test_site_parts_are_remembered_per_active_item(registry, fixture):
+    """The header and navigation are rendered once per language, depth and active menu item:
+    each page still marks its own item as current."""
+    terms = get_terms()
+    kinds = frozenset(terms.object_kinds)
+    for _ in range(2):
+        for lang in ("nl", "en"):
+            links = Links(BASE, lang, current_path="/", object_kinds=kinds)
+            home = render("home.html", lang, links, terms, switch_url="x",
+                          **page_contexts.home(registry, terms, wait=None).context)
+            materials = render("materials.html", lang, links, terms, switch_url="x",
+                               **page_contexts.materials(registry, terms, wait=None).context)
+            assert '<a href="/" aria-current="page">' in home
+            assert '<a href="/material/" aria-current="page">' in materials
+            assert '<a href="/" aria-current="page">' not in materials
+            assert f'<html lang="{lang}">' in home and ("Zoeken" in home) == (lang == "nl")
 
 
 def test_links_are_remembered_per_language_and_depth(registry, fixture):
