@@ -144,9 +144,14 @@ def _is_current(store: ox.Store, graph: ox.NamedNode) -> bool:
     return next(store.quads_for_pattern(graph, _TYPE, _PASSPORT, graph), None) is not None
 
 
-def _graphs(store: ox.Store, predicate: ox.NamedNode | None, value: ox.Term) -> Iterator[str]:
-    """Current passports (graph names) holding a statement ``? predicate value``."""
-    checked: dict[str, bool] = {}
+def _graphs(store: ox.Store, predicate: ox.NamedNode | None, value: ox.Term,
+            checked: dict[str, bool] | None = None) -> Iterator[str]:
+    """Current passports (graph names) holding a statement ``? predicate value``.
+
+    ``checked``: graph name -> current, remembered across calls by a caller whose store does not
+    change (the static site's workers read a snapshot)."""
+    if checked is None:
+        checked = {}
     for quad in store.quads_for_pattern(None, predicate, value, None):
         graph = quad.graph_name
         if not isinstance(graph, ox.NamedNode):
@@ -166,16 +171,16 @@ def iter_municipality(store: ox.Store, municipality_iri: str) -> Iterator[str]:
             yield quad.subject.value
 
 
-def iter_kind(store: ox.Store, kind_iri: str) -> Iterator[str]:
-    return _graphs(store, _TYPE, ox.NamedNode(kind_iri))
+def iter_kind(store: ox.Store, kind_iri: str, checked: dict[str, bool] | None = None) -> Iterator[str]:
+    return _graphs(store, _TYPE, ox.NamedNode(kind_iri), checked)
 
 
-def iter_material(store: ox.Store, material_iri: str) -> Iterator[str]:
-    return _graphs(store, ox.NamedNode(MP + "material"), ox.NamedNode(material_iri))
+def iter_material(store: ox.Store, material_iri: str, checked: dict[str, bool] | None = None) -> Iterator[str]:
+    return _graphs(store, ox.NamedNode(MP + "material"), ox.NamedNode(material_iri), checked)
 
 
-def iter_concept(store: ox.Store, concept_iri: str) -> Iterator[str]:
-    return _graphs(store, None, ox.NamedNode(concept_iri))
+def iter_concept(store: ox.Store, concept_iri: str, checked: dict[str, bool] | None = None) -> Iterator[str]:
+    return _graphs(store, None, ox.NamedNode(concept_iri), checked)
 
 
 def _langmap(terms: Iterator[ox.Term]) -> dict[str, str]:

@@ -279,20 +279,21 @@ def _make_link_helpers(links: Links, terms: Terms, lang: str) -> dict:
                 f'<span class="rlabel"> {name}</span></a>')
         return found
 
-    rows: dict[tuple, Markup] = {}
+    rows: dict[tuple, tuple[dict, Markup]] = {}
 
     def row(macro, card: dict, *args) -> Markup:
-        """``macro(card, *args)`` for a passport card (``page_data.passport_cards``), remembered
-        by what the card says: a list row of one passport is the same on every list page of the
-        same depth and language."""
-        key = (card["iri"], card["identifier"], card["kind"], card["municipality"],
-               tuple(card["title"].items()), args)
+        """``macro(card, *args)`` for a passport card (``page_data.passport_cards``, which hands
+        out the same dict while the passport is unchanged and a new one after a change; cards
+        are never changed in place), remembered per card: a list row of one passport is the
+        same on every list page of the same depth and language. The card is kept with its row,
+        so its ``id`` cannot be reused while the row is remembered."""
+        key = (id(card), args)
         found = rows.get(key)
         if found is None:
             if len(rows) >= _ROWS_MAX:
                 rows.clear()
-            found = rows[key] = macro(card, *args)
-        return found
+            found = rows[key] = (card, macro(card, *args))
+        return found[1]
 
     parts: dict[tuple, Markup] = {}
 
@@ -309,7 +310,7 @@ def _make_link_helpers(links: Links, terms: Terms, lang: str) -> dict:
             "row": row, "part": part}
 
 
-_ROWS_MAX = 50_000
+_ROWS_MAX = 20_000  # rows remembered per language and depth (about 400 bytes each), then started afresh
 
 
 def render(template: str, lang: str, links: Links, terms: Terms | None = None, **context) -> str:

@@ -324,6 +324,7 @@ class Writer:
         self.list_pages = list_pages
         self.old_files = old_files or {}
         self.context_url = site_url + CONTEXT_PATH
+        self.current: dict[str, bool] = {}  # graph name -> a current passport (the store is a snapshot)
 
     def run(self, task: tuple) -> TaskResult:
         kind, arg = task[0], task[1]
@@ -490,13 +491,13 @@ class Writer:
                 data.iter_municipality(store, arg), limit=None)
         elif kind == "material":
             self.listing(result, lambda page, listing: pages.material(
-                registry, terms, arg, page, wait=None, listing=listing), data.iter_material(store, arg))
+                registry, terms, arg, page, wait=None, listing=listing), data.iter_material(store, arg, self.current))
         elif kind == "objectkind":
             self.listing(result, lambda page, listing: pages.objectkind(
-                registry, terms, arg, page, wait=None, listing=listing), data.iter_kind(store, arg))
+                registry, terms, arg, page, wait=None, listing=listing), data.iter_kind(store, arg, self.current))
         elif kind == "concept":
             self.listing(result, lambda page, listing: pages.concept(
-                registry, terms, arg, page, wait=None, listing=listing), data.iter_concept(store, arg))
+                registry, terms, arg, page, wait=None, listing=listing), data.iter_concept(store, arg, self.current))
         elif kind == "concepts":  # concepts that list no passports: one page each
             for iri in arg:
                 self.page(result, pages.concept(registry, terms, iri, 1, wait=None, listing=([], False)))

@@ -134,9 +134,17 @@ class Terms:
         return list(self._members.get(scheme_iri, ()))
 
     def narrower(self, iri: str) -> list[str]:
-        return sorted((s for s, props in self._props.items()
-                       if any(o.value == iri for o in props.get(SKOS + "broader", []))),
-                      key=lambda s: self.label(s, "nl").lower())
+        """The concepts that name ``iri`` as ``skos:broader``, ordered by Dutch label."""
+        return list(self._narrower.get(iri, ()))
+
+    @functools.cached_property
+    def _narrower(self) -> dict[str, tuple[str, ...]]:
+        found: dict[str, list[str]] = {}
+        for s, props in self._props.items():
+            for o in props.get(SKOS + "broader", []):
+                found.setdefault(o.value, []).append(s)
+        return {iri: tuple(sorted(dict.fromkeys(subjects), key=lambda s: self.label(s, "nl").lower()))
+                for iri, subjects in found.items()}
 
     def types(self, iri: str) -> list[str]:
         return self.iris(iri, RDF + "type")
