@@ -16,8 +16,13 @@
    per wall-clock second, the CPU seconds of the build (this process and its workers), CPU ms per
    passport and per HTML page, the pages/s that CPU time gives on the machine's cores alone
    (``cpu_bound_html_pages_per_second``: what a quiet machine would show) and the load average.
+   Then the same files written with nothing but ``os`` calls (what the file system alone costs).
+   ``--site-dirs`` builds in several folders, one benchmark each: creating a file costs the
+   kernel from 0.01 ms (tmpfs) to over 1 ms (a virtual disk), so ``/tmp /dev/shm`` shows the
+   build on the disk and without the disk.
 
     python3 bench/bench_pages.py --site-only --size 3000    # only the site build, no server or wrk
+    python3 bench/bench_pages.py --site-only --data DIR --site-dirs /tmp /dev/shm --rounds 3
 
 Results go to ``bench/results/pages.json`` (``--out``; with ``--site-only``:
 ``bench/results/site_build.json``).
@@ -234,18 +239,45 @@ def run_wrk(url: str, paths: list[str], connections: int, seconds: int, workdir:
     return found
 
 
-def bench_site(data_dir: Path, workers: int, base: str = BASE, rounds: int = 1) -> dict:
-    """The site build: a first build into an empty folder, then again with nothing changed;
-    with ``rounds`` > 1 more first builds into fresh folders (file-system costs on shared machines
-    vary from minute to minute: the best and the median round are reported too)."""
+def file_system_of(folder: Path) -> str:
+    """The type of the file system holding ``folder`` (ext4, tmpfs, ...), from /proc/mounts."""
+    target, best, kind = str(folder.resolve()), "", "unknown"
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return kind
+    for line in mounts:
+        fields = line.split()
+        if len(fields) >= 3 and (target == fields[1] or target.startswith(fields[1].rstrip("/") + "/")) \
+                and len(fields[1]) >= len(best):
+            best, kind = fields[1], fields[2]
+    return kind
+
+
+def bench_sites(data_dir: Path, workers: int, base: str, rounds: int, site_dirs: list[Path] | None) -> list[dict]:
+    """``bench_site`` in each of ``site_dirs`` (default: the system's temporary folder)."""
+    found = []
+    for parent in site_dirs or [Path(tempfile.gettempdir())]:
+        print(f"site build in {parent} ({file_system_of(parent)}) ...", file=sys.stderr)
+        found.append(bench_site(data_dir, workers, base, rounds, parent))
+    return found
+
+
+def bench_site(data_dir: Path, workers: int, base: str = BASE, rounds: int = 1, parent: Path | None = None) -> dict:
+    """The site build in a new folder under ``parent``: a first build into an empty folder, then
+    again with nothing changed; with ``rounds`` > 1 more first builds into fresh folders
+    (file-system costs on shared machines vary from minute to minute: the best and the median
+    round are reported too). Then the file system alone: the same files written with plain
+    ``os`` calls into the same folder (after the site is removed, so both need not fit)."""
     from registry.config import Settings
     from registry.site_build import build_site
 
-    scratch = Path(tempfile.mkdtemp(prefix="bench-site-"))
+    scratch = Path(tempfile.mkdtemp(prefix="bench-site-", dir=parent))
     out = scratch / "site"
     try:
         settings = Settings(data_dir=data_dir, base_iri=base)
-        figures = {"workers": workers, "cores": os.cpu_count()}
+        figures = {"folder": str(scratch.parent), "file_system": file_system_of(scratch),
+                   "workers": workers, "cores": os.cpu_count()}
         for name in ("first", "incremental_noop"):
             load_before, usage_before = os.getloadavg(), _usage()
             report = build_site(settings, out, progress=False, workers=workers)
@@ -270,6 +302,7 @@ def bench_site(data_dir: Path, workers: int, base: str = BASE, rounds: int = 1) 
         figures["first_build_median_html_pages_per_second"] = sorted(speeds)[len(speeds) // 2]
         files = [(str(path.relative_to(out)), path.stat().st_size) for path in out.rglob("*") if path.is_file()]
         figures["files_on_disk"] = len(files)
+        shutil.rmtree(out)
         figures["file_system_alone"] = raw_writes(files, scratch / "raw")
         print(f"  the same {len(files)} files written with plain os calls: "
               f"{figures['file_system_alone']['files_per_second']} files/s, "
@@ -349,7 +382,7 @@ def site_only(args, argv: list[str] | None) -> int:
         data_dir = registry_for(args, scratch, result)
         _, result["passports"], base = passport_paths(data_dir, 1, args.seed)
         print("site build ...", file=sys.stderr)
-        result["site_build"] = bench_site(data_dir, args.workers, base, args.rounds)
+        result["site_builds"] = bench_sites(data_dir, args.workers, base, args.rounds, args.site_dirs)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     result["machine"]["load_average_at_end"] = os.getloadavg()
@@ -388,6 +421,9 @@ def main(argv: list[str] | None = None) -> int:
                              "process); several values: one server and one set of runs each")
     parser.add_argument("--no-site", action="store_true", help="skip the site build benchmark")
     parser.add_argument("--rounds", type=int, default=1, help="first site builds (best and median reported)")
+    parser.add_argument("--site-dirs", type=Path, nargs="+", default=None,
+                        help="folders to build the site in, one benchmark each (default: the temporary "
+                             "folder), e.g. /tmp /dev/shm for a disk and a memory file system")
     parser.add_argument("--site-only", action="store_true",
                         help="only the site build benchmark (no server, no wrk)")
     parser.add_argument("--out", type=Path, default=None,
@@ -431,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
                 server.wait(timeout=30)
         if not args.no_site:
             print("site build ...", file=sys.stderr)
-            result["site_build"] = bench_site(data_dir, args.workers, base, args.rounds)
+            result["site_builds"] = bench_sites(data_dir, args.workers, base, args.rounds, args.site_dirs)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     result["machine"]["load_average_at_end"] = os.getloadavg()

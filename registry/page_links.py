@@ -32,6 +32,7 @@ def static_file(path: str, page: int | None = None) -> str:
     return stem + ".html"
 
 
+@functools.lru_cache(maxsize=65536)
 def anchor(base: str, iri: str) -> str:
     """The in-page anchor of a passport's own resource (component, quantity, ...)."""
     ref = owning_passport(base, iri)
