@@ -12,7 +12,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
-from conftest import BASE, ROOT, docs_from, dump, passport_ttl
+from conftest import BASE, ROOT, docs_from, dump, passport_ttl, run_cli
 from rdflib.compare import isomorphic
 
 from registry.store import Registry
@@ -267,3 +267,46 @@ def test_an_interrupted_bulk_batch_is_removed_on_the_next_opening(settings):
         assert not (settings.data_dir / "journal").exists()
         report = registry.add(docs_from(passport_ttl("half")))
         assert report.created == [half.iri] and registry.count_passports() == 2
+
+
+def _store_files(settings) -> int:
+    return sum(1 for path in settings.main_store_path.iterdir() if path.suffix == ".sst")
+
+
+def test_a_large_import_is_compacted_when_the_registry_closes(settings):
+    """Every bulk load adds store files that each later read consults: after an import of many
+    batches that makes up a quarter of the store or more, closing the registry compacts it (the
+    content stays the same); a small import into a larger store does not rewrite it."""
+    from registry.demo import generate
+    from registry.documents import PassportDoc
+    from registry.uris import owning_passport
+
+    docs = [PassportDoc(owning_passport(BASE, iri), triples) for iri, triples in generate(60, 3, BASE)]
+    registry = Registry.open(settings)
+    registry.add(docs[:30], batch_size=3)  # ten bulk loads: the whole store
+    assert registry.needs_compaction()
+    before, files_before = dump(registry), _store_files(settings)
+    registry.close()
+    assert _store_files(settings) < files_before
+    registry = Registry.open(settings)
+    assert dump(registry) == before
+    assert not registry.needs_compaction()
+    registry.add(docs[30:33], batch_size=3)  # one more bulk load: too few to be worth it
+    assert not registry.needs_compaction()
+    registry.close()
+
+
+def test_compact_command_keeps_the_content(settings, tmp_path):
+    source = tmp_path / "demo.nq"
+    _demo_nquads(source, 12)
+    data = str(settings.data_dir)
+    assert run_cli("add", str(source), "--data", data, "--base", BASE).returncode == 0
+    registry = Registry.open(settings)
+    before = dump(registry)
+    registry.close()
+    done = run_cli("compact", "--data", data, "--base", BASE)
+    assert done.returncode == 0, done.stderr
+    assert "compacted" in done.stdout
+    registry = Registry.open(settings)
+    assert dump(registry) == before
+    registry.close()
