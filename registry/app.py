@@ -27,7 +27,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if app.state.page_pool is not None:
                 app.state.page_pool.close()
             app.state.query_pool.close()
-            app.state.registry.close()
+            # no compaction on the way out: RocksDB compacts in the background while the server runs
+            app.state.registry.close(compact=False)
 
     app = FastAPI(title="Materiaalpaspoorten-register", version="0.1.0", lifespan=lifespan,
                   description="Material passport registry of the Twente and Stedendriehoek municipalities")
