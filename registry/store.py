@@ -216,7 +216,8 @@ class Registry:
         Each bulk load adds files that overlap the store's other files, and every read consults
         all of them until RocksDB merges them, which it does in the background only while the
         store stays open for writing. An import of 100,000 passports leaves a passport's graph
-        5x slower to read (5.5 vs 1.1 ms); ``compact`` takes 31 s there. It is due after
+        2.2x slower to read (1.85 vs 0.86 ms, ``bench/bench_compaction.py``); ``compact`` takes
+        28 s there. It is due after
         ``COMPACT_MIN_LOADS`` bulk loads that make up ``COMPACT_MIN_SHARE`` of the store or more,
         so a small import into a large registry does not rewrite the whole store.
         """
