@@ -12,7 +12,6 @@ graphs again. Reports ms per graph before and after, the ratio, and the compacti
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
 import time
@@ -45,7 +44,7 @@ def read_graphs(settings, iris: list[str]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench_pages import make_registry
+    from bench_pages import make_registry, write_result
 
     from registry.config import Settings
     from registry.store import Registry, _folder_bytes, iter_passport_iris
@@ -80,9 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             "ms_per_graph_before": round(before, 3), "ms_per_graph_after": round(after, 3),
             "read_speedup": round(before / after, 2), "compact_seconds": round(compact_seconds, 1),
         }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(args.out, result)
     return 0
 
 

@@ -53,6 +53,13 @@ from registry.config import Settings  # after the path of the checkout is set
 BASE = "http://localhost:8000/"
 
 
+def write_result(path: Path, result: dict) -> None:
+    """The figures as JSON to ``path`` (folders made) and to stdout."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    print(json.dumps(result, indent=2))
+
+
 def make_registry(data_dir: Path, size: int, seed: int, compact: bool = True) -> float:
     """Load ``size`` demo passports (``compact=False``: close without compacting, as a store left
     by an import looks before ``Registry.compact``); returns the seconds it took."""
@@ -389,9 +396,7 @@ def site_only(args, argv: list[str] | None) -> int:
         shutil.rmtree(scratch, ignore_errors=True)
     result["machine"]["load_average_at_end"] = os.getloadavg()
     out = args.out or ROOT / "bench" / "results" / "site_build.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(out, result)
     return 0
 
 
@@ -473,9 +478,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     result["machine"]["load_average_at_end"] = os.getloadavg()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(args.out, result)
     return 0
 
 
