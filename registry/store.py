@@ -217,9 +217,9 @@ class Registry:
         all of them until RocksDB merges them, which it does in the background only while the
         store stays open for writing. An import of 100,000 passports leaves a passport's graph
         2.2x slower to read (1.85 vs 0.86 ms, ``bench/bench_compaction.py``); ``compact`` takes
-        28 s there. It is due after
-        ``COMPACT_MIN_LOADS`` bulk loads that make up ``COMPACT_MIN_SHARE`` of the store or more,
-        so a small import into a large registry does not rewrite the whole store.
+        28 s there. It is due after ``COMPACT_MIN_LOADS`` bulk loads that make up
+        ``COMPACT_MIN_SHARE`` of the store or more, so a small import into a large registry does
+        not rewrite the whole store.
         """
         if self.read_only or self._bulk_loads < COMPACT_MIN_LOADS:
             return False
