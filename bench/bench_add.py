@@ -27,10 +27,10 @@ import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from registry.config import Settings
-from registry.demo import write
-from registry.documents import read_file
-from registry.store import Registry
+from registry.core.settings import Settings
+from registry.demo.generator import write
+from registry.model.documents import read_file
+from registry.store.registry import Registry
 
 BASE = "http://localhost:8000/"
 

@@ -28,8 +28,8 @@ def read_graphs(settings, iris: list[str]) -> float:
     """ms per graph, best of three passes over ``iris`` from a fresh read-only handle."""
     import pyoxigraph as ox
 
-    from registry.linked_data import _graph_triples
-    from registry.store import Registry
+    from registry.web.routers.linked_data import _graph_triples
+    from registry.store.registry import Registry
 
     registry = Registry.open(settings, read_only=True)
     nodes = [ox.NamedNode(iri) for iri in iris]
@@ -46,8 +46,8 @@ def read_graphs(settings, iris: list[str]) -> float:
 def main(argv: list[str] | None = None) -> int:
     from bench_pages import make_registry, write_result
 
-    from registry.config import Settings
-    from registry.store import Registry, _folder_bytes, iter_passport_iris
+    from registry.core.settings import Settings
+    from registry.store.registry import Registry, _folder_bytes, iter_passport_iris
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=20_000)

@@ -35,11 +35,11 @@ from importers.report import RowReport
 from importers.rows import RowMapper
 from importers.source import open_source
 from importers.vocabulary import load_vocabulary, normalise
-from registry.config import Settings
-from registry.demo import write_csv
-from registry.documents import read_file
-from registry.importing import ImportResult, _Run, import_file
-from registry.store import Registry
+from registry.core.settings import Settings
+from registry.demo.generator import write_csv
+from registry.model.documents import read_file
+from importers.pipeline import ImportResult, _Run, import_file
+from registry.store.registry import Registry
 
 BASE = "http://localhost:8000/"
 MUNICIPALITY = "GM0153"

@@ -66,10 +66,10 @@ def build_registry(data: Path, size: int, seed: int, validated: int) -> dict:
     """
     import pyoxigraph as ox
 
-    from registry.config import Settings
-    from registry.demo import generate
-    from registry.documents import grouped, make_doc
-    from registry.store import Registry, cli_agent, now
+    from registry.core.settings import Settings
+    from registry.demo.generator import generate
+    from registry.model.documents import grouped, make_doc
+    from registry.store.registry import Registry, cli_agent, now
 
     marker = data / "bench.json"
     if marker.exists():
@@ -136,7 +136,7 @@ def build_oxigraph(data: Path, target: Path) -> float:
 def sample_passports(data: Path, count: int, seed: int) -> list[str]:
     import pyoxigraph as ox
 
-    from registry.vocab import PASSPORT, RDF_TYPE
+    from registry.model.vocab import PASSPORT, RDF_TYPE
 
     store = ox.Store.read_only(str(data / "main"))
     iris = [q.subject.value for q in store.quads_for_pattern(None, RDF_TYPE, PASSPORT, None)

@@ -48,7 +48,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from registry.config import Settings  # after the path of the checkout is set
+from registry.core.settings import Settings
 
 BASE = "http://localhost:8000/"
 
@@ -63,11 +63,11 @@ def write_result(path: Path, result: dict) -> None:
 def make_registry(data_dir: Path, size: int, seed: int, compact: bool = True) -> float:
     """Load ``size`` demo passports (``compact=False``: close without compacting, as a store left
     by an import looks before ``Registry.compact``); returns the seconds it took."""
-    from registry.config import Settings
-    from registry.demo import generate
-    from registry.documents import PassportDoc
-    from registry.store import Registry
-    from registry.uris import owning_passport
+    from registry.core.settings import Settings
+    from registry.demo.generator import generate
+    from registry.model.documents import PassportDoc
+    from registry.store.registry import Registry
+    from registry.model.uris import owning_passport
 
     started = time.perf_counter()
     registry = Registry.open(Settings(data_dir=data_dir, base_iri=BASE))
@@ -278,8 +278,8 @@ def bench_site(data_dir: Path, workers: int, base: str = BASE, rounds: int = 1, 
     (file-system costs on shared machines vary from minute to minute: the best and the median
     round are reported too). Then the file system alone: the same files written with plain
     ``os`` calls into the same folder (after the site is removed, so both need not fit)."""
-    from registry.config import Settings
-    from registry.site_build import build_site
+    from registry.core.settings import Settings
+    from registry.static_site.build import build_site
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-site-", dir=parent))
     out = scratch / "site"

@@ -43,7 +43,7 @@ CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j
 def build(data: Path, size: int, seed: int) -> tuple[list[str], int]:
     import pyoxigraph as ox
 
-    from registry import demo
+    from registry.demo import generator as demo
 
     data.mkdir(parents=True, exist_ok=True)
     nq = data / "passports.nq"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import re
 
-from .mapping import FieldSpec, Mapping
-from .source import Record
-from .values import ValueProblem, is_empty, text_of
-from .vocabulary import normalise
+from importers.mapping import FieldSpec, Mapping
+from importers.source import Record
+from importers.values import ValueProblem, is_empty, text_of
+from importers.vocabulary import normalise
 
 # Fields whose columns must exist in the file; the others are left empty (with a note) when missing.
 REQUIRED_COLUMNS = ("key.source_id", "key.passport_key", "object.kind", "quantity.material",

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import ijson
 
-from .mapping import FormatSpec
-from .source import Record, Source, SourceError
+from importers.mapping import FormatSpec
+from importers.source import Record, Source, SourceError
 
 
 class GeoJsonSource(Source):
@@ -44,7 +44,7 @@ def _plain(value):
 
 
 def _not_a_feature(value):
-    from .values import ValueProblem
+    from importers.values import ValueProblem
 
     return ValueProblem("not a feature", f"item {str(value)[:60]!r} in 'features' is not a Feature object",
                         f"element {str(value)[:60]!r} in 'features' is geen Feature-object")

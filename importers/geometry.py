@@ -14,8 +14,8 @@ import re
 from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
-from .values import ValueProblem, decimal_literal
-from .vocabulary import Municipality
+from importers.values import ValueProblem, decimal_literal
+from importers.vocabulary import Municipality
 
 RD_NEW = 28992
 WGS84 = 4326

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .values import ValueProblem
+from importers.values import ValueProblem
 
 FIELDS = ("row", "source_id", "passport", "severity", "column", "value", "problem", "message_nl",
           "message_en", "shape")

@@ -24,16 +24,16 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from registry.documents import PassportDoc
-from registry.uris import KEY_PATTERN, PassportRef, UriError, check_key, check_municipality
-from registry.vocab import DCTERMS, GEO, MP, MPV, QUDT, RDF, RDFS, XSD
+from registry.model.documents import PassportDoc
+from registry.model.uris import KEY_PATTERN, PassportRef, UriError, check_key, check_municipality
+from registry.model.vocab import DCTERMS, GEO, MP, MPV, QUDT, RDF, RDFS, XSD
 
-from .fields import Field
-from .geometry import RD_NEW, WGS84, check_position, epsg_of, geojson_wkt, point_wkt
-from .mapping import Mapping, MappingError
-from .source import Record
-from .units import Unit, UnitTable, estimated_mass
-from .values import (
+from importers.fields import Field
+from importers.geometry import RD_NEW, WGS84, check_position, epsg_of, geojson_wkt, point_wkt
+from importers.mapping import Mapping, MappingError
+from importers.source import Record
+from importers.units import Unit, UnitTable, estimated_mass
+from importers.values import (
     ValueProblem,
     decimal_literal,
     is_empty,
@@ -43,7 +43,7 @@ from .values import (
     parse_year,
     text_of,
 )
-from .vocabulary import ConceptIndex, Vocabulary, local_name, normalise
+from importers.vocabulary import ConceptIndex, Vocabulary, local_name, normalise
 
 _KEY_RE = re.compile(rf"^{KEY_PATTERN}$")
 N = ox.NamedNode

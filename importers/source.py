@@ -10,9 +10,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .mapping import FormatSpec
-from .values import ValueProblem, is_empty
-from .vocabulary import normalise
+from importers.mapping import FormatSpec
+from importers.values import ValueProblem, is_empty
+from importers.vocabulary import normalise
 
 HEADER_SEARCH_ROWS = 30
 
@@ -136,10 +136,10 @@ def open_source(path: str | Path, spec: FormatSpec, wanted: set[str]) -> Source:
         raise SourceError("no such file", source=str(path))
     kind = detect_format(path, spec)
     if kind == "csv":
-        from .tabular import open_csv
+        from importers.tabular import open_csv
         return open_csv(path, spec, wanted)
     if kind == "xlsx":
-        from .tabular import open_xlsx
+        from importers.tabular import open_xlsx
         return open_xlsx(path, spec, wanted)
-    from .geojson import open_geojson
+    from importers.geojson import open_geojson
     return open_geojson(path, spec, wanted)

@@ -27,9 +27,17 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from .mapping import FormatSpec
-from .source import HEADER_SEARCH_ROWS, Record, Source, SourceError, header_names, header_score, pick_header
-from .values import ValueProblem, is_empty
+from importers.mapping import FormatSpec
+from importers.source import (
+    HEADER_SEARCH_ROWS,
+    Record,
+    Source,
+    SourceError,
+    header_names,
+    header_score,
+    pick_header,
+)
+from importers.values import ValueProblem, is_empty
 
 DELIMITERS = (";", ",", "\t", "|")
 DELIMITER_NAMES = {";": "semicolon ';'", ",": "comma ','", "\t": "tab", "|": "bar '|'"}

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from registry.vocab import UNIT
+from registry.model.vocab import UNIT
 
-from .values import ValueProblem, decimal_literal
-from .vocabulary import local_name, normalise
+from importers.values import ValueProblem, decimal_literal
+from importers.vocabulary import local_name, normalise
 
 TARGETS = ("KiloGM", "TON_Metric", "M3", "M2", "M", "NUM")
 MASS = frozenset({"KiloGM", "TON_Metric"})

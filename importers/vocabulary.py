@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from registry.config import ONTOLOGY_DIR
-from registry.vocab import MP, MPV, RDF, RDFS, SKOS
+from registry.core.resources import ONTOLOGY_DIR
+from registry.model.vocab import MP, MPV, RDF, RDFS, SKOS
 
 # Preferred names first: a synonym (altLabel) never hides another concept's own name.
 LABELS = (SKOS + "notation", SKOS + "prefLabel", RDFS + "label", SKOS + "altLabel", SKOS + "hiddenLabel")

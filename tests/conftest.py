@@ -29,14 +29,14 @@ def passport_ttl(key: str = "brug-0042", municipality: str = "GM0153", label: st
 
 @pytest.fixture
 def settings(tmp_path):
-    from registry.config import Settings
+    from registry.core.settings import Settings
 
     return Settings(data_dir=tmp_path / "data", base_iri=BASE)
 
 
 @pytest.fixture
 def registry(settings):
-    from registry.store import Registry
+    from registry.store.registry import Registry
 
     reg = Registry.open(settings)
     yield reg
@@ -45,7 +45,7 @@ def registry(settings):
 
 
 def docs_from(text: str, fmt=ox.RdfFormat.TURTLE):
-    from registry.documents import read_bytes
+    from registry.model.documents import read_bytes
 
     return read_bytes(text.encode("utf-8"), BASE, fmt)
 

@@ -163,8 +163,8 @@ def test_mobile_layout_and_retired_page(browser, server, fixture, shots):
 def test_static_site_from_disk(browser, fixture, tmp_path, shots):
     from pages_support import BASE
 
-    from registry.config import Settings
-    from registry.site_build import build_site
+    from registry.core.settings import Settings
+    from registry.static_site.build import build_site
 
     out = tmp_path / "site"
     build_site(Settings(data_dir=fixture.data_dir, base_iri=BASE), out, progress=False, workers=1,

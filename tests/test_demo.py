@@ -14,10 +14,10 @@ import pytest
 import rdflib
 from pyproj import Transformer
 
-from registry import demo
-from registry.config import ONTOLOGY_DIR, SHAPES_DIR
-from registry.uris import owning_passport
-from registry.vocab import MANAGED_PREDICATES, MP, MPV
+from registry.demo import generator as demo
+from registry.core.resources import ONTOLOGY_DIR, SHAPES_DIR
+from registry.model.uris import owning_passport
+from registry.model.vocab import MANAGED_PREDICATES, MP, MPV
 
 BASE = "http://localhost:8000/"
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -320,9 +320,9 @@ def test_other_rdf_formats_hold_the_same_triples(tmp_path, suffix):
 
 
 def test_demo_passports_pass_the_registry_write_path(tmp_path):
-    from registry.config import Settings
-    from registry.documents import read_file
-    from registry.store import Registry
+    from registry.core.settings import Settings
+    from registry.model.documents import read_file
+    from registry.store.registry import Registry
 
     path = tmp_path / "demo.nq"
     demo.write(path, 60, seed=21, progress=False)

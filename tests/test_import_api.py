@@ -13,7 +13,7 @@ import uvicorn
 from conftest import BASE, DATA, dump
 from fastapi import FastAPI
 
-from registry.uris import passport_ref
+from registry.model.uris import passport_ref
 
 CP1252 = DATA / "import" / "imbor-enschede-cp1252.csv"
 HOSTILE = DATA / "import" / "imbor-hostile.csv"
@@ -22,8 +22,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 @pytest.fixture
 def server(settings, registry):
-    from registry.import_api import router
-    from registry.tokens import TokenStore
+    from registry.web.routers.imports import router
+    from registry.store.tokens import TokenStore
 
     app = FastAPI()
     app.state.settings = settings

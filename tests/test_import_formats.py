@@ -18,9 +18,9 @@ from importers.report import RowReport
 from importers.rows import RowMapper
 from importers.source import open_source
 from importers.vocabulary import load_vocabulary, normalise
-from registry.importing import ImportFailed, ImportResult, _Run, import_file
-from registry.uris import passport_ref
-from registry.vocab import MP, MPV
+from importers.pipeline import ImportFailed, ImportResult, _Run, import_file
+from registry.model.uris import passport_ref
+from registry.model.vocab import MP, MPV
 
 TREES = ROOT.parent / "shared" / "external" / "leeuwarden-bomen"
 TREES_CSV = TREES / "monumentale_en_waardevolle_bomen.csv"

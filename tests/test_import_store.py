@@ -10,9 +10,9 @@ import pyoxigraph as ox
 import pytest
 from conftest import BASE, DATA, dump
 
-from registry.importing import ImportFailed, import_file
-from registry.uris import passport_ref
-from registry.vocab import MP, MPV
+from importers.pipeline import ImportFailed, import_file
+from registry.model.uris import passport_ref
+from registry.model.vocab import MP, MPV
 
 IMPORT = DATA / "import"
 CP1252 = IMPORT / "imbor-enschede-cp1252.csv"
@@ -187,7 +187,7 @@ def test_unknown_municipality_and_unfit_mapping_are_refused_before_writing(regis
 
 
 def test_large_imports_are_stored_in_parts_with_rows_reported(registry, tmp_path, monkeypatch):
-    from registry import importing
+    from importers import pipeline as importing
 
     monkeypatch.setattr(importing, "PART", 4)
     report = tmp_path / "r.csv"

@@ -12,8 +12,9 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from registry.config import ONTOLOGY_DIR, ROOT, SPARQL_DIR
-from registry.ontology import (
+from registry.core.resources import ONTOLOGY_DIR, SPARQL_DIR
+from conftest import ROOT
+from registry.model.reference import (
     CheckResult,
     OntologyError,
     check_consistency,
@@ -21,7 +22,7 @@ from registry.ontology import (
     load_ontology_store,
     ontology_files,
 )
-from registry.vocab import MP, MPV, OWL, RDF, RDFS, SKOS, XSD
+from registry.model.vocab import MP, MPV, OWL, RDF, RDFS, SKOS, XSD
 
 EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "external"
 IMBOR_DIR = EXTERNAL / "imbor" / "imbor2022-ld"

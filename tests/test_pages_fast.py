@@ -16,14 +16,14 @@ import pyoxigraph as ox
 import pytest
 from pages_support import BASE, DC_TITLE, build_registry
 
-from registry import page_contexts, page_data
-from registry.config import Settings
-from registry.documents import PassportDoc
-from registry.page_links import Links
-from registry.page_render import environment, render
-from registry.store import Registry
-from registry.terms import get_terms
-from registry.uris import PassportRef, owning_passport
+from registry.views.pages import contexts as page_contexts, data as page_data
+from registry.core.settings import Settings
+from registry.model.documents import PassportDoc
+from registry.views.pages.links import Links
+from registry.views.pages.render import environment, render
+from registry.store.registry import Registry
+from registry.model.terms import get_terms
+from registry.model.uris import PassportRef, owning_passport
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +109,7 @@ def test_lists_and_cards_are_remembered_until_a_write(registry, fixture):
     new_title = "Herzien voor de cache-test"
     changed = [t for t in triples if not (t.subject == node and t.predicate == DC_TITLE)]
     changed.append(ox.Triple(node, DC_TITLE, ox.Literal(new_title, language="nl")))
-    from registry.vocab import MANAGED_PREDICATES
+    from registry.model.vocab import MANAGED_PREDICATES
     changed = [t for t in changed if t.predicate not in MANAGED_PREDICATES]
     report = registry.add([PassportDoc(owning_passport(BASE, card["iri"]), changed)])
     assert report.updated == [card["iri"]], report
@@ -139,7 +139,7 @@ def test_lists_and_cards_are_remembered_until_a_write(registry, fixture):
 
 
 def test_memo_reads_the_generation_on_every_call(tmp_path):
-    from registry.page_cache import FreshMemo
+    from registry.views.pages.cache import FreshMemo
 
     generation = tmp_path / "generation"
     generation.write_text("a")
@@ -182,7 +182,7 @@ def test_template_calls_and_attributes_keep_jinja_semantics():
 def test_fast_escape_gives_what_markupsafe_gives():
     from markupsafe import Markup, escape
 
-    from registry.page_render import _fast_escape
+    from registry.views.pages.render import _fast_escape
 
     class Html:
         def __html__(self):
@@ -246,8 +246,8 @@ def test_aggregates_are_computed_once_for_all_processes(tmp_path):
     import threading
     import time
 
-    from registry.page_cache import GenerationCache
-    from registry.worker_pool import bump_generation
+    from registry.views.pages.cache import GenerationCache
+    from registry.core.workers import bump_generation
 
     bump_generation(tmp_path)
     calls: list[str] = []
@@ -275,8 +275,8 @@ def test_aggregates_are_computed_once_for_all_processes(tmp_path):
 
 
 def test_shared_cache_survives_a_broken_file(tmp_path):
-    from registry.page_cache import GenerationCache
-    from registry.worker_pool import bump_generation
+    from registry.views.pages.cache import GenerationCache
+    from registry.core.workers import bump_generation
 
     bump_generation(tmp_path)
     cache = GenerationCache(tmp_path / "generation", shared_dir=tmp_path / "cache")
@@ -288,8 +288,8 @@ def test_shared_cache_survives_a_broken_file(tmp_path):
 
 
 def test_shared_cache_in_a_folder_that_cannot_be_written(tmp_path):
-    from registry.page_cache import GenerationCache
-    from registry.worker_pool import bump_generation
+    from registry.views.pages.cache import GenerationCache
+    from registry.core.workers import bump_generation
 
     bump_generation(tmp_path)
     blocked = tmp_path / "not-a-folder"
@@ -301,7 +301,7 @@ def test_shared_cache_in_a_folder_that_cannot_be_written(tmp_path):
 def test_text_index_in_a_mapped_file_is_shared_and_finds_the_same(registry, fixture, tmp_path):
     import pickle
 
-    from registry.page_data import TextIndex
+    from registry.views.pages.data import TextIndex
 
     in_memory = TextIndex(registry.store, BASE)
     shared = TextIndex(registry.store, BASE, tmp_path / "pages")
@@ -324,7 +324,7 @@ def test_text_index_in_a_mapped_file_is_shared_and_finds_the_same(registry, fixt
 
 
 def test_text_index_finds_non_ascii_text(tmp_path):
-    from registry.page_data import TextIndex
+    from registry.views.pages.data import TextIndex
 
     store = ox.Store()
     iri = f"{BASE}id/passport/GM0153/brug-ëa"

@@ -11,10 +11,10 @@ import pytest
 import rdflib
 from conftest import BASE, ROOT
 
-from registry.documents import PassportDoc, read_file
-from registry.shacl_engine import ShapesProgram, Unsupported, subclass_closure
-from registry.uris import owning_passport
-from registry.validation import Validator
+from registry.model.documents import PassportDoc, read_file
+from registry.validation.engine import ShapesProgram, Unsupported, subclass_closure
+from registry.model.uris import owning_passport
+from registry.validation.validator import Validator
 
 EXAMPLES = sorted((ROOT / "shapes" / "examples").glob("*/*.ttl"))
 
@@ -42,7 +42,7 @@ def key(issue) -> tuple:
 def results(validator: Validator, docs: list[PassportDoc]) -> Counter:
     from pyshacl import validate
 
-    from registry.validation import _batch_store, _text, read_report
+    from registry.validation.validator import _batch_store, _text, read_report
 
     if validator.program is None:
         data = rdflib.Graph()
@@ -72,7 +72,7 @@ def test_same_results_on_the_shape_examples(validators, path):
 
 
 def _demo_docs(size: int, seed: int) -> list[PassportDoc]:
-    from registry.demo import generate
+    from registry.demo.generator import generate
 
     return [PassportDoc(owning_passport(BASE, iri), triples) for iri, triples in generate(size, seed=seed, base=BASE)]
 

@@ -73,7 +73,7 @@ def shapes() -> rdflib.Graph:
 def class_hierarchy() -> list[tuple]:
     """The ontology's rdfs:subClassOf triples, which validation adds to every data graph."""
     if any((ROOT / "ontology").glob("*.ttl")):
-        from registry.ontology import class_hierarchy_triples
+        from registry.model.reference import class_hierarchy_triples
 
         return [(rdflib.URIRef(t.subject.value), RDFS.subClassOf, rdflib.URIRef(t.object.value))
                 for t in class_hierarchy_triples()]

@@ -27,8 +27,8 @@ def fixture(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def site(fixture, tmp_path_factory):
-    from registry.config import Settings
-    from registry.site_build import build_site
+    from registry.core.settings import Settings
+    from registry.static_site.build import build_site
 
     out = tmp_path_factory.mktemp("out") / "site"
     report = build_site(Settings(data_dir=fixture.data_dir, base_iri=BASE), out, progress=False,
@@ -136,11 +136,11 @@ def test_every_relative_link_resolves_on_disk(site):
 
 
 def test_second_build_changes_nothing_and_a_new_version_rebuilds_one(site, fixture):
-    from registry.config import Settings
-    from registry.documents import PassportDoc
-    from registry.site_build import build_site
-    from registry.store import Registry
-    from registry.uris import owning_passport
+    from registry.core.settings import Settings
+    from registry.model.documents import PassportDoc
+    from registry.static_site.build import build_site
+    from registry.store.registry import Registry
+    from registry.model.uris import owning_passport
 
     out, _ = site
     settings = Settings(data_dir=fixture.data_dir, base_iri=BASE)
@@ -177,8 +177,8 @@ def test_second_build_changes_nothing_and_a_new_version_rebuilds_one(site, fixtu
 
 
 def test_a_build_with_nothing_changed_renders_no_overview_page(site, fixture):
-    from registry.config import Settings
-    from registry.site_build import build_site
+    from registry.core.settings import Settings
+    from registry.static_site.build import build_site
 
     out, _ = site
     again = build_site(Settings(data_dir=fixture.data_dir, base_iri=BASE), out, progress=False,
@@ -190,12 +190,12 @@ def test_a_build_with_nothing_changed_renders_no_overview_page(site, fixture):
 def test_current_version_page_equals_the_version_page_rendered_alone(site, fixture):
     """A passport page and the page of its current version share parts (rendered once, with
     relative links fixed per page); the bytes are those of each page rendered on its own."""
-    from registry import page_contexts as pages
-    from registry.config import Settings
-    from registry.site_build import render_static
-    from registry.store import Registry
-    from registry.terms import get_terms
-    from registry.uris import owning_passport
+    from registry.views.pages import contexts as pages
+    from registry.core.settings import Settings
+    from registry.static_site.build import render_static
+    from registry.store.registry import Registry
+    from registry.model.terms import get_terms
+    from registry.model.uris import owning_passport
 
     out, _ = site
     terms = get_terms()

@@ -18,10 +18,10 @@ import rdflib
 from rdflib.compare import isomorphic
 from sparql_fixtures import BASE, MP, MPV, PASSPORTS, LiveServer, make_data_dir
 
-from registry import service_policy
-from registry.config import Settings
-from registry.query_pool import QueryFailed, QueryPool, bump_generation
-from registry.sparql_protocol import create_endpoint_app
+from registry.query import service_policy
+from registry.core.settings import Settings
+from registry.query.pool import QueryFailed, QueryPool, bump_generation
+from registry.web.routers.sparql import create_endpoint_app
 
 TIMEOUT = 2.0
 CAP = 50
@@ -578,7 +578,7 @@ def test_saved_queries_answer_what_the_passports_hold(client):
 
 
 def test_every_saved_query_runs_through_the_endpoint(client):
-    from registry import saved_queries
+    from registry.query import saved as saved_queries
 
     queries = saved_queries.all_queries()
     assert len(queries) >= 6
@@ -680,7 +680,7 @@ def test_rdflib_sparqlstore(server):
 
 def test_works_inside_the_registry_app(tmp_path):
     """The endpoint as the lead's create_app mounts it: the registry holds the store read-write."""
-    from registry.app import create_app
+    from registry.web.app import create_app
 
     data = tmp_path / "data"
     make_data_dir(data)

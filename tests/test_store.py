@@ -15,9 +15,9 @@ import rdflib
 from conftest import BASE, ROOT, docs_from, dump, passport_ttl, run_cli
 from rdflib.compare import isomorphic
 
-from registry.store import Registry
-from registry.uris import passport_ref
-from registry.vocab import MANAGED_PREDICATES
+from registry.store.registry import Registry
+from registry.model.uris import passport_ref
+from registry.model.vocab import MANAGED_PREDICATES
 
 REF = passport_ref(BASE, "GM0153", "brug-0042")
 
@@ -161,7 +161,7 @@ def test_registry_managed_predicates_are_refused(registry):
 
 
 def test_duplicate_passport_in_one_input_is_refused_once(registry):
-    from registry.documents import read_bytes
+    from registry.model.documents import read_bytes
 
     doc = read_bytes(passport_ttl().encode(), BASE, ox.RdfFormat.TURTLE)
     report = registry.add(doc + doc)
@@ -186,7 +186,7 @@ def test_export_round_trips_through_nquads(registry, tmp_path, settings):
 
 
 def _demo_nquads(path, size):
-    from registry.demo import write
+    from registry.demo.generator import write
 
     write(path, size=size, seed=7, base=BASE, fmt="nq")
 
@@ -230,7 +230,7 @@ def test_sigkill_during_bulk_add_leaves_only_whole_passports(tmp_path):
     while time.time() < deadline and any(os.path.exists(f"/proc/{pid}") for pid in workers):
         time.sleep(0.2)
     assert not [pid for pid in workers if os.path.exists(f"/proc/{pid}")], "a validation worker outlived add"
-    from registry.config import Settings
+    from registry.core.settings import Settings
 
     settings = Settings(data_dir=data, base_iri=BASE)
     with Registry.open(settings) as registry:
@@ -253,7 +253,7 @@ def test_sigkill_during_bulk_add_leaves_only_whole_passports(tmp_path):
 
 def test_an_interrupted_bulk_batch_is_removed_on_the_next_opening(settings):
     """Simulates a kill inside the bulk loader: the journal names a half-written passport."""
-    from registry.config import Settings
+    from registry.core.settings import Settings
 
     with Registry.open(settings) as registry:
         registry.add(docs_from(passport_ttl("heel")))
@@ -277,9 +277,9 @@ def test_a_large_import_is_compacted_when_the_registry_closes(settings):
     """Every bulk load adds store files that each later read consults: after an import of many
     batches that makes up a quarter of the store or more, closing the registry compacts it (the
     content stays the same); a small import into a larger store does not rewrite it."""
-    from registry.demo import generate
-    from registry.documents import PassportDoc
-    from registry.uris import owning_passport
+    from registry.demo.generator import generate
+    from registry.model.documents import PassportDoc
+    from registry.model.uris import owning_passport
 
     docs = [PassportDoc(owning_passport(BASE, iri), triples) for iri, triples in generate(60, 3, BASE)]
     registry = Registry.open(settings)

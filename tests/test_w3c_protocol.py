@@ -36,9 +36,9 @@ from rdflib import RDF, BNode, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 from sparql_fixtures import LiveServer
 
-from registry.config import Settings
-from registry.service_policy import has_dataset_clause
-from registry.sparql_protocol import create_endpoint_app
+from registry.core.settings import Settings
+from registry.query.service_policy import has_dataset_clause
+from registry.web.routers.sparql import create_endpoint_app
 
 # The repository is checked out with shared/ beside it.
 SUITE = Path(__file__).resolve().parents[2] / "shared" / "external" / "w3c-sparql11-tests"

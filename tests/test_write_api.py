@@ -19,9 +19,9 @@ import pytest
 import rdflib
 from conftest import dump, passport_ttl, run_cli
 
-from registry.config import Settings
-from registry.tokens import TokenStore
-from registry.vocab import MP, MPV, SH
+from registry.core.settings import Settings
+from registry.store.tokens import TokenStore
+from registry.model.vocab import MP, MPV, SH
 
 MAX_BODY = 200_000
 TTL = "text/turtle"
@@ -40,7 +40,7 @@ class Server:
     def __init__(self, data_dir):
         import uvicorn
 
-        from registry.app import create_app
+        from registry.web.app import create_app
 
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}/"
@@ -178,7 +178,7 @@ def test_post_several_passports_in_one_body(server, client):
 
 
 def _ref(server, key, municipality="GM0153"):
-    from registry.uris import passport_ref
+    from registry.model.uris import passport_ref
 
     return passport_ref(server.base, municipality, key)
 
@@ -533,7 +533,7 @@ def test_token_cli_create_list_revoke_against_the_running_server(server, client)
     """``passports token ...`` as a real process once, then in-process (same code, no start-up cost)."""
     from typer.testing import CliRunner
 
-    from registry.cli import app
+    from registry.cli.main import app
 
     data = str(server.settings.data_dir)
 

@@ -1,0 +1,5 @@
+"""``python -m registry.cli``: the same as the ``passports`` command."""
+
+from registry.cli.main import main
+
+main()

@@ -1,0 +1,78 @@
+"""``passports token create|list|revoke``: write tokens of municipalities for the write API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from registry.core.settings import Settings
+from registry.store.tokens import TokenError, TokenStore
+
+cli = typer.Typer(help="Write tokens for the API, one or more per municipality / "
+                       "Schrijftokens voor de API, per gemeente", no_args_is_help=True)
+err = Console(stderr=True)
+
+DataOption = typer.Option(None, "--data", envvar="PASSPORTS_DATA",
+                          help="data directory of the registry (default ./data)")
+
+
+def _store(data: Path | None) -> TokenStore:
+    settings = Settings(data_dir=data) if data else Settings()
+    return TokenStore(settings.tokens_path)
+
+
+def _fail(exc: Exception) -> None:
+    err.print(f"[red]error:[/red] {exc}", highlight=False)
+    raise typer.Exit(2)
+
+
+@cli.command()
+def create(municipality: str = typer.Option(..., "--municipality", "-m",
+                                            help="CBS code of the municipality, e.g. GM0153"),
+           label: str = typer.Option("", "--label", "-l",
+                                     help="what the token is for, e.g. 'GBI export Enschede'"),
+           data: Path | None = DataOption) -> None:
+    """Make a token; it is printed once (stdout) and only its hash is kept."""
+    store = _store(data)
+    try:
+        record, token = store.create(municipality, label)
+    except TokenError as exc:
+        _fail(exc)
+    err.print(f"Token {record.id} for {record.municipality} created. Store it now: it is shown only "
+              f"this once. Send it as 'Authorization: Bearer <token>'.", highlight=False)
+    print(token)
+
+
+@cli.command("list")
+def list_tokens(data: Path | None = DataOption,
+                as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table")) -> None:
+    """Show every token's id, municipality, label, and when it was made or revoked."""
+    try:
+        records = _store(data).list()
+    except TokenError as exc:
+        _fail(exc)
+    if as_json:
+        print(json.dumps([r.public() for r in records], indent=2))
+        return
+    if not records:
+        err.print("no tokens yet; make one with `passports token create --municipality GMxxxx`")
+        return
+    table = Table("id", "municipality", "label", "created", "revoked")
+    for r in records:
+        table.add_row(r.id, r.municipality, r.label, r.created, r.revoked or "")
+    Console().print(table)
+
+
+@cli.command()
+def revoke(token_id: str = typer.Argument(..., metavar="ID", help="the token's id from `token list`"),
+           data: Path | None = DataOption) -> None:
+    """Revoke a token: the next request that uses it gets 401."""
+    try:
+        record = _store(data).revoke(token_id)
+    except TokenError as exc:
+        _fail(exc)
+    err.print(f"Token {record.id} of {record.municipality} revoked at {record.revoked}.", highlight=False)

@@ -1,0 +1,59 @@
+"""An instance's settings: every value can come from the environment (``PASSPORTS_*``)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+DEFAULT_BASE = "http://localhost:8000/"
+DEFAULT_DATA = "./data"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(name, default)
+
+
+def _default_page_workers() -> int:
+    """One page worker per core, at most 8; none on one core (a worker there only adds a hand-over)."""
+    cores = os.cpu_count() or 1
+    return min(cores, 8) if cores > 1 else 0
+
+
+@dataclass(frozen=True)
+class Settings:
+    """An instance's settings; every value can come from the environment (PASSPORTS_*)."""
+
+    data_dir: Path = field(default_factory=lambda: Path(_env("PASSPORTS_DATA", DEFAULT_DATA)))
+    base_iri: str = field(default_factory=lambda: _env("PASSPORTS_BASE", DEFAULT_BASE))
+    # Public SPARQL endpoint bounds.
+    query_timeout: float = field(default_factory=lambda: float(_env("PASSPORTS_QUERY_TIMEOUT", "30")))
+    result_cap: int = field(default_factory=lambda: int(_env("PASSPORTS_RESULT_CAP", "10000")))
+    query_workers: int = field(default_factory=lambda: int(_env("PASSPORTS_QUERY_WORKERS", "2")))
+    # Processes rendering HTML pages (0: the server process renders them itself).
+    page_workers: int = field(default_factory=lambda: int(_env("PASSPORTS_PAGE_WORKERS",
+                                                               str(_default_page_workers()))))
+    rate_limit_per_minute: int = field(default_factory=lambda: int(_env("PASSPORTS_RATE_LIMIT", "120")))
+    # SERVICE endpoints a query may call (peer registries); space-separated IRIs prefixes.
+    service_allowlist: tuple[str, ...] = field(
+        default_factory=lambda: tuple(_env("PASSPORTS_SERVICE_ALLOWLIST", "").split()))
+    # Largest accepted request body for writes, in bytes.
+    max_body_bytes: int = field(default_factory=lambda: int(_env("PASSPORTS_MAX_BODY", str(10 * 2**20))))
+
+    def __post_init__(self) -> None:
+        if not self.base_iri.endswith("/"):
+            object.__setattr__(self, "base_iri", self.base_iri + "/")
+        object.__setattr__(self, "data_dir", Path(self.data_dir))
+
+    @property
+    def main_store_path(self) -> Path:
+        return self.data_dir / "main"
+
+    @property
+    def history_store_path(self) -> Path:
+        return self.data_dir / "history"
+
+    @property
+    def tokens_path(self) -> Path:
+        return self.data_dir / "tokens.json"

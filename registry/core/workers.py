@@ -1,0 +1,275 @@
+"""A pool of worker processes beside the server, each on a read-only handle of the store.
+
+Two pools use it: :mod:`registry.query_pool` (public SPARQL queries, killed at their time limit)
+and :mod:`registry.page_pool` (HTML pages, so page requests use every core instead of the one
+the server's Python runs on).
+
+A worker is a plain subprocess (``python -m MODULE FD ARGS``) talking over a socket pair, not
+multiprocessing's spawn: spawn re-runs the server's main script in every child, which breaks for
+scripts without a ``__main__`` guard and for code read from stdin. The worker module's
+``__main__`` calls :func:`worker_entry` with its loop function; the loop first sends
+``("ready", pid, extra)``, then answers one task after another and returns on ``None`` or when
+the server goes away.
+
+Fresh data (:class:`FreshStore`): a read-only store sees a snapshot as of its opening. A worker
+reopens it before a task when the content of the file ``DATA/generation`` changed since it
+opened the store (the writer writes a new value there after each commit, see
+:func:`bump_generation`, so a write is visible to the next request) or when it is older than
+``max_age`` seconds (a writer that does not bump is at most that stale).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from registry.core.resources import PACKAGES_DIR
+
+log = logging.getLogger(__name__)
+
+GENERATION_FILE = "generation"
+STARTUP_TIMEOUT = 60.0
+OPEN_ATTEMPTS = 6
+
+
+def bump_generation(data_dir: Path | str) -> None:
+    """Tell the workers that the store changed (call after each committed write)."""
+    path = Path(data_dir) / GENERATION_FILE
+    tmp = path.with_name(f".{GENERATION_FILE}.{os.getpid()}.{threading.get_ident()}")
+    tmp.write_text(f"{time.time_ns()}\n")
+    os.replace(tmp, path)
+
+
+def read_generation(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()[:200]
+    except FileNotFoundError:
+        return None
+
+
+class FreshStore:
+    """Something opened read-only (``opener()``), opened again when the store has changed."""
+
+    def __init__(self, opener: Callable[[], object], generation_path: Path, max_age: float) -> None:
+        self.opener, self.generation_path, self.max_age = opener, generation_path, max_age
+        self.value = None
+        self._generation: bytes | None = None
+        self._opened_at = 0.0
+
+    def run(self, work: Callable):
+        """``work(value)``, once more on a freshly opened value when the first try found a file
+        of the store gone: a read-only handle opens the store's files lazily, and the writer may
+        have compacted away a file since the handle was opened."""
+        try:
+            return work(self.get())
+        except (OSError, RuntimeError) as exc:
+            if not vanished(exc):
+                raise
+            self.value = None
+            return work(self.get())
+
+    def get(self):
+        generation = read_generation(self.generation_path)
+        if self.value is None or generation != self._generation or \
+                time.monotonic() - self._opened_at > self.max_age:
+            self.value = None
+            self.value = self._open()
+            self._generation, self._opened_at = generation, time.monotonic()
+        return self.value
+
+    def _open(self):
+        """The writer may delete a file the store's manifest names while we open it (a
+        compaction after a write): then the open is tried again, a few times."""
+        for attempt in range(1, OPEN_ATTEMPTS):
+            try:
+                return self.opener()
+            except (OSError, RuntimeError) as exc:
+                if not vanished(exc):
+                    raise
+                time.sleep(0.01 * attempt)
+        return self.opener()  # the last try: its error goes to the caller
+
+
+def vanished(exc: BaseException) -> bool:
+    text = str(exc)
+    return "No such file or directory" in text or "Corruption" in text
+
+
+# ---------------------------------------------------------------------------------------------
+# In the server process.
+
+class PoolBusy(Exception):
+    """No worker became free in time."""
+
+
+class WorkerTimeout(Exception):
+    """The worker did not answer in time; it was killed and replaced."""
+
+
+class WorkerDied(Exception):
+    """The worker went away while working on the task; it was replaced."""
+
+
+class _Worker:
+    def __init__(self, module: str, args: tuple) -> None:
+        parent_sock, child_sock = socket.socketpair()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGES_DIR), env.get("PYTHONPATH")) if p)
+        fd = child_sock.fileno()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", module, str(fd), json.dumps(args)],
+            pass_fds=(fd,), env=env, stdin=subprocess.DEVNULL, close_fds=True)
+        child_sock.close()
+        self.conn = Connection(parent_sock.detach())
+        self.extra = None  # what the worker said about itself when ready
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def kill(self) -> None:
+        try:
+            self.process.kill()
+            self.process.wait(5)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+        try:
+            self.conn.close()
+        except OSError:
+            pass
+
+
+class WorkerPool:
+    """``size`` workers running ``python -m module``; :meth:`call` hands one a task."""
+
+    name = "worker"
+
+    def __init__(self, module: str, args: tuple, size: int) -> None:
+        self.module, self._args, self.size = module, args, max(1, size)
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._workers: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._closed = False
+        self.started = threading.Event()  # set when the first worker is ready
+        self.killed = 0  # workers killed on a time limit, for tests and monitoring
+        for _ in range(self.size):
+            self._spawn()
+
+    def _spawn(self) -> None:
+        worker = _Worker(self.module, self._args)
+        with self._lock:
+            self._workers.add(worker)
+        threading.Thread(target=self._await_ready, args=(worker,), daemon=True,
+                         name=f"{self.name}-start").start()
+
+    def _await_ready(self, worker: _Worker) -> None:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        try:
+            while time.monotonic() < deadline and worker.alive():
+                if worker.conn.poll(0.1):
+                    msg = worker.conn.recv()
+                    if msg[0] == "ready":
+                        worker.extra = msg[2] if len(msg) > 2 else None
+                        if self._closed:
+                            self._retire(worker)
+                        else:
+                            self._idle.put(worker)
+                            self.started.set()
+                        return
+        except (EOFError, OSError):
+            pass
+        log.error("a %s did not start (exit code %s)", self.name, worker.process.poll())
+        self._retire(worker)
+
+    def _retire(self, worker: _Worker) -> None:
+        worker.kill()
+        with self._lock:
+            self._workers.discard(worker)
+
+    def _replace(self, worker: _Worker) -> None:
+        self._retire(worker)
+        if not self._closed:
+            self._spawn()
+
+    def workers(self) -> list[_Worker]:
+        with self._lock:
+            return list(self._workers)
+
+    def wait_ready(self, timeout: float = STARTUP_TIMEOUT) -> bool:
+        """Block until every worker is idle (for tests and benchmarks)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._idle.qsize() >= self.size:
+                return True
+            time.sleep(0.02)
+        return False
+
+    def call(self, task, *, wait: float, limit: float):
+        """Send ``task`` to an idle worker (waiting at most ``wait`` for one) and return its reply.
+
+        Raises :class:`PoolBusy`, :class:`WorkerTimeout` (no reply within ``limit`` seconds: the
+        worker is killed, which stops the work at once, and replaced) or :class:`WorkerDied`."""
+        try:
+            worker = self._idle.get(timeout=wait)
+        except queue.Empty:
+            raise PoolBusy() from None
+        try:
+            worker.conn.send(task)
+            if not worker.conn.poll(limit):
+                self.killed += 1
+                self._replace(worker)
+                raise WorkerTimeout()
+            reply = worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            self._replace(worker)
+            raise WorkerDied(str(exc)) from None
+        self._idle.put(worker)
+        return reply
+
+    def close(self) -> None:
+        self._closed = True
+        workers = self.workers()
+        for worker in workers:
+            try:
+                worker.conn.send(None)
+            except (OSError, ValueError):
+                pass
+        for worker in workers:
+            try:
+                worker.process.wait(2)
+            except subprocess.TimeoutExpired:
+                pass
+            self._retire(worker)
+
+
+# ---------------------------------------------------------------------------------------------
+# In the worker process.
+
+def worker_entry(argv: list[str], main: Callable[..., None]) -> None:
+    """``python -m MODULE FD ARGS``: run ``main(conn, *args)`` on the inherited socket."""
+    fd, args = int(argv[0]), json.loads(argv[1])
+    main(Connection(fd), *args)
+
+
+def serve_tasks(conn: Connection, handle: Callable) -> None:
+    """Answer tasks with ``handle(task)`` until ``None`` arrives or the server goes away."""
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        try:
+            conn.send(handle(task))
+        except (BrokenPipeError, ConnectionResetError):
+            return

@@ -1,0 +1,338 @@
+"""Reading RDF files into passport documents: one document per passport, whole or not at all.
+
+Two paths, both bounded in memory:
+
+- N-Quads and TriG whose named graphs are passport IRIs stream: the quads of one graph are
+  collected until the next graph starts. A graph that comes back after another one started is an
+  error (the file is not grouped); sort it or send it as Turtle.
+- Triple formats (Turtle, N-Triples, JSON-LD, RDF/XML) are loaded into a scratch pyoxigraph store
+  (in memory for small files, on disk in a temporary folder for large ones) and split per
+  passport by following links from each ``mp:Passport`` to the resources under its own IRI prefix
+  (docs/model.md) and to blank nodes. Triples reached from no passport are reported.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import tempfile
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from registry.model.uris import PASSPORT_KINDS, PassportRef, UriError, owning_passport
+from registry.model.vocab import MANAGED_PREDICATES, MUNICIPALITY, PASSPORT, RDF_TYPE, mpv
+
+FORMATS = {
+    ".ttl": ox.RdfFormat.TURTLE,
+    ".turtle": ox.RdfFormat.TURTLE,
+    ".trig": ox.RdfFormat.TRIG,
+    ".nt": ox.RdfFormat.N_TRIPLES,
+    ".nq": ox.RdfFormat.N_QUADS,
+    ".jsonld": ox.RdfFormat.JSON_LD,
+    ".json": ox.RdfFormat.JSON_LD,
+    ".rdf": ox.RdfFormat.RDF_XML,
+    ".xml": ox.RdfFormat.RDF_XML,
+}
+MEDIA_TYPES = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/x-turtle": ox.RdfFormat.TURTLE,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/json": ox.RdfFormat.JSON_LD,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+# Above this many bytes, triple formats are split in an on-disk scratch store.
+IN_MEMORY_LIMIT = 64 * 2**20
+
+
+class DocumentError(ValueError):
+    """Input that cannot become passports: says where (file, line, column or node) and what to do."""
+
+    def __init__(self, message: str, *, source: str = "", line: int | None = None,
+                 column: int | None = None, node: str | None = None):
+        self.source, self.line, self.column, self.node = source, line, column, node
+        where = source
+        if line is not None:
+            where += f":{line}" + (f":{column}" if column is not None else "")
+        if node:
+            where += f" ({node})"
+        super().__init__(f"{where}: {message}" if where else message)
+
+
+class PassportDoc:
+    """The triples of one passport as submitted (no registry-managed triples).
+
+    Read from N-Quads or TriG, a document keeps the parsed quads (already in the passport's own
+    graph) and makes its triples only when something asks for them: a bulk add writes the quads
+    as they came from the parser.
+    """
+
+    __slots__ = ("_hash", "_quads", "_triples", "ref", "source")
+
+    def __init__(self, ref: PassportRef, triples: list[ox.Triple] | None = None, source: str = "",
+                 *, quads: list[ox.Quad] | None = None):
+        if triples is None and quads is None:
+            raise ValueError("a passport document needs its triples or its quads")
+        self.ref, self.source = ref, source
+        self._triples, self._quads, self._hash = triples, quads, None
+
+    @property
+    def triples(self) -> list[ox.Triple]:
+        if self._triples is None:
+            self._triples = [q.triple for q in self._quads]
+        return self._triples
+
+    def quads(self) -> list[ox.Quad]:
+        """The triples in the passport's own named graph."""
+        if self._quads is None:
+            graph = ox.NamedNode(self.ref.iri)
+            return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in self._triples]
+        return self._quads
+
+    def __repr__(self) -> str:
+        return f"PassportDoc({self.ref.iri!r}, source={self.source!r})"
+
+    @property
+    def iri(self) -> str:
+        return self.ref.iri
+
+    def content_hash(self) -> str:
+        """SHA-256 of the canonical N-Triples (RDFC-1.0 when blank nodes are present)."""
+        if self._hash is None:
+            triples = self.triples
+            if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+                   for t in triples):
+                dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object) for t in triples)
+                dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+                lines = sorted(str(q) for q in dataset)
+            else:
+                lines = sorted(str(t) for t in triples)
+            self._hash = hashlib.sha256("\n".join(lines).encode()).hexdigest()
+        return self._hash
+
+
+def format_for(name: str | None = None, media_type: str | None = None) -> ox.RdfFormat:
+    """The RDF format from a file name (``.gz`` allowed) or a media type."""
+    if media_type:
+        fmt = MEDIA_TYPES.get(media_type.split(";")[0].strip().lower())
+        if fmt is None:
+            raise DocumentError(f"unsupported media type {media_type!r}; send one of "
+                                + ", ".join(sorted(MEDIA_TYPES)))
+        return fmt
+    suffixes = Path(name or "").suffixes
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    fmt = FORMATS.get(suffixes[-1].lower()) if suffixes else None
+    if fmt is None:
+        raise DocumentError("cannot tell the RDF format from the file name; use one of "
+                            + ", ".join(sorted(FORMATS)) + " (optionally .gz)", source=name or "")
+    return fmt
+
+
+def _open(path: Path) -> io.BufferedIOBase:
+    if path.suffix == ".gz":
+        return gzip.open(path, "rb")
+    return open(path, "rb")
+
+
+def _syntax_error(exc: SyntaxError, source: str) -> DocumentError:
+    line = getattr(exc, "lineno", None)
+    column = getattr(exc, "offset", None)
+    message = str(exc.msg if hasattr(exc, "msg") and exc.msg else exc)
+    return DocumentError(f"RDF syntax error: {message}. Fix the file there and try again.",
+                         source=source, line=line, column=column)
+
+
+def read_file(path: str | Path, base: str, fmt: ox.RdfFormat | None = None) -> Iterator[PassportDoc]:
+    """Passports in an RDF file, streamed."""
+    path = Path(path)
+    fmt = fmt or format_for(path.name)
+    source = str(path)
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DocumentError(f"cannot read the file: {exc.strerror}", source=source) from exc
+    with _open(path) as stream:
+        yield from read_stream(stream, base, fmt, source=source, size_hint=size)
+
+
+def read_bytes(data: bytes, base: str, fmt: ox.RdfFormat, source: str = "request body") -> list[PassportDoc]:
+    return list(read_stream(io.BytesIO(data), base, fmt, source=source, size_hint=len(data)))
+
+
+def read_stream(stream, base: str, fmt: ox.RdfFormat, *, source: str,
+                size_hint: int = 0) -> Iterator[PassportDoc]:
+    parser = ox.parse(stream, fmt, base_iri=base, rename_blank_nodes=True)
+    if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+        yield from _split_graphs(parser, base, source)
+    else:
+        yield from _split_triples(parser, base, source, on_disk=size_hint > IN_MEMORY_LIMIT)
+
+
+def _parsed(parser, source: str) -> Iterator[ox.Quad]:
+    try:
+        yield from parser
+    except SyntaxError as exc:
+        raise _syntax_error(exc, source) from exc
+    except UnicodeDecodeError as exc:
+        raise DocumentError(f"the file is not UTF-8 ({exc.reason} at byte {exc.start}); "
+                            "save it as UTF-8 and try again", source=source) from exc
+
+
+def _split_graphs(parser, base: str, source: str) -> Iterator[PassportDoc]:
+    current: ox.NamedNode | None = None
+    quads: list[ox.Quad] = []
+    seen: set[str] = set()
+    for quad in _parsed(parser, source):
+        graph = quad.graph_name
+        if not isinstance(graph, ox.NamedNode):
+            raise DocumentError("triples outside a named graph: in N-Quads/TriG every passport is one "
+                                "named graph named by its passport IRI", source=source,
+                                node=str(quad.subject))
+        if graph != current:
+            if current is not None:
+                yield make_doc(current.value, base, source, quads=quads)
+            if graph.value in seen:
+                raise DocumentError("the quads of this graph are not together in the file; sort the "
+                                    "file by graph (or send Turtle) and try again",
+                                    source=source, node=graph.value)
+            seen.add(graph.value)
+            current, quads = graph, []
+        quads.append(quad)
+    if current is not None:
+        yield make_doc(current.value, base, source, quads=quads)
+
+
+def make_doc(passport_iri: str, base: str, source: str, *, triples: list[ox.Triple] | None = None,
+             quads: list[ox.Quad] | None = None) -> PassportDoc:
+    ref = owning_passport(base, passport_iri)
+    if ref is None or ref.iri != passport_iri:
+        raise DocumentError(f"graph name is not a passport IRI of this registry (expected "
+                            f"{base}id/passport/GMxxxx/key)", source=source, node=passport_iri)
+    return PassportDoc(ref, triples, source, quads=quads)
+
+
+def _split_triples(parser, base: str, source: str, *, on_disk: bool) -> Iterator[PassportDoc]:
+    with tempfile.TemporaryDirectory(prefix="passports-split-") as scratch_dir:
+        scratch = ox.Store(scratch_dir) if on_disk else ox.Store()
+        batch: list[ox.Quad] = []
+        for quad in _parsed(parser, source):
+            if not isinstance(quad.graph_name, ox.DefaultGraph):
+                raise DocumentError("named graphs are only read from N-Quads or TriG files",
+                                    source=source, node=str(quad.graph_name))
+            batch.append(quad)
+            if len(batch) >= 100_000:
+                scratch.bulk_extend(batch)
+                batch = []
+        scratch.bulk_extend(batch)
+        total = len(scratch)
+        assigned = 0
+        for quad in scratch.quads_for_pattern(None, RDF_TYPE, PASSPORT, None):
+            if not isinstance(quad.subject, ox.NamedNode):
+                raise DocumentError("a passport must be named by an IRI, not a blank node",
+                                    source=source)
+            triples = _collect(scratch, quad.subject.value, base)
+            assigned += len(triples)
+            yield make_doc(quad.subject.value, base, source, triples=triples)
+        if assigned != total:
+            orphan = _first_orphan(scratch, base)
+            raise DocumentError(
+                f"{total - assigned} triple(s) belong to no passport: every resource must be under "
+                f"a passport's own IRI prefix ({base}id/<kind>/GMxxxx/<key>) or be a blank node "
+                "linked from one", source=source, node=orphan)
+        del scratch
+
+
+def _collect(store: ox.Store, passport_iri: str, base: str) -> list[ox.Triple]:
+    """The passport's triples: its own resources' statements plus blank nodes they link to."""
+    ref = owning_passport(base, passport_iri)
+    todo: list[ox.NamedNode | ox.BlankNode] = [ox.NamedNode(passport_iri)]
+    visited: set = set(todo)
+    triples: list[ox.Triple] = []
+    while todo:
+        subject = todo.pop()
+        for quad in store.quads_for_pattern(subject, None, None, None):
+            triples.append(ox.Triple(quad.subject, quad.predicate, quad.object))
+            obj = quad.object
+            if obj in visited:
+                continue
+            if isinstance(obj, ox.BlankNode) or (isinstance(obj, ox.NamedNode) and belongs_to(ref, obj.value)):
+                visited.add(obj)
+                todo.append(obj)
+    return triples
+
+
+def _first_orphan(store: ox.Store, base: str) -> str:
+    reachable: set = set()
+    for quad in store.quads_for_pattern(None, RDF_TYPE, PASSPORT, None):
+        reachable.update(t.subject for t in _collect(store, quad.subject.value, base))
+    for quad in store:
+        if quad.subject not in reachable:
+            return str(quad.subject)
+    return ""
+
+
+def belongs_to(ref: PassportRef, iri: str) -> bool:
+    """Whether ``iri`` is one of the passport's own resources (docs/model.md); fast, no regex."""
+    prefix = ref.base + "id/"
+    if not iri.startswith(prefix):
+        return False
+    kind, _, rest = iri[len(prefix):].partition("/")
+    own = f"{ref.municipality}/{ref.key}"
+    return kind in PASSPORT_KINDS and rest.startswith(own) and (len(rest) == len(own) or rest[len(own)] in "/#")
+
+
+def structural_problems(doc: PassportDoc, municipality: str | None = None) -> list[str]:
+    """What keeps a document from being a passport of its own municipality, before SHACL."""
+    problems: list[str] = []
+    ref = doc.ref
+    if municipality is not None and ref.municipality != municipality:
+        problems.append(f"{ref.iri} belongs to municipality {ref.municipality}; you may only write "
+                        f"passports of {municipality}")
+    passport = ox.NamedNode(ref.iri)
+    typed = False
+    municipality_node = mpv(f"municipality/{ref.municipality}")
+    checked: set = set()
+    for t in doc.triples:
+        subject = t.subject
+        if subject not in checked:
+            if isinstance(subject, ox.NamedNode) and not belongs_to(ref, subject.value):
+                problems.append(f"{subject.value} is outside this passport's own IRIs "
+                                f"({ref.base}id/<kind>/{ref.municipality}/{ref.key}...); a passport may "
+                                "only describe its own resources")
+                break
+            checked.add(subject)
+        if subject == passport:
+            predicate = t.predicate
+            if predicate in MANAGED_PREDICATES:
+                problems.append(f"{predicate.value} is written by the registry itself; remove it from "
+                                "the input")
+                break
+            if predicate == RDF_TYPE and t.object == PASSPORT:
+                typed = True
+            elif predicate == MUNICIPALITY and t.object != municipality_node:
+                problems.append(f"mp:municipality is {t.object} but the passport IRI is scoped to "
+                                f"{ref.municipality}; use <{municipality_node.value}>")
+    if not typed:
+        problems.append(f"{ref.iri} is not typed mp:Passport; add `<{ref.iri}> a mp:Passport`")
+    return problems
+
+
+def grouped(docs: Iterable[PassportDoc], size: int) -> Iterator[list[PassportDoc]]:
+    batch: list[PassportDoc] = []
+    for doc in docs:
+        batch.append(doc)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+__all__ = ["DocumentError", "PassportDoc", "UriError", "format_for", "grouped", "read_bytes",
+           "read_file", "read_stream", "structural_problems"]

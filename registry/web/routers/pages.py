@@ -1,0 +1,154 @@
+"""The HTML pages of the registry (Jinja2 templates in ``site/templates``), Dutch first.
+
+Routes: ``/`` home, ``/search``, ``/municipality/``, ``/material/``, ``/concepts/`` and
+``/concepts/{scheme}`` (the R-ladder is ``/concepts/rstrategy``), ``/ontology``, ``/static/...``,
+and a last catch-all that answers 404 with a page that helps. The documents behind
+``/doc/{kind}/{path}`` are rendered by ``render_resource``, which the linked-data router calls
+for HTML. Every page is made by a renderer of :data:`RENDERERS`, a plain function of the request:
+in a page worker process (:mod:`registry.page_pool`) when the server has them, else in the
+server's thread pool, so a slow store read never blocks the event loop.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from registry.views.pages import contexts as pages
+from registry.views.pages.contexts import Page
+from registry.views.pages.data import MAX_PAGE, parse_search
+from registry.views.pages.render import STATIC_DIR, render_page
+from registry.model.terms import get_terms
+
+router = APIRouter(tags=["pages"])
+
+# Whole-store counts on a page: wait at most this long for the first computation, then show
+# "being computed" (and serve the value from the cache once it is there).
+STATS_WAIT = 2.0
+
+
+def _page_number(request: Request) -> int:
+    try:
+        page = int(request.query_params.get("page", "1"))
+    except ValueError:
+        return 1
+    return min(max(page, 1), MAX_PAGE)
+
+
+def respond(request: Request, page: Page, headers: dict | None = None) -> Response:
+    return render_page(request, page.template, status_code=page.status, headers=headers,
+                       **page.context)
+
+
+# --- renderers: plain functions of the request, run in a page worker or in the server ---------
+
+def _resource(request: Request, kind: str, path: str) -> Response:
+    registry = request.app.state.registry
+    page = pages.resolve(registry, get_terms(), kind, path, _page_number(request), wait=STATS_WAIT)
+    headers = None
+    if page.template == "passport.html" and page.context.get("version"):
+        headers = {"Cache-Control": "public, max-age=86400"}
+    return respond(request, page, headers)
+
+
+def _home(request: Request) -> Response:
+    return respond(request, pages.home(request.app.state.registry, get_terms(), wait=STATS_WAIT))
+
+
+def _municipality_list(request: Request) -> Response:
+    return respond(request, pages.municipalities(request.app.state.registry, get_terms(), wait=STATS_WAIT))
+
+
+def _material_list(request: Request) -> Response:
+    return respond(request, pages.materials(request.app.state.registry, get_terms(), wait=STATS_WAIT))
+
+
+def _concept_list(request: Request) -> Response:
+    return respond(request, pages.concepts(get_terms()))
+
+
+def _concept_scheme(request: Request, scheme: str) -> Response:
+    found = None
+    if scheme.isascii() and scheme.isalpha():
+        found = pages.scheme(request.app.state.registry, get_terms(), scheme, wait=STATS_WAIT)
+    return respond(request, found or pages.not_found(request.url.path))
+
+
+def _ontology(request: Request) -> Response:
+    return respond(request, pages.ontology(get_terms()))
+
+
+def _search(request: Request) -> Response:
+    terms = get_terms()
+    params = request.query_params
+    form = parse_search(terms, params.get("q"), params.get("municipality"), params.get("kind"),
+                        params.get("material"), params.get("page"))
+    result = pages.search(request.app.state.registry, terms, form)
+    if form.errors:
+        result.status = 400
+    return respond(request, result)
+
+
+def _not_found(request: Request) -> Response:
+    return respond(request, pages.not_found(request.url.path))
+
+
+RENDERERS = {"resource": _resource, "home": _home, "municipality_list": _municipality_list,
+             "material_list": _material_list, "concept_list": _concept_list,
+             "concept_scheme": _concept_scheme, "ontology": _ontology, "search": _search,
+             "not_found": _not_found}
+
+
+async def render(request: Request, name: str, *args) -> Response:
+    """The page of renderer ``name``: from the page workers when there are, else rendered here
+    (in the thread pool, off the event loop)."""
+    pool = getattr(request.app.state, "page_pool", None)
+    if pool is not None:
+        response = await run_in_threadpool(pool.render, request, name, args)
+        if response is not None:
+            return response
+    return await run_in_threadpool(RENDERERS[name], request, *args)
+
+
+async def render_resource(request: Request, kind: str, path: str) -> Response:
+    """The HTML document of ``/doc/{kind}/{path}``: passport (current, version ``.../v/N``, 410 when
+    retired), municipality, material, object kind, concept (``rstrategy``, ``phase``, ...; an empty
+    path gives the scheme), ``def`` (the ontology). Unknown resources get the 404 page."""
+    return await render(request, "resource", kind, path)
+
+
+# --- routes ---------------------------------------------------------------------------------
+
+def _route(name: str):
+    """A route that answers with the page of renderer ``name`` (path parameters passed on)."""
+    async def route(request: Request) -> Response:
+        return await render(request, name, *request.path_params.values())
+    route.__name__ = name
+    return route
+
+
+# path -> renderer; the search page reads q, municipality, kind, material and page itself
+ROUTES = (("/", "home"), ("/municipality/", "municipality_list"), ("/material/", "material_list"),
+          ("/concepts/", "concept_list"), ("/concepts/{scheme}", "concept_scheme"),
+          ("/ontology", "ontology"), ("/search", "search"))
+for _path, _name in ROUTES:
+    router.add_api_route(_path, _route(_name), methods=["GET"], include_in_schema=False)
+
+
+@router.get("/static/{path:path}", include_in_schema=False)
+def static(path: str) -> Response:
+    root = STATIC_DIR.resolve()
+    target = (root / path).resolve()
+    if not target.is_relative_to(root) or not target.is_file():
+        return Response("not found", status_code=404, media_type="text/plain")
+    media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+    return FileResponse(target, media_type=media_type,
+                        headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+async def not_found(request: Request) -> Response:
+    return await render(request, "not_found")

@@ -1,0 +1,465 @@
+"""The write API ``/api/v1``: municipalities publish, replace and retire their passports.
+
+- ``POST /passports`` stores one or more passports (Turtle, JSON-LD, N-Triples, TriG, N-Quads or
+  RDF/XML; ``Content-Type`` decides). All or nothing: when one passport is invalid, none is stored.
+- ``PUT /passports/{municipality}/{key}`` stores exactly that passport (201 new, 200 otherwise).
+- ``DELETE /passports/{municipality}/{key}?reason=...`` retires it (410 from then on).
+- ``POST /validate`` is a dry run. It needs no token, since it writes nothing: anyone may check a
+  file before publishing. With a token, the checks also include "is this my municipality".
+
+Refusals, always before anything is written: 401 no/unknown/revoked token; 403 a passport (in the
+path or in the body, or a resource in the body) of another municipality; 400 malformed RDF (with
+line and column) or a bad path; 413 body over ``max_body_bytes`` (``Content-Length`` checked first,
+then counted while reading, so chunked bodies are cut off too); 415 unsupported ``Content-Type``,
+charset or ``Content-Encoding``; 422 SHACL report (JSON, or Turtle for ``Accept: text/turtle``);
+404 retiring an unknown passport; 409 retiring a retired one.
+
+Writes are serialised by one asyncio lock per app (waiting costs no worker thread); parsing,
+validation and store work run in the thread pool. Dry runs are serialised by a second lock, so
+anonymous validation can never hold up more than one validator at a time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
+from pydantic import BaseModel, Field
+
+from registry.views import negotiation
+from registry.model.documents import MEDIA_TYPES, DocumentError, PassportDoc, read_bytes
+from registry.store.registry import AddReport, Registry
+from registry.store.tokens import BEARER, authenticate, require_municipality
+from registry.model.uris import PassportRef, UriError, owning_passport, passport_ref
+from registry.validation.validator import Verdict, report_graph
+from registry.model.vocab import MPV
+
+router = APIRouter(prefix="/api/v1", tags=["write API / schrijf-API"])
+
+MAX_REASON = 2000
+
+
+# -- response shapes (for the OpenAPI document at /docs) ---------------------------------------
+class IssueOut(BaseModel):
+    severity: str = Field(description="Violation, Warning or Info")
+    focus: str = Field(description="the node the finding is about")
+    path: str = Field(description="the property (sh:resultPath), if any")
+    value: str = Field(description="the offending value, if any")
+    message: str
+    message_nl: str
+    shape: str
+    constraint: str
+
+
+class VersionOut(BaseModel):
+    passport: str = Field(description="the passport IRI (always means 'current')")
+    version: str = Field(description="the immutable IRI of the version now current")
+
+
+class WriteOut(BaseModel):
+    created: list[VersionOut]
+    updated: list[VersionOut]
+    unchanged: list[VersionOut]
+    warnings: list[IssueOut] = Field(description="non-blocking findings of stored passports")
+    activity: str | None = Field(description="the prov:Activity of this write; null if nothing changed")
+
+
+class ReportOut(BaseModel):
+    detail: str
+    conforms: bool
+    passports: int = Field(description="how many passports the body held")
+    rejected: list[str] = Field(description="IRIs of the passports that do not conform")
+    results: list[IssueOut]
+
+
+class ErrorOut(BaseModel):
+    detail: str = Field(description="what is wrong and what to do")
+    line: int | None = Field(None, description="for malformed RDF: the line of the error")
+    column: int | None = Field(None, description="for malformed RDF: the column of the error")
+    node: str | None = Field(None, description="the node or graph concerned, if any")
+
+
+class RetireOut(BaseModel):
+    retired: str
+    last_version: str
+    reason: str
+    at: str
+
+
+_EXAMPLE_TTL = """\
+@prefix mp: <https://w3id.org/materiaalpaspoort/def#> .
+@prefix mpv: <https://w3id.org/materiaalpaspoort/id/> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+
+<http://localhost:8000/id/passport/GM0153/bank-0001> a mp:Passport ;
+    dcterms:identifier "bank-0001" ;
+    dcterms:title "Materialenpaspoort bank Oude Markt"@nl ;
+    mp:municipality mpv:municipality/GM0153 ;
+    mp:describes <http://localhost:8000/id/object/GM0153/bank-0001> .
+
+<http://localhost:8000/id/object/GM0153/bank-0001> a mp:Bench ;
+    rdfs:label "Bank Oude Markt"@nl ;
+    mp:owner mpv:municipality/GM0153 .
+"""
+_TEXT = {"schema": {"type": "string"}}
+_RDF_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "One or more passports as RDF (docs/model.md). Resources must lie under the "
+                       "passport's own IRIs ({base}id/{kind}/{GM}/{key}...). UTF-8 only. JSON-LD "
+                       "must carry its @context inline: remote contexts are never fetched.",
+        "content": {
+            "text/turtle": {**_TEXT, "example": _EXAMPLE_TTL},
+            "application/ld+json": {"schema": {"type": "object"}},
+            "application/n-triples": _TEXT,
+            "application/trig": _TEXT,
+            "application/n-quads": _TEXT,
+            "application/rdf+xml": _TEXT,
+        },
+    }
+}
+
+
+def _error(description: str) -> dict:
+    return {"model": ErrorOut, "description": description}
+
+
+_AUTH_ERRORS = {
+    401: _error("no token, or an unknown or revoked one (with a WWW-Authenticate challenge)"),
+    403: _error("the token belongs to another municipality than a passport in the path or body"),
+}
+_BODY_ERRORS = {
+    400: _error("malformed RDF (with line and column), an empty body, or a bad key in the path"),
+    413: _error("the body is larger than the configured limit"),
+    415: _error("unsupported Content-Type, charset or Content-Encoding"),
+}
+_REPORT = {
+    "model": ReportOut,
+    "description": "the passports do not conform to the SHACL shapes; nothing was stored. JSON by "
+                   "default, a sh:ValidationReport in Turtle for `Accept: text/turtle`.",
+    "content": {"text/turtle": _TEXT},
+}
+
+
+# -- refusals ------------------------------------------------------------------------------
+class Refusal(Exception):
+    """A request refused before anything was written."""
+
+    def __init__(self, status: int, detail: str, headers: dict | None = None, **extra):
+        super().__init__(detail)
+        self.status, self.detail, self.headers, self.extra = status, detail, headers or {}, extra
+
+    def response(self) -> JSONResponse:
+        body = {"detail": self.detail, **{k: v for k, v in self.extra.items() if v is not None}}
+        return JSONResponse(body, status_code=self.status, headers=self.headers)
+
+
+def write_locks(request: Request) -> tuple[asyncio.Lock, asyncio.Lock]:
+    state = request.app.state
+    if not hasattr(state, "write_lock"):
+        state.write_lock, state.dry_run_lock = asyncio.Lock(), asyncio.Lock()
+    return state.write_lock, state.dry_run_lock
+
+
+def _registry(request: Request) -> Registry:
+    return request.app.state.registry
+
+
+def _content_format(request: Request) -> ox.RdfFormat:
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    if encoding not in ("", "identity"):
+        raise Refusal(415, f"Content-Encoding {encoding!r} is not accepted; send the body uncompressed")
+    header = request.headers.get("content-type")
+    if not header:
+        raise Refusal(415, "no Content-Type; send one of " + ", ".join(sorted(MEDIA_TYPES)))
+    media_type, _, params = header.partition(";")
+    fmt = MEDIA_TYPES.get(media_type.strip().lower())
+    if fmt is None:
+        raise Refusal(415, f"Content-Type {media_type.strip()!r} is not accepted; send one of "
+                      + ", ".join(sorted(MEDIA_TYPES)))
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
+            raise Refusal(415, f"charset {value.strip()!r} is not accepted; RDF is sent as UTF-8: "
+                               "convert the file and send 'charset=utf-8' or no charset")
+    return fmt
+
+
+async def _read_body(request: Request) -> bytes:
+    """The request body, refused with 413 as soon as it is known to exceed the limit."""
+    limit = request.app.state.settings.max_body_bytes
+    too_large = Refusal(413, f"the body is larger than {limit} bytes; split it into several requests",
+                        headers={"Connection": "close"})
+    length = request.headers.get("content-length")
+    if length is not None:
+        if not length.strip().isdigit():
+            raise Refusal(400, f"Content-Length {length!r} is not a number")
+        if int(length) > limit:
+            raise too_large
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _foreign_resource(body: bytes, fmt: ox.RdfFormat, base: str,
+                      municipality: str) -> tuple[PassportRef, str] | None:
+    """The first subject or graph in the body that lies in another municipality's namespace."""
+    try:
+        for quad in ox.parse(body, fmt, base_iri=base):
+            for term in (quad.subject, quad.graph_name):
+                if isinstance(term, ox.NamedNode):
+                    ref = owning_passport(base, term.value)
+                    if ref is not None and ref.municipality != municipality:
+                        return ref, term.value
+    except (SyntaxError, ValueError):
+        pass
+    return None
+
+
+def _document_refusal(exc: DocumentError, body: bytes, fmt: ox.RdfFormat, base: str,
+                      municipality: str | None) -> Refusal:
+    """400 for a body that cannot be split into passports, 403 when it reaches into another
+    municipality's namespace (the splitter leaves such resources over as "belonging to no passport")."""
+    node = (exc.node or "").strip("<>") or None
+    foreign = _foreign_resource(body, fmt, base, municipality) if municipality and exc.line is None else None
+    if foreign is not None:
+        ref, node = foreign
+        return Refusal(403, f"the body describes {node}, a resource of municipality {ref.municipality}; "
+                            f"this token writes only for {municipality}", node=node)
+    message = str(exc)
+    if "remote context" in message:
+        message = ("JSON-LD with a remote @context (a URL) is not accepted: this registry never fetches "
+                   "documents from the network. Put the context inline (an object under \"@context\") "
+                   "and send the document again.")
+    elif "UTF-8" in message:
+        message += " (the body must be UTF-8: convert it, e.g. from Latin-1, and send it again)"
+    return Refusal(400, message, line=exc.line, column=exc.column, node=node)
+
+
+async def _parse(request: Request, municipality: str | None) -> list[PassportDoc]:
+    fmt = _content_format(request)
+    body = await _read_body(request)
+    base = _registry(request).base
+    try:
+        docs = await run_in_threadpool(read_bytes, body, base, fmt, "request body")
+    except DocumentError as exc:
+        # the refusal may parse the body again (to name a foreign resource): off the event loop
+        raise await run_in_threadpool(_document_refusal, exc, body, fmt, base, municipality) from exc
+    except (SyntaxError, ValueError) as exc:  # anything the splitter did not name itself
+        raise Refusal(400, f"request body: {exc}") from exc
+    if not docs:
+        raise Refusal(400, "the body holds no passport: nothing is typed mp:Passport "
+                           f"(expected `<{base}id/passport/GMxxxx/key> a mp:Passport`)")
+    return docs
+
+
+def _check_owner(docs: list[PassportDoc], municipality: str, base: str) -> None:
+    """403 unless every passport and every IRI subject in the body is of ``municipality``."""
+    for doc in docs:
+        if doc.ref.municipality != municipality:
+            raise Refusal(403, f"{doc.iri} is a passport of {doc.ref.municipality}; this token writes "
+                               f"only for {municipality}", node=doc.iri)
+        for triple in doc.triples:
+            if isinstance(triple.subject, ox.NamedNode):
+                ref = owning_passport(base, triple.subject.value)
+                if ref is not None and ref.municipality != municipality:
+                    raise Refusal(403, f"{triple.subject.value} is a resource of {ref.municipality}; "
+                                       f"this token writes only for {municipality}",
+                                  node=triple.subject.value)
+
+
+def _path_ref(request: Request, municipality: str, key: str, allowed: str) -> PassportRef:
+    try:
+        ref = passport_ref(_registry(request).base, municipality, key)
+    except UriError as exc:
+        raise Refusal(400, str(exc)) from exc
+    if ref.municipality != allowed:
+        raise Refusal(403, f"this token writes only for {allowed}, not for {ref.municipality}")
+    return ref
+
+
+def _wants_turtle(request: Request) -> bool:
+    accept = request.headers.get("accept")
+    return negotiation.negotiate(accept, default=negotiation.JSON_LD) is negotiation.TURTLE
+
+
+async def _report(request: Request, verdicts: list[Verdict], total: int, status: int) -> Response:
+    rejected = [v for v in verdicts if not v.conforms]
+    if _wants_turtle(request):
+        text = await run_in_threadpool(lambda: report_graph(verdicts).serialize(format="turtle"))
+        return Response(text, status_code=status, media_type="text/turtle; charset=utf-8")
+    detail = (f"{len(rejected)} of {total} passport(s) do not conform to the shapes; nothing was stored"
+              if rejected else f"all {total} passport(s) conform")
+    return JSONResponse({
+        "detail": detail,
+        "conforms": not rejected,
+        "passports": total,
+        "rejected": [v.iri for v in rejected],
+        "results": [issue.as_dict() for v in verdicts for issue in v.issues],
+    }, status_code=status)
+
+
+def _comment(request: Request) -> str:
+    token = getattr(request.state, "token", None)
+    return f"{request.method} {request.url.path}" + (f" (token {token.id})" if token else "")
+
+
+async def _store(request: Request, docs: list[PassportDoc], municipality: str) -> Response:
+    registry = _registry(request)
+    agent = f"{MPV}municipality/{municipality}"
+    source = f"urn:upload:{uuid.uuid4()}"
+    comment = _comment(request)
+
+    def work() -> tuple[AddReport, dict[str, str]]:
+        report = registry.add_all_or_nothing(lambda: docs, agent=agent, source=source, comment=comment,
+                                             municipality=municipality)
+        versions = {doc.iri: f"{doc.iri}/v/{registry.current_version(doc.ref)}" for doc in docs}
+        return report, versions
+
+    write_lock, _ = write_locks(request)
+    async with write_lock:
+        report, versions = await run_in_threadpool(work)
+    if report.rejected:
+        return await _report(request, report.rejected, len(docs), 422)
+
+    def listed(iris: list[str]) -> list[dict]:
+        return [{"passport": iri, "version": versions[iri]} for iri in iris]
+
+    body = {"created": listed(report.created), "updated": listed(report.updated),
+            "unchanged": listed(report.unchanged),
+            "warnings": [i.as_dict() for v in report.warnings for i in v.issues],
+            "activity": report.activity if report.written else None}
+    if report.created:
+        return JSONResponse(body, status_code=201, headers={"Location": report.created[0]})
+    return JSONResponse(body, status_code=200)
+
+
+# -- endpoints -----------------------------------------------------------------------------
+@router.post(
+    "/passports", response_model=None, status_code=201, openapi_extra=_RDF_BODY,
+    summary="Publish passports / Paspoorten publiceren",
+    responses={201: {"model": WriteOut, "description": "at least one passport was new; Location "
+                                                       "names the first one"},
+               200: {"model": WriteOut, "description": "every passport was updated or unchanged"},
+               **_AUTH_ERRORS, **_BODY_ERRORS, 422: _REPORT})
+async def post_passports(request: Request, municipality: str = Depends(require_municipality)) -> Response:
+    """Store one or more passports of the token's municipality.
+
+    New content becomes a new version (its immutable IRI is in the answer); identical content is
+    reported as unchanged and makes no version. All or nothing: if one passport is refused, none
+    is stored.
+    """
+    try:
+        docs = await _parse(request, municipality)
+        _check_owner(docs, municipality, _registry(request).base)
+        return await _store(request, docs, municipality)
+    except Refusal as refusal:
+        return refusal.response()
+
+
+_GM = Path(..., description="CBS code of the municipality, e.g. GM0153", examples=["GM0153"])
+_KEY = Path(..., description="the passport key: 1-128 of A-Z a-z 0-9 . _ -", examples=["brug-0042"])
+
+
+@router.put(
+    "/passports/{municipality}/{key:path}", response_model=None, openapi_extra=_RDF_BODY,
+    summary="Create or replace one passport / Eén paspoort aanmaken of vervangen",
+    responses={201: {"model": WriteOut, "description": "the passport is new"},
+               200: {"model": WriteOut, "description": "the passport was updated or is unchanged"},
+               **_AUTH_ERRORS, **_BODY_ERRORS, 422: _REPORT})
+async def put_passport(request: Request, municipality: str = _GM, key: str = _KEY,
+                       allowed: str = Depends(require_municipality)) -> Response:
+    """Store the passport named by the path; the body must describe exactly that passport."""
+    try:
+        ref = _path_ref(request, municipality, key, allowed)
+        docs = await _parse(request, allowed)
+        _check_owner(docs, allowed, ref.base)
+        if [doc.iri for doc in docs] != [ref.iri]:
+            raise Refusal(400, f"the body must describe exactly the passport <{ref.iri}>; it describes "
+                               + ", ".join(f"<{doc.iri}>" for doc in docs)
+                               + ". Use POST /api/v1/passports for several passports.")
+        return await _store(request, docs, allowed)
+    except Refusal as refusal:
+        return refusal.response()
+
+
+@router.delete(
+    "/passports/{municipality}/{key:path}", response_model=None,
+    summary="Retire a passport / Een paspoort intrekken",
+    responses={200: {"model": RetireOut, "description": "retired; its URI now answers 410 Gone"},
+               **_AUTH_ERRORS,
+               400: _error("no reason given, or a bad key in the path"),
+               404: _error("there is no such passport"),
+               409: _error("the passport was already retired")})
+async def delete_passport(
+        request: Request, municipality: str = _GM, key: str = _KEY,
+        reason: str | None = Query(None, description="why the passport is retired, e.g. 'gesloopt in "
+                                                     "2026' (required)"),
+        allowed: str = Depends(require_municipality)) -> Response:
+    """Retire the passport: it stops being current, and every version stays resolvable."""
+    try:
+        ref = _path_ref(request, municipality, key, allowed)
+        reason = (reason or "").strip()
+        if not reason:
+            raise Refusal(400, "give a reason: DELETE ...?reason=gesloopt%20in%202026")
+        if len(reason) > MAX_REASON:
+            raise Refusal(400, f"the reason is longer than {MAX_REASON} characters; shorten it")
+        registry = _registry(request)
+
+        def work() -> dict:
+            status = registry.status(ref)
+            if status == "absent":
+                raise Refusal(404, f"there is no passport <{ref.iri}>")
+            if status == "retired":
+                info = registry.retirement(ref) or {}
+                raise Refusal(409, f"<{ref.iri}> was already retired at {info.get('at')}: "
+                                   f"{info.get('reason')}")
+            last = registry.retire(ref, reason, agent=f"{MPV}municipality/{allowed}")
+            info = registry.retirement(ref) or {}
+            return {"retired": ref.iri, "last_version": ref.at(last).version_iri, "reason": reason,
+                    "at": info.get("at", "")}
+
+        write_lock, _ = write_locks(request)
+        async with write_lock:
+            body = await run_in_threadpool(work)
+        return JSONResponse(body)
+    except Refusal as refusal:
+        return refusal.response()
+
+
+@router.post(
+    "/validate", response_model=None, openapi_extra={**_RDF_BODY, "security": [{}]},  # token optional
+    summary="Validate without storing (dry run) / Controleren zonder op te slaan",
+    responses={200: {"model": ReportOut, "content": {"text/turtle": _TEXT},
+                     "description": "the validation report, conforming or not (JSON, or Turtle for "
+                                    "`Accept: text/turtle`); nothing is stored"},
+               401: _error("a token was sent but is unknown or revoked (no token is fine)"),
+               **_BODY_ERRORS})
+async def validate(request: Request,
+                   credentials: HTTPAuthorizationCredentials | None = BEARER) -> Response:
+    """Check passports against the shapes and the registry's rules, and store nothing.
+
+    No token is needed (the dry run writes nothing). With a token, passports of other
+    municipalities are reported as violations, exactly as a write would refuse them.
+    """
+    anonymous = credentials is None and not request.headers.get("authorization")
+    municipality = None if anonymous else authenticate(request, credentials).municipality
+    try:
+        docs = await _parse(request, None)
+        registry = _registry(request)
+        _, dry_run_lock = write_locks(request)
+        async with dry_run_lock:
+            verdicts = await run_in_threadpool(registry.validate, docs, municipality)
+        return await _report(request, verdicts, len(docs), 200)
+    except Refusal as refusal:
+        return refusal.response()
