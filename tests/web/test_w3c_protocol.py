@@ -41,7 +41,7 @@ from registry.query.service_policy import has_dataset_clause
 from registry.web.routers.sparql import create_endpoint_app
 
 # The repository is checked out with shared/ beside it.
-SUITE = Path(__file__).resolve().parents[2] / "shared" / "external" / "w3c-sparql11-tests"
+SUITE = Path(__file__).resolve().parents[3] / "shared" / "external" / "w3c-sparql11-tests"
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 QT = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-query#")

@@ -24,7 +24,7 @@ from registry.model.reference import (
 )
 from registry.model.vocab import MP, MPV, OWL, RDF, RDFS, SKOS, XSD
 
-EXTERNAL = Path(__file__).resolve().parents[2] / "shared" / "external"
+EXTERNAL = Path(__file__).resolve().parents[3] / "shared" / "external"
 IMBOR_DIR = EXTERNAL / "imbor" / "imbor2022-ld"
 GWSW_DIR = EXTERNAL / "gwsw-queries"
 DCTERMS = "http://purl.org/dc/terms/"

@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 from pages_support import BASE, build_registry
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LINK = re.compile(r'(?:href|src)="([^"]+)"')
 
 
