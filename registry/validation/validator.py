@@ -21,9 +21,9 @@ from rdflib.namespace import RDF, SH
 from registry.core.resources import SHAPES_DIR
 from registry.model.documents import PassportDoc, structural_problems
 from registry.model.reference import load_ontology_store
-from registry.validation.engine import ShapesProgram, Unsupported, subclass_closure
 from registry.model.uris import owning_passport
 from registry.model.vocab import MP, MPV
+from registry.validation.engine import ShapesProgram, Unsupported, subclass_closure
 
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
@@ -85,9 +85,10 @@ def _iri(value: str) -> rdflib.URIRef:
 class Validator:
     """Loads the shapes and the ontology once; validates batches of passports.
 
-    ``engine="fast"`` (the default) runs the compiled shapes of ``shacl_engine`` on the whole batch
-    and asks pySHACL, the reference, for the report of every passport it finds a violation in, so
-    a rejection always carries pySHACL's report. ``engine="pyshacl"`` runs pySHACL on everything.
+    ``engine="fast"`` (the default) runs the compiled shapes of ``registry.validation.engine`` on
+    the whole batch and asks pySHACL, the reference, for the report of every passport it finds a
+    violation in, so a rejection always carries pySHACL's report. ``engine="pyshacl"`` runs pySHACL
+    on everything.
     """
 
     def __init__(self, shapes_dir=SHAPES_DIR, engine: str = "fast"):
