@@ -28,8 +28,8 @@ def read_graphs(settings, iris: list[str]) -> float:
     """ms per graph, best of three passes over ``iris`` from a fresh read-only handle."""
     import pyoxigraph as ox
 
-    from registry.web.routers.linked_data import _graph_triples
     from registry.store.registry import Registry
+    from registry.web.routers.linked_data import _graph_triples
 
     registry = Registry.open(settings, read_only=True)
     nodes = [ox.NamedNode(iri) for iri in iris]
@@ -47,7 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     from bench_pages import make_registry, write_result
 
     from registry.core.settings import Settings
-    from registry.store.registry import Registry, _folder_bytes, iter_passport_iris
+    from registry.store.compaction import folder_bytes
+    from registry.store.registry import Registry
+    from registry.store.versions import iter_passport_iris
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=20_000)
@@ -62,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         iris = [iri for i, iri in enumerate(iter_passport_iris(registry)) if i % step == 0][:args.reads]
         registry.close()
         files_before = sum(1 for p in settings.main_store_path.iterdir() if p.suffix == ".sst")
-        bytes_before = _folder_bytes(settings.main_store_path)
+        bytes_before = folder_bytes(settings.main_store_path)
         before = read_graphs(settings, iris)
         registry = Registry.open(settings)
         started = time.perf_counter()
@@ -75,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
             "store_files_before": files_before,
             "store_files_after": sum(1 for p in settings.main_store_path.iterdir() if p.suffix == ".sst"),
             "store_mb_before": round(bytes_before / 2**20, 1),
-            "store_mb_after": round(_folder_bytes(settings.main_store_path) / 2**20, 1),
+            "store_mb_after": round(folder_bytes(settings.main_store_path) / 2**20, 1),
             "ms_per_graph_before": round(before, 3), "ms_per_graph_after": round(after, 3),
             "read_speedup": round(before / after, 2), "compact_seconds": round(compact_seconds, 1),
         }

@@ -69,7 +69,8 @@ def build_registry(data: Path, size: int, seed: int, validated: int) -> dict:
     from registry.core.settings import Settings
     from registry.demo.generator import generate
     from registry.model.documents import grouped, make_doc
-    from registry.store.registry import Registry, cli_agent, now
+    from registry.store.provenance import cli_agent, now
+    from registry.store.registry import Registry
 
     marker = data / "bench.json"
     if marker.exists():

@@ -33,7 +33,8 @@ def build_registry(data_dir: Path, size: int = 40, seed: int = 11) -> Fixture:
     from registry.core.settings import Settings
     from registry.demo.generator import generate
     from registry.model.documents import PassportDoc
-    from registry.store.registry import Registry, iter_passport_iris
+    from registry.store.registry import Registry
+    from registry.store.versions import iter_passport_iris
     from registry.model.uris import owning_passport
 
     settings = Settings(data_dir=data_dir, base_iri=BASE)

@@ -56,7 +56,8 @@ from registry.views.pages.contexts import Page
 from registry.views.pages.links import Links, static_file
 from registry.views.pages.render import STATIC_DIR, render, templates_fingerprint
 from registry.views.serialization import CONTEXT_PATH, context_bytes, serialize
-from registry.store.registry import Registry, StoreError, iter_passport_iris
+from registry.store.registry import Registry, StoreError
+from registry.store.versions import iter_passport_iris
 from registry.model.terms import Terms, get_terms
 from registry.model.uris import PassportRef, owning_passport
 from registry.model.vocab import (

@@ -1,0 +1,145 @@
+"""Reading the store: current versions, old versions, retirements and history (``VersionReader``,
+a part of ``Registry``), and the export of the whole store.
+
+A passport ``P`` is the graph ``<P>`` of the main store; each superseded version ``n`` is the graph
+``<P/v/n>`` of the history store; their provenance is in the graph ``{base}graph/provenance``
+(docs/model.md, "Storage layout").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from registry.model.uris import PassportRef
+from registry.model.vocab import (
+    CURRENT_VERSION,
+    PASSPORT,
+    RDF_TYPE,
+    RETIRED_AT,
+    RETIRED_PASSPORT,
+    RETIREMENT_REASON,
+    VERSION_NUMBER,
+)
+
+
+@dataclass
+class VersionInfo:
+    number: int
+    iri: str
+    generated: str
+    invalidated: str | None
+    agent: str | None
+    source: str | None
+    activity: str | None
+    comment: str | None
+
+
+class VersionReader:
+    """The read side of ``Registry``: what is stored, version by version."""
+
+    store: ox.Store
+    history_store: ox.Store | None
+
+    def _value(self, subject: ox.NamedNode, predicate: ox.NamedNode, graph) -> ox.Term | None:
+        for quad in self.store.quads_for_pattern(subject, predicate, None, graph):
+            return quad.object
+        return None
+
+    def current_version(self, ref: PassportRef) -> int:
+        """The number of the passport's latest version, 0 when it never existed."""
+        node = ox.NamedNode(ref.iri)
+        value = self._value(node, VERSION_NUMBER, node)
+        return int(value.value) if value is not None else 0
+
+    def status(self, ref: PassportRef) -> str:
+        """``current``, ``retired`` or ``absent`` (for a version ref: ``version`` or ``absent``)."""
+        node = ox.NamedNode(ref.iri)
+        if ref.version is not None:
+            latest = self.current_version(ref) or self._latest_retired_version(ref)
+            return "version" if 1 <= ref.version <= latest else "absent"
+        if next(self.store.quads_for_pattern(node, RDF_TYPE, PASSPORT, node), None):
+            return "current"
+        if next(self.store.quads_for_pattern(node, RDF_TYPE, RETIRED_PASSPORT, node), None):
+            return "retired"
+        return "absent"
+
+    def _latest_retired_version(self, ref: PassportRef) -> int:
+        node = ox.NamedNode(ref.iri)
+        value = self._value(node, CURRENT_VERSION, node)
+        return int(value.value.rsplit("/", 1)[1]) if value is not None else 0
+
+    def get(self, ref: PassportRef) -> list[ox.Triple] | None:
+        """The triples of the current version (or of ``ref.version``); None when there are none.
+
+        For a retired passport without a version, the tombstone triples are returned.
+        """
+        node = ox.NamedNode(ref.iri)
+        if ref.version is None:
+            triples = [ox.Triple(q.subject, q.predicate, q.object)
+                       for q in self.store.quads_for_pattern(None, None, None, node)]
+            return triples or None
+        if ref.version == self.current_version(ref):
+            return self.get(PassportRef(ref.base, ref.municipality, ref.key))
+        if self.history_store is None:
+            return None
+        graph = ox.NamedNode(ref.version_iri)
+        triples = [ox.Triple(q.subject, q.predicate, q.object)
+                   for q in self.history_store.quads_for_pattern(None, None, None, graph)]
+        return triples or None
+
+    def retirement(self, ref: PassportRef) -> dict | None:
+        node = ox.NamedNode(PassportRef(ref.base, ref.municipality, ref.key).iri)
+        at = self._value(node, RETIRED_AT, node)
+        if at is None:
+            return None
+        reason = self._value(node, RETIREMENT_REASON, node)
+        return {"at": at.value, "reason": reason.value if reason else "",
+                "last_version": self._latest_retired_version(ref)}
+
+    def history(self, ref: PassportRef) -> list[VersionInfo]:
+        """Every version of the passport, oldest first, with its provenance."""
+        from registry.store.named_queries import run_select
+
+        rows = run_select(self.store, "passport-history", {"passport": ox.NamedNode(
+            PassportRef(ref.base, ref.municipality, ref.key).iri)}, union=True)
+        return [VersionInfo(int(r["number"]), r["version"], r["generated"], r.get("invalidated"),
+                            r.get("agent"), r.get("source"), r.get("activity"), r.get("comment"))
+                for r in rows]
+
+    def count_passports(self) -> int:
+        from registry.store.named_queries import run_select
+
+        return int(run_select(self.store, "count-passports", {}, union=True)[0]["n"])
+
+    def query(self, sparql: str, **kwargs):
+        kwargs.setdefault("use_default_graph_as_union", True)
+        return self.store.query(sparql, **kwargs)
+
+    # -- export ------------------------------------------------------------------------------
+    def export(self, output, fmt: ox.RdfFormat = ox.RdfFormat.N_QUADS, *,
+               include_history: bool = False) -> None:
+        """Dump the live store (and optionally the history) as N-Quads/TriG, or the union as Turtle."""
+        if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+            self.store.dump(output, fmt)
+            if include_history and self.history_store is not None:
+                self.history_store.dump(output, fmt)
+        else:
+            _dump_union(self.store, output, fmt)
+
+
+def _dump_union(store: ox.Store, output, fmt: ox.RdfFormat) -> None:
+    triples = (ox.Triple(q.subject, q.predicate, q.object) for q in store)
+    ox.serialize(triples, output, fmt)
+
+
+def iter_passport_iris(registry: VersionReader, municipality: str | None = None) -> Iterator[str]:
+    """Every current passport IRI, optionally of one municipality, streamed from the index."""
+    for quad in registry.store.quads_for_pattern(None, RDF_TYPE, PASSPORT, None):
+        if not isinstance(quad.subject, ox.NamedNode) or quad.subject != quad.graph_name:
+            continue
+        if municipality and f"/id/passport/{municipality}/" not in quad.subject.value:
+            continue
+        yield quad.subject.value
