@@ -12,7 +12,8 @@ equal hashes. Comparison is constant-time (``hmac.compare_digest``).
 
 The file is rewritten atomically (temporary file in the same folder, then ``os.replace``) under an
 advisory lock, so a ``passports token revoke`` while the server runs is seen by the very next
-request: the server re-reads the (small) file on every authenticated request.
+request: the server re-reads the (small) file on every authenticated request. How a request shows
+its token (the bearer-token dependency of the write API) is the web app's: ``registry.web.deps``.
 """
 
 from __future__ import annotations
@@ -33,10 +34,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pyoxigraph as ox
-from fastapi import Request, Security
-from fastapi.exceptions import HTTPException
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from registry.core.errors import RegistryError
 from registry.core.resources import ONTOLOGY_DIR
 from registry.model.vocab import MPV, RDF_TYPE, mp
 
@@ -46,7 +45,7 @@ _MUNICIPALITY_IRI = re.compile(rf"^{re.escape(MPV)}municipality/(GM[0-9]{{4}})$"
 ORGANISATIONS_FILE = ONTOLOGY_DIR / "organisations.ttl"
 
 
-class TokenError(ValueError):
+class TokenError(RegistryError, ValueError):
     """A token request that cannot be done (unknown municipality, unknown id), with what to do."""
 
 
@@ -188,43 +187,3 @@ class TokenStore:
         if not hmac.compare_digest(expected, record.hash) or not record.active:
             return None
         return record
-
-
-# -- the FastAPI dependency ------------------------------------------------------------------
-bearer = HTTPBearer(auto_error=False, scheme_name="municipalityToken",
-                    description="A municipality's write token, made with "
-                                "`passports token create --municipality GMxxxx`.")
-
-
-def _unauthorized(message: str, error: str | None = "invalid_token") -> HTTPException:
-    challenge = 'Bearer realm="passports"'
-    if error:
-        challenge += f', error="{error}", error_description="{message}"'
-    return HTTPException(401, detail=message, headers={"WWW-Authenticate": challenge})
-
-
-def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> TokenRecord:
-    """The token record of a request, or HTTP 401 with a ``WWW-Authenticate`` challenge (RFC 6750)."""
-    if credentials is None:
-        if request.headers.get("authorization"):
-            raise _unauthorized("the Authorization header must be 'Bearer <token>'", "invalid_request")
-        raise _unauthorized("this needs a municipality's token: send 'Authorization: Bearer <token>' "
-                            "(an administrator makes one with `passports token create`)", None)
-    store = TokenStore(request.app.state.settings.tokens_path)
-    try:
-        record = store.verify(credentials.credentials)
-    except TokenError:
-        raise HTTPException(503, detail="the token store cannot be read; tell the administrator")
-    if record is None:
-        raise _unauthorized("the token is unknown or revoked; ask your administrator for a new one")
-    request.state.token = record
-    return record
-
-
-BEARER = Security(bearer)
-
-
-def require_municipality(request: Request,
-                         credentials: HTTPAuthorizationCredentials | None = BEARER) -> str:
-    """FastAPI dependency: the CBS code the request's bearer token may write for, else HTTP 401."""
-    return authenticate(request, credentials).municipality

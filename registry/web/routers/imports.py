@@ -25,15 +25,14 @@ import uuid
 from datetime import date
 from pathlib import Path
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from importers.mapping import MAPPINGS_DIR, NAME_PATTERN, available
-
 from importers.pipeline import ImportFailed, import_file
-from registry.store.tokens import require_municipality
 from registry.model.vocab import MPV
+from registry.web.deps import TokenMunicipality
 from registry.web.routers.passports import write_locks
 
 router = APIRouter(prefix="/api/v1", tags=["import / importeren"])
@@ -112,13 +111,13 @@ async def _spool(request: Request, target: Path, limit: int) -> str | None:
 )
 async def post_import(
     request: Request,
+    municipality: TokenMunicipality,
     mapping: str = Query(..., description="name of a shipped mapping, e.g. imbor-openbare-ruimte"),
     dry_run: bool = Query(False, description="read, map and validate; write nothing"),
     all_or_nothing: bool = Query(False, description="store nothing unless every row is valid"),
     retire_missing: bool = Query(False, description="retire this source's passports absent from the file"),
     export_date: str | None = Query(None, description="date of the export (default today)"),
     filename: str | None = Query(None, description="the file's name, to tell its format"),
-    municipality: str = Depends(require_municipality),
 ) -> Response:
     if not re.fullmatch(NAME_PATTERN, mapping) or not (MAPPINGS_DIR / f"{mapping}.yaml").is_file():
         return _error(404, f"no mapping {mapping!r}; available: {', '.join(available())}")

@@ -25,19 +25,18 @@ import asyncio
 import uuid
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 
-from registry.views import negotiation
 from registry.model.documents import MEDIA_TYPES, DocumentError, PassportDoc, read_bytes
-from registry.store.registry import AddReport, Registry
-from registry.store.tokens import BEARER, authenticate, require_municipality
 from registry.model.uris import PassportRef, UriError, owning_passport, passport_ref
-from registry.validation.validator import Verdict, report_graph
 from registry.model.vocab import MPV
+from registry.store.registry import AddReport, Registry
+from registry.validation.validator import Verdict, report_graph
+from registry.views import negotiation
+from registry.web.deps import BearerCredentials, TokenMunicipality, authenticate
 
 router = APIRouter(prefix="/api/v1", tags=["write API / schrijf-API"])
 
@@ -352,7 +351,7 @@ async def _store(request: Request, docs: list[PassportDoc], municipality: str) -
                                                        "names the first one"},
                200: {"model": WriteOut, "description": "every passport was updated or unchanged"},
                **_AUTH_ERRORS, **_BODY_ERRORS, 422: _REPORT})
-async def post_passports(request: Request, municipality: str = Depends(require_municipality)) -> Response:
+async def post_passports(request: Request, municipality: TokenMunicipality) -> Response:
     """Store one or more passports of the token's municipality.
 
     New content becomes a new version (its immutable IRI is in the answer); identical content is
@@ -377,8 +376,8 @@ _KEY = Path(..., description="the passport key: 1-128 of A-Z a-z 0-9 . _ -", exa
     responses={201: {"model": WriteOut, "description": "the passport is new"},
                200: {"model": WriteOut, "description": "the passport was updated or is unchanged"},
                **_AUTH_ERRORS, **_BODY_ERRORS, 422: _REPORT})
-async def put_passport(request: Request, municipality: str = _GM, key: str = _KEY,
-                       allowed: str = Depends(require_municipality)) -> Response:
+async def put_passport(request: Request, allowed: TokenMunicipality, municipality: str = _GM,
+                       key: str = _KEY) -> Response:
     """Store the passport named by the path; the body must describe exactly that passport."""
     try:
         ref = _path_ref(request, municipality, key, allowed)
@@ -402,10 +401,9 @@ async def put_passport(request: Request, municipality: str = _GM, key: str = _KE
                404: _error("there is no such passport"),
                409: _error("the passport was already retired")})
 async def delete_passport(
-        request: Request, municipality: str = _GM, key: str = _KEY,
+        request: Request, allowed: TokenMunicipality, municipality: str = _GM, key: str = _KEY,
         reason: str | None = Query(None, description="why the passport is retired, e.g. 'gesloopt in "
-                                                     "2026' (required)"),
-        allowed: str = Depends(require_municipality)) -> Response:
+                                                     "2026' (required)")) -> Response:
     """Retire the passport: it stops being current, and every version stays resolvable."""
     try:
         ref = _path_ref(request, municipality, key, allowed)
@@ -445,8 +443,7 @@ async def delete_passport(
                                     "`Accept: text/turtle`); nothing is stored"},
                401: _error("a token was sent but is unknown or revoked (no token is fine)"),
                **_BODY_ERRORS})
-async def validate(request: Request,
-                   credentials: HTTPAuthorizationCredentials | None = BEARER) -> Response:
+async def validate(request: Request, credentials: BearerCredentials) -> Response:
     """Check passports against the shapes and the registry's rules, and store nothing.
 
     No token is needed (the dry run writes nothing). With a token, passports of other
