@@ -1,3 +1,3 @@
 """Importers: asset-register exports (CSV, XLSX, GeoJSON) to passport documents, driven by the
 declarative mapping files in ``importers/mappings/``. The orchestration (store, report, retiring)
-is ``registry.importing``; docs/importing.md documents every mapping key."""
+is ``importers.pipeline``; docs/importing.md documents every mapping key."""

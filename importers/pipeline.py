@@ -32,17 +32,18 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from importers.mapping import Mapping, MappingError, load_mapping
+from importers.passports import GroupRejected, RowMapper
+from importers.readers import open_source
 from importers.report import RowIssue, RowReport
-from importers.rows import SOURCE, GroupRejected, RowMapper
-from importers.source import Record, Source, SourceError, open_source
+from importers.source import Record, Source, SourceError
+from importers.terms import SOURCE
 from importers.values import ValueProblem
 from importers.vocabulary import load_vocabulary, normalise
-
 from registry.model.documents import PassportDoc, grouped
-from registry.store.registry import BATCH_SIZE, Registry
 from registry.model.uris import PassportRef, UriError, check_municipality, owning_passport
-from registry.validation.validator import Verdict
 from registry.model.vocab import PASSPORT, RDF_TYPE
+from registry.store.registry import BATCH_SIZE, Registry
+from registry.validation.validator import Verdict
 
 Progress = Callable[[int, int | None], None]
 PART = 20_000  # passports per Registry.add call (one prov:Activity each)

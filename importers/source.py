@@ -2,6 +2,7 @@
 
 A reader checks the whole file once before the first record is handed out (encoding, CSV
 structure, ZIP checksums, JSON syntax), so a malformed file fails before anything is written.
+The readers are ``tabular`` and ``geojson``; ``readers.open_source`` picks one for a file.
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from pathlib import Path
 from importers.mapping import FormatSpec
 from importers.values import ValueProblem, is_empty
 from importers.vocabulary import normalise
+from registry.core.errors import RegistryError
 
 HEADER_SEARCH_ROWS = 30
 
 
-class SourceError(ValueError):
+class SourceError(RegistryError, ValueError):
     """A file that cannot be read at all: names the file (and line) and says what to do."""
 
     def __init__(self, message: str, *, source: str = "", line: int | None = None):
@@ -102,44 +104,3 @@ def header_names(cells: list[object]) -> list[str]:
     while names and names[-1].startswith("column ") and names[-1][7:].isdigit():
         names.pop()
     return names
-
-
-def detect_format(path: Path, spec: FormatSpec) -> str:
-    if spec.type != "auto":
-        return spec.type
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
-        return "csv"
-    if suffix in (".xlsx", ".xlsm"):
-        return "xlsx"
-    if suffix in (".geojson", ".json"):
-        return "geojson"
-    if suffix == ".xls":
-        raise SourceError("old Excel files (.xls) cannot be read; save the sheet as .xlsx or CSV",
-                          source=str(path))
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(512)
-    except OSError as exc:
-        raise SourceError(f"cannot read the file: {exc.strerror}", source=str(path)) from exc
-    if head.startswith(b"PK\x03\x04"):
-        return "xlsx"
-    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
-        return "geojson"
-    return "csv"
-
-
-def open_source(path: str | Path, spec: FormatSpec, wanted: set[str]) -> Source:
-    """Open an export for reading; ``wanted`` are the (normalised) columns the mapping uses."""
-    path = Path(path)
-    if not path.is_file():
-        raise SourceError("no such file", source=str(path))
-    kind = detect_format(path, spec)
-    if kind == "csv":
-        from importers.tabular import open_csv
-        return open_csv(path, spec, wanted)
-    if kind == "xlsx":
-        from importers.tabular import open_xlsx
-        return open_xlsx(path, spec, wanted)
-    from importers.geojson import open_geojson
-    return open_geojson(path, spec, wanted)

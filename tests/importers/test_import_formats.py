@@ -14,11 +14,11 @@ from conftest import BASE, DATA, ROOT, dump, run_cli
 
 from importers.geometry import to_wgs84
 from importers.mapping import load_mapping, parse_mapping
-from importers.report import RowReport
-from importers.rows import RowMapper
-from importers.source import open_source
-from importers.vocabulary import load_vocabulary, normalise
+from importers.passports import RowMapper
 from importers.pipeline import ImportFailed, ImportResult, _Run, import_file
+from importers.readers import open_source
+from importers.report import RowReport
+from importers.vocabulary import load_vocabulary, normalise
 from registry.model.uris import passport_ref
 from registry.model.vocab import MP, MPV
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
+from importers.keys import make_key
 from importers.mapping import MappingError, available, load_mapping, parse_mapping
-from importers.rows import make_key
 from importers.units import UnitTable
 from importers.values import ValueProblem, parse_date, parse_fraction, parse_number, parse_year
 from importers.vocabulary import load_vocabulary

@@ -1,0 +1,51 @@
+"""Opening an export: which reader reads a file (CSV, XLSX or GeoJSON), by its extension or its
+first bytes unless the mapping's ``format.type`` says.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from importers.mapping import FormatSpec
+from importers.source import Source, SourceError
+from importers.tabular import open_csv, open_xlsx
+
+
+def detect_format(path: Path, spec: FormatSpec) -> str:
+    if spec.type != "auto":
+        return spec.type
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".txt", ".tsv"):
+        return "csv"
+    if suffix in (".xlsx", ".xlsm"):
+        return "xlsx"
+    if suffix in (".geojson", ".json"):
+        return "geojson"
+    if suffix == ".xls":
+        raise SourceError("old Excel files (.xls) cannot be read; save the sheet as .xlsx or CSV",
+                          source=str(path))
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(512)
+    except OSError as exc:
+        raise SourceError(f"cannot read the file: {exc.strerror}", source=str(path)) from exc
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
+        return "geojson"
+    return "csv"
+
+
+def open_source(path: str | Path, spec: FormatSpec, wanted: set[str]) -> Source:
+    """Open an export for reading; ``wanted`` are the (normalised) columns the mapping uses."""
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError("no such file", source=str(path))
+    kind = detect_format(path, spec)
+    if kind == "csv":
+        return open_csv(path, spec, wanted)
+    if kind == "xlsx":
+        return open_xlsx(path, spec, wanted)
+    from importers.geojson import open_geojson  # ijson is loaded only for GeoJSON files
+
+    return open_geojson(path, spec, wanted)
