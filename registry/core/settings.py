@@ -40,6 +40,10 @@ class Settings:
         default_factory=lambda: tuple(_env("PASSPORTS_SERVICE_ALLOWLIST", "").split()))
     # Largest accepted request body for writes, in bytes.
     max_body_bytes: int = field(default_factory=lambda: int(_env("PASSPORTS_MAX_BODY", str(10 * 2**20))))
+    # Largest accepted upload of an asset-register export (POST /api/v1/imports), in bytes.
+    max_import_bytes: int = field(default_factory=lambda: int(_env("PASSPORTS_MAX_IMPORT", str(256 * 2**20))))
+    # Background map tiles of the pages (a URL template with {z}/{x}/{y}); empty: no tiles, no network.
+    tile_url: str = field(default_factory=lambda: _env("PASSPORTS_TILE_URL", ""))
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):

@@ -177,7 +177,7 @@ def test_serve_command_runs_page_workers_that_end_with_it(tmp_path):
     import sys
 
     from conftest import ROOT
-    from pages_support import free_port
+    from servers import free_port
 
     small = build_registry(tmp_path / "data", size=5)
     port = free_port()
