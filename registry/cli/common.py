@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 
-from registry.core.errors import EXIT_ERROR
+from registry.core.errors import EXIT_ERROR, EXIT_NOT_CONFORMING, EXIT_OK
 from registry.core.settings import Settings
 from registry.model.documents import format_for, read_stream
 from registry.store.registry import AddReport, Registry, StoreError
@@ -35,6 +35,11 @@ def settings_from(data: Path | None, base: str | None) -> Settings:
     if base is not None:
         kwargs["base_iri"] = base
     return Settings(**kwargs)
+
+
+def finish(conforms: bool) -> None:
+    """End a command that ran: exit 0 when everything conformed, 1 when something did not."""
+    raise typer.Exit(EXIT_OK if conforms else EXIT_NOT_CONFORMING)
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:

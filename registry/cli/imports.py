@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from importers.pipeline import ImportFailed, ImportResult, import_file
-from registry.cli.common import err, fail, opened, out, settings_from
+from registry.cli.common import err, fail, finish, opened, out, settings_from
 
 
 def _summary(result: ImportResult, lang: str) -> None:
@@ -110,8 +110,7 @@ def import_command(
         out.print_json(json.dumps(result.as_dict(), ensure_ascii=False))
     else:
         _summary(result, lang)
-    if not result.ok:
-        raise typer.Exit(1)
+    finish(result.ok)
 
 
 def register(app: typer.Typer) -> None:

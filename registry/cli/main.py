@@ -18,6 +18,7 @@ from registry.cli.common import (
     DataOption,
     err,
     fail,
+    finish,
     opened,
     out,
     print_verdicts,
@@ -28,6 +29,7 @@ from registry.cli.common import (
 )
 from registry.cli.imports import register as register_import
 from registry.cli.tokens import cli as tokens_cli
+from registry.core.errors import RegistryError
 from registry.core.settings import Settings
 from registry.model.documents import DocumentError
 from registry.model.uris import UriError, parse_passport_iri
@@ -73,7 +75,7 @@ def add(files: list[Path] = typer.Argument(..., help="Turtle, TriG, JSON-LD, N-T
             total.merge(report)
     print_verdicts(total.rejected, lang)
     summarise(total)
-    raise typer.Exit(1 if total.rejected else 0)
+    finish(not total.rejected)
 
 
 @app.command()
@@ -112,7 +114,7 @@ def validate(file: Path, base: str = BaseOption,
         print_verdicts(verdicts, lang, limit=10_000)
         bad = sum(not v.conforms for v in verdicts)
         out.print(f"{len(verdicts)} passport(s), {bad} do(es) not conform", highlight=False)
-    raise typer.Exit(0 if conforms else 1)
+    finish(conforms)
 
 
 def _ref(registry: Registry, iri: str):
@@ -257,7 +259,7 @@ def demo(size: int = typer.Option(500, help="How many passports"), seed: int = t
                                                                  passports=progress.tasks[task].completed + n))
     print_verdicts(report.rejected, "en")
     summarise(report)
-    raise typer.Exit(1 if report.rejected else 0)
+    finish(not report.rejected)
 
 
 @app.command()
@@ -305,7 +307,7 @@ def ontology_check() -> None:
 
     result = check_consistency()
     out.print(str(result), highlight=False)
-    raise typer.Exit(0 if result.ok else 1)
+    finish(result.ok)
 
 
 app.add_typer(tokens_cli, name="token")
@@ -314,7 +316,13 @@ register_import(app)
 
 
 def main() -> None:
-    app()
+    """The ``passports`` command. Any :class:`RegistryError` that reaches here is printed as one
+    line (no traceback) and exits with its exit code (2)."""
+    try:
+        app()
+    except RegistryError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":
