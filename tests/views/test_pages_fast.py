@@ -279,6 +279,20 @@ def test_aggregates_are_computed_once_for_all_processes(tmp_path):
     assert calls == ["first", "third"]
 
 
+def test_counts_refresh_interval_comes_from_the_settings(fixture, monkeypatch):
+    from registry.views.pages.cache import cache_for
+
+    monkeypatch.setenv("PASSPORTS_STATS_REFRESH", "7.5")
+    assert Settings().stats_refresh == 7.5
+    monkeypatch.delenv("PASSPORTS_STATS_REFRESH")
+    assert Settings().stats_refresh == 60
+    registry = Registry.open(Settings(data_dir=fixture.data_dir, base_iri=BASE, stats_refresh=3), read_only=True)
+    try:
+        assert cache_for(registry).min_interval == 3
+    finally:
+        registry.close()
+
+
 def test_shared_cache_survives_a_broken_file(tmp_path):
     from registry.core.workers import bump_generation
     from registry.views.pages.cache import GenerationCache
