@@ -18,8 +18,8 @@ from conftest import passport_ttl
 from pages_support import BASE, Server, build_registry, doc_path
 from starlette.requests import Request
 
-from registry.web.routers import pages
 from registry.store.tokens import TokenStore
+from registry.web.routers import pages
 
 
 @pytest.fixture(scope="module")
