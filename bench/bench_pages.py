@@ -129,7 +129,7 @@ def start_server(data_dir: Path, port: int, base: str = BASE, page_workers: int 
            "PYTHONPATH": str(ROOT)}
     if page_workers is not None:
         env["PASSPORTS_PAGE_WORKERS"] = str(page_workers)
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "registry.app:create_app",
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "registry.web.app:create_app",
                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
                              "--no-access-log"], cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"

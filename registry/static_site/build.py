@@ -352,7 +352,7 @@ class Writer:
     def passport(self, iri: str, status: str, result: TaskResult,
                  dump: list[bytes] | None = None) -> tuple[str, str] | None:
         """Write one passport's files; (page file, fingerprint), or None when it is gone."""
-        from registry.web.routers.linked_data import passport_document
+        from registry.views.linked_data import passport_document
 
         ref = owning_passport(self.base, iri)
         current = PassportRef(self.base, ref.municipality, ref.key)
@@ -502,7 +502,7 @@ class Writer:
             for iri in arg:
                 self.page(result, pages.concept(registry, terms, iri, 1, wait=None, listing=([], False)))
         elif kind == "vocabulary":
-            from registry.web.routers.linked_data import ontology_triples, vocabulary_triples
+            from registry.views.vocabulary import ontology_triples, vocabulary_triples
 
             self.rdf_aggregate(result, "/def", ontology_triples())
             for iri in terms.vocabulary_iris():

@@ -98,8 +98,8 @@ def server(tmp_path_factory):
             if f"/id/{kind}/" in iri and kind not in parts:
                 parts[kind] = iri[len(base) + 3:]
     code = ("import uvicorn\n"
-            "from registry.app import create_app\n"
-            "from registry.config import Settings\n"
+            "from registry.web.app import create_app\n"
+            "from registry.core.settings import Settings\n"
             f"uvicorn.run(create_app(Settings(data_dir={str(data)!r}, base_iri={base!r})), "
             f"host='127.0.0.1', port={port}, log_level='warning')\n")
     log_path = data.parent / "server.log"
