@@ -93,7 +93,7 @@ RAW_FORMATS = ("json", "csv", "tsv", "xml")
 def _render(request: Request, template: str, *, status_code: int = 200, headers: dict | None = None,
             **context) -> Response:
     from registry.core.i18n import request_language
-    from registry.views.pages.render import render_page
+    from registry.web.routers.pages import render_page
     from registry.web.routers.sparql import CORS_HEADERS
 
     lang, _ = request_language(request)
@@ -136,7 +136,7 @@ def _cell(term: dict | None, base: str, links) -> dict:
 def result_view(request: Request, result) -> dict:
     """What the templates show of a :class:`registry.query_pool.QueryResult`."""
     from registry.core.i18n import request_language
-    from registry.views.pages.render import request_links
+    from registry.web.routers.pages import request_links
 
     lang, _ = request_language(request)
     ui = UI[lang]
@@ -191,7 +191,7 @@ async def query_list(request: Request) -> Response:
 
 @router.get("/query/{name}", summary="One saved SPARQL query, run")
 async def query_page(request: Request, name: str) -> Response:
-    from registry.query.pool import QueryError
+    from registry.query.pool import QueryError  # noqa: F401 - mapped to ProtocolError by run_query
     from registry.web.routers.sparql import ProtocolError, error_response, result_response, run_query
 
     try:
