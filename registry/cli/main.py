@@ -19,8 +19,8 @@ from rich.table import Table
 
 from registry.core.settings import Settings
 from registry.model.documents import DocumentError, format_for, read_stream
-from registry.store.registry import AddReport, Registry, StoreError
 from registry.model.uris import UriError, parse_passport_iri
+from registry.store.registry import AddReport, Registry, StoreError
 from registry.validation.validator import Verdict, report_graph
 
 app = typer.Typer(help="Material passport registry / Materialenpaspoorten-register",
@@ -385,8 +385,8 @@ def ontology_check() -> None:
 # --- sub-command groups from other modules (one line each) ---------------------------------
 # The modules import ``app``'s helpers from here, so they come after it.
 from registry.cli.imports import register as _register_import
+from registry.cli.site import cli as _site
 from registry.cli.tokens import cli as _tokens
-from registry.static_site.build import cli as _site
 
 app.add_typer(_tokens, name="token")
 app.add_typer(_site, name="site")
