@@ -73,8 +73,8 @@ def _version(text: str, n: int) -> str:
 def server(tmp_path_factory):
     """A registry with versions and a retired passport, served by uvicorn in a subprocess."""
     from registry.core.settings import Settings
-    from registry.store.registry import Registry
     from registry.model.uris import passport_ref
+    from registry.store.registry import Registry
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}/"
