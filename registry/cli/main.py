@@ -28,12 +28,12 @@ from registry.cli.common import (
     summarise,
 )
 from registry.cli.imports import register as register_import
+from registry.cli.site import cli as site_cli
 from registry.cli.tokens import cli as tokens_cli
 from registry.core.errors import RegistryError
 from registry.core.settings import Settings
 from registry.model.documents import DocumentError
 from registry.model.uris import UriError, parse_passport_iri
-from registry.static_site.build import cli as site_cli
 from registry.store.registry import AddReport, Registry
 from registry.validation.validator import Verdict, report_graph
 

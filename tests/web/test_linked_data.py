@@ -67,8 +67,8 @@ def _version(text: str, n: int) -> str:
 def server(tmp_path_factory):
     """A registry with versions and a retired passport, served by uvicorn in a subprocess."""
     from registry.core.settings import Settings
-    from registry.store.registry import Registry
     from registry.model.uris import passport_ref
+    from registry.store.registry import Registry
 
     port = free_port()
     base = f"http://127.0.0.1:{port}/"
@@ -92,8 +92,8 @@ def server(tmp_path_factory):
             if f"/id/{kind}/" in iri and kind not in parts:
                 parts[kind] = iri[len(base) + 3:]
     code = ("import uvicorn\n"
-            "from registry.app import create_app\n"
-            "from registry.config import Settings\n"
+            "from registry.web.app import create_app\n"
+            "from registry.core.settings import Settings\n"
             f"uvicorn.run(create_app(Settings(data_dir={str(data)!r}, base_iri={base!r})), "
             f"host='127.0.0.1', port={port}, log_level='warning')\n")
     log_path = data.parent / "server.log"

@@ -6,7 +6,7 @@
 from the ontology in the page's language), ``text`` (pick a language from a literal map),
 ``num``/``money``/``date`` (formatting per language), ``static_mode`` and ``tile_url``.
 
-Other modules with pages of their own (the SPARQL query pages) use ``render_page(request, ...)``.
+The web layer makes the HTTP response of a page (``registry.web.routers.pages.render_page``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ try:  # MarkupSafe 3: the escaping itself (in C), without the ``Markup`` constru
 except ImportError:  # pragma: no cover (older MarkupSafe)
     _escape_inner = None
 
-from registry.core.i18n import COOKIE, DEFAULT_LANGUAGE, pick, request_language, strings, translator
+from registry.core.i18n import DEFAULT_LANGUAGE, pick, strings, translator
 from registry.core.resources import SITE_DIR
 from registry.model.terms import Terms, get_terms, local_name
 from registry.views.pages.attrs import Attrs
@@ -327,28 +327,3 @@ def render(template: str, lang: str, links: Links, terms: Terms | None = None, *
 def _json(value) -> Markup:
     """JSON for a ``<script type="application/json">`` block (``</`` cannot close the block)."""
     return Markup(json.dumps(value, ensure_ascii=False).replace("</", "<\\/"))
-
-
-def request_links(request, lang: str) -> Links:
-    terms = get_terms()
-    settings = request.app.state.settings
-    return Links(settings.base_iri, lang, root=request.scope.get("root_path", ""),
-                 current_path=request.url.path, object_kinds=frozenset(terms.object_kinds))
-
-
-def render_page(request, template: str, *, status_code: int = 200, headers: dict | None = None,
-                **context):
-    """An HTMLResponse of a template in the request's language (sets the language cookie)."""
-    from fastapi.responses import HTMLResponse
-
-    lang, set_cookie = request_language(request)
-    links = request_links(request, lang)
-    query = {k: v for k, v in request.query_params.items() if k != "lang"}
-    body = render(template, lang, links, switch_url=links.switch(translator(lang).other, query),
-                  **context)
-    response = HTMLResponse(body, status_code=status_code, headers=headers)
-    response.headers["Content-Language"] = lang
-    response.headers.setdefault("Vary", "Cookie")
-    if set_cookie:
-        response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
-    return response

@@ -18,8 +18,8 @@ from fastapi.responses import Response
 
 from registry.core.i18n import request_language
 from registry.query import saved as saved_queries
-from registry.views.pages.render import render_page, request_links
 from registry.web.errors import CORS_HEADERS, ProtocolError
+from registry.web.routers.pages import render_page, request_links
 from registry.web.sparql_requests import endpoint_iri, result_response, run_query
 
 router = APIRouter()
