@@ -121,7 +121,8 @@ class SiteBuilder:
         for path in sorted(SPARQL_DIR.glob("*.rq")):  # the named queries the views run
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
         digest.update(self.terms.fingerprint.encode())
-        digest.update(repr((self.base, self.site_url, self.languages, self.list_pages)).encode())
+        digest.update(repr((self.base, self.site_url, self.languages, self.list_pages,
+                            self.registry.settings.tile_url)).encode())
         return digest.hexdigest()
 
     # -- the build -------------------------------------------------------------------------

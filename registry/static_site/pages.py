@@ -12,8 +12,8 @@ from registry.views.pages.render import render
 
 
 def render_static(page: Page, lang: str, base: str, terms: Terms, object_kinds: frozenset,
-                  languages: tuple[str, ...], shared: dict[str, dict[str, str]] | None = None
-                  ) -> tuple[str, bytes]:
+                  languages: tuple[str, ...], shared: dict[str, dict[str, str]] | None = None,
+                  tile_url: str = "") -> tuple[str, bytes]:
     """(file path, HTML bytes) of one page in one language, with relative links.
 
     ``shared``: parts of the page already rendered for the same view, per language (see
@@ -22,7 +22,7 @@ def render_static(page: Page, lang: str, base: str, terms: Terms, object_kinds: 
     number = page.page if page.page > 1 else None
     rel = prefix + static_file(page.path, number)
     links = Links(base, lang, current=rel, current_path=page.path, current_page=number,
-                  object_kinds=object_kinds)
+                  object_kinds=object_kinds, tile_url=tile_url)
     other = "en" if lang == "nl" else "nl"
     switch = links.switch(other if other in languages else lang)
     extra = {}
@@ -48,14 +48,15 @@ class _PlaceholderLinks(Links):
 
 
 def shared_parts(page: Page, base: str, terms: Terms, object_kinds: frozenset,
-                 languages: tuple[str, ...]) -> dict[str, dict[str, str]] | None:
+                 languages: tuple[str, ...], tile_url: str = "") -> dict[str, dict[str, str]] | None:
     """What a passport page and the page of its current version have in common (object and
     location, materials, components, valuations), rendered once per language."""
     if page.template != "passport.html":
         return None
     found = {}
     for lang in languages:
-        links = _PlaceholderLinks(base, lang, current="", current_path=page.path, object_kinds=object_kinds)
+        links = _PlaceholderLinks(base, lang, current="", current_path=page.path, object_kinds=object_kinds,
+                                  tile_url=tile_url)
         found[lang] = {name: render(template, lang, links, terms, p=page.context["view"], **page.context)
                        for name, template in SHARED_PARTS}
     return found

@@ -80,6 +80,7 @@ class Writer:
                  list_pages: int = STATIC_LIST_PAGES, old_files: dict[str, str] | None = None):
         self.registry = registry
         self.base = registry.base
+        self.tile_url = registry.settings.tile_url
         self.out = out
         self.output = Output(out)
         self.terms = get_terms()
@@ -127,7 +128,7 @@ class Writer:
         page = pages.passport(self.registry, self.terms, current, triples=triples, status=status,
                               history=history)
         path = f"/doc/passport/{ref.municipality}/{ref.key}"
-        shared = shared_parts(page, self.base, self.terms, self.object_kinds, self.languages)
+        shared = shared_parts(page, self.base, self.terms, self.object_kinds, self.languages, self.tile_url)
         current_rdf = self._files(page, path, doc, result, shared=shared)
         if dump is not None:
             if doc.source == (self.registry.store, node):  # the document is the stored graph
@@ -165,7 +166,7 @@ class Writer:
         write = self.output.write
         for lang in self.languages:
             rel, body = render_static(page, lang, self.base, self.terms, self.object_kinds,
-                                      self.languages, shared)
+                                      self.languages, shared, self.tile_url)
             write(rel, body)
         result.pages += len(self.languages)
         if rdf is None:
@@ -195,7 +196,7 @@ class Writer:
     def page(self, result: TaskResult, page: Page) -> None:
         for lang in self.languages:
             rel, body = render_static(page, lang, self.base, self.terms, self.object_kinds,
-                                      self.languages)
+                                      self.languages, tile_url=self.tile_url)
             self.file(result, rel, body, html=True)
 
     def rdf_aggregate(self, result: TaskResult, path: str, triples) -> None:

@@ -370,3 +370,20 @@ def test_home_counts_follow_writes(server, client, fixture, monkeypatch):
         after = int(re.search(r"<dt>Paspoorten</dt><dd>([\d.]+)</dd>", client.get("/").text).group(1))
         time.sleep(0.2)
     assert after == before + 1
+
+
+def test_map_tiles_come_from_the_settings(tmp_path):
+    """``PASSPORTS_TILE_URL`` is a setting like the others: the passport map gets it (in-process app)."""
+    from fastapi.testclient import TestClient
+
+    from registry.core.settings import Settings
+    from registry.web.app import create_app
+
+    fixture = build_registry(tmp_path / "data")
+    tiles = "https://tiles.example.org/{z}/{x}/{y}.png"
+    settings = Settings(data_dir=fixture.data_dir, base_iri=BASE, page_workers=0, query_workers=1,
+                        tile_url=tiles)
+    with TestClient(create_app(settings)) as client:
+        page = client.get(doc_path(fixture.updated), headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert f'data-tiles="{tiles}"' in page.text

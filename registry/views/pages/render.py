@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 from types import FunctionType, MethodType
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
@@ -35,11 +34,6 @@ from registry.views.pages.links import Links, anchor
 TEMPLATES_DIR = SITE_DIR / "templates"
 STATIC_DIR = SITE_DIR / "static"
 SITE_NAME = {"nl": "Materialenpaspoorten-register", "en": "Material passport registry"}
-
-
-def tile_url() -> str:
-    """A map tile URL template (e.g. an OpenStreetMap or PDOK server); empty: no tiles at all."""
-    return os.environ.get("PASSPORTS_TILE_URL", "")
 
 
 class _Context(Context):
@@ -316,7 +310,7 @@ _ROWS_MAX = 20_000  # rows remembered per language and depth (about 400 bytes ea
 def render(template: str, lang: str, links: Links, terms: Terms | None = None, **context) -> str:
     terms = terms or get_terms()
     values = dict(_language_helpers(lang, id(terms)))
-    values.update(links=links, terms=terms, static_mode=links.static_mode, tile_url=tile_url(),
+    values.update(links=links, terms=terms, static_mode=links.static_mode, tile_url=links.tile_url,
                   anchor=lambda iri: anchor(links.base, iri), json=_json)
     values.update(_link_helpers(links, terms, lang))
     values.setdefault("active", "")

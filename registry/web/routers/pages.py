@@ -46,7 +46,7 @@ def request_links(request: Request, lang: str) -> Links:
     """The links of a page as the request's URL places it (root path, current path)."""
     terms = get_terms()
     settings = request.app.state.settings
-    return Links(settings.base_iri, lang, root=request.scope.get("root_path", ""),
+    return Links(settings.base_iri, lang, root=request.scope.get("root_path", ""), tile_url=settings.tile_url,
                  current_path=request.url.path, object_kinds=frozenset(terms.object_kinds))
 
 
