@@ -29,7 +29,7 @@ def read_graphs(settings, iris: list[str]) -> float:
     import pyoxigraph as ox
 
     from registry.store.registry import Registry
-    from registry.web.routers.linked_data import _graph_triples
+    from registry.views.linked_data import graph_triples
 
     registry = Registry.open(settings, read_only=True)
     nodes = [ox.NamedNode(iri) for iri in iris]
@@ -37,7 +37,7 @@ def read_graphs(settings, iris: list[str]) -> float:
     for _ in range(3):
         started = time.process_time()
         for node in nodes:
-            _graph_triples(registry.store, node)
+            graph_triples(registry.store, node)
         best = min(best, time.process_time() - started)
     registry.close()
     return best * 1000 / len(nodes)

@@ -188,8 +188,8 @@ def stop(proc: subprocess.Popen) -> None:
 
 def our_server(data: Path, port: int, cores: str | None) -> list[str]:
     code = ("import uvicorn\n"
-            "from registry.app import create_app\n"
-            "from registry.config import Settings\n"
+            "from registry.web.app import create_app\n"
+            "from registry.core.settings import Settings\n"
             f"uvicorn.run(create_app(Settings(data_dir={str(data)!r}, base_iri={BASE!r})), "
             f"host='127.0.0.1', port={port}, log_level='warning', access_log=False)\n")
     return pinned([sys.executable, "-c", code], cores)

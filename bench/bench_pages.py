@@ -66,8 +66,8 @@ def make_registry(data_dir: Path, size: int, seed: int, compact: bool = True) ->
     from registry.core.settings import Settings
     from registry.demo.generator import generate
     from registry.model.documents import PassportDoc
-    from registry.store.registry import Registry
     from registry.model.uris import owning_passport
+    from registry.store.registry import Registry
 
     started = time.perf_counter()
     registry = Registry.open(Settings(data_dir=data_dir, base_iri=BASE))
@@ -129,7 +129,7 @@ def start_server(data_dir: Path, port: int, base: str = BASE, page_workers: int 
            "PYTHONPATH": str(ROOT)}
     if page_workers is not None:
         env["PASSPORTS_PAGE_WORKERS"] = str(page_workers)
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "registry.app:create_app",
+    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", "registry.web.app:create_app",
                              "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
                              "--no-access-log"], cwd=ROOT, env=env)
     url = f"http://127.0.0.1:{port}"
@@ -279,7 +279,7 @@ def bench_site(data_dir: Path, workers: int, base: str = BASE, rounds: int = 1, 
     round are reported too). Then the file system alone: the same files written with plain
     ``os`` calls into the same folder (after the site is removed, so both need not fit)."""
     from registry.core.settings import Settings
-    from registry.static_site.build import build_site
+    from registry.static_site.builder import build_site
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-site-", dir=parent))
     out = scratch / "site"
@@ -289,7 +289,7 @@ def bench_site(data_dir: Path, workers: int, base: str = BASE, rounds: int = 1, 
                    "workers": workers, "cores": os.cpu_count()}
         for name in ("first", "incremental_noop"):
             load_before, usage_before = os.getloadavg(), _usage()
-            report = build_site(settings, out, progress=False, workers=workers)
+            report = build_site(settings, out, workers=workers)
             figures[name] = site_figures(report, load_before)
             # user: Python and pyoxigraph; system: mostly the kernel creating files and folders
             figures[name].update({f"cpu_{kind}_seconds": round(after - before, 2) for kind, before, after
@@ -302,7 +302,7 @@ def bench_site(data_dir: Path, workers: int, base: str = BASE, rounds: int = 1, 
         speeds = [figures["first"]["html_pages_per_second"]]
         for round_number in range(2, rounds + 1):
             again = scratch / f"site-{round_number}"
-            report = build_site(settings, again, progress=False, workers=workers)
+            report = build_site(settings, again, workers=workers)
             speeds.append(site_figures(report, os.getloadavg())["html_pages_per_second"])
             shutil.rmtree(again)
             print(f"  first build, round {round_number}: {speeds[-1]} HTML pages/s", file=sys.stderr)

@@ -28,11 +28,11 @@ def fixture(tmp_path_factory):
 @pytest.fixture(scope="module")
 def site(fixture, tmp_path_factory):
     from registry.core.settings import Settings
-    from registry.static_site.build import build_site
+    from registry.static_site.builder import build_site
 
     out = tmp_path_factory.mktemp("out") / "site"
-    report = build_site(Settings(data_dir=fixture.data_dir, base_iri=BASE), out, progress=False,
-                        workers=2, site_url="https://paspoorten.example.nl/")
+    report = build_site(Settings(data_dir=fixture.data_dir, base_iri=BASE), out, workers=2,
+                        site_url="https://paspoorten.example.nl/")
     return out, report
 
 
@@ -138,13 +138,13 @@ def test_every_relative_link_resolves_on_disk(site):
 def test_second_build_changes_nothing_and_a_new_version_rebuilds_one(site, fixture):
     from registry.core.settings import Settings
     from registry.model.documents import PassportDoc
-    from registry.static_site.build import build_site
-    from registry.store.registry import Registry
     from registry.model.uris import owning_passport
+    from registry.static_site.builder import build_site
+    from registry.store.registry import Registry
 
     out, _ = site
     settings = Settings(data_dir=fixture.data_dir, base_iri=BASE)
-    again = build_site(settings, out, progress=False, workers=1, site_url="https://paspoorten.example.nl/")
+    again = build_site(settings, out, workers=1, site_url="https://paspoorten.example.nl/")
     assert again.passports_built == 0 and again.pages_written == 0 and again.rdf_files == 0
     assert again.passports_unchanged == len(fixture.iris) + 1
     # a new version of one passport
@@ -163,7 +163,7 @@ def test_second_build_changes_nothing_and_a_new_version_rebuilds_one(site, fixtu
     report = registry.add([PassportDoc(owning_passport(BASE, iri), triples)])
     assert report.updated == [iri], report.rejected
     registry.close()
-    third = build_site(settings, out, progress=False, workers=1, site_url="https://paspoorten.example.nl/")
+    third = build_site(settings, out, workers=1, site_url="https://paspoorten.example.nl/")
     assert third.passports_built == 1
     assert "Nieuwe titel voor de test" in passport_file(out, iri).read_text()
     assert passport_file(out, iri + "/v/2").is_file()
@@ -178,11 +178,11 @@ def test_second_build_changes_nothing_and_a_new_version_rebuilds_one(site, fixtu
 
 def test_a_build_with_nothing_changed_renders_no_overview_page(site, fixture):
     from registry.core.settings import Settings
-    from registry.static_site.build import build_site
+    from registry.static_site.builder import build_site
 
     out, _ = site
-    again = build_site(Settings(data_dir=fixture.data_dir, base_iri=BASE), out, progress=False,
-                       workers=2, site_url="https://paspoorten.example.nl/")
+    again = build_site(Settings(data_dir=fixture.data_dir, base_iri=BASE), out, workers=2,
+                       site_url="https://paspoorten.example.nl/")
     assert again.passports_built == 0 and again.pages_written == 0
     assert again.pages_unchanged == 2  # the downloads page, nl and en: the only one looked at
 
@@ -190,12 +190,12 @@ def test_a_build_with_nothing_changed_renders_no_overview_page(site, fixture):
 def test_current_version_page_equals_the_version_page_rendered_alone(site, fixture):
     """A passport page and the page of its current version share parts (rendered once, with
     relative links fixed per page); the bytes are those of each page rendered on its own."""
-    from registry.views.pages import contexts as pages
     from registry.core.settings import Settings
-    from registry.static_site.build import render_static
-    from registry.store.registry import Registry
     from registry.model.terms import get_terms
     from registry.model.uris import owning_passport
+    from registry.static_site.pages import render_static
+    from registry.store.registry import Registry
+    from registry.views.pages import contexts as pages
 
     out, _ = site
     terms = get_terms()

@@ -164,10 +164,10 @@ def test_static_site_from_disk(browser, fixture, tmp_path, shots):
     from pages_support import BASE
 
     from registry.core.settings import Settings
-    from registry.static_site.build import build_site
+    from registry.static_site.builder import build_site
 
     out = tmp_path / "site"
-    build_site(Settings(data_dir=fixture.data_dir, base_iri=BASE), out, progress=False, workers=1,
+    build_site(Settings(data_dir=fixture.data_dir, base_iri=BASE), out, workers=1,
                languages=("nl", "en"))
     w = Watched(browser, "file://", viewport={"width": 1280, "height": 900})
     try:

@@ -8,7 +8,6 @@ a passport whose key ends in ".ttl" (a suffix that must not be mistaken for a fo
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from conftest import ROOT
+from servers import free_port
 from pyld import jsonld
 from rdflib.compare import isomorphic
 
@@ -37,12 +37,6 @@ FORMATS = [  # (Accept, suffix, rdflib parser, media type)
 # The first three demo passports of GM0153, under these keys.
 KEYS = ("road-1", "retired-2", "put-3.ttl")  # the last ends in a format suffix
 PASSPORT, RETIRED, SUFFIXED = (f"passport/GM0153/{key}" for key in KEYS)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _demo_texts(base: str) -> list[str]:
@@ -73,10 +67,10 @@ def _version(text: str, n: int) -> str:
 def server(tmp_path_factory):
     """A registry with versions and a retired passport, served by uvicorn in a subprocess."""
     from registry.core.settings import Settings
-    from registry.store.registry import Registry
     from registry.model.uris import passport_ref
+    from registry.store.registry import Registry
 
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}/"
     data = tmp_path_factory.mktemp("ld") / "data"
     settings = Settings(data_dir=data, base_iri=base)
@@ -98,8 +92,8 @@ def server(tmp_path_factory):
             if f"/id/{kind}/" in iri and kind not in parts:
                 parts[kind] = iri[len(base) + 3:]
     code = ("import uvicorn\n"
-            "from registry.app import create_app\n"
-            "from registry.config import Settings\n"
+            "from registry.web.app import create_app\n"
+            "from registry.core.settings import Settings\n"
             f"uvicorn.run(create_app(Settings(data_dir={str(data)!r}, base_iri={base!r})), "
             f"host='127.0.0.1', port={port}, log_level='warning')\n")
     log_path = data.parent / "server.log"

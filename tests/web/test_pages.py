@@ -185,9 +185,9 @@ def test_municipality_page_lists_only_its_passports(client, fixture, monkeypatch
 
 
 def test_lists_are_paged(client, fixture, server, monkeypatch):
-    from registry.views.pages import data as page_data
+    from registry.views.pages import paging
 
-    monkeypatch.setattr(page_data, "PAGE_SIZE", 3)  # in this process: pages rendered here
+    monkeypatch.setattr(paging, "PAGE_SIZE", 3)  # in this process: pages rendered here
     monkeypatch.setattr(server.app.state, "page_pool", None)
     kind = "Paving" if "Verharding" in client.get("/").text else None
     gm_counts: dict[str, int] = {}
@@ -287,23 +287,24 @@ def test_search_is_not_injectable(client, fixture, hostile):
 def test_search_by_sparql_while_the_index_is_built(fixture, hostile):
     """Before the text index exists, search runs the named SPARQL query with the text bound as a
     literal: hostile text is only ever text, and the store does not change."""
-    from registry.views.pages import data as page_data
     from registry.core.settings import Settings
-    from registry.store.registry import Registry
     from registry.model.terms import get_terms
+    from registry.store.registry import Registry
+    from registry.views.pages import search as page_search
+    from registry.views.pages.stats import stats
 
     registry = Registry.open(Settings(data_dir=fixture.data_dir, base_iri=BASE), read_only=True)
     before = len(registry.store)
-    page_data.stats(registry, wait=None)  # a small registry: scanning labels is allowed
+    stats(registry, wait=None)  # a small registry: scanning labels is allowed
     text = fixture.new_title.split()[-2] if hostile == "TITLE-WORD" else hostile
-    form = page_data.parse_search(get_terms(), text, None, None, None, None)
+    form = page_search.parse_search(get_terms(), text, None, None, None, None)
     calls = []
-    original = page_data.paged_passports
-    page_data.paged_passports = lambda *a, **k: calls.append(a[1]) or original(*a, **k)
+    original = page_search.paged_passports
+    page_search.paged_passports = lambda *a, **k: calls.append(a[1]) or original(*a, **k)
     try:
-        iris, _ = page_data.search(registry, form, wait=0)
+        iris, _ = page_search.search(registry, form, wait=0)
     finally:
-        page_data.paged_passports = original
+        page_search.paged_passports = original
     assert calls == ["page-search-text"]
     assert len(registry.store) == before
     if hostile == "TITLE-WORD":
@@ -349,10 +350,10 @@ def test_no_page_references_the_network(client, fixture):
 
 def test_home_counts_follow_writes(server, client, fixture, monkeypatch):
     """The counts are cached per store generation and refreshed after a write."""
-    from registry.views.pages import cache as page_cache
     from registry.demo.generator import generate
     from registry.model.documents import PassportDoc
     from registry.model.uris import owning_passport
+    from registry.views.pages import cache as page_cache
 
     registry = server.app.state.registry
     cache = page_cache.cache_for(registry)
@@ -369,3 +370,20 @@ def test_home_counts_follow_writes(server, client, fixture, monkeypatch):
         after = int(re.search(r"<dt>Paspoorten</dt><dd>([\d.]+)</dd>", client.get("/").text).group(1))
         time.sleep(0.2)
     assert after == before + 1
+
+
+def test_map_tiles_come_from_the_settings(tmp_path):
+    """``PASSPORTS_TILE_URL`` is a setting like the others: the passport map gets it (in-process app)."""
+    from fastapi.testclient import TestClient
+
+    from registry.core.settings import Settings
+    from registry.web.app import create_app
+
+    fixture = build_registry(tmp_path / "data")
+    tiles = "https://tiles.example.org/{z}/{x}/{y}.png"
+    settings = Settings(data_dir=fixture.data_dir, base_iri=BASE, page_workers=0, query_workers=1,
+                        tile_url=tiles)
+    with TestClient(create_app(settings)) as client:
+        page = client.get(doc_path(fixture.updated), headers={"Accept": "text/html"})
+    assert page.status_code == 200
+    assert f'data-tiles="{tiles}"' in page.text

@@ -49,7 +49,8 @@ class Links:
     """Links from one page. ``current`` set means static mode (the file being written)."""
 
     def __init__(self, base: str, lang: str = "nl", *, root: str = "", current: str | None = None,
-                 current_path: str = "/", current_page: int | None = None, object_kinds=frozenset()):
+                 current_path: str = "/", current_page: int | None = None, object_kinds=frozenset(),
+                 tile_url: str = ""):
         self.base = base
         self.lang = lang
         self.root = root.rstrip("/")
@@ -58,6 +59,7 @@ class Links:
         self.current_path = current_path
         self.current_page = current_page
         self.object_kinds = object_kinds
+        self.tile_url = tile_url  # background map tiles (Settings.tile_url); empty: none
         self._up = "../" * current.count("/") if current is not None else ""
         self._prefix = "" if lang == "nl" else f"{lang}/"
 
@@ -65,7 +67,7 @@ class Links:
     def cache_key(self) -> tuple:
         """What links from this page depend on (not the page itself): equal keys, equal links."""
         return (self.base, self.lang, self.root, self.static_mode, self._up, self._prefix,
-                self.object_kinds)
+                self.object_kinds, self.tile_url)
 
     # -- any page by its server path -------------------------------------------------------
     def page(self, path: str, page: int | None = None, fragment: str = "", **query) -> str:

@@ -6,7 +6,7 @@
 from the ontology in the page's language), ``text`` (pick a language from a literal map),
 ``num``/``money``/``date`` (formatting per language), ``static_mode`` and ``tile_url``.
 
-Other modules with pages of their own (the SPARQL query pages) use ``render_page(request, ...)``.
+The web layer makes the HTTP response of a page (``registry.web.routers.pages.render_page``).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 from types import FunctionType, MethodType
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
@@ -26,20 +25,15 @@ try:  # MarkupSafe 3: the escaping itself (in C), without the ``Markup`` constru
 except ImportError:  # pragma: no cover (older MarkupSafe)
     _escape_inner = None
 
+from registry.core.i18n import DEFAULT_LANGUAGE, pick, strings, translator
 from registry.core.resources import SITE_DIR
-from registry.core.i18n import COOKIE, DEFAULT_LANGUAGE, pick, request_language, strings, translator
-from registry.views.pages.data import Attrs
-from registry.views.pages.links import Links, anchor
 from registry.model.terms import Terms, get_terms, local_name
+from registry.views.pages.attrs import Attrs
+from registry.views.pages.links import Links, anchor
 
 TEMPLATES_DIR = SITE_DIR / "templates"
 STATIC_DIR = SITE_DIR / "static"
 SITE_NAME = {"nl": "Materialenpaspoorten-register", "en": "Material passport registry"}
-
-
-def tile_url() -> str:
-    """A map tile URL template (e.g. an OpenStreetMap or PDOK server); empty: no tiles at all."""
-    return os.environ.get("PASSPORTS_TILE_URL", "")
 
 
 class _Context(Context):
@@ -316,7 +310,7 @@ _ROWS_MAX = 20_000  # rows remembered per language and depth (about 400 bytes ea
 def render(template: str, lang: str, links: Links, terms: Terms | None = None, **context) -> str:
     terms = terms or get_terms()
     values = dict(_language_helpers(lang, id(terms)))
-    values.update(links=links, terms=terms, static_mode=links.static_mode, tile_url=tile_url(),
+    values.update(links=links, terms=terms, static_mode=links.static_mode, tile_url=links.tile_url,
                   anchor=lambda iri: anchor(links.base, iri), json=_json)
     values.update(_link_helpers(links, terms, lang))
     values.setdefault("active", "")
@@ -327,28 +321,3 @@ def render(template: str, lang: str, links: Links, terms: Terms | None = None, *
 def _json(value) -> Markup:
     """JSON for a ``<script type="application/json">`` block (``</`` cannot close the block)."""
     return Markup(json.dumps(value, ensure_ascii=False).replace("</", "<\\/"))
-
-
-def request_links(request, lang: str) -> Links:
-    terms = get_terms()
-    settings = request.app.state.settings
-    return Links(settings.base_iri, lang, root=request.scope.get("root_path", ""),
-                 current_path=request.url.path, object_kinds=frozenset(terms.object_kinds))
-
-
-def render_page(request, template: str, *, status_code: int = 200, headers: dict | None = None,
-                **context):
-    """An HTMLResponse of a template in the request's language (sets the language cookie)."""
-    from fastapi.responses import HTMLResponse
-
-    lang, set_cookie = request_language(request)
-    links = request_links(request, lang)
-    query = {k: v for k, v in request.query_params.items() if k != "lang"}
-    body = render(template, lang, links, switch_url=links.switch(translator(lang).other, query),
-                  **context)
-    response = HTMLResponse(body, status_code=status_code, headers=headers)
-    response.headers["Content-Language"] = lang
-    response.headers.setdefault("Vary", "Cookie")
-    if set_cookie:
-        response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
-    return response

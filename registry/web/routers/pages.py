@@ -14,14 +14,18 @@ from __future__ import annotations
 import mimetypes
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from registry.core.i18n import COOKIE, request_language, translator
+from registry.model.terms import get_terms
 from registry.views.pages import contexts as pages
 from registry.views.pages.contexts import Page
-from registry.views.pages.data import MAX_PAGE, parse_search
-from registry.views.pages.render import STATIC_DIR, render_page
-from registry.model.terms import get_terms
+from registry.views.pages.links import Links
+from registry.views.pages.paging import MAX_PAGE
+from registry.views.pages.render import STATIC_DIR
+from registry.views.pages.render import render as render_template
+from registry.views.pages.search import parse_search
 
 router = APIRouter(tags=["pages"])
 
@@ -36,6 +40,30 @@ def _page_number(request: Request) -> int:
     except ValueError:
         return 1
     return min(max(page, 1), MAX_PAGE)
+
+
+def request_links(request: Request, lang: str) -> Links:
+    """The links of a page as the request's URL places it (root path, current path)."""
+    terms = get_terms()
+    settings = request.app.state.settings
+    return Links(settings.base_iri, lang, root=request.scope.get("root_path", ""), tile_url=settings.tile_url,
+                 current_path=request.url.path, object_kinds=frozenset(terms.object_kinds))
+
+
+def render_page(request: Request, template: str, *, status_code: int = 200, headers: dict | None = None,
+                **context) -> HTMLResponse:
+    """An HTMLResponse of a template in the request's language (sets the language cookie)."""
+    lang, set_cookie = request_language(request)
+    links = request_links(request, lang)
+    query = {k: v for k, v in request.query_params.items() if k != "lang"}
+    body = render_template(template, lang, links, switch_url=links.switch(translator(lang).other, query),
+                  **context)
+    response = HTMLResponse(body, status_code=status_code, headers=headers)
+    response.headers["Content-Language"] = lang
+    response.headers.setdefault("Vary", "Cookie")
+    if set_cookie:
+        response.set_cookie(COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
+    return response
 
 
 def respond(request: Request, page: Page, headers: dict | None = None) -> Response:

@@ -1,0 +1,95 @@
+"""``passports site build OUT``: the static copy of the site (see :mod:`registry.static_site.builder`),
+with its progress as bars on stderr."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from registry.core.settings import Settings
+from registry.static_site.builder import build_site
+from registry.static_site.writer import STATIC_LIST_PAGES
+from registry.store.registry import StoreError
+
+cli = typer.Typer(help="Static copy of the site / Statische kopie van de website", no_args_is_help=True)
+console = Console(stderr=True, soft_wrap=True, highlight=False)
+
+
+@contextmanager
+def _progress_bars(enabled: bool):
+    """A ``progress`` callback for :func:`build_site` that draws a bar per part of the build (from
+    the first call on: a build that fails before it starts draws nothing)."""
+    if not enabled:
+        yield None
+        return
+    bars = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), console=console, transient=False)
+    tasks: dict[str, TaskID] = {}
+
+    def progress(part: str, done: int, total: int | None) -> None:
+        if not tasks:
+            bars.start()
+        if part not in tasks:
+            tasks[part] = bars.add_task(part, total=total, completed=done)
+        else:
+            bars.update(tasks[part], completed=done, total=total)
+
+    try:
+        yield progress
+    finally:
+        if tasks:
+            bars.stop()
+
+
+@cli.command("build")
+def build_command(
+        out: Path = typer.Argument(..., help="output folder (created if missing)"),
+        data_dir: Path | None = typer.Option(None, "--data", envvar="PASSPORTS_DATA",
+                                             help="data directory of the registry (default ./data)"),
+        base: str | None = typer.Option(None, "--base", envvar="PASSPORTS_BASE",
+                                        help="base IRI of the registry's data"),
+        site_url: str | None = typer.Option(None, "--site-url",
+                                            help="URL where the site will be published (for sitemap.xml "
+                                                 "and the JSON-LD context); default: the base IRI"),
+        languages: str = typer.Option("nl,en", "--languages", help="page languages, comma-separated"),
+        list_pages: int = typer.Option(STATIC_LIST_PAGES, "--list-pages", min=1,
+                                       help="pages of passports per material, object kind and concept"),
+        force: bool = typer.Option(False, "--force", help="rebuild everything"),
+        progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
+        workers: int = typer.Option(0, "--workers", min=0,
+                                    help="processes rendering passports (0: one per CPU core)"),
+) -> None:
+    """Write the whole site (HTML, RDF per resource, dumps, sitemap) into OUT, incrementally."""
+    langs = tuple(lang.strip() for lang in languages.split(",") if lang.strip())
+    unknown = [lang for lang in langs if lang not in ("nl", "en")]
+    if not langs or unknown:
+        console.print(f"[red]error:[/red] --languages takes nl and/or en, not {', '.join(unknown) or 'nothing'}")
+        raise typer.Exit(2)
+    kwargs = {}
+    if data_dir:
+        kwargs["data_dir"] = data_dir
+    if base:
+        kwargs["base_iri"] = base
+    settings = Settings(**kwargs)
+    if out.exists() and not out.is_dir():
+        console.print(f"[red]error:[/red] {out} is a file; give a folder for the site")
+        raise typer.Exit(2)
+    try:
+        with _progress_bars(progress) as callback:
+            report = build_site(settings, out, site_url=site_url, languages=langs, force=force,
+                                list_pages=list_pages, progress=callback,
+                                workers=workers or os.cpu_count() or 1)
+    except StoreError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from exc
+    console.print(
+        f"site in {out}: {report.pages_written} pages written, {report.pages_unchanged} unchanged, "
+        f"{report.rdf_files} RDF files; passports {report.passports_built} built, "
+        f"{report.passports_unchanged} unchanged; {report.seconds:.1f} s "
+        f"({report.pages_per_second:.0f} pages/s, {report.files_per_second:.0f} files/s; "
+        f"{report.cpu_seconds:.1f} s CPU in {report.workers} worker processes and this one)")

@@ -1,0 +1,127 @@
+"""The dumps of a site build: ``dumps/registry.nq.gz`` (current passports and provenance) and
+``dumps/history.nq.gz`` (every superseded version), written while the pages are built."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyoxigraph as ox
+
+from registry.static_site.report import TaskResult
+
+if TYPE_CHECKING:
+    from registry.static_site.builder import SiteBuilder
+
+
+class Dumps:
+    """``dumps/registry.nq.gz`` and ``dumps/history.nq.gz``, written while the pages are built,
+    when the store moved on since the last dump (or a dump is missing).
+
+    On a first build (every passport is read by the workers anyway) the main store's dump is
+    made of what the workers send: each passport task its graphs as one gzip member of N-Quads;
+    then the provenance graph is added. If the workers did not cover the whole store after all,
+    and on incremental builds, pyoxigraph dumps the main store. pyoxigraph dumps run in threads
+    (they release the GIL), next to the page work.
+    """
+
+    MAIN, HISTORY = "dumps/registry.nq.gz", "dumps/history.nq.gz"
+
+    def __init__(self, builder: SiteBuilder, first_build: bool):
+        self.builder = builder
+        self.registry = builder.registry
+        self.out = builder.out
+        self.generation = builder.generation
+        self.stores = {rel: store for rel, store in ((self.MAIN, self.registry.store),
+                                                     (self.HISTORY, self.registry.history_store))
+                       if store is not None}
+        builder.seen_files.update(self.stores)
+        self.needed = builder.manifest.meta("generation") != self.generation or not all(
+            (self.out / rel).exists() for rel in self.stores)
+        self.collecting = self.needed and first_build and self.MAIN in self.stores
+        self.graphs: set[str] = set()
+        self.quads = 0
+        self.threads: list[threading.Thread] = []
+        self.errors: list[BaseException] = []
+        if not self.needed:
+            return
+        (self.out / "dumps").mkdir(parents=True, exist_ok=True)
+        if self.collecting:
+            self.collected = self.out / (self.MAIN + ".collect")
+            self.stream = open(self.collected, "wb")  # noqa: SIM115 (closed in finish or close)
+        for rel, store in self.stores.items():
+            if not (rel == self.MAIN and self.collecting):
+                self._start(store, rel)
+
+    def _start(self, store: ox.Store, rel: str) -> None:
+        thread = threading.Thread(target=self._dump_in_thread, name=f"dump {rel}",
+                                  args=(store, self.out / rel), daemon=True)
+        thread.start()
+        self.threads.append(thread)
+
+    def _dump_in_thread(self, store: ox.Store, target: Path) -> None:
+        try:
+            _dump_store(store, target)
+        except Exception as exc:  # noqa: BLE001 (re-raised in finish())
+            self.errors.append(exc)
+
+    def add(self, result: TaskResult) -> None:
+        if self.collecting:
+            self.stream.write(result.dump)
+            self.quads += result.dump_quads
+            self.graphs.update(row[0] for row in result.rows)
+
+    def finish(self) -> None:
+        if not self.needed:
+            return
+        if self.collecting:
+            complete = self._complete()
+            self.stream.close()
+            if complete:
+                self.collected.replace(self.out / self.MAIN)
+            else:
+                self.collected.unlink()
+                _dump_store(self.registry.store, self.out / self.MAIN)
+        for thread in self.threads:
+            thread.join()
+        if self.errors:
+            raise self.errors[0]
+        manifest = self.builder.manifest
+        manifest.set_meta("generation", self.generation)
+        manifest.set_meta("dumped_at", datetime.now(UTC).isoformat(timespec="seconds"))
+        self.builder.report.dumps_written = True
+
+    def close(self) -> None:
+        """When the build failed: drop what was collected."""
+        if self.collecting and not self.stream.closed:
+            self.stream.close()
+            self.collected.unlink(missing_ok=True)
+
+    def _complete(self) -> bool:
+        """Whether the collected graphs and the provenance graph are the whole store; if so the
+        provenance graph is appended."""
+        store = self.registry.store
+        provenance = self.registry.provenance_graph
+        others = [g for g in store.named_graphs() if g.value not in self.graphs]
+        if any(g != provenance for g in others):
+            return False
+        if next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None:
+            return False
+        rest = b""
+        if others:
+            rest = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=provenance).replace(
+                b" .\n", f" <{provenance.value}> .\n".encode())
+        if self.quads + rest.count(b"\n") != len(store):
+            return False
+        self.stream.write(gzip.compress(rest, compresslevel=5, mtime=0))
+        return True
+
+
+def _dump_store(store: ox.Store, target: Path) -> None:
+    partial = target.with_suffix(".partial")
+    with gzip.open(partial, "wb", compresslevel=5) as stream:
+        store.dump(stream, ox.RdfFormat.N_QUADS)
+    partial.replace(target)
