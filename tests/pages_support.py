@@ -28,9 +28,9 @@ def build_registry(data_dir: Path, size: int = 40, seed: int = 11) -> Fixture:
     from registry.core.settings import Settings
     from registry.demo.generator import generate
     from registry.model.documents import PassportDoc
+    from registry.model.uris import owning_passport
     from registry.store.registry import Registry
     from registry.store.versions import iter_passport_iris
-    from registry.model.uris import owning_passport
 
     settings = Settings(data_dir=data_dir, base_iri=BASE)
     registry = Registry.open(settings)

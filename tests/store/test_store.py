@@ -15,9 +15,9 @@ import rdflib
 from conftest import BASE, ROOT, docs_from, dump, passport_ttl, run_cli
 from rdflib.compare import isomorphic
 
-from registry.store.registry import Registry
 from registry.model.uris import passport_ref
 from registry.model.vocab import MANAGED_PREDICATES
+from registry.store.registry import Registry
 
 REF = passport_ref(BASE, "GM0153", "brug-0042")
 

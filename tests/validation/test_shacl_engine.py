@@ -12,8 +12,8 @@ import rdflib
 from conftest import BASE, ROOT
 
 from registry.model.documents import PassportDoc, read_file
-from registry.validation.engine import ShapesProgram, Unsupported, subclass_closure
 from registry.model.uris import owning_passport
+from registry.validation.engine import ShapesProgram, Unsupported, subclass_closure
 from registry.validation.validator import Validator
 
 EXAMPLES = sorted((ROOT / "shapes" / "examples").glob("*/*.ttl"))

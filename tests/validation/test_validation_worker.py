@@ -10,9 +10,9 @@ import signal
 from conftest import BASE, docs_from, passport_ttl
 
 from registry.core.settings import Settings
-from registry.store.registry import Registry
 from registry.model.uris import passport_ref
 from registry.model.vocab import MANAGED_PREDICATES
+from registry.store.registry import Registry
 
 
 def _inputs():

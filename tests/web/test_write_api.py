@@ -19,8 +19,8 @@ import rdflib
 from conftest import dump, passport_ttl, run_cli
 from servers import serve_at_own_address
 
-from registry.store.tokens import TokenStore
 from registry.model.vocab import MP, MPV, SH
+from registry.store.tokens import TokenStore
 
 MAX_BODY = 200_000
 TTL = "text/turtle"
