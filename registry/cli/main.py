@@ -19,8 +19,8 @@ from rich.table import Table
 
 from registry.core.settings import Settings
 from registry.model.documents import DocumentError, format_for, read_stream
-from registry.store.registry import AddReport, Registry, StoreError
 from registry.model.uris import UriError, parse_passport_iri
+from registry.store.registry import AddReport, Registry, StoreError
 from registry.validation.validator import Verdict, report_graph
 
 app = typer.Typer(help="Material passport registry / Materialenpaspoorten-register",
@@ -373,11 +373,19 @@ def _demo_into(settings: Settings, size: int = 500) -> None:
 
 
 @ontology_app.command("check")
-def ontology_check() -> None:
+def ontology_check(extra: list[Path] = typer.Argument(None, help="Extra Turtle files to check together "
+                                                                 "with ontology/*.ttl")) -> None:
     """Run the HermiT reasoner: consistency and unsatisfiable classes."""
-    from registry.model.reference import check_consistency
+    from registry.model.reference import OntologyError, ontology_files
+    from registry.validation.consistency import check_consistency
 
-    result = check_consistency()
+    missing = [p for p in extra or () if not p.is_file()]
+    if missing:
+        fail(f"no such file: {', '.join(map(str, missing))}")
+    try:
+        result = check_consistency(ontology_files() + list(extra) if extra else None)
+    except OntologyError as exc:
+        fail(str(exc), exc.exit_code)
     out.print(str(result), highlight=False)
     raise typer.Exit(0 if result.ok else 1)
 
