@@ -31,10 +31,10 @@ class Fixture:
 
 def build_registry(data_dir: Path, size: int = 40, seed: int = 11) -> Fixture:
     from registry.core.settings import Settings
-    from registry.demo.generator import generate
+    from registry.demo import generate
     from registry.model.documents import PassportDoc
-    from registry.store.registry import Registry, iter_passport_iris
     from registry.model.uris import owning_passport
+    from registry.store.registry import Registry, iter_passport_iris
 
     settings = Settings(data_dir=data_dir, base_iri=BASE)
     registry = Registry.open(settings)
@@ -71,8 +71,8 @@ class Server:
     """``create_app`` served by uvicorn in a thread on 127.0.0.1."""
 
     def __init__(self, data_dir: Path, **settings):
-        from registry.web.app import create_app
         from registry.core.settings import Settings
+        from registry.web.app import create_app
 
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"

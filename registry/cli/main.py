@@ -317,7 +317,7 @@ def export(output: Path = typer.Option(None, "--output", "-o", help="File; .gz c
 def demo(size: int = typer.Option(500, help="How many passports"), seed: int = typer.Option(42),
          data: Path = DataOption, base: str = BaseOption) -> None:
     """Generate realistic demo passports for both regions and store them."""
-    from registry.demo.generator import generate
+    from registry.demo import generate
     from registry.model.documents import PassportDoc
     from registry.model.uris import owning_passport
 

@@ -150,7 +150,7 @@ def test_huge_file_is_streamed_with_bounded_memory(tmp_path, env):
     """Adding 4x more passports must not take much more memory: the file is streamed in batches,
     the batches in flight between reader, validation worker and writer are bounded, and RocksDB's
     memory tables are flushed as they fill (without that, memory grows to about 2 GB)."""
-    from registry.demo.generator import write as write_demo
+    from registry.demo import write as write_demo
 
     peaks = {}
     for size in (2_000, 8_000):

@@ -47,7 +47,7 @@ def _free_port() -> int:
 
 def _demo_texts(base: str) -> list[str]:
     """The first three demo passports of GM0153 as N-Triples text, renamed to ``KEYS``."""
-    from registry.demo.generator import generate
+    from registry.demo import generate
 
     texts = []
     for (iri, triples), key in zip(generate(3, 42, base, municipalities=["GM0153"]), KEYS, strict=True):
@@ -73,8 +73,8 @@ def _version(text: str, n: int) -> str:
 def server(tmp_path_factory):
     """A registry with versions and a retired passport, served by uvicorn in a subprocess."""
     from registry.core.settings import Settings
-    from registry.store.registry import Registry
     from registry.model.uris import passport_ref
+    from registry.store.registry import Registry
 
     port = _free_port()
     base = f"http://127.0.0.1:{port}/"
@@ -426,7 +426,7 @@ def test_provenance_activity_resolves(server):
 
 def test_fast_json_ld_compaction_equals_pyld():
     """registry.serialization.compact does what pyld's compaction does with the published context."""
-    from registry.demo.generator import generate
+    from registry.demo import generate
     from registry.views.serialization import compact, context, lift_types
 
     for _, triples in generate(40, 7, "http://localhost:8000/"):
@@ -443,7 +443,7 @@ def test_json_ld_straight_from_triples_is_the_compacted_expanded_output():
     pyld handles (JSON literals) goes through pyld and still expands to the same graph."""
     import random
 
-    from registry.demo.generator import generate
+    from registry.demo import generate
     from registry.views.serialization import _compacted, compact_triples, context, to_jsonld
 
     docs = [list(triples) for _, triples in generate(30, 3, "http://localhost:8000/")]

@@ -287,10 +287,10 @@ def test_search_is_not_injectable(client, fixture, hostile):
 def test_search_by_sparql_while_the_index_is_built(fixture, hostile):
     """Before the text index exists, search runs the named SPARQL query with the text bound as a
     literal: hostile text is only ever text, and the store does not change."""
-    from registry.views.pages import data as page_data
     from registry.core.settings import Settings
-    from registry.store.registry import Registry
     from registry.model.terms import get_terms
+    from registry.store.registry import Registry
+    from registry.views.pages import data as page_data
 
     registry = Registry.open(Settings(data_dir=fixture.data_dir, base_iri=BASE), read_only=True)
     before = len(registry.store)
@@ -349,10 +349,10 @@ def test_no_page_references_the_network(client, fixture):
 
 def test_home_counts_follow_writes(server, client, fixture, monkeypatch):
     """The counts are cached per store generation and refreshed after a write."""
-    from registry.views.pages import cache as page_cache
-    from registry.demo.generator import generate
+    from registry.demo import generate
     from registry.model.documents import PassportDoc
     from registry.model.uris import owning_passport
+    from registry.views.pages import cache as page_cache
 
     registry = server.app.state.registry
     cache = page_cache.cache_for(registry)
