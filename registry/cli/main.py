@@ -314,27 +314,6 @@ def export(output: Path = typer.Option(None, "--output", "-o", help="File; .gz c
 
 
 @app.command()
-def demo(size: int = typer.Option(500, help="How many passports"), seed: int = typer.Option(42),
-         data: Path = DataOption, base: str = BaseOption) -> None:
-    """Generate realistic demo passports for both regions and store them."""
-    from registry.demo import generate
-    from registry.model.documents import PassportDoc
-    from registry.model.uris import owning_passport
-
-    settings = settings_from(data, base)
-    with opened(settings) as registry, progress_bar() as progress:
-        task = progress.add_task("demo", total=size, passports=0)
-        docs = (PassportDoc(owning_passport(settings.base_iri, iri), triples, "demo")
-                for iri, triples in generate(size, seed=seed, base=settings.base_iri))
-        report = registry.add(docs, source="urn:passports:demo", comment=f"passports demo --size {size}",
-                              progress=lambda n: progress.update(task, advance=n,
-                                                                 passports=progress.tasks[task].completed + n))
-    print_verdicts(report.rejected, "en")
-    summarise(report)
-    raise typer.Exit(1 if report.rejected else 0)
-
-
-@app.command()
 def serve(data: Path = DataOption, base: str = BaseOption, host: str = typer.Option("127.0.0.1"),
           port: int = typer.Option(8000), with_demo: bool = typer.Option(False, "--demo",
           help="Load demo passports first when the registry is empty"),
@@ -365,6 +344,8 @@ def serve(data: Path = DataOption, base: str = BaseOption, host: str = typer.Opt
 
 
 def _demo_into(settings: Settings, size: int = 500) -> None:
+    from registry.cli.demo import demo
+
     try:
         demo(size=size, seed=42, data=settings.data_dir, base=settings.base_iri)
     except typer.Exit as exit_:
@@ -392,6 +373,7 @@ def ontology_check(extra: list[Path] = typer.Argument(None, help="Extra Turtle f
 
 # --- sub-command groups from other modules (one line each) ---------------------------------
 # The modules import ``app``'s helpers from here, so they come after it.
+from registry.cli.demo import register as _register_demo
 from registry.cli.imports import register as _register_import
 from registry.cli.tokens import cli as _tokens
 from registry.static_site.build import cli as _site
@@ -399,6 +381,7 @@ from registry.static_site.build import cli as _site
 app.add_typer(_tokens, name="token")
 app.add_typer(_site, name="site")
 _register_import(app)
+_register_demo(app)
 
 
 def main() -> None:
