@@ -15,6 +15,7 @@ run: install
 	passports serve --demo
 
 test: install-test
+	lint-imports
 	$(PYTHON) -m pytest -q
 
 bench: install-test

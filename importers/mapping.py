@@ -17,6 +17,7 @@ A *field* (a value in the passport) is written as one of:
 from __future__ import annotations
 
 import re
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
@@ -31,7 +32,7 @@ from pydantic import (
     model_validator,
 )
 
-MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
+MAPPINGS_DIR = Path(str(resources.files("importers") / "mappings"))
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
 

@@ -44,6 +44,22 @@ def registry(settings):
         reg.close()
 
 
+@pytest.fixture
+def app_client(settings):
+    """The whole app in-process (no socket, no thread): ``app_client.get("/sparql?...")``. Its
+    registry is ``app_client.app.state.registry``. Queries run in one worker process; pages are
+    rendered in this process."""
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from registry.web.app import create_app
+
+    app = create_app(replace(settings, query_workers=1, page_workers=0))
+    with TestClient(app) as client:
+        yield client
+
+
 def docs_from(text: str, fmt=ox.RdfFormat.TURTLE):
     from registry.model.documents import read_bytes
 

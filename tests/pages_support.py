@@ -4,16 +4,11 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
 
-import httpx
 import pyoxigraph as ox
-import uvicorn
+from servers import LiveServer, serve
 
 BASE = "http://localhost:8000/"
 DC_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
@@ -33,8 +28,8 @@ def build_registry(data_dir: Path, size: int = 40, seed: int = 11) -> Fixture:
     from registry.core.settings import Settings
     from registry.demo import generate
     from registry.model.documents import PassportDoc
-    from registry.model.uris import owning_passport
     from registry.store.registry import Registry, iter_passport_iris
+    from registry.model.uris import owning_passport
 
     settings = Settings(data_dir=data_dir, base_iri=BASE)
     registry = Registry.open(settings)
@@ -61,43 +56,11 @@ def build_registry(data_dir: Path, size: int = 40, seed: int = 11) -> Fixture:
     return Fixture(data_dir, current, iri, retired, old_title, new_title)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def Server(data_dir: Path, **settings) -> LiveServer:
+    """The registry app on ``data_dir`` (base IRI ``BASE``) served on loopback."""
+    from registry.core.settings import Settings
 
-
-class Server:
-    """``create_app`` served by uvicorn in a thread on 127.0.0.1."""
-
-    def __init__(self, data_dir: Path, **settings):
-        from registry.core.settings import Settings
-        from registry.web.app import create_app
-
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.settings = Settings(data_dir=data_dir, base_iri=BASE, **settings)
-        self.app = create_app(self.settings)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> Self:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(self.url + "/static/css/site.css", timeout=2).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("the test server did not start within 30 s")
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=15)
+    return serve(Settings(data_dir=data_dir, base_iri=BASE, **settings))
 
 
 def doc_path(iri: str) -> str:

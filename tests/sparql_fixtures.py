@@ -7,16 +7,10 @@ starts, the way a deployment's data directory looks.
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
 
-import httpx
 import pyoxigraph as ox
-import uvicorn
 
 BASE = "http://localhost:8000/"
 MP = "https://w3id.org/materiaalpaspoort/def#"
@@ -168,38 +162,3 @@ def make_data_dir(data_dir: Path, passports=PASSPORTS) -> int:
     return n
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class LiveServer:
-    """uvicorn serving ``app`` on 127.0.0.1 in a thread of this process."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="on"))
-        self.thread = threading.Thread(target=self.server.run, daemon=True, name="uvicorn")
-
-    def __enter__(self) -> Self:
-        self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.02)
-        pool = getattr(self.app.state, "query_pool", None)
-        if pool is not None and not pool.wait_ready(60):
-            raise RuntimeError("the query workers did not start")
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(30)
-
-    def client(self, **kwargs) -> httpx.Client:
-        return httpx.Client(base_url=self.url, timeout=kwargs.pop("timeout", 30), **kwargs)

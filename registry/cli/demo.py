@@ -21,7 +21,7 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from registry.core.errors import RegistryError
+from registry.cli.common import err, finish, opened, print_verdicts, progress_bar, settings_from, summarise
 from registry.core.settings import Settings
 
 
@@ -39,22 +39,14 @@ def demo(
         "--municipality", help="CBS code, e.g. GM0153 (repeatable); default all 22")] = None,
 ) -> None:
     """Generate realistic demo passports for both regions and store them (or write them to a file)."""
-    from registry.cli.main import settings_from
-
     settings = settings_from(data, base)
-    try:
-        if output is not None:
-            _write_file(output, size, seed, settings.base_iri, municipality or None)
-            return
-        _store(settings, size, seed, municipality or None)
-    except RegistryError as exc:
-        from registry.cli.main import fail
-
-        fail(str(exc), exc.exit_code)
+    if output is not None:
+        _write_file(output, size, seed, settings.base_iri, municipality or None)
+        return
+    _store(settings, size, seed, municipality or None)
 
 
 def _store(settings: Settings, size: int, seed: int, municipalities: list[str] | None) -> None:
-    from registry.cli.main import opened, print_verdicts, progress_bar, summarise
     from registry.demo import generate
     from registry.model.documents import PassportDoc
     from registry.model.uris import owning_passport
@@ -69,11 +61,10 @@ def _store(settings: Settings, size: int, seed: int, municipalities: list[str] |
                                                                  passports=progress.tasks[task].completed + n))
     print_verdicts(report.rejected, "en")
     summarise(report)
-    raise typer.Exit(1 if report.rejected else 0)
+    finish(not report.rejected)
 
 
 def _write_file(path: Path, size: int, seed: int, base: str, municipalities: list[str] | None) -> None:
-    from registry.cli.main import err
     from registry.demo import write, write_csv
 
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -13,11 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from importers.pipeline import ImportFailed, ImportResult, import_file
+from registry.cli.common import err, fail, finish, opened, out, settings_from
 
 
 def _summary(result: ImportResult, lang: str) -> None:
-    from registry.cli.main import err, out
-
     verb = "would be " if result.dry_run else ""
     table = Table(title=f"{Path(result.file).name} -> {result.municipality} (mapping {result.mapping})"
                   + (" - DRY RUN, nothing written" if result.dry_run else ""), show_header=False)
@@ -85,8 +84,6 @@ def import_command(
     base: Annotated[str | None, typer.Option("--base", help="Base IRI of this instance")] = None,
 ) -> None:
     """Import an asset-register export (CSV, XLSX, GeoJSON) with a mapping into passports."""
-    from registry.cli.main import err, fail, opened, out, settings_from
-
     if export_date:
         try:
             date.fromisoformat(export_date)
@@ -113,8 +110,7 @@ def import_command(
         out.print_json(json.dumps(result.as_dict(), ensure_ascii=False))
     else:
         _summary(result, lang)
-    if not result.ok:
-        raise typer.Exit(1)
+    finish(result.ok)
 
 
 def register(app: typer.Typer) -> None:

@@ -2,117 +2,47 @@
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import gzip
 import json
 import sys
 import time
-from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 from rich.table import Table
 
+from registry.cli.common import (
+    BaseOption,
+    DataOption,
+    err,
+    fail,
+    finish,
+    opened,
+    out,
+    print_verdicts,
+    progress_bar,
+    read_with_progress,
+    settings_from,
+    summarise,
+)
+from registry.cli.demo import demo as demo_command
+from registry.cli.demo import register as register_demo
+from registry.cli.imports import register as register_import
+from registry.cli.tokens import cli as tokens_cli
+from registry.core.errors import RegistryError
 from registry.core.settings import Settings
-from registry.model.documents import DocumentError, format_for, read_stream
+from registry.model.documents import DocumentError
 from registry.model.uris import UriError, parse_passport_iri
-from registry.store.registry import AddReport, Registry, StoreError
+from registry.static_site.build import cli as site_cli
+from registry.store.registry import AddReport, Registry
 from registry.validation.validator import Verdict, report_graph
 
 app = typer.Typer(help="Material passport registry / Materialenpaspoorten-register",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 ontology_app = typer.Typer(help="The ontology: checks.", no_args_is_help=True)
 app.add_typer(ontology_app, name="ontology")
-
-# Piped output is not cut to 80 columns.
-out = Console(width=None if sys.stdout.isatty() else 400)
-err = Console(stderr=True, width=None if sys.stderr.isatty() else 400)
-
-DataOption = typer.Option(None, "--data", help="Data directory (default $PASSPORTS_DATA or ./data)")
-BaseOption = typer.Option(None, "--base", help="Base IRI of this instance (default $PASSPORTS_BASE "
-                                               "or http://localhost:8000/)")
-
-
-def settings_from(data: Path | None, base: str | None) -> Settings:
-    kwargs = {}
-    if data is not None:
-        kwargs["data_dir"] = data
-    if base is not None:
-        kwargs["base_iri"] = base
-    return Settings(**kwargs)
-
-
-def fail(message: str, code: int = 2) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def opened(settings: Settings, read_only: bool = False):
-    try:
-        registry = Registry.open(settings, read_only=read_only)
-    except StoreError as exc:
-        fail(str(exc))
-    try:
-        yield registry
-        if registry.needs_compaction():
-            with err.status("Compacting the store after a large import (reads are faster after it) ..."):
-                registry.compact()
-    except BaseException:
-        registry.close(compact=False)
-        raise
-    registry.close()
-
-
-def progress_bar() -> Progress:
-    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                    TransferSpeedColumn(), TimeElapsedColumn(), TextColumn("{task.fields[passports]} passports"),
-                    console=err, transient=False, disable=not err.is_terminal)
-
-
-def read_with_progress(path: Path, base: str, progress: Progress):
-    """Passport documents from a file, the bar following the bytes read."""
-    fmt = format_for(path.name)
-    task = progress.add_task(path.name, total=path.stat().st_size, passports=0)
-    count = 0
-    with open(path, "rb") as raw:
-        tracked = progress.wrap_file(raw, total=path.stat().st_size, task_id=task)
-        with (gzip.GzipFile(fileobj=tracked, mode="rb") if path.suffix == ".gz"
-              else contextlib.nullcontext(tracked)) as stream:
-            try:
-                for doc in read_stream(stream, base, fmt, source=str(path), size_hint=path.stat().st_size):
-                    count += 1
-                    if count % 500 == 0:
-                        progress.update(task, passports=count)
-                    yield doc
-            finally:
-                progress.update(task, passports=count)
-
-
-def print_verdicts(verdicts: list[Verdict], lang: str, limit: int = 50) -> None:
-    shown = 0
-    for verdict in verdicts:
-        for issue in verdict.issues:
-            if shown >= limit:
-                err.print("... and more; use --format json for the full report")
-                return
-            colour = {"Violation": "red", "Warning": "yellow"}.get(issue.severity, "cyan")
-            err.print(f"[{colour}]{issue.severity}[/] {verdict.iri}\n  focus: {issue.focus}"
-                      + (f"\n  path: {issue.path}" if issue.path else "")
-                      + (f"\n  value: {issue.value}" if issue.value else "")
-                      + f"\n  {issue.text(lang)}", highlight=False)
-            shown += 1
-
-
-def summarise(report: AddReport) -> None:
-    err.print(f"created {len(report.created)}, updated {len(report.updated)}, unchanged "
-              f"{len(report.unchanged)}, rejected {len(report.rejected)}, with warnings "
-              f"{len(report.warnings)}", highlight=False)
-
 
 # --- commands ------------------------------------------------------------------------------
 
@@ -147,7 +77,7 @@ def add(files: list[Path] = typer.Argument(..., help="Turtle, TriG, JSON-LD, N-T
             total.merge(report)
     print_verdicts(total.rejected, lang)
     summarise(total)
-    raise typer.Exit(1 if total.rejected else 0)
+    finish(not total.rejected)
 
 
 @app.command()
@@ -186,7 +116,7 @@ def validate(file: Path, base: str = BaseOption,
         print_verdicts(verdicts, lang, limit=10_000)
         bad = sum(not v.conforms for v in verdicts)
         out.print(f"{len(verdicts)} passport(s), {bad} do(es) not conform", highlight=False)
-    raise typer.Exit(0 if conforms else 1)
+    finish(conforms)
 
 
 def _ref(registry: Registry, iri: str):
@@ -344,10 +274,8 @@ def serve(data: Path = DataOption, base: str = BaseOption, host: str = typer.Opt
 
 
 def _demo_into(settings: Settings, size: int = 500) -> None:
-    from registry.cli.demo import demo
-
     try:
-        demo(size=size, seed=42, data=settings.data_dir, base=settings.base_iri)
+        demo_command(size=size, seed=42, data=settings.data_dir, base=settings.base_iri)
     except typer.Exit as exit_:
         if exit_.exit_code:
             fail("demo data did not load")
@@ -357,35 +285,31 @@ def _demo_into(settings: Settings, size: int = 500) -> None:
 def ontology_check(extra: list[Path] = typer.Argument(None, help="Extra Turtle files to check together "
                                                                  "with ontology/*.ttl")) -> None:
     """Run the HermiT reasoner: consistency and unsatisfiable classes."""
-    from registry.model.reference import OntologyError, ontology_files
+    from registry.model.reference import ontology_files
     from registry.validation.consistency import check_consistency
 
     missing = [p for p in extra or () if not p.is_file()]
     if missing:
         fail(f"no such file: {', '.join(map(str, missing))}")
-    try:
-        result = check_consistency(ontology_files() + list(extra) if extra else None)
-    except OntologyError as exc:
-        fail(str(exc), exc.exit_code)
+    result = check_consistency(ontology_files() + list(extra) if extra else None)
     out.print(str(result), highlight=False)
-    raise typer.Exit(0 if result.ok else 1)
+    finish(result.ok)
 
 
-# --- sub-command groups from other modules (one line each) ---------------------------------
-# The modules import ``app``'s helpers from here, so they come after it.
-from registry.cli.demo import register as _register_demo
-from registry.cli.imports import register as _register_import
-from registry.cli.tokens import cli as _tokens
-from registry.static_site.build import cli as _site
-
-app.add_typer(_tokens, name="token")
-app.add_typer(_site, name="site")
-_register_import(app)
-_register_demo(app)
+app.add_typer(tokens_cli, name="token")
+app.add_typer(site_cli, name="site")
+register_import(app)
+register_demo(app)
 
 
 def main() -> None:
-    app()
+    """The ``passports`` command. Any :class:`RegistryError` that reaches here is printed as one
+    line (no traceback) and exits with its exit code (2)."""
+    try:
+        app()
+    except RegistryError as exc:
+        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from registry.cli.common import fail
 from registry.core.settings import Settings
 from registry.store.tokens import TokenError, TokenStore
 
@@ -26,8 +27,7 @@ def _store(data: Path | None) -> TokenStore:
 
 
 def _fail(exc: Exception) -> None:
-    err.print(f"[red]error:[/red] {exc}", highlight=False)
-    raise typer.Exit(2)
+    fail(str(exc))
 
 
 @cli.command()

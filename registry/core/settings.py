@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-
 DEFAULT_BASE = "http://localhost:8000/"
 DEFAULT_DATA = "./data"
 
@@ -40,6 +39,13 @@ class Settings:
         default_factory=lambda: tuple(_env("PASSPORTS_SERVICE_ALLOWLIST", "").split()))
     # Largest accepted request body for writes, in bytes.
     max_body_bytes: int = field(default_factory=lambda: int(_env("PASSPORTS_MAX_BODY", str(10 * 2**20))))
+    # Largest accepted upload of an asset-register export (POST /api/v1/imports), in bytes.
+    max_import_bytes: int = field(default_factory=lambda: int(_env("PASSPORTS_MAX_IMPORT", str(256 * 2**20))))
+    # Background map tiles of the pages (a URL template with {z}/{x}/{y}); empty: no tiles, no network.
+    tile_url: str = field(default_factory=lambda: _env("PASSPORTS_TILE_URL", ""))
+    # Pages: recompute a whole-store count (home, municipality, material pages) at most this often,
+    # in seconds, after a write (``registry.views.pages.cache``).
+    stats_refresh: float = field(default_factory=lambda: float(_env("PASSPORTS_STATS_REFRESH", "60")))
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):

@@ -33,6 +33,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from registry.core.errors import RegistryError
 from registry.core.resources import PACKAGES_DIR
 
 log = logging.getLogger(__name__)
@@ -108,16 +109,22 @@ def vanished(exc: BaseException) -> bool:
 # ---------------------------------------------------------------------------------------------
 # In the server process.
 
-class PoolBusy(Exception):
-    """No worker became free in time."""
+class PoolBusy(RegistryError):
+    """No worker became free in time (query and page workers alike)."""
+
+    status = 503
 
 
-class WorkerTimeout(Exception):
+class WorkerTimeout(RegistryError):
     """The worker did not answer in time; it was killed and replaced."""
 
+    status = 503
 
-class WorkerDied(Exception):
+
+class WorkerDied(RegistryError):
     """The worker went away while working on the task; it was replaced."""
+
+    status = 500
 
 
 class _Worker:

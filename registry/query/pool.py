@@ -38,10 +38,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from registry.query import formats as sparql_formats
+from registry.core.errors import RegistryError
 from registry.core.settings import Settings
 from registry.core.workers import (
     GENERATION_FILE,
     FreshStore,
+    PoolBusy,
     WorkerDied,
     WorkerPool,
     WorkerTimeout,
@@ -50,7 +52,6 @@ from registry.core.workers import (
     vanished,
     worker_entry,
 )
-from registry.core.workers import PoolBusy as _NoWorker
 
 __all__ = ["GENERATION_FILE", "QueryPool", "QueryResult", "Task", "bump_generation"]
 
@@ -58,7 +59,7 @@ __all__ = ["GENERATION_FILE", "QueryPool", "QueryResult", "Task", "bump_generati
 # ---------------------------------------------------------------------------------------------
 # Errors a query can end in. ``status`` is the HTTP status the endpoint answers with.
 
-class QueryError(Exception):
+class QueryError(RegistryError):
     status = 500
 
 
@@ -75,10 +76,6 @@ class ResultTooLarge(QueryError):
 
 
 class QueryTimeout(QueryError):
-    status = 503
-
-
-class PoolBusy(QueryError):
     status = 503
 
 
@@ -289,7 +286,7 @@ class QueryPool(WorkerPool):
         started = time.perf_counter()
         try:
             reply = self.call(task, wait=limit, limit=limit)
-        except _NoWorker:
+        except PoolBusy:
             raise PoolBusy(f"all {self.size} query workers stayed busy for {limit:g} s; try again "
                            "in a moment") from None
         except WorkerTimeout:

@@ -48,15 +48,7 @@ from markupsafe import Markup
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from registry.views.pages import contexts as pages
-from registry.views.pages import data
 from registry.core.settings import Settings
-from registry.views.negotiation import JSON_LD, N_TRIPLES, TURTLE
-from registry.views.pages.contexts import Page
-from registry.views.pages.links import Links, static_file
-from registry.views.pages.render import STATIC_DIR, render, templates_fingerprint
-from registry.views.serialization import CONTEXT_PATH, context_bytes, serialize
-from registry.store.registry import Registry, StoreError, iter_passport_iris
 from registry.model.terms import Terms, get_terms
 from registry.model.uris import PassportRef, owning_passport
 from registry.model.vocab import (
@@ -69,6 +61,17 @@ from registry.model.vocab import (
     RETIRED_PASSPORT,
     VERSION_NUMBER,
 )
+from registry.store.registry import Registry, StoreError, iter_passport_iris
+from registry.views.negotiation import JSON_LD, N_TRIPLES, TURTLE
+from registry.views.pages import contexts as pages
+from registry.views.pages.contexts import Page
+from registry.views.pages.history import history_rows
+from registry.views.pages.links import Links, static_file
+from registry.views.pages.lists import iter_concept, iter_kind, iter_material, iter_municipality
+from registry.views.pages.paging import PAGE_SIZE
+from registry.views.pages.render import STATIC_DIR, render, templates_fingerprint
+from registry.views.pages.search import SearchForm
+from registry.views.serialization import CONTEXT_PATH, context_bytes, serialize
 
 RDF_FORMATS = (TURTLE, JSON_LD, N_TRIPLES)
 STATIC_LIST_PAGES = 20  # pages of passports on material, object kind and concept pages
@@ -360,7 +363,7 @@ class Writer:
         doc = passport_document(self.registry, current)
         if doc is None:
             return None
-        history = data.history_rows(self.registry, current)
+        history = history_rows(self.registry, current)
         triples = doc.materialize()
         page = pages.passport(self.registry, self.terms, current, triples=triples, status=status,
                               history=history)
@@ -462,12 +465,12 @@ class Writer:
                 continue
             seen.add(iri)
             chunk.append(iri)
-            if len(chunk) > data.PAGE_SIZE:
+            if len(chunk) > PAGE_SIZE:
                 last = limit is not None and page >= limit
-                self.page(result, make(page, (chunk[:data.PAGE_SIZE], not last)))
+                self.page(result, make(page, (chunk[:PAGE_SIZE], not last)))
                 if last:
                     return
-                chunk = chunk[data.PAGE_SIZE:]
+                chunk = chunk[PAGE_SIZE:]
                 page += 1
         self.page(result, make(page, (chunk, False)))
 
@@ -477,7 +480,7 @@ class Writer:
         if kind == "fixed":
             fixed = [pages.home(registry, terms, wait=None), pages.municipalities(registry, terms, wait=None),
                      pages.materials(registry, terms, wait=None), pages.concepts(terms), pages.ontology(terms),
-                     pages.search(registry, terms, data.SearchForm()),
+                     pages.search(registry, terms, SearchForm()),
                      Page("not_found.html", {"path": "", "suggestion": ""}, 404, "/404")]
             for name, _ in pages.concept_schemes(terms):
                 found = pages.scheme(registry, terms, name[len(MPV):], wait=None)
@@ -488,16 +491,16 @@ class Writer:
         elif kind == "municipality":
             self.listing(result, lambda page, listing: pages.municipality(
                 registry, terms, arg, page, wait=None, listing=listing),
-                data.iter_municipality(store, arg), limit=None)
+                iter_municipality(store, arg), limit=None)
         elif kind == "material":
             self.listing(result, lambda page, listing: pages.material(
-                registry, terms, arg, page, wait=None, listing=listing), data.iter_material(store, arg, self.current))
+                registry, terms, arg, page, wait=None, listing=listing), iter_material(store, arg, self.current))
         elif kind == "objectkind":
             self.listing(result, lambda page, listing: pages.objectkind(
-                registry, terms, arg, page, wait=None, listing=listing), data.iter_kind(store, arg, self.current))
+                registry, terms, arg, page, wait=None, listing=listing), iter_kind(store, arg, self.current))
         elif kind == "concept":
             self.listing(result, lambda page, listing: pages.concept(
-                registry, terms, arg, page, wait=None, listing=listing), data.iter_concept(store, arg, self.current))
+                registry, terms, arg, page, wait=None, listing=listing), iter_concept(store, arg, self.current))
         elif kind == "concepts":  # concepts that list no passports: one page each
             for iri in arg:
                 self.page(result, pages.concept(registry, terms, iri, 1, wait=None, listing=([], False)))

@@ -1,4 +1,8 @@
-"""The one FastAPI app: SPARQL endpoint, linked-data URIs, write API and HTML pages."""
+"""The one FastAPI app: SPARQL endpoint, linked-data URIs, write API and HTML pages.
+
+Every route is one router module under ``registry/web/routers/``; this module only includes them
+(in the order their paths are tried) and installs the one error handler.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from registry.core.settings import Settings
+from registry.query.pool import QueryPool
 from registry.store.registry import Registry
+from registry.web.errors import install_error_handler
+from registry.web.page_pool import PagePool
+from registry.web.routers import imports, linked_data, pages, passports, sparql
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -15,9 +23,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        from registry.web.page_pool import PagePool
-        from registry.query.pool import QueryPool
-
         app.state.registry = Registry.open(settings)
         app.state.query_pool = QueryPool(settings)
         app.state.page_pool = PagePool(settings) if settings.page_workers > 0 else None
@@ -33,18 +38,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="Materiaalpaspoorten-register", version="0.1.0", lifespan=lifespan,
                   description="Material passport registry of the Twente and Stedendriehoek municipalities")
     app.state.settings = settings
-
-    from registry.web.routers import (
-        imports as import_api,
-        linked_data,
-        pages,
-        sparql as sparql_protocol,
-        passports as write_api,
-    )
-
+    install_error_handler(app)
     app.include_router(linked_data.router)  # first: the /id and /doc routes are the busiest
-    app.include_router(sparql_protocol.router)
-    app.include_router(write_api.router)
-    app.include_router(import_api.router)
+    app.include_router(sparql.router)
+    app.include_router(passports.router)
+    app.include_router(imports.router)
     app.include_router(pages.router)
     return app

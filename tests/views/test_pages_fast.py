@@ -1,7 +1,7 @@
 """The short ways the pages take to their data: they must show exactly what the long ways show.
 
 - a passport page reads its graph once (``passport_graph``) and its history by index look-ups;
-- lists and cards are remembered per store generation (``page_cache.memo_for``) and never shown
+- lists and cards are remembered per store generation (``cache.memo_for``) and never shown
   after a write has changed them;
 - the template engine calls helpers and reads view attributes by shorter paths.
 
@@ -16,14 +16,19 @@ import pyoxigraph as ox
 import pytest
 from pages_support import BASE, DC_TITLE, build_registry
 
-from registry.views.pages import contexts as page_contexts, data as page_data
 from registry.core.settings import Settings
 from registry.model.documents import PassportDoc
-from registry.views.pages.links import Links
-from registry.views.pages.render import environment, render
-from registry.store.registry import Registry
 from registry.model.terms import get_terms
 from registry.model.uris import PassportRef, owning_passport
+from registry.store.registry import Registry
+from registry.views.pages import contexts as page_contexts
+from registry.views.pages.attrs import Attrs
+from registry.views.pages.history import history_rows
+from registry.views.pages.links import Links
+from registry.views.pages.passport_view import graph_status, passport_graph, passport_view
+from registry.views.pages.render import environment, render
+from registry.views.pages.search import parse_search
+from registry.views.pages.text_index import TextIndex, text_index
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +55,8 @@ def test_history_rows_match_the_named_query(registry, fixture):
         expected = [{"number": v.number, "iri": v.iri, "generated": v.generated,
                      "invalidated": v.invalidated, "agent": v.agent, "source": v.source,
                      "activity": v.activity, "comment": v.comment} for v in registry.history(ref)]
-        assert page_data.history_rows(registry, ref) == expected, iri
-    updated = page_data.history_rows(registry, _ref(fixture.updated))
+        assert history_rows(registry, ref) == expected, iri
+    updated = history_rows(registry, _ref(fixture.updated))
     assert [r["number"] for r in updated] == [1, 2]
     assert updated[0]["invalidated"] and not updated[1]["invalidated"]
     assert updated[1]["comment"] == "title revised" and updated[1]["source"] == "urn:test:update"
@@ -62,11 +67,11 @@ def test_view_from_the_graph_equals_the_view_from_triples(registry, fixture):
     for iri in fixture.iris[:10]:
         ref = _ref(iri)
         node = ox.NamedNode(iri)
-        graph = page_data.passport_graph(registry.store, node)
-        assert page_data.graph_status(graph, node) == "current"
+        graph = passport_graph(registry.store, node)
+        assert graph_status(graph, node) == "current"
         assert len(graph) == len(registry.get(ref))
-        from_graph = page_data.passport_view(registry, ref, graph, terms)
-        from_triples = page_data.passport_view(registry, ref, registry.get(ref), terms)
+        from_graph = passport_view(registry, ref, graph, terms)
+        from_triples = passport_view(registry, ref, registry.get(ref), terms)
         assert from_graph == from_triples
         assert from_graph.object.kind and from_graph.materials
 
@@ -121,19 +126,19 @@ def test_lists_and_cards_are_remembered_until_a_write(registry, fixture):
     assert new_title not in page_html(first) and new_title in page_html(after)
 
     # A retired passport leaves the list, the filtered search and the text search at once.
-    page_data.text_index(registry, wait=None)
+    text_index(registry, wait=None)
     title = shown["title"]["nl"]
-    form = page_data.parse_search(terms, title, gm, None, None, None)
+    form = parse_search(terms, title, gm, None, None, None)
     assert card["iri"] in [c["iri"] for c in page_contexts.search(registry, terms, form).context["cards"]]
-    by_municipality = page_data.parse_search(terms, None, gm, None, None, None)
+    by_municipality = parse_search(terms, None, gm, None, None, None)
     assert card["iri"] in [c["iri"] for c in
                            page_contexts.search(registry, terms, by_municipality).context["cards"]]
     registry.retire(owning_passport(BASE, card["iri"]), "weg voor de cache-test")
     listed = page_contexts.municipality(registry, terms, muni, 1, wait=None).context["cards"]
     assert card["iri"] not in [c["iri"] for c in listed]
-    form = page_data.parse_search(terms, title, gm, None, None, None)
+    form = parse_search(terms, title, gm, None, None, None)
     assert card["iri"] not in [c["iri"] for c in page_contexts.search(registry, terms, form).context["cards"]]
-    by_municipality = page_data.parse_search(terms, None, gm, None, None, None)
+    by_municipality = parse_search(terms, None, gm, None, None, None)
     assert card["iri"] not in [c["iri"] for c in
                                page_contexts.search(registry, terms, by_municipality).context["cards"]]
 
@@ -172,11 +177,11 @@ def test_template_calls_and_attributes_keep_jinja_semantics():
         "{{ who('Ada') }}|{{ twice(2) }}|{{ view.kind }}|{{ plain.items is callable }}|"
         "{{ view.items is callable }}|{{ obj.upper() }}|{{ boom() is undefined }}")
     out = template.render(greeting="Dag", who=who, twice=Callable(), boom=boom, obj="x",
-                          view=page_data.Attrs(kind="Brug", items="not a method"),
+                          view=Attrs(kind="Brug", items="not a method"),
                           plain={"items": 1})
     assert out == "Dag Ada|4|Brug|True|True|X|True"
     with pytest.raises(Exception, match="missing"):
-        environment().from_string("{{ view.missing }}").render(view=page_data.Attrs(kind="x"))
+        environment().from_string("{{ view.missing }}").render(view=Attrs(kind="x"))
 
 
 def test_fast_escape_gives_what_markupsafe_gives():
@@ -246,8 +251,8 @@ def test_aggregates_are_computed_once_for_all_processes(tmp_path):
     import threading
     import time
 
-    from registry.views.pages.cache import GenerationCache
     from registry.core.workers import bump_generation
+    from registry.views.pages.cache import GenerationCache
 
     bump_generation(tmp_path)
     calls: list[str] = []
@@ -274,9 +279,23 @@ def test_aggregates_are_computed_once_for_all_processes(tmp_path):
     assert calls == ["first", "third"]
 
 
+def test_counts_refresh_interval_comes_from_the_settings(fixture, monkeypatch):
+    from registry.views.pages.cache import cache_for
+
+    monkeypatch.setenv("PASSPORTS_STATS_REFRESH", "7.5")
+    assert Settings().stats_refresh == 7.5
+    monkeypatch.delenv("PASSPORTS_STATS_REFRESH")
+    assert Settings().stats_refresh == 60
+    registry = Registry.open(Settings(data_dir=fixture.data_dir, base_iri=BASE, stats_refresh=3), read_only=True)
+    try:
+        assert cache_for(registry).min_interval == 3
+    finally:
+        registry.close()
+
+
 def test_shared_cache_survives_a_broken_file(tmp_path):
-    from registry.views.pages.cache import GenerationCache
     from registry.core.workers import bump_generation
+    from registry.views.pages.cache import GenerationCache
 
     bump_generation(tmp_path)
     cache = GenerationCache(tmp_path / "generation", shared_dir=tmp_path / "cache")
@@ -288,8 +307,8 @@ def test_shared_cache_survives_a_broken_file(tmp_path):
 
 
 def test_shared_cache_in_a_folder_that_cannot_be_written(tmp_path):
-    from registry.views.pages.cache import GenerationCache
     from registry.core.workers import bump_generation
+    from registry.views.pages.cache import GenerationCache
 
     bump_generation(tmp_path)
     blocked = tmp_path / "not-a-folder"
@@ -301,8 +320,6 @@ def test_shared_cache_in_a_folder_that_cannot_be_written(tmp_path):
 def test_text_index_in_a_mapped_file_is_shared_and_finds_the_same(registry, fixture, tmp_path):
     import pickle
 
-    from registry.views.pages.data import TextIndex
-
     in_memory = TextIndex(registry.store, BASE)
     shared = TextIndex(registry.store, BASE, tmp_path / "pages")
     assert in_memory.path is None and shared.path and (tmp_path / "pages").is_dir()
@@ -313,19 +330,17 @@ def test_text_index_in_a_mapped_file_is_shared_and_finds_the_same(registry, fixt
         expected = list(in_memory.find(text))
         assert list(shared.find(text)) == expected, text
     assert fixture.iris[4] in list(shared.find(word.upper()))
-    loaded = pickle.loads(pickle.dumps(shared))  # as another process gets it from page_cache
+    loaded = pickle.loads(pickle.dumps(shared))  # as another process gets it from the page cache
     assert len(pickle.dumps(shared)) < 1000  # the text itself stays in the file
     assert list(loaded.find(word)) == list(in_memory.find(word)) and loaded.serial == shared.serial
     newer = TextIndex(registry.store, BASE, tmp_path / "pages")
     assert [p.name for p in (tmp_path / "pages").glob("text-index-*.txt")] == [Path(newer.path).name]
     assert list(loaded.find(word)) == list(newer.find(word))  # a mapping outlives its file
     with pytest.raises(OSError):
-        pickle.loads(pickle.dumps(shared))  # its file is gone: page_cache builds the index again
+        pickle.loads(pickle.dumps(shared))  # its file is gone: the page cache builds the index again
 
 
 def test_text_index_finds_non_ascii_text(tmp_path):
-    from registry.views.pages.data import TextIndex
-
     store = ox.Store()
     iri = f"{BASE}id/passport/GM0153/brug-ëa"
     node = ox.NamedNode(iri)

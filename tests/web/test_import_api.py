@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
+from dataclasses import replace
 
-import httpx
 import pytest
-import uvicorn
 from conftest import BASE, DATA, dump
-from fastapi import FastAPI
 
 from registry.model.uris import passport_ref
 
@@ -21,28 +17,19 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
-def server(settings, registry):
-    from registry.web.routers.imports import router
+def server(app_client, settings):
+    """The in-process app with a token of Enschede and one of Deventer."""
     from registry.store.tokens import TokenStore
 
-    app = FastAPI()
-    app.state.settings = settings
-    app.state.registry = registry
-    app.include_router(router)
     _, token = TokenStore(settings.tokens_path).create("GM0153", "import test")
     _, other = TokenStore(settings.tokens_path).create("GM0150", "another municipality")
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 20
-    while not srv.started:
-        assert time.time() < deadline, "server did not start"
-        time.sleep(0.05)
-    port = srv.servers[0].sockets[0].getsockname()[1]
-    yield f"http://127.0.0.1:{port}", token, other
-    srv.should_exit = True
-    thread.join(timeout=10)
+    return app_client, token, other
+
+
+@pytest.fixture
+def registry(app_client):
+    """The app's own registry (the store is open once, in the app)."""
+    return app_client.app.state.registry
 
 
 def auth(token: str) -> dict:
@@ -50,9 +37,9 @@ def auth(token: str) -> dict:
 
 
 def test_raw_csv_upload_imports_and_reimport_is_unchanged(server, registry):
-    url, token, _ = server
+    client, token, _ = server
     body = CP1252.read_bytes()
-    first = httpx.post(f"{url}/api/v1/imports", params={"mapping": "imbor-openbare-ruimte"}, content=body,
+    first = client.post("/api/v1/imports", params={"mapping": "imbor-openbare-ruimte"}, content=body,
                        headers={**auth(token), "Content-Type": "text/csv"}, timeout=120)
     assert first.status_code == 200, first.text
     data = first.json()
@@ -60,15 +47,15 @@ def test_raw_csv_upload_imports_and_reimport_is_unchanged(server, registry):
     assert registry.status(passport_ref(BASE, "GM0153", "or-BRG-0012")) == "current"
     history = registry.history(passport_ref(BASE, "GM0153", "or-BRG-0012"))
     assert history[0].agent.endswith("/municipality/GM0153") and history[0].source.startswith("urn:upload:")
-    again = httpx.post(f"{url}/api/v1/imports", params={"mapping": "imbor-openbare-ruimte"}, content=body,
+    again = client.post("/api/v1/imports", params={"mapping": "imbor-openbare-ruimte"}, content=body,
                        headers={**auth(token), "Content-Type": "text/csv"}, timeout=120)
     assert again.json()["unchanged"] == 6 and again.json()["created"] == 0
 
 
 def test_multipart_upload_and_csv_report(server, registry):
-    url, token, _ = server
+    client, token, _ = server
     files = {"file": ("export.csv", HOSTILE.read_bytes(), "text/csv")}
-    answer = httpx.post(f"{url}/api/v1/imports", params={"mapping": "imbor-openbare-ruimte"}, files=files,
+    answer = client.post("/api/v1/imports", params={"mapping": "imbor-openbare-ruimte"}, files=files,
                         headers={**auth(token), "Accept": "text/csv"}, timeout=120)
     assert answer.status_code == 200, answer.text
     assert answer.headers["content-type"].startswith("text/csv")
@@ -78,9 +65,9 @@ def test_multipart_upload_and_csv_report(server, registry):
 
 
 def test_all_or_nothing_refusal_is_422_and_stores_nothing(server, registry):
-    url, token, _ = server
+    client, token, _ = server
     before = dump(registry)
-    answer = httpx.post(f"{url}/api/v1/imports", params={"mapping": "imbor-openbare-ruimte",
+    answer = client.post("/api/v1/imports", params={"mapping": "imbor-openbare-ruimte",
                                                          "all_or_nothing": "true"},
                         content=HOSTILE.read_bytes(), headers={**auth(token), "Content-Type": "text/csv"},
                         timeout=120)
@@ -91,25 +78,25 @@ def test_all_or_nothing_refusal_is_422_and_stores_nothing(server, registry):
 
 
 def test_refusals(server, registry):
-    url, token, other = server
+    client, token, other = server
     before = dump(registry)
-    post = httpx.post
-    no_token = post(f"{url}/api/v1/imports", params={"mapping": "imbor-openbare-ruimte"},
+    post = client.post
+    no_token = post("/api/v1/imports", params={"mapping": "imbor-openbare-ruimte"},
                     content=CP1252.read_bytes(), headers={"Content-Type": "text/csv"})
     assert no_token.status_code == 401
-    unknown = post(f"{url}/api/v1/imports", params={"mapping": "../../etc/passwd"}, content=b"x",
+    unknown = post("/api/v1/imports", params={"mapping": "../../etc/passwd"}, content=b"x",
                    headers={**auth(token), "Content-Type": "text/csv"})
     assert unknown.status_code == 404 and "imbor-openbare-ruimte" in unknown.json()["detail"]
-    broken = post(f"{url}/api/v1/imports", params={"mapping": "imbor-openbare-ruimte"},
+    broken = post("/api/v1/imports", params={"mapping": "imbor-openbare-ruimte"},
                   content=(DATA / "import" / "unclosed-quote.csv").read_bytes(),
                   headers={**auth(token), "Content-Type": "text/csv"})
     assert broken.status_code == 400 and "never closed" in broken.json()["detail"]
     assert "/tmp" not in broken.json()["detail"]  # the server's temp paths are not shown
-    truncated = post(f"{url}/api/v1/imports", params={"mapping": "imbor-openbare-ruimte", "filename": "x.xlsx"},
+    truncated = post("/api/v1/imports", params={"mapping": "imbor-openbare-ruimte", "filename": "x.xlsx"},
                      content=b"PK\x03\x04" + b"\x00" * 100, headers={**auth(token), "Content-Type": XLSX})
     assert truncated.status_code == 400 and "truncated or damaged" in truncated.json()["detail"]
     # a Deventer token imports for Deventer: Enschede coordinates are outside it
-    deventer = post(f"{url}/api/v1/imports", params={"mapping": "imbor-openbare-ruimte"},
+    deventer = post("/api/v1/imports", params={"mapping": "imbor-openbare-ruimte"},
                     content=CP1252.read_bytes(), headers={**auth(other), "Content-Type": "text/csv"}, timeout=60)
     assert deventer.status_code == 200 and deventer.json()["created"] == 0
     assert {i["problem"] for i in deventer.json()["issues"]} == {"outside municipality"}
@@ -117,8 +104,8 @@ def test_refusals(server, registry):
 
 
 def test_upload_limit(server, registry, monkeypatch):
-    url, token, _ = server
-    monkeypatch.setenv("PASSPORTS_MAX_IMPORT", "1000")
-    big = httpx.post(f"{url}/api/v1/imports", params={"mapping": "imbor-openbare-ruimte"},
+    client, token, _ = server
+    monkeypatch.setattr(client.app.state, "settings", replace(client.app.state.settings, max_import_bytes=1000))
+    big = client.post("/api/v1/imports", params={"mapping": "imbor-openbare-ruimte"},
                      content=CP1252.read_bytes() * 2, headers={**auth(token), "Content-Type": "text/csv"})
     assert big.status_code == 413

@@ -8,7 +8,6 @@ a passport whose key ends in ".ttl" (a suffix that must not be mistaken for a fo
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -20,6 +19,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from conftest import ROOT
+from servers import free_port
 from pyld import jsonld
 from rdflib.compare import isomorphic
 
@@ -37,12 +37,6 @@ FORMATS = [  # (Accept, suffix, rdflib parser, media type)
 # The first three demo passports of GM0153, under these keys.
 KEYS = ("road-1", "retired-2", "put-3.ttl")  # the last ends in a format suffix
 PASSPORT, RETIRED, SUFFIXED = (f"passport/GM0153/{key}" for key in KEYS)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _demo_texts(base: str) -> list[str]:
@@ -76,7 +70,7 @@ def server(tmp_path_factory):
     from registry.model.uris import passport_ref
     from registry.store.registry import Registry
 
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}/"
     data = tmp_path_factory.mktemp("ld") / "data"
     settings = Settings(data_dir=data, base_iri=base)

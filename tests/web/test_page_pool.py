@@ -18,8 +18,8 @@ from conftest import passport_ttl
 from pages_support import BASE, Server, build_registry, doc_path
 from starlette.requests import Request
 
-from registry.web.routers import pages
 from registry.store.tokens import TokenStore
+from registry.web.routers import pages
 
 
 @pytest.fixture(scope="module")
@@ -177,7 +177,7 @@ def test_serve_command_runs_page_workers_that_end_with_it(tmp_path):
     import sys
 
     from conftest import ROOT
-    from pages_support import free_port
+    from servers import free_port
 
     small = build_registry(tmp_path / "data", size=5)
     port = free_port()
@@ -193,13 +193,13 @@ def test_serve_command_runs_page_workers_that_end_with_it(tmp_path):
                 assert httpx.get(url, timeout=10).status_code == 200
             except httpx.HTTPError:
                 pass
-            workers = [c for c in _children(proc.pid) if "registry.page_pool" in _cmdline(c)]
+            workers = [c for c in _children(proc.pid) if "registry.web.page_pool" in _cmdline(c)]
             time.sleep(0.2)
         assert len(workers) == 1, "passports serve --page-workers 1 started no page worker"
     finally:
         proc.kill()  # the hard way: the workers see their socket close and exit
         proc.wait(timeout=30)
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and "registry.page_pool" in _cmdline(workers[0]):
+    while time.monotonic() < deadline and "registry.web.page_pool" in _cmdline(workers[0]):
         time.sleep(0.1)
-    assert "registry.page_pool" not in _cmdline(workers[0]), "the page worker outlived the server"
+    assert "registry.web.page_pool" not in _cmdline(workers[0]), "the page worker outlived the server"

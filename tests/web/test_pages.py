@@ -185,9 +185,9 @@ def test_municipality_page_lists_only_its_passports(client, fixture, monkeypatch
 
 
 def test_lists_are_paged(client, fixture, server, monkeypatch):
-    from registry.views.pages import data as page_data
+    from registry.views.pages import paging
 
-    monkeypatch.setattr(page_data, "PAGE_SIZE", 3)  # in this process: pages rendered here
+    monkeypatch.setattr(paging, "PAGE_SIZE", 3)  # in this process: pages rendered here
     monkeypatch.setattr(server.app.state, "page_pool", None)
     kind = "Paving" if "Verharding" in client.get("/").text else None
     gm_counts: dict[str, int] = {}
@@ -290,20 +290,21 @@ def test_search_by_sparql_while_the_index_is_built(fixture, hostile):
     from registry.core.settings import Settings
     from registry.model.terms import get_terms
     from registry.store.registry import Registry
-    from registry.views.pages import data as page_data
+    from registry.views.pages import search as page_search
+    from registry.views.pages.stats import stats
 
     registry = Registry.open(Settings(data_dir=fixture.data_dir, base_iri=BASE), read_only=True)
     before = len(registry.store)
-    page_data.stats(registry, wait=None)  # a small registry: scanning labels is allowed
+    stats(registry, wait=None)  # a small registry: scanning labels is allowed
     text = fixture.new_title.split()[-2] if hostile == "TITLE-WORD" else hostile
-    form = page_data.parse_search(get_terms(), text, None, None, None, None)
+    form = page_search.parse_search(get_terms(), text, None, None, None, None)
     calls = []
-    original = page_data.paged_passports
-    page_data.paged_passports = lambda *a, **k: calls.append(a[1]) or original(*a, **k)
+    original = page_search.paged_passports
+    page_search.paged_passports = lambda *a, **k: calls.append(a[1]) or original(*a, **k)
     try:
-        iris, _ = page_data.search(registry, form, wait=0)
+        iris, _ = page_search.search(registry, form, wait=0)
     finally:
-        page_data.paged_passports = original
+        page_search.paged_passports = original
     assert calls == ["page-search-text"]
     assert len(registry.store) == before
     if hostile == "TITLE-WORD":

@@ -16,7 +16,8 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from rdflib.compare import isomorphic
-from sparql_fixtures import BASE, MP, MPV, PASSPORTS, LiveServer, make_data_dir
+from servers import LiveServer
+from sparql_fixtures import BASE, MP, MPV, PASSPORTS, make_data_dir
 
 from registry.query import service_policy
 from registry.core.settings import Settings

@@ -34,7 +34,7 @@ import pytest
 import rdflib
 from rdflib import RDF, BNode, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
-from sparql_fixtures import LiveServer
+from servers import LiveServer
 
 from registry.core.settings import Settings
 from registry.query.service_policy import has_dataset_clause

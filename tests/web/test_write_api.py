@@ -11,15 +11,14 @@ import json
 import re
 import socket
 import threading
-import time
 
 import httpx
 import pyoxigraph as ox
 import pytest
 import rdflib
 from conftest import dump, passport_ttl, run_cli
+from servers import serve_at_own_address
 
-from registry.core.settings import Settings
 from registry.store.tokens import TokenStore
 from registry.model.vocab import MP, MPV, SH
 
@@ -28,50 +27,9 @@ TTL = "text/turtle"
 PHASE_LINE = "    mp:projectPhase phase:management ;\n"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """A real uvicorn serving ``create_app`` on a free loopback port, in a background thread."""
-
-    def __init__(self, data_dir):
-        import uvicorn
-
-        from registry.web.app import create_app
-
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}/"
-        self.settings = Settings(data_dir=data_dir, base_iri=self.base, max_body_bytes=MAX_BODY)
-        self.app = create_app(self.settings)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        deadline = time.monotonic() + 60
-        while not self.server.started:
-            if time.monotonic() > deadline or not self.thread.is_alive():
-                raise RuntimeError("uvicorn did not start")
-            time.sleep(0.05)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(30)
-
-    @property
-    def registry(self):
-        return self.app.state.registry
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    with Server(tmp_path_factory.mktemp("write-api") / "data") as srv:
+    with serve_at_own_address(tmp_path_factory.mktemp("write-api") / "data", max_body_bytes=MAX_BODY) as srv:
         tokens = TokenStore(srv.settings.tokens_path)
         srv.tokens = tokens
         srv.token = tokens.create("GM0153", "Enschede test")[1]

@@ -3,13 +3,13 @@
 The writer writes a new token to ``DATA/generation`` on every commit. An aggregate is computed
 once per generation; when the generation has moved on, the old value is served while one
 background thread recomputes it (stale-while-revalidate), at most once per ``min_interval``
-seconds per key (``PASSPORTS_STATS_REFRESH``, default 60), so a busy writer never makes page
-requests wait for a whole-store aggregate. Only the first request for a key (nothing cached yet)
-waits, and only up to the caller's ``wait``; after that the page says the counts are being
-computed. Cost measured: about 0.25 s CPU per 1,000 passports for the home page's counts (so
+seconds per key (``Settings.stats_refresh``: ``PASSPORTS_STATS_REFRESH``, default 60), so a busy
+writer never makes page requests wait for a whole-store aggregate. Only the first request for a
+key (nothing cached yet) waits, and only up to the caller's ``wait``; after that the page says the
+counts are being computed. Cost measured: about 0.25 s CPU per 1,000 passports for the home page's counts (so
 minutes at a million passports, in the background).
 
-Shared between processes: the page workers (``registry.page_pool``) and the server each hold a
+Shared between processes: the page workers (``registry.web.page_pool``) and the server each hold a
 cache, but an aggregate is computed by one of them per generation. The computing process holds a
 lock on ``DATA/cache/pages/KEY.lock`` and leaves the value with its generation in
 ``KEY.pickle``; another process that wants the same value waits for the lock (in its background
@@ -217,7 +217,7 @@ def cache_for(registry) -> GenerationCache:
         if cache is None:
             cache = _caches[registry] = GenerationCache(
                 registry.settings.data_dir / "generation",
-                min_interval=float(os.environ.get("PASSPORTS_STATS_REFRESH", "60")),
+                min_interval=registry.settings.stats_refresh,
                 shared_dir=registry.settings.data_dir / "cache" / "pages")
         return cache
 

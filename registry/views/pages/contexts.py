@@ -1,5 +1,6 @@
-"""Which template and which data each page gets: shared by the server (``pages``) and the static
-site (``site_build``). A ``Page`` is language-independent; rendering picks the language.
+"""Which template and which data each page gets: shared by the server (``registry.web.routers.pages``)
+and the static site (``registry.static_site.build``). A ``Page`` is language-independent; rendering
+picks the language.
 """
 
 from __future__ import annotations
@@ -9,10 +10,30 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from registry.views.pages import data
 from registry.model.terms import Terms, local_name
 from registry.model.uris import KEY_PATTERN, MUNICIPALITY_PATTERN, PassportRef, owning_passport
 from registry.model.vocab import MP, MPV, OWL, RDFS, SKOS
+from registry.views.pages import paging
+from registry.views.pages import search as page_search
+from registry.views.pages import stats as page_stats
+from registry.views.pages.attrs import Attrs
+from registry.views.pages.cards import cards_for
+from registry.views.pages.geo import vocabulary_wkt
+from registry.views.pages.history import history_rows
+from registry.views.pages.lists import (
+    concept_passports,
+    kind_passports,
+    material_passports,
+    municipality_passports,
+)
+from registry.views.pages.passport_view import graph_status, passport_graph, passport_view
+from registry.views.pages.vocabulary import (
+    SCHEME_PREDICATES,
+    UNIT_SYMBOLS,
+    agent_label,
+    is_municipality,
+    scheme_of,
+)
 
 _SAFE_PATH = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(?:/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
 _VERSION_PATH = re.compile(rf"^(?P<gm>{MUNICIPALITY_PATTERN})/(?P<key>{KEY_PATTERN})(?:/v/(?P<v>[1-9][0-9]{{0,8}}))?$")
@@ -34,25 +55,25 @@ def not_found(path: str = "") -> Page:
 
 # ---------------------------------------------------------------------------------------------
 def home(registry, terms: Terms, *, wait: float | None = 5.0) -> Page:
-    stats = data.stats(registry, wait=wait)
+    stats = page_stats.stats(registry, wait=wait)
     ctx: dict = {"stats": stats, "active": "home"}
     if stats is not None:
         municipalities, kinds, materials = stats.derived("home", lambda: _home_rankings(stats))
         recent = []
-        cards = {c["iri"]: c for c in data.cards_for(
+        cards = {c["iri"]: c for c in cards_for(
             registry, list(dict.fromkeys(r["passport"] for r in stats.recent)), terms)}
         for r in stats.recent:
             card = cards.get(r["passport"], {})
             recent.append({**r, "title": card.get("title", {}),
                            "identifier": card.get("identifier", local_name(r["passport"])),
-                           "agent_label": data.agent_label(terms, r["agent"])})
+                           "agent_label": agent_label(terms, r["agent"])})
         ctx.update(municipalities=municipalities, kinds=kinds, materials=materials[:15],
                    recent=recent, max_municipality=max([n for _, n in municipalities] or [1]) or 1,
                    max_kind=max([n for _, n in kinds] or [1]) or 1)
     return Page("home.html", ctx, path="/")
 
 
-def _home_rankings(stats: data.Stats) -> tuple[list, list, list]:
+def _home_rankings(stats: page_stats.Stats) -> tuple[list, list, list]:
     municipalities = sorted(stats.by_municipality.items(), key=lambda kv: (-kv[1], kv[0]))
     kinds = sorted(stats.by_kind.items(), key=lambda kv: (-kv[1], kv[0]))
     materials = sorted(((m, stats.material_passports(m), stats.material_tonnes(m))
@@ -61,7 +82,7 @@ def _home_rankings(stats: data.Stats) -> tuple[list, list, list]:
 
 
 def municipalities(registry, terms: Terms, *, wait: float | None = 5.0) -> Page:
-    stats = data.stats(registry, wait=wait)
+    stats = page_stats.stats(registry, wait=wait)
     regions: dict[str, list] = {}
     for iri in terms.municipalities:
         region = terms.iris(iri, MP + "region")
@@ -75,25 +96,25 @@ def municipalities(registry, terms: Terms, *, wait: float | None = 5.0) -> Page:
 def municipality(registry, terms: Terms, iri: str, page: int, *, wait: float | None = 5.0,
                  listing: tuple[list[str], bool] | None = None) -> Page:
     path = "/doc/" + iri[len(MPV):]
-    stats = data.stats(registry, wait=wait)
+    stats = page_stats.stats(registry, wait=wait)
     kinds = materials = []
     count = tonnes = None
     if stats is not None:
         count = stats.by_municipality.get(iri, 0)
         kinds, materials, tonnes = stats.derived(("municipality", iri),
                                                  lambda: _municipality_figures(stats, terms, iri))
-    iris, has_next = listing or data.municipality_passports(registry, iri, page)
+    iris, has_next = listing or municipality_passports(registry, iri, page)
     region = terms.iris(iri, MP + "region")
     ctx = {"iri": iri, "region": region[0] if region else "", "count": count, "tonnes": tonnes,
            "kinds": kinds, "materials": materials,
-           "cards": data.cards_for(registry, iris, terms), "has_next": has_next,
+           "cards": cards_for(registry, iris, terms), "has_next": has_next,
            "page": page, "path": path, "active": "municipalities",
-           "centroid": data.vocabulary_wkt(terms, iri, MP + "centroid"),
-           "bbox": data.vocabulary_wkt(terms, iri, MP + "bbox")}
+           "centroid": vocabulary_wkt(terms, iri, MP + "centroid"),
+           "bbox": vocabulary_wkt(terms, iri, MP + "bbox")}
     return Page("municipality.html", ctx, path=path, page=page)
 
 
-def _municipality_figures(stats: data.Stats, terms: Terms, iri: str) -> tuple[list, list, float]:
+def _municipality_figures(stats: page_stats.Stats, terms: Terms, iri: str) -> tuple[list, list, float]:
     kinds = sorted(stats.by_municipality_kind.get(iri, {}).items(), key=lambda kv: -kv[1])
     kinds = [(k, n) for k, n in kinds if terms.is_object_kind(k)]
     materials = sorted(((m, stats.material_passports(m, iri), stats.material_tonnes(m, iri))
@@ -103,7 +124,7 @@ def _municipality_figures(stats: data.Stats, terms: Terms, iri: str) -> tuple[li
 
 
 def materials(registry, terms: Terms, *, wait: float | None = 5.0) -> Page:
-    stats = data.stats(registry, wait=wait)
+    stats = page_stats.stats(registry, wait=wait)
     rows = []
     for iri in terms.members(MPV + "material"):
         rows.append({"iri": iri, "broader": terms.iris(iri, SKOS + "broader"),
@@ -124,30 +145,30 @@ def _flag(terms: Terms, iri: str, predicate: str) -> bool:
 def material(registry, terms: Terms, iri: str, page: int, *, wait: float | None = 5.0,
              listing: tuple[list[str], bool] | None = None) -> Page:
     path = "/doc/" + iri[len(MPV):]
-    stats = data.stats(registry, wait=wait)
+    stats = page_stats.stats(registry, wait=wait)
     usage = None
     usage_passports = usage_tonnes = 0
     if stats is not None:
         usage = stats.derived(("material", iri), lambda: _material_usage(stats, iri))
         usage_passports = stats.material_passports(iri)
         usage_tonnes = stats.material_tonnes(iri)
-    iris, has_next = listing or data.material_passports(registry, iri, page)
+    iris, has_next = listing or material_passports(registry, iri, page)
     ctx = {"iri": iri, "broader": terms.iris(iri, SKOS + "broader"), "narrower": terms.narrower(iri),
            "renewable": _flag(terms, iri, MP + "renewable"), "abiotic": _flag(terms, iri, MP + "abiotic"),
            "density": terms.number(iri, MP + "defaultDensity"),
            "price": terms.number(iri, MP + "defaultPricePerTonne"),
            "alt_labels": sorted({v.value for v in terms.values(iri, SKOS + "altLabel")}),
            "matches": _matches(terms, iri), "usage": usage, "usage_passports": usage_passports,
-           "usage_tonnes": usage_tonnes, "cards": data.cards_for(registry, iris, terms),
+           "usage_tonnes": usage_tonnes, "cards": cards_for(registry, iris, terms),
            "has_next": has_next, "page": page, "path": path, "active": "materials"}
     return Page("material.html", ctx, path=path, page=page)
 
 
-def _material_usage(stats: data.Stats, iri: str) -> list:
+def _material_usage(stats: page_stats.Stats, iri: str) -> list:
     usage = []
     for muni, units in sorted(stats.materials.get(iri, {}).items(),
                               key=lambda kv: -stats.material_passports(iri, kv[0])):
-        totals = [(data.UNIT_SYMBOLS.get(local_name(u), local_name(u)), v[2])
+        totals = [(UNIT_SYMBOLS.get(local_name(u), local_name(u)), v[2])
                   for u, v in sorted(units.items())]
         usage.append((muni, stats.material_passports(iri, muni), totals))
     return usage
@@ -163,11 +184,11 @@ def _matches(terms: Terms, iri: str) -> list[str]:
 def objectkind(registry, terms: Terms, iri: str, page: int, *, wait: float | None = 5.0,
                listing: tuple[list[str], bool] | None = None) -> Page:
     path = f"/doc/objectkind/{local_name(iri)}"
-    stats = data.stats(registry, wait=wait)
-    iris, has_next = listing or data.kind_passports(registry, iri, page)
+    stats = page_stats.stats(registry, wait=wait)
+    iris, has_next = listing or kind_passports(registry, iri, page)
     ctx = {"iri": iri, "parents": terms.iris(iri, RDFS + "subClassOf"), "matches": _matches(terms, iri),
            "count": stats.by_kind.get(iri, 0) if stats is not None else None,
-           "cards": data.cards_for(registry, iris, terms), "has_next": has_next,
+           "cards": cards_for(registry, iris, terms), "has_next": has_next,
            "page": page, "path": path, "active": ""}
     return Page("objectkind.html", ctx, path=path, page=page)
 
@@ -185,8 +206,8 @@ def scheme(registry, terms: Terms, name: str, *, wait: float | None = 5.0) -> Pa
     members = terms.members(scheme_iri)
     if not members:
         return None
-    predicate = data.SCHEME_PREDICATES.get(name)
-    counts = data.value_counts(registry, predicate, wait=wait) if predicate else None
+    predicate = SCHEME_PREDICATES.get(name)
+    counts = page_stats.value_counts(registry, predicate, wait=wait) if predicate else None
     ladder = None
     if name == "rstrategy":
         groups: dict[str, list[str]] = {}
@@ -203,16 +224,16 @@ def scheme(registry, terms: Terms, name: str, *, wait: float | None = 5.0) -> Pa
 
 def concept(registry, terms: Terms, iri: str, page: int, *, wait: float | None = 5.0,
             listing: tuple[list[str], bool] | None = None) -> Page:
-    name = data.scheme_of(iri)
+    name = scheme_of(iri)
     scheme_iri = MPV + name if terms.members(MPV + name) else ""
     in_scheme = terms.iris(iri, SKOS + "inScheme")
     if not scheme_iri and in_scheme:
         scheme_iri = in_scheme[0]
     members = terms.members(scheme_iri) if scheme_iri else []
-    predicate = data.SCHEME_PREDICATES.get(name)
+    predicate = SCHEME_PREDICATES.get(name)
     uses = None
     if predicate:
-        counts = data.value_counts(registry, predicate, wait=wait)
+        counts = page_stats.value_counts(registry, predicate, wait=wait)
         uses = counts.get(iri, 0) if counts is not None else None
     extra = []
     score = terms.number(iri, MP + "score")
@@ -225,14 +246,14 @@ def concept(registry, terms: Terms, iri: str, page: int, *, wait: float | None =
     if listing is not None:
         iris, has_next = listing
     else:
-        iris, has_next = data.concept_passports(registry, iri, page) if show_passports else ([], False)
+        iris, has_next = concept_passports(registry, iri, page) if show_passports else ([], False)
     ctx = {"iri": iri, "scheme": scheme_iri, "rank": terms.rank(iri),
            "scheme_size": len(members) if terms.rank(iri) is not None else 0,
            "neighbours": members if terms.rank(iri) is not None and len(members) <= 12 else [],
            "broader": terms.iris(iri, SKOS + "broader"), "narrower": terms.narrower(iri),
            "group": group[0] if group else "", "extra": extra, "matches": _matches(terms, iri),
            "labels": labels, "uses": uses, "is_rstrategy": name == "rstrategy",
-           "show_passports": show_passports, "cards": data.cards_for(registry, iris, terms),
+           "show_passports": show_passports, "cards": cards_for(registry, iris, terms),
            "has_next": has_next, "page": page, "path": path,
            "active": "rstrategy" if name == "rstrategy" else ""}
     return Page("concept.html", ctx, path=path, page=page)
@@ -240,7 +261,7 @@ def concept(registry, terms: Terms, iri: str, page: int, *, wait: float | None =
 
 def concept_lists_passports(iri: str) -> bool:
     """Whether a concept's page lists the passports that use it (not for e.g. regions)."""
-    return data.scheme_of(iri) in data.SCHEME_PREDICATES or data.scheme_of(iri) == "organisation"
+    return scheme_of(iri) in SCHEME_PREDICATES or scheme_of(iri) == "organisation"
 
 
 def ontology(terms: Terms) -> Page:
@@ -274,25 +295,25 @@ def passport(registry, terms: Terms, ref: PassportRef, *, triples=None, status: 
     path = f"/doc/passport/{ref.municipality}/{ref.key}" + (f"/v/{ref.version}" if ref.version else "")
     if status is None and ref.version is None and triples is None and view is None:
         # The current version: one index range gives the graph and, from it, the status.
-        triples = data.passport_graph(registry.store, ox.NamedNode(ref.iri))
-        status = data.graph_status(triples, ox.NamedNode(ref.iri))
+        triples = passport_graph(registry.store, ox.NamedNode(ref.iri))
+        status = graph_status(triples, ox.NamedNode(ref.iri))
     status = status or registry.status(ref)
     if status == "absent":
         return not_found(path)
     current = PassportRef(ref.base, ref.municipality, ref.key)
-    history = history if history is not None else data.history_rows(registry, current)
+    history = history if history is not None else history_rows(registry, current)
     if status == "retired":
         retirement = registry.retirement(current) or {"at": "", "reason": "", "last_version": 0}
         return Page("gone.html", {"iri": current.iri, "key": f"{ref.municipality}/{ref.key}",
                                   "retirement": retirement, "history": history,
                                   "municipality": current.municipality_iri}, 410, path)
     if view is not None:
-        view = data.Attrs(view, ref=ref, successors=[] if ref.version else view["successors"])
+        view = Attrs(view, ref=ref, successors=[] if ref.version else view["successors"])
     else:
         triples = triples if triples is not None else registry.get(ref)
         if not triples:
             return not_found(path)
-        view = data.passport_view(registry, current if ref.version is None else ref, triples, terms)
+        view = passport_view(registry, current if ref.version is None else ref, triples, terms)
     view["iri"] = current.iri
     version = ref.version
     version_info = next((h for h in history if h["number"] == version), None) if version else None
@@ -308,16 +329,16 @@ def passport(registry, terms: Terms, ref: PassportRef, *, triples=None, status: 
                                   "doc_iri": doc_iri, "chart_data": chart}, 200, path)
 
 
-def search(registry, terms: Terms, form: data.SearchForm) -> Page:
+def search(registry, terms: Terms, form: page_search.SearchForm) -> Page:
     searched = not form.empty
     cards, has_next = [], False
     if searched:
-        iris, has_next = data.search(registry, form)
-        cards = data.cards_for(registry, iris, terms)
+        iris, has_next = page_search.search(registry, form)
+        cards = cards_for(registry, iris, terms)
     ctx = {"form": form, "searched": searched, "cards": cards, "has_next": has_next,
            "kinds": terms.object_kinds, "materials": sorted(
                terms.members(MPV + "material"), key=lambda i: terms.label(i, "nl").lower()),
-           "page_size": data.PAGE_SIZE, "active": "search"}
+           "page_size": paging.PAGE_SIZE, "active": "search"}
     return Page("search.html", ctx, path="/search", page=form.page)
 
 
@@ -350,7 +371,7 @@ def resolve(registry, terms: Terms, kind: str, path: str, page: int = 1, *, wait
     iri = f"{MPV}{kind}/{path}"
     if not terms.known(iri):
         return not_found(full)
-    if kind == "municipality" or data.is_municipality(terms, iri):
+    if kind == "municipality" or is_municipality(terms, iri):
         return municipality(registry, terms, iri, page, wait=wait)
     if kind == "material":
         return material(registry, terms, iri, page, wait=wait)

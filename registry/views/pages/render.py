@@ -26,11 +26,11 @@ try:  # MarkupSafe 3: the escaping itself (in C), without the ``Markup`` constru
 except ImportError:  # pragma: no cover (older MarkupSafe)
     _escape_inner = None
 
-from registry.core.resources import SITE_DIR
 from registry.core.i18n import COOKIE, DEFAULT_LANGUAGE, pick, request_language, strings, translator
-from registry.views.pages.data import Attrs
-from registry.views.pages.links import Links, anchor
+from registry.core.resources import SITE_DIR
 from registry.model.terms import Terms, get_terms, local_name
+from registry.views.pages.attrs import Attrs
+from registry.views.pages.links import Links, anchor
 
 TEMPLATES_DIR = SITE_DIR / "templates"
 STATIC_DIR = SITE_DIR / "static"

@@ -18,7 +18,6 @@ writes are serialised by the write API's lock, dry runs by its dry-run lock.
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 import uuid
@@ -34,30 +33,17 @@ from importers.mapping import MAPPINGS_DIR, NAME_PATTERN, available
 from importers.pipeline import ImportFailed, import_file
 from registry.store.tokens import require_municipality
 from registry.model.vocab import MPV
+from registry.web.body import copy_body, declared_length
+from registry.web.errors import Refusal
 from registry.web.routers.passports import write_locks
 
 router = APIRouter(prefix="/api/v1", tags=["import / importeren"])
 
-DEFAULT_MAX_IMPORT = 256 * 2**20
 SUFFIXES = {
     "text/csv": ".csv", "application/csv": ".csv", "text/plain": ".csv",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
     "application/geo+json": ".geojson", "application/json": ".geojson",
 }
-
-
-def max_import_bytes(request: Request) -> int:
-    settings = request.app.state.settings
-    configured = getattr(settings, "max_import_bytes", None)
-    return int(configured or os.environ.get("PASSPORTS_MAX_IMPORT", DEFAULT_MAX_IMPORT))
-
-
-def _error(status: int, detail: str, **extra) -> JSONResponse:
-    return JSONResponse({"detail": detail, **extra}, status_code=status)
-
-
-class _TooLarge(Exception):
-    pass
 
 
 def _suffix(filename: str | None, content_type: str) -> str:
@@ -71,32 +57,29 @@ def _suffix(filename: str | None, content_type: str) -> str:
 async def _spool(request: Request, target: Path, limit: int) -> str | None:
     """Write the upload to ``target``; the file name the client gave, if any."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    length = request.headers.get("content-length")
-    if length is not None and length.strip().isdigit() and int(length) > limit:
-        raise _TooLarge
+    too_large = Refusal(413, f"the upload is larger than {limit} bytes; split the export or ask the "
+                             "administrator to raise PASSPORTS_MAX_IMPORT")
+    length = declared_length(request)
+    if length is not None and length > limit:
+        raise too_large
     if content_type == "multipart/form-data":
         if length is None:
-            raise ValueError("length")
+            raise Refusal(411, "send Content-Length with a multipart upload (or send the file as the body)")
         form = await request.form(max_files=1, max_fields=5)
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
-            raise KeyError("file")
+            raise Refusal(400, "the multipart form has no file in the field 'file'")
         size = 0
         with open(target, "wb") as out:  # noqa: ASYNC230 - a local temp file, 1 MiB writes
             while chunk := await upload.read(1 << 20):
                 size += len(chunk)
                 if size > limit:
-                    raise _TooLarge
+                    raise too_large
                 out.write(chunk)
         await form.close()
         return upload.filename
-    size = 0
     with open(target, "wb") as out:  # noqa: ASYNC230 - a local temp file, small writes
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > limit:
-                raise _TooLarge
-            out.write(chunk)
+        await copy_body(request, out, limit, too_large)
     return None
 
 
@@ -121,29 +104,21 @@ async def post_import(
     municipality: str = Depends(require_municipality),
 ) -> Response:
     if not re.fullmatch(NAME_PATTERN, mapping) or not (MAPPINGS_DIR / f"{mapping}.yaml").is_file():
-        return _error(404, f"no mapping {mapping!r}; available: {', '.join(available())}")
+        raise Refusal(404, f"no mapping {mapping!r}; available: {', '.join(available())}")
     if export_date is not None:
         try:
             date.fromisoformat(export_date)
         except ValueError:
-            return _error(400, f"export_date {export_date!r} is not a date like 2026-03-01")
+            raise Refusal(400, f"export_date {export_date!r} is not a date like 2026-03-01")
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     with tempfile.TemporaryDirectory(prefix="passports-import-") as scratch:
         raw = Path(scratch) / "upload"
-        try:
-            given = await _spool(request, raw, max_import_bytes(request))
-        except _TooLarge:
-            return _error(413, f"the upload is larger than {max_import_bytes(request)} bytes; split the "
-                               "export or ask the administrator to raise PASSPORTS_MAX_IMPORT")
-        except ValueError:
-            return _error(411, "send Content-Length with a multipart upload (or send the file as the body)")
-        except KeyError:
-            return _error(400, "the multipart form has no file in the field 'file'")
+        given = await _spool(request, raw, request.app.state.settings.max_import_bytes)
         name = given or filename or "upload"
         path = raw.with_name("upload" + _suffix(name, content_type))
         raw.rename(path)
         if path.stat().st_size == 0:
-            return _error(400, "the upload is empty")
+            raise Refusal(400, "the upload is empty")
         report = Path(scratch) / "report.csv"
         registry = request.app.state.registry
         token = getattr(request.state, "token", None)
@@ -162,7 +137,7 @@ async def post_import(
             async with (dry_run_lock if dry_run else write_lock):
                 result = await run_in_threadpool(work)
         except ImportFailed as exc:
-            return _error(400, str(exc))
+            raise Refusal(400, str(exc)) from exc
         status = 422 if result.stored_nothing else 200
         if "text/csv" in request.headers.get("accept", ""):
             body = report.read_bytes()

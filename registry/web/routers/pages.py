@@ -17,11 +17,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from registry.model.terms import get_terms
 from registry.views.pages import contexts as pages
 from registry.views.pages.contexts import Page
-from registry.views.pages.data import MAX_PAGE, parse_search
+from registry.views.pages.paging import MAX_PAGE
 from registry.views.pages.render import STATIC_DIR, render_page
-from registry.model.terms import get_terms
+from registry.views.pages.search import parse_search
 
 router = APIRouter(tags=["pages"])
 

@@ -32,6 +32,8 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field
 
 from registry.views import negotiation
+from registry.web.body import read_body
+from registry.web.errors import Refusal
 from registry.model.documents import MEDIA_TYPES, DocumentError, PassportDoc, read_bytes
 from registry.store.registry import AddReport, Registry
 from registry.store.tokens import BEARER, authenticate, require_municipality
@@ -147,19 +149,7 @@ _REPORT = {
 }
 
 
-# -- refusals ------------------------------------------------------------------------------
-class Refusal(Exception):
-    """A request refused before anything was written."""
-
-    def __init__(self, status: int, detail: str, headers: dict | None = None, **extra):
-        super().__init__(detail)
-        self.status, self.detail, self.headers, self.extra = status, detail, headers or {}, extra
-
-    def response(self) -> JSONResponse:
-        body = {"detail": self.detail, **{k: v for k, v in self.extra.items() if v is not None}}
-        return JSONResponse(body, status_code=self.status, headers=self.headers)
-
-
+# -- refusals: registry.web.errors.Refusal, answered by the app's one error handler ----------
 def write_locks(request: Request) -> tuple[asyncio.Lock, asyncio.Lock]:
     state = request.app.state
     if not hasattr(state, "write_lock"):
@@ -196,19 +186,7 @@ async def _read_body(request: Request) -> bytes:
     limit = request.app.state.settings.max_body_bytes
     too_large = Refusal(413, f"the body is larger than {limit} bytes; split it into several requests",
                         headers={"Connection": "close"})
-    length = request.headers.get("content-length")
-    if length is not None:
-        if not length.strip().isdigit():
-            raise Refusal(400, f"Content-Length {length!r} is not a number")
-        if int(length) > limit:
-            raise too_large
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return await read_body(request, limit, too_large)
 
 
 def _foreign_resource(body: bytes, fmt: ox.RdfFormat, base: str,
@@ -359,12 +337,9 @@ async def post_passports(request: Request, municipality: str = Depends(require_m
     reported as unchanged and makes no version. All or nothing: if one passport is refused, none
     is stored.
     """
-    try:
-        docs = await _parse(request, municipality)
-        _check_owner(docs, municipality, _registry(request).base)
-        return await _store(request, docs, municipality)
-    except Refusal as refusal:
-        return refusal.response()
+    docs = await _parse(request, municipality)
+    _check_owner(docs, municipality, _registry(request).base)
+    return await _store(request, docs, municipality)
 
 
 _GM = Path(..., description="CBS code of the municipality, e.g. GM0153", examples=["GM0153"])
@@ -380,17 +355,14 @@ _KEY = Path(..., description="the passport key: 1-128 of A-Z a-z 0-9 . _ -", exa
 async def put_passport(request: Request, municipality: str = _GM, key: str = _KEY,
                        allowed: str = Depends(require_municipality)) -> Response:
     """Store the passport named by the path; the body must describe exactly that passport."""
-    try:
-        ref = _path_ref(request, municipality, key, allowed)
-        docs = await _parse(request, allowed)
-        _check_owner(docs, allowed, ref.base)
-        if [doc.iri for doc in docs] != [ref.iri]:
-            raise Refusal(400, f"the body must describe exactly the passport <{ref.iri}>; it describes "
-                               + ", ".join(f"<{doc.iri}>" for doc in docs)
-                               + ". Use POST /api/v1/passports for several passports.")
-        return await _store(request, docs, allowed)
-    except Refusal as refusal:
-        return refusal.response()
+    ref = _path_ref(request, municipality, key, allowed)
+    docs = await _parse(request, allowed)
+    _check_owner(docs, allowed, ref.base)
+    if [doc.iri for doc in docs] != [ref.iri]:
+        raise Refusal(400, f"the body must describe exactly the passport <{ref.iri}>; it describes "
+                           + ", ".join(f"<{doc.iri}>" for doc in docs)
+                           + ". Use POST /api/v1/passports for several passports.")
+    return await _store(request, docs, allowed)
 
 
 @router.delete(
@@ -407,34 +379,31 @@ async def delete_passport(
                                                      "2026' (required)"),
         allowed: str = Depends(require_municipality)) -> Response:
     """Retire the passport: it stops being current, and every version stays resolvable."""
-    try:
-        ref = _path_ref(request, municipality, key, allowed)
-        reason = (reason or "").strip()
-        if not reason:
-            raise Refusal(400, "give a reason: DELETE ...?reason=gesloopt%20in%202026")
-        if len(reason) > MAX_REASON:
-            raise Refusal(400, f"the reason is longer than {MAX_REASON} characters; shorten it")
-        registry = _registry(request)
+    ref = _path_ref(request, municipality, key, allowed)
+    reason = (reason or "").strip()
+    if not reason:
+        raise Refusal(400, "give a reason: DELETE ...?reason=gesloopt%20in%202026")
+    if len(reason) > MAX_REASON:
+        raise Refusal(400, f"the reason is longer than {MAX_REASON} characters; shorten it")
+    registry = _registry(request)
 
-        def work() -> dict:
-            status = registry.status(ref)
-            if status == "absent":
-                raise Refusal(404, f"there is no passport <{ref.iri}>")
-            if status == "retired":
-                info = registry.retirement(ref) or {}
-                raise Refusal(409, f"<{ref.iri}> was already retired at {info.get('at')}: "
-                                   f"{info.get('reason')}")
-            last = registry.retire(ref, reason, agent=f"{MPV}municipality/{allowed}")
+    def work() -> dict:
+        status = registry.status(ref)
+        if status == "absent":
+            raise Refusal(404, f"there is no passport <{ref.iri}>")
+        if status == "retired":
             info = registry.retirement(ref) or {}
-            return {"retired": ref.iri, "last_version": ref.at(last).version_iri, "reason": reason,
-                    "at": info.get("at", "")}
+            raise Refusal(409, f"<{ref.iri}> was already retired at {info.get('at')}: "
+                               f"{info.get('reason')}")
+        last = registry.retire(ref, reason, agent=f"{MPV}municipality/{allowed}")
+        info = registry.retirement(ref) or {}
+        return {"retired": ref.iri, "last_version": ref.at(last).version_iri, "reason": reason,
+                "at": info.get("at", "")}
 
-        write_lock, _ = write_locks(request)
-        async with write_lock:
-            body = await run_in_threadpool(work)
-        return JSONResponse(body)
-    except Refusal as refusal:
-        return refusal.response()
+    write_lock, _ = write_locks(request)
+    async with write_lock:
+        body = await run_in_threadpool(work)
+    return JSONResponse(body)
 
 
 @router.post(
@@ -454,12 +423,9 @@ async def validate(request: Request,
     """
     anonymous = credentials is None and not request.headers.get("authorization")
     municipality = None if anonymous else authenticate(request, credentials).municipality
-    try:
-        docs = await _parse(request, None)
-        registry = _registry(request)
-        _, dry_run_lock = write_locks(request)
-        async with dry_run_lock:
-            verdicts = await run_in_threadpool(registry.validate, docs, municipality)
-        return await _report(request, verdicts, len(docs), 200)
-    except Refusal as refusal:
-        return refusal.response()
+    docs = await _parse(request, None)
+    registry = _registry(request)
+    _, dry_run_lock = write_locks(request)
+    async with dry_run_lock:
+        verdicts = await run_in_threadpool(registry.validate, docs, municipality)
+    return await _report(request, verdicts, len(docs), 200)

@@ -16,7 +16,11 @@ import json
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from registry.core.i18n import request_language
 from registry.query import saved as saved_queries
+from registry.views.pages.render import render_page, request_links
+from registry.web.errors import CORS_HEADERS, ProtocolError
+from registry.web.sparql_requests import endpoint_iri, result_response, run_query
 
 router = APIRouter()
 
@@ -92,9 +96,6 @@ RAW_FORMATS = ("json", "csv", "tsv", "xml")
 
 def _render(request: Request, template: str, *, status_code: int = 200, headers: dict | None = None,
             **context) -> Response:
-    from registry.core.i18n import request_language
-    from registry.views.pages.render import render_page
-    from registry.web.routers.sparql import CORS_HEADERS
 
     lang, _ = request_language(request)
     settings = request.app.state.settings
@@ -135,8 +136,6 @@ def _cell(term: dict | None, base: str, links) -> dict:
 
 def result_view(request: Request, result) -> dict:
     """What the templates show of a :class:`registry.query_pool.QueryResult`."""
-    from registry.core.i18n import request_language
-    from registry.views.pages.render import request_links
 
     lang, _ = request_language(request)
     ui = UI[lang]
@@ -168,7 +167,6 @@ def _tab_queries() -> list[dict]:
 def editor_page(request: Request, *, query: str | None = None, result=None, error: str | None = None,
                 status_code: int = 200, headers: dict | None = None) -> Response:
     """The query editor page, with a query's result (or error) when there is one."""
-    from registry.web.routers.sparql import endpoint_iri
 
     return _render(request, "sparql.html", status_code=status_code, headers=headers,
                    endpoint=endpoint_iri(request), query_text=query or "",
@@ -191,13 +189,9 @@ async def query_list(request: Request) -> Response:
 
 @router.get("/query/{name}", summary="One saved SPARQL query, run")
 async def query_page(request: Request, name: str) -> Response:
-    from registry.query.pool import QueryError
-    from registry.web.routers.sparql import ProtocolError, error_response, result_response, run_query
-
     try:
         saved = saved_queries.get(name)
     except saved_queries.UnknownSavedQuery:
-        from registry.core.i18n import request_language
 
         lang, _ = request_language(request)
         return _render(request, "query_list.html", status_code=404, saved=list(saved_queries.all_queries().values()),
@@ -207,13 +201,12 @@ async def query_page(request: Request, name: str) -> Response:
     raw = format_name is not None and format_name != "html"
     missing = [p.name for p in saved.parameters if not p.optional and not values[p.name].strip()]
     context = {"saved": saved, "values": values, "format_links": _format_links(request)}
-    from registry.core.i18n import request_language
 
     lang, _ = request_language(request)
     if missing:
         message = UI[lang]["parameters_missing"].format(names=", ".join("?" + m for m in missing))
         if raw:
-            return error_response(400, message)
+            raise ProtocolError(400, message)
         return _render(request, "query_page.html", notice=message, **context)
     try:
         try:
@@ -224,9 +217,9 @@ async def query_page(request: Request, name: str) -> Response:
         result = await run_query(request, saved.body, params, allow_html=not raw, substitutions=substitutions)
     except ProtocolError as exc:
         if raw:
-            return error_response(exc.status, exc.message, exc.headers)
+            raise
         return _render(request, "query_page.html", status_code=exc.status, headers=exc.headers,
-                       error=exc.message, **context)
+                       error=str(exc), **context)
     if raw:
         return result_response(result)
     if result.format != "html":  # a client that asked for JSON etc. through Accept

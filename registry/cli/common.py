@@ -1,0 +1,110 @@
+"""What every sub-command shares: the consoles, the common options, opening the registry, failing
+with an exit code (0 success, 1 the data does not conform, 2 an error: ``registry.core.errors``)."""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
+
+from registry.core.errors import EXIT_ERROR, EXIT_NOT_CONFORMING, EXIT_OK
+from registry.core.settings import Settings
+from registry.model.documents import format_for, read_stream
+from registry.store.registry import AddReport, Registry, StoreError
+from registry.validation.validator import Verdict
+
+# Piped output is not cut to 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 400)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 400)
+
+DataOption = typer.Option(None, "--data", help="Data directory (default $PASSPORTS_DATA or ./data)")
+BaseOption = typer.Option(None, "--base", help="Base IRI of this instance (default $PASSPORTS_BASE "
+                                               "or http://localhost:8000/)")
+
+
+def settings_from(data: Path | None, base: str | None) -> Settings:
+    kwargs = {}
+    if data is not None:
+        kwargs["data_dir"] = data
+    if base is not None:
+        kwargs["base_iri"] = base
+    return Settings(**kwargs)
+
+
+def finish(conforms: bool) -> None:
+    """End a command that ran: exit 0 when everything conformed, 1 when something did not."""
+    raise typer.Exit(EXIT_OK if conforms else EXIT_NOT_CONFORMING)
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> None:
+    err.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def opened(settings: Settings, read_only: bool = False):
+    try:
+        registry = Registry.open(settings, read_only=read_only)
+    except StoreError as exc:
+        fail(str(exc))
+    try:
+        yield registry
+        if registry.needs_compaction():
+            with err.status("Compacting the store after a large import (reads are faster after it) ..."):
+                registry.compact()
+    except BaseException:
+        registry.close(compact=False)
+        raise
+    registry.close()
+
+
+def progress_bar() -> Progress:
+    return Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                    TransferSpeedColumn(), TimeElapsedColumn(), TextColumn("{task.fields[passports]} passports"),
+                    console=err, transient=False, disable=not err.is_terminal)
+
+
+def read_with_progress(path: Path, base: str, progress: Progress):
+    """Passport documents from a file, the bar following the bytes read."""
+    fmt = format_for(path.name)
+    task = progress.add_task(path.name, total=path.stat().st_size, passports=0)
+    count = 0
+    with open(path, "rb") as raw:
+        tracked = progress.wrap_file(raw, total=path.stat().st_size, task_id=task)
+        with (gzip.GzipFile(fileobj=tracked, mode="rb") if path.suffix == ".gz"
+              else contextlib.nullcontext(tracked)) as stream:
+            try:
+                for doc in read_stream(stream, base, fmt, source=str(path), size_hint=path.stat().st_size):
+                    count += 1
+                    if count % 500 == 0:
+                        progress.update(task, passports=count)
+                    yield doc
+            finally:
+                progress.update(task, passports=count)
+
+
+def print_verdicts(verdicts: list[Verdict], lang: str, limit: int = 50) -> None:
+    shown = 0
+    for verdict in verdicts:
+        for issue in verdict.issues:
+            if shown >= limit:
+                err.print("... and more; use --format json for the full report")
+                return
+            colour = {"Violation": "red", "Warning": "yellow"}.get(issue.severity, "cyan")
+            err.print(f"[{colour}]{issue.severity}[/] {verdict.iri}\n  focus: {issue.focus}"
+                      + (f"\n  path: {issue.path}" if issue.path else "")
+                      + (f"\n  value: {issue.value}" if issue.value else "")
+                      + f"\n  {issue.text(lang)}", highlight=False)
+            shown += 1
+
+
+def summarise(report: AddReport) -> None:
+    err.print(f"created {len(report.created)}, updated {len(report.updated)}, unchanged "
+              f"{len(report.unchanged)}, rejected {len(report.rejected)}, with warnings "
+              f"{len(report.warnings)}", highlight=False)

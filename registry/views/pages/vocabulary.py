@@ -1,0 +1,45 @@
+"""What the pages ask of the vocabulary beyond ``Terms``: which property a scheme's concepts are
+counted by, unit symbols and weights, a concept's scheme, an agent's label."""
+
+from __future__ import annotations
+
+from registry.model.terms import MUNICIPALITY_CLASS, Terms, local_name
+from registry.model.vocab import MP, MPV
+
+# The property whose values the uses of a scheme's concepts are counted by.
+SCHEME_PREDICATES = {
+    "rstrategy": MP + "plannedRStrategy", "phase": MP + "projectPhase",
+    "policyangle": MP + "policyAngle", "theme": MP + "theme", "material": MP + "material",
+    "origin": MP + "origin", "materialphase": MP + "materialPhase",
+    "dataquality": MP + "dataQuality", "condition": MP + "condition",
+    "releasequality": MP + "releaseQuality", "valuationmethod": MP + "valuationMethod",
+    "connectiontype": MP + "connectionType", "accessibility": MP + "accessibility",
+    "intersection": MP + "intersection", "productedge": MP + "productEdge",
+}
+UNIT_SYMBOLS = {"TON_Metric": "t", "KiloGM": "kg", "M3": "m³", "M2": "m²", "M": "m", "NUM": "st",
+                "GM": "g", "L": "l"}
+TONNES_PER_UNIT = {"TON_Metric": 1.0, "KiloGM": 0.001, "GM": 1e-6}
+
+
+def scheme_of(iri: str) -> str:
+    """``rstrategy`` for ``mpv:rstrategy/R3``."""
+    if iri.startswith(MPV):
+        return iri[len(MPV):].split("/", 1)[0]
+    return ""
+
+
+def is_municipality(terms: Terms, iri: str) -> bool:
+    return any(t == MUNICIPALITY_CLASS for t in terms.types(iri))
+
+
+def agent_label(terms: Terms, agent: str | None) -> str:
+    """How the pages name who made a version: the label of a known agent, else its IRI's last part."""
+    if not agent:
+        return ""
+    if terms.known(agent):
+        return terms.label(agent, "nl")
+    return local_name(agent)
+
+
+__all__ = ["SCHEME_PREDICATES", "TONNES_PER_UNIT", "UNIT_SYMBOLS", "agent_label", "is_municipality",
+           "scheme_of"]
