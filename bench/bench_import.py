@@ -31,14 +31,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from importers.mapping import load_mapping
+from importers.pipeline import ImportResult, _Run, import_file
 from importers.report import RowReport
 from importers.rows import RowMapper
 from importers.source import open_source
 from importers.vocabulary import load_vocabulary, normalise
 from registry.core.settings import Settings
-from registry.demo.generator import write_csv
+from registry.demo import write_csv
 from registry.model.documents import read_file
-from importers.pipeline import ImportResult, _Run, import_file
 from registry.store.registry import Registry
 
 BASE = "http://localhost:8000/"

@@ -43,11 +43,11 @@ CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j
 def build(data: Path, size: int, seed: int) -> tuple[list[str], int]:
     import pyoxigraph as ox
 
-    from registry.demo import generator as demo
+    from registry import demo
 
     data.mkdir(parents=True, exist_ok=True)
     nq = data / "passports.nq"
-    demo.write(nq, size, seed=seed, base=BASE, fmt="nq", progress=False)
+    demo.write(nq, size, seed=seed, base=BASE, fmt="nq")
     store = ox.Store(str(data / "main"))
     started = time.perf_counter()
     store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)

@@ -24,10 +24,6 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from registry.model.documents import PassportDoc
-from registry.model.uris import KEY_PATTERN, PassportRef, UriError, check_key, check_municipality
-from registry.model.vocab import DCTERMS, GEO, MP, MPV, QUDT, RDF, RDFS, XSD
-
 from importers.fields import Field
 from importers.geometry import RD_NEW, WGS84, check_position, epsg_of, geojson_wkt, point_wkt
 from importers.mapping import Mapping, MappingError
@@ -43,7 +39,11 @@ from importers.values import (
     parse_year,
     text_of,
 )
-from importers.vocabulary import ConceptIndex, Vocabulary, local_name, normalise
+from importers.vocabulary import ConceptIndex, Vocabulary, normalise
+from registry.model.documents import PassportDoc
+from registry.model.reference import local_name
+from registry.model.uris import KEY_PATTERN, PassportRef, UriError, check_key, check_municipality
+from registry.model.vocab import DCTERMS, GEO, MP, MPV, QUDT, RDF, RDFS, XSD
 
 _KEY_RE = re.compile(rf"^{KEY_PATTERN}$")
 N = ox.NamedNode

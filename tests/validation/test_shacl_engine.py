@@ -12,8 +12,8 @@ import rdflib
 from conftest import BASE, ROOT
 
 from registry.model.documents import PassportDoc, read_file
-from registry.validation.engine import ShapesProgram, Unsupported, subclass_closure
 from registry.model.uris import owning_passport
+from registry.validation.engine import ShapesProgram, Unsupported, subclass_closure
 from registry.validation.validator import Validator
 
 EXAMPLES = sorted((ROOT / "shapes" / "examples").glob("*/*.ttl"))
@@ -72,7 +72,7 @@ def test_same_results_on_the_shape_examples(validators, path):
 
 
 def _demo_docs(size: int, seed: int) -> list[PassportDoc]:
-    from registry.demo.generator import generate
+    from registry.demo import generate
 
     return [PassportDoc(owning_passport(BASE, iri), triples) for iri, triples in generate(size, seed=seed, base=BASE)]
 
