@@ -71,8 +71,8 @@ def free_port() -> int:
 
 def start_server(data: Path, port: int, timeout: float, workers: int) -> subprocess.Popen:
     code = ("import uvicorn\n"
-            "from registry.config import Settings\n"
-            "from registry.sparql_protocol import create_endpoint_app\n"
+            "from registry.core.settings import Settings\n"
+            "from registry.web.routers.sparql import create_endpoint_app\n"
             f"s = Settings(data_dir={str(data)!r}, base_iri={BASE!r}, query_timeout={timeout}, "
             f"query_workers={workers}, rate_limit_per_minute=0)\n"
             f"uvicorn.run(create_endpoint_app(s), host='127.0.0.1', port={port}, log_level='warning')\n")

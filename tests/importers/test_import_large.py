@@ -16,9 +16,9 @@ NOTE = "Bank met rugleuning, hardhouten latten op gietijzeren poten, geplaatst b
 CHILD = """
 import json, resource, sys
 from pathlib import Path
-from registry.config import Settings
-from registry.store import Registry
-from registry.importing import import_file
+from registry.core.settings import Settings
+from registry.store.registry import Registry
+from importers.pipeline import import_file
 registry = Registry.open(Settings(data_dir=Path(sys.argv[2]), base_iri="http://localhost:8000/"))
 result = import_file(registry, sys.argv[1], "GM0153", "imbor-openbare-ruimte", report_path=sys.argv[3])
 registry.close()
