@@ -438,14 +438,14 @@ def test_json_ld_straight_from_triples_is_the_compacted_expanded_output():
     import random
 
     from registry.demo import generate
-    from registry.views.serialization import _compacted, compact_triples, context, to_jsonld
+    from registry.views.serialization import compacted_with_pyld, compact_triples, context, to_jsonld
 
     docs = [list(triples) for _, triples in generate(30, 3, "http://localhost:8000/")]
     shuffled = docs[0][:]
     random.Random(1).shuffle(shuffled)
     for triples in docs + [shuffled]:
         expanded = ox.serialize(triples, format=ox.RdfFormat.JSON_LD)
-        assert to_jsonld(triples, "https://example.org/context.jsonld") == _compacted(
+        assert to_jsonld(triples, "https://example.org/context.jsonld") == compacted_with_pyld(
             expanded, "https://example.org/context.jsonld")
     node = ox.NamedNode("http://localhost:8000/id/passport/GM0153/x")
     odd = docs[1] + [ox.Triple(node, ox.NamedNode("http://purl.org/dc/terms/description"),
