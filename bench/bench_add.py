@@ -28,7 +28,7 @@ import pyoxigraph as ox
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from registry.core.settings import Settings
-from registry.demo.generator import write
+from registry.demo import write
 from registry.model.documents import read_file
 from registry.store.registry import Registry
 

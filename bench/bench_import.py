@@ -37,7 +37,7 @@ from importers.readers import open_source
 from importers.report import RowReport
 from importers.vocabulary import load_vocabulary, normalise
 from registry.core.settings import Settings
-from registry.demo.generator import write_csv
+from registry.demo import write_csv
 from registry.model.documents import read_file
 from registry.store.registry import Registry
 

@@ -67,7 +67,7 @@ def build_registry(data: Path, size: int, seed: int, validated: int) -> dict:
     import pyoxigraph as ox
 
     from registry.core.settings import Settings
-    from registry.demo.generator import generate
+    from registry.demo import generate
     from registry.model.documents import grouped, make_doc
     from registry.store.provenance import cli_agent, now
     from registry.store.registry import Registry

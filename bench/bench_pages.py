@@ -64,7 +64,7 @@ def make_registry(data_dir: Path, size: int, seed: int, compact: bool = True) ->
     """Load ``size`` demo passports (``compact=False``: close without compacting, as a store left
     by an import looks before ``Registry.compact``); returns the seconds it took."""
     from registry.core.settings import Settings
-    from registry.demo.generator import generate
+    from registry.demo import generate
     from registry.model.documents import PassportDoc
     from registry.model.uris import owning_passport
     from registry.store.registry import Registry

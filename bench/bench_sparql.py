@@ -43,11 +43,11 @@ CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j
 def build(data: Path, size: int, seed: int) -> tuple[list[str], int]:
     import pyoxigraph as ox
 
-    from registry.demo import generator as demo
+    from registry import demo
 
     data.mkdir(parents=True, exist_ok=True)
     nq = data / "passports.nq"
-    demo.write(nq, size, seed=seed, base=BASE, fmt="nq", progress=False)
+    demo.write(nq, size, seed=seed, base=BASE, fmt="nq")
     store = ox.Store(str(data / "main"))
     started = time.perf_counter()
     store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
@@ -71,8 +71,8 @@ def free_port() -> int:
 
 def start_server(data: Path, port: int, timeout: float, workers: int) -> subprocess.Popen:
     code = ("import uvicorn\n"
-            "from registry.config import Settings\n"
-            "from registry.sparql_protocol import create_endpoint_app\n"
+            "from registry.core.settings import Settings\n"
+            "from registry.web.routers.sparql import create_endpoint_app\n"
             f"s = Settings(data_dir={str(data)!r}, base_iri={BASE!r}, query_timeout={timeout}, "
             f"query_workers={workers}, rate_limit_per_minute=0)\n"
             f"uvicorn.run(create_endpoint_app(s), host='127.0.0.1', port={port}, log_level='warning')\n")

@@ -14,7 +14,7 @@ from importers.source import Record
 from importers.terms import LABEL, MPN, NUMERIC_VALUE, RDF_TYPE, UNIT_P, XSD_DECIMAL, N
 from importers.units import Unit, estimated_mass
 from importers.values import ValueProblem, decimal_literal, parse_fraction, text_of
-from importers.vocabulary import local_name
+from registry.model.reference import local_name
 from registry.model.uris import PassportRef
 from registry.model.vocab import MPV
 

@@ -15,7 +15,7 @@ from pyproj import CRS, Transformer
 from pyproj.exceptions import CRSError
 
 from importers.values import ValueProblem, decimal_literal
-from importers.vocabulary import Municipality
+from registry.model.reference import Municipality
 
 RD_NEW = 28992
 WGS84 = 4326

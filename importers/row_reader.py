@@ -19,7 +19,8 @@ from importers.source import Record
 from importers.terms import PATH_FIELDS, SCHEME_NAMES, SCHEMES, SHAPE_WORDS, N
 from importers.units import Unit, UnitTable
 from importers.values import ValueProblem, is_empty, parse_number, text_of
-from importers.vocabulary import ConceptIndex, Vocabulary, local_name, normalise
+from importers.vocabulary import ConceptIndex, Vocabulary, normalise
+from registry.model.reference import local_name
 from registry.model.uris import UriError, check_key, check_municipality
 from registry.model.vocab import MP, MPV
 

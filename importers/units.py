@@ -11,7 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from importers.values import ValueProblem, decimal_literal
-from importers.vocabulary import local_name, normalise
+from importers.vocabulary import normalise
+from registry.model.reference import local_name
 from registry.model.vocab import UNIT
 
 TARGETS = ("KiloGM", "TON_Metric", "M3", "M2", "M", "NUM")

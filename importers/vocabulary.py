@@ -13,21 +13,25 @@ import difflib
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from registry.core.resources import ONTOLOGY_DIR
-from registry.model.vocab import MP, MPV, RDF, RDFS, SKOS
+from registry.model.reference import (
+    Municipality,
+    load_ontology_store,
+    local_name,
+    materials_in,
+    municipalities_in,
+    ontology_files,
+)
+from registry.model.vocab import MP, MPV, RDFS, SKOS
 
 # Preferred names first: a synonym (altLabel) never hides another concept's own name.
 LABELS = (SKOS + "notation", SKOS + "prefLabel", RDFS + "label", SKOS + "altLabel", SKOS + "hiddenLabel")
 SUBCLASS = RDFS + "subClassOf"
 PHYSICAL_OBJECT = MP + "PhysicalObject"
-DENSITY = MP + "defaultDensity"
-BBOX = MP + "bbox"
-MUNICIPALITY_CLASS = MP + "Municipality"
 
 _SPACES = re.compile(r"[\s_]+")
 
@@ -35,27 +39,6 @@ _SPACES = re.compile(r"[\s_]+")
 def normalise(text: str) -> str:
     """The form names are compared in: case-folded, accents kept, white space folded."""
     return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text))).strip().casefold()
-
-
-def local_name(iri: str) -> str:
-    return re.split(r"[/#]", iri)[-1]
-
-
-@dataclass(frozen=True)
-class Municipality:
-    code: str
-    name: str
-    bbox: tuple[float, float, float, float] | None  # lon_min, lat_min, lon_max, lat_max (WGS84)
-
-    @property
-    def iri(self) -> str:
-        return f"{MPV}municipality/{self.code}"
-
-    def contains(self, lon: float, lat: float) -> bool:
-        if self.bbox is None:
-            return True
-        x0, y0, x1, y1 = self.bbox
-        return x0 <= lon <= x1 and y0 <= lat <= y1
 
 
 class ConceptIndex:
@@ -97,9 +80,9 @@ class Vocabulary:
         self._props = props
         self._schemes: dict[str, ConceptIndex] = {}
         self.kinds = self._kinds()
-        self.densities = {iri: float(p[DENSITY][0].value) for iri, p in props.items()
-                          if DENSITY in p and _is_number(p[DENSITY][0].value)}
-        self.municipalities = self._municipalities()
+        # the reference data of registry.model.reference, read from this vocabulary's own store
+        self.densities = {m.iri: m.density for m in materials_in(store).values()}
+        self.municipalities: dict[str, Municipality] = municipalities_in(store, "ontology/*.ttl")
 
     def scheme(self, name: str) -> ConceptIndex:
         """Concepts whose IRI is ``mpv:{name}/...`` (e.g. ``material``, ``phase``, ``condition``)."""
@@ -141,26 +124,6 @@ class Vocabulary:
         index = self._index("kind", found)
         return index
 
-    def _municipalities(self) -> dict[str, Municipality]:
-        result = {}
-        for iri, p in self._props.items():
-            if not iri.startswith(f"{MPV}municipality/"):
-                continue
-            if not any(t.value == MUNICIPALITY_CLASS for t in p.get(RDF + "type", [])):
-                continue
-            code = local_name(iri)
-            names = p.get(SKOS + "prefLabel") or p.get(RDFS + "label") or []
-            name = next((t.value for t in names if getattr(t, "language", None) == "nl"),
-                        names[0].value if names else code)
-            bbox = None
-            if BBOX in p:
-                numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", p[BBOX][0].value.split(">")[-1])]
-                xs, ys = numbers[0::2], numbers[1::2]
-                if xs and ys:
-                    bbox = (min(xs), min(ys), max(xs), max(ys))
-            result[code] = Municipality(code, name, bbox)
-        return result
-
     def density(self, material_iri: str) -> float | None:
         """The concept's mp:defaultDensity, or the nearest broader concept's."""
         seen = set()
@@ -174,24 +137,9 @@ class Vocabulary:
         return None
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _ontology_store(directory: Path) -> ox.Store:
-    store = ox.Store()
-    for path in sorted(directory.glob("*.ttl")):
-        store.bulk_load(path=str(path), format=ox.RdfFormat.TURTLE)
-    return store
-
-
 @functools.lru_cache(maxsize=2)
 def _cached(directory: str, stamp: tuple) -> Vocabulary:
-    return Vocabulary(_ontology_store(Path(directory)))
+    return Vocabulary(load_ontology_store(ontology_files(Path(directory))))
 
 
 def load_vocabulary(directory: Path = ONTOLOGY_DIR) -> Vocabulary:

@@ -26,7 +26,7 @@ class Fixture:
 
 def build_registry(data_dir: Path, size: int = 40, seed: int = 11) -> Fixture:
     from registry.core.settings import Settings
-    from registry.demo.generator import generate
+    from registry.demo import generate
     from registry.model.documents import PassportDoc
     from registry.model.uris import owning_passport
     from registry.store.registry import Registry

@@ -27,6 +27,8 @@ from registry.cli.common import (
     settings_from,
     summarise,
 )
+from registry.cli.demo import demo as demo_command
+from registry.cli.demo import register as register_demo
 from registry.cli.imports import register as register_import
 from registry.cli.site import cli as site_cli
 from registry.cli.tokens import cli as tokens_cli
@@ -242,27 +244,6 @@ def export(output: Path = typer.Option(None, "--output", "-o", help="File; .gz c
 
 
 @app.command()
-def demo(size: int = typer.Option(500, help="How many passports"), seed: int = typer.Option(42),
-         data: Path = DataOption, base: str = BaseOption) -> None:
-    """Generate realistic demo passports for both regions and store them."""
-    from registry.demo.generator import generate
-    from registry.model.documents import PassportDoc
-    from registry.model.uris import owning_passport
-
-    settings = settings_from(data, base)
-    with opened(settings) as registry, progress_bar() as progress:
-        task = progress.add_task("demo", total=size, passports=0)
-        docs = (PassportDoc(owning_passport(settings.base_iri, iri), triples, "demo")
-                for iri, triples in generate(size, seed=seed, base=settings.base_iri))
-        report = registry.add(docs, source="urn:passports:demo", comment=f"passports demo --size {size}",
-                              progress=lambda n: progress.update(task, advance=n,
-                                                                 passports=progress.tasks[task].completed + n))
-    print_verdicts(report.rejected, "en")
-    summarise(report)
-    finish(not report.rejected)
-
-
-@app.command()
 def serve(data: Path = DataOption, base: str = BaseOption, host: str = typer.Option("127.0.0.1"),
           port: int = typer.Option(8000), with_demo: bool = typer.Option(False, "--demo",
           help="Load demo passports first when the registry is empty"),
@@ -294,18 +275,23 @@ def serve(data: Path = DataOption, base: str = BaseOption, host: str = typer.Opt
 
 def _demo_into(settings: Settings, size: int = 500) -> None:
     try:
-        demo(size=size, seed=42, data=settings.data_dir, base=settings.base_iri)
+        demo_command(size=size, seed=42, data=settings.data_dir, base=settings.base_iri)
     except typer.Exit as exit_:
         if exit_.exit_code:
             fail("demo data did not load")
 
 
 @ontology_app.command("check")
-def ontology_check() -> None:
+def ontology_check(extra: list[Path] = typer.Argument(None, help="Extra Turtle files to check together "
+                                                                 "with ontology/*.ttl")) -> None:
     """Run the HermiT reasoner: consistency and unsatisfiable classes."""
-    from registry.model.reference import check_consistency
+    from registry.model.reference import ontology_files
+    from registry.validation.consistency import check_consistency
 
-    result = check_consistency()
+    missing = [p for p in extra or () if not p.is_file()]
+    if missing:
+        fail(f"no such file: {', '.join(map(str, missing))}")
+    result = check_consistency(ontology_files() + list(extra) if extra else None)
     out.print(str(result), highlight=False)
     finish(result.ok)
 
@@ -313,6 +299,7 @@ def ontology_check() -> None:
 app.add_typer(tokens_cli, name="token")
 app.add_typer(site_cli, name="site")
 register_import(app)
+register_demo(app)
 
 
 def main() -> None:

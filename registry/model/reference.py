@@ -1,82 +1,67 @@
-"""The ontology and SKOS schemes in ontology/: their files, an in-memory store of them, the class hierarchy
-used by validation, and the OWL 2 consistency check with HermiT (through owlready2).
+"""The reference data of ontology/: the one place that reads the ontology and SKOS files.
 
-Run ``python3 -m registry.ontology [extra.ttl ...]`` to check the ontology; it exits 0 when HermiT finds it
-consistent with no unsatisfiable classes, and 1 otherwise.
+- the files and an in-memory store of them (``ontology_files``, ``load_ontology_store``), and the
+  named class hierarchy validation adds to the data (``class_hierarchy_triples``);
+- the municipalities of ``organisations.ttl`` with CBS code, name, region and extent
+  (``Municipality``, ``load_municipalities``);
+- the materials of ``materials.ttl`` with density, indicative price and the renewable/abiotic
+  flags (``Material``, ``load_materials``);
+- the scores of the detachability factor concepts (``load_factor_scores``);
+- ``local_name`` of an IRI, as labels and keys use it.
+
+The ``load_*`` functions are cached per file: the files ship with the code. Parsing an already
+loaded store (``municipalities_in``, ``materials_in``) is for callers that keep their own store,
+such as the importers' vocabulary. The OWL 2 consistency check is a check, not reference data:
+``registry.validation.consistency``.
+
+>>> load_municipalities()["GM0153"].name
+'Enschede'
+>>> load_materials()[0]["steel"].density
+7850.0
 """
 
 from __future__ import annotations
 
-import sys
-import tempfile
-import time
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from registry.core.errors import RegistryError
 from registry.core.resources import ONTOLOGY_DIR
-from registry.model.vocab import OWL, RDFS, XSD
+from registry.model.vocab import MP, MPV, RDF, RDFS, SKOS
+
+ORGANISATIONS_FILE = ONTOLOGY_DIR / "organisations.ttl"
+MATERIALS_FILE = ONTOLOGY_DIR / "materials.ttl"
+FACTOR_SCHEMES = ("connectiontype", "accessibility", "intersection", "productedge")
+"""The schemes of the four detachability factors, in the order of the index."""
 
 RDFS_SUBCLASS_OF = ox.NamedNode(RDFS + "subClassOf")
-RDFS_RANGE = ox.NamedNode(RDFS + "range")
-
-# The OWL 2 datatype map (https://www.w3.org/TR/owl2-syntax/#Datatype_Maps): the only datatypes HermiT reasons
-# with. Ranges outside it (xsd:date, xsd:gYear, geo:wktLiteral) are accepted by the check but not reasoned
-# about; CheckResult.unchecked_datatypes names them.
-OWL2_DATATYPES = frozenset(
-    [RDFS + "Literal", "http://www.w3.org/1999/02/22-rdf-syntax-ns#PlainLiteral",
-     "http://www.w3.org/1999/02/22-rdf-syntax-ns#XMLLiteral", OWL + "real", OWL + "rational"]
-    + [XSD + name for name in (
-        "decimal", "integer", "nonNegativeInteger", "nonPositiveInteger", "positiveInteger",
-        "negativeInteger", "long", "int", "short", "byte", "unsignedLong", "unsignedInt", "unsignedShort",
-        "unsignedByte", "double", "float", "string", "normalizedString", "token", "language", "Name",
-        "NCName", "NMTOKEN", "boolean", "hexBinary", "base64Binary", "anyURI", "dateTime", "dateTimeStamp")])
+SKOS_NOTATION = SKOS + "notation"
+SKOS_PREFLABEL = SKOS + "prefLabel"
 
 
-class OntologyError(Exception):
-    """An ontology file that cannot be read; the message names the file and what to do."""
+class OntologyError(RegistryError, ValueError):
+    """An ontology file that cannot be read or lacks what is needed; the message names the file
+    and what to do."""
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    """Outcome of one HermiT run over the ontology files."""
+def local_name(iri: str) -> str:
+    """The part after the last ``#`` or ``/`` (the whole IRI when nothing follows it).
 
-    consistent: bool
-    unsatisfiable: tuple[str, ...]
-    seconds: float
-    triples: int
-    files: tuple[Path, ...]
-    unchecked_datatypes: tuple[str, ...] = ()
-    error: str | None = None
-    reasoner: str = field(default="HermiT (owlready2)")
+    >>> local_name("https://w3id.org/materiaalpaspoort/id/material/concrete")
+    'concrete'
+    """
+    for sep in ("#", "/"):
+        if sep in iri:
+            iri = iri.rsplit(sep, 1)[1] or iri
+    return iri
 
-    @property
-    def ok(self) -> bool:
-        return self.error is None and self.consistent and not self.unsatisfiable
 
-    def summary(self) -> str:
-        lines = [(f"{self.reasoner} over {len(self.files)} files, {self.triples} triples, "
-                  f"{self.seconds:.1f} s")]
-        for path in self.files:
-            lines.append(f"  {path}")
-        if self.error is not None:
-            lines.append(f"ERROR: the reasoner did not finish: {self.error}")
-        elif not self.consistent:
-            lines.append("INCONSISTENT: the axioms contradict each other (for instance an individual typed "
-                         "with two disjoint classes). Look at the last change to the ontology files, or run "
-                         "the check on fewer files to find the clash.")
-        elif self.unsatisfiable:
-            lines.append(f"UNSATISFIABLE CLASSES ({len(self.unsatisfiable)}): these classes can have no "
-                         "members; check their rdfs:subClassOf and disjointness axioms:")
-            lines.extend(f"  {iri}" for iri in self.unsatisfiable)
-        else:
-            lines.append("consistent; no unsatisfiable classes")
-        if self.unchecked_datatypes:
-            lines.append("note: datatypes outside the OWL 2 datatype map are not reasoned with: "
-                         + ", ".join(self.unchecked_datatypes))
-        return "\n".join(lines)
+# --- the files and a store of them ----------------------------------------------------------------
 
 
 def ontology_files(directory: Path = ONTOLOGY_DIR) -> list[Path]:
@@ -113,74 +98,170 @@ def class_hierarchy_triples() -> tuple[ox.Triple, ...]:
     return _class_hierarchy(tuple(ontology_files()))
 
 
-def _unchecked_datatypes(store: ox.Store) -> tuple[str, ...]:
-    found = {q.object.value for q in store.quads_for_pattern(None, RDFS_RANGE, None)
-             if isinstance(q.object, ox.NamedNode)
-             and (q.object.value.startswith(XSD) or q.object.value.endswith("Literal"))}
-    return tuple(sorted(iri for iri in found if iri not in OWL2_DATATYPES))
+# --- municipalities ------------------------------------------------------------------------------
 
 
-def check_consistency(files: list[Path] | None = None, extra_turtle: str | None = None) -> CheckResult:
-    """Run HermiT over the ontology files (plus optional extra Turtle) and report what it finds.
+@dataclass(frozen=True)
+class Municipality:
+    code: str  # CBS code, e.g. "GM0153"
+    name: str  # Dutch name
+    region: str  # local name of mpv:region/..., e.g. "twente"
+    bbox: tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max (WGS84)
+    centroid: tuple[float, float]  # lon, lat
 
-    The Turtle is parsed with pyoxigraph and handed to owlready2 as N-Triples (no network access, no
-    owl:imports). Inconsistency and unsatisfiable classes are results; a reasoner that cannot run (no Java, a
-    construct outside OWL 2 DL) is reported in ``error``.
+    @property
+    def iri(self) -> str:
+        return f"{MPV}municipality/{self.code}"
+
+    def contains(self, lon: float, lat: float) -> bool:
+        x0, y0, x1, y1 = self.bbox
+        return x0 <= lon <= x1 and y0 <= lat <= y1
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?")
+
+
+def _wkt_numbers(wkt: str) -> list[float]:
+    return [float(n) for n in _NUMBER.findall(wkt.split(">")[-1])]
+
+
+def municipalities_in(statements: Iterable[ox.Triple | ox.Quad], source: str) -> dict[str, Municipality]:
+    """The ``mp:Municipality`` subjects of ``statements`` by CBS code, sorted by code.
+
+    Each needs ``skos:notation`` (the code), ``skos:prefLabel`` in Dutch, ``mp:region``, ``mp:bbox``
+    and ``mp:centroid``; ``source`` names where the statements came from in the error.
     """
-    import owlready2  # imported here: loading it costs time and is only needed for the check
-
-    paths = tuple(ontology_files() if files is None else files)
-    store = load_ontology_store(list(paths))
-    if extra_turtle:
-        try:
-            store.load(input=extra_turtle, format=ox.RdfFormat.TURTLE, to_graph=ox.DefaultGraph())
-        except SyntaxError as e:
-            raise OntologyError(f"the extra Turtle cannot be read: {e}") from e
-    unchecked = _unchecked_datatypes(store)
-    started = time.perf_counter()
-    consistent, unsatisfiable, error = True, (), None
-    with tempfile.TemporaryDirectory(prefix="mp-ontology-") as tmp:
-        nt = Path(tmp) / "ontology.nt"
-        store.dump(str(nt), format=ox.RdfFormat.N_TRIPLES, from_graph=ox.DefaultGraph())
-        world = owlready2.World()
-        try:
-            world.get_ontology(nt.as_uri()).load()
-            owlready2.sync_reasoner(world, debug=0, ignore_unsupported_datatypes=True)
-            unsatisfiable = tuple(sorted(c.iri for c in world.inconsistent_classes()
-                                         if c.iri != OWL + "Nothing"))
-        except owlready2.OwlReadyInconsistentOntologyError:
-            consistent = False
-        except owlready2.OwlReadyJavaError as e:
-            error = str(e).strip()
-        except FileNotFoundError as e:
-            error = (f"Java was not found ({e}); install a Java runtime so that `{owlready2.JAVA_EXE}` "
-                     "runs, or set owlready2.JAVA_EXE")
-        finally:
-            world.close()
-    return CheckResult(consistent=consistent, unsatisfiable=unsatisfiable,
-                       seconds=time.perf_counter() - started, triples=len(store), files=paths,
-                       unchecked_datatypes=unchecked, error=error)
+    rows: dict[str, dict] = {}
+    municipality_class = MP + "Municipality"
+    typed: set[str] = set()
+    wanted = {SKOS_NOTATION: "code", MP + "region": "region", MP + "bbox": "bbox",
+              MP + "centroid": "centroid", SKOS_PREFLABEL: "name"}
+    for t in statements:
+        s = t.subject.value
+        p = t.predicate.value
+        if p == RDF + "type" and t.object.value == municipality_class:
+            typed.add(s)
+        field_name = wanted.get(p)
+        if field_name is None:
+            continue
+        if field_name == "name" and getattr(t.object, "language", None) != "nl":
+            continue
+        rows.setdefault(s, {})[field_name] = t.object.value
+    out = {}
+    for s in sorted(typed):
+        r = rows.get(s, {})
+        missing = [k for k in ("code", "region", "bbox", "centroid", "name") if k not in r]
+        if missing:
+            raise OntologyError(f"{source}: municipality {s} lacks {', '.join(missing)}; give it "
+                                "skos:notation, skos:prefLabel @nl, mp:region, mp:bbox and mp:centroid")
+        xs = _wkt_numbers(r["bbox"])
+        lons, lats = xs[0::2], xs[1::2]
+        c = _wkt_numbers(r["centroid"])
+        out[r["code"]] = Municipality(r["code"], r["name"], r["region"].rsplit("/", 1)[-1],
+                                      (min(lons), min(lats), max(lons), max(lats)), (c[0], c[1]))
+    if not out:
+        raise OntologyError(f"{source} defines no mp:Municipality")
+    return dict(sorted(out.items()))
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    if any(a in ("-h", "--help") for a in args):
-        print("usage: python3 -m registry.ontology [extra.ttl ...]\n"
-              "Checks ontology/*.ttl (plus any extra Turtle files) with HermiT; exit 0 when consistent.")
-        return 0
-    extra = [Path(a) for a in args]
-    missing = [p for p in extra if not p.is_file()]
-    if missing:
-        print(f"error: no such file: {', '.join(map(str, missing))}", file=sys.stderr)
-        return 2
-    try:
-        result = check_consistency(ontology_files() + extra)
-    except OntologyError as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    print(result.summary())
-    return 0 if result.ok else 1
+@lru_cache(maxsize=4)
+def load_municipalities(path: Path = ORGANISATIONS_FILE) -> dict[str, Municipality]:
+    """The municipalities of ``organisations.ttl`` by CBS code, sorted by code."""
+    if not Path(path).exists():
+        raise FileNotFoundError(f"{path} is missing: the registry reads the municipalities "
+                                "(CBS code, region, mp:bbox) from it")
+    return municipalities_in(ox.parse(path=str(path)), str(path))
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+# --- materials -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Material:
+    key: str  # local name of mpv:material/...
+    name_nl: str
+    density: float  # kg/m3
+    price: float  # EUR per tonne
+    renewable: bool | None = None  # mp:renewable; None when the file does not say
+    abiotic: bool | None = None  # mp:abiotic
+
+    @property
+    def iri(self) -> str:
+        return f"{MPV}material/{self.key}"
+
+
+# Used only when ontology/materials.ttl does not exist: (Dutch name, density kg/m3, EUR/t).
+# Deliberately small and rough; the ontology's values win as soon as the file is there.
+_FALLBACK_MATERIALS = {
+    "concrete": ("beton", 2400, 12), "recycled-concrete": ("beton met betongranulaat", 2350, 12),
+    "asphalt": ("asfalt", 2350, 10), "clinker": ("gebakken klinkers", 2000, 90),
+    "natural-stone": ("natuursteen", 2700, 120), "steel": ("staal", 7850, 300),
+    "stainless-steel": ("roestvast staal", 7900, 1200), "aluminium": ("aluminium", 2700, 1400),
+    "cast-iron": ("gietijzer", 7200, 250), "hardwood": ("hardhout", 1000, 400),
+    "softwood": ("naaldhout", 500, 80), "certified-timber": ("gecertificeerd hout", 600, 150),
+    "pvc": ("pvc", 1400, 250), "pp": ("polypropyleen", 900, 300), "hdpe": ("hdpe", 950, 350),
+    "recycled-plastic": ("gerecycled kunststof", 950, 200), "glass": ("glas", 2500, 40),
+    "soil": ("grond", 1700, 5), "sand": ("zand", 1600, 10), "granulate": ("granulaat", 1500, 8),
+    "textile": ("geotextiel", 300, 50), "hemp": ("hennep", 110, 150), "straw": ("stro", 110, 80),
+    "copper": ("koper", 8900, 6500), "zinc": ("zink", 7140, 1800), "bitumen": ("bitumen", 1050, 0.5),
+    "rubber": ("rubber", 950, 60), "stone-wool": ("steenwol", 40, 0.5),
+}
+
+
+def materials_in(statements: Iterable[ox.Triple | ox.Quad]) -> dict[str, Material]:
+    """The ``mpv:material/...`` concepts of ``statements`` that have both ``mp:defaultDensity`` and
+    ``mp:defaultPricePerTonne``, by local name, in the order they are first met."""
+    prefix = MPV + "material/"
+    flags = {MP + "renewable": "renewable", MP + "abiotic": "abiotic"}
+    found: dict[str, dict] = {}
+    for t in statements:
+        s = t.subject.value
+        if not s.startswith(prefix):
+            continue
+        p = t.predicate.value
+        key = s[len(prefix):]
+        if p == MP + "defaultDensity":
+            found.setdefault(key, {})["density"] = float(t.object.value)
+        elif p == MP + "defaultPricePerTonne":
+            found.setdefault(key, {})["price"] = float(t.object.value)
+        elif p == SKOS_PREFLABEL and getattr(t.object, "language", None) == "nl":
+            found.setdefault(key, {})["nl"] = t.object.value
+        elif p in flags:
+            found.setdefault(key, {})[flags[p]] = t.object.value == "true"
+    out = {}
+    for key, v in found.items():
+        if "density" in v and "price" in v:
+            out[key] = Material(key, v.get("nl", key), v["density"], v["price"], v.get("renewable"),
+                                v.get("abiotic"))
+    return out
+
+
+@lru_cache(maxsize=4)
+def load_materials(path: Path = MATERIALS_FILE) -> tuple[dict[str, Material], str]:
+    """Materials with density and price, and where they came from (the file, or 'fallback')."""
+    if not Path(path).exists():
+        return ({k: Material(k, nl, float(d), float(p)) for k, (nl, d, p) in _FALLBACK_MATERIALS.items()},
+                "fallback")
+    return materials_in(ox.parse(path=str(path))), str(path)
+
+
+# --- detachability factors ---------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=4)
+def load_factor_scores(ontology_dir: Path = ONTOLOGY_DIR) -> dict[str, dict[str, float]]:
+    """Scores (mp:score) of the detachability factor concepts, by scheme and local name."""
+    found: dict[str, dict[str, float]] = {s: {} for s in FACTOR_SCHEMES}
+    score = MP + "score"
+    for f in ontology_files(ontology_dir):
+        for t in ox.parse(path=str(f)):
+            if t.predicate.value != score or not t.subject.value.startswith(MPV):
+                continue
+            scheme, _, local = t.subject.value[len(MPV):].partition("/")
+            if scheme in found and local:
+                found[scheme][local] = float(t.object.value)
+    empty = [s for s, v in found.items() if not v]
+    if empty:
+        raise OntologyError(f"no concepts with mp:score for mpv:{', mpv:'.join(empty)} in {ontology_dir}/*.ttl: "
+                            "the demo needs the detachability factors of the ontology")
+    return found

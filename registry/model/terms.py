@@ -1,6 +1,6 @@
 """The ontology's terms as the pages look them up: labels (nl/en), definitions, ranks, schemes.
 
-Built once per process from ``registry.ontology.load_ontology_store()`` (ontology, SKOS concept
+Built once per process from ``registry.model.reference.load_ontology_store()`` (ontology, SKOS concept
 schemes and organisations: a few thousand triples) into plain dicts, so that rendering a page
 never queries the ontology.
 """
@@ -13,6 +13,7 @@ from collections import defaultdict
 import pyoxigraph as ox
 
 from registry.core.i18n import pick
+from registry.model.reference import load_ontology_store, local_name
 from registry.model.vocab import MP, MPV, OWL, RDF, RDFS, SKOS
 
 GEO_WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
@@ -24,13 +25,6 @@ MUNICIPALITY_CLASS = MP + "Municipality"
 SCHEMES = ("rstrategy", "phase", "policyangle", "theme", "material", "origin", "materialphase",
            "dataquality", "condition", "releasequality", "valuationmethod", "connectiontype",
            "accessibility", "intersection", "productedge", "rgroup")
-
-
-def local_name(iri: str) -> str:
-    for sep in ("#", "/"):
-        if sep in iri:
-            iri = iri.rsplit(sep, 1)[1] or iri
-    return iri
 
 
 def _number(term: ox.Term | None) -> float | None:
@@ -194,6 +188,4 @@ class Terms:
 
 @functools.lru_cache(maxsize=1)
 def get_terms() -> Terms:
-    from registry.model.reference import load_ontology_store
-
     return Terms(load_ontology_store())

@@ -101,7 +101,7 @@ class VersionReader:
 
     def history(self, ref: PassportRef) -> list[VersionInfo]:
         """Every version of the passport, oldest first, with its provenance."""
-        from registry.store.named_queries import run_select
+        from registry.store.named_queries import select_plain as run_select
 
         rows = run_select(self.store, "passport-history", {"passport": ox.NamedNode(
             PassportRef(ref.base, ref.municipality, ref.key).iri)}, union=True)
@@ -110,7 +110,7 @@ class VersionReader:
                 for r in rows]
 
     def count_passports(self) -> int:
-        from registry.store.named_queries import run_select
+        from registry.store.named_queries import select_plain as run_select
 
         return int(run_select(self.store, "count-passports", {}, union=True)[0]["n"])
 

@@ -148,10 +148,9 @@ class Document:
 def graph_triples(store: ox.Store, graph: ox.NamedNode) -> list[ox.Triple]:
     """The triples of one named graph in store order (a CONSTRUCT: about 30 % less time than
     ``quads_for_pattern``, which decodes the graph name of every quad)."""
-    return list(store.query(queries.load("page-passport-graph"), substitutions={_GRAPH: graph}))
+    return list(queries.run(store, "page-passport-graph", {"graph": graph}, union=False))
 
 
-_GRAPH = ox.Variable("graph")
 
 
 def _first_object(store: ox.Store, subject: ox.NamedNode, predicate: ox.NamedNode,

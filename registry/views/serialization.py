@@ -96,7 +96,7 @@ def to_jsonld(triples: Sequence[ox.Triple], context_url: str) -> bytes:
     return _dumps({"@context": context_url, **body})
 
 
-def _compacted(expanded_json: bytes, context_url: str) -> bytes:
+def compacted_with_pyld(expanded_json: bytes, context_url: str) -> bytes:
     return _dumps({"@context": context_url, **compact(json.loads(expanded_json))})
 
 
@@ -347,7 +347,7 @@ def serialize_graph(store: ox.Store, graph: ox.NamedNode, fmt: DocFormat, *, con
         raise ValueError(f"{fmt.name} is not an RDF format")
     if rdf_format == ox.RdfFormat.JSON_LD:
         return _cached_jsonld(cache_key,
-                              lambda: _compacted(store.dump(format=rdf_format, from_graph=graph), context_url))
+                              lambda: compacted_with_pyld(store.dump(format=rdf_format, from_graph=graph), context_url))
     if rdf_format == ox.RdfFormat.N_TRIPLES:
         return store.dump(format=rdf_format, from_graph=graph)
     return store.dump(format=rdf_format, from_graph=graph, prefixes=prefixes)

@@ -150,7 +150,7 @@ def test_huge_file_is_streamed_with_bounded_memory(tmp_path, env):
     """Adding 4x more passports must not take much more memory: the file is streamed in batches,
     the batches in flight between reader, validation worker and writer are bounded, and RocksDB's
     memory tables are flushed as they fill (without that, memory grows to about 2 GB)."""
-    from registry.demo.generator import write as write_demo
+    from registry.demo import write as write_demo
 
     peaks = {}
     for size in (2_000, 8_000):
@@ -160,3 +160,31 @@ def test_huge_file_is_streamed_with_bounded_memory(tmp_path, env):
         assert code == 0, stderr[-2000:]
         assert f"created {size}" in stderr
     assert peaks[8_000] < 1.5 * peaks[2_000], peaks
+
+
+def test_demo_stores_passports_or_writes_them_to_a_file(tmp_path, env):
+    from registry.demo import write, write_csv
+
+    result = run_cli("demo", "--size", "12", "--seed", "5", env=env)
+    assert result.returncode == 0, result.stderr
+    assert "created 12" in result.stderr
+    nt = tmp_path / "demo.nt"
+    result = run_cli("demo", "--size", "30", "--seed", "5", "--output", str(nt), "--municipality", "GM0153",
+                     env=env)
+    assert result.returncode == 0, result.stderr
+    assert "30 passports, " in result.stderr and f"triples -> {nt}" in result.stderr
+    write(tmp_path / "expected.nt", 30, seed=5, base=BASE, municipalities=["GM0153"])
+    assert nt.read_bytes() == (tmp_path / "expected.nt").read_bytes()
+    csv_gz = tmp_path / "register.csv.gz"
+    result = run_cli("demo", "--size", "30", "--output", str(csv_gz), env=env)
+    assert result.returncode == 0, result.stderr
+    assert "rows ->" in result.stderr
+    write_csv(tmp_path / "expected.csv", 30, seed=42)
+    assert gzip.decompress(csv_gz.read_bytes()) == (tmp_path / "expected.csv").read_bytes()
+
+
+def test_demo_names_an_unknown_municipality(tmp_path, env):
+    result = run_cli("demo", "--size", "3", "--output", str(tmp_path / "x.nq"), "--municipality", "GM9999",
+                     env=env)
+    assert result.returncode == 2
+    assert "GM9999" in result.stderr and "Traceback" not in result.stderr

@@ -1,4 +1,4 @@
-"""The seeded demo-data generator (registry/demo.py) and the municipalities file it reads."""
+"""The seeded demo-data generator (registry/demo/) and the reference data it reads."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ import pytest
 import rdflib
 from pyproj import Transformer
 
-from registry.demo import generator as demo
+from registry import demo
 from registry.core.resources import ONTOLOGY_DIR, SHAPES_DIR
+from registry.model.reference import load_materials, load_municipalities
 from registry.model.uris import owning_passport
 from registry.model.vocab import MANAGED_PREDICATES, MP, MPV
 
@@ -50,7 +51,7 @@ CBS = {  # DOMAIN.md's list, checked against the CBS gemeentecodes
 
 
 def test_organisations_file_has_the_22_municipalities_with_codes_regions_and_extents():
-    municipalities = demo.load_municipalities()
+    municipalities = load_municipalities()
     assert len(municipalities) == 22
     for region, members in CBS.items():
         for code, name in members.items():
@@ -166,7 +167,7 @@ QUDT = "http://qudt.org/schema/qudt/"
 
 def test_variety_of_kinds_regions_phases_origins_and_valuation_histories(sample):
     kinds, regions, phases, origins, units, crs = (Counter() for _ in range(6))
-    municipalities = demo.load_municipalities()
+    municipalities = load_municipalities()
     histories = 0
     for iri, triples in sample:
         regions[municipalities[owning_passport(BASE, iri).municipality].region] += 1
@@ -198,7 +199,7 @@ def test_variety_of_kinds_regions_phases_origins_and_valuation_histories(sample)
 
 def test_locations_lie_inside_their_municipality(sample):
     to_wgs84 = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True)
-    municipalities = demo.load_municipalities()
+    municipalities = load_municipalities()
     for iri, triples in sample:
         (wkt,) = [t.object.value for t in triples
                   if t.predicate.value == "http://www.opengis.net/ont/geosparql#asWKT"]
@@ -231,12 +232,12 @@ def test_detachability_index_is_the_harmonic_mean_of_the_factor_scores():
 
 
 def test_materials_come_from_the_ontology_and_cover_every_recipe():
-    materials, source = demo.load_materials()
+    materials, source = load_materials()
     if (ONTOLOGY_DIR / "materials.ttl").exists():
         assert source.endswith("materials.ttl")
     else:
         assert source == "fallback"
-    for key in demo._recipe_materials():
+    for key in demo.recipe_materials():
         assert key in materials, f"{source} lacks density/price of {key}"
         assert materials[key].density > 0 and materials[key].price >= 0
 
@@ -288,7 +289,7 @@ def test_200_passports_conform_to_the_shapes():
 
 def test_nquads_gz_has_one_graph_per_passport_and_loads_into_a_store(tmp_path):
     path = tmp_path / "demo.nq.gz"
-    stats = demo.write(path, 300, seed=5, progress=False)
+    stats = demo.write(path, 300, seed=5)
     assert stats.passports == 300
     with gzip.open(path, "rb") as fh:
         quads = list(ox.parse(fh, ox.RdfFormat.N_QUADS))
@@ -311,7 +312,7 @@ def test_nquads_gz_has_one_graph_per_passport_and_loads_into_a_store(tmp_path):
 @pytest.mark.parametrize("suffix", [".ttl", ".trig", ".nt"])
 def test_other_rdf_formats_hold_the_same_triples(tmp_path, suffix):
     path = tmp_path / f"demo{suffix}"
-    stats = demo.write(path, 40, seed=9, progress=False)
+    stats = demo.write(path, 40, seed=9)
     expected = {str(t) for _, ts in demo.generate(40, seed=9) for t in ts}
     parsed = list(ox.parse(path=str(path)))
     assert {str(q.triple) for q in parsed} == expected and len(parsed) == stats.records
@@ -325,7 +326,7 @@ def test_demo_passports_pass_the_registry_write_path(tmp_path):
     from registry.store.registry import Registry
 
     path = tmp_path / "demo.nq"
-    demo.write(path, 60, seed=21, progress=False)
+    demo.write(path, 60, seed=21)
     registry = Registry.open(Settings(data_dir=tmp_path / "data", base_iri=BASE))
     try:
         report = registry.add(read_file(path, BASE), source=str(path))
@@ -350,9 +351,9 @@ def test_csv_register_has_one_row_per_quantity_of_the_same_objects(tmp_path):
     assert len(rows) == stats.records == sum(quantities.values())
     assert Counter(r["sleutel"] for r in rows) == quantities
     assert {r["bron_id"] for r in rows} == source_ids
-    materials, _ = demo.load_materials()
+    materials, _ = load_materials()
     dutch = {m.name_nl for m in materials.values()}
-    municipalities = demo.load_municipalities()
+    municipalities = load_municipalities()
     for r in rows:
         assert r["materiaal"] in dutch and r["eenheid"] in ("m3", "m2", "m", "st", "kg", "t")
         assert float(r["hoeveelheid"]) > 0 and 1900 <= int(r["aanlegjaar"]) <= 2030
@@ -408,3 +409,22 @@ def test_generation_speed():
     rate = 20_000 / (time.process_time() - started)
     print(f"\ndemo.generate: {rate:,.0f} passports/s (CPU time, one process)")
     assert rate > 2_500, f"only {rate:,.0f} passports/s"
+
+
+def test_write_reports_progress_through_the_callers_callback(tmp_path):
+    seen = []
+    stats = demo.write(tmp_path / "demo.nt", 2500, seed=2, progress=seen.append)
+    assert seen == [1000, 2000, 2500] and stats.passports == 2500
+    seen.clear()
+    demo.write_csv(tmp_path / "demo.csv", 1200, seed=2, progress=seen.append)
+    assert seen == [1000, 1200]
+
+
+def test_the_demo_needs_no_command_line_libraries():
+    import subprocess
+    import sys
+
+    code = ("import sys; from registry.demo import generate; list(generate(3)); "
+            "print(sorted(m for m in ('argparse', 'rich', 'typer') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -1,23 +1,19 @@
 """The ontology and SKOS schemes in ontology/: syntax, labels, the contract of docs/model.md, alignments to
-IMBOR and GWSW, and the OWL 2 consistency check with HermiT (which must also be able to fail)."""
+IMBOR and GWSW (the OWL 2 consistency check with HermiT: tests/validation/test_consistency.py)."""
 
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import ROOT
 
 from registry.core.resources import ONTOLOGY_DIR, SPARQL_DIR
-from conftest import ROOT
 from registry.model.reference import (
-    CheckResult,
     OntologyError,
-    check_consistency,
     class_hierarchy_triples,
     load_ontology_store,
     ontology_files,
@@ -478,64 +474,3 @@ def test_sewer_alignments_use_the_gwsw_namespace_of_the_gwsw_queries():
     assert gwsw in corpus
     unknown = [t for t in targets if not re.search(r"(gwsw)?:" + re.escape(t[len(gwsw):]) + r"\b", corpus)]
     assert not unknown, f"GWSW terms the GWSW queries never use: {unknown}"
-
-
-# --- reasoning ------------------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def hermit_result() -> CheckResult:
-    return check_consistency()
-
-
-@pytest.mark.slow
-def test_hermit_finds_the_ontology_consistent(hermit_result):
-    assert hermit_result.error is None, hermit_result.error
-    assert hermit_result.consistent, hermit_result.summary()
-    assert hermit_result.unsatisfiable == (), hermit_result.summary()
-    assert hermit_result.ok
-    assert hermit_result.triples > 2000
-    assert {p.name for p in hermit_result.files} >= set(OWN_FILES)
-    assert "consistent" in hermit_result.summary()
-
-
-@pytest.mark.slow
-def test_hermit_reports_an_inconsistent_axiom():
-    extra = f"""@prefix mp: <{MP}> . @prefix owl: <{OWL}> .
-        mp:Passport owl:disjointWith mp:Component .
-        <http://example.org/both> a mp:Passport , mp:Component ."""
-    result = check_consistency(extra_turtle=extra)
-    assert result.error is None, result.error
-    assert not result.consistent and not result.ok
-    assert "INCONSISTENT" in result.summary()
-
-
-@pytest.mark.slow
-def test_hermit_reports_an_unsatisfiable_class():
-    extra = f"""@prefix mp: <{MP}> . @prefix owl: <{OWL}> . @prefix rdfs: <{RDFS}> .
-        <http://example.org/PassportObject> a owl:Class ; rdfs:subClassOf mp:Passport , mp:PhysicalObject ."""
-    result = check_consistency(extra_turtle=extra)
-    assert result.error is None, result.error
-    assert result.consistent
-    assert result.unsatisfiable == ("http://example.org/PassportObject",)
-    assert not result.ok
-    assert "http://example.org/PassportObject" in result.summary()
-
-
-@pytest.mark.slow
-def test_command_line_exits_1_on_an_inconsistent_ontology(tmp_path: Path):
-    extra = tmp_path / "clash.ttl"
-    extra.write_text(f"""@prefix mp: <{MP}> .
-        <http://example.org/x> a mp:MaterialQuantity , mp:Valuation .""", encoding="utf-8")
-    done = subprocess.run([sys.executable, "-m", "registry.ontology", str(extra)], cwd=ROOT,
-                          capture_output=True, check=False, text=True, timeout=300)
-    assert done.returncode == 1, done.stdout + done.stderr
-    assert "INCONSISTENT" in done.stdout
-    assert "clash.ttl" in done.stdout
-
-
-@pytest.mark.slow
-def test_command_line_exits_0_on_the_ontology():
-    done = subprocess.run([sys.executable, "-m", "registry.ontology"], cwd=ROOT,
-                          capture_output=True, check=False, text=True, timeout=300)
-    assert done.returncode == 0, done.stdout + done.stderr
-    assert "consistent; no unsatisfiable classes" in done.stdout

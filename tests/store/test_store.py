@@ -186,7 +186,7 @@ def test_export_round_trips_through_nquads(registry, tmp_path, settings):
 
 
 def _demo_nquads(path, size):
-    from registry.demo.generator import write
+    from registry.demo import write
 
     write(path, size=size, seed=7, base=BASE, fmt="nq")
 
@@ -277,7 +277,7 @@ def test_a_large_import_is_compacted_when_the_registry_closes(settings):
     """Every bulk load adds store files that each later read consults: after an import of many
     batches that makes up a quarter of the store or more, closing the registry compacts it (the
     content stays the same); a small import into a larger store does not rewrite it."""
-    from registry.demo.generator import generate
+    from registry.demo import generate
     from registry.model.documents import PassportDoc
     from registry.model.uris import owning_passport
 

@@ -72,7 +72,7 @@ def test_same_results_on_the_shape_examples(validators, path):
 
 
 def _demo_docs(size: int, seed: int) -> list[PassportDoc]:
-    from registry.demo.generator import generate
+    from registry.demo import generate
 
     return [PassportDoc(owning_passport(BASE, iri), triples) for iri, triples in generate(size, seed=seed, base=BASE)]
 

@@ -41,7 +41,7 @@ PASSPORT, RETIRED, SUFFIXED = (f"passport/GM0153/{key}" for key in KEYS)
 
 def _demo_texts(base: str) -> list[str]:
     """The first three demo passports of GM0153 as N-Triples text, renamed to ``KEYS``."""
-    from registry.demo.generator import generate
+    from registry.demo import generate
 
     texts = []
     for (iri, triples), key in zip(generate(3, 42, base, municipalities=["GM0153"]), KEYS, strict=True):
@@ -420,7 +420,7 @@ def test_provenance_activity_resolves(server):
 
 def test_fast_json_ld_compaction_equals_pyld():
     """registry.serialization.compact does what pyld's compaction does with the published context."""
-    from registry.demo.generator import generate
+    from registry.demo import generate
     from registry.views.serialization import compact, context, lift_types
 
     for _, triples in generate(40, 7, "http://localhost:8000/"):
@@ -437,15 +437,15 @@ def test_json_ld_straight_from_triples_is_the_compacted_expanded_output():
     pyld handles (JSON literals) goes through pyld and still expands to the same graph."""
     import random
 
-    from registry.demo.generator import generate
-    from registry.views.serialization import _compacted, compact_triples, context, to_jsonld
+    from registry.demo import generate
+    from registry.views.serialization import compacted_with_pyld, compact_triples, context, to_jsonld
 
     docs = [list(triples) for _, triples in generate(30, 3, "http://localhost:8000/")]
     shuffled = docs[0][:]
     random.Random(1).shuffle(shuffled)
     for triples in docs + [shuffled]:
         expanded = ox.serialize(triples, format=ox.RdfFormat.JSON_LD)
-        assert to_jsonld(triples, "https://example.org/context.jsonld") == _compacted(
+        assert to_jsonld(triples, "https://example.org/context.jsonld") == compacted_with_pyld(
             expanded, "https://example.org/context.jsonld")
     node = ox.NamedNode("http://localhost:8000/id/passport/GM0153/x")
     odd = docs[1] + [ox.Triple(node, ox.NamedNode("http://purl.org/dc/terms/description"),

@@ -350,7 +350,7 @@ def test_no_page_references_the_network(client, fixture):
 
 def test_home_counts_follow_writes(server, client, fixture, monkeypatch):
     """The counts are cached per store generation and refreshed after a write."""
-    from registry.demo.generator import generate
+    from registry.demo import generate
     from registry.model.documents import PassportDoc
     from registry.model.uris import owning_passport
     from registry.views.pages import cache as page_cache

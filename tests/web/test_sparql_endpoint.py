@@ -360,7 +360,7 @@ def test_long_query_is_stopped_in_time_while_other_queries_are_answered(server, 
     # The killed worker was replaced: the pool is back to full size and answers.
     assert pool.wait_ready(30)
     assert count(client) == 5
-    assert len([w for w in pool._workers if w.alive()]) == pool.size
+    assert len([w for w in pool.workers() if w.alive()]) == pool.size
 
 
 def test_concurrent_long_queries_do_not_block_the_server(server):

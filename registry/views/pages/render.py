@@ -88,7 +88,7 @@ class _Environment(Environment):
 _DICTS = (dict, Attrs)
 
 
-def _fast_escape(value, _str=str, _markup=Markup, _type=type, _inner=_escape_inner, _new=str.__new__):
+def fast_escape(value, _str=str, _markup=Markup, _type=type, _inner=_escape_inner, _new=str.__new__):
     """``markupsafe.escape`` with the same result, in one Python call instead of three.
 
     Every ``{{ value }}`` of a template is escaped (a passport page: about 180 times);
@@ -105,14 +105,14 @@ def _fast_escape(value, _str=str, _markup=Markup, _type=type, _inner=_escape_inn
 
 
 class _Template(Template):
-    """A template whose output is escaped by ``_fast_escape`` (the compiled code's module
+    """A template whose output is escaped by ``fast_escape`` (the compiled code's module
     globals take ``escape`` from ``jinja2.runtime``; this replaces it there)."""
 
     @classmethod
     def from_code(cls, environment, code, globals, uptodate=None):
         template = super().from_code(environment, code, globals, uptodate)
         if _escape_inner is not None:
-            template.root_render_func.__globals__["escape"] = _fast_escape
+            template.root_render_func.__globals__["escape"] = fast_escape
         return template
 
 

@@ -4,14 +4,13 @@ lists checked per passport; by a named query while the text index is first being
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
 from registry.model.terms import Terms
 from registry.model.vocab import MP, MPV, MUNICIPALITY, RDF_TYPE
-from registry.store.named_queries import load
+from registry.store.named_queries import solutions
 from registry.views.pages.lists import is_current, iter_kind, iter_material, iter_municipality
 from registry.views.pages.paging import MAX_PAGE, cached_page, page_of
 from registry.views.pages.stats import stats
@@ -79,16 +78,10 @@ def parse_search(terms: Terms, q: str | None, municipality: str | None, kind: st
     return form
 
 
-def iter_rows(store: ox.Store, name: str, bindings: dict[str, ox.Term]) -> Iterator:
-    """The solutions of ``sparql/{name}.rq``, lazily: stop iterating and the query stops."""
-    return iter(store.query(load(name), use_default_graph_as_union=True,
-                            substitutions={ox.Variable(k): v for k, v in bindings.items()}))
-
-
 def paged_passports(store: ox.Store, name: str, bindings: dict[str, ox.Term], page: int,
                     size: int | None = None) -> tuple[list[str], bool]:
     """Passport IRIs of page ``page`` of a named query with a ``?passport`` column."""
-    rows = (row["passport"].value for row in iter_rows(store, name, bindings)
+    rows = (row["passport"].value for row in solutions(store, name, bindings)
             if isinstance(row["passport"], ox.NamedNode))
     return page_of(rows, page, size)
 
@@ -166,5 +159,5 @@ def _checks(store: ox.Store, municipality: str, kind: str, material: str) -> lis
     return checks
 
 
-__all__ = ["SCAN_SEARCH_MAX", "SEARCH_TEXT_MAX", "SearchForm", "iter_rows", "paged_passports", "parse_search",
+__all__ = ["SCAN_SEARCH_MAX", "SEARCH_TEXT_MAX", "SearchForm", "paged_passports", "parse_search",
            "search"]

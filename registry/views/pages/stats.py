@@ -11,19 +11,11 @@ from typing import Any
 import pyoxigraph as ox
 
 from registry.model.terms import local_name
-from registry.store.named_queries import load
+from registry.store.named_queries import select
 from registry.views.pages.cache import cache_for
 from registry.views.pages.vocabulary import TONNES_PER_UNIT
 
 _MISSING = object()
-
-
-def select(store: ox.Store, name: str, bindings: dict[str, ox.Term] | None = None) -> list[dict]:
-    """All rows of a (bounded or aggregate) named query, as dicts of pyoxigraph terms."""
-    solutions = store.query(load(name), use_default_graph_as_union=True,
-                            substitutions={ox.Variable(k): v for k, v in (bindings or {}).items()})
-    names = [v.value for v in solutions.variables]
-    return [{n: row[n] for n in names if row[n] is not None} for row in solutions]
 
 
 @dataclass
@@ -118,4 +110,4 @@ def value_counts(registry, predicate: str, *, wait: float | None = 5.0) -> dict[
     return cache_for(registry).get(("values", predicate), compute, wait=wait)
 
 
-__all__ = ["Stats", "compute_stats", "select", "stats", "value_counts"]
+__all__ = ["Stats", "compute_stats", "stats", "value_counts"]
