@@ -4,12 +4,14 @@ a route says what it needs in its signature.
 - ``BearerCredentials``: the request's ``Authorization: Bearer`` credentials, or None.
 - ``TokenMunicipality``: the CBS code the request's bearer token may write for, else HTTP 401
   with a ``WWW-Authenticate`` challenge (RFC 6750).
+- ``write_locks``: the app's two locks, for writes and for dry runs (the write and import APIs).
 
 The tokens themselves are kept by ``registry.store.tokens``; this module is their HTTP side.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
@@ -56,3 +58,11 @@ def require_municipality(request: Request, credentials: BearerCredentials) -> st
 
 
 TokenMunicipality = Annotated[str, Depends(require_municipality)]
+
+
+def write_locks(request: Request) -> tuple[asyncio.Lock, asyncio.Lock]:
+    """The app's lock for writes and its lock for dry runs (made on first use)."""
+    state = request.app.state
+    if not hasattr(state, "write_lock"):
+        state.write_lock, state.dry_run_lock = asyncio.Lock(), asyncio.Lock()
+    return state.write_lock, state.dry_run_lock

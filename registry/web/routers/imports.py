@@ -32,9 +32,8 @@ from importers.mapping import MAPPINGS_DIR, NAME_PATTERN, available
 from importers.pipeline import ImportFailed, import_file
 from registry.model.vocab import MPV
 from registry.web.body import copy_body, declared_length
-from registry.web.deps import TokenMunicipality
+from registry.web.deps import TokenMunicipality, write_locks
 from registry.web.errors import Refusal
-from registry.web.routers.passports import write_locks
 
 router = APIRouter(prefix="/api/v1", tags=["import / importeren"])
 

@@ -21,7 +21,6 @@ anonymous validation can never hold up more than one validator at a time.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import pyoxigraph as ox
@@ -37,7 +36,7 @@ from registry.store.registry import AddReport, Registry
 from registry.validation.validator import Verdict, report_graph
 from registry.views import negotiation
 from registry.web.body import read_body
-from registry.web.deps import BearerCredentials, TokenMunicipality, authenticate
+from registry.web.deps import BearerCredentials, TokenMunicipality, authenticate, write_locks
 from registry.web.errors import Refusal
 
 router = APIRouter(prefix="/api/v1", tags=["write API / schrijf-API"])
@@ -149,13 +148,6 @@ _REPORT = {
 
 
 # -- refusals: registry.web.errors.Refusal, answered by the app's one error handler ----------
-def write_locks(request: Request) -> tuple[asyncio.Lock, asyncio.Lock]:
-    state = request.app.state
-    if not hasattr(state, "write_lock"):
-        state.write_lock, state.dry_run_lock = asyncio.Lock(), asyncio.Lock()
-    return state.write_lock, state.dry_run_lock
-
-
 def _registry(request: Request) -> Registry:
     return request.app.state.registry
 
