@@ -37,7 +37,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from registry.query import formats as sparql_formats
 from registry.core.errors import RegistryError
 from registry.core.settings import Settings
 from registry.core.workers import (
@@ -52,6 +51,7 @@ from registry.core.workers import (
     vanished,
     worker_entry,
 )
+from registry.query import formats as sparql_formats
 
 __all__ = ["GENERATION_FILE", "QueryPool", "QueryResult", "Task", "bump_generation"]
 

@@ -27,11 +27,11 @@ from registry.views.linked_data import passport_document
 from registry.views.negotiation import JSON_LD, N_TRIPLES, TURTLE
 from registry.views.pages import contexts as pages
 from registry.views.pages import paging
+from registry.views.pages.contexts import Page
 from registry.views.pages.history import history_rows
+from registry.views.pages.links import static_file
 from registry.views.pages.lists import iter_concept, iter_kind, iter_material, iter_municipality
 from registry.views.pages.search import SearchForm
-from registry.views.pages.contexts import Page
-from registry.views.pages.links import static_file
 from registry.views.serialization import CONTEXT_PATH, serialize
 from registry.views.vocabulary import ontology_triples, vocabulary_triples
 

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 
 import pyoxigraph as ox
 
-from registry.views.negotiation import DocFormat
 from registry.model.vocab import MPV, PREFIXES, RDF, XSD
+from registry.views.negotiation import DocFormat
 
 RDF_TYPE_IRI = RDF + "type"
 _XSD_STRING = XSD + "string"

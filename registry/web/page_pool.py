@@ -90,9 +90,9 @@ class PagePool(WorkerPool):
 
 
 def _worker_main(conn, fields: dict) -> None:
-    from registry.web.routers import pages
-    from registry.store.registry import Registry
     from registry.model.terms import get_terms
+    from registry.store.registry import Registry
+    from registry.web.routers import pages
 
     fields["service_allowlist"] = tuple(fields["service_allowlist"])
     settings = Settings(**fields)

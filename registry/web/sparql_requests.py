@@ -10,10 +10,10 @@ from fastapi.responses import Response
 from pyoxigraph import NamedNode
 
 from registry.core.settings import Settings
+from registry.core.workers import PoolBusy
 from registry.model.vocab import PREFIXES
 from registry.query import formats as sparql_formats
 from registry.query import service_policy
-from registry.core.workers import PoolBusy
 from registry.query.pool import QueryError, QueryPool
 from registry.web.body import BodyTooLarge, read_body
 from registry.web.errors import CORS_HEADERS, ProtocolError

@@ -19,9 +19,9 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 from conftest import ROOT
-from servers import free_port
 from pyld import jsonld
 from rdflib.compare import isomorphic
+from servers import free_port
 
 MPV = "https://w3id.org/materiaalpaspoort/id/"
 MP = "https://w3id.org/materiaalpaspoort/def#"
@@ -438,7 +438,7 @@ def test_json_ld_straight_from_triples_is_the_compacted_expanded_output():
     import random
 
     from registry.demo import generate
-    from registry.views.serialization import compacted_with_pyld, compact_triples, context, to_jsonld
+    from registry.views.serialization import compact_triples, compacted_with_pyld, context, to_jsonld
 
     docs = [list(triples) for _, triples in generate(30, 3, "http://localhost:8000/")]
     shuffled = docs[0][:]

@@ -19,8 +19,8 @@ from rdflib.compare import isomorphic
 from servers import LiveServer
 from sparql_fixtures import BASE, MP, MPV, PASSPORTS, make_data_dir
 
-from registry.query import service_policy
 from registry.core.settings import Settings
+from registry.query import service_policy
 from registry.query.pool import QueryFailed, QueryPool, bump_generation
 from registry.web.routers.sparql import create_endpoint_app
 
