@@ -7,14 +7,24 @@ import gzip
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import pyoxigraph as ox
 
-from registry.static_site.report import TaskResult
+from registry.static_site.manifest import Manifest
+from registry.static_site.report import BuildReport, TaskResult
+from registry.store.registry import Registry
 
-if TYPE_CHECKING:
-    from registry.static_site.builder import SiteBuilder
+
+class Build(Protocol):
+    """What the dumps need of the build they are part of (a ``SiteBuilder``)."""
+
+    registry: Registry
+    out: Path
+    generation: str
+    manifest: Manifest
+    report: BuildReport
+    seen_files: set[str]
 
 
 class Dumps:
@@ -30,7 +40,7 @@ class Dumps:
 
     MAIN, HISTORY = "dumps/registry.nq.gz", "dumps/history.nq.gz"
 
-    def __init__(self, builder: SiteBuilder, first_build: bool):
+    def __init__(self, builder: Build, first_build: bool):
         self.builder = builder
         self.registry = builder.registry
         self.out = builder.out
