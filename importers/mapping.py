@@ -32,12 +32,14 @@ from pydantic import (
     model_validator,
 )
 
+from registry.core.errors import RegistryError
+
 MAPPINGS_DIR = Path(str(resources.files("importers") / "mappings"))
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
 
 
-class MappingError(ValueError):
+class MappingError(RegistryError, ValueError):
     """A mapping file that cannot be used: says which key, on which line, and what to do."""
 
     def __init__(self, message: str, *, source: str = "", line: int | None = None, key: str = ""):

@@ -39,6 +39,7 @@ from importers.source import Record, Source, SourceError
 from importers.terms import SOURCE
 from importers.values import ValueProblem
 from importers.vocabulary import load_vocabulary, normalise
+from registry.core.errors import RegistryError
 from registry.model.documents import PassportDoc, grouped
 from registry.model.uris import PassportRef, UriError, check_municipality, owning_passport
 from registry.model.vocab import PASSPORT, RDF_TYPE
@@ -49,7 +50,7 @@ Progress = Callable[[int, int | None], None]
 PART = 20_000  # passports per Registry.add call (one prov:Activity each)
 
 
-class ImportFailed(ValueError):
+class ImportFailed(RegistryError, ValueError):
     """The import could not start (or the whole file is unreadable); nothing was written."""
 
 

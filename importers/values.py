@@ -9,8 +9,10 @@ import math
 import re
 from datetime import date, datetime
 
+from registry.core.errors import RegistryError
 
-class ValueProblem(ValueError):
+
+class ValueProblem(RegistryError, ValueError):
     """One value that cannot be used; the row it is in is not imported."""
 
     def __init__(self, problem: str, en: str, nl: str, *, column: str = "", value: object = ""):

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from registry.core.errors import RegistryError
 from registry.model.uris import PASSPORT_KINDS, PassportRef, UriError, owning_passport
 from registry.model.vocab import MANAGED_PREDICATES, MUNICIPALITY, PASSPORT, RDF_TYPE, mpv
 
@@ -50,7 +51,7 @@ MEDIA_TYPES = {
 IN_MEMORY_LIMIT = 64 * 2**20
 
 
-class DocumentError(ValueError):
+class DocumentError(RegistryError, ValueError):
     """Input that cannot become passports: says where (file, line, column or node) and what to do."""
 
     def __init__(self, message: str, *, source: str = "", line: int | None = None,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from registry.core.errors import RegistryError
 from registry.model.vocab import MPV
 
 KEY_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
@@ -20,7 +21,7 @@ _KEY_RE = re.compile(rf"^{KEY_PATTERN}$")
 _GM_RE = re.compile(rf"^{MUNICIPALITY_PATTERN}$")
 
 
-class UriError(ValueError):
+class UriError(RegistryError, ValueError):
     """An IRI or key that does not follow the registry's URI convention."""
 
 

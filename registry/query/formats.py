@@ -16,13 +16,15 @@ from dataclasses import dataclass
 import mimeparse
 from pyoxigraph import QueryResultsFormat, RdfFormat
 
+from registry.core.errors import RegistryError
+
 # Query forms as the worker sees them.
 SOLUTIONS = "solutions"  # SELECT
 BOOLEAN = "boolean"  # ASK
 GRAPH = "graph"  # CONSTRUCT, DESCRIBE
 
 
-class FormatError(ValueError):
+class FormatError(RegistryError, ValueError):
     """A ``format`` parameter that names no format, or one that does not fit the query form."""
 
 

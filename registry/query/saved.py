@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from registry.core.errors import RegistryError
 from registry.core.resources import SPARQL_DIR
 from registry.model.vocab import PREFIXES, XSD
 
@@ -31,11 +32,11 @@ _FIELD_RE = re.compile(r"^#\s?([A-Za-z]+(?:@[a-z]{2})?):\s*(.*)$")
 _PARAM_RE = re.compile(r"\?([A-Za-z_][A-Za-z0-9_]*)\s*(?:\(([^)]*)\))?")
 
 
-class UnknownSavedQuery(LookupError):
-    pass
+class UnknownSavedQuery(RegistryError, LookupError):
+    status = 404
 
 
-class ParameterError(ValueError):
+class ParameterError(RegistryError, ValueError):
     pass
 
 

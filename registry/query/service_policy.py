@@ -27,11 +27,15 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
+from registry.core.errors import RegistryError
+
 ALLOWLIST_SETTING = "PASSPORTS_SERVICE_ALLOWLIST"
 
 
-class ServiceRefused(ValueError):
+class ServiceRefused(RegistryError, ValueError):
     """A query that calls a SERVICE endpoint which is not allowed."""
+
+    status = 403
 
 
 @dataclass(frozen=True)
