@@ -1,1 +1,1 @@
-"""model"""
+"""The model and its reference data: vocabulary, the URI convention, passport documents, the ontology."""

@@ -1,1 +1,1 @@
-"""web"""
+"""The web app (FastAPI): routers per resource, request bodies, the error handler, worker pools."""

@@ -1,1 +1,1 @@
-"""web/routers"""
+"""One router per resource: linked data, SPARQL, saved queries, pages, passports, imports."""
