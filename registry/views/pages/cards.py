@@ -9,17 +9,19 @@ from collections import OrderedDict, defaultdict
 import pyoxigraph as ox
 
 from registry.model.terms import Terms, local_name
-from registry.model.vocab import DCTERMS, MODIFIED, MP, RDF, RDFS
+from registry.model.vocab import MODIFIED, MP, RDFS
 from registry.views.pages.attrs import langmap
 from registry.views.pages.cache import memo_for
+from registry.views.pages.vocabulary import (
+    T_DESCRIBES,
+    T_IDENTIFIER,
+    T_MODIFIED,
+    T_MUNICIPALITY,
+    T_TITLE,
+    T_TYPE,
+)
 
-_T_TYPE = RDF + "type"
-_T_TITLE = DCTERMS + "title"
-_T_IDENTIFIER = DCTERMS + "identifier"
-_T_DESCRIBES = MP + "describes"
-_T_MUNICIPALITY = MP + "municipality"
-_T_MODIFIED = DCTERMS + "modified"
-_TYPE = ox.NamedNode(_T_TYPE)
+_TYPE = ox.NamedNode(T_TYPE)
 _LABEL = ox.NamedNode(RDFS + "label")
 
 _CARDS: OrderedDict = OrderedDict()
@@ -61,19 +63,19 @@ def _card(store: ox.Store, node: ox.NamedNode, terms: Terms) -> dict:
     props: dict[str, list[ox.Term]] = defaultdict(list)
     for quad in store.quads_for_pattern(node, None, None, node):
         props[quad.predicate.value].append(quad.object)
-    obj = next((o for o in props.get(_T_DESCRIBES, []) if isinstance(o, ox.NamedNode)), None)
+    obj = next((o for o in props.get(T_DESCRIBES, []) if isinstance(o, ox.NamedNode)), None)
     kind, obj_label = "", {}
     if obj is not None:
         kinds = [q.object.value for q in store.quads_for_pattern(obj, _TYPE, None, node)]
         kind = next((k for k in kinds if terms.is_object_kind(k)), kinds[0] if kinds else "")
         obj_label = langmap(q.object for q in store.quads_for_pattern(obj, _LABEL, None, node))
-    municipality = next((o.value for o in props.get(_T_MUNICIPALITY, [])), "")
-    modified = next((o.value for o in props.get(_T_MODIFIED, [])), "")
-    identifier = next((o.value for o in props.get(_T_IDENTIFIER, [])), local_name(iri))
-    return {"iri": iri, "title": langmap(iter(props.get(_T_TITLE, []))) or {"": identifier},
+    municipality = next((o.value for o in props.get(T_MUNICIPALITY, [])), "")
+    modified = next((o.value for o in props.get(T_MODIFIED, [])), "")
+    identifier = next((o.value for o in props.get(T_IDENTIFIER, [])), local_name(iri))
+    return {"iri": iri, "title": langmap(iter(props.get(T_TITLE, []))) or {"": identifier},
             "identifier": identifier, "kind": kind, "object_label": obj_label,
             "municipality": municipality, "modified": modified[:10],
-            "retired": MP + "RetiredPassport" in {o.value for o in props.get(_T_TYPE, [])}}
+            "retired": MP + "RetiredPassport" in {o.value for o in props.get(T_TYPE, [])}}
 
 
 def cards_for(registry, iris: list[str], terms: Terms) -> list[dict]:

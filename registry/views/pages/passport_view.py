@@ -9,22 +9,25 @@ import pyoxigraph as ox
 
 from registry.model.terms import Terms, local_name
 from registry.model.uris import PassportRef
-from registry.model.vocab import DCTERMS, GEO, MP, PASSPORT, QUDT, RDF, RDFS, RETIRED_PASSPORT
+from registry.model.vocab import DCTERMS, GEO, MP, PASSPORT, QUDT, RETIRED_PASSPORT
 from registry.views.pages.attrs import Attrs, as_attrs, langmap
 from registry.views.pages.geo import vocabulary_wkt, wkt_points
-from registry.views.pages.vocabulary import TONNES_PER_UNIT, UNIT_SYMBOLS
+from registry.views.pages.vocabulary import (
+    T_DESCRIBES,
+    T_HAS_COMPONENT,
+    T_HAS_QUANTITY,
+    T_IDENTIFIER,
+    T_LABEL,
+    T_MODIFIED,
+    T_MUNICIPALITY,
+    T_PREDECESSOR,
+    T_TITLE,
+    T_TYPE,
+    TONNES_PER_UNIT,
+    UNIT_SYMBOLS,
+)
 
-_T_TYPE = RDF + "type"
-_T_TITLE = DCTERMS + "title"
-_T_IDENTIFIER = DCTERMS + "identifier"
-_T_LABEL = RDFS + "label"
-_T_DESCRIBES = MP + "describes"
-_T_MUNICIPALITY = MP + "municipality"
-_T_HAS_COMPONENT = MP + "hasComponent"
-_T_HAS_QUANTITY = MP + "hasMaterialQuantity"
-_T_MODIFIED = DCTERMS + "modified"
-_T_PREDECESSOR = MP + "predecessor"
-_PREDECESSOR = ox.NamedNode(_T_PREDECESSOR)
+_PREDECESSOR = ox.NamedNode(T_PREDECESSOR)
 
 
 class PassportGraph:
@@ -103,7 +106,7 @@ def passport_graph(store: ox.Store, graph: ox.NamedNode) -> PassportGraph:
 
 def graph_status(g: PassportGraph, node: ox.NamedNode) -> str:
     """``current``, ``retired`` or ``absent``, as ``Registry.status`` says, from the graph itself."""
-    types = g.all(node, _T_TYPE)
+    types = g.all(node, T_TYPE)
     if PASSPORT in types:
         return "current"
     if RETIRED_PASSPORT in types:
@@ -135,12 +138,12 @@ def _component(g: PassportGraph, node, base: str, seen: set, depth: int = 0) -> 
             intersection=g.iri(detach, MP + "intersection"),
             product_edge=g.iri(detach, MP + "productEdge"),
             index=g.number(detach, MP + "detachabilityIndex"))
-    children = [_component(g, c, base, seen, depth + 1) for c in g.all(node, _T_HAS_COMPONENT)
+    children = [_component(g, c, base, seen, depth + 1) for c in g.all(node, T_HAS_COMPONENT)
                 if c not in seen and depth < 20]
     return Attrs(iri=node.value if isinstance(node, ox.NamedNode) else "",
-                 label=g.texts(node, _T_LABEL), strategy=g.iri(node, MP + "plannedRStrategy"),
+                 label=g.texts(node, T_LABEL), strategy=g.iri(node, MP + "plannedRStrategy"),
                  condition=g.iri(node, MP + "condition"), detachability=detachability,
-                 quantities=[_quantity(g, q, base) for q in g.all(node, _T_HAS_QUANTITY)],
+                 quantities=[_quantity(g, q, base) for q in g.all(node, T_HAS_QUANTITY)],
                  children=children)
 
 
@@ -156,13 +159,13 @@ def passport_view(registry, ref: PassportRef, triples, terms: Terms) -> Attrs:
     ``triples``: the version's triples, or the ``PassportGraph`` of ``passport_graph``."""
     g = triples if isinstance(triples, PassportGraph) else PassportGraph(triples)
     p = ox.NamedNode(ref.iri)
-    obj_iri = g.iri(p, _T_DESCRIBES)
+    obj_iri = g.iri(p, T_DESCRIBES)
     obj = ox.NamedNode(obj_iri) if obj_iri else None
-    kinds = g.iris(obj, _T_TYPE) if obj else []
+    kinds = g.iris(obj, T_TYPE) if obj else []
     kind = next((k for k in kinds if terms.is_object_kind(k)), kinds[0] if kinds else "")
     seen: set = set()
-    components = [_component(g, c, ref.base, seen) for c in (g.all(obj, _T_HAS_COMPONENT) if obj else [])]
-    direct = [_quantity(g, q, ref.base) for q in (g.all(obj, _T_HAS_QUANTITY) if obj else [])]
+    components = [_component(g, c, ref.base, seen) for c in (g.all(obj, T_HAS_COMPONENT) if obj else [])]
+    direct = [_quantity(g, q, ref.base) for q in (g.all(obj, T_HAS_QUANTITY) if obj else [])]
     quantities = direct + list(_walk_quantities(components))
     summary: dict[tuple[str, str], dict] = {}
     for q in quantities:
@@ -196,24 +199,24 @@ def passport_view(registry, ref: PassportRef, triples, terms: Terms) -> Attrs:
         wkt = g.text(geom, GEO + "asWKT")
         geometry = as_attrs(wkt_points(wkt)) if wkt else None
     release = g.one(obj, MP + "expectedRelease") if obj else None
-    municipality = g.iri(p, _T_MUNICIPALITY) or ref.municipality_iri
+    municipality = g.iri(p, T_MUNICIPALITY) or ref.municipality_iri
     successors = [q.subject.value for q in registry.store.quads_for_pattern(
         None, _PREDECESSOR, p, None) if isinstance(q.subject, ox.NamedNode)
         and q.subject == q.graph_name] if ref.version is None else []
     bbox = vocabulary_wkt(terms, municipality, MP + "bbox")
     return Attrs({
-        "iri": ref.iri, "ref": ref, "title": g.texts(p, _T_TITLE),
-        "identifier": g.text(p, _T_IDENTIFIER) or ref.key,
+        "iri": ref.iri, "ref": ref, "title": g.texts(p, T_TITLE),
+        "identifier": g.text(p, T_IDENTIFIER) or ref.key,
         "municipality": municipality,
         "phase": g.iri(p, MP + "projectPhase"), "policy_angles": g.iris(p, MP + "policyAngle"),
         "themes": g.iris(p, MP + "theme"),
-        "predecessors": g.iris(p, _T_PREDECESSOR), "successors": successors,
+        "predecessors": g.iris(p, T_PREDECESSOR), "successors": successors,
         "version_number": int(g.number(p, MP + "versionNumber") or 0),
         "current_version": g.iri(p, MP + "currentVersion"),
-        "created": g.text(p, DCTERMS + "created"), "modified": g.text(p, _T_MODIFIED),
+        "created": g.text(p, DCTERMS + "created"), "modified": g.text(p, T_MODIFIED),
         "content_hash": g.text(p, MP + "contentHash"),
         "object": Attrs({
-            "iri": obj_iri, "kind": kind, "kinds": kinds, "label": g.texts(obj, _T_LABEL) if obj else {},
+            "iri": obj_iri, "kind": kind, "kinds": kinds, "label": g.texts(obj, T_LABEL) if obj else {},
             "source_identifier": g.text(obj, MP + "sourceIdentifier") if obj else "",
             "owner": g.iri(obj, MP + "owner") if obj else "",
             "maintainer": g.iri(obj, MP + "maintainer") if obj else "",

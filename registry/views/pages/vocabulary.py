@@ -4,7 +4,7 @@ counted by, unit symbols and weights, a concept's scheme, an agent's label."""
 from __future__ import annotations
 
 from registry.model.terms import MUNICIPALITY_CLASS, Terms, local_name
-from registry.model.vocab import MP, MPV
+from registry.model.vocab import DCTERMS, MP, MPV, RDF, RDFS
 
 # The property whose values the uses of a scheme's concepts are counted by.
 SCHEME_PREDICATES = {
@@ -16,6 +16,17 @@ SCHEME_PREDICATES = {
     "connectiontype": MP + "connectionType", "accessibility": MP + "accessibility",
     "intersection": MP + "intersection", "productedge": MP + "productEdge",
 }
+# Predicate IRIs as strings: the page data compares them with ``quad.predicate.value``.
+T_DESCRIBES = MP + "describes"
+T_HAS_COMPONENT = MP + "hasComponent"
+T_HAS_QUANTITY = MP + "hasMaterialQuantity"
+T_IDENTIFIER = DCTERMS + "identifier"
+T_LABEL = RDFS + "label"
+T_MODIFIED = DCTERMS + "modified"
+T_MUNICIPALITY = MP + "municipality"
+T_PREDECESSOR = MP + "predecessor"
+T_TITLE = DCTERMS + "title"
+T_TYPE = RDF + "type"
 UNIT_SYMBOLS = {"TON_Metric": "t", "KiloGM": "kg", "M3": "m³", "M2": "m²", "M": "m", "NUM": "st",
                 "GM": "g", "L": "l"}
 TONNES_PER_UNIT = {"TON_Metric": 1.0, "KiloGM": 0.001, "GM": 1e-6}
