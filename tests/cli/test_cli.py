@@ -74,6 +74,7 @@ def test_unknown_format_and_unknown_terms(tmp_path, env):
     assert result.returncode == 1 and "materiaal" in result.stderr
 
 
+@pytest.mark.slow
 def test_add_show_history_query_retire_export(tmp_path, good, env):
     assert run_cli("init", env=env).returncode == 0
     first = run_cli("add", str(good), env=env)
