@@ -23,6 +23,9 @@ from rich.progress import (
 
 from registry.cli.common import err, finish, opened, print_verdicts, progress_bar, settings_from, summarise
 from registry.core.settings import Settings
+from registry.demo import generate, write, write_csv
+from registry.model.documents import PassportDoc
+from registry.model.uris import owning_passport
 
 
 def demo(
@@ -47,10 +50,6 @@ def demo(
 
 
 def _store(settings: Settings, size: int, seed: int, municipalities: list[str] | None) -> None:
-    from registry.demo import generate
-    from registry.model.documents import PassportDoc
-    from registry.model.uris import owning_passport
-
     with opened(settings) as registry, progress_bar() as progress:
         task = progress.add_task("demo", total=size, passports=0)
         docs = (PassportDoc(owning_passport(settings.base_iri, iri), triples, "demo")
@@ -65,8 +64,6 @@ def _store(settings: Settings, size: int, seed: int, municipalities: list[str] |
 
 
 def _write_file(path: Path, size: int, seed: int, base: str, municipalities: list[str] | None) -> None:
-    from registry.demo import write, write_csv
-
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                    console=err, disable=not err.is_terminal, transient=False)

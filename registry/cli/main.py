@@ -34,10 +34,13 @@ from registry.cli.site import cli as site_cli
 from registry.cli.tokens import cli as tokens_cli
 from registry.core.errors import RegistryError
 from registry.core.settings import Settings
-from registry.model.documents import DocumentError
+from registry.model.documents import DocumentError, grouped, read_file
+from registry.model.reference import ontology_files
 from registry.model.uris import UriError, parse_passport_iri
+from registry.model.vocab import PREFIXES
+from registry.store.named_queries import UnknownQuery, load
 from registry.store.registry import AddReport, Registry
-from registry.validation.validator import Verdict, report_graph
+from registry.validation.validator import Validator, Verdict, report_graph
 
 app = typer.Typer(help="Material passport registry / Materialenpaspoorten-register",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -92,13 +95,9 @@ def validate(file: Path, base: str = BaseOption,
         fail(f"{file}: no such file")
     if engine not in ("fast", "pyshacl"):
         fail(f"unknown engine {engine!r}; use fast or pyshacl")
-    from registry.validation.validator import Validator
-
     validator = Validator(engine=engine)
     verdicts: list[Verdict] = []
     try:
-        from registry.model.documents import grouped, read_file
-
         for batch in grouped(read_file(file, settings.base_iri), 1000):
             verdicts += validator.validate(batch)
     except DocumentError as exc:
@@ -138,8 +137,6 @@ def show(iri: str, data: Path = DataOption, base: str = BaseOption,
         triples = registry.get(ref)
         if triples is None:
             fail(f"{iri} is not in this registry", 1)
-        from registry.model.vocab import PREFIXES
-
         sys.stdout.write(ox.serialize(triples, format=formats[format],
                                       prefixes=PREFIXES if format == "ttl" else None).decode())
 
@@ -180,8 +177,6 @@ def query(file: Path = typer.Argument(None, help="A .rq file"),
           data: Path = DataOption, base: str = BaseOption,
           format: str = typer.Option("table", "--format", help="table, csv or json")) -> None:
     """Run a SPARQL query over the current passports (union of their graphs)."""
-    from registry.store.named_queries import UnknownQuery, load
-
     if (file is None) == (name is None):
         fail("give a .rq file or --name NAME (one of them)")
     try:
@@ -255,7 +250,7 @@ def serve(data: Path = DataOption, base: str = BaseOption, host: str = typer.Opt
     """Run the registry: SPARQL endpoint, linked-data URIs, write API and pages."""
     import dataclasses
 
-    import uvicorn
+    import uvicorn  # the web stack is loaded by this command only: every other command starts faster
 
     from registry.web.app import create_app
 
@@ -285,8 +280,7 @@ def _demo_into(settings: Settings, size: int = 500) -> None:
 def ontology_check(extra: list[Path] = typer.Argument(None, help="Extra Turtle files to check together "
                                                                  "with ontology/*.ttl")) -> None:
     """Run the HermiT reasoner: consistency and unsatisfiable classes."""
-    from registry.model.reference import ontology_files
-    from registry.validation.consistency import check_consistency
+    from registry.validation.consistency import check_consistency  # owlready2: loaded for this command only
 
     missing = [p for p in extra or () if not p.is_file()]
     if missing:

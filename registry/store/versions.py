@@ -23,6 +23,7 @@ from registry.model.vocab import (
     RETIREMENT_REASON,
     VERSION_NUMBER,
 )
+from registry.store.named_queries import select_plain
 
 
 @dataclass
@@ -101,18 +102,14 @@ class VersionReader:
 
     def history(self, ref: PassportRef) -> list[VersionInfo]:
         """Every version of the passport, oldest first, with its provenance."""
-        from registry.store.named_queries import select_plain as run_select
-
-        rows = run_select(self.store, "passport-history", {"passport": ox.NamedNode(
+        rows = select_plain(self.store, "passport-history", {"passport": ox.NamedNode(
             PassportRef(ref.base, ref.municipality, ref.key).iri)}, union=True)
         return [VersionInfo(int(r["number"]), r["version"], r["generated"], r.get("invalidated"),
                             r.get("agent"), r.get("source"), r.get("activity"), r.get("comment"))
                 for r in rows]
 
     def count_passports(self) -> int:
-        from registry.store.named_queries import select_plain as run_select
-
-        return int(run_select(self.store, "count-passports", {}, union=True)[0]["n"])
+        return int(select_plain(self.store, "count-passports", {}, union=True)[0]["n"])
 
     def query(self, sparql: str, **kwargs):
         kwargs.setdefault("use_default_graph_as_union", True)

@@ -48,6 +48,7 @@ from registry.views.linked_data import (
 from registry.views.negotiation import HTML, DocFormat
 from registry.views.serialization import CONTEXT_PATH, context_bytes, serialize
 from registry.views.vocabulary import ontology_triples, vocabulary_triples
+from registry.web.routers import pages
 
 router = APIRouter()
 
@@ -232,28 +233,10 @@ def _not_modified(request: Request, etag: str | None, modified: str | None) -> b
     return False
 
 
-# --- HTML: the pages module, or a plain fallback ---------------------------------------------
-
-def _pages_renderer():
-    try:
-        from registry.web.routers import pages
-    except ImportError:
-        return None
-    return getattr(pages, "render_resource", None)
-
-
-async def _render_page(request: Request, kind: str, path: str) -> Response | None:
-    render = _pages_renderer()
-    if render is None:
-        return None
-    response = render(request, kind, path)
-    if hasattr(response, "__await__"):
-        response = await response
-    return response
-
+# --- HTML: the page, or a plain fallback ---------------------------------------------
 
 async def _html(request: Request, kind: str, path: str, doc: Document, base: str, vary: bool) -> Response:
-    response = await _render_page(request, kind, path)
+    response = await pages.render_resource(request, kind, path)
     if response is None or response.status_code == 404:  # e.g. provenance records: no page there
         response = HTMLResponse(fallback_page(kind, path, doc, base), doc.status)
     elif doc.status == 410 and response.status_code == 200:
@@ -276,7 +259,7 @@ async def not_found(request: Request, fmt: DocFormat, kind: str, path: str) -> R
         return Response(f"404 Not Found: nothing is known here as /id/{name}. Passport URIs look like "
                         "/id/passport/GM0153/brug-0042 (optionally /v/N); search at /search?q=...\n",
                         404, media_type="text/plain", headers={"Vary": "Accept"})
-    page = await _render_page(request, kind, path)
+    page = await pages.render_resource(request, kind, path)
     if page is not None and page.status_code == 404:
         page.headers["Vary"] = "Accept"
         return page

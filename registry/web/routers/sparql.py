@@ -29,8 +29,10 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 
+from registry.core.resources import SITE_DIR
 from registry.core.settings import Settings
 from registry.model.vocab import DCTERMS, RDF
 from registry.query import formats as sparql_formats
@@ -175,9 +177,5 @@ def create_endpoint_app(settings: Settings | None = None, *, mount_static: bool 
     install_error_handler(app)
     app.include_router(router)
     if mount_static:
-        from fastapi.staticfiles import StaticFiles
-
-        from registry.core.resources import SITE_DIR
-
         app.mount("/static", StaticFiles(directory=SITE_DIR / "static"), name="static")
     return app
