@@ -47,15 +47,15 @@ def registry(settings):
 @pytest.fixture
 def app_client(settings):
     """The whole app in-process (no socket, no thread): ``app_client.get("/sparql?...")``. Its
-    registry is ``app_client.app.state.registry``. Queries run in one worker process; pages are
-    rendered in this process."""
+    registry is ``app_client.app.state.registry``. Queries run in one worker process, request
+    bodies are parsed in another; pages are rendered in this process."""
     from dataclasses import replace
 
     from fastapi.testclient import TestClient
 
     from registry.web.app import create_app
 
-    app = create_app(replace(settings, query_workers=1, page_workers=0))
+    app = create_app(replace(settings, query_workers=1, page_workers=0, parse_workers=1))
     with TestClient(app) as client:
         yield client
 

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Tr
 
 from registry.core.errors import EXIT_ERROR, EXIT_NOT_CONFORMING, EXIT_OK
 from registry.core.settings import Settings
-from registry.model.documents import format_for, read_stream
+from registry.model.documents import ParseLimits, format_for, read_stream
 from registry.store.registry import AddReport, Registry, StoreError
 from registry.validation.validator import Verdict
 
@@ -70,8 +70,9 @@ def progress_bar() -> Progress:
                     console=err, transient=False, disable=not err.is_terminal)
 
 
-def read_with_progress(path: Path, base: str, progress: Progress):
-    """Passport documents from a file, the bar following the bytes read."""
+def read_with_progress(path: Path, base: str, progress: Progress, limits: ParseLimits | None = None):
+    """Passport documents from a file (pre-scanned against ``limits``), the bar following the bytes
+    read."""
     fmt = format_for(path.name)
     task = progress.add_task(path.name, total=path.stat().st_size, passports=0)
     count = 0
@@ -80,7 +81,8 @@ def read_with_progress(path: Path, base: str, progress: Progress):
         with (gzip.GzipFile(fileobj=tracked, mode="rb") if path.suffix == ".gz"
               else contextlib.nullcontext(tracked)) as stream:
             try:
-                for doc in read_stream(stream, base, fmt, source=str(path), size_hint=path.stat().st_size):
+                for doc in read_stream(stream, base, fmt, source=str(path), size_hint=path.stat().st_size,
+                                       limits=limits):
                     count += 1
                     if count % 500 == 0:
                         progress.update(task, passports=count)

@@ -34,7 +34,7 @@ from registry.cli.site import cli as site_cli
 from registry.cli.tokens import cli as tokens_cli
 from registry.core.errors import RegistryError
 from registry.core.settings import Settings
-from registry.model.documents import DocumentError, grouped, read_file
+from registry.model.documents import DocumentError, LimitError, ParseLimits, grouped, read_file
 from registry.model.reference import ontology_files
 from registry.model.uris import UriError, parse_passport_iri
 from registry.model.vocab import PREFIXES
@@ -71,10 +71,11 @@ def add(files: list[Path] = typer.Argument(..., help="Turtle, TriG, JSON-LD, N-T
             if not path.is_file():
                 fail(f"{path}: no such file")
             try:
-                report = registry.add(read_with_progress(path, settings.base_iri, progress),
+                report = registry.add(read_with_progress(path, settings.base_iri, progress,
+                                                         ParseLimits.from_settings(settings)),
                                       source=str(path), comment=f"passports add {path.name}",
                                       municipality=municipality)
-            except DocumentError as exc:
+            except (DocumentError, LimitError) as exc:
                 fail(f"{exc}\nNothing after the last complete batch was stored; passports stored before "
                      "stay. Fix the file and run the same command again: stored passports are skipped.")
             total.merge(report)
@@ -98,9 +99,10 @@ def validate(file: Path, base: str = BaseOption,
     validator = Validator(engine=engine)
     verdicts: list[Verdict] = []
     try:
-        for batch in grouped(read_file(file, settings.base_iri), 1000):
+        for batch in grouped(read_file(file, settings.base_iri, limits=ParseLimits.from_settings(settings)),
+                             1000):
             verdicts += validator.validate(batch)
-    except DocumentError as exc:
+    except (DocumentError, LimitError) as exc:
         fail(str(exc))
     if not verdicts:
         fail(f"{file}: no passport found (nothing typed mp:Passport)")

@@ -46,6 +46,17 @@ class Settings:
     # Pages: recompute a whole-store count (home, municipality, material pages) at most this often,
     # in seconds, after a write (``registry.views.pages.cache``).
     stats_refresh: float = field(default_factory=lambda: float(_env("PASSPORTS_STATS_REFRESH", "60")))
+    # Untrusted RDF (write API bodies, `passports add`/`validate` files), checked by a pre-scan of
+    # the bytes before any parser sees them (registry.model.prescan): nesting depth (brackets,
+    # blank nodes, lists, XML elements), bytes of one literal/IRI/token, triples per request body.
+    rdf_max_depth: int = field(default_factory=lambda: int(_env("PASSPORTS_RDF_MAX_DEPTH", "64")))
+    rdf_max_literal_bytes: int = field(
+        default_factory=lambda: int(_env("PASSPORTS_RDF_MAX_LITERAL", str(2**20))))
+    rdf_max_triples: int = field(default_factory=lambda: int(_env("PASSPORTS_RDF_MAX_TRIPLES", "200000")))
+    # Request bodies are parsed in worker processes (a parser crash costs one request), at most
+    # this many seconds each; 0 workers: parsed in the server process.
+    parse_timeout: float = field(default_factory=lambda: float(_env("PASSPORTS_PARSE_TIMEOUT", "30")))
+    parse_workers: int = field(default_factory=lambda: int(_env("PASSPORTS_PARSE_WORKERS", "2")))
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):

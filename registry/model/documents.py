@@ -9,6 +9,10 @@ Two paths, both bounded in memory:
   (in memory for small files, on disk in a temporary folder for large ones) and split per
   passport by following links from each ``mp:Passport`` to the resources under its own IRI prefix
   (docs/model.md) and to blank nodes. Triples reached from no passport are reported.
+
+Before the parser sees a byte, :mod:`registry.model.prescan` checks it against
+:class:`ParseLimits` (nesting depth, no XML declarations, size of one literal): hostile input
+can crash or exhaust the parser otherwise. The triple count of a request is checked while parsing.
 """
 
 from __future__ import annotations
@@ -23,6 +27,15 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from registry.core.errors import RegistryError
+from registry.model.prescan import (
+    LimitError,
+    ParseLimits,
+    ScannedReader,
+    Scanner,
+    check,
+    parser_buffer_error,
+    triples_error,
+)
 from registry.model.uris import PASSPORT_KINDS, PassportRef, UriError, owning_passport
 from registry.model.vocab import MANAGED_PREDICATES, MUNICIPALITY, PASSPORT, RDF_TYPE, mpv
 
@@ -149,8 +162,10 @@ def _syntax_error(exc: SyntaxError, source: str) -> DocumentError:
                          source=source, line=line, column=column)
 
 
-def read_file(path: str | Path, base: str, fmt: ox.RdfFormat | None = None) -> Iterator[PassportDoc]:
-    """Passports in an RDF file, streamed."""
+def read_file(path: str | Path, base: str, fmt: ox.RdfFormat | None = None, *,
+              limits: ParseLimits | None = None) -> Iterator[PassportDoc]:
+    """Passports in an RDF file, streamed; the bytes are pre-scanned against ``limits`` (default:
+    those of ``Settings()``, without a triple count)."""
     path = Path(path)
     fmt = fmt or format_for(path.name)
     source = str(path)
@@ -159,37 +174,69 @@ def read_file(path: str | Path, base: str, fmt: ox.RdfFormat | None = None) -> I
     except OSError as exc:
         raise DocumentError(f"cannot read the file: {exc.strerror}", source=source) from exc
     with _open(path) as stream:
-        yield from read_stream(stream, base, fmt, source=source, size_hint=size)
+        yield from read_stream(stream, base, fmt, source=source, size_hint=size, limits=limits)
 
 
-def read_bytes(data: bytes, base: str, fmt: ox.RdfFormat, source: str = "request body") -> list[PassportDoc]:
-    return list(read_stream(io.BytesIO(data), base, fmt, source=source, size_hint=len(data)))
+def read_bytes(data: bytes, base: str, fmt: ox.RdfFormat, source: str = "request body", *,
+               limits: ParseLimits | None = None) -> list[PassportDoc]:
+    """Passports in ``data``, pre-scanned as a whole against ``limits`` before parsing (default:
+    those of ``Settings()`` for a request body, with the triple count)."""
+    limits = limits or ParseLimits.from_settings(request=True)
+    check(data, fmt, limits, source)
+    parser = ox.parse(io.BytesIO(data), fmt, base_iri=base, rename_blank_nodes=True)
+    return list(_documents(_parsed(parser, source, limits), fmt, base, source, len(data)))
 
 
-def read_stream(stream, base: str, fmt: ox.RdfFormat, *, source: str,
-                size_hint: int = 0) -> Iterator[PassportDoc]:
-    parser = ox.parse(stream, fmt, base_iri=base, rename_blank_nodes=True)
+def read_stream(stream, base: str, fmt: ox.RdfFormat, *, source: str, size_hint: int = 0,
+                limits: ParseLimits | None = None) -> Iterator[PassportDoc]:
+    """Passports in a binary stream; the parser reads it through a pre-scan against ``limits``
+    (default: those of ``Settings()``, without a triple count)."""
+    limits = limits or ParseLimits.from_settings()
+    reader = ScannedReader(stream, Scanner(fmt, limits, source))
+    parser = ox.parse(io.BufferedReader(reader, ScannedReader.BLOCK), fmt, base_iri=base,
+                      rename_blank_nodes=True)
+    yield from _documents(_parsed(parser, source, limits, reader), fmt, base, source, size_hint)
+
+
+def _documents(quads: Iterator[ox.Quad], fmt: ox.RdfFormat, base: str, source: str,
+               size_hint: int) -> Iterator[PassportDoc]:
     if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
-        yield from _split_graphs(parser, base, source)
+        yield from _split_graphs(quads, base, source)
     else:
-        yield from _split_triples(parser, base, source, on_disk=size_hint > IN_MEMORY_LIMIT)
+        yield from _split_triples(quads, base, source, on_disk=size_hint > IN_MEMORY_LIMIT)
 
 
-def _parsed(parser, source: str) -> Iterator[ox.Quad]:
+def _parsed(parser, source: str, limits: ParseLimits,
+            reader: ScannedReader | None = None) -> Iterator[ox.Quad]:
+    """The parser's quads, at most ``limits.max_triples``; its errors as :class:`DocumentError` or
+    :class:`LimitError`."""
+    cap = limits.max_triples
     try:
-        yield from parser
+        if cap is None:
+            yield from parser
+            return
+        for count, quad in enumerate(parser, 1):
+            if count > cap:
+                raise triples_error(limits, source)
+            yield quad
     except SyntaxError as exc:
         raise _syntax_error(exc, source) from exc
     except UnicodeDecodeError as exc:
         raise DocumentError(f"the file is not UTF-8 ({exc.reason} at byte {exc.start}); "
                             "save it as UTF-8 and try again", source=source) from exc
+    except MemoryError as exc:  # pyoxigraph: "Reached the buffer maximal size"
+        raise parser_buffer_error(limits, source) from exc
+    except OSError:
+        if reader is not None and reader.error is not None:  # the pre-scan refused, under the parser
+            raise reader.error from None
+        raise
 
 
-def _split_graphs(parser, base: str, source: str) -> Iterator[PassportDoc]:
+def _split_graphs(parsed: Iterator[ox.Quad], base: str, source: str) -> Iterator[PassportDoc]:
     current: ox.NamedNode | None = None
     quads: list[ox.Quad] = []
     seen: set[str] = set()
-    for quad in _parsed(parser, source):
+    for quad in parsed:
         graph = quad.graph_name
         if not isinstance(graph, ox.NamedNode):
             raise DocumentError("triples outside a named graph: in N-Quads/TriG every passport is one "
@@ -218,11 +265,12 @@ def make_doc(passport_iri: str, base: str, source: str, *, triples: list[ox.Trip
     return PassportDoc(ref, triples, source, quads=quads)
 
 
-def _split_triples(parser, base: str, source: str, *, on_disk: bool) -> Iterator[PassportDoc]:
+def _split_triples(parsed: Iterator[ox.Quad], base: str, source: str, *,
+                   on_disk: bool) -> Iterator[PassportDoc]:
     with tempfile.TemporaryDirectory(prefix="passports-split-") as scratch_dir:
         scratch = ox.Store(scratch_dir) if on_disk else ox.Store()
         batch: list[ox.Quad] = []
-        for quad in _parsed(parser, source):
+        for quad in parsed:
             if not isinstance(quad.graph_name, ox.DefaultGraph):
                 raise DocumentError("named graphs are only read from N-Quads or TriG files",
                                     source=source, node=str(quad.graph_name))
@@ -335,5 +383,5 @@ def grouped(docs: Iterable[PassportDoc], size: int) -> Iterator[list[PassportDoc
         yield batch
 
 
-__all__ = ["DocumentError", "PassportDoc", "UriError", "format_for", "grouped", "read_bytes",
-           "read_file", "read_stream", "structural_problems"]
+__all__ = ["DocumentError", "LimitError", "ParseLimits", "PassportDoc", "UriError", "format_for", "grouped",
+           "read_bytes", "read_file", "read_stream", "structural_problems"]

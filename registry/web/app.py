@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from registry.core.settings import Settings
+from registry.model.parse_pool import ParsePool
 from registry.query.pool import QueryPool
 from registry.store.registry import Registry
 from registry.web.errors import install_error_handler
@@ -26,11 +27,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.registry = Registry.open(settings)
         app.state.query_pool = QueryPool(settings)
         app.state.page_pool = PagePool(settings) if settings.page_workers > 0 else None
+        app.state.parse_pool = ParsePool(settings) if settings.parse_workers > 0 else None
         try:
             yield
         finally:
             if app.state.page_pool is not None:
                 app.state.page_pool.close()
+            if app.state.parse_pool is not None:
+                app.state.parse_pool.close()
             app.state.query_pool.close()
             # no compaction on the way out: RocksDB compacts in the background while the server runs
             app.state.registry.close(compact=False)

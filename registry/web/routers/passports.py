@@ -10,9 +10,12 @@
 Refusals, always before anything is written: 401 no/unknown/revoked token; 403 a passport (in the
 path or in the body, or a resource in the body) of another municipality; 400 malformed RDF (with
 line and column) or a bad path; 413 body over ``max_body_bytes`` (``Content-Length`` checked first,
-then counted while reading, so chunked bodies are cut off too); 415 unsupported ``Content-Type``,
-charset or ``Content-Encoding``; 422 SHACL report (JSON, or Turtle for ``Accept: text/turtle``);
-404 retiring an unknown passport; 409 retiring a retired one.
+then counted while reading, so chunked bodies are cut off too), a literal over
+``rdf_max_literal_bytes`` or more than ``rdf_max_triples`` triples; 415 unsupported
+``Content-Type``, charset or ``Content-Encoding``; 422 SHACL report (JSON, or Turtle for
+``Accept: text/turtle``), nesting deeper than ``rdf_max_depth``, an XML declaration, a body whose
+parsing took longer than ``parse_timeout`` or crashed its parse worker; 404 retiring an unknown
+passport; 409 retiring a retired one. Bodies are parsed in worker processes (``web.rdf_body``).
 
 Writes are serialised by one asyncio lock per app (waiting costs no worker thread); parsing,
 validation and store work run in the thread pool. Dry runs are serialised by a second lock, so
@@ -29,15 +32,15 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from registry.model.documents import MEDIA_TYPES, DocumentError, PassportDoc, read_bytes
+from registry.model.documents import PassportDoc
 from registry.model.uris import PassportRef, UriError, owning_passport, passport_ref
 from registry.model.vocab import MPV
 from registry.store.registry import AddReport, Registry
 from registry.validation.validator import Verdict, report_graph
 from registry.views import negotiation
-from registry.web.body import read_body
 from registry.web.deps import BearerCredentials, TokenMunicipality, authenticate, write_locks
 from registry.web.errors import Refusal
+from registry.web.rdf_body import parse_passports
 
 router = APIRouter(prefix="/api/v1", tags=["write API / schrijf-API"])
 
@@ -136,7 +139,9 @@ _AUTH_ERRORS = {
 }
 _BODY_ERRORS = {
     400: _error("malformed RDF (with line and column), an empty body, or a bad key in the path"),
-    413: _error("the body is larger than the configured limit"),
+    413: _error("the body is larger than the configured limit, or a literal or the number of "
+                "triples in it is over its limit (PASSPORTS_MAX_BODY, PASSPORTS_RDF_MAX_LITERAL, "
+                "PASSPORTS_RDF_MAX_TRIPLES)"),
     415: _error("unsupported Content-Type, charset or Content-Encoding"),
 }
 _REPORT = {
@@ -150,86 +155,6 @@ _REPORT = {
 # -- refusals: registry.web.errors.Refusal, answered by the app's one error handler ----------
 def _registry(request: Request) -> Registry:
     return request.app.state.registry
-
-
-def _content_format(request: Request) -> ox.RdfFormat:
-    encoding = request.headers.get("content-encoding", "identity").strip().lower()
-    if encoding not in ("", "identity"):
-        raise Refusal(415, f"Content-Encoding {encoding!r} is not accepted; send the body uncompressed")
-    header = request.headers.get("content-type")
-    if not header:
-        raise Refusal(415, "no Content-Type; send one of " + ", ".join(sorted(MEDIA_TYPES)))
-    media_type, _, params = header.partition(";")
-    fmt = MEDIA_TYPES.get(media_type.strip().lower())
-    if fmt is None:
-        raise Refusal(415, f"Content-Type {media_type.strip()!r} is not accepted; send one of "
-                      + ", ".join(sorted(MEDIA_TYPES)))
-    for param in params.split(";"):
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "charset" and value.strip().strip('"').lower() not in ("utf-8", "utf8"):
-            raise Refusal(415, f"charset {value.strip()!r} is not accepted; RDF is sent as UTF-8: "
-                               "convert the file and send 'charset=utf-8' or no charset")
-    return fmt
-
-
-async def _read_body(request: Request) -> bytes:
-    """The request body, refused with 413 as soon as it is known to exceed the limit."""
-    limit = request.app.state.settings.max_body_bytes
-    too_large = Refusal(413, f"the body is larger than {limit} bytes; split it into several requests",
-                        headers={"Connection": "close"})
-    return await read_body(request, limit, too_large)
-
-
-def _foreign_resource(body: bytes, fmt: ox.RdfFormat, base: str,
-                      municipality: str) -> tuple[PassportRef, str] | None:
-    """The first subject or graph in the body that lies in another municipality's namespace."""
-    try:
-        for quad in ox.parse(body, fmt, base_iri=base):
-            for term in (quad.subject, quad.graph_name):
-                if isinstance(term, ox.NamedNode):
-                    ref = owning_passport(base, term.value)
-                    if ref is not None and ref.municipality != municipality:
-                        return ref, term.value
-    except (SyntaxError, ValueError):
-        pass
-    return None
-
-
-def _document_refusal(exc: DocumentError, body: bytes, fmt: ox.RdfFormat, base: str,
-                      municipality: str | None) -> Refusal:
-    """400 for a body that cannot be split into passports, 403 when it reaches into another
-    municipality's namespace (the splitter leaves such resources over as "belonging to no passport")."""
-    node = (exc.node or "").strip("<>") or None
-    foreign = _foreign_resource(body, fmt, base, municipality) if municipality and exc.line is None else None
-    if foreign is not None:
-        ref, node = foreign
-        return Refusal(403, f"the body describes {node}, a resource of municipality {ref.municipality}; "
-                            f"this token writes only for {municipality}", node=node)
-    message = str(exc)
-    if "remote context" in message:
-        message = ("JSON-LD with a remote @context (a URL) is not accepted: this registry never fetches "
-                   "documents from the network. Put the context inline (an object under \"@context\") "
-                   "and send the document again.")
-    elif "UTF-8" in message:
-        message += " (the body must be UTF-8: convert it, e.g. from Latin-1, and send it again)"
-    return Refusal(400, message, line=exc.line, column=exc.column, node=node)
-
-
-async def _parse(request: Request, municipality: str | None) -> list[PassportDoc]:
-    fmt = _content_format(request)
-    body = await _read_body(request)
-    base = _registry(request).base
-    try:
-        docs = await run_in_threadpool(read_bytes, body, base, fmt, "request body")
-    except DocumentError as exc:
-        # the refusal may parse the body again (to name a foreign resource): off the event loop
-        raise await run_in_threadpool(_document_refusal, exc, body, fmt, base, municipality) from exc
-    except (SyntaxError, ValueError) as exc:  # anything the splitter did not name itself
-        raise Refusal(400, f"request body: {exc}") from exc
-    if not docs:
-        raise Refusal(400, "the body holds no passport: nothing is typed mp:Passport "
-                           f"(expected `<{base}id/passport/GMxxxx/key> a mp:Passport`)")
-    return docs
 
 
 def _check_owner(docs: list[PassportDoc], municipality: str, base: str) -> None:
@@ -328,7 +253,7 @@ async def post_passports(request: Request, municipality: TokenMunicipality) -> R
     reported as unchanged and makes no version. All or nothing: if one passport is refused, none
     is stored.
     """
-    docs = await _parse(request, municipality)
+    docs = await parse_passports(request, municipality)
     _check_owner(docs, municipality, _registry(request).base)
     return await _store(request, docs, municipality)
 
@@ -347,7 +272,7 @@ async def put_passport(request: Request, allowed: TokenMunicipality, municipalit
                        key: str = _KEY) -> Response:
     """Store the passport named by the path; the body must describe exactly that passport."""
     ref = _path_ref(request, municipality, key, allowed)
-    docs = await _parse(request, allowed)
+    docs = await parse_passports(request, allowed)
     _check_owner(docs, allowed, ref.base)
     if [doc.iri for doc in docs] != [ref.iri]:
         raise Refusal(400, f"the body must describe exactly the passport <{ref.iri}>; it describes "
@@ -403,7 +328,9 @@ async def delete_passport(
                      "description": "the validation report, conforming or not (JSON, or Turtle for "
                                     "`Accept: text/turtle`); nothing is stored"},
                401: _error("a token was sent but is unknown or revoked (no token is fine)"),
-               **_BODY_ERRORS})
+               **_BODY_ERRORS,
+               422: _error("nesting deeper than PASSPORTS_RDF_MAX_DEPTH, an XML declaration, or a body "
+                           "whose parsing failed or took longer than PASSPORTS_PARSE_TIMEOUT")})
 async def validate(request: Request, credentials: BearerCredentials) -> Response:
     """Check passports against the shapes and the registry's rules, and store nothing.
 
@@ -412,7 +339,7 @@ async def validate(request: Request, credentials: BearerCredentials) -> Response
     """
     anonymous = credentials is None and not request.headers.get("authorization")
     municipality = None if anonymous else authenticate(request, credentials).municipality
-    docs = await _parse(request, None)
+    docs = await parse_passports(request, None)
     registry = _registry(request)
     _, dry_run_lock = write_locks(request)
     async with dry_run_lock:
