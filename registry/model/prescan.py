@@ -124,31 +124,37 @@ def parser_buffer_error(limits: ParseLimits, source: str = "") -> LimitError:
 
 
 # -- the tokens that matter, per family of formats ------------------------------------------
-# Every token with unbounded content may end at the end of the block (\Z): it is then incomplete
-# and is scanned again with the next block. Tokens are as permissive as the parsers or more (a
-# string may hold anything but its quote): where the parser is stricter, it stops with a syntax
-# error at that point, and nothing after it is parsed.
-_ESCAPED = rb"\\.|\\\Z"
-_TURTLE = re.compile(
-    rb'(?P<str>"""(?:[^"\\]++|' + _ESCAPED + rb'|"(?!""))*+(?:"""|\Z)'
-    rb"|'''(?:[^'\\]++|" + _ESCAPED + rb"|'(?!''))*+(?:'''|\Z)"
-    rb'|"(?:[^"\\]++|' + _ESCAPED + rb')*+(?:"|\Z)'
-    rb"|'(?:[^'\\]++|" + _ESCAPED + rb")*+(?:'|\Z))"
-    rb"|(?P<iri><(?!<)(?:[^>\\]++|" + _ESCAPED + rb")*+(?:>|\Z))"
-    rb"|(?P<open><<|[\[({])"
-    rb"|(?P<close>>>|[\])}])"
-    rb"|(?P<comment>#[^\n\r]*+)"
-    rb"|(?P<escape>\\.?)", re.DOTALL)
-_JSON = re.compile(
-    rb'(?P<str>"(?:[^"\\]++|' + _ESCAPED + rb')*+(?:"|\Z))'
-    rb"|(?P<open>[\[{])|(?P<close>[\]}])", re.DOTALL)
-_XML = re.compile(
-    rb"(?P<comment><!--.*?(?:-->|\Z)|<\?.*?(?:\?>|\Z))"
-    rb"|(?P<cdata><!\[CDATA\[.*?(?:\]\]>|\Z))"
-    rb"|(?P<decl><!)"
-    rb"|(?P<close></[^>]*+(?:>|\Z))"
-    rb"|(?P<open><(?:[^<>\"']++|\"[^\"]*+(?:\"|\Z)|'[^']*+(?:'|\Z))*+(?:>|\Z))",
-    re.DOTALL)
+# One match of a family's pattern is a *run* of harmless items (plain bytes, strings, IRIs,
+# comments; XML text, comments, CDATA) followed by one bracket (an opener, a closer, an XML tag
+# or declaration) or nothing: a Python step per bracket, the rest is done in C. Tokens with
+# unbounded content may end at the end of the block (\Z): they are then incomplete, and scanned
+# again with the next block. Tokens are as permissive as the parsers or more (a string may hold
+# anything but its quote): where the parser is stricter, it stops with a syntax error at that
+# point, and nothing after it is parsed.
+_ESC = rb"\\.|\\\Z"
+_TURTLE_TOKEN = (
+    rb'"""(?:[^"\\]++|' + _ESC + rb'|"(?!""))*+(?:"""|\Z)'
+    rb"|'''(?:[^'\\]++|" + _ESC + rb"|'(?!''))*+(?:'''|\Z)"
+    rb'|"(?:[^"\\]++|' + _ESC + rb')*+(?:"|\Z)'
+    rb"|'(?:[^'\\]++|" + _ESC + rb")*+(?:'|\Z)"
+    rb"|<(?!<)(?:[^>\\]++|" + _ESC + rb")*+(?:>|\Z)"  # an IRI
+    rb"|#[^\n\r]*+|\\.?|>(?!>)")  # a comment, an escape in a name, a stray >
+_TURTLE_ITEM = rb"""[^"'<>\[\](){}#\\]++|(?P<tok>""" + _TURTLE_TOKEN + rb")"
+_JSON_ITEM = rb'[^"\[\]{}]++|(?P<tok>"(?:[^"\\]++|' + _ESC + rb')*+(?:"|\Z))'
+_XML_ITEM = rb"[^<]++|(?P<tok><!--.*?(?:-->|\Z)|<\?.*?(?:\?>|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z))"
+_XML_BRACKET = (rb"(?P<decl><!)|(?P<close></[^>]*+(?:>|\Z))"
+                rb"|(?P<open><(?:[^<>\"']++|\"[^\"]*+(?:\"|\Z)|'[^']*+(?:'|\Z))*+(?:>|\Z))")
+
+
+def _family(item: bytes, bracket: bytes) -> tuple[re.Pattern, re.Pattern]:
+    """The run-and-bracket pattern, and the pattern of one item (to look into a long run)."""
+    return (re.compile(rb"(?P<run>(?:" + item + rb")*+)(?:" + bracket + rb"|(?P<other>.))?", re.DOTALL),
+            re.compile(item, re.DOTALL))
+
+
+_TURTLE = _family(_TURTLE_ITEM, rb"(?P<open><<|[\[({])|(?P<close>>>|[\])}])")
+_JSON = _family(_JSON_ITEM, rb"(?P<open>[\[{])|(?P<close>[\]}])")
+_XML = _family(_XML_ITEM, _XML_BRACKET)
 _PATTERNS = {
     ox.RdfFormat.TURTLE: _TURTLE, ox.RdfFormat.TRIG: _TURTLE, ox.RdfFormat.N_TRIPLES: _TURTLE,
     ox.RdfFormat.N_QUADS: _TURTLE, ox.RdfFormat.JSON_LD: _JSON, ox.RdfFormat.RDF_XML: _XML,
@@ -163,9 +169,12 @@ class Scanner:
     TAIL = 16
 
     def __init__(self, fmt: ox.RdfFormat, limits: ParseLimits, source: str = "") -> None:
-        self.pattern = _PATTERNS[fmt]
+        self.pattern, self.item = _PATTERNS[fmt]
         self.xml = fmt == ox.RdfFormat.RDF_XML
         self.limits, self.source = limits, source
+        # Blocks of at most half the literal limit: a run of complete items in one block is then
+        # shorter than the limit, and only a run with a long carried token is looked into.
+        self.block = max(4096, min(2**20, limits.max_literal_bytes // 2))
         self.depth = 0
         self.text = 0  # bytes of XML text since the last tag (the literal being written)
         self.lines = 1  # the line at the start of the pending bytes
@@ -174,59 +183,68 @@ class Scanner:
     def feed(self, chunk: bytes, final: bool = False) -> bytes:
         """Scan ``chunk`` (after what was held back last time); raise :class:`LimitError` or
         return the bytes that passed (``final``: all of them)."""
+        if len(chunk) <= self.block:
+            return self._feed(chunk, final)
+        last = len(chunk) - 1
+        return b"".join(self._feed(chunk[i:i + self.block], final and i + self.block > last)
+                        for i in range(0, len(chunk), self.block))
+
+    def _feed(self, chunk: bytes, final: bool) -> bytes:
         buf = self.pending + chunk if self.pending else chunk
         end = len(buf)
         safe = end if final else end - self.TAIL
-        prev, cut = 0, None
-        for match in self.pattern.finditer(buf):
-            start, stop = match.span()
-            if stop > safe:
-                cut = start
+        limit, max_depth, xml = self.limits.max_literal_bytes, self.limits.max_depth, self.xml
+        # Only a buffer longer than the limit can hold a token over it (blocks are at most half
+        # the limit; a longer buffer means a long token was carried over): then look into runs.
+        long = end > limit
+        depth, text, cut = self.depth, self.text, end
+        for m in self.pattern.finditer(buf):  # contiguous: every byte is an item or a bracket
+            stop = m.end()
+            run_start, run_end = m.span(1)
+            if stop > safe:  # reaches into the tail: the rest is scanned with the next block
+                start, token_end = m.span("tok")
+                cut = start if start >= 0 and token_end > safe else max(run_start, min(safe, run_end))
+                run_end = cut
+            if xml:  # the run is text (and comments): the literal being written
+                text += run_end - run_start
+                if text > limit:
+                    raise literal_error(self.limits, self.source, self._line(buf, run_start))
+            elif long:
+                self._run(buf, run_start, run_end)
+            if cut != end:
                 break
-            self._gap(buf, prev, start)
-            if stop - start > self.limits.max_literal_bytes:
-                raise literal_error(self.limits, self.source, self._line(buf, start))
-            kind = match.lastgroup
+            kind = m.lastgroup
             if kind == "open":
-                if not (self.xml and buf[stop - 2] == 0x2F):  # not an empty element <a/>
-                    self.depth += 1
-                    if self.depth > self.limits.max_depth:
-                        raise depth_error(self.limits, self.source, self._line(buf, start))
-                self.text = 0
+                if not (xml and buf[stop - 2] == 0x2F):  # not an empty element <a/>
+                    depth += 1
+                    if depth > max_depth:
+                        raise depth_error(self.limits, self.source, self._line(buf, run_end))
             elif kind == "close":
-                self.depth = max(0, self.depth - 1)
-                self.text = 0
-            elif kind == "cdata":
-                self._text(stop - start, buf, start)
+                depth = depth - 1 if depth else 0
             elif kind == "decl":
-                raise declaration_error(self.source, self._line(buf, start))
-            prev = stop
-        if cut is None:
-            cut = end if final else max(prev, safe)
-        self._gap(buf, prev, cut)
+                raise declaration_error(self.source, self._line(buf, run_end))
+            if xml and kind in ("open", "close"):
+                text = 0
+                if long and stop - run_end > limit:  # a tag with its attributes is one token
+                    raise literal_error(self.limits, self.source, self._line(buf, run_end))
+        self.depth, self.text = depth, text
         self.lines += buf.count(b"\n", 0, cut)
         self.pending = buf[cut:]
-        if len(self.pending) > self.limits.max_literal_bytes + self.TAIL:
+        if len(self.pending) > limit + self.TAIL:
             raise literal_error(self.limits, self.source, self.lines)
         return buf if cut == end else buf[:cut]
 
     def _line(self, buf: bytes, offset: int) -> int:
         return self.lines + buf.count(b"\n", 0, offset)
 
-    def _gap(self, buf: bytes, start: int, stop: int) -> None:
-        """Bytes between tokens: XML text, else names, numbers and whitespace."""
-        if stop <= start:
-            return
-        if self.xml:
-            self._text(stop - start, buf, start)
-        elif stop - start > self.limits.max_literal_bytes and \
-                max(map(len, buf[start:stop].split()), default=0) > self.limits.max_literal_bytes:
-            raise literal_error(self.limits, self.source, self._line(buf, start))
-
-    def _text(self, size: int, buf: bytes, start: int) -> None:
-        self.text += size
-        if self.text > self.limits.max_literal_bytes:
-            raise literal_error(self.limits, self.source, self._line(buf, start))
+    def _run(self, buf: bytes, start: int, stop: int) -> None:
+        """In a long buffer: the size of each token and name of a run longer than the limit."""
+        limit = self.limits.max_literal_bytes
+        if stop - start > limit:
+            for item in self.item.finditer(buf, start, stop):
+                if item.end() - item.start() > limit and (item.lastgroup == "tok" or max(
+                        map(len, item.group().split()), default=0) > limit):
+                    raise literal_error(self.limits, self.source, self._line(buf, item.start()))
 
 
 def check(data: bytes, fmt: ox.RdfFormat, limits: ParseLimits, source: str = "") -> None:
