@@ -134,14 +134,47 @@ def worker_overhead(rounds: int) -> dict:
             "worker_ms": worker, "worker_startup_s": round(startup, 2)}
 
 
+def put_latency(rounds: int) -> dict:
+    """Median milliseconds of a PUT of the example passport (unchanged after the first), through
+    the whole in-process app, with the body parsed in the server process and in a parse worker."""
+    from fastapi.testclient import TestClient
+
+    from registry.store.tokens import TokenStore
+    from registry.web.app import create_app
+
+    body = (ROOT / "tests" / "data" / "brug-0042.ttl").read_bytes().replace(
+        b"mp:predecessor <http://localhost:8000/id/passport/GM0153/brug-0007> .", b".")
+    result = {}
+    for workers in (0, 1):
+        settings = Settings(data_dir=Path(tempfile.mkdtemp()) / "data", base_iri=BASE, query_workers=1,
+                            page_workers=0, parse_workers=workers)
+        token = TokenStore(settings.tokens_path).create("GM0153", "bench")[1]
+        headers = {"Content-Type": "text/turtle", "Authorization": f"Bearer {token}"}
+        with TestClient(create_app(settings)) as client:
+            if client.app.state.parse_pool is not None:
+                client.app.state.parse_pool.wait_ready()
+            first = client.put("/api/v1/passports/GM0153/brug-0042", content=body, headers=headers)
+            assert first.status_code in (200, 201), first.text
+            times = []
+            for _ in range(rounds):
+                started = time.perf_counter()
+                r = client.put("/api/v1/passports/GM0153/brug-0042", content=body, headers=headers)
+                times.append((time.perf_counter() - started) * 1000)
+                assert r.status_code == 200, r.text
+        result[f"parse_workers={workers}"] = round(statistics.median(times), 2)
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="the issue's sizes")
     parser.add_argument("--timeout", type=float, default=20.0, help="seconds per raw parse")
     parser.add_argument("--rounds", type=int, default=300)
+    parser.add_argument("--no-cases", action="store_true", help="only the costs on normal bodies")
     args = parser.parse_args()
-    results = {"cases": [], "prescan": prescan_throughput(), "worker": worker_overhead(args.rounds)}
-    for name, fmt, data in cases(args.full):
+    results = {"cases": [], "prescan": prescan_throughput(), "worker": worker_overhead(args.rounds),
+               "put_ms": put_latency(args.rounds // 3)}
+    for name, fmt, data in [] if args.no_cases else cases(args.full):
         media_type = h.MEDIA[fmt]
         row = {"case": name, "bytes": len(data), "raw": run(RAW, data, media_type, args.timeout),
                "guarded": run(GUARDED, data, media_type, args.timeout)}
@@ -151,7 +184,7 @@ def main() -> None:
               f"{raw['max_rss_mb']} MB{' (killed at the timeout)' if raw['timed_out'] else ''}: {raw['said'][:90]}"
               f"\n  guarded: exit {guarded['exit']}, {guarded['seconds']} s, {guarded['max_rss_mb']} MB: "
               f"{guarded['said'][:160]}", flush=True)
-    print(json.dumps({"prescan": results["prescan"], "worker": results["worker"]}, indent=1))
+    print(json.dumps({key: results[key] for key in ("prescan", "worker", "put_ms")}, indent=1))
     out = ROOT / "bench" / "results" / "hostile_parse.json"
     out.write_text(json.dumps(results, indent=1) + "\n")
     print(f"wrote {out}")

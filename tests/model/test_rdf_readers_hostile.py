@@ -142,6 +142,16 @@ def test_triple_limit_counts_while_parsing():
     assert "belong to no passport" in str(caught.value)
 
 
+def test_a_token_over_the_parsers_own_buffer_is_a_limit_error():
+    """With the literal limit raised past pyoxigraph's buffer (16 MiB), its MemoryError becomes a
+    413 that names the limit, not a traceback (issue 11, item 12)."""
+    body = h.big_literal(ox.RdfFormat.N_TRIPLES, 17 * 2**20)
+    with pytest.raises(LimitError) as caught:
+        read_bytes(body, BASE, ox.RdfFormat.N_TRIPLES, limits=ParseLimits(64, 64 * 2**20))
+    assert caught.value.status == 413 and "parser's buffer" in str(caught.value)
+    assert "PASSPORTS_RDF_MAX_LITERAL=67108864" in str(caught.value)
+
+
 def test_a_normal_passport_reads_the_same_with_the_scan(tmp_path):
     text = passport_ttl()
     docs = read_bytes(text.encode(), BASE, ox.RdfFormat.TURTLE)

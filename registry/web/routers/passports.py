@@ -85,6 +85,9 @@ class ErrorOut(BaseModel):
     line: int | None = Field(None, description="for malformed RDF: the line of the error")
     column: int | None = Field(None, description="for malformed RDF: the column of the error")
     node: str | None = Field(None, description="the node or graph concerned, if any")
+    limit: str | None = Field(None, description="for a body over a limit: the limit's setting, e.g. "
+                                                "PASSPORTS_RDF_MAX_DEPTH")
+    value: float | None = Field(None, description="for a body over a limit: the limit's value")
 
 
 class RetireOut(BaseModel):
