@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal as signal_module
 import statistics
 import subprocess
 import sys
@@ -62,29 +63,31 @@ def cases(full: bool) -> list[tuple[str, ox.RdfFormat, bytes]]:
 
 
 def run(code: str, data: bytes, media_type: str, timeout: float) -> dict:
+    """``python -c code media_type`` with ``data`` on stdin, under ``/usr/bin/time`` for the peak
+    memory of that process alone (``wait4`` would count the parent's pages a fork copies)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as out:
+    with tempfile.TemporaryFile() as stdin, tempfile.TemporaryFile() as out, \
+            tempfile.NamedTemporaryFile(mode="r") as usage:
         stdin.write(data)
         stdin.seek(0)
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-c", code, media_type], stdin=stdin, stdout=out,
-                                stderr=subprocess.STDOUT, env=env)
-        deadline = started + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.perf_counter() > deadline:
-                proc.kill()
-                pid, status, usage = os.wait4(proc.pid, 0)
-                break
-            time.sleep(0.01)
+        proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", usage.name, sys.executable, "-c", code,
+                                 media_type], stdin=stdin, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                start_new_session=True)
+        try:
+            status = proc.wait(timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal_module.SIGKILL)  # /usr/bin/time and the parse, its own group
+            status, timed_out = proc.wait(), True
         seconds = time.perf_counter() - started
         out.seek(0)
         text = out.read().decode(errors="replace").strip().splitlines()
-    code_ = os.waitstatus_to_exitcode(status)
-    return {"exit": code_, "seconds": round(seconds, 3), "max_rss_mb": round(usage.ru_maxrss / 1024),
-            "timed_out": seconds >= timeout, "said": (text[-1] if text else "")[:300]}
+        lines = usage.read().strip().splitlines()
+    signal = next((line.split()[-1] for line in lines if "terminated by signal" in line), None)
+    peak = int(lines[-1]) // 1024 if lines and lines[-1].isdigit() else None
+    return {"exit": -int(signal) if signal else status, "seconds": round(seconds, 3), "max_rss_mb": peak,
+            "timed_out": timed_out, "said": (text[-1] if text else "")[:300]}
 
 
 def prescan_throughput() -> dict:

@@ -145,7 +145,7 @@ def _handle(limits: ParseLimits, task: tuple) -> tuple:
     except DocumentError as exc:
         return "error", {"message": str(exc), "line": exc.line, "column": exc.column, "node": exc.node,
                          "foreign": getattr(exc, "foreign", None)}
-    except (SyntaxError, ValueError) as exc:
+    except (SyntaxError, ValueError, RuntimeError, OSError) as exc:  # what pyoxigraph raises otherwise
         return "error", {"message": f"{SOURCE}: {exc}", "line": None, "column": None, "node": None,
                          "foreign": None}
     return "docs", [(doc.iri, ox.serialize(doc.quads(), format=ox.RdfFormat.N_QUADS)) for doc in docs]
