@@ -46,6 +46,14 @@ class Settings:
     # Pages: recompute a whole-store count (home, municipality, material pages) at most this often,
     # in seconds, after a write (``registry.views.pages.cache``).
     stats_refresh: float = field(default_factory=lambda: float(_env("PASSPORTS_STATS_REFRESH", "60")))
+    # Largest SPARQL result in bytes as serialised (refused, never cut off), besides PASSPORTS_RESULT_CAP.
+    result_max_bytes: int = field(
+        default_factory=lambda: int(_env("PASSPORTS_RESULT_MAX_BYTES", str(16 * 2**20))))
+    # The fast lane: one more query worker that takes a query when every other one is busy, for at
+    # most this many seconds (a longer query is run again on a regular worker); 0: no fast lane.
+    query_fast_lane: float = field(default_factory=lambda: float(_env("PASSPORTS_QUERY_FAST_LANE", "1")))
+    # Memory (data segment, MiB) of one query worker; a query that needs more ends the worker. 0: no limit.
+    query_memory_mib: int = field(default_factory=lambda: int(_env("PASSPORTS_QUERY_MEMORY", "1024")))
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):
