@@ -253,6 +253,7 @@ def serve(data: Path = DataOption, base: str = BaseOption, host: str = typer.Opt
     import uvicorn  # the web stack is loaded by this command only: every other command starts faster
 
     from registry.web.app import create_app
+    from registry.web.clients import server_options
 
     if base is None and port != 8000:
         base = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"
@@ -265,7 +266,9 @@ def serve(data: Path = DataOption, base: str = BaseOption, host: str = typer.Opt
         if empty:
             _demo_into(settings)
     out.print(f"serving {settings.base_iri} from {settings.data_dir.resolve()}", highlight=False)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
+    # X-Forwarded-For is believed only from PASSPORTS_TRUSTED_PROXIES (uvicorn's default: loopback)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log,
+                **server_options(settings))
 
 
 def _demo_into(settings: Settings, size: int = 500) -> None:

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from registry.core.settings import Settings
 from registry.query.pool import QueryPool
 from registry.store.registry import Registry
+from registry.web.budget import ByteMeter
 from registry.web.errors import install_error_handler
 from registry.web.page_pool import PagePool
 from registry.web.routers import imports, linked_data, pages, passports, sparql
@@ -39,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   description="Material passport registry of the Twente and Stedendriehoek municipalities")
     app.state.settings = settings
     install_error_handler(app)
+    app.add_middleware(ByteMeter)  # request and response bytes of the budgeted endpoints
     app.include_router(linked_data.router)  # first: the /id and /doc routes are the busiest
     app.include_router(sparql.router)
     app.include_router(passports.router)

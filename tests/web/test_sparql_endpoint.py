@@ -33,7 +33,9 @@ CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j
 
 def settings_for(data_dir: Path, **overrides) -> Settings:
     values = {"data_dir": data_dir, "base_iri": BASE, "query_timeout": TIMEOUT, "result_cap": CAP,
-              "query_workers": 2, "rate_limit_per_minute": 100_000, "service_allowlist": ()}
+              "query_workers": 2, "rate_limit_per_minute": 100_000, "service_allowlist": (),
+              # every test speaks from 127.0.0.1: the other budgets are tested in test_hostile_budget.py
+              "client_concurrency": 0, "budget_seconds_per_minute": 0, "budget_bytes_per_minute": 0}
     values.update(overrides)
     return Settings(**values)
 

@@ -14,9 +14,8 @@ then counted while reading, so chunked bodies are cut off too); 415 unsupported 
 charset or ``Content-Encoding``; 422 SHACL report (JSON, or Turtle for ``Accept: text/turtle``);
 404 retiring an unknown passport; 409 retiring a retired one.
 
-Writes are serialised by one asyncio lock per app (waiting costs no worker thread); parsing,
-validation and store work run in the thread pool. Dry runs are serialised by a second lock, so
-anonymous validation can never hold up more than one validator at a time.
+Writes are serialised by one asyncio lock per app, dry runs by a second one after the client's
+budget and a dry-run slot (``registry.web.budget``: 429, 503); the work runs in the thread pool.
 """
 
 from __future__ import annotations
@@ -36,6 +35,7 @@ from registry.store.registry import AddReport, Registry
 from registry.validation.validator import Verdict, report_graph
 from registry.views import negotiation
 from registry.web.body import read_body
+from registry.web.budget import admitted, validation_slot
 from registry.web.deps import BearerCredentials, TokenMunicipality, authenticate, write_locks
 from registry.web.errors import Refusal
 
@@ -215,9 +215,9 @@ def _document_refusal(exc: DocumentError, body: bytes, fmt: ox.RdfFormat, base: 
     return Refusal(400, message, line=exc.line, column=exc.column, node=node)
 
 
-async def _parse(request: Request, municipality: str | None) -> list[PassportDoc]:
+async def _parse(request: Request, municipality: str | None, body: bytes | None = None) -> list[PassportDoc]:
     fmt = _content_format(request)
-    body = await _read_body(request)
+    body = await _read_body(request) if body is None else body
     base = _registry(request).base
     try:
         docs = await run_in_threadpool(read_bytes, body, base, fmt, "request body")
@@ -412,9 +412,9 @@ async def validate(request: Request, credentials: BearerCredentials) -> Response
     """
     anonymous = credentials is None and not request.headers.get("authorization")
     municipality = None if anonymous else authenticate(request, credentials).municipality
-    docs = await _parse(request, None)
-    registry = _registry(request)
-    _, dry_run_lock = write_locks(request)
-    async with dry_run_lock:
-        verdicts = await run_in_threadpool(registry.validate, docs, municipality)
-    return await _report(request, verdicts, len(docs), 200)
+    with admitted(request) as ticket:  # the client's budget (429), before the body is read
+        body = await _read_body(request)
+        async with validation_slot(request, ticket), write_locks(request)[1]:  # 503; work is timed
+            docs = await _parse(request, None, body)
+            verdicts = await run_in_threadpool(_registry(request).validate, docs, municipality)
+        return await _report(request, verdicts, len(docs), 200)
