@@ -18,6 +18,7 @@ from fastapi.responses import Response
 
 from registry.core.i18n import request_language
 from registry.query import saved as saved_queries
+from registry.views.pages.links import web_iri
 from registry.web.errors import CORS_HEADERS, ProtocolError
 from registry.web.routers.pages import render_page, request_links
 from registry.web.sparql_requests import endpoint_iri, result_response, run_query
@@ -116,10 +117,10 @@ def _cell(term: dict | None, base: str, links) -> dict:
         return cell
     kind = term.get("type")
     value = term.get("value", "")
-    if kind == "uri":
-        href = value
+    if kind == "uri":  # a link only to an http(s) IRI: javascript:, data: and the like stay text
+        href = value if web_iri(value) else None
         if links is not None and value.startswith((base, "https://w3id.org/materiaalpaspoort/")):
-            href = links.doc(value)
+            href = links.doc(value) or None
         return {**cell, "text": value, "href": href}
     if kind == "bnode":
         return {**cell, "text": "_:" + value}
