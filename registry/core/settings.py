@@ -46,6 +46,8 @@ class Settings:
     # Pages: recompute a whole-store count (home, municipality, material pages) at most this often,
     # in seconds, after a write (``registry.views.pages.cache``).
     stats_refresh: float = field(default_factory=lambda: float(_env("PASSPORTS_STATS_REFRESH", "60")))
+    # Longest request path the web app routes, in bytes (percent-encoded); longer ones get 414.
+    max_path_bytes: int = field(default_factory=lambda: int(_env("PASSPORTS_MAX_PATH", "2048")))
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):

@@ -18,6 +18,7 @@ from fastapi.responses import Response
 
 from registry.core.i18n import request_language
 from registry.query import saved as saved_queries
+from registry.views.headers import editor_policy
 from registry.views.pages.links import web_iri
 from registry.web.errors import CORS_HEADERS, ProtocolError
 from registry.web.routers.pages import render_page, request_links
@@ -167,8 +168,10 @@ def _tab_queries() -> list[dict]:
 
 def editor_page(request: Request, *, query: str | None = None, result=None, error: str | None = None,
                 status_code: int = 200, headers: dict | None = None) -> Response:
-    """The query editor page, with a query's result (or error) when there is one."""
-
+    """The query editor page, with a query's result (or error) when there is one; its policy
+    allows the style sheets YASGUI's column resizer adds (``editor_policy``)."""
+    policy = editor_policy(request.app.state.settings.tile_url)
+    headers = {**(headers or {}), "Content-Security-Policy": policy}
     return _render(request, "sparql.html", status_code=status_code, headers=headers,
                    endpoint=endpoint_iri(request), query_text=query or "",
                    result=result_view(request, result) if result is not None else None,
