@@ -69,6 +69,8 @@ class Settings:
     # client address is the socket's peer, whatever the request's headers say.
     trusted_proxies: tuple[str, ...] = field(
         default_factory=lambda: tuple(_env("PASSPORTS_TRUSTED_PROXIES", "").split()))
+    # Longest request path the web app routes, in bytes (percent-encoded); longer ones get 414.
+    max_path_bytes: int = field(default_factory=lambda: int(_env("PASSPORTS_MAX_PATH", "2048")))
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):

@@ -40,6 +40,7 @@ from registry.query.pool import QueryPool
 from registry.web.budget import ByteMeter
 from registry.web.errors import CORS_HEADERS, ProtocolError, install_error_handler
 from registry.web.routers import queries as query_pages
+from registry.web.security import install_security
 from registry.web.sparql_requests import (
     ALLOWED_METHODS,
     endpoint_iri,
@@ -177,6 +178,7 @@ def create_endpoint_app(settings: Settings | None = None, *, mount_static: bool 
     app.state.settings = settings
     install_error_handler(app)
     app.add_middleware(ByteMeter)
+    install_security(app, settings)
     app.include_router(router)
     if mount_static:
         app.mount("/static", StaticFiles(directory=SITE_DIR / "static"), name="static")
