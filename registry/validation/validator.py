@@ -19,6 +19,7 @@ from rdflib.namespace import RDF, SH
 
 from registry.core.resources import SHAPES_DIR
 from registry.model.documents import PassportDoc, structural_problems
+from registry.model.integrity import integrity_problems
 from registry.model.reference import load_ontology_store
 from registry.model.vocab import MP, MPV
 from registry.validation.engine import ShapesProgram, Unsupported, subclass_closure
@@ -136,6 +137,9 @@ class Validator:
             for problem in structural_problems(doc, municipality):
                 verdict.issues.append(Issue("Violation", {"en": problem, "nl": problem}, focus=doc.iri,
                                             constraint="structure"))
+            for rule in integrity_problems(doc.triples, doc.ref):
+                verdict.issues.append(Issue("Violation", {"en": rule.en, "nl": rule.nl}, focus=rule.node,
+                                            constraint=f"integrity:{rule.rule}"))
             verdict.issues.extend(self.unknown_terms(doc))
             if verdict.conforms:
                 checked.append((doc, verdict))
