@@ -11,7 +11,8 @@ Dutch. The rules (docs/model.md, "What a passport may not contain"):
 - ``scheme``: predicates, classes, datatypes and subjects are ``http(s)`` IRIs; objects also, or
   ``urn:`` identifiers. ``javascript:``, ``data:``, ``file:`` and the rest are refused.
 - ``canonical``: an IRI of this registry is written as the registry writes it: the base IRI as
-  configured (not another spelling of its host) and no percent-encoded letters, digits or ``-._~``.
+  configured (not another spelling of its host), no percent-encoded letters, digits or ``-._~``,
+  and no percent-encoded ``/`` or backslash (a web server decodes them into path separators).
 - ``version-space``: ``{passport}/v/...`` is the registry's: the versions and their provenance are
   written by the registry alone. No subject lies there; an object only behind ``mp:predecessor``.
 - ``other-passport``: objects that are another passport's resources appear only behind
@@ -94,7 +95,8 @@ def broken_rule(iri: str, base: str, urn: bool = False) -> str | None:
         if "%" in iri or "/." in iri:
             if has_dot_segment(iri):
                 return "dot-segment"
-            if _unescaped(iri) != iri:
+            low = iri.lower()
+            if _unescaped(iri) != iri or "%2f" in low or "%5c" in low:
                 return "canonical"
         return None
     head = iri[:8].lower()
@@ -143,10 +145,10 @@ class _Checker:
                      "eigen adres van de bron")
         elif iri.startswith(self.base):
             self.add(iri, "canonical",
-                     f"<{iri}> ({where}) percent-encodes a letter, digit or one of - . _ ~: write the "
-                     "character itself",
-                     f"<{iri}> ({where}) codeert een letter, cijfer of een van - . _ ~ met %: schrijf het "
-                     "teken zelf")
+                     f"<{iri}> ({where}) percent-encodes a letter, digit, one of - . _ ~, or a / or \\ "
+                     "in a path of this registry: write the character itself (no / or \\ inside a key)",
+                     f"<{iri}> ({where}) codeert een letter, cijfer, een van - . _ ~, of een / of \\ met % "
+                     "in een pad van dit register: schrijf het teken zelf (geen / of \\ in een sleutel)")
         else:
             self.add(iri, "canonical",
                      f"<{iri}> ({where}) spells the registry's base IRI differently: write it as "

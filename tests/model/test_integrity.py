@@ -66,6 +66,9 @@ CASES = {
     "the base IRI spelt otherwise": (
         f"<{OBJECT}> mp:hasComponent <http://LOCALHOST:8000/id/component/GM0150/x/y> .\n",
         "http://LOCALHOST:8000/id/component/GM0150/x/y", "canonical"),
+    "a percent-encoded slash in a registry IRI": (
+        f"<{OBJECT}> mp:hasComponent <{BASE}id/component/GM0153/brug-0042/a%2F..%2F..%2FGM0150> .\n",
+        f"{BASE}id/component/GM0153/brug-0042/a%2F..%2F..%2FGM0150", "canonical"),
     "percent-encoded letters in a registry IRI": (
         f"<{OBJECT}> rdfs:seeAlso <{BASE}id/passport/GM0153/brug-0042/%76/3> .\n",
         f"{BASE}id/passport/GM0153/brug-0042/%76/3", "canonical"),
