@@ -162,6 +162,8 @@ def test_the_write_api_refuses_dot_segments_and_script_links(app_client, token):
                                   headers={"Content-Type": "text/turtle"})
         assert dry_run.status_code == 200 and dry_run.json()["conforms"] is False
     assert dump(registry) == before
+    assert app_client.get("/sparql", params={"query": "ASK {}"},
+                          headers={"Accept": "application/sparql-results+json"}).status_code == 200
 
 
 def test_the_cli_refuses_a_forged_version_naming_the_iri(tmp_path):
