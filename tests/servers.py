@@ -13,6 +13,8 @@ from typing import Self
 import httpx
 import uvicorn
 
+from registry.web.clients import server_options
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -28,8 +30,10 @@ class LiveServer:
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.base = self.url + "/"
+        # proxy headers as `passports serve` reads them (PASSPORTS_TRUSTED_PROXIES)
+        options = server_options(getattr(app.state, "settings", None))
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port,
-                                                    log_level="warning", lifespan="on"))
+                                                    log_level="warning", lifespan="on", **options))
         self.thread = threading.Thread(target=self.server.run, daemon=True, name="uvicorn")
 
     def __enter__(self) -> Self:

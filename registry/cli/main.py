@@ -32,12 +32,13 @@ from registry.cli.demo import register as register_demo
 from registry.cli.imports import register as register_import
 from registry.cli.site import cli as site_cli
 from registry.cli.tokens import cli as tokens_cli
-from registry.core.errors import RegistryError
+from registry.core.errors import EXIT_ERROR, RegistryError
 from registry.core.settings import Settings
 from registry.model.documents import DocumentError, LimitError, ParseLimits, grouped, read_file
 from registry.model.reference import ontology_files
 from registry.model.uris import UriError, parse_passport_iri
 from registry.model.vocab import PREFIXES
+from registry.store.failures import DENIED, FULL
 from registry.store.named_queries import UnknownQuery, load
 from registry.store.registry import AddReport, Registry
 from registry.validation.validator import Validator, Verdict, report_graph
@@ -255,19 +256,21 @@ def serve(data: Path = DataOption, base: str = BaseOption, host: str = typer.Opt
     import uvicorn  # the web stack is loaded by this command only: every other command starts faster
 
     from registry.web.app import create_app
+    from registry.web.clients import server_options
 
     if base is None and port != 8000:
         base = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"
     settings = settings_from(data, base)
     if page_workers is not None:
         settings = dataclasses.replace(settings, page_workers=page_workers)
-    if with_demo:
-        with opened(settings) as registry:
-            empty = registry.count_passports() == 0
-        if empty:
-            _demo_into(settings)
+    with opened(settings) as registry:  # a store in use by another process: one line, exit 2
+        empty = with_demo and registry.count_passports() == 0
+    if empty:
+        _demo_into(settings)
     out.print(f"serving {settings.base_iri} from {settings.data_dir.resolve()}", highlight=False)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log)
+    # X-Forwarded-For is believed only from PASSPORTS_TRUSTED_PROXIES (uvicorn's default: loopback)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log,
+                **server_options(settings))
 
 
 def _demo_into(settings: Settings, size: int = 500) -> None:
@@ -306,6 +309,12 @@ def main() -> None:
     except RegistryError as exc:
         err.print(f"[bold red]error:[/] {exc}", highlight=False)
         sys.exit(exc.exit_code)
+    except OSError as exc:  # a full disk or an unwritable file outside the store (which says its own)
+        if exc.errno not in (*FULL, *DENIED):
+            raise
+        err.print(f"[bold red]error:[/] {exc.filename or 'a file'}: {exc.strerror}. Free space on that "
+                  "disk or make the folder writable, then run the command again.", highlight=False)
+        sys.exit(EXIT_ERROR)
 
 
 if __name__ == "__main__":

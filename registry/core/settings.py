@@ -46,6 +46,31 @@ class Settings:
     # Pages: recompute a whole-store count (home, municipality, material pages) at most this often,
     # in seconds, after a write (``registry.views.pages.cache``).
     stats_refresh: float = field(default_factory=lambda: float(_env("PASSPORTS_STATS_REFRESH", "60")))
+    # Largest SPARQL result in bytes as serialised (refused, never cut off), besides PASSPORTS_RESULT_CAP.
+    result_max_bytes: int = field(
+        default_factory=lambda: int(_env("PASSPORTS_RESULT_MAX_BYTES", str(16 * 2**20))))
+    # The fast lane: one more query worker that takes a query when every other one is busy, for at
+    # most this many seconds (a longer query is run again on a regular worker); 0: no fast lane.
+    query_fast_lane: float = field(default_factory=lambda: float(_env("PASSPORTS_QUERY_FAST_LANE", "1")))
+    # Memory (data segment, MiB) of one query worker; a query that needs more ends the worker. 0: no limit.
+    query_memory_mib: int = field(default_factory=lambda: int(_env("PASSPORTS_QUERY_MEMORY", "1024")))
+    # Budget of each client (by address) on the anonymous endpoints that do real work (/sparql,
+    # /query/*, /api/v1/validate together), besides PASSPORTS_RATE_LIMIT requests a minute: seconds
+    # of work a minute, bytes received and sent a minute, requests in flight at once.
+    budget_seconds_per_minute: float = field(
+        default_factory=lambda: float(_env("PASSPORTS_BUDGET_SECONDS", "60")))
+    budget_bytes_per_minute: int = field(
+        default_factory=lambda: int(_env("PASSPORTS_BUDGET_BYTES", str(64 * 2**20))))
+    client_concurrency: int = field(default_factory=lambda: int(_env("PASSPORTS_CLIENT_CONCURRENCY", "2")))
+    # Dry runs (POST /api/v1/validate) at once in the whole server; more wait (PASSPORTS_QUERY_TIMEOUT).
+    validate_concurrency: int = field(
+        default_factory=lambda: int(_env("PASSPORTS_VALIDATE_CONCURRENCY", "1")))
+    # Proxies whose X-Forwarded-For is believed (space-separated addresses or networks); empty: the
+    # client address is the socket's peer, whatever the request's headers say.
+    trusted_proxies: tuple[str, ...] = field(
+        default_factory=lambda: tuple(_env("PASSPORTS_TRUSTED_PROXIES", "").split()))
+    # Longest request path the web app routes, in bytes (percent-encoded); longer ones get 414.
+    max_path_bytes: int = field(default_factory=lambda: int(_env("PASSPORTS_MAX_PATH", "2048")))
     # Untrusted RDF (write API bodies, `passports add`/`validate` files), checked by a pre-scan of
     # the bytes before any parser sees them (registry.model.prescan): nesting depth (brackets,
     # blank nodes, lists, XML elements), bytes of one literal/IRI/token, triples per request body.

@@ -2,12 +2,20 @@
 
 pyoxigraph's ``Store.query`` has no timeout and no cancel, so the server never runs a public
 query in its own process. A :class:`QueryPool` keeps ``settings.query_workers`` processes
-(plain subprocesses), each holding ``Store.read_only(DATA/main)`` beside the server's
-read-write store. A query goes to an idle worker; when no answer comes within the time limit the
-worker is killed (SIGKILL: the query stops at once) and a fresh one is started, and the caller gets
-:class:`QueryTimeout`. The waiting happens in a thread (``arun`` for async code), so the server
-keeps answering other requests meanwhile. A query waits at most the same time limit for a free
-worker before it gets :class:`PoolBusy` (503).
+(plain subprocesses running :mod:`registry.query.worker`), each holding
+``Store.read_only(DATA/main)`` beside the server's read-write store. A query goes to an idle
+worker; when no answer comes within the time limit the worker is killed (SIGKILL: the query stops
+at once) and a fresh one is started, and the caller gets :class:`QueryTimeout`. The waiting
+happens in a thread (``arun`` for async code), so the server keeps answering other requests
+meanwhile. A query waits at most the same time limit for a free worker before it gets
+:class:`PoolBusy` (503).
+
+The fast lane: long queries must not starve cheap ones. One more worker (``PASSPORTS_QUERY_FAST_LANE``
+seconds, 1 by default; 0 turns it off) takes a query only when every regular worker is busy, and
+only for that long: a query it cannot finish in time is stopped and waits for a regular worker
+with what is left of its time limit. The web app lets a query into the fast lane only when its
+client has nothing else in flight, so clients holding the regular workers with long queries cannot
+also hold the fast lane, and a cheap query of anyone else is answered at once.
 
 Fresh data: a read-only store sees a snapshot as of its opening. A worker reopens it (about
 10 ms) before a query when the content of the file ``DATA/generation`` changed since it opened the
@@ -17,22 +25,16 @@ the store is older than ``max_age`` seconds (1 s by default: a writer that does 
 most that stale).
 
 Bounded results: a SELECT answer with more than ``settings.result_cap`` rows, or a
-CONSTRUCT/DESCRIBE answer with more than that many triples, is never cut short; the query fails
-with :class:`ResultTooLarge`, whose message says to add LIMIT. A query with its own LIMIT at or
-under the cap therefore always succeeds, and a result that arrives is always complete.
-
-No network for queries: when the SERVICE allow-list is empty, every worker moves itself into a
-network namespace of its own (Linux ``unshare``; best effort, see :attr:`QueryPool.isolated`),
-so even a SERVICE clause that slipped past :mod:`registry.service_policy` could not reach any
-host.
+CONSTRUCT/DESCRIBE answer with more than that many triples, or an answer of more than
+``settings.result_max_bytes`` bytes, is never cut short; the query fails with
+:class:`ResultTooLarge`, whose message names the cap and says to add LIMIT. A result that arrives
+is always complete. The worker measures rows as they come (:mod:`registry.query.worker`), so a
+result too big is refused before it is built whole.
 """
 
 from __future__ import annotations
 
-import ctypes
-import itertools
-import os
-import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,17 +43,12 @@ from registry.core.errors import RegistryError
 from registry.core.settings import Settings
 from registry.core.workers import (
     GENERATION_FILE,
-    FreshStore,
     PoolBusy,
     WorkerDied,
     WorkerPool,
     WorkerTimeout,
     bump_generation,
-    serve_tasks,
-    vanished,
-    worker_entry,
 )
-from registry.query import formats as sparql_formats
 
 __all__ = ["GENERATION_FILE", "QueryPool", "QueryResult", "Task", "bump_generation"]
 
@@ -98,7 +95,8 @@ class QueryResult:
     form: str  # sparql_formats.SOLUTIONS, BOOLEAN or GRAPH
     format: str  # key of the sparql_formats.ResultFormat written; "html" means JSON/Turtle to render
     count: int | None  # rows or triples; None for ASK
-    seconds: float
+    seconds: float  # from the call to the answer, waiting for a worker included
+    work_seconds: float = 0.0  # what workers spent on it (charged to the client's budget)
 
 
 @dataclass(frozen=True)
@@ -120,140 +118,19 @@ class Task:
 
 
 # ---------------------------------------------------------------------------------------------
-# The worker process.
-
-def _isolate_network() -> bool:
-    """Move this process into a network namespace with no interfaces but a down loopback."""
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        clone_newnet, clone_newuser = 0x40000000, 0x10000000
-        return libc.unshare(clone_newnet) == 0 or libc.unshare(clone_newuser | clone_newnet) == 0
-    except (OSError, AttributeError):
-        return False
-
-
-def _term(spec: tuple):
-    from pyoxigraph import Literal, NamedNode
-
-    if spec[0] == "iri":
-        return NamedNode(spec[1])
-    _, lexical, datatype, language = spec
-    if language:
-        return Literal(lexical, language=language)
-    return Literal(lexical, datatype=NamedNode(datatype) if datatype else None)
-
-
-def _execute(store, task: Task, cap: int):
-    from pyoxigraph import (
-        NamedNode,
-        QueryBoolean,
-        QueryResultsFormat,
-        QuerySolutions,
-        Variable,
-        parse_query_results,
-        serialize,
-    )
-
-    kwargs: dict = {}
-    if task.default_graphs is not None or task.named_graphs is not None:
-        kwargs["default_graph"] = [NamedNode(g) for g in task.default_graphs or ()]
-        kwargs["named_graphs"] = [NamedNode(g) for g in task.named_graphs or ()]
-    elif task.union_default_graph:
-        kwargs["use_default_graph_as_union"] = True
-    if task.substitutions:
-        kwargs["substitutions"] = {Variable(name): _term(spec) for name, spec in task.substitutions}
-    if task.base_iri:
-        kwargs["base_iri"] = task.base_iri
-    result = store.query(task.query, **kwargs)
-
-    if isinstance(result, QueryBoolean):
-        form = sparql_formats.BOOLEAN
-    elif isinstance(result, QuerySolutions):
-        form = sparql_formats.SOLUTIONS
-    else:
-        form = sparql_formats.GRAPH
-    fmt = sparql_formats.choose(form, task.accept, task.format, allow_html=task.allow_html)
-
-    if form == sparql_formats.BOOLEAN:
-        out = QueryResultsFormat.JSON if fmt.key == "html" else fmt.results_format
-        return form, fmt, result.serialize(format=out), None
-
-    rows = list(itertools.islice(result, cap + 1))
-    if len(rows) > cap:
-        what = "rows" if form == sparql_formats.SOLUTIONS else "triples"
-        raise ResultTooLarge(
-            f"the result has more than {cap} {what}, the cap of this endpoint (PASSPORTS_RESULT_CAP); "
-            f"nothing was sent rather than a cut-off result. Add LIMIT {cap} (and OFFSET to page "
-            "through it) or narrow the query")
-
-    if form == sparql_formats.GRAPH:
-        if fmt.key == "html":
-            fmt_out = sparql_formats.BY_KEY["turtle"].rdf_format
-        else:
-            fmt_out = fmt.rdf_format
-        prefixes = dict(task.prefixes) if fmt_out.name in ("TURTLE", "RDF_XML") else None
-        body = serialize(rows, format=fmt_out, prefixes=prefixes) if prefixes else serialize(rows, format=fmt_out)
-        return form, fmt, body or b"", len(rows)
-
-    # SELECT: the rows already taken are written as TSV (terms in N-Triples syntax, exact) and
-    # pyoxigraph's own serializers turn that into the format asked for.
-    header = "\t".join(str(v) for v in result.variables)
-    lines = [header]
-    lines.extend("\t".join("" if t is None else str(t) for t in row) for row in rows)
-    tsv = ("\n".join(lines) + "\n").encode()
-    out = QueryResultsFormat.JSON if fmt.key == "html" else fmt.results_format
-    body = parse_query_results(tsv, format=QueryResultsFormat.TSV).serialize(format=out)
-    return form, fmt, body, len(rows)
-
-
-def _worker_main(conn, store_path: str, generation_path: str, cap: int, max_age: float,
-                 isolate: bool) -> None:
-    isolated = _isolate_network() if isolate else False
-    import pyoxigraph
-
-    def open_store():
-        try:
-            return pyoxigraph.Store.read_only(store_path)
-        except OSError as exc:
-            if vanished(exc):  # tried again by FreshStore
-                raise
-            raise StoreUnavailable(f"the store at {store_path} cannot be opened: {exc}") from None
-
-    store = FreshStore(open_store, Path(generation_path), max_age)
-
-    def answer(task: Task) -> tuple:
-        started = time.perf_counter()
-        try:
-            form, fmt, body, count = store.run(lambda opened: _execute(opened, task, cap))
-            return ("ok", body, fmt.media_type, form, fmt.key, count, time.perf_counter() - started)
-        except SyntaxError as exc:
-            return ("QuerySyntaxError", _syntax_message(str(exc)))
-        except sparql_formats.FormatError as exc:
-            return ("ResultFormatError", str(exc))
-        except QueryError as exc:
-            return (type(exc).__name__, str(exc))
-        except Exception as exc:  # noqa: BLE001 - evaluation errors (SERVICE failures, I/O) go back
-            return ("QueryFailed", f"the query failed: {type(exc).__name__}: {exc}")
-
-    conn.send(("ready", os.getpid(), isolated))
-    serve_tasks(conn, answer)
-
-
-def _syntax_message(raw: str) -> str:
-    import re
-
-    m = re.match(r"error at (\d+):(\d+): (.*)", raw, re.DOTALL)
-    if m:
-        return (f"SPARQL syntax error at line {m[1]}, column {m[2]}: {m[3]}. Fix the query there; "
-                "this endpoint accepts SPARQL 1.1 queries (SELECT, ASK, CONSTRUCT, DESCRIBE) only")
-    return f"SPARQL syntax error: {raw}"
-
-
-# ---------------------------------------------------------------------------------------------
 # The pool, in the server process.
 
+WORKER_MODULE = "registry.query.worker"
+
+
+class FastLane(WorkerPool):
+    """The one worker kept for queries that arrive while every regular worker is busy."""
+
+    name = "SPARQL fast-lane worker"
+
+
 class QueryPool(WorkerPool):
-    """Worker processes that run public SPARQL queries with a hard time limit."""
+    """Worker processes that run public SPARQL queries with a hard time limit, and a fast lane."""
 
     name = "SPARQL query worker"
 
@@ -261,45 +138,98 @@ class QueryPool(WorkerPool):
         self.settings = settings
         self.timeout = float(settings.query_timeout)
         self.cap = int(settings.result_cap)
+        self.fast_seconds = float(settings.query_fast_lane)
         args = (str(settings.main_store_path), str(Path(settings.data_dir) / GENERATION_FILE),
-                self.cap, max_age, not settings.service_allowlist)
-        super().__init__("registry.query.pool", args,
-                         size if size is not None else settings.query_workers)
+                self.cap, max_age, not settings.service_allowlist, int(settings.result_max_bytes),
+                int(settings.query_memory_mib))
+        self._freed = threading.Condition()
+        super().__init__(WORKER_MODULE, args, size if size is not None else settings.query_workers)
+        self.fast: FastLane | None = FastLane(WORKER_MODULE, args, 1) if self.fast_seconds > 0 else None
 
     @property
     def isolated(self) -> bool:
-        """Whether every started worker runs without network access."""
-        workers = self.workers()
+        """Whether every started worker (the fast lane's too) runs without network access."""
+        workers = self.workers() + (self.fast.workers() if self.fast is not None else [])
         return bool(workers) and all(bool(w.extra) for w in workers)
+
+    def wait_ready(self, timeout: float = 60.0) -> bool:
+        return super().wait_ready(timeout) and (self.fast is None or self.fast.wait_ready(timeout))
+
+    def close(self) -> None:
+        if self.fast is not None:
+            self.fast.close()
+        super().close()
 
     # -- queries ---------------------------------------------------------------------------------
     def run(self, query: str, *, accept: str | None = None, format: str | None = None,
-            timeout: float | None = None, **task_fields) -> QueryResult:
+            timeout: float | None = None, fast_lane: bool = True, **task_fields) -> QueryResult:
         """Run ``query`` in a worker; return the serialized answer or raise a :class:`QueryError`.
 
-        ``task_fields`` are the other fields of :class:`Task` (dataset, substitutions, ...).
+        ``fast_lane``: the query may use the fast lane when every regular worker is busy (the web
+        app allows it to a client with no other request in flight). ``task_fields`` are the other
+        fields of :class:`Task` (dataset, substitutions, ...). The seconds a worker spent on the
+        query are in the result's ``work_seconds``, or in the error's.
         """
         if self._closed:
             raise StoreUnavailable("the query service is shutting down")
         limit = self.timeout if timeout is None else float(timeout)
         task = Task(query=query, accept=accept, format=format, **task_fields)
         started = time.perf_counter()
-        try:
-            reply = self.call(task, wait=limit, limit=limit)
-        except PoolBusy:
-            raise PoolBusy(f"all {self.size} query workers stayed busy for {limit:g} s; try again "
-                           "in a moment") from None
-        except WorkerTimeout:
-            raise QueryTimeout(
-                f"query timeout after {limit:g} s: the query was stopped. Narrow the query or "
-                "add LIMIT (the limit is PASSPORTS_QUERY_TIMEOUT)") from None
-        except WorkerDied as exc:
-            raise QueryFailed(f"the query worker died while running the query ({exc}); the query "
-                              "may use too much memory, narrow it") from None
+        reply, worked = self._dispatch(task, limit, fast_lane and self.fast is not None)
         if reply[0] == "ok":
             _, body, media_type, form, key, count, _seconds = reply
-            return QueryResult(body, media_type, form, key, count, time.perf_counter() - started)
-        raise _ERRORS.get(reply[0], QueryFailed)(reply[1])
+            return QueryResult(body, media_type, form, key, count, time.perf_counter() - started, worked)
+        raise _charged(_ERRORS.get(reply[0], QueryFailed)(reply[1]), worked)
+
+    def _dispatch(self, task: Task, limit: float, fast: bool) -> tuple[tuple, float]:
+        """The reply to ``task`` and the seconds of work it took.
+
+        A regular worker that is idle gets the query with its whole time limit. When all are busy
+        and ``fast`` allows it, the idle fast lane gets it for at most ``fast_seconds``; a query
+        the fast lane cannot finish in that time is stopped there (the lane's worker is replaced)
+        and waits for a regular worker, which gets what is left of the time limit. A query waits
+        at most ``limit`` seconds in all for a worker (then :class:`PoolBusy`)."""
+        deadline = time.monotonic() + limit
+        worked = 0.0
+        while True:
+            lanes: list[tuple[WorkerPool, float]] = [(self, limit - worked)]
+            if fast:
+                lanes.append((self.fast, min(self.fast_seconds, limit - worked)))
+            for lane, lane_limit in lanes:
+                begun = time.perf_counter()
+                try:
+                    reply = lane.call(task, wait=0, limit=lane_limit)
+                except PoolBusy:
+                    continue  # nothing was sent: try the next lane
+                except WorkerTimeout:
+                    worked += time.perf_counter() - begun
+                    self._notify()
+                    if lane is self or worked >= limit - 0.01:
+                        raise _charged(QueryTimeout(
+                            f"query timeout after {limit:g} s: the query was stopped. Narrow the query or "
+                            "add LIMIT (the limit is PASSPORTS_QUERY_TIMEOUT)"), worked) from None
+                    fast = False  # too long for the fast lane: wait for a regular worker
+                    break
+                except WorkerDied as exc:
+                    self._notify()
+                    raise _charged(QueryFailed(
+                        f"the query worker ended while running the query ({exc}); the query may need "
+                        f"more than the {self.settings.query_memory_mib} MiB a worker may use "
+                        "(PASSPORTS_QUERY_MEMORY): narrow it"), worked + time.perf_counter() - begun) from None
+                self._notify()
+                return reply, worked + time.perf_counter() - begun
+            else:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise _charged(PoolBusy(f"all {self.size} query workers stayed busy for {limit:g} s; "
+                                            "try again in a moment"), worked)
+                with self._freed:
+                    # Woken when a query ends; a replaced worker becomes idle unannounced, hence the poll.
+                    self._freed.wait(min(0.05, remaining))
+
+    def _notify(self) -> None:
+        with self._freed:
+            self._freed.notify_all()
 
     async def arun(self, query: str, **kwargs) -> QueryResult:
         """:meth:`run` for async code: waits in a worker thread, the event loop stays free."""
@@ -310,7 +240,7 @@ class QueryPool(WorkerPool):
         return await to_thread.run_sync(partial(self.run, query, **kwargs))
 
 
-if __name__ == "__main__":
-    from registry.query.pool import _worker_main
-
-    worker_entry(sys.argv[1:], _worker_main)
+def _charged(exc: RegistryError, seconds: float) -> RegistryError:
+    """``exc`` with the seconds of work it cost (``work_seconds``), for the client's budget."""
+    exc.work_seconds = seconds
+    return exc

@@ -18,14 +18,19 @@ everywhere (as SPARQL 1.1 section 19.2 allows) cannot slip one past.
 
 An allow-list entry matches an endpoint IRI that is equal to it, or, when the entry ends in
 ``/``, one that starts with it (``https://peer.example/`` allows ``https://peer.example/sparql``
-but ``https://peer.example`` does not allow ``https://peer.example.evil/``).
+but ``https://peer.example`` does not allow ``https://peer.example.evil/``). Both are compared in
+their normal form (:func:`normalised_iri`): the peer's server resolves ``..`` before it answers,
+so ``http://host/peer/../admin/sparql`` is ``http://host/admin/sparql`` and ``http://host/peer/``
+does not allow it, whether the dots are written plainly, percent-encoded (``%2e%2e``) or after
+doubled slashes. A path that servers read in different ways (an encoded slash or backslash, a
+backslash, a dot segment with parameters as in ``..;x``) or a user name in the IRI is refused.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 from registry.core.errors import RegistryError
 
@@ -175,9 +180,60 @@ def service_calls(query: str) -> list[ServiceCall]:
     return calls
 
 
+_UNRESERVED_ESCAPE = re.compile(r"%(2[dDeE]|5[fF]|7[eE]|3[0-9]|[46][1-9a-fA-F]|[57][0-9aA])")
+_ESCAPE = re.compile(r"%[0-9a-fA-F]{2}")
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def normalised_iri(iri: str) -> str | None:
+    """``iri`` as a server reads it, for comparing with the allow-list (RFC 3986 section 6.2.2):
+    scheme and host in lower case, no default port, percent-encoded unreserved characters decoded,
+    runs of slashes collapsed and dot segments removed in the path. None when the IRI cannot be
+    compared safely: a user name, a host with escapes, or a path with an encoded slash or
+    backslash, a backslash or a dot segment with parameters (``..;x``), which servers read in
+    different ways.
+
+    >>> normalised_iri("HTTP://Peer.Example:80/a/./b/%2E%2e//c?x")
+    'http://peer.example/a/c?x'
+    """
+    try:
+        parts = urlsplit(iri)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return None
+    if "@" in parts.netloc or "%" in host:
+        return None
+    scheme = parts.scheme.lower()
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None and port != _DEFAULT_PORTS.get(scheme):
+        netloc += f":{port}"
+    path = _UNRESERVED_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), parts.path)
+    path = _ESCAPE.sub(lambda m: m.group().upper(), path)
+    if "\\" in path or "%2F" in path or "%5C" in path:
+        return None
+    segments = re.sub("/{2,}", "/", path).split("/")
+    kept: list[str] = []
+    for i, segment in enumerate(segments):
+        last = i == len(segments) - 1
+        if segment in (".", ".."):
+            if segment == ".." and len(kept) > 1:
+                kept.pop()
+            if last:
+                kept.append("")
+            continue
+        if segment.split(";")[0] in (".", ".."):
+            return None
+        kept.append(segment)
+    return urlunsplit((scheme, netloc, "/".join(kept), parts.query, parts.fragment))
+
+
 def is_allowed(endpoint: str, allowlist: tuple[str, ...] | list[str]) -> bool:
-    for entry in allowlist:
-        if endpoint == entry or (entry.endswith("/") and endpoint.startswith(entry)):
+    target = normalised_iri(endpoint)
+    if target is None:
+        return False
+    for raw in allowlist:
+        entry = normalised_iri(raw)
+        if entry is not None and (target == entry or (entry.endswith("/") and target.startswith(entry))):
             return True
     return False
 
@@ -193,10 +249,14 @@ def check_services(query: str, allowlist: tuple[str, ...] | list[str]) -> list[s
                 f"undeclared prefix cannot be checked. Allowed endpoints are set in {ALLOWLIST_SETTING} "
                 f"({_describe(allowlist)})")
         if not is_allowed(call.endpoint, allowlist):
+            norm = normalised_iri(call.endpoint)
+            read_as = (" (its path cannot be compared safely: an encoded slash or backslash, a "
+                       "backslash, '..;' or a user name)" if norm is None
+                       else f" (read as <{norm}>)" if norm != call.endpoint else "")
             raise ServiceRefused(
-                f"SERVICE <{call.endpoint}> is not allowed: this endpoint only calls peer registries "
-                f"listed in {ALLOWLIST_SETTING} ({_describe(allowlist)}); remove the SERVICE clause or "
-                "ask the operator to add the endpoint")
+                f"SERVICE <{call.endpoint}>{read_as} is not allowed: this endpoint only calls peer "
+                f"registries listed in {ALLOWLIST_SETTING} ({_describe(allowlist)}); remove the SERVICE "
+                "clause or ask the operator to add the endpoint")
         endpoints.append(call.endpoint)
     return endpoints
 

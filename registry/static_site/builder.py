@@ -11,7 +11,9 @@ server; Dutch at the root, other languages under ``en/``):
   ``.nt`` for passports, versions and vocabulary;
 - ``dumps/registry.nq.gz`` (current passports and provenance) and ``dumps/history.nq.gz``
   (:mod:`registry.static_site.dumps`);
-- ``sitemap.xml`` (:mod:`registry.static_site.sitemap`).
+- ``sitemap.xml`` (:mod:`registry.static_site.sitemap`);
+- ``_headers`` and ``nginx.conf.example``: the security headers for the web server that serves the
+  site (:mod:`registry.static_site.server_config`).
 
 Incremental: ``OUT/.build/manifest.sqlite`` (:mod:`registry.static_site.manifest`) keeps each
 passport's fingerprint (status, version, ``mp:contentHash``, modified) and a hash of every other
@@ -49,6 +51,7 @@ from registry.model.vocab import MPV, RDF_TYPE, RETIRED_PASSPORT
 from registry.static_site.dumps import Dumps
 from registry.static_site.manifest import Manifest, code_fingerprint, passport_fingerprint
 from registry.static_site.report import BuildReport, TaskResult
+from registry.static_site.server_config import headers_file, nginx_example
 from registry.static_site.sitemap import write_sitemap
 from registry.static_site.writer import STATIC_LIST_PAGES, Writer, init_worker, run_task
 from registry.store.registry import Registry
@@ -171,6 +174,10 @@ class SiteBuilder:
                 rel = "static/" + path.relative_to(STATIC_DIR).as_posix()
                 self.writer.file(result, rel, path.read_bytes(), html=False)
         self.writer.file(result, CONTEXT_PATH, context_bytes(), html=False)
+        # the security headers for whoever serves the site (the same as the registry's server)
+        tile_url = self.registry.settings.tile_url
+        self.writer.file(result, "_headers", headers_file(tile_url).encode(), html=False)
+        self.writer.file(result, "nginx.conf.example", nginx_example(tile_url).encode(), html=False)
 
     def _overview_tasks(self) -> list[tuple]:
         """Overview pages in tasks of about equal size; the vocabulary documents in one."""

@@ -43,16 +43,13 @@ from registry.model.vocab import (
     RETIREMENT_REASON,
 )
 from registry.store.compaction import Compaction
+from registry.store.failures import StoreError, describe, storage_errors
 from registry.store.provenance import INVALIDATED_AT, activity_quads, cli_agent, now
 from registry.store.writer import BatchWriter
 from registry.validation.validator import Issue, Validator, Verdict
 from registry.validation.worker import OrderedWriter, ValidationWorker, encode
 
 BATCH_SIZE = 1000
-
-
-class StoreError(RegistryError, RuntimeError):
-    """A store that cannot be opened or written, with what to do about it."""
 
 
 class RejectedError(RegistryError, ValueError):
@@ -121,21 +118,20 @@ class Registry(BatchWriter, Compaction):
             registry._recover()
             return registry
         except OSError as exc:
-            if "lock" in str(exc).lower():
-                raise StoreError(f"the data directory {settings.data_dir} is in use by another process "
-                                 "(a running `passports serve`?). Stop it, or write through its API.") \
-                    from exc
-            raise StoreError(f"cannot open the store in {settings.data_dir}: {exc}") from exc
+            raise describe(exc, settings.data_dir, "open") from exc
 
     def close(self, *, compact: bool = True) -> None:
         """Flush and close; first ``compact`` when a large import asks for it (and ``compact``)."""
-        if not self.read_only:
-            if compact and self.needs_compaction():
-                self.compact()
-            for store in (self.store, self.history_store):
-                if store is not None:
-                    store.flush()
-        self.store = self.history_store = None  # type: ignore[assignment]
+        try:
+            if not self.read_only:
+                with storage_errors(self.settings.data_dir, "close"):
+                    if compact and self.needs_compaction():
+                        self.compact()
+                    for store in (self.store, self.history_store):
+                        if store is not None:
+                            store.flush()
+        finally:
+            self.store = self.history_store = None  # type: ignore[assignment]
 
     def __enter__(self) -> Self:
         return self
@@ -167,6 +163,7 @@ class Registry(BatchWriter, Compaction):
         Input of more than one batch is validated in a second process (``validation_worker``)
         while the main process reads the next batch and writes the previous one.
         """
+        self._writable()
         agent = agent or cli_agent(self.base)
         report = AddReport()
         activity = ox.NamedNode(f"{self.base}id/activity/{uuid.uuid4()}")
@@ -275,12 +272,13 @@ class Registry(BatchWriter, Compaction):
             raise ValueError("give a reason for retiring the passport (e.g. 'demolished in 2026')")
         if self.status(ref) != "current":
             raise ValueError(f"{ref.iri} is {self.status(ref)}, not a current passport; nothing to retire")
+        self._writable()
         agent_node = ox.NamedNode(agent or cli_agent(self.base))
         node = ox.NamedNode(ref.iri)
         latest = self.current_version(ref)
         identifier = self._value(node, IDENTIFIER, node)
         created = self._value(node, CREATED, node)
-        self._archive(ref.at(latest), node)
+        self._archive(ref.at(latest), node, "retire")
         timestamp = now()
         activity = ox.NamedNode(f"{self.base}id/activity/{uuid.uuid4()}")
         version = ox.NamedNode(f"{ref.iri}/v/{latest}")
@@ -300,5 +298,5 @@ class Registry(BatchWriter, Compaction):
             quads.append(ox.Quad(node, IDENTIFIER, identifier, node))
         if created is not None:
             quads.append(ox.Quad(node, CREATED, created, node))
-        self._commit(quads, [node])
+        self._commit(quads, [node], action="retire")
         return latest

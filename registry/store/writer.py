@@ -11,6 +11,8 @@ the store's generation is bumped, so read-only readers (query workers) see the c
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -28,6 +30,7 @@ from registry.model.vocab import (
     RDF_TYPE,
     VERSION_NUMBER,
 )
+from registry.store.failures import StoreError, storage_errors
 from registry.store.provenance import (
     ATTRIBUTED_TO,
     ENTITY,
@@ -54,6 +57,42 @@ class BatchWriter(VersionReader):
     _unflushed: int  # quads written by updates since the last flush
     _bulk_loads: int  # bulk loads since the last compaction, and their N-Quads bytes
     _bulk_bytes: int
+    _failed: bool = False  # a write failed in the storage: reopen the stores before the next one
+
+    @contextmanager
+    def _storage(self, action: str) -> Iterator[None]:
+        """Storage failures as ``StoreError``; the stores are reopened before the next write."""
+        try:
+            with storage_errors(self.settings.data_dir, action):
+                yield
+        except StoreError:
+            self._failed = True
+            raise
+
+    def _writable(self) -> None:
+        """Before a write: reopen the stores if a storage failure left them refusing writes.
+
+        After one write failed for lack of space (or rights), RocksDB refuses every further write
+        until the store is opened again. The next write reopens it, so a server writes again once
+        space is freed, without a restart. A request of this process still reading the old handle
+        keeps it open; the write is then refused (503) and the next one tries again.
+        """
+        if not self._failed:
+            return
+        main_path, history_path = self.settings.main_store_path, self.settings.history_store_path
+        self.store = self.history_store = None  # the old handles close when no reader holds them
+        try:
+            with storage_errors(self.settings.data_dir, "open"):
+                self.store = ox.Store(str(main_path))
+                self.history_store = ox.Store(str(history_path))
+                self._recover()
+        except StoreError:
+            if self.store is None:  # reads go on while writes wait for the storage
+                self.store = ox.Store.read_only(str(main_path))
+            if self.history_store is None:
+                self.history_store = ox.Store.read_only(str(history_path))
+            raise
+        self._failed = False
 
     def _write(self, good: list[tuple[PassportDoc, int]], agent: str, source: str, comment: str,
                activity: ox.NamedNode, started: ox.Literal, *, writer: OrderedWriter | None = None,
@@ -108,20 +147,22 @@ class BatchWriter(VersionReader):
         else:
             writer.submit(self._commit, quads, replaced, created, content)
 
-    def _archive(self, version_ref: PassportRef, node: ox.NamedNode) -> None:
+    def _archive(self, version_ref: PassportRef, node: ox.NamedNode, action: str = "write") -> None:
         """Copy the current graph of a passport into the history store as ``<P/v/n>``."""
         graph = ox.NamedNode(version_ref.version_iri)
-        if self.history_store.contains_named_graph(graph):
-            self.history_store.remove_graph(graph)
-        self.history_store.extend(ox.Quad(q.subject, q.predicate, q.object, graph)
-                                  for q in self.store.quads_for_pattern(None, None, None, node))
+        with self._storage(action):
+            if self.history_store.contains_named_graph(graph):
+                self.history_store.remove_graph(graph)
+            self.history_store.extend(ox.Quad(q.subject, q.predicate, q.object, graph)
+                                      for q in self.store.quads_for_pattern(None, None, None, node))
 
     @property
     def _journal(self) -> Path:
         return self.settings.data_dir / "journal"
 
     def _commit(self, quads: list[ox.Quad], replaced: list[ox.NamedNode],
-                created: list[ox.NamedNode] = (), content: list[bytes] | None = None) -> None:
+                created: list[ox.NamedNode] = (), content: list[bytes] | None = None, *,
+                action: str = "write") -> None:
         """Write a batch: whole or not at all.
 
         A batch that only creates passports goes through RocksDB's bulk loader, about twice as fast
@@ -132,19 +173,40 @@ class BatchWriter(VersionReader):
 
         ``content``: N-Quads of the new passports' graphs, loaded with ``quads`` in one bulk load
         (pyoxigraph parses bytes without holding the GIL, so the caller's thread runs on).
+
+        A storage failure (full disk, unwritable directory) is raised as ``StoreError`` with nothing
+        of the batch left in the store: a failed bulk load is undone from the journal at once, or,
+        if undoing fails too, at the next opening.
         """
+        with self._storage(action):
+            self._commit_batch(quads, replaced, created, content)
+        self._bump_generation()
+
+    def _commit_batch(self, quads: list[ox.Quad], replaced: list[ox.NamedNode],
+                      created: list[ox.NamedNode], content: list[bytes] | None) -> None:
         if not replaced and created:
-            with open(self._journal, "w", encoding="utf-8") as journal:
-                journal.write("\n".join(g.value for g in created))
-                journal.flush()
-                os.fsync(journal.fileno())
-            if content:
-                payload = b"".join(content) + ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-                self.store.bulk_load(payload, ox.RdfFormat.N_QUADS)
-                self._bulk_bytes += len(payload)
-            else:
-                self.store.bulk_extend(quads)
-                self._bulk_bytes += 100 * len(quads)  # about the N-Quads size of a quad
+            try:
+                with open(self._journal, "w", encoding="utf-8") as journal:
+                    journal.write("\n".join(g.value for g in created))
+                    journal.flush()
+                    os.fsync(journal.fileno())
+            except OSError:
+                self._journal.unlink(missing_ok=True)  # nothing was loaded: no journal to keep
+                raise
+            try:
+                if content:
+                    payload = b"".join(content) + ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+                    self.store.bulk_load(payload, ox.RdfFormat.N_QUADS)
+                    self._bulk_bytes += len(payload)
+                else:
+                    self.store.bulk_extend(quads)
+                    self._bulk_bytes += 100 * len(quads)  # about the N-Quads size of a quad
+            except BaseException:
+                try:
+                    self._recover()
+                except OSError:
+                    pass  # the journal stays: the next opening removes the half-loaded batch
+                raise
             self._bulk_loads += 1
             self._journal.unlink()
         elif not replaced:
@@ -162,7 +224,6 @@ class BatchWriter(VersionReader):
             if self._unflushed >= FLUSH_EVERY:
                 self.store.flush()
                 self._unflushed = 0
-        self._bump_generation()
 
     def _recover(self) -> None:
         """Remove the passports of a bulk batch that was interrupted (see ``_commit``)."""

@@ -9,7 +9,6 @@ ontology: a misspelt ``mp:`` property or an unknown material concept is named as
 from __future__ import annotations
 
 import functools
-import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,10 +19,11 @@ from rdflib.namespace import RDF, SH
 
 from registry.core.resources import SHAPES_DIR
 from registry.model.documents import PassportDoc, structural_problems
+from registry.model.integrity import integrity_problems
 from registry.model.reference import load_ontology_store
-from registry.model.uris import owning_passport
 from registry.model.vocab import MP, MPV
 from registry.validation.engine import ShapesProgram, Unsupported, subclass_closure
+from registry.validation.owners import BatchOwners, ReportOwners, batch_store
 
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
@@ -137,6 +137,9 @@ class Validator:
             for problem in structural_problems(doc, municipality):
                 verdict.issues.append(Issue("Violation", {"en": problem, "nl": problem}, focus=doc.iri,
                                             constraint="structure"))
+            for rule in integrity_problems(doc.triples, doc.ref):
+                verdict.issues.append(Issue("Violation", {"en": rule.en, "nl": rule.nl}, focus=rule.node,
+                                            constraint=f"integrity:{rule.rule}"))
             verdict.issues.extend(self.unknown_terms(doc))
             if verdict.conforms:
                 checked.append((doc, verdict))
@@ -145,56 +148,51 @@ class Validator:
         if self.program is None:
             self._pyshacl(checked)
             return verdicts
-        checked_docs = [doc for doc, _ in checked]
-        store = _batch_store(checked_docs)
         by_iri = {doc.iri: verdict for doc, verdict in checked}
-        base = checked[0][0].ref.base
-        for result in self.program.validate(store):
-            focus = result.focus
-            owner = _bnode_owner(checked_docs, focus.value) if isinstance(focus, ox.BlankNode) else None
-            if owner is None and isinstance(focus, ox.NamedNode):
-                ref = owning_passport(base, focus.value)
-                owner = ref.iri if ref else None
-            issue = Issue(result.severity, dict(result.messages), focus=_text(focus), path=result.path,
+        owners = BatchOwners([doc for doc, _ in checked])
+        for result in self.program.validate(owners.store):
+            issue = Issue(result.severity, dict(result.messages), focus=_text(result.focus), path=result.path,
                           value=_text(result.value), shape=result.shape, constraint=result.component)
-            for verdict in ([by_iri[owner]] if owner in by_iri else [v for _, v in checked]):
-                verdict.issues.append(issue)
+            for owner in owners.of(result.focus, result.anchor):
+                by_iri[owner].issues.append(issue)
         failing = [(doc, verdict) for doc, verdict in checked if not verdict.conforms]
         if failing:
+            found = {verdict.iri: {i.shape for i in verdict.issues} for _, verdict in failing}
             for _, verdict in failing:
                 verdict.issues = [i for i in verdict.issues if i.constraint in ("structure", "unknown-term")]
-            self._pyshacl(failing)
+            self._pyshacl(failing, found)
         return verdicts
 
-    def _pyshacl(self, pairs: list[tuple[PassportDoc, Verdict]]) -> None:
-        """Validate with pySHACL, the reference implementation, and add its results to the verdicts."""
+    def _pyshacl(self, pairs: list[tuple[PassportDoc, Verdict]],
+                 found: dict[str, set[str]] | None = None) -> None:
+        """Validate with pySHACL, the reference implementation, and add its results to the verdicts.
+
+        ``found``: the shapes the compiled engine reported per passport; a result on a node that
+        several passports hold (a shared literal) goes to those of them the engine found it for.
+        """
         data = rdflib.Graph()
-        owner_of_bnode: dict[rdflib.BNode, str] = {}
+        by_iri = {doc.iri: verdict for doc, verdict in pairs}
+        owners = ReportOwners(pairs[0][0].ref.base, list(by_iri))
         for doc, _ in pairs:
             bnodes: dict = {}
-            add = data.add
+            add, hold = data.add, owners.hold
             for t in doc.triples:
-                add((_to_rdflib(t.subject, bnodes), _to_rdflib(t.predicate, bnodes),
-                     _to_rdflib(t.object, bnodes)))
-            for node in bnodes.values():
-                owner_of_bnode[node] = doc.iri
+                subject, obj = _to_rdflib(t.subject, bnodes), _to_rdflib(t.object, bnodes)
+                add((subject, _to_rdflib(t.predicate, bnodes), obj))
+                hold(doc.iri, subject, obj)
         for triple in self.hierarchy:
             data.add(triple)
-        base = pairs[0][0].ref.base
-        by_iri = {doc.iri: verdict for doc, verdict in pairs}
         from pyshacl import validate as shacl_validate  # only for shapes the compiled engine lacks
 
         _, report, _ = shacl_validate(data, shacl_graph=self.shapes, inference="none",
                                       abort_on_first=False, allow_warnings=True, allow_infos=True,
                                       inplace=True)
-        for issue in read_report(report):
-            focus = issue.focus
-            owner = owner_of_bnode.get(rdflib.BNode(focus[2:])) if focus.startswith("_:") else None
-            if owner is None:
-                ref = owning_passport(base, focus)
-                owner = ref.iri if ref else None
-            for verdict in ([by_iri[owner]] if owner in by_iri else [v for _, v in pairs]):
-                verdict.issues.append(issue)
+        for issue, focus in _report_results(report):
+            holders = owners.of(focus)
+            if found and len(holders) > 1:
+                holders = [iri for iri in holders if issue.shape in found.get(iri, ())] or holders
+            for owner in holders:
+                by_iri[owner].issues.append(issue)
 
 
 def _text(term) -> str:
@@ -205,46 +203,34 @@ def _text(term) -> str:
     return term.value
 
 
-def _batch_store(docs: list[PassportDoc]) -> ox.Store:
-    """An in-memory store of a batch, loaded through pyoxigraph's own serialiser and parser.
-
-    Blank nodes must already be distinct between documents: the file readers parse with
-    ``rename_blank_nodes=True`` and generators use ``pyoxigraph.BlankNode()``.
-    """
-    store = ox.Store()
-    data = ox.serialize(itertools.chain.from_iterable(doc.triples for doc in docs),
-                        format=ox.RdfFormat.N_TRIPLES)
-    store.load(data, ox.RdfFormat.N_TRIPLES)
-    return store
-
-
-def _bnode_owner(docs: list[PassportDoc], label: str) -> str | None:
-    for doc in docs:
-        for t in doc.triples:
-            if (isinstance(t.subject, ox.BlankNode) and t.subject.value == label) or \
-                    (isinstance(t.object, ox.BlankNode) and t.object.value == label):
-                return doc.iri
-    return None
+_batch_store = batch_store  # the name the engine comparison test uses
 
 
 def read_report(report: rdflib.Graph) -> list[Issue]:
     """The results of a SHACL validation report graph, messages by language."""
-    issues = []
+    issues = [issue for issue, _ in _report_results(report)]
+    issues.sort(key=lambda i: (i.focus, i.path, i.constraint))
+    return issues
+
+
+def _report_results(report: rdflib.Graph) -> list[tuple[Issue, object]]:
+    """Each result of a report as an ``Issue``, with its focus node as the report's term."""
+    found = []
     for result in report.subjects(RDF.type, SH.ValidationResult):
         messages: dict[str, str] = defaultdict(str)
         for message in report.objects(result, SH.resultMessage):
             messages[getattr(message, "language", None) or ""] = str(message)
         focus = report.value(result, SH.focusNode)
-        issues.append(Issue(
+        found.append((Issue(
             severity=SEVERITIES.get(report.value(result, SH.resultSeverity), "Violation"),
             message=dict(messages),
             focus=f"_:{focus}" if isinstance(focus, rdflib.BNode) else str(focus or ""),
             path=_term_text(report.value(result, SH.resultPath)),
             value=_term_text(report.value(result, SH.value)),
             shape=_term_text(report.value(result, SH.sourceShape)),
-            constraint=_term_text(report.value(result, SH.sourceConstraintComponent))))
-    issues.sort(key=lambda i: (i.focus, i.path, i.constraint))
-    return issues
+            constraint=_term_text(report.value(result, SH.sourceConstraintComponent))), focus))
+    found.sort(key=lambda pair: (pair[0].focus, pair[0].path, pair[0].constraint))
+    return found
 
 
 def _term_text(term) -> str:

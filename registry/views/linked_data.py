@@ -45,6 +45,7 @@ from registry.model.vocab import (
 from registry.store import named_queries as queries
 from registry.views import negotiation
 from registry.views.negotiation import DocFormat
+from registry.views.pages.links import web_iri
 from registry.views.serialization import PASSPORT_PREFIXES, serialize, serialize_graph
 from registry.views.vocabulary import instance_path, subject_triples, vocabulary_iri, vocabulary_triples
 
@@ -242,7 +243,9 @@ def provenance_document(registry, iri: str) -> Document | None:
 
 def _link(term, base: str) -> str:
     if isinstance(term, ox.NamedNode):
-        href = instance_path(term.value, base) or term.value
+        href = instance_path(term.value, base) or (term.value if web_iri(term.value) else None)
+        if href is None:  # javascript:, data: and the like are never links
+            return html.escape(term.value)
         return f'<a href="{html.escape(href)}">{html.escape(term.value)}</a>'
     if isinstance(term, ox.Literal):
         suffix = f"@{term.language}" if term.language else ""

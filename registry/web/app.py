@@ -14,9 +14,11 @@ from registry.core.settings import Settings
 from registry.model.parse_pool import ParsePool
 from registry.query.pool import QueryPool
 from registry.store.registry import Registry
+from registry.web.budget import ByteMeter
 from registry.web.errors import install_error_handler
 from registry.web.page_pool import PagePool
-from registry.web.routers import imports, linked_data, pages, passports, sparql
+from registry.web.routers import docs, imports, linked_data, pages, passports, sparql
+from registry.web.security import install_security
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,13 +41,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # no compaction on the way out: RocksDB compacts in the background while the server runs
             app.state.registry.close(compact=False)
 
+    # /docs is a route of its own (routers/docs.py: its own Content-Security-Policy); no Redoc
     app = FastAPI(title="Materiaalpaspoorten-register", version="0.1.0", lifespan=lifespan,
-                  description="Material passport registry of the Twente and Stedendriehoek municipalities")
+                  description="Material passport registry of the Twente and Stedendriehoek municipalities",
+                  docs_url=None, redoc_url=None)
     app.state.settings = settings
     install_error_handler(app)
+    app.add_middleware(ByteMeter)  # request and response bytes of the budgeted endpoints
+    install_security(app, settings)  # malformed paths, HEAD, security headers: every request
     app.include_router(linked_data.router)  # first: the /id and /doc routes are the busiest
     app.include_router(sparql.router)
     app.include_router(passports.router)
     app.include_router(imports.router)
+    app.include_router(docs.router)
     app.include_router(pages.router)
     return app

@@ -8,6 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 
 from registry.core.errors import RegistryError
+from registry.store.failures import DENIED, FULL
 
 # Reads are public: every answer of the SPARQL endpoint and the query pages allows any origin.
 CORS_HEADERS = {
@@ -54,6 +55,24 @@ async def _handle(request: Request, exc: RegistryError) -> Response:
     return error_response(request, exc)
 
 
+async def _storage(request: Request, exc: OSError) -> Response:
+    """A full disk or an unwritable folder outside the store (temporary files of an upload, the
+    token file): 503 with the reason, as the store's own ``StoreError``; any other ``OSError`` is
+    a bug and stays a 500."""
+    if exc.errno not in (*FULL, *DENIED):
+        raise exc
+    where = exc.filename or "a folder of the server"
+    reason = "the disk is full" if exc.errno in FULL else "it cannot be written"
+    reason_nl = "de schijf is vol" if exc.errno in FULL else "die is niet schrijfbaar"
+    return error_response(request, RegistryError(
+        f"the server cannot store this request: {where}: {reason}. Nothing was stored; tell the "
+        "administrator and try again later.",
+        message_nl=f"de server kan dit verzoek niet opslaan: {where}: {reason_nl}. Er is niets "
+                   "opgeslagen; meld het de beheerder en probeer het later opnieuw.", status=503))
+
+
 def install_error_handler(app: FastAPI) -> None:
-    """Answer every ``RegistryError`` raised by a route of ``app`` with :func:`error_response`."""
+    """Answer every ``RegistryError`` raised by a route of ``app`` with :func:`error_response`
+    (and a full disk or unwritable folder anywhere with 503)."""
     app.add_exception_handler(RegistryError, _handle)
+    app.add_exception_handler(OSError, _storage)

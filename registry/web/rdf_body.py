@@ -66,11 +66,12 @@ def _document_refusal(exc: DocumentError, municipality: str | None) -> Refusal:
     return Refusal(400, message, line=exc.line, column=exc.column, node=node)
 
 
-async def parse_passports(request: Request, municipality: str | None) -> list[PassportDoc]:
-    """The passports of the request body; ``municipality``: the token's, to name a resource of
-    another municipality in the refusal (403)."""
+async def parse_passports(request: Request, municipality: str | None,
+                          body: bytes | None = None) -> list[PassportDoc]:
+    """The passports of the request body (``body``, when it was read already); ``municipality``:
+    the token's, to name a resource of another municipality in the refusal (403)."""
     fmt = content_format(request)
-    body = await read_rdf_body(request)
+    body = await read_rdf_body(request) if body is None else body
     state = request.app.state
     base = state.registry.base
     pool = getattr(state, "parse_pool", None)

@@ -1,5 +1,6 @@
 """Reading and running a SPARQL Protocol request: the operation, the dataset, the checks (size,
-SERVICE allow-list, rate limit) and the query pool; shared by ``/sparql`` and the saved queries."""
+SERVICE allow-list, the client's budget) and the query pool; shared by ``/sparql`` and the saved
+queries."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from registry.query import formats as sparql_formats
 from registry.query import service_policy
 from registry.query.pool import QueryError, QueryPool
 from registry.web.body import BodyTooLarge, read_body
+from registry.web.budget import admitted
 from registry.web.errors import CORS_HEADERS, ProtocolError
-from registry.web.rate_limit import RateLimiter
 
 MAX_QUERY_BYTES = 1 << 20  # 1 MiB of query text
 ALLOWED_METHODS = "GET, POST, OPTIONS"
@@ -116,27 +117,6 @@ def _graph_iris(params: list[tuple[str, str]], key: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-def client_id(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
-def check_rate(request: Request) -> None:
-    limiter = rate_limiter(request.app)
-    wait = limiter.take(client_id(request))
-    if wait:
-        raise ProtocolError(
-            429, f"too many queries from {client_id(request)}: the limit is {limiter.per_minute} a minute "
-                 f"(PASSPORTS_RATE_LIMIT). Try again in {limiter.retry_after(wait)} s",
-            {"Retry-After": limiter.retry_after(wait)})
-
-
-def rate_limiter(app) -> RateLimiter:
-    limiter = getattr(app.state, "sparql_rate_limiter", None)
-    if limiter is None:
-        limiter = app.state.sparql_rate_limiter = RateLimiter(app.state.settings.rate_limit_per_minute)
-    return limiter
-
-
 def endpoint_iri(request: Request) -> str:
     return str(request.url.replace(query="", fragment=""))
 
@@ -171,19 +151,22 @@ async def run_query(request: Request, query: str, params: list[tuple[str, str]],
         service_policy.check_services(query, settings.service_allowlist)
     except service_policy.ServiceRefused as exc:
         raise ProtocolError(403, str(exc)) from None
-    check_rate(request)
     dataset = {}
     if default_graphs or named_graphs:
         dataset = {"default_graphs": default_graphs, "named_graphs": named_graphs}
     pool: QueryPool = request.app.state.query_pool
-    try:
-        return await pool.arun(
-            query, accept=request.headers.get("accept"), format=format_name, allow_html=allow_html,
-            union_default_graph=not service_policy.has_dataset_clause(query),
-            base_iri=settings.base_iri + "sparql", prefixes=tuple(PREFIXES.items()),
-            substitutions=substitutions, **dataset)
-    except (QueryError, PoolBusy) as exc:
-        raise ProtocolError(exc.status, str(exc)) from None
+    with admitted(request) as ticket:  # 429 when the client's budget is spent
+        try:
+            result = await pool.arun(
+                query, accept=request.headers.get("accept"), format=format_name, allow_html=allow_html,
+                union_default_graph=not service_policy.has_dataset_clause(query),
+                base_iri=settings.base_iri + "sparql", prefixes=tuple(PREFIXES.items()),
+                substitutions=substitutions, fast_lane=ticket.alone, **dataset)
+        except (QueryError, PoolBusy) as exc:
+            ticket.work(getattr(exc, "work_seconds", 0.0))
+            raise ProtocolError(exc.status, str(exc)) from None
+        ticket.work(result.work_seconds)
+        return result
 
 
 def result_response(result, extra_headers: dict | None = None) -> Response:

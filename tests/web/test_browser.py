@@ -6,27 +6,13 @@ fail here. Screenshots go to a temporary folder (printed; kept with ``--basetemp
 
 from __future__ import annotations
 
-import os
-import shutil
-from pathlib import Path
-
 import httpx
 import pytest
+from browser_support import ARGS, CHROMIUM, Watched, playwright_or_skip
 from pages_support import Server, build_registry, doc_path
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1"]
-
-if os.environ.get("CI"):  # in CI the browser tests must run: .ci/run installs chromium
-    import playwright.sync_api as playwright_api
-
-    assert Path(CHROMIUM).exists(), "CI: Debian chromium is missing; .ci/run should have installed it"
-playwright_api = pytest.importorskip("playwright.sync_api")
-if not Path(CHROMIUM).exists():
-    pytest.skip("Debian chromium is not installed (apt-get install -y chromium)", allow_module_level=True)
+playwright_api = playwright_or_skip()
 
 
 @pytest.fixture(scope="module")
@@ -53,31 +39,6 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield b
         b.close()
-
-
-class Watched:
-    """A page that records console errors, page errors, failed requests and off-host requests."""
-
-    def __init__(self, browser, allowed_prefix: str, **context):
-        self.context = browser.new_context(**context)
-        self.page = self.context.new_page()
-        self.problems: list[str] = []
-        self.page.on("console", lambda m: self.problems.append(f"console {m.type}: {m.text}")
-                     if m.type in ("error", "warning") else None)
-        self.page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        # a load cut short by the next navigation (net::ERR_ABORTED) is not a problem of the page
-        self.page.on("requestfailed", lambda r: None if "ERR_ABORTED" in (r.failure or "")
-                     else self.problems.append(f"request failed: {r.url} ({r.failure})"))
-        self.page.on("request", lambda r: None if r.url.startswith((allowed_prefix, "data:", "about:"))
-                     else self.problems.append(f"off-site request: {r.url}"))
-
-    def open(self, url: str):
-        response = self.page.goto(url, wait_until="load")
-        self.page.wait_for_timeout(250)
-        return response
-
-    def close(self):
-        self.context.close()
 
 
 def test_home_passport_search_in_chromium(browser, server, fixture, shots):

@@ -117,7 +117,7 @@ def test_hostile_paths_through_the_workers(server, client):
     for path in ("/doc/passport/..%2F..%2Fetc%2Fpasswd", "/doc/passport/GM0153/..%2F..%2Fmain",
                  "/doc/%00/x", "/doc/passport/GM0153/" + "a" * 5000):
         r = client.get(path)
-        assert r.status_code in (404, 414), path
+        assert r.status_code in (400, 404, 414), path  # 400: a dot segment or a NUL, refused before routing
         assert "root:" not in r.text
     r = client.get("/search", params={"q": "x' } DROP ALL ; #"})
     assert r.status_code == 200 and "DROP ALL" in r.text  # a search text, shown back escaped

@@ -334,7 +334,7 @@ def test_static_files_and_no_traversal(client):
     for path in ("/static/../registry/app.py", "/static/%2e%2e/registry/app.py",
                  "/static/..%2f..%2fpyproject.toml", "/static/css/../../templates/base.html"):
         r = client.get(path)
-        assert r.status_code == 404, path
+        assert r.status_code in (400, 404), path  # 400: a dot segment, refused before routing
         assert "def create_app" not in r.text and "{% block" not in r.text
 
 

@@ -116,23 +116,27 @@ class ShapesProgram:
         self._evaluate(store, shape, focus, found)
         return not found
 
-    def _evaluate(self, store: ox.Store, shape: Shape, focus: Node, out: list[Result]) -> None:
+    def _evaluate(self, store: ox.Store, shape: Shape, focus: Node, out: list[Result],
+                  anchor: Node | None = None) -> None:
+        if not isinstance(focus, ox.Literal) or anchor is None:
+            anchor = focus
         values = set(shape.path(store, focus)) if shape.path is not None else {focus}
         for component, check in shape.value_checks:
             for value in values:
                 if not check(store, value):
                     out.append(Result(focus, shape.path_text, value, shape.iri, component, shape.severity,
-                                      shape.messages))
+                                      shape.messages, anchor))
         for component, check in shape.set_checks:
             for offending in check(store, focus, values):
                 path, value = shape.path_text, offending
                 if isinstance(offending, tuple):  # sh:closed reports the predicate as the path
                     _, predicate, value = offending
                     path = predicate.value
-                out.append(Result(focus, path, value, shape.iri, component, shape.severity, shape.messages))
+                out.append(Result(focus, path, value, shape.iri, component, shape.severity, shape.messages,
+                                  anchor))
         for child in shape.children:
             for value in values:
-                self._evaluate(store, child, value, out)
+                self._evaluate(store, child, value, out, anchor)
 
     def validate(self, store: ox.Store) -> list[Result]:
         results: list[Result] = []

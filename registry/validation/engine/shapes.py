@@ -34,6 +34,9 @@ class Result:
     component: str
     severity: str
     messages: dict[str, str]
+    # The nearest IRI or blank node on the way from the target to ``focus``: the focus node itself
+    # unless it is a literal. The validator finds the passport a result belongs to from it.
+    anchor: Node | None = None
 
 
 @dataclass

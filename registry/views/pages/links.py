@@ -17,6 +17,18 @@ from registry.model.uris import owning_passport
 from registry.model.vocab import MP, MPV
 
 _ANCHOR_UNSAFE = re.compile(r"[^A-Za-z0-9_-]+")
+_SPACE_OR_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def web_iri(iri: str) -> bool:
+    """Whether ``iri`` may be a link of a page: an absolute ``http``/``https`` IRI. Any other scheme
+    (``javascript:``, ``data:``, ``vbscript:``, ``file:``, ...) stays text, whatever the data says.
+
+    >>> web_iri("https://example.org/x"), web_iri("javascript:alert(1)"), web_iri(" http://e/")
+    (True, False, False)
+    """
+    scheme, colon, _ = iri.partition(":")
+    return bool(colon) and scheme.lower() in ("http", "https") and not _SPACE_OR_CONTROL.search(iri)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -101,9 +113,11 @@ class Links:
         return doc_path(self.base, iri, iri in self.object_kinds)
 
     def doc(self, iri: str, version_fragment: str = "") -> str:
+        """The link to the page about ``iri``: here, or the IRI itself when it is another site's
+        ``http(s)`` IRI; "" (no link) for any other IRI (``javascript:...``)."""
         found = doc_path(self.base, iri, iri in self.object_kinds)
         if found is None:
-            return iri
+            return iri if web_iri(iri) else ""
         path, fragment = found
         return self.page(path, fragment=fragment or version_fragment)
 
@@ -111,7 +125,7 @@ class Links:
         """The RDF document of a passport, version or concept (``suffix``: .ttl, .jsonld, .nt, ...)."""
         found = doc_path(self.base, iri, iri in self.object_kinds)
         if found is None:
-            return iri
+            return iri if web_iri(iri) else ""
         return self.file(found[0] + suffix)
 
     # -- this page in the other language ---------------------------------------------------

@@ -16,7 +16,7 @@ import hashlib
 import json
 from types import FunctionType, MethodType
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, Template
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
@@ -29,7 +29,7 @@ from registry.core.i18n import DEFAULT_LANGUAGE, pick, strings, translator
 from registry.core.resources import SITE_DIR
 from registry.model.terms import Terms, get_terms, local_name
 from registry.views.pages.attrs import Attrs
-from registry.views.pages.links import Links, anchor
+from registry.views.pages.links import Links, anchor, web_iri
 
 TEMPLATES_DIR = SITE_DIR / "templates"
 STATIC_DIR = SITE_DIR / "static"
@@ -119,11 +119,12 @@ class _Template(Template):
 @functools.lru_cache(maxsize=1)
 def environment() -> Environment:
     env = _Environment(loader=FileSystemLoader(str(TEMPLATES_DIR)),
-                       autoescape=select_autoescape(["html", "xml"]), undefined=StrictUndefined,
+                       autoescape=True, undefined=StrictUndefined,  # every template, any name
                        trim_blocks=True, lstrip_blocks=True, auto_reload=False)
     env.context_class = _Context
     env.template_class = _Template
     env.globals["local_name"] = local_name
+    env.tests["web_iri"] = web_iri  # {% if x is web_iri %}: only http(s) IRIs become links
     env.filters["tojson_attr"] = lambda v: json.dumps(v, ensure_ascii=False)
     return env
 
@@ -250,12 +251,20 @@ def _make_link_helpers(links: Links, terms: Terms, lang: str) -> dict:
     made: dict[str, Markup] = {}
     badges: dict[str, Markup] = {}
 
+    def link(iri: str, text) -> Markup:
+        """``text`` as a link to the page about ``iri``; plain text when ``iri`` has none (an IRI
+        that is not ``http(s)``, such as ``javascript:...``, is never a link)."""
+        href = docs[iri] if iri else ""
+        if not href:
+            return Markup(f"<span>{escape(text)}</span>")
+        return Markup(f'<a href="{escape(href)}">{escape(text)}</a>')
+
     def concept_link(iri: str) -> Markup:
         if not iri:
             return empty
         found = made.get(iri)
         if found is None:
-            found = made[iri] = Markup(f'<a href="{escape(docs[iri])}">{escape(labels[iri])}</a>')
+            found = made[iri] = link(iri, labels[iri])
         return found
 
     def concept_links(iris) -> Markup:
@@ -268,9 +277,10 @@ def _make_link_helpers(links: Links, terms: Terms, lang: str) -> dict:
         if found is None:
             code = escape(local_name(iri))
             name = escape(labels[iri])
+            tag, href = ("a", f' href="{escape(docs[iri])}"') if docs[iri] else ("span", "")
             found = badges[iri] = Markup(
-                f'<a class="rbadge r{code[1:]}" href="{escape(docs[iri])}" title="{name}">{code}'
-                f'<span class="rlabel"> {name}</span></a>')
+                f'<{tag} class="rbadge r{code[1:]}"{href} title="{name}">{code}'
+                f'<span class="rlabel"> {name}</span></{tag}>')
         return found
 
     rows: dict[tuple, tuple[dict, Markup]] = {}
@@ -301,7 +311,7 @@ def _make_link_helpers(links: Links, terms: Terms, lang: str) -> dict:
         return found
 
     return {"concept_link": concept_link, "concept_links": concept_links, "rbadge": rbadge, "D": docs,
-            "row": row, "part": part}
+            "link": link, "row": row, "part": part}
 
 
 _ROWS_MAX = 20_000  # rows remembered per language and depth (about 400 bytes each), then started afresh
@@ -318,6 +328,10 @@ def render(template: str, lang: str, links: Links, terms: Terms | None = None, *
     return environment().get_template(template).render(values)
 
 
+_JSON_IN_HTML = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
 def _json(value) -> Markup:
-    """JSON for a ``<script type="application/json">`` block (``</`` cannot close the block)."""
-    return Markup(json.dumps(value, ensure_ascii=False).replace("</", "<\\/"))
+    """JSON for a ``<script type="application/json">`` block: no ``<``, ``>`` or ``&`` in it (as
+    ``\\u003c`` and so on, the same JSON), so no text can close the block or open a comment."""
+    return Markup(json.dumps(value, ensure_ascii=False).translate(_JSON_IN_HTML))

@@ -169,8 +169,12 @@ for _path, _name in ROUTES:
 @router.get("/static/{path:path}", include_in_schema=False)
 def static(path: str) -> Response:
     root = STATIC_DIR.resolve()
-    target = (root / path).resolve()
-    if not target.is_relative_to(root) or not target.is_file():
+    try:  # a name the file system refuses (too long, a NUL) is not found either
+        target = (root / path).resolve()
+        found = target.is_relative_to(root) and target.is_file()
+    except (OSError, ValueError):
+        found = False
+    if not found:
         return Response("not found", status_code=404, media_type="text/plain")
     media_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
     return FileResponse(target, media_type=media_type,

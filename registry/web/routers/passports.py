@@ -17,9 +17,8 @@ then counted while reading, so chunked bodies are cut off too), a literal over
 parsing took longer than ``parse_timeout`` or crashed its parse worker; 404 retiring an unknown
 passport; 409 retiring a retired one. Bodies are parsed in worker processes (``web.rdf_body``).
 
-Writes are serialised by one asyncio lock per app (waiting costs no worker thread); parsing,
-validation and store work run in the thread pool. Dry runs are serialised by a second lock, so
-anonymous validation can never hold up more than one validator at a time.
+Writes are serialised by one asyncio lock per app, dry runs by a second one after the client's
+budget and a dry-run slot (``registry.web.budget``: 429, 503); the work runs in the thread pool.
 """
 
 from __future__ import annotations
@@ -38,9 +37,10 @@ from registry.model.vocab import MPV
 from registry.store.registry import AddReport, Registry
 from registry.validation.validator import Verdict, report_graph
 from registry.views import negotiation
+from registry.web.budget import admitted, validation_slot
 from registry.web.deps import BearerCredentials, TokenMunicipality, authenticate, write_locks
 from registry.web.errors import Refusal
-from registry.web.rdf_body import parse_passports
+from registry.web.rdf_body import parse_passports, read_rdf_body
 
 router = APIRouter(prefix="/api/v1", tags=["write API / schrijf-API"])
 
@@ -342,9 +342,9 @@ async def validate(request: Request, credentials: BearerCredentials) -> Response
     """
     anonymous = credentials is None and not request.headers.get("authorization")
     municipality = None if anonymous else authenticate(request, credentials).municipality
-    docs = await parse_passports(request, None)
-    registry = _registry(request)
-    _, dry_run_lock = write_locks(request)
-    async with dry_run_lock:
-        verdicts = await run_in_threadpool(registry.validate, docs, municipality)
-    return await _report(request, verdicts, len(docs), 200)
+    with admitted(request) as ticket:  # the client's budget (429), before the body is read
+        body = await read_rdf_body(request)
+        async with validation_slot(request, ticket), write_locks(request)[1]:  # 503; work is timed
+            docs = await parse_passports(request, None, body)
+            verdicts = await run_in_threadpool(_registry(request).validate, docs, municipality)
+        return await _report(request, verdicts, len(docs), 200)

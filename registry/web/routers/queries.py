@@ -18,6 +18,8 @@ from fastapi.responses import Response
 
 from registry.core.i18n import request_language
 from registry.query import saved as saved_queries
+from registry.views.headers import editor_policy
+from registry.views.pages.links import web_iri
 from registry.web.errors import CORS_HEADERS, ProtocolError
 from registry.web.routers.pages import render_page, request_links
 from registry.web.sparql_requests import endpoint_iri, result_response, run_query
@@ -116,10 +118,10 @@ def _cell(term: dict | None, base: str, links) -> dict:
         return cell
     kind = term.get("type")
     value = term.get("value", "")
-    if kind == "uri":
-        href = value
+    if kind == "uri":  # a link only to an http(s) IRI: javascript:, data: and the like stay text
+        href = value if web_iri(value) else None
         if links is not None and value.startswith((base, "https://w3id.org/materiaalpaspoort/")):
-            href = links.doc(value)
+            href = links.doc(value) or None
         return {**cell, "text": value, "href": href}
     if kind == "bnode":
         return {**cell, "text": "_:" + value}
@@ -166,8 +168,10 @@ def _tab_queries() -> list[dict]:
 
 def editor_page(request: Request, *, query: str | None = None, result=None, error: str | None = None,
                 status_code: int = 200, headers: dict | None = None) -> Response:
-    """The query editor page, with a query's result (or error) when there is one."""
-
+    """The query editor page, with a query's result (or error) when there is one; its policy
+    allows the style sheets YASGUI's column resizer adds (``editor_policy``)."""
+    policy = editor_policy(request.app.state.settings.tile_url)
+    headers = {**(headers or {}), "Content-Security-Policy": policy}
     return _render(request, "sparql.html", status_code=status_code, headers=headers,
                    endpoint=endpoint_iri(request), query_text=query or "",
                    result=result_view(request, result) if result is not None else None,

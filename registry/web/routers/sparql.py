@@ -16,9 +16,9 @@ What it answers besides results: 400 with the parser's message (line and column)
 query, two ``query`` values or an unknown ``format``; 403 for a SERVICE endpoint off the
 allow-list (:mod:`registry.service_policy`); 405 for any SPARQL Update (``update=`` or
 ``application/sparql-update``: this endpoint is read-only, writes go through ``/api/v1/``);
-413 for a query over 1 MiB; 415 for another request media type; 429 with ``Retry-After`` past the
-per-client rate limit; 400 for a result over the cap (never a cut-off result, see
-:mod:`registry.query_pool`); 503 when the time limit stopped the query. Every answer carries
+413 for a query over 1 MiB; 415 for another request media type; 429 with ``Retry-After`` when the
+client's budget is spent (:mod:`registry.web.budget`); 400 for a result over the cap in rows or
+bytes (never a cut-off result, see :mod:`registry.query.pool`); 503 when the time limit stopped the query. Every answer carries
 ``Access-Control-Allow-Origin: *`` (reads are public) and errors are plain text that says what to
 do.
 """
@@ -37,8 +37,10 @@ from registry.core.settings import Settings
 from registry.model.vocab import DCTERMS, RDF
 from registry.query import formats as sparql_formats
 from registry.query.pool import QueryPool
+from registry.web.budget import ByteMeter
 from registry.web.errors import CORS_HEADERS, ProtocolError, install_error_handler
 from registry.web.routers import queries as query_pages
+from registry.web.security import install_security
 from registry.web.sparql_requests import (
     ALLOWED_METHODS,
     endpoint_iri,
@@ -175,6 +177,8 @@ def create_endpoint_app(settings: Settings | None = None, *, mount_static: bool 
     app = FastAPI(title="SPARQL endpoint", lifespan=lifespan)
     app.state.settings = settings
     install_error_handler(app)
+    app.add_middleware(ByteMeter)
+    install_security(app, settings)
     app.include_router(router)
     if mount_static:
         app.mount("/static", StaticFiles(directory=SITE_DIR / "static"), name="static")

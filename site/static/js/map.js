@@ -37,14 +37,21 @@
   }
   var kind = (data.type || "POINT").toUpperCase();
   var label = box.getAttribute("data-label") || "";
+  /* Leaflet puts a string tooltip in as HTML: hand it an element holding the label as text, so a
+     title such as <img src=x onerror=...> shows as those characters and is never parsed. One per layer. */
+  var tip = function () {
+    var span = document.createElement("span");
+    span.textContent = label;
+    return span;
+  };
   if (points.length === 1 || kind.indexOf("POINT") === 0) {
     points.forEach(function (pt) {
-      layers.push(L.circleMarker(pt, { radius: 8, color: "#0b4f8a", weight: 3, fillColor: "#f2a900", fillOpacity: 1 }).bindTooltip(label));
+      layers.push(L.circleMarker(pt, { radius: 8, color: "#0b4f8a", weight: 3, fillColor: "#f2a900", fillOpacity: 1 }).bindTooltip(tip()));
     });
   } else if (kind.indexOf("POLYGON") >= 0) {
-    layers.push(L.polygon(points, { color: "#0b4f8a", weight: 3, fillColor: "#f2a900", fillOpacity: 0.4 }).bindTooltip(label));
+    layers.push(L.polygon(points, { color: "#0b4f8a", weight: 3, fillColor: "#f2a900", fillOpacity: 0.4 }).bindTooltip(tip()));
   } else if (points.length) {
-    layers.push(L.polyline(points, { color: "#0b4f8a", weight: 4 }).bindTooltip(label));
+    layers.push(L.polyline(points, { color: "#0b4f8a", weight: 4 }).bindTooltip(tip()));
   }
   var group = L.featureGroup(layers).addTo(map);
   if (points.length === 1) {
