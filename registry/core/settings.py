@@ -82,6 +82,8 @@ class Settings:
     # this many seconds each; 0 workers: parsed in the server process.
     parse_timeout: float = field(default_factory=lambda: float(_env("PASSPORTS_PARSE_TIMEOUT", "30")))
     parse_workers: int = field(default_factory=lambda: int(_env("PASSPORTS_PARSE_WORKERS", "2")))
+    # Memory (data segment, MiB) of one parse worker; a body that needs more is refused. 0: no limit.
+    parse_memory_mib: int = field(default_factory=lambda: int(_env("PASSPORTS_PARSE_MEMORY", "1024")))
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):

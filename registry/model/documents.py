@@ -224,7 +224,9 @@ def _parsed(parser, source: str, limits: ParseLimits,
     except UnicodeDecodeError as exc:
         raise DocumentError(f"the file is not UTF-8 ({exc.reason} at byte {exc.start}); "
                             "save it as UTF-8 and try again", source=source) from exc
-    except MemoryError as exc:  # pyoxigraph: "Reached the buffer maximal size"
+    except MemoryError as exc:
+        if "buffer maximal size" not in str(exc):  # out of memory, not pyoxigraph's buffer
+            raise
         raise parser_buffer_error(limits, source) from exc
     except OSError:
         if reader is not None and reader.error is not None:  # the pre-scan refused, under the parser

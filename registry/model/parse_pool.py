@@ -10,12 +10,15 @@ labels kept), which the server reads back with the N-Quads parser (its own outpu
 A worker that dies answers that request with :class:`ParseCrashed` (422) and is replaced; one that
 takes longer than ``settings.parse_timeout`` is killed, replaced, and the request gets
 :class:`ParseTimeout` (422); when every worker stays busy that long, :class:`ParseBusy` (503).
+A worker's data segment is capped at ``settings.parse_memory_mib``: a body that needs more gets a
+413 (or, when the parser's own allocation fails, the 422 of a crash), not the machine's memory.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
+import resource
 import sys
 
 import pyoxigraph as ox
@@ -87,7 +90,8 @@ class ParsePool(WorkerPool):
         self.timeout = settings.parse_timeout
         self.crashed = 0  # workers that died on a body, for tests and monitoring
         size = settings.parse_workers if size is None else size
-        super().__init__("registry.model.parse_pool", (dataclasses.asdict(self.limits),), size)
+        self.memory_mib = settings.parse_memory_mib
+        super().__init__("registry.model.parse_pool", (dataclasses.asdict(self.limits), self.memory_mib), size)
 
     def parse(self, body: bytes, base: str, fmt: ox.RdfFormat,
               municipality: str | None = None) -> list[PassportDoc]:
@@ -109,12 +113,15 @@ class ParsePool(WorkerPool):
                            "verzoek.") from None
         except WorkerDied:
             self.crashed += 1
+            memory = f"PASSPORTS_PARSE_MEMORY={self.memory_mib} MiB"
             raise ParseCrashed(
-                "the body could not be parsed: the RDF parser stopped on it (the body was dropped, "
-                "nothing was stored). Check the syntax, e.g. with `passports validate FILE`.",
-                message_nl="de body kon niet gelezen worden: de RDF-parser stopte erop (de body is "
-                           "verworpen, er is niets opgeslagen). Controleer de syntax, bijvoorbeeld met "
-                           "`passports validate BESTAND`.") from None
+                f"the body could not be parsed: the RDF parser stopped on it (it crashed, or needed more "
+                f"memory than {memory}; the body was dropped, nothing was stored). Check the syntax, "
+                "e.g. with `passports validate FILE`, or send fewer passports per request.",
+                message_nl=f"de body kon niet gelezen worden: de RDF-parser stopte erop (hij liep vast of "
+                           f"had meer geheugen nodig dan {memory}; de body is verworpen, er is niets "
+                           "opgeslagen). Controleer de syntax, bijvoorbeeld met `passports validate "
+                           "BESTAND`, of stuur minder paspoorten per verzoek.") from None
         return _decode(reply, base)
 
 
@@ -135,10 +142,24 @@ def _decode(reply: tuple, base: str) -> list[PassportDoc]:
 # ---------------------------------------------------------------------------------------------
 # In the worker process.
 
-def _handle(limits: ParseLimits, task: tuple) -> tuple:
+def _memory_error(memory_mib: int) -> LimitError:
+    return LimitError(
+        f"parsing the body needed more than the {memory_mib} MiB a parse worker may use; the limit is "
+        f"PASSPORTS_PARSE_MEMORY={memory_mib}. Send fewer passports per request.",
+        f"het lezen van de body had meer nodig dan de {memory_mib} MiB die een parser mag gebruiken; de "
+        f"grens is PASSPORTS_PARSE_MEMORY={memory_mib}. Stuur minder paspoorten per verzoek.",
+        status=413, setting="PASSPORTS_PARSE_MEMORY", value=memory_mib, source=SOURCE)
+
+
+def _handle(limits: ParseLimits, memory_mib: int, task: tuple) -> tuple:
     body, base, media_type, municipality = task
     try:
-        docs = parse_body(body, base, ox.RdfFormat.from_media_type(media_type), limits, municipality)
+        try:
+            docs = parse_body(body, base, ox.RdfFormat.from_media_type(media_type), limits, municipality)
+            reply = [(doc.iri, ox.serialize(doc.quads(), format=ox.RdfFormat.N_QUADS)) for doc in docs]
+        except MemoryError:
+            docs = reply = None  # let go of what was built before answering
+            raise _memory_error(memory_mib) from None
     except LimitError as exc:
         return "limit", {"text": exc.text, "status": exc.status, "setting": exc.setting, "value": exc.value,
                          "line": exc.line}
@@ -148,13 +169,26 @@ def _handle(limits: ParseLimits, task: tuple) -> tuple:
     except (SyntaxError, ValueError, RuntimeError, OSError) as exc:  # what pyoxigraph raises otherwise
         return "error", {"message": f"{SOURCE}: {exc}", "line": None, "column": None, "node": None,
                          "foreign": None}
-    return "docs", [(doc.iri, ox.serialize(doc.quads(), format=ox.RdfFormat.N_QUADS)) for doc in docs]
+    return "docs", reply
 
 
-def _main(conn, limits: dict) -> None:
+def _limit_memory(mib: int) -> None:
+    """Cap this process's data segment (heap and anonymous mappings), as the query workers do: a
+    body that needs more fails here (MemoryError, or the worker ends and is replaced), not the
+    machine."""
+    if mib > 0:
+        limit = mib * 2**20
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+
+
+def _main(conn, limits: dict, memory_mib: int = 0) -> None:
     parse_limits = ParseLimits(**limits)
+    _limit_memory(memory_mib)
     conn.send(("ready", os.getpid()))
-    serve_tasks(conn, lambda task: _handle(parse_limits, task))
+    serve_tasks(conn, lambda task: _handle(parse_limits, memory_mib, task))
 
 
 if __name__ == "__main__":

@@ -175,6 +175,23 @@ def test_parsing_time_is_bounded(settings):
         client.__exit__(None, None, None)
 
 
+def test_parsing_memory_is_bounded(settings):
+    """10 MB of JSON-LD nested 63 levels deep with the triple limit switched off needs about 600 MB
+    to parse and split (pyoxigraph alone takes 200 MB for a bulk load); a worker may use 400 MiB: refused, the worker lives on or is replaced."""
+    client = start(settings, parse_memory_mib=400, rdf_max_triples=10**8, parse_workers=1)
+    try:
+        unit = h.jsonld_lists(21)
+        body = b"[" + b",".join([unit] * (9 * 2**20 // len(unit))) + b"]"
+        before = dump(client.app.state.registry)
+        r = send(client, body, ox.RdfFormat.JSON_LD, write=False)
+        assert r.status_code in (413, 422) and "PASSPORTS_PARSE_MEMORY=400" in r.json()["detail"], r.text
+        assert client.app.state.parse_pool.wait_ready(60)
+        still_serves(client)
+        assert dump(client.app.state.registry) == before
+    finally:
+        client.__exit__(None, None, None)
+
+
 def test_in_process_parsing_has_the_same_limits(settings):
     """PASSPORTS_PARSE_WORKERS=0: no worker, the same pre-scan."""
     client = start(settings, parse_workers=0)
