@@ -246,7 +246,7 @@ def test_api_bombs_answer_413_or_422_naming_the_limit(client, tmp_path):
                            headers={"Content-Type": XLSX_TYPE})
         assert done.status_code == status, done.text
         body = done.json()
-        assert "Traceback" not in body["detail"] and str(path) not in body["detail"]
+        assert "Traceback" not in body["detail"] and "passports-import-" not in body["detail"]  # no server path
         if limit:
             assert limit in body["detail"] and body["limit"] == limit and body["limit_value"] == 1_000_000
         else:
