@@ -22,13 +22,10 @@ HEADER_SEARCH_ROWS = 30
 class SourceError(RegistryError, ValueError):
     """A file that cannot be read at all: names the file (and line) and says what to do."""
 
-    def __init__(self, message: str, *, source: str = "", line: int | None = None, message_nl: str | None = None,
-                 status: int | None = None):
+    def __init__(self, message: str, *, source: str = "", line: int | None = None):
         self.source, self.line = source, line
         where = source + (f", line {line}" if line else "")
-        super().__init__(f"{where}: {message}" if where else message,
-                         message_nl=(f"{where}: {message_nl}" if where else message_nl) if message_nl else None,
-                         status=status)
+        super().__init__(f"{where}: {message}" if where else message)
 
 
 @dataclass
