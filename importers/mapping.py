@@ -21,7 +21,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -32,20 +31,12 @@ from pydantic import (
     model_validator,
 )
 
-from registry.core.errors import RegistryError
+from importers.limits import ImportLimits
+from importers.mapping_yaml import MappingError, line_of, load_yaml, read_mapping_text
 
 MAPPINGS_DIR = Path(str(resources.files("importers") / "mappings"))
 NAME_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 _PLACEHOLDER = re.compile(r"\{\{|\}\}|\{([^{}]+)\}")
-
-
-class MappingError(RegistryError, ValueError):
-    """A mapping file that cannot be used: says which key, on which line, and what to do."""
-
-    def __init__(self, message: str, *, source: str = "", line: int | None = None, key: str = ""):
-        self.source, self.line, self.key = source, line, key
-        where = source + (f", line {line}" if line else "") + (f", key {key}" if key else "")
-        super().__init__(f"{where}: {message}" if where else message)
 
 
 class _Strict(BaseModel):
@@ -252,7 +243,7 @@ class Mapping(_Strict):
 
     def line_of(self, key: str) -> int | None:
         """The line of a dotted key (``quantity.material``) in the mapping file, when known."""
-        return _line_of(self._node, tuple(key.split("."))) if self._node is not None else None
+        return line_of(self._node, tuple(key.split("."))) if self._node is not None else None
 
     def error(self, message: str, key: str) -> MappingError:
         return MappingError(message, source=self._origin, line=self.line_of(key), key=key)
@@ -297,19 +288,15 @@ def resolve(name_or_path: str | Path) -> Path:
                        + ", ".join(available()) + ") or the path of a .yaml file")
 
 
-def load_mapping(name_or_path: str | Path) -> Mapping:
+def load_mapping(name_or_path: str | Path, limits: ImportLimits | None = None) -> Mapping:
+    limits = limits or ImportLimits.of()
     path = resolve(name_or_path)
-    return parse_mapping(path.read_text(encoding="utf-8"), str(path))
+    return parse_mapping(read_mapping_text(path, limits), str(path), limits)
 
 
-def parse_mapping(text: str, source: str = "mapping") -> Mapping:
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise MappingError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
-                           source=source, line=mark.line + 1 if mark else None) from exc
+def parse_mapping(text: str, source: str = "mapping", limits: ImportLimits | None = None) -> Mapping:
+    limits = limits or ImportLimits.of()
+    node, data = load_yaml(text, source, limits)
     if not isinstance(data, dict):
         raise MappingError("a mapping file is a YAML mapping with at least name, key, passport, object "
                            "and quantity", source=source, line=1)
@@ -327,27 +314,7 @@ def parse_mapping(text: str, source: str = "mapping") -> Mapping:
         more = len(exc.errors()) - 1
         if more:
             message += f" (and {more} more problem(s) after fixing this one)"
-        raise MappingError(message, source=source, line=_line_of(node, loc), key=key) from None
+        raise MappingError(message, source=source, line=line_of(node, loc), key=key) from None
     mapping._origin = source
     mapping._node = node
     return mapping
-
-
-def _line_of(node, loc: tuple[str, ...]) -> int | None:
-    """The 1-based line of the YAML node at ``loc`` (or of the deepest existing parent)."""
-    line = node.start_mark.line + 1 if node is not None else None
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if str(key_node.value) == part:
-                    line = key_node.start_mark.line + 1
-                    node = value_node
-                    break
-            else:
-                return line
-        elif isinstance(node, yaml.SequenceNode) and part.isdigit() and int(part) < len(node.value):
-            node = node.value[int(part)]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    return line

@@ -25,21 +25,22 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pyoxigraph as ox
 
+from importers.limits import ImportLimits, LimitExceeded, oversized
 from importers.mapping import Mapping, MappingError, load_mapping
 from importers.passports import GroupRejected, RowMapper
 from importers.readers import open_source
 from importers.report import RowIssue, RowReport
+from importers.result import ImportFailed, ImportResult
 from importers.source import Record, Source, SourceError
 from importers.terms import SOURCE
 from importers.values import ValueProblem
 from importers.vocabulary import load_vocabulary, normalise
-from registry.core.errors import RegistryError
 from registry.model.documents import PassportDoc, grouped
 from registry.model.uris import PassportRef, UriError, check_municipality, owning_passport
 from registry.model.vocab import PASSPORT, RDF_TYPE
@@ -48,51 +49,6 @@ from registry.validation.validator import Verdict
 
 Progress = Callable[[int, int | None], None]
 PART = 20_000  # passports per Registry.add call (one prov:Activity each)
-
-
-class ImportFailed(RegistryError, ValueError):
-    """The import could not start (or the whole file is unreadable); nothing was written."""
-
-
-@dataclass
-class ImportResult:
-    file: str
-    mapping: str
-    source_kind: str
-    municipality: str
-    format: str = ""
-    notes: list[str] = field(default_factory=list)
-    dry_run: bool = False
-    all_or_nothing: bool = False
-    rows_read: int = 0
-    rows_empty: int = 0
-    rows_other_municipality: int = 0
-    rows_rejected: int = 0
-    objects: int = 0  # objects (row groups) in the file that were mapped to a passport
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rejected: int = 0  # objects not stored: mapping problems, duplicate IDs or SHACL violations
-    with_warnings: int = 0
-    retired: list[str] = field(default_factory=list)
-    stored_nothing: bool = False
-    activity: str | None = None  # the (first) prov:Activity that wrote; one per PART passports
-    activities: list[str] = field(default_factory=list)
-    report_path: str | None = None
-    issues: list[RowIssue] = field(default_factory=list)
-    problem_counts: dict[str, int] = field(default_factory=dict)
-    severity_counts: dict[str, int] = field(default_factory=dict)
-    seconds: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.rejected and not self.rows_rejected and not self.stored_nothing
-
-    def as_dict(self) -> dict:
-        data = {k: v for k, v in self.__dict__.items() if k != "issues"}
-        data["issues"] = [i.as_dict() for i in self.issues]
-        data["ok"] = self.ok
-        return data
 
 
 @dataclass
@@ -112,9 +68,11 @@ class _Run:
     """One pass over the file: records -> (doc, rows, source ID), problems into the report."""
 
     def __init__(self, registry: Registry, mapper: RowMapper, source: Source, report: RowReport,
-                 result: ImportResult, progress: Progress | None, count: bool = True):
+                 result: ImportResult, progress: Progress | None, count: bool = True,
+                 limits: ImportLimits | None = None):
         self.registry, self.mapper, self.source = registry, mapper, source
         self.report, self.result, self.progress, self.count = report, result, progress, count
+        self.limits = limits or ImportLimits.of(registry.settings)
         self.seen: dict[str, int] = {}
 
     def _issue(self, row, problem: ValueProblem, **kw) -> None:
@@ -130,6 +88,8 @@ class _Run:
             n += 1
             if self.progress and n % 500 == 0:
                 self.progress(n, total)
+            if record.problem is None:  # a value too long to store (importers.limits)
+                record.problem = oversized(record.values, self.limits)
             if record.problem is not None:
                 self._count("rows_rejected")
                 self._issue(record.row, record.problem)
@@ -333,6 +293,7 @@ def import_file(registry: Registry, path: str | Path, municipality: str, mapping
     """Import one export file; see the module docstring. Raises ImportFailed before any write."""
     started = time.perf_counter()
     path = Path(path)
+    limits = ImportLimits.of(registry.settings)
     vocabulary = load_vocabulary()
     try:
         check_municipality(municipality)
@@ -344,17 +305,15 @@ def import_file(registry: Registry, path: str | Path, municipality: str, mapping
         raise ImportFailed(f"{municipality} is not a municipality of this registry (ontology/organisations.ttl "
                            f"lists {known}); passports can only be imported for one of those")
     try:
-        mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping)
+        mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, limits)
     except MappingError as exc:
-        raise ImportFailed(str(exc)) from None
+        raise ImportFailed.of(exc) from None
     wanted = {normalise(c) for _, spec in mapping.fields() for c in spec.columns()}
     wanted |= {normalise(c) for c in mapping.format.fill_down}
     try:
-        opened = open_source(path, mapping.format, wanted)
-    except SourceError as exc:
-        if display_name:
-            raise ImportFailed(str(exc).replace(str(path), display_name)) from None
-        raise ImportFailed(str(exc)) from None
+        opened = open_source(path, mapping.format, wanted, limits)
+    except (SourceError, LimitExceeded) as exc:
+        raise ImportFailed.of(exc, str(path), display_name) from None
     try:
         mapper = RowMapper(mapping, vocabulary, base=registry.base, municipality=municipality,
                            columns=opened.columns, check_bbox=check_bbox, source_crs=getattr(opened, "crs", None),
@@ -375,7 +334,7 @@ def import_file(registry: Registry, path: str | Path, municipality: str, mapping
     write_kwargs = {"agent": agent, "source": source or str(path.resolve()), "comment": comment,
                     "municipality": municipality}
     try:
-        run = _Run(registry, mapper, opened, report, result, progress)
+        run = _Run(registry, mapper, opened, report, result, progress, limits=limits)
         if dry_run or all_or_nothing:
             _validate_pass(registry, run, municipality, result)
             seen = run.seen
@@ -383,7 +342,8 @@ def import_file(registry: Registry, path: str | Path, municipality: str, mapping
                 if report.counts["Violation"]:
                     result.stored_nothing = True
                 else:
-                    second = _Run(registry, mapper, opened, RowReport(None), result, None, count=False)
+                    second = _Run(registry, mapper, opened, RowReport(None), result, None, count=False,
+                                  limits=limits)
                     result.created = result.updated = result.unchanged = result.with_warnings = 0
                     _store(registry, second, result, write_kwargs, report_issues=False)
         else:
@@ -396,8 +356,8 @@ def import_file(registry: Registry, path: str | Path, municipality: str, mapping
             else:
                 _retire_missing(registry, mapper, seen, result, export_date or date.today().isoformat(),
                                 dry_run, agent, write_kwargs["source"])
-    except SourceError as exc:
-        raise ImportFailed(str(exc)) from None
+    except (SourceError, LimitExceeded) as exc:
+        raise ImportFailed.of(exc, str(path), display_name) from None
     finally:
         report.close()
         opened.close()

@@ -1,14 +1,17 @@
 """Opening an export: which reader reads a file (CSV, XLSX or GeoJSON), by its extension or its
-first bytes unless the mapping's ``format.type`` says.
+first bytes unless the mapping's ``format.type`` says. Each reader checks the file against the
+import limits (``importers.limits``) before handing out a record.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from importers.limits import ImportLimits
 from importers.mapping import FormatSpec
 from importers.source import Source, SourceError
-from importers.tabular import open_csv, open_xlsx
+from importers.tabular import open_csv
+from importers.xlsx import open_xlsx
 
 
 def detect_format(path: Path, spec: FormatSpec) -> str:
@@ -36,16 +39,19 @@ def detect_format(path: Path, spec: FormatSpec) -> str:
     return "csv"
 
 
-def open_source(path: str | Path, spec: FormatSpec, wanted: set[str]) -> Source:
-    """Open an export for reading; ``wanted`` are the (normalised) columns the mapping uses."""
+def open_source(path: str | Path, spec: FormatSpec, wanted: set[str],
+                limits: ImportLimits | None = None) -> Source:
+    """Open an export for reading; ``wanted`` are the (normalised) columns the mapping uses;
+    ``limits`` default to the environment's settings."""
     path = Path(path)
+    limits = limits or ImportLimits.of()
     if not path.is_file():
         raise SourceError("no such file", source=str(path))
     kind = detect_format(path, spec)
     if kind == "csv":
-        return open_csv(path, spec, wanted)
+        return open_csv(path, spec, wanted, limits)
     if kind == "xlsx":
-        return open_xlsx(path, spec, wanted)
+        return open_xlsx(path, spec, wanted, limits)
     from importers.geojson import open_geojson  # ijson is loaded only for GeoJSON files
 
-    return open_geojson(path, spec, wanted)
+    return open_geojson(path, spec, wanted, limits)

@@ -5,11 +5,20 @@ rows), ``source_id``, ``passport``, ``severity`` (Violation: not imported; Warni
 be better; Info), ``column``, ``value``, ``problem`` (short, English), ``message_nl``,
 ``message_en`` (what is wrong and what to do; for SHACL findings the shape's ``sh:message``),
 ``shape`` (the SHACL shape, for findings of the validator).
+
+The report is opened in spreadsheets, and its values come from the imported file, so a cell such
+as ``=HYPERLINK(...)`` must not become a formula (CSV injection). As OWASP recommends, every cell
+is quoted, and a cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return (or
+their full-width forms, which some spreadsheets also read as formulas) gets a single quote in
+front: ``'=HYPERLINK(...)``. A cell that is exactly a number (``-3.5``, ``+12,5``, ``-1e3``) is
+left as it is: a spreadsheet reads it as that number, not as a formula, and the report keeps the
+value as the file had it. See :func:`neutralise`.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +28,20 @@ from importers.values import ValueProblem
 FIELDS = ("row", "source_id", "passport", "severity", "column", "value", "problem", "message_nl",
           "message_en", "shape")
 KEEP = 200  # problems kept in memory for the screen and the API answer
+# A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_NUMBER = re.compile(r"[-+]?(\d+([.,]\d*)?|[.,]\d+)([eE][-+]?\d+)?")
+
+
+def neutralise(text: str) -> str:
+    """A report cell that no spreadsheet runs as a formula.
+
+    >>> neutralise("=HYPERLINK(\"http://evil\")"), neutralise("@SUM(A1)"), neutralise("-3.5")
+    ("'=HYPERLINK(\"http://evil\")", "'@SUM(A1)", '-3.5')
+    """
+    if text.startswith(FORMULA_START) and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
 
 
 @dataclass
@@ -43,6 +66,10 @@ class RowIssue:
     def as_dict(self) -> dict:
         return {name: getattr(self, name) for name in FIELDS}
 
+    def as_row(self) -> dict:
+        """The issue as a report line: every cell neutralised (:func:`neutralise`)."""
+        return {name: neutralise(str(getattr(self, name))) for name in FIELDS}
+
 
 def _short(value: object, limit: int = 300) -> str:
     text = "" if value is None else str(value)
@@ -55,7 +82,7 @@ class RowReport:
     def __init__(self, path: str | Path | None = None):
         self.path = Path(path) if path else None
         self._fh = open(self.path, "w", encoding="utf-8", newline="") if self.path else None  # noqa: SIM115
-        self._writer = csv.DictWriter(self._fh, FIELDS) if self._fh else None
+        self._writer = csv.DictWriter(self._fh, FIELDS, quoting=csv.QUOTE_ALL) if self._fh else None
         if self._writer:
             self._writer.writeheader()
         self.kept: list[RowIssue] = []
@@ -69,7 +96,7 @@ class RowReport:
         if len(self.kept) < KEEP:
             self.kept.append(issue)
         if self._writer:
-            self._writer.writerow(issue.as_dict())
+            self._writer.writerow(issue.as_row())
 
     def close(self) -> None:
         if self._fh:

@@ -67,7 +67,10 @@ def parse_number(value: object, decimal: str = "auto") -> float:
     if isinstance(value, bool):
         raise ValueProblem("not a number", f"{value!r} is not a number", f"{value!r} is geen getal")
     if isinstance(value, (int, float)):
-        number = float(value)
+        try:
+            number = float(value)
+        except OverflowError:  # an integer beyond the range of a float
+            number = math.inf
     else:
         text = str(value).strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
         number = None

@@ -105,7 +105,7 @@ def import_command(
                                      retire_missing=retire_missing, progress=advance,
                                      check_bbox=not no_bbox_check, export_date=export_date)
         except ImportFailed as exc:
-            fail(str(exc))
+            fail(exc.message(lang))
     if as_json:
         out.print_json(json.dumps(result.as_dict(), ensure_ascii=False))
     else:

@@ -84,6 +84,33 @@ class Settings:
     parse_workers: int = field(default_factory=lambda: int(_env("PASSPORTS_PARSE_WORKERS", "2")))
     # Memory (data segment, MiB) of one parse worker; a body that needs more is refused. 0: no limit.
     parse_memory_mib: int = field(default_factory=lambda: int(_env("PASSPORTS_PARSE_MEMORY", "1024")))
+    # Imports of asset-register exports (``importers.limits``): checked before the expensive work.
+    # Characters of text in one cell or property; a longer one is reported on its row.
+    import_max_cell: int = field(default_factory=lambda: int(_env("PASSPORTS_IMPORT_MAX_CELL", "100000")))
+    # Vertices (positions) of one GeoJSON geometry; a larger one is reported on its feature.
+    import_max_vertices: int = field(default_factory=lambda: int(_env("PASSPORTS_IMPORT_MAX_VERTICES",
+                                                                      "100000")))
+    # Rows (CSV, XLSX) or features (GeoJSON) of one file.
+    import_max_rows: int = field(default_factory=lambda: int(_env("PASSPORTS_IMPORT_MAX_ROWS", "2000000")))
+    # XLSX cells the reader would produce (cells, row width x rows, merged ranges' area).
+    import_max_cells: int = field(default_factory=lambda: int(_env("PASSPORTS_IMPORT_MAX_CELLS",
+                                                                   "50000000")))
+    # XLSX: decompressed bytes of one part (sheet, shared strings, ...), of all parts, parts, strings.
+    import_max_xlsx_part: int = field(default_factory=lambda: int(_env("PASSPORTS_IMPORT_MAX_XLSX_PART",
+                                                                       str(512 * 2**20))))
+    import_max_xlsx_total: int = field(default_factory=lambda: int(_env("PASSPORTS_IMPORT_MAX_XLSX_TOTAL",
+                                                                        str(2**30))))
+    import_max_xlsx_parts: int = field(default_factory=lambda: int(_env("PASSPORTS_IMPORT_MAX_XLSX_PARTS",
+                                                                        "10000")))
+    import_max_shared_strings: int = field(default_factory=lambda: int(_env(
+        "PASSPORTS_IMPORT_MAX_SHARED_STRINGS", "1000000")))
+    # Nesting depth of a GeoJSON file (arrays and objects).
+    import_max_depth: int = field(default_factory=lambda: int(_env("PASSPORTS_IMPORT_MAX_DEPTH", "64")))
+    # Mapping files (YAML): bytes, nesting depth, nodes once aliases are expanded.
+    mapping_max_bytes: int = field(default_factory=lambda: int(_env("PASSPORTS_MAPPING_MAX_BYTES",
+                                                                    str(256 * 2**10))))
+    mapping_max_depth: int = field(default_factory=lambda: int(_env("PASSPORTS_MAPPING_MAX_DEPTH", "32")))
+    mapping_max_nodes: int = field(default_factory=lambda: int(_env("PASSPORTS_MAPPING_MAX_NODES", "20000")))
 
     def __post_init__(self) -> None:
         if not self.base_iri.endswith("/"):

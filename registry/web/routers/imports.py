@@ -10,7 +10,9 @@ Query parameters: ``dry_run``, ``all_or_nothing``, ``retire_missing``, ``export_
 The answer is the import result as JSON (counts, how the file was read, the first 200 problems),
 or, with ``Accept: text/csv``, the full per-row report. Status: 200 when the import ran (rows with
 problems are listed and not stored); 422 when ``all_or_nothing`` refused the file; 400 for a file
-or mapping that cannot be used; 404 unknown mapping; 401 no or bad token; 411/413 size.
+or mapping that cannot be used; 404 unknown mapping; 401 no or bad token; 411/413 size; 413 (or 422
+for a forbidden construct such as a DTD) when the file exceeds an import limit
+(``importers.limits``: the JSON answer names it in ``limit`` and ``limit_value``).
 
 The upload is spooled to a temporary file (the importer streams from disk); imports and other
 writes are serialised by the write API's lock, dry runs by its dry-run lock.
@@ -29,7 +31,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from importers.mapping import MAPPINGS_DIR, NAME_PATTERN, available
-from importers.pipeline import ImportFailed, import_file
+from importers.pipeline import import_file
 from registry.model.vocab import MPV
 from registry.web.body import copy_body, declared_length
 from registry.web.deps import TokenMunicipality, write_locks
@@ -88,8 +90,10 @@ async def _spool(request: Request, target: Path, limit: int) -> str | None:
                400: {"description": "the file cannot be read, or the mapping does not fit it"},
                404: {"description": "no shipped mapping with that name"},
                411: {"description": "a multipart upload without Content-Length"},
-               413: {"description": "the upload is larger than the configured limit"},
-               422: {"description": "all_or_nothing: the file has problems, nothing was stored"}},
+               413: {"description": "the upload, or what it holds, exceeds a configured limit (named in "
+                                     "the answer)"},
+               422: {"description": "all_or_nothing: the file has problems, nothing was stored; or the "
+                                     "file holds a forbidden construct (a DTD in an XLSX part)"}},
 )
 async def post_import(
     request: Request,
@@ -131,11 +135,10 @@ async def post_import(
                 display_name=name)
 
         write_lock, dry_run_lock = write_locks(request)
-        try:
-            async with (dry_run_lock if dry_run else write_lock):
-                result = await run_in_threadpool(work)
-        except ImportFailed as exc:
-            raise Refusal(400, str(exc)) from exc
+        # ImportFailed is a RegistryError: the app's one handler answers it with its status (400, or
+        # 413/422 for a limit, named in the JSON answer); nothing was written.
+        async with (dry_run_lock if dry_run else write_lock):
+            result = await run_in_threadpool(work)
         status = 422 if result.stored_nothing else 200
         if "text/csv" in request.headers.get("accept", ""):
             body = report.read_bytes()
