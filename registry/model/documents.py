@@ -287,6 +287,9 @@ def _split_triples(parsed: Iterator[ox.Quad], base: str, source: str, *,
             if not isinstance(quad.subject, ox.NamedNode):
                 raise DocumentError("a passport must be named by an IRI, not a blank node",
                                     source=source)
+            if owning_passport(base, quad.subject.value) is None:
+                raise DocumentError(f"this is not a passport IRI of this registry: its passports are named "
+                                    f"{base}id/passport/GMxxxx/key", source=source, node=quad.subject.value)
             triples = _collect(scratch, quad.subject.value, base)
             assigned += len(triples)
             yield make_doc(quad.subject.value, base, source, triples=triples)
