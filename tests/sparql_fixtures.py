@@ -162,3 +162,11 @@ def make_data_dir(data_dir: Path, passports=PASSPORTS) -> int:
     return n
 
 
+def concat_query(rows: int, fanouts: tuple[int, ...]) -> str:
+    """``rows`` rows, each with a string of 10 * product(fanouts) characters built by nested CONCAT in
+    the query (hostile input for the result caps; the numbers are the test's own)."""
+    binds = ['BIND("0123456789" AS ?v0)']
+    for level, fanout in enumerate(fanouts, start=1):
+        binds.append(f"BIND(CONCAT({', '.join([f'?v{level - 1}'] * fanout)}) AS ?v{level})")
+    values = " ".join(str(i) for i in range(rows))
+    return f"SELECT ?i ?v{len(fanouts)} WHERE {{ VALUES ?i {{ {values} }} {' '.join(binds)} }}"

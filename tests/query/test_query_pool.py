@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
-from sparql_fixtures import BASE, make_data_dir
+from sparql_fixtures import BASE, concat_query, make_data_dir
 
 from registry.core.settings import Settings
 from registry.query.pool import QueryFailed, QueryPool, QueryTimeout, ResultTooLarge
@@ -16,15 +16,6 @@ from registry.query.pool import QueryFailed, QueryPool, QueryTimeout, ResultTooL
 # Four unbounded triple patterns over ~190 triples: minutes of work.
 CARTESIAN = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 CHEAP = "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?type }"
-
-
-def concat_query(rows: int, fanouts: tuple[int, ...]) -> str:
-    """``rows`` rows, each with a string of 10 * product(fanouts) characters built by nested CONCAT."""
-    binds = ['BIND("0123456789" AS ?v0)']
-    for level, fanout in enumerate(fanouts, start=1):
-        binds.append(f"BIND(CONCAT({', '.join([f'?v{level - 1}'] * fanout)}) AS ?v{level})")
-    values = " ".join(str(i) for i in range(rows))
-    return f"SELECT ?i ?v{len(fanouts)} WHERE {{ VALUES ?i {{ {values} }} {' '.join(binds)} }}"
 
 
 def peak_rss_mib(pid: int) -> float:

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from conftest import dump, passport_ttl
 from servers import serve
-from sparql_fixtures import BASE, make_data_dir
+from sparql_fixtures import BASE, concat_query, make_data_dir
 
 from registry.core.settings import Settings
 
@@ -38,12 +38,8 @@ def settings_for(data_dir: Path, **overrides) -> Settings:
 
 def concat_select(rows: int, chars: int) -> str:
     """``rows`` rows of a string of about ``chars`` characters built by CONCAT in the query."""
-    binds, size, level = ['BIND("0123456789" AS ?v0)'], 10, 0
-    while size * 10 <= chars:
-        binds.append(f"BIND(CONCAT({', '.join([f'?v{level}'] * 10)}) AS ?v{level + 1})")
-        size, level = size * 10, level + 1
-    values = " ".join(str(i) for i in range(rows))
-    return f"SELECT ?i ?v{level} WHERE {{ VALUES ?i {{ {values} }} {' '.join(binds)} }}"
+    levels = max(0, len(str(chars // 10)) - 1)
+    return concat_query(rows, (10,) * levels)
 
 
 @pytest.fixture(scope="module")
