@@ -28,6 +28,15 @@ def playwright_or_skip():
     return api
 
 
+def launched_chromium():
+    """Debian's chromium under Playwright, for a module-scoped ``browser`` fixture."""
+    api = playwright_or_skip()
+    with api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
 class Watched:
     """A page that records console errors, page errors, failed requests and off-host requests."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from browser_support import ARGS, CHROMIUM, Watched, playwright_or_skip
+from browser_support import Watched, launched_chromium, playwright_or_skip
 from pages_support import Server, build_registry, doc_path
 
 pytestmark = pytest.mark.browser
@@ -35,10 +35,7 @@ def shots(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+    yield from launched_chromium()
 
 
 def test_home_passport_search_in_chromium(browser, server, fixture, shots):

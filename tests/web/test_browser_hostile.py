@@ -14,7 +14,7 @@ import re
 from urllib.parse import quote, urlsplit
 
 import pytest
-from browser_support import ARGS, CHROMIUM, Watched, playwright_or_skip
+from browser_support import Watched, launched_chromium, playwright_or_skip
 from conftest import BASE
 from pages_support import Server
 from xss_support import ALL, PAYLOADS, TABLE_QUERY, add_hostile_passports
@@ -38,10 +38,7 @@ def server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with playwright_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+    yield from launched_chromium()
 
 
 _LINK = re.compile(r"(https?:|/|#|\.|[a-z0-9-]+[/?.]|$)", re.IGNORECASE)
