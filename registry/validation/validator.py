@@ -24,6 +24,7 @@ from registry.model.reference import load_ontology_store
 from registry.model.vocab import MP, MPV
 from registry.validation.engine import ShapesProgram, Unsupported, subclass_closure
 from registry.validation.owners import BatchOwners, ReportOwners, batch_store
+from registry.validation.shapes_graph import load_shapes
 
 SEVERITIES = {SH.Violation: "Violation", SH.Warning: "Warning", SH.Info: "Info"}
 
@@ -93,9 +94,7 @@ class Validator:
 
     def __init__(self, shapes_dir=SHAPES_DIR, engine: str = "fast"):
         self.engine = engine
-        self.shapes = rdflib.Graph()
-        for path in sorted(shapes_dir.glob("*.ttl")):
-            self.shapes.parse(path, format="turtle")
+        self.shapes = load_shapes(shapes_dir)
         ontology = load_ontology_store()
         pairs = [(q.subject.value, q.object.value)
                  for q in ontology.quads_for_pattern(None, ox.NamedNode(str(rdflib.RDFS.subClassOf)), None)
