@@ -194,14 +194,14 @@ class Material:
 # Deliberately small and rough; the ontology's values win as soon as the file is there.
 _FALLBACK_MATERIALS = {
     "concrete": ("beton", 2400, 12), "recycled-concrete": ("beton met betongranulaat", 2350, 12),
-    "asphalt": ("asfalt", 2350, 10), "clinker": ("gebakken klinkers", 2000, 90),
+    "asphalt": ("asfalt", 2350, 10), "clinker": ("gebakken klinkers", 2050, 90),
     "natural-stone": ("natuursteen", 2700, 120), "steel": ("staal", 7850, 300),
     "stainless-steel": ("roestvast staal", 7900, 1200), "aluminium": ("aluminium", 2700, 1400),
     "cast-iron": ("gietijzer", 7200, 250), "hardwood": ("hardhout", 1000, 400),
     "softwood": ("naaldhout", 500, 80), "certified-timber": ("gecertificeerd hout", 600, 150),
     "pvc": ("pvc", 1400, 250), "pp": ("polypropyleen", 900, 300), "hdpe": ("hdpe", 950, 350),
     "recycled-plastic": ("gerecycled kunststof", 950, 200), "glass": ("glas", 2500, 40),
-    "soil": ("grond", 1700, 5), "sand": ("zand", 1600, 10), "granulate": ("granulaat", 1500, 8),
+    "soil": ("grond", 1700, 5), "sand": ("zand", 1600, 10), "granulate": ("granulaat", 2000, 8),
     "textile": ("geotextiel", 300, 50), "hemp": ("hennep", 110, 150), "straw": ("stro", 110, 80),
     "copper": ("koper", 8900, 6500), "zinc": ("zink", 7140, 1800), "bitumen": ("bitumen", 1050, 0.5),
     "rubber": ("rubber", 950, 60), "stone-wool": ("steenwol", 40, 0.5),
