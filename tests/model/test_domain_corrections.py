@@ -48,3 +48,18 @@ def test_release_date_ranges_over_date_or_year_as_the_shapes_accept(store):
     union = store.query(f"""SELECT ?d WHERE {{ <{MP}releaseDate> <{RDFS}range>/<{OWL}unionOf>/
         <{RDF}rest>*/<{RDF}first> ?d }}""")
     assert sorted(r["d"].value for r in union) == [XSD + "date", XSD + "gYear"]
+
+
+def test_detachability_sources_are_cited_with_the_right_initial(store):
+    for scheme in ("connectiontype", "accessibility", "intersection", "productedge"):
+        cited = " ".join(o.value for o in objects(store, MPV + scheme, DCTERMS_SOURCE))
+        assert "Van Vliet, M. (2018)" in cited and "versie 2.0" in cited, scheme
+        assert "Van Vliet, E." not in cited
+
+
+def test_accessibility_levels_and_scores(store):
+    scores = {q.subject.value.rsplit("/", 1)[1]: Decimal(q.object.value)
+              for q in store.quads_for_pattern(None, ox.NamedNode(MP + "score"), None)
+              if q.subject.value.startswith(MPV + "accessibility/")}
+    assert scores == {"freely-accessible": Decimal("1.0"), "accessible-extra-actions": Decimal("0.8"),
+                      "accessible-repairable-damage": Decimal("0.4"), "not-accessible": Decimal("0.1")}
