@@ -13,7 +13,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from registry.core.settings import DEFAULT_BASE
-from registry.demo.builder import Asset, DemoError
+from registry.demo.builder import REFERENCE_YEAR, Asset, DemoError
 from registry.demo.recipes import KINDS
 from registry.model.reference import Material
 from registry.model.vocab import DCTERMS, GEO, MP, MPV, QUDT, RDF, RDFS, UNIT, XSD
@@ -141,12 +141,13 @@ def emit_passport(a: Asset, base: str, V: Vocab, materials: dict[str, Material],
         f'{O} {V.sourceIdentifier} "{a.kind.code}-{a.number:06d}"{e}'
         f"{O} {V.owner} {gm}{e}"
         f"{O} {V.maintainer} {V.c_organisation[a.maintainer] if a.maintainer else gm}{e}"
-        f'{O} {V.constructionYear} "{a.year}"{V.gyear}{e}'
         f"{O} {V.plannedRStrategy} {V.c_rstrategy[a.strategy]}{e}"
         f"{O} {V.has_geometry} {G}{e}"
         f"{O} {V.expectedRelease} {R}{e}"
     )]
     add = out.append
+    if a.year <= REFERENCE_YEAR:  # a planned object (design and earlier) has no construction year yet
+        add(f'{O} {V.constructionYear} "{a.year}"{V.gyear}{e}')
     if a.predecessor:
         add(f"{P} {V.predecessor} <{idb}passport/{a.gm}/{a.predecessor}>{e}")
     if a.condition is not None:
