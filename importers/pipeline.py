@@ -182,12 +182,16 @@ class _Run:
 
 def _report_verdict(report: RowReport, mapper: RowMapper, verdict: Verdict, rows: str, source_id: str) -> None:
     for issue in verdict.issues:
-        label = issue.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1] if issue.path else ""
+        key = mapper.field_for(issue.path, issue.shape)  # the mapping key, named before the shape's text
+        label = key or (issue.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1] if issue.path else "")
         constraint = issue.constraint.rsplit("#", 1)[-1] if issue.constraint else ""
+        column = mapper.column_for(issue.path, issue.shape)
+        where_en = f"{key} (column {column!r}): " if key and column else (f"{key}: " if key else "")
+        where_nl = f"{key} (kolom {column!r}): " if key and column else (f"{key}: " if key else "")
         report.add(RowIssue(
-            rows, source_id, verdict.iri, issue.severity, mapper.column_for(issue.path, issue.shape),
+            rows, source_id, verdict.iri, issue.severity, column,
             issue.value, f"SHACL {constraint or 'check'}" + (f" on {label}" if label else ""),
-            issue.text("nl"), issue.text("en"), issue.shape))
+            where_nl + issue.text("nl"), where_en + issue.text("en"), issue.shape))
 
 
 def _status(registry: Registry, doc: PassportDoc) -> str:

@@ -50,6 +50,9 @@ def test_import_refuses_a_future_construction_year_naming_key_column_and_value(r
     row = rows[0]
     assert row["row"] == "4-5" and row["source_id"] == "BRG-0012"
     assert row["column"] == "Aanlegjaar" and row["value"] == "2190", row
+    assert row["message_en"].startswith("object.construction_year (column 'Aanlegjaar'): ")
+    assert row["message_nl"].startswith("object.construction_year (kolom 'Aanlegjaar'): ")
+    assert row["problem"] == "SHACL PatternConstraintComponent on object.construction_year"
     assert "toekomst" in row["message_nl"] and "future" in row["message_en"]
 
 
