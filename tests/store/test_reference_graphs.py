@@ -95,9 +95,12 @@ def figures(registry) -> dict:
            "kind": list(lists.iter_kind(store, mp + "Bridge")),
            "material": list(lists.iter_material(store, mpv + "material/concrete")),
            "concept": list(lists.iter_concept(store, mpv + "rstrategy/R3"))}
-    for predicate in ("plannedRStrategy", "material", "origin", "projectPhase", "condition", "rank"):
-        out[predicate] = named_queries.select_plain(store, "page-counts-by-value",
-                                                    {"predicate": ox.NamedNode(mp + predicate)})
+    for predicate in ("plannedRStrategy", "material", "origin", "projectPhase", "condition", "rank",
+                      "rGroup", "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+                      "http://www.w3.org/2004/02/skos/core#broader"):
+        iri = predicate if ":" in predicate else mp + predicate
+        out[predicate] = sorted(map(str, named_queries.select_plain(store, "page-counts-by-value",
+                                                                    {"predicate": ox.NamedNode(iri)})))
     for name in ("count-passports", "count-passports-per-municipality", "passports-per-object-kind",
                  "page-counts-by-municipality", "page-counts-by-municipality-kind",
                  "page-counts-by-municipality-material", "page-counts-passports-by-material"):
@@ -115,7 +118,9 @@ def test_counts_and_lists_ignore_the_reference_graphs(registry):
     fill(registry)
     loaded = figures(registry)
     assert loaded["count-passports"] == [{"n": "3"}]
-    assert len(loaded["municipality"]) == 2 and loaded["rank"] == []
+    assert len(loaded["municipality"]) == 2 and loaded["rank"] == loaded["rGroup"] == []
+    assert "Concept" not in str(loaded["http://www.w3.org/1999/02/22-rdf-syntax-ns#type"])
+    assert "Bridge" in str(loaded["http://www.w3.org/1999/02/22-rdf-syntax-ns#type"])
     drop_reference_graphs(registry)
     assert figures(registry) == loaded
 
