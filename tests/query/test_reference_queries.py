@@ -102,3 +102,18 @@ def test_query_endpoint_csv(app_client):
         assert response.status_code == 200, (name, response.text)
         rows = list(csv.DictReader(io.StringIO(response.text)))
         assert same(rows, expected), (name, rows)
+
+
+def test_passports_query_sees_the_reference_data(tmp_path):
+    """``passports query`` (read-only, the union of the graphs): the labels and the rank order."""
+    from tests.conftest import BASE, run_cli
+
+    data = str(tmp_path / "data")
+    for i, text in enumerate(dataset()):
+        path = tmp_path / f"p{i}.ttl"
+        path.write_text(text, encoding="utf-8")
+        assert run_cli("add", str(path), "--data", data, "--base", BASE).returncode == 0
+    for name, expected in EXPECTED.items():
+        result = run_cli("query", "--name", name, "--format", "csv", "--data", data, "--base", BASE)
+        assert result.returncode == 0, result.stderr
+        assert same(list(csv.DictReader(io.StringIO(result.stdout))), expected), (name, result.stdout)
