@@ -167,3 +167,18 @@ def test_pages_are_the_same_with_and_without_the_reference_graphs(settings, tmp_
     assert loaded[PAGES[-1]].split() == ["n", "3"]
     monkeypatch.setattr(reference_graphs, "sync", lambda store, folders=(): False)
     assert pages_of(bare) == loaded
+
+
+def test_an_interrupted_reload_is_finished_on_the_next_open(settings):
+    """A kill after the manifest was removed but before the new graphs were written: the next
+    open finds no manifest, removes what is left under the prefix and loads everything."""
+    with Registry.open(settings) as reg:
+        fill(reg)
+        expected = len(reg.store)
+        reg.store.remove_graph(ox.NamedNode(MANIFEST_GRAPH))
+        reg.store.add(ox.Quad(ox.NamedNode("https://example.org/left"), ox.NamedNode("https://example.org/p"),
+                              ox.Literal("x"), ox.NamedNode(f"{VERSION}/graph/old")))
+    with Registry.open(settings) as reg:
+        assert len(reg.store) == expected
+        assert f"{VERSION}/graph/old" not in reference_names(reg.store)
+        assert reference_graphs.loaded_digest(reg.store) == reference_digest()
