@@ -179,7 +179,7 @@ def query(file: Path = typer.Argument(None, help="A .rq file"),
           name: str = typer.Option(None, "--name", help="A saved query of sparql/ by name"),
           data: Path = DataOption, base: str = BaseOption,
           format: str = typer.Option("table", "--format", help="table, csv or json")) -> None:
-    """Run a SPARQL query over the current passports (union of their graphs)."""
+    """Run a SPARQL query over the current passports and the reference data (union of their graphs)."""
     if (file is None) == (name is None):
         fail("give a .rq file or --name NAME (one of them)")
     try:

@@ -7,7 +7,10 @@
 - the materials of ``materials.ttl`` with density, indicative price and the renewable/abiotic
   flags (``Material``, ``load_materials``);
 - the scores of the detachability factor concepts (``load_factor_scores``);
-- ``local_name`` of an IRI, as labels and keys use it.
+- ``local_name`` of an IRI, as labels and keys use it;
+- the reference graphs the store keeps of these files (``reference_graphs``, ``reference_digest``,
+  ``reference_quads``): one named graph per file of ``REFERENCE_FOLDERS``, named under the
+  ontology's ``owl:versionIRI``, with a manifest graph that records the content hash.
 
 The ``load_*`` functions are cached per file: the files ship with the code. Parsing an already
 loaded store (``municipalities_in``, ``materials_in``) is for callers that keep their own store,
@@ -22,8 +25,9 @@ such as the importers' vocabulary. The OWL 2 consistency check is a check, not r
 
 from __future__ import annotations
 
+import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +36,7 @@ import pyoxigraph as ox
 
 from registry.core.errors import RegistryError
 from registry.core.resources import ONTOLOGY_DIR
-from registry.model.vocab import MP, MPV, RDF, RDFS, SKOS
+from registry.model.vocab import MP, MPV, OWL, RDF, RDFS, SKOS
 
 ORGANISATIONS_FILE = ONTOLOGY_DIR / "organisations.ttl"
 MATERIALS_FILE = ONTOLOGY_DIR / "materials.ttl"
@@ -265,3 +269,90 @@ def load_factor_scores(ontology_dir: Path = ONTOLOGY_DIR) -> dict[str, dict[str,
         raise OntologyError(f"no concepts with mp:score for mpv:{', mpv:'.join(empty)} in {ontology_dir}/*.ttl: "
                             "the demo needs the detachability factors of the ontology")
     return found
+
+
+# --- reference graphs in the store -------------------------------------------------------------------
+
+REFERENCE_FOLDERS: tuple[Path, ...] = (ONTOLOGY_DIR,)
+"""The folders whose Turtle files the store keeps as reference graphs, one named graph per file. The
+one list: a folder of price lists or emission factors is one more entry (file names stay unique)."""
+ONTOLOGY_IRI = "https://w3id.org/materiaalpaspoort/def"
+REFERENCE_PREFIX = ONTOLOGY_IRI + "/"
+"""Every reference graph and the manifest are named under this prefix; passport graphs never are."""
+MANIFEST_GRAPH = REFERENCE_PREFIX + "graph/reference"
+"""The graph that says which reference graphs are loaded, from which files, with which content hash."""
+DCTERMS = "http://purl.org/dc/terms/"
+HAS_VERSION = DCTERMS + "hasVersion"
+HAS_PART = DCTERMS + "hasPart"
+SOURCE = DCTERMS + "source"
+
+
+@dataclass(frozen=True)
+class ReferenceFile:
+    path: Path
+    name: str  # e.g. "materials": the last part of the graph name
+
+
+def reference_files(folders: tuple[Path, ...] = REFERENCE_FOLDERS) -> list[ReferenceFile]:
+    """The Turtle files of ``folders``, sorted by folder then name; a name used twice is an error."""
+    found: dict[str, ReferenceFile] = {}
+    for folder in folders:
+        for path in ontology_files(folder):
+            if path.stem in found:
+                raise OntologyError(f"{path} and {found[path.stem].path} have the same name: every reference "
+                                    "file becomes the graph named after it, so rename one of them")
+            found[path.stem] = ReferenceFile(path, path.stem)
+    return list(found.values())
+
+
+def reference_digest(folders: tuple[Path, ...] = REFERENCE_FOLDERS) -> str:
+    """SHA-256 over the names and bytes of every reference file: changes when any file changes, is
+    added or removed (cheap: the files are read, not parsed)."""
+    digest = hashlib.sha256()
+    for ref in reference_files(folders):
+        data = ref.path.read_bytes()
+        digest.update(f"{ref.name}\0{len(data)}\0".encode())
+        digest.update(data)
+    return "sha256:" + digest.hexdigest()
+
+
+def version_iri(statements: Iterable[ox.Triple | ox.Quad]) -> str | None:
+    """The ``owl:versionIRI`` of the ontology ``ONTOLOGY_IRI`` among ``statements``."""
+    for t in statements:
+        if t.subject.value == ONTOLOGY_IRI and t.predicate.value == OWL + "versionIRI":
+            return t.object.value
+    return None
+
+
+def reference_quads(folders: tuple[Path, ...] = REFERENCE_FOLDERS) -> tuple[list[ox.Quad], str]:
+    """Every statement of the reference files in its graph ``{versionIRI}/graph/{name}``, and the
+    manifest graph (its digest, version IRI and parts), with the digest."""
+    files = reference_files(folders)
+    digest = reference_digest(folders)
+    parsed: list[tuple[ReferenceFile, list[ox.Triple]]] = []
+    for ref in files:
+        try:
+            parsed.append((ref, list(ox.parse(path=str(ref.path), format=ox.RdfFormat.TURTLE))))
+        except (SyntaxError, ValueError, OSError) as e:
+            raise OntologyError(f"{ref.path}: cannot be read as Turtle: {e}. Fix the file (the message gives "
+                                "the line and column) and try again.") from e
+    version = next((v for _, ts in parsed if (v := version_iri(ts))), None) or ONTOLOGY_IRI + "/unversioned"
+    manifest = ox.NamedNode(MANIFEST_GRAPH)
+    quads = [ox.Quad(manifest, ox.NamedNode(HAS_VERSION), ox.Literal(digest), manifest),
+             ox.Quad(manifest, ox.NamedNode(OWL + "versionIRI"), ox.NamedNode(version), manifest)]
+    for ref, triples in parsed:
+        graph = ox.NamedNode(f"{version}/graph/{ref.name}")
+        quads.append(ox.Quad(manifest, ox.NamedNode(HAS_PART), graph, manifest))
+        quads.append(ox.Quad(graph, ox.NamedNode(SOURCE), ox.Literal(f"{ref.path.parent.name}/{ref.path.name}"),
+                             manifest))
+        quads += (ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)
+    return quads, digest
+
+
+def is_reference_graph(iri: str) -> bool:
+    """Whether a graph name is a reference graph or the manifest (never a passport)."""
+    return iri.startswith(REFERENCE_PREFIX)
+
+
+def iter_reference_graph_names(graphs: Iterable[ox.NamedNode | ox.BlankNode]) -> Iterator[ox.NamedNode]:
+    return (g for g in graphs if isinstance(g, ox.NamedNode) and is_reference_graph(g.value))

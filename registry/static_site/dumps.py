@@ -1,4 +1,5 @@
-"""The dumps of a site build: ``dumps/registry.nq.gz`` (current passports and provenance) and
+"""The dumps of a site build: ``dumps/registry.nq.gz`` (current passports, provenance and the
+reference graphs) and
 ``dumps/history.nq.gz`` (every superseded version), written while the pages are built."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Protocol
 
 import pyoxigraph as ox
 
+from registry.model.reference import is_reference_graph
 from registry.static_site.manifest import Manifest
 from registry.static_site.report import BuildReport, TaskResult
 from registry.store.registry import Registry
@@ -33,7 +35,7 @@ class Dumps:
 
     On a first build (every passport is read by the workers anyway) the main store's dump is
     made of what the workers send: each passport task its graphs as one gzip member of N-Quads;
-    then the provenance graph is added. If the workers did not cover the whole store after all,
+    then the provenance graph and the reference graphs are added. If the workers did not cover the whole store after all,
     and on incremental builds, pyoxigraph dumps the main store. pyoxigraph dumps run in threads
     (they release the GIL), next to the page work.
     """
@@ -111,19 +113,19 @@ class Dumps:
             self.collected.unlink(missing_ok=True)
 
     def _complete(self) -> bool:
-        """Whether the collected graphs and the provenance graph are the whole store; if so the
-        provenance graph is appended."""
+        """Whether the collected graphs, the provenance graph and the reference graphs are the whole
+        store; if so the provenance and reference graphs are appended."""
         store = self.registry.store
         provenance = self.registry.provenance_graph
         others = [g for g in store.named_graphs() if g.value not in self.graphs]
-        if any(g != provenance for g in others):
+        if any(g != provenance and not is_reference_graph(g.value) for g in others):
             return False
         if next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None:
             return False
-        rest = b""
-        if others:
-            rest = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=provenance).replace(
-                b" .\n", f" <{provenance.value}> .\n".encode())
+        rest = b"".join(  # the provenance graph and the reference graphs (ontology, schemes)
+            store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).replace(
+                b" .\n", f" <{graph.value}> .\n".encode())
+            for graph in others)
         if self.quads + rest.count(b"\n") != len(store):
             return False
         self.stream.write(gzip.compress(rest, compresslevel=5, mtime=0))
