@@ -38,7 +38,7 @@ from importers.readers import open_source
 from importers.report import RowIssue, RowReport
 from importers.result import ImportFailed, ImportResult
 from importers.source import Record, Source, SourceError
-from importers.terms import SOURCE
+from importers.terms import KEY_NAMES, SOURCE
 from importers.values import ValueProblem
 from importers.vocabulary import load_vocabulary, normalise
 from registry.model.documents import PassportDoc, grouped
@@ -182,12 +182,26 @@ class _Run:
 
 def _report_verdict(report: RowReport, mapper: RowMapper, verdict: Verdict, rows: str, source_id: str) -> None:
     for issue in verdict.issues:
-        label = issue.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1] if issue.path else ""
+        key = mapper.key_for(issue.path, issue.shape)
+        column = mapper.column_for(issue.path, issue.shape)
         constraint = issue.constraint.rsplit("#", 1)[-1] if issue.constraint else ""
+        en, nl = KEY_NAMES.get(key, (key, key))
         report.add(RowIssue(
-            rows, source_id, verdict.iri, issue.severity, mapper.column_for(issue.path, issue.shape),
-            issue.value, f"SHACL {constraint or 'check'}" + (f" on {label}" if label else ""),
-            issue.text("nl"), issue.text("en"), issue.shape))
+            rows, source_id, verdict.iri, issue.severity, column, issue.value,
+            f"SHACL {constraint or 'check'}" + (f" on {key}" if key else ""),
+            _where(nl, key, column, "nl") + issue.text("nl"), _where(en, key, column, "en") + issue.text("en"),
+            issue.shape, key, issue.path))
+
+
+def _where(name: str, key: str, column: str, lang: str) -> str:
+    """What a SHACL finding is about in the mapping's words: the field, its mapping key and column."""
+    if not key:
+        return ""
+    if column:
+        return (f"{name} (kolom {column!r}, mapping-sleutel {key}): " if lang == "nl"
+                else f"{name} (column {column!r}, mapping key {key}): ")
+    return (f"{name} (mapping-sleutel {key}, niet in deze mapping): " if lang == "nl"
+            else f"{name} (mapping key {key}, not in this mapping): ")
 
 
 def _status(registry: Registry, doc: PassportDoc) -> str:

@@ -247,13 +247,19 @@ class RowReader:
         return value
 
     # -- reporting -----------------------------------------------------------------------------
-    def column_for(self, path: str, shape: str = "") -> str:
-        """The column a SHACL result is about, when the mapping says where the value came from."""
+    @staticmethod
+    def key_for(path: str, shape: str = "") -> str:
+        """The mapping key a SHACL result is about (``valuation.amount``), or ``""``."""
         key = PATH_FIELDS.get(path)
         if key is None and shape:
             name = local_name(shape).lower()
             key = next((k for word, k in SHAPE_WORDS if word in name), None)
-        if key is None:
+        return key or ""
+
+    def column_for(self, path: str, shape: str = "") -> str:
+        """The column a SHACL result is about, when the mapping says where the value came from."""
+        key = self.key_for(path, shape)
+        if not key:
             return ""
         if key == "location":
             return ", ".join(c for k in ("location.x", "location.y", "location.wkt") if k in self.f
