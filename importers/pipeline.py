@@ -188,9 +188,22 @@ def _report_verdict(report: RowReport, mapper: RowMapper, verdict: Verdict, rows
         en, nl = KEY_NAMES.get(key, (key, key))
         report.add(RowIssue(
             rows, source_id, verdict.iri, issue.severity, column, issue.value,
-            f"SHACL {constraint or 'check'}" + (f" on {key}" if key else ""),
+            _problem(issue.shape, constraint, key),
             _where(nl, key, column, "nl") + issue.text("nl"), _where(en, key, column, "en") + issue.text("en"),
             issue.shape, key, issue.path))
+
+
+# what a SHACL constraint found, as a short English problem name of the report and its summary
+KINDS = {"MinCountConstraintComponent": "missing", "MaxCountConstraintComponent": "more than one",
+         "MinExclusiveConstraintComponent": "out of range", "MinInclusiveConstraintComponent": "out of range",
+         "MaxExclusiveConstraintComponent": "out of range", "MaxInclusiveConstraintComponent": "out of range"}
+
+
+def _problem(shape: str, constraint: str, key: str) -> str:
+    """``not yet valued``, ``missing object.condition``, ``not allowed quantity.unit``, ..."""
+    if shape.endswith("#PhysicalObject-notYetValued"):
+        return "not yet valued"
+    return f"{KINDS.get(constraint, 'not allowed')} {key or 'value'}"
 
 
 def _where(name: str, key: str, column: str, lang: str) -> str:
