@@ -184,12 +184,14 @@ def _report_verdict(report: RowReport, mapper: RowMapper, verdict: Verdict, rows
     for issue in verdict.issues:
         key = mapper.key_for(issue.path, issue.shape)
         column = mapper.column_for(issue.path, issue.shape)
+        absent = mapper.absent_column(key) if key and not column else ""
         constraint = issue.constraint.rsplit("#", 1)[-1] if issue.constraint else ""
         en, nl = KEY_NAMES.get(key, (key, key))
         report.add(RowIssue(
             rows, source_id, verdict.iri, issue.severity, column, issue.value,
             _problem(issue.shape, constraint, key),
-            _where(nl, key, column, "nl") + issue.text("nl"), _where(en, key, column, "en") + issue.text("en"),
+            _where(nl, key, column, absent, "nl") + issue.text("nl"),
+            _where(en, key, column, absent, "en") + issue.text("en"),
             issue.shape, key, issue.path))
 
 
@@ -206,13 +208,16 @@ def _problem(shape: str, constraint: str, key: str) -> str:
     return f"{KINDS.get(constraint, 'not allowed')} {key or 'value'}"
 
 
-def _where(name: str, key: str, column: str, lang: str) -> str:
+def _where(name: str, key: str, column: str, absent: str, lang: str) -> str:
     """What a SHACL finding is about in the mapping's words: the field, its mapping key and column."""
     if not key:
         return ""
     if column:
         return (f"{name} (kolom {column!r}, mapping-sleutel {key}): " if lang == "nl"
                 else f"{name} (column {column!r}, mapping key {key}): ")
+    if absent:
+        return (f"{name} (mapping-sleutel {key}; kolom {absent!r} staat niet in het bestand): " if lang == "nl"
+                else f"{name} (mapping key {key}; column {absent!r} is not in the file): ")
     return (f"{name} (mapping-sleutel {key}, niet in deze mapping): " if lang == "nl"
             else f"{name} (mapping key {key}, not in this mapping): ")
 
