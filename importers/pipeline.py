@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from importers.findings import report_verdict
 from importers.limits import ImportLimits, LimitExceeded, oversized
 from importers.mapping import Mapping, MappingError, load_mapping
 from importers.passports import GroupRejected, RowMapper
@@ -38,14 +39,13 @@ from importers.readers import open_source
 from importers.report import RowIssue, RowReport
 from importers.result import ImportFailed, ImportResult
 from importers.source import Record, Source, SourceError
-from importers.terms import KEY_NAMES, SOURCE
+from importers.terms import SOURCE
 from importers.values import ValueProblem
 from importers.vocabulary import load_vocabulary, normalise
 from registry.model.documents import PassportDoc, grouped
 from registry.model.uris import PassportRef, UriError, check_municipality, owning_passport
 from registry.model.vocab import PASSPORT, RDF_TYPE
 from registry.store.registry import BATCH_SIZE, Registry
-from registry.validation.validator import Verdict
 
 Progress = Callable[[int, int | None], None]
 PART = 20_000  # passports per Registry.add call (one prov:Activity each)
@@ -180,48 +180,6 @@ class _Run:
             "overschreven. Geef deze mapping een andere key.prefix")
 
 
-def _report_verdict(report: RowReport, mapper: RowMapper, verdict: Verdict, rows: str, source_id: str) -> None:
-    for issue in verdict.issues:
-        key = mapper.key_for(issue.path, issue.shape)
-        column = mapper.column_for(issue.path, issue.shape)
-        absent = mapper.absent_column(key) if key and not column else ""
-        constraint = issue.constraint.rsplit("#", 1)[-1] if issue.constraint else ""
-        en, nl = KEY_NAMES.get(key, (key, key))
-        report.add(RowIssue(
-            rows, source_id, verdict.iri, issue.severity, column, issue.value,
-            _problem(issue.shape, constraint, key),
-            _where(nl, key, column, absent, "nl") + issue.text("nl"),
-            _where(en, key, column, absent, "en") + issue.text("en"),
-            issue.shape, key, issue.path))
-
-
-# what a SHACL constraint found, as a short English problem name of the report and its summary
-KINDS = {"MinCountConstraintComponent": "missing", "MaxCountConstraintComponent": "more than one",
-         "MinExclusiveConstraintComponent": "out of range", "MinInclusiveConstraintComponent": "out of range",
-         "MaxExclusiveConstraintComponent": "out of range", "MaxInclusiveConstraintComponent": "out of range"}
-
-
-def _problem(shape: str, constraint: str, key: str) -> str:
-    """``not yet valued``, ``missing object.condition``, ``not allowed quantity.unit``, ..."""
-    if shape.endswith("#PhysicalObject-notYetValued"):
-        return "not yet valued"
-    return f"{KINDS.get(constraint, 'not allowed')} {key or 'value'}"
-
-
-def _where(name: str, key: str, column: str, absent: str, lang: str) -> str:
-    """What a SHACL finding is about in the mapping's words: the field, its mapping key and column."""
-    if not key:
-        return ""
-    if column:
-        return (f"{name} (kolom {column!r}, mapping-sleutel {key}): " if lang == "nl"
-                else f"{name} (column {column!r}, mapping key {key}): ")
-    if absent:
-        return (f"{name} (mapping-sleutel {key}; kolom {absent!r} staat niet in het bestand): " if lang == "nl"
-                else f"{name} (mapping key {key}; column {absent!r} is not in the file): ")
-    return (f"{name} (mapping-sleutel {key}, niet in deze mapping): " if lang == "nl"
-            else f"{name} (mapping key {key}, not in this mapping): ")
-
-
 def _status(registry: Registry, doc: PassportDoc) -> str:
     """What storing the document would do: created, updated or unchanged."""
     node = ox.NamedNode(doc.iri)
@@ -240,7 +198,7 @@ def _validate_pass(registry: Registry, run: _Run, municipality: str, result: Imp
         verdicts = registry.validate([doc for doc, _, _ in batch], municipality)
         for (doc, rows, source_id), verdict in zip(batch, verdicts):
             if verdict.issues:
-                _report_verdict(run.report, run.mapper, verdict, rows, source_id)
+                report_verdict(run.report, run.mapper, verdict, rows, source_id)
             if not verdict.conforms:
                 result.rejected += 1
                 result.rows_rejected += _span(rows)
@@ -287,7 +245,7 @@ def _store(registry: Registry, run: _Run, result: ImportResult, write_kwargs: di
         for verdict in added.rejected + added.warnings:
             rows, source_id = where.get(verdict.iri, ("", ""))
             if report_issues:
-                _report_verdict(run.report, run.mapper, verdict, rows, source_id)
+                report_verdict(run.report, run.mapper, verdict, rows, source_id)
             if not verdict.conforms:
                 result.rows_rejected += _span(rows)
 
