@@ -40,6 +40,11 @@ FIELDS: dict[str, tuple[str, str]] = {
     f"{MP}detachability": ("detachability", "losmaakbaarheid"),
     f"{MP}connectionType": ("connection type", "verbindingstype"),
     f"{MP}detachabilityIndex": ("detachability index", "losmaakbaarheidsindex"),
+    f"{MP}accessibility": ("accessibility", "toegankelijkheid"),
+    f"{MP}intersection": ("intersections", "doorkruisingen"),
+    f"{MP}productEdge": ("product edge", "productrand"),
+    f"{MP}derivedFrom": ("derived from", "afgeleid van"),
+    f"{MP}predecessor": ("predecessor", "voorganger"),
     f"{MP}hasMaterialQuantity": ("material quantities", "materiaalhoeveelheden"),
     f"{MP}material": ("material", "materiaal"),
     f"{MP}dataQuality": ("data quality", "datakwaliteit"),
@@ -59,11 +64,16 @@ SHAPE_WORDS: tuple[tuple[str, tuple[str, str]], ...] = (
     ("valued", FIELDS[f"{MP}valuation"]),
     ("valuation", FIELDS[f"{MP}valuation"]),
     ("partof", FIELDS[f"{MP}hasComponent"]),
+    ("content", FIELDS[f"{MP}detachability"]),
     ("describedby", FIELDS[f"{MP}describes"]),
     ("geometry", FIELDS[f"{GEO}hasGeometry"]),
     ("detachability", FIELDS[f"{MP}detachability"]),
     ("quantity", FIELDS[f"{MP}hasMaterialQuantity"]),
 )
+
+# parts that an object points to: a finding "belongs to no object" is about that field
+OWNED = {"ExpectedRelease": FIELDS[f"{MP}expectedRelease"], "Valuation": FIELDS[f"{MP}valuation"],
+         "Geometry": FIELDS[f"{GEO}hasGeometry"]}
 
 
 def field_of(path: str, shape: str = "") -> tuple[str, str]:
@@ -76,7 +86,10 @@ def field_of(path: str, shape: str = "") -> tuple[str, str]:
     """
     if path in FIELDS:
         return FIELDS[path]
-    name = shape.rsplit("#", 1)[-1].rsplit("-", 1)[-1].lower()
+    family, _, name = shape.rsplit("#", 1)[-1].rpartition("-")
+    if name in ("object", "feature") and family in OWNED:
+        return OWNED[family]  # "belongs to no object": the field that points to it
+    name = name.lower()
     return next((names for word, names in SHAPE_WORDS if word in name), ("", ""))
 
 
