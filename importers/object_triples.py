@@ -32,7 +32,14 @@ from importers.terms import (
     XSD_GYEAR,
     N,
 )
-from importers.values import ValueProblem, decimal_literal, parse_date, parse_number, parse_year, text_of
+from importers.values import (
+    ValueProblem,
+    decimal_literal,
+    parse_construction_year,
+    parse_date,
+    parse_number,
+    text_of,
+)
 from registry.model.uris import PassportRef
 
 
@@ -93,7 +100,7 @@ class ObjectTriples(RowReader):
                 out.append(T(O, COMMENT, ox.Literal(comment.value, language=comment.language or "nl")))
 
         def details():
-            year = self._typed("object.construction_year", record, parse_year)
+            year = self._typed("object.construction_year", record, parse_construction_year)
             if year is not None:
                 out.append(T(O, MPN["constructionYear"], ox.Literal(year, datatype=XSD_GYEAR)))
             for key, predicate in (("object.condition", "condition"),

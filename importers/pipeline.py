@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from importers.findings import report_verdict
 from importers.limits import ImportLimits, LimitExceeded, oversized
 from importers.mapping import Mapping, MappingError, load_mapping
 from importers.passports import GroupRejected, RowMapper
@@ -45,7 +46,6 @@ from registry.model.documents import PassportDoc, grouped
 from registry.model.uris import PassportRef, UriError, check_municipality, owning_passport
 from registry.model.vocab import PASSPORT, RDF_TYPE
 from registry.store.registry import BATCH_SIZE, Registry
-from registry.validation.validator import Verdict
 
 Progress = Callable[[int, int | None], None]
 PART = 20_000  # passports per Registry.add call (one prov:Activity each)
@@ -180,20 +180,6 @@ class _Run:
             "overschreven. Geef deze mapping een andere key.prefix")
 
 
-def _report_verdict(report: RowReport, mapper: RowMapper, verdict: Verdict, rows: str, source_id: str) -> None:
-    for issue in verdict.issues:
-        key = mapper.field_for(issue.path, issue.shape)  # the mapping key, named before the shape's text
-        label = key or (issue.path.rsplit("#", 1)[-1].rsplit("/", 1)[-1] if issue.path else "")
-        constraint = issue.constraint.rsplit("#", 1)[-1] if issue.constraint else ""
-        column = mapper.column_for(issue.path, issue.shape)
-        where_en = f"{key} (column {column!r}): " if key and column else (f"{key}: " if key else "")
-        where_nl = f"{key} (kolom {column!r}): " if key and column else (f"{key}: " if key else "")
-        report.add(RowIssue(
-            rows, source_id, verdict.iri, issue.severity, column,
-            issue.value, f"SHACL {constraint or 'check'}" + (f" on {label}" if label else ""),
-            where_nl + issue.text("nl"), where_en + issue.text("en"), issue.shape))
-
-
 def _status(registry: Registry, doc: PassportDoc) -> str:
     """What storing the document would do: created, updated or unchanged."""
     node = ox.NamedNode(doc.iri)
@@ -212,7 +198,7 @@ def _validate_pass(registry: Registry, run: _Run, municipality: str, result: Imp
         verdicts = registry.validate([doc for doc, _, _ in batch], municipality)
         for (doc, rows, source_id), verdict in zip(batch, verdicts):
             if verdict.issues:
-                _report_verdict(run.report, run.mapper, verdict, rows, source_id)
+                report_verdict(run.report, run.mapper, verdict, rows, source_id)
             if not verdict.conforms:
                 result.rejected += 1
                 result.rows_rejected += _span(rows)
@@ -259,7 +245,7 @@ def _store(registry: Registry, run: _Run, result: ImportResult, write_kwargs: di
         for verdict in added.rejected + added.warnings:
             rows, source_id = where.get(verdict.iri, ("", ""))
             if report_issues:
-                _report_verdict(run.report, run.mapper, verdict, rows, source_id)
+                report_verdict(run.report, run.mapper, verdict, rows, source_id)
             if not verdict.conforms:
                 result.rows_rejected += _span(rows)
 

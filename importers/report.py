@@ -4,7 +4,10 @@ Columns: ``row`` (the row number a person sees in the file; ``12-14`` for an obj
 rows), ``source_id``, ``passport``, ``severity`` (Violation: not imported; Warning: imported, could
 be better; Info), ``column``, ``value``, ``problem`` (short, English), ``message_nl``,
 ``message_en`` (what is wrong and what to do; for SHACL findings the shape's ``sh:message``),
-``shape`` (the SHACL shape, for findings of the validator).
+``shape`` (the SHACL shape, for findings of the validator), ``mapping_key`` (the key of the mapping
+the finding is about, e.g. ``valuation.amount``; the column is the one the mapping gives that key)
+and ``path`` (the RDF property path of a SHACL finding, for machines; the messages name the column
+and the mapping key instead).
 
 The report is opened in spreadsheets, and its values come from the imported file, so a cell such
 as ``=HYPERLINK(...)`` must not become a formula (CSV injection). As OWASP recommends, every cell
@@ -26,7 +29,7 @@ from pathlib import Path
 from importers.values import ValueProblem
 
 FIELDS = ("row", "source_id", "passport", "severity", "column", "value", "problem", "message_nl",
-          "message_en", "shape")
+          "message_en", "shape", "mapping_key", "path")
 KEEP = 200  # problems kept in memory for the screen and the API answer
 # A spreadsheet reads a cell starting with one of these as a formula (OWASP "CSV Injection").
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -56,6 +59,8 @@ class RowIssue:
     message_nl: str
     message_en: str
     shape: str = ""
+    mapping_key: str = ""
+    path: str = ""
 
     @classmethod
     def of(cls, row, problem: ValueProblem, *, source_id: str = "", passport: str = "",

@@ -248,17 +248,22 @@ class RowReader:
 
     # -- reporting -----------------------------------------------------------------------------
     @staticmethod
-    def field_for(path: str, shape: str = "") -> str:
-        """The mapping key a SHACL result is about (``object.construction_year``), or ""."""
+    def key_for(path: str, shape: str = "") -> str:
+        """The mapping key a SHACL result is about (``valuation.amount``), or ``""``."""
         key = PATH_FIELDS.get(path)
         if key is None and shape:
             name = local_name(shape).lower()
             key = next((k for word, k in SHAPE_WORDS if word in name), None)
         return key or ""
 
+    def absent_column(self, key: str) -> str:
+        """The column the mapping reads ``key`` from when the file does not have it, else ``""``."""
+        f = self.f.get(key)
+        return ", ".join(f.spec.columns()) if f is not None and f.missing else ""
+
     def column_for(self, path: str, shape: str = "") -> str:
         """The column a SHACL result is about, when the mapping says where the value came from."""
-        key = self.field_for(path, shape)
+        key = self.key_for(path, shape)
         if not key:
             return ""
         if key == "location":

@@ -53,14 +53,17 @@ PATH_FIELDS = {
     UNIT_P.value: "quantity.unit", MPN["dataQuality"].value: "quantity.data_quality",
     MPN["origin"].value: "quantity.origin", MPN["materialPhase"].value: "quantity.material_phase",
     MPN["recycledContent"].value: "quantity.recycled_content",
-    MPN["connectionType"].value: "component.connection_type",
+    MPN["connectionType"].value: "component.connection_type", MPN["valuation"].value: "valuation.amount",
+    MPN["hasMaterialQuantity"].value: "quantity.material", MPN["detachability"].value: "component.connection_type",
     MPN["detachabilityIndex"].value: "component.detachability_index",
 }
-SHAPE_WORDS = (("constructionyear", "object.construction_year"), ("condition", "object.condition"),
+SHAPE_WORDS = (("valued", "valuation.amount"), ("constructionyear", "object.construction_year"),
+               ("condition", "object.condition"),
                ("location", "location"), ("geometry", "location"), ("valuation", "valuation.amount"),
                ("release", "release.date"), ("rstrategy", "object.planned_r_strategy"),
                ("dataquality", "quantity.data_quality"), ("quantity", "quantity.material"),
-               ("materialestimate", "quantity.material"))
+               ("materialestimate", "quantity.material"),
+               ("detachability", "component.connection_type"))
 
 # Concept schemes of concept-valued fields (mpv:{scheme}/...).
 SCHEMES = {
@@ -79,3 +82,21 @@ SCHEME_NAMES = {"phase": ("project phase", "projectfase"), "policyangle": ("poli
                 "releasequality": ("release quality", "vrijkomkwaliteit"),
                 "valuationmethod": ("valuation method", "waarderingsmethode"),
                 "material": ("material", "materiaal"), "kind": ("object kind", "objectsoort")}
+# Mapping keys as a data officer reads them in a report: (English, Dutch) name of the field.
+KEY_NAMES = {
+    "passport.title": ("title", "titel"), "passport.phase": ("project phase", "projectfase"),
+    "passport.policy_angle": ("policy angle", "invalshoek"), "object.kind": ("object kind", "objectsoort"),
+    "object.label": ("name", "naam"), "object.construction_year": ("construction year", "bouwjaar"),
+    "object.condition": ("condition score", "conditiescore"),
+    "object.planned_r_strategy": ("planned R-strategy", "geplande R-strategie"),
+    "location": ("location", "locatie"), "release.date": ("release date", "datum vrijkomen"),
+    "release.quality": ("release quality", "vrijkomkwaliteit"), "valuation.amount": ("valuation", "waardering"),
+    "valuation.date": ("reference date", "peildatum"), "valuation.method": ("valuation method", "waarderingsmethode"),
+    "quantity.material": ("material quantity", "materiaalhoeveelheid"),
+    "quantity.value": ("quantity", "hoeveelheid"), "quantity.unit": ("unit", "eenheid"),
+    "quantity.data_quality": ("data quality", "datakwaliteit"), "quantity.origin": ("origin", "herkomst"),
+    "quantity.material_phase": ("material phase", "materiaalfase"),
+    "quantity.recycled_content": ("recycled content", "aandeel gerecycled"),
+    "component.connection_type": ("connection type", "verbindingstype"),
+    "component.detachability_index": ("detachability index", "losmaakbaarheidsindex"),
+}

@@ -124,6 +124,21 @@ def parse_year(value: object) -> str:
     return m.group(1)
 
 
+def parse_construction_year(value: object) -> str:
+    """A construction year (:func:`parse_year`) that is not in the future: an asset register's
+    ``2190`` is a typing error for ``2019`` or ``1990``, and nothing has been built in it yet."""
+    year = parse_year(value)
+    this_year = date.today().year
+    if int(year) > this_year:
+        raise ValueProblem(
+            "year in the future",
+            f"construction year {year} is in the future (it is now {this_year}); write the year the object "
+            "was built, for example 1978",
+            f"bouwjaar {year} ligt in de toekomst (het is nu {this_year}); vul het jaar in waarin het object "
+            "gebouwd is, bijvoorbeeld 1978")
+    return year
+
+
 def parse_date(value: object) -> tuple[str, str]:
     """An ISO date and its XSD type: ``(2045-06-01, date)``, or ``(2045, gYear)`` for a bare year.
 

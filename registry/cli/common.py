@@ -17,6 +17,7 @@ from registry.core.errors import EXIT_ERROR, EXIT_NOT_CONFORMING, EXIT_OK
 from registry.core.settings import Settings
 from registry.model.documents import ParseLimits, format_for, read_stream
 from registry.store.registry import AddReport, Registry, StoreError
+from registry.validation.fields import field_label
 from registry.validation.validator import Verdict
 
 # Piped output is not cut to 80 columns.
@@ -99,7 +100,9 @@ def print_verdicts(verdicts: list[Verdict], lang: str, limit: int = 50) -> None:
                 err.print("... and more; use --format json for the full report")
                 return
             colour = {"Violation": "red", "Warning": "yellow"}.get(issue.severity, "cyan")
+            field = field_label(issue.path, issue.shape)
             err.print(f"[{colour}]{issue.severity}[/] {verdict.iri}\n  focus: {issue.focus}"
+                      + (f"\n  field: {field}" if field else "")
                       + (f"\n  path: {issue.path}" if issue.path else "")
                       + (f"\n  value: {issue.value}" if issue.value else "")
                       + f"\n  {issue.text(lang)}", highlight=False)

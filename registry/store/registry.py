@@ -216,11 +216,16 @@ class Registry(BatchWriter, Compaction):
         return report
 
     def add_all_or_nothing(self, make_docs: Callable[[], Iterable[PassportDoc]], **kwargs) -> AddReport:
-        """Validate everything first; write only when every passport conforms."""
-        rejected = [v for v in self.validate(make_docs(), kwargs.get("municipality")) if not v.conforms]
+        """Validate everything first; write only when every passport conforms. The warnings of the
+        first pass (e.g. "not yet valued") are reported for the passports that were written."""
+        verdicts = self.validate(make_docs(), kwargs.get("municipality"))
+        rejected = [v for v in verdicts if not v.conforms]
         if rejected:
             return AddReport(rejected=rejected)
-        return self.add(make_docs(), _validated=True, **kwargs)
+        report = self.add(make_docs(), _validated=True, **kwargs)
+        written = set(report.created) | set(report.updated)
+        report.warnings = [v for v in verdicts if v.issues and v.iri in written]
+        return report
 
     def _todo(self, batch: list[PassportDoc], seen: set[str],
               report: AddReport) -> list[tuple[PassportDoc, int]]:

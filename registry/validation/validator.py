@@ -23,6 +23,7 @@ from registry.model.integrity import integrity_problems
 from registry.model.reference import load_ontology_store
 from registry.model.vocab import MP, MPV
 from registry.validation.engine import ShapesProgram, Unsupported, subclass_closure
+from registry.validation.fields import field_label, field_of
 from registry.validation.owners import BatchOwners, ReportOwners, batch_store
 from registry.validation.shapes_graph import load_shapes
 
@@ -44,8 +45,15 @@ class Issue:
     def text(self, lang: str = "en") -> str:
         return self.message.get(lang) or self.message.get("") or next(iter(self.message.values()), "")
 
+    @property
+    def field(self) -> tuple[str, str]:
+        """(English, Dutch) plain name of the field this is about (:mod:`registry.validation.fields`)."""
+        return field_of(self.path, self.shape)
+
     def as_dict(self) -> dict:
-        return {"severity": self.severity, "focus": self.focus, "path": self.path, "value": self.value,
+        en, nl = self.field
+        return {"severity": self.severity, "focus": self.focus, "field": field_label(self.path, self.shape),
+                "field_en": en, "field_nl": nl, "path": self.path, "value": self.value,
                 "message": self.text("en"), "message_nl": self.text("nl"), "shape": self.shape,
                 "constraint": self.constraint}
 

@@ -36,9 +36,11 @@ def test_validate_exit_codes_and_formats(tmp_path, good):
     result = run_cli("validate", bad)
     assert result.returncode == 1
     assert "deck-concrete" in result.stderr and "numericValue" in result.stderr
+    assert "field: quantity / hoeveelheid" in result.stderr  # the field as a person knows it
     result = run_cli("validate", bad, "--format", "json")
     report = json.loads(result.stdout)
     assert report["conforms"] is False and report["passports"][0]["results"][0]["message_nl"]
+    assert "quantity / hoeveelheid" in {r["field"] for r in report["passports"][0]["results"]}
     result = run_cli("validate", bad, "--format", "ttl")
     graph = ox.Store()
     graph.load(result.stdout.encode(), ox.RdfFormat.TURTLE)

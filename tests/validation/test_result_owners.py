@@ -37,8 +37,8 @@ def test_a_warning_on_a_blank_node_is_reported_on_its_own_passport_only(registry
     extra = ("<http://localhost:8000/id/component/GM0153/brug-b/deck> "
              "<https://w3id.org/materiaalpaspoort/def#hasComponent> "
              "[ a <https://w3id.org/materiaalpaspoort/def#Component> ] .\n")
-    design = passport_ttl("brug-b").replace("phase:management", "phase:design")  # no quantities needed
-    report = registry.add(docs_from(passport_ttl("brug-a") + design + extra))
+    early = passport_ttl("brug-b").replace("phase:management", "phase:exploration")  # no quantities needed
+    report = registry.add(docs_from(passport_ttl("brug-a") + early + extra))
     assert not report.rejected and sorted(report.created) == [A, B]
     warned = {v.iri: v for v in report.warnings}
     assert _blank_issues(warned[B]), "the unlabelled blank component's warnings are on b"

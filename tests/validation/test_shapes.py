@@ -202,7 +202,7 @@ EARLY_WARNINGS = {"PhysicalObject-locationRecommended", "PhysicalObject-valuatio
                   "PhysicalObject-releaseRecommended"}
 ALWAYS_WARNINGS = {"Component-detachabilityMissing", "MaterialQuantity-originMissing"}
 MANAGEMENT = {"PhysicalObject-managementLocation", "PhysicalObject-managementConstructionYear",
-              "PhysicalObject-managementCondition", "PhysicalObject-managementValuation"}
+              "PhysicalObject-managementCondition"}
 # phase -> (violations, warnings) for the minimal bench, which has nothing but one estimate
 PHASE_TABLE = {
     "initiative": (set(), EARLY_WARNINGS | ALWAYS_WARNINGS | {"MaterialQuantity-dataQualityRecommended"}),
@@ -212,9 +212,10 @@ PHASE_TABLE = {
     "realisation": ({"MaterialQuantity-tenderingDataQuality"},
                     EARLY_WARNINGS | ALWAYS_WARNINGS | {"PhysicalObject-conditionRecommended"}),
     "management": ({"MaterialQuantity-tenderingDataQuality"} | MANAGEMENT,
-                   ALWAYS_WARNINGS | {"PhysicalObject-releaseRecommended"}),
+                   ALWAYS_WARNINGS | {"PhysicalObject-releaseRecommended", "PhysicalObject-notYetValued"}),
     "end-of-use": ({"MaterialQuantity-tenderingDataQuality", "PhysicalObject-endOfUseRelease",
-                    "PhysicalObject-endOfUseRStrategy"} | MANAGEMENT, ALWAYS_WARNINGS),
+                    "PhysicalObject-endOfUseRStrategy"} | MANAGEMENT,
+                   ALWAYS_WARNINGS | {"PhysicalObject-notYetValued"}),
 }
 
 
@@ -230,8 +231,25 @@ def test_what_is_required_depends_on_the_phase(shapes, hierarchy, phase):
     assert conforms == (not violations)
 
 
+@pytest.mark.parametrize("phase", list(PHASE_TABLE))
+def test_material_quantities_are_required_from_the_design_phase_on(shapes, hierarchy, phase):
+    """Materials are chosen in the design phase: before it an object without quantities is accepted
+    (with a warning); from design on the object and its leaf component need quantities."""
+    data = rdflib.Graph().parse(EXAMPLES / "valid" / "square-initiative-no-materials-yet.ttl", format="turtle")
+    passport = rdflib.URIRef("http://localhost:8000/id/passport/GM0200/bank-marktplein-9")
+    data.set((passport, MP.projectPhase, rdflib.URIRef(f"{MPV}phase/{phase}")))
+    conforms, results = validate(shapes, hierarchy, data)
+    shapes_hit = {short(r["shape"])[4:]: r["severity"] for r in results}
+    quantity_rules = {k: v for k, v in shapes_hit.items() if k.startswith(("PhysicalObject-material", "Component-design"))}
+    if phase in ("initiative", "exploration"):
+        assert conforms and quantity_rules == {"PhysicalObject-materialEstimateRecommended": "Warning"}
+    else:
+        assert not conforms
+        assert quantity_rules == {"PhysicalObject-materialEstimate": "Violation", "Component-designQuantity": "Violation"}
+
+
 def test_component_split_into_parts_needs_no_own_quantities(shapes, hierarchy):
-    """From tendering on a leaf component needs quantities; one split into components does not."""
+    """From design on a leaf component needs quantities; one split into components does not."""
     path = EXAMPLES / "valid" / "building-nested-components.ttl"
     data = rdflib.Graph().parse(path, format="turtle")
     facade = rdflib.URIRef("http://localhost:8000/id/component/GM0150/school-de-linde/gevel")
@@ -242,7 +260,7 @@ def test_component_split_into_parts_needs_no_own_quantities(shapes, hierarchy):
     data.remove((leaf, MP.hasMaterialQuantity, None))
     conforms, results = validate(shapes, hierarchy, data)
     assert not conforms
-    assert [(short(r["shape"]), r["focus"]) for r in results] == [("mps:Component-tenderingQuantity", leaf)]
+    assert [(short(r["shape"]), r["focus"]) for r in results] == [("mps:Component-designQuantity", leaf)]
 
 
 # --- the shapes graph itself -----------------------------------------------------------------

@@ -412,6 +412,24 @@ def test_huge_literal_and_sparql_looking_text_are_stored_verbatim(server, client
 
 
 # -- validation ----------------------------------------------------------------------------
+def test_management_passport_without_valuation_is_stored_with_not_yet_valued(server, client):
+    graph = rdflib.Graph().parse(data=ttl(server, "ongewaardeerd-0001"), format="turtle")
+    valuation = rdflib.URIRef(f"{MP}valuation")
+    for node in list(graph.objects(None, valuation)):
+        graph.remove((node, None, None))
+    graph.remove((None, valuation, None))
+    r = post(client, graph.serialize(format="turtle"), server.token)
+    assert r.status_code == 201, r.text
+    body = r.json()
+    warned = [i for i in body["warnings"] if i["shape"].endswith("#PhysicalObject-notYetValued")]
+    assert warned, body
+    assert len(warned) == 1 and warned[0]["severity"] == "Warning"
+    assert warned[0]["field"] == "valuation / waardering" and warned[0]["path"] == f"{MP}valuation"
+    assert warned[0]["message"].startswith("Not yet valued") and warned[0]["message_nl"].startswith(
+        "Nog niet gewaardeerd")
+    assert server.registry.status(_ref(server, "ongewaardeerd-0001")) == "current"
+
+
 def test_invalid_passport_is_422_with_the_shacl_report_and_nothing_is_stored(server, client):
     valid = ttl(server, "fout-0001")
     invalid = ttl(server, "fout-0002").replace(PHASE_LINE, "")
@@ -424,6 +442,9 @@ def test_invalid_passport_is_422_with_the_shacl_report_and_nothing_is_stored(ser
         phase = [i for i in report["results"] if i["path"] == f"{MP}projectPhase"]
         assert phase and phase[0]["severity"] == "Violation" and phase[0]["focus"] == iri(server, "fout-0002")
         assert phase[0]["message"] and phase[0]["message_nl"]
+        # the field as a person knows it; the RDF path stays for machines
+        assert (phase[0]["field"], phase[0]["field_en"], phase[0]["field_nl"]) == \
+            ("project phase / projectfase", "project phase", "projectfase")
 
         r = post(client, invalid, server.token, headers={"Accept": "text/turtle"})
         assert r.status_code == 422 and r.headers["Content-Type"].startswith("text/turtle")
