@@ -31,13 +31,17 @@ Result = tuple[list[str], list[Verdict]]  # content hashes, verdicts; in the ord
 _validator: Validator | None = None
 
 
-def _start(engine: str) -> None:
+def _start(engine: str, parent: int) -> None:
+    """``parent``: the pid of the process that started this one, taken before the start, so a
+    parent killed while this process was still starting is noticed too."""
     global _validator
-    parent = os.getppid()
 
     def exit_with_parent() -> None:  # a killed `passports add` must not leave its worker behind
         while os.getppid() == parent:
             time.sleep(0.5)
+        os._exit(1)
+
+    if os.getppid() != parent:
         os._exit(1)
 
     threading.Thread(target=exit_with_parent, daemon=True).start()
@@ -63,7 +67,7 @@ class ValidationWorker:
         self.base = base
         self._local = local  # the main process's validator, used only if the worker breaks
         self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_start, initargs=(engine,))
+                                         initializer=_start, initargs=(engine, os.getpid()))
 
     def submit(self, payload: list[tuple[str, bytes]], municipality: str | None) -> Future | None:
         """Start validating a batch given as ``encode(docs)``; None when the worker is gone."""

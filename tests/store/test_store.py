@@ -220,6 +220,11 @@ def test_sigkill_during_bulk_add_leaves_only_whole_passports(tmp_path):
     deadline = time.time() + 240
     while not generation.exists() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
+    # The first change is the reference data loaded at opening; the next one is the first batch.
+    opened_at = generation.read_bytes() if generation.exists() else b""
+    while generation.exists() and generation.read_bytes() == opened_at and time.time() < deadline \
+            and proc.poll() is None:
+        time.sleep(0.05)
     time.sleep(0.3)
     assert proc.poll() is None, "add finished before it could be killed; make the input larger"
     workers = _children(proc.pid)
