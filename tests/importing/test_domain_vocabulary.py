@@ -14,6 +14,10 @@ from importers.vocabulary import load_vocabulary
 from registry.model.uris import passport_ref
 from registry.model.vocab import MP, MPV
 
+# A kind of physical object with an IMBOR/GWSW match (the kind and the top class are bound, not pasted).
+KIND_IS_ALIGNED = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+                   "ASK { ?kind rdfs:subClassOf+ ?top ; skos:exactMatch|skos:closeMatch ?m }")
+
 IMBOR = "imbor-openbare-ruimte"
 
 
@@ -42,8 +46,8 @@ def test_new_kinds_are_physical_objects_with_an_imbor_or_gwsw_match():
     store = load_ontology_store()
     for kind in ("StreetGully", "Luminaire", "WasteBin", "Bollard", "BicycleParking", "PlantContainer",
                  "SafetyBarrier", "PumpingStation", "Revetment"):
-        ask = store.query(f"""ASK {{ <{MP}{kind}> <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ <{MP}PhysicalObject> ;
-            <http://www.w3.org/2004/02/skos/core#exactMatch>|<http://www.w3.org/2004/02/skos/core#closeMatch> ?m }}""")
+        ask = store.query(KIND_IS_ALIGNED, substitutions={ox.Variable("kind"): ox.NamedNode(MP + kind),
+                                                          ox.Variable("top"): ox.NamedNode(MP + "PhysicalObject")})
         assert bool(ask), kind
     # IMBOR 2025's Lichtmast class beside the IMBOR 2022 term
     matches = {q.object.value for q in store.quads_for_pattern(ox.NamedNode(MP + "LampPost"), None, None)}

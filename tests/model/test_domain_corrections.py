@@ -9,7 +9,7 @@ import pyoxigraph as ox
 import pytest
 
 from registry.model.reference import load_ontology_store
-from registry.model.vocab import MP, MPV, OWL, RDF, RDFS, SKOS, XSD
+from registry.model.vocab import MP, MPV, RDFS, SKOS, XSD
 
 DCTERMS_SOURCE = "http://purl.org/dc/terms/source"
 
@@ -45,8 +45,11 @@ def test_every_default_density_cites_its_source(store):
 def test_release_date_ranges_over_date_or_year_as_the_shapes_accept(store):
     ranges = objects(store, MP + "releaseDate", RDFS + "range")
     assert len(ranges) == 1 and isinstance(ranges[0], ox.BlankNode)
-    union = store.query(f"""SELECT ?d WHERE {{ <{MP}releaseDate> <{RDFS}range>/<{OWL}unionOf>/
-        <{RDF}rest>*/<{RDF}first> ?d }}""")
+    union = store.query(
+        "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+        "PREFIX owl: <http://www.w3.org/2002/07/owl#> "
+        "SELECT ?property ?d WHERE { ?property rdfs:range/owl:unionOf/rdf:rest*/rdf:first ?d }",
+        substitutions={ox.Variable("property"): ox.NamedNode(MP + "releaseDate")})
     assert sorted(r["d"].value for r in union) == [XSD + "date", XSD + "gYear"]
 
 
