@@ -34,14 +34,11 @@ class ComponentTriples(RowReader):
                            record: Record) -> list[ox.Triple]:
         T = ox.Triple
         out = [T(C, RDF_TYPE, MPN["Component"])]
-        label = self.text("component.label", record)
+        label = self.tagged("component.label", record, "nl")
         if label is None and "component.key" not in self.f:
-            label = self.text("object.label", record)
-        if label is not None:
-            out.append(T(C, LABEL, ox.Literal(label.value, language=label.language or "nl")))
-        label_en = self.text("component.label_en", record)
-        if label_en is not None:
-            out.append(T(C, LABEL, ox.Literal(label_en.value, language=label_en.language or "en")))
+            label = self.tagged("object.label", record, "nl")
+        label_en = self.tagged("component.label_en", record, "en")
+        out += [T(C, LABEL, literal) for literal in (label, label_en) if literal is not None]
         for key, predicate in (("component.planned_r_strategy", "plannedRStrategy"),
                                ("component.condition", "condition")):
             node = self.concept(key, record)

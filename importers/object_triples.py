@@ -80,24 +80,16 @@ class ObjectTriples(RowReader):
                 out.append(T(P, MPN["policyAngle"], angle))
 
         def labels():
-            label = self.text("object.label", record)
-            label = ox.Literal(label.value, language=label.language or "nl") if label is not None else None
-            if label is not None:
-                out.append(T(O, LABEL, label))
-            label_en = self.text("object.label_en", record)
-            if label_en is not None:
-                out.append(T(O, LABEL, ox.Literal(label_en.value, language=label_en.language or "en")))
-            title = self.text("passport.title", record)
-            if title is not None:
-                out.append(T(P, TITLE, ox.Literal(title.value, language=title.language or "nl")))
-            elif label is not None:
-                out.append(T(P, TITLE, ox.Literal(f"Materialenpaspoort {label.value}", language="nl")))
-            title_en = self.text("passport.title_en", record)
-            if title_en is not None:
-                out.append(T(P, TITLE, ox.Literal(title_en.value, language=title_en.language or "en")))
-            comment = self.text("object.comment", record)
-            if comment is not None:
-                out.append(T(O, COMMENT, ox.Literal(comment.value, language=comment.language or "nl")))
+            label = self.tagged("object.label", record, "nl")
+            title = self.tagged("passport.title", record, "nl")
+            if title is None and label is not None:
+                title = ox.Literal(f"Materialenpaspoort {label.value}", language="nl")
+            for subject, predicate, literal in (
+                    (O, LABEL, label), (O, LABEL, self.tagged("object.label_en", record, "en")),
+                    (P, TITLE, title), (P, TITLE, self.tagged("passport.title_en", record, "en")),
+                    (O, COMMENT, self.tagged("object.comment", record, "nl"))):
+                if literal is not None:
+                    out.append(T(subject, predicate, literal))
 
         def details():
             year = self._typed("object.construction_year", record, parse_construction_year)

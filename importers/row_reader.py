@@ -235,6 +235,11 @@ class RowReader:
         lang = self.f[key].lang
         return ox.Literal(text_of(raw), language=lang) if lang else ox.Literal(text_of(raw))
 
+    def tagged(self, key: str, record: Record, default: str) -> ox.Literal | None:
+        """``text`` with a language tag: the mapping's, else ``default`` (a label, title, comment)."""
+        found = self.text(key, record)
+        return None if found is None else ox.Literal(found.value, language=found.language or default)
+
     def number(self, key: str, record: Record) -> float | None:
         return self._typed(key, record, lambda v: parse_number(v, self.decimal))
 
