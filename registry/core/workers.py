@@ -24,6 +24,7 @@ import json
 import logging
 import os
 import queue
+import resource
 import socket
 import subprocess
 import sys
@@ -41,6 +42,18 @@ log = logging.getLogger(__name__)
 GENERATION_FILE = "generation"
 STARTUP_TIMEOUT = 60.0
 OPEN_ATTEMPTS = 6
+
+
+def limit_memory(mib: int) -> None:
+    """Cap this worker process's data segment (heap and anonymous mappings) at ``mib`` MiB (0: no
+    cap): work that needs more fails here (MemoryError, or the worker ends and is replaced) instead
+    of taking the machine. Used by the query and parse workers."""
+    if mib > 0:
+        limit = mib * 2**20
+        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
 
 
 def bump_generation(data_dir: Path | str) -> None:

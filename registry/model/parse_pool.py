@@ -18,14 +18,21 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import resource
 import sys
 
 import pyoxigraph as ox
 
 from registry.core.errors import RegistryError
 from registry.core.settings import Settings
-from registry.core.workers import PoolBusy, WorkerDied, WorkerPool, WorkerTimeout, serve_tasks, worker_entry
+from registry.core.workers import (
+    PoolBusy,
+    WorkerDied,
+    WorkerPool,
+    WorkerTimeout,
+    limit_memory,
+    serve_tasks,
+    worker_entry,
+)
 from registry.model.documents import DocumentError, PassportDoc, read_bytes
 from registry.model.prescan import LimitError, ParseLimits
 from registry.model.uris import PassportRef, owning_passport
@@ -172,21 +179,11 @@ def _handle(limits: ParseLimits, memory_mib: int, task: tuple) -> tuple:
     return "docs", reply
 
 
-def _limit_memory(mib: int) -> None:
-    """Cap this process's data segment (heap and anonymous mappings), as the query workers do: a
-    body that needs more fails here (MemoryError, or the worker ends and is replaced), not the
-    machine."""
-    if mib > 0:
-        limit = mib * 2**20
-        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
 
 
 def _main(conn, limits: dict, memory_mib: int = 0) -> None:
     parse_limits = ParseLimits(**limits)
-    _limit_memory(memory_mib)
+    limit_memory(memory_mib)
     conn.send(("ready", os.getpid()))
     serve_tasks(conn, lambda task: _handle(parse_limits, memory_mib, task))
 

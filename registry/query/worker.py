@@ -23,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from registry.core.workers import FreshStore, serve_tasks, vanished, worker_entry
+from registry.core.workers import FreshStore, limit_memory, serve_tasks, vanished, worker_entry
 from registry.query import formats as sparql_formats
 from registry.query.pool import QueryError, ResultTooLarge, StoreUnavailable, Task
 
@@ -135,23 +135,12 @@ def _too_many_bytes(max_bytes: int, where: str) -> ResultTooLarge:
         "rows (LIMIT), fewer or shorter values (e.g. SUBSTR), or narrow the query")
 
 
-def _limit_memory(mib: int) -> None:
-    """Cap this process's data segment (heap and anonymous mappings): a query that builds huge
-    values fails (MemoryError, or the worker ends and is replaced) instead of taking the machine."""
-    if mib > 0:
-        import resource
-
-        limit = mib * 2**20
-        _, hard = resource.getrlimit(resource.RLIMIT_DATA)
-        if hard != resource.RLIM_INFINITY:
-            limit = min(limit, hard)
-        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
 
 
 def worker_main(conn, store_path: str, generation_path: str, cap: int, max_age: float,
                  isolate: bool, max_bytes: int = 16 * 2**20, memory_mib: int = 0) -> None:
     isolated = _isolate_network() if isolate else False
-    _limit_memory(memory_mib)
+    limit_memory(memory_mib)
     import pyoxigraph
 
     def open_store():
