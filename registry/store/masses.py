@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 
 import pyoxigraph as ox
 
+from registry.model.documents import grouped
 from registry.model.mass import mass_tables, mass_triples
 from registry.model.mass_tables import MassTables
 from registry.model.vocab import DCTERMS, MANAGED_QUANTITY_PREDICATES, PASSPORT, RDF_TYPE
@@ -48,17 +49,6 @@ def _passport_graphs(store: ox.Store) -> Iterator[ox.NamedNode]:
     for quad in store.quads_for_pattern(None, RDF_TYPE, PASSPORT, None):
         if quad.subject == quad.graph_name:
             yield quad.subject
-
-
-def _batches(graphs: Iterator[ox.NamedNode], size: int) -> Iterator[list[ox.NamedNode]]:
-    batch: list[ox.NamedNode] = []
-    for graph in graphs:
-        batch.append(graph)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 def _changes(store: ox.Store, graph: ox.NamedNode, tables: MassTables,
@@ -104,13 +94,13 @@ def refresh(store: ox.Store, history: ox.Store | None, base: str, provenance: ox
     # graph names first: the store is changed while they are worked through
     graphs = list(_passport_graphs(store))
     changed = 0
-    for batch in _batches(iter(graphs), batch_size):
+    for batch in grouped(graphs, batch_size):
         changed += _apply(store, batch, tables, only_missing=False)
         if progress:
             progress(len(batch))
     if history is not None:
         versions = [g for g in history.named_graphs() if isinstance(g, ox.NamedNode)]
-        for batch in _batches(iter(versions), batch_size):
+        for batch in grouped(versions, batch_size):
             changed += _apply(history, batch, tables, only_missing=True)
             if progress:
                 progress(len(batch))
