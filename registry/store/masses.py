@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 import pyoxigraph as ox
 
 from registry.model.documents import grouped
-from registry.model.mass import mass_tables, mass_triples
+from registry.model.mass import INPUT_PREDICATES, mass_tables, mass_triples
 from registry.model.mass_tables import MassTables
 from registry.model.vocab import DCTERMS, MANAGED_QUANTITY_PREDICATES, PASSPORT, RDF_TYPE
 
@@ -57,9 +57,10 @@ def _changes(store: ox.Store, graph: ox.NamedNode, tables: MassTables,
     old: set[ox.Quad] = set()
     content: list[ox.Triple] = []
     for quad in store.quads_for_pattern(None, None, None, graph):
-        if quad.predicate in MANAGED_QUANTITY_PREDICATES:
+        predicate = quad.predicate
+        if predicate in MANAGED_QUANTITY_PREDICATES:
             old.add(quad)
-        else:
+        elif predicate in INPUT_PREDICATES:
             content.append(quad.triple)
     if only_missing and old:
         return [], []
