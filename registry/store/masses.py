@@ -56,12 +56,11 @@ def _changes(store: ox.Store, graph: ox.NamedNode, tables: MassTables,
     """(quads to remove, quads to add) to make the mass triples of one graph right."""
     old: set[ox.Quad] = set()
     content: list[ox.Triple] = []
-    for quad in store.quads_for_pattern(None, None, None, graph):
-        predicate = quad.predicate
-        if predicate in MANAGED_QUANTITY_PREDICATES:
-            old.add(quad)
-        elif predicate in INPUT_PREDICATES:
-            content.append(quad.triple)
+    # one index range per predicate the derivation reads: a few dozen quads instead of the whole graph
+    for predicate in MANAGED_QUANTITY_PREDICATES:
+        old.update(store.quads_for_pattern(None, predicate, None, graph))
+    for predicate in INPUT_PREDICATES:
+        content += (quad.triple for quad in store.quads_for_pattern(None, predicate, None, graph))
     if only_missing and old:
         return [], []
     new = {ox.Quad(t.subject, t.predicate, t.object, graph) for t in mass_triples(content, tables)}
