@@ -38,8 +38,8 @@ from registry.core.settings import Settings
 from registry.model.documents import DocumentError, LimitError, ParseLimits, grouped, read_file
 from registry.model.reference import ontology_files
 from registry.model.uris import UriError, parse_passport_iri
-from registry.query import saved as saved_queries
 from registry.model.vocab import PREFIXES
+from registry.query import saved as saved_queries
 from registry.store.failures import DENIED, FULL
 from registry.store.named_queries import UnknownQuery, load
 from registry.store.registry import AddReport, Registry

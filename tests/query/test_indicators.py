@@ -262,3 +262,34 @@ def test_passports_query_with_parameters(tmp_path):
     assert matches(list(csv.DictReader(io.StringIO(result.stdout))), [{"objects": 1, "mci": MCI_P3}])
     result = run_cli("query", "--name", "indicator-mci", "--param", "nonsense=1", "--data", data, "--base", BASE)
     assert result.returncode == 2 and "nonsense" in result.stderr
+
+
+def _variant(key: str, *, release: str, strategy: str = "R9", recycled: bool = False) -> str:
+    """P3 (a bridge built in 1990; Lav 100 years) under another key, released in ``release``."""
+    text = (DATA / "p3-brug-ind-2.ttl").read_text(encoding="utf-8").replace("brug-ind-2", key)
+    text = text.replace('"2045-01-01"^^xsd:date', f'"{release}"^^xsd:gYear')
+    text = text.replace("mp:plannedRStrategy mpv:rstrategy\\/R8", f"mp:plannedRStrategy mpv:rstrategy\\/{strategy}")
+    if recycled:
+        text = text.replace("mp:origin mpv:origin\\/primary .", "mp:lifeCycleOrigin mpv:lifecycleorigin\\/recycled .")
+        text = text.replace("mpv:dataquality\\/estimated .", "mpv:dataquality\\/estimated ;\n"
+                            "    mp:lifeCycleOrigin mpv:lifecycleorigin\\/recycled .")
+    return text
+
+
+# Worked cases of the method (Ellen MacArthur Foundation & Granta Design, Circularity Indicators:
+# Methodology, 2015/2019, the product-level MCI): LFI = (V + W) / (2M + (WF - WC) / 2), F(X) = 0.9 / X,
+# MCI = max(0, 1 - LFI F(X)). A product made only of virgin material that ends as waste has LFI 1 and,
+# with the average utility (X = 1), the method's minimum for a linear product: MCI = 1 - 0.9 = 0.1.
+# Twice the average lifetime halves F: 1 - 0.45 = 0.55. A product of recycled feedstock that is
+# recycled again (efficiencies 1) has V = W = 0: MCI = 1. A linear product with half the average
+# lifetime gives 1 - 1.8 < 0: the MCI is floored at 0.
+@pytest.mark.parametrize(("key", "release", "strategy", "recycled", "lfi", "utility", "mci"), [
+    ("linear", "2090", "R9", False, 1, 1, 0.1),  # L = 2090 - 1990 = 100 = Lav
+    ("linear-twice", "2190", "R9", False, 1, 2, 0.55),  # L = 200
+    ("restorative", "2090", "R8", True, 0, 1, 1),
+    ("linear-short", "2040", "R9", False, 1, 0.5, 0),  # L = 50
+])
+def test_mci_worked_cases_of_the_method(registry, key, release, strategy, recycled, lfi, utility, mci):
+    assert registry.add(docs_from(_variant(key, release=release, strategy=strategy, recycled=recycled))).written == 1
+    (row,) = rows_of(registry.store, "indicator-mci-per-object")
+    assert close(row["lfi"], lfi) and close(row["utility"], utility) and close(row["mci"], mci), row
