@@ -24,10 +24,10 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from registry.core.settings import Settings  # noqa: E402
-from registry.query import saved  # noqa: E402
-from registry.store import named_queries  # noqa: E402
-from registry.store.registry import Registry  # noqa: E402
+from registry.core.settings import Settings
+from registry.query import saved
+from registry.store import named_queries
+from registry.store.registry import Registry
 
 BASE = "http://localhost:8000/"
 SCOPES = {"region": {}, "GM0153": {"municipality": "mpv:municipality/GM0153"}}
