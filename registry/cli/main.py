@@ -32,6 +32,7 @@ from registry.cli.demo import register as register_demo
 from registry.cli.imports import register as register_import
 from registry.cli.site import cli as site_cli
 from registry.cli.tokens import cli as tokens_cli
+from registry.cli.valuation import register as register_valuation
 from registry.core.errors import EXIT_ERROR, RegistryError
 from registry.core.settings import Settings
 from registry.model.documents import DocumentError, LimitError, ParseLimits, grouped, read_file
@@ -298,6 +299,7 @@ def ontology_check(extra: list[Path] = typer.Argument(None, help="Extra Turtle f
 app.add_typer(tokens_cli, name="token")
 app.add_typer(site_cli, name="site")
 register_import(app)
+register_valuation(app)
 register_demo(app)
 
 

@@ -12,6 +12,9 @@ Price lists are found only in the registry's own graphs, never in a passport's g
 
 from __future__ import annotations
 
+import hashlib
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -21,7 +24,7 @@ import pyoxigraph as ox
 from registry.core.errors import RegistryError
 from registry.model.reference import REFERENCE_PREFIX, is_reference_graph
 from registry.model.valuation import Factors, PriceEntry, PriceList
-from registry.model.vocab import MP, MPV, SKOS
+from registry.model.vocab import DCTERMS, MP, MPV, RDF_TYPE, SKOS, XSD
 from registry.store import named_queries
 
 MODEL_IRI = MPV + "valuationmodel/market-2026"
@@ -148,3 +151,86 @@ def load_factors(store: ox.Store, model: str = MODEL_IRI) -> Factors:
     return Factors(value, figures["detachabilityFloor"], figures["missingFactor"],
                    general["dismantlingCostPerTonne"], general["transportCostPerTonne"],
                    {k: (v[0], v[1]) for k, v in material_costs.items()}, broader, model)
+
+
+# --- storing an imported price list ------------------------------------------------------------------
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """One price to store (``importers.prices.PriceRow`` has these fields)."""
+
+    material: str
+    price: Decimal
+    unit: str
+    date: date | None = None
+    source: str = ""
+    region: str | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+def _day(d: date) -> ox.Literal:
+    return ox.Literal(d.isoformat(), datatype=ox.NamedNode(XSD + "date"))
+
+
+def store_price_list(registry, name: str, entries: Iterable[NewEntry], *, source: str, title: str = "",
+                     regions: Iterable[str] = (), valid_from: date | None = None, valid_until: date | None = None,
+                     issued: date | None = None, currency: str = "EUR") -> tuple[str, bool]:
+    """Store a price list as a new version in its own graph; the same content again changes nothing.
+    Returns the version IRI and whether it was new."""
+    if not _NAME.match(name):
+        raise ValuationError(f"name: {name!r} is not a price-list name; use lower-case letters, digits and '-', "
+                             "such as twente-2026", message_nl=f"name: {name!r} is geen naam voor een prijslijst; "
+                             "gebruik kleine letters, cijfers en '-', zoals twente-2026")
+    entries = sorted(entries, key=lambda e: (e.material, e.unit, e.region or "", str(e.valid_from)))
+    if not entries:
+        raise ValuationError("the price list has no prices", message_nl="de prijslijst heeft geen prijzen")
+    regions = sorted(set(regions))
+    canonical = repr((name, source, title, regions, valid_from, valid_until, issued, currency,
+                      [(e.material, str(e.price), e.unit, e.date, e.source, e.region, e.valid_from, e.valid_until)
+                       for e in entries]))
+    digest = hashlib.sha256(canonical.encode()).hexdigest()[:12]
+    base = registry.base
+    iri = ox.NamedNode(f"{base}id/pricelist/{name}/{digest}")
+    graph = ox.NamedNode(f"{imported_prefix(base)}{name}/{digest}")
+    if registry.store.contains_named_graph(graph):
+        return iri.value, False
+    p = lambda local: ox.NamedNode(MP + local)
+    dc = lambda local: ox.NamedNode(DCTERMS + local)
+    quads = [ox.Quad(iri, RDF_TYPE, p("PriceList"), graph),
+             ox.Quad(iri, dc("isVersionOf"), ox.NamedNode(f"{base}id/pricelist/{name}"), graph),
+             ox.Quad(iri, dc("title"), ox.Literal(title or name), graph),
+             ox.Quad(iri, dc("source"), ox.Literal(source), graph),
+             ox.Quad(iri, dc("issued"), _day(issued or date.today()), graph),
+             ox.Quad(iri, p("priceCurrency"), ox.Literal(currency), graph),
+             ox.Quad(iri, p("indicative"), ox.Literal("false", datatype=ox.NamedNode(XSD + "boolean")), graph)]
+    quads += [ox.Quad(iri, dc("spatial"), ox.NamedNode(r), graph) for r in regions]
+    if valid_from:
+        quads.append(ox.Quad(iri, p("validFrom"), _day(valid_from), graph))
+    if valid_until:
+        quads.append(ox.Quad(iri, p("validUntil"), _day(valid_until), graph))
+    for i, e in enumerate(entries, 1):
+        node = ox.NamedNode(f"{iri.value}/{i}")
+        quads += [ox.Quad(iri, p("hasPriceEntry"), node, graph), ox.Quad(node, RDF_TYPE, p("PriceEntry"), graph),
+                  ox.Quad(node, p("pricedMaterial"), ox.NamedNode(e.material), graph),
+                  ox.Quad(node, p("price"), ox.Literal(format(e.price, "f"), datatype=ox.NamedNode(XSD + "decimal")),
+                          graph),
+                  ox.Quad(node, p("priceUnit"), ox.NamedNode(e.unit), graph)]
+        if e.date:
+            quads.append(ox.Quad(node, dc("date"), _day(e.date), graph))
+        if e.source:
+            quads.append(ox.Quad(node, dc("source"), ox.Literal(e.source), graph))
+        if e.region:
+            quads.append(ox.Quad(node, dc("spatial"), ox.NamedNode(e.region), graph))
+        if e.valid_from:
+            quads.append(ox.Quad(node, p("validFrom"), _day(e.valid_from), graph))
+        if e.valid_until:
+            quads.append(ox.Quad(node, p("validUntil"), _day(e.valid_until), graph))
+    registry._writable()
+    with registry._storage("import the price list"):
+        registry.store.extend(quads)
+    registry._bump_generation()
+    return iri.value, True
