@@ -1,0 +1,45 @@
+"""``POST /api/v1/valuations/{GMxxxx}``: a municipality's write token values its own passports only."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import BASE, docs_from, passport_ttl
+
+INDICATIVE = "https://w3id.org/materiaalpaspoort/id/pricelist/indicative/2026"
+
+
+@pytest.fixture
+def client(app_client, settings):
+    from registry.store.tokens import TokenStore
+
+    _, own = TokenStore(settings.tokens_path).create("GM0153", "valuation test")
+    _, other = TokenStore(settings.tokens_path).create("GM0150", "another municipality")
+    registry = app_client.app.state.registry
+    registry.add(docs_from(passport_ttl()))
+    registry.add(docs_from(passport_ttl(key="brug-1", municipality="GM0150")))
+    return app_client, {"Authorization": f"Bearer {own}"}, {"Authorization": f"Bearer {other}"}
+
+
+def test_token_values_its_own_municipality_only(client):
+    app, own, other = client
+    answer = app.post("/api/v1/valuations/GM0153?date=2026-12-31", headers=own)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["created"] == 1 and body["unchanged"] == 0
+    assert [r["passport"] for r in body["records"]] == [BASE + "id/passport/GM0153/brug-0042"]
+    again = app.post("/api/v1/valuations/GM0153?date=2026-12-31", headers=own).json()
+    assert (again["created"], again["unchanged"]) == (0, 1)
+    assert app.post("/api/v1/valuations/GM0150?date=2026-12-31", headers=own).status_code == 403
+    assert app.post("/api/v1/valuations/GM0153?date=2026-12-31").status_code == 401
+    theirs = app.post("/api/v1/valuations/GM0150?date=2026-12-31", headers=other).json()
+    assert [r["passport"] for r in theirs["records"]] == [BASE + "id/passport/GM0150/brug-1"]
+
+
+def test_bad_date_and_unknown_price_list_are_422_with_the_field(client):
+    app, own, _ = client
+    bad = app.post("/api/v1/valuations/GM0153?date=31-12-2026", headers=own)
+    assert bad.status_code == 422 and bad.json()["field"] == "date"
+    unknown = app.post("/api/v1/valuations/GM0153?date=2026-12-31&price_list=http://example.org/x", headers=own)
+    assert unknown.status_code == 422 and unknown.json()["field"] == "price_list"
+    dry = app.post(f"/api/v1/valuations/GM0153?date=2026-12-31&dry_run=true&price_list={INDICATIVE}", headers=own)
+    assert dry.status_code == 200 and dry.json()["dry_run"] and dry.json()["activity"] is None
