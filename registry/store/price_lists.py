@@ -26,6 +26,7 @@ from registry.model.reference import REFERENCE_PREFIX, is_reference_graph
 from registry.model.valuation import Factors, PriceEntry, PriceList
 from registry.model.vocab import DCTERMS, MP, MPV, RDF_TYPE, SKOS, XSD
 from registry.store import named_queries
+from registry.validation.price_lists import check_price_list
 
 MODEL_IRI = MPV + "valuationmodel/market-2026"
 
@@ -229,6 +230,11 @@ def store_price_list(registry, name: str, entries: Iterable[NewEntry], *, source
             quads.append(ox.Quad(node, p("validFrom"), _day(e.valid_from), graph))
         if e.valid_until:
             quads.append(ox.Quad(node, p("validUntil"), _day(e.valid_until), graph))
+    violations = [i for i in check_price_list(quads) if i.severity == "Violation"]
+    if violations:
+        first = violations[0]
+        raise ValuationError(f"the price list does not conform: {first.text('en')} ({first.focus})",
+                             message_nl=f"de prijslijst klopt niet: {first.text('nl')} ({first.focus})")
     registry._writable()
     with registry._storage("import the price list"):
         registry.store.extend(quads)

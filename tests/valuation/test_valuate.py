@@ -19,6 +19,7 @@ from registry.store.valuations import valuate, valuation_graph
 INDICATIVE = "https://w3id.org/materiaalpaspoort/id/pricelist/indicative/2026"
 PASSPORT = BASE + "id/passport/GM0153/brug-0042"
 DAY = date(2026, 12, 31)
+TONNE = "http://qudt.org/vocab/unit/TON_Metric"
 
 
 @pytest.fixture
@@ -95,7 +96,7 @@ def test_provenance_of_a_run(stored):
 def test_records_and_price_lists_are_never_passports(stored):
     counts = (stored.count_passports(), named_queries.select_plain(stored.store, "count-passports"))
     valuate(stored, DAY, price_list=INDICATIVE)
-    store_price_list(stored, "test", [NewEntry(MPV + "material/steel", Decimal(1), MPV + "x")], source="t")
+    store_price_list(stored, "test", [NewEntry(MPV + "material/steel", Decimal(1), TONNE)], source="t")
     assert (stored.count_passports(), named_queries.select_plain(stored.store, "count-passports")) == counts
 
 
