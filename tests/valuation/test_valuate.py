@@ -148,3 +148,19 @@ def test_shipped_indicative_prices_are_the_materials_default_prices(registry):
                                       {"priceList": ox.NamedNode(INDICATIVE), "graph": ox.NamedNode(info.graph)})
     prices = {r["material"].rsplit("/", 1)[1]: float(r["price"]) for r in rows}
     assert prices == {k: m.price for k, m in load_materials()[0].items()}
+
+
+def test_an_interrupted_batch_is_removed_at_the_next_opening(stored, settings):
+    from registry.store.registry import Registry
+
+    report = valuate(stored, DAY, price_list=INDICATIVE)
+    record = report.created[0].iri
+    (settings.data_dir / "valuation-journal").write_text(f"{BASE}graph/valuation/GM0153\t{record}\t2")
+    stored.close()  # as if the process died during the bulk load of that batch
+    with Registry.open(settings) as reopened:
+        assert records(reopened) == []
+        left = [q for q in reopened.store.quads_for_pattern(None, None, None, valuation_graph(BASE, "GM0153"))]
+        assert left == []  # the inputs too
+        assert not (settings.data_dir / "valuation-journal").exists()
+        assert len(valuate(reopened, DAY, price_list=INDICATIVE).created) == 1  # a re-run writes it whole
+        assert len(records(reopened)) == 1
