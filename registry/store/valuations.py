@@ -270,3 +270,16 @@ def recover(registry) -> None:
     registry.store.flush()
     journal.unlink()
     registry._bump_generation()
+
+
+def records_of(store: ox.Store, base: str, passport: str) -> list[dict]:
+    """The valuation records of one passport, newest first (for its page): date, amount, currency,
+    price list, the version valued and its number, the record's IRI."""
+    prefix = valuation_prefix(base)
+    out = []
+    for row in named_queries.select_plain(store, "valuation-records", {"passport": ox.NamedNode(passport)}):
+        if row["graph"].startswith(prefix):
+            out.append({"iri": row["record"], "date": row["date"], "amount": float(row["amount"]),
+                        "currency": row["currency"], "price_list": row["priceList"], "version": row["version"],
+                        "version_number": row["version"].rsplit("/", 1)[-1]})
+    return out

@@ -43,3 +43,16 @@ def test_bad_date_and_unknown_price_list_are_422_with_the_field(client):
     assert unknown.status_code == 422 and unknown.json()["field"] == "price_list"
     dry = app.post(f"/api/v1/valuations/GM0153?date=2026-12-31&dry_run=true&price_list={INDICATIVE}", headers=own)
     assert dry.status_code == 200 and dry.json()["dry_run"] and dry.json()["activity"] is None
+
+
+def test_passport_page_shows_the_valuation_records(client):
+    app, own, _ = client
+    page = "/doc/passport/GM0153/brug-0042"
+    before = app.get(page + "?lang=en", headers={"Accept": "text/html"}).text
+    assert "Valuation records" not in before
+    app.post(f"/api/v1/valuations/GM0153?date=2026-12-31&price_list={INDICATIVE}", headers=own)
+    en = app.get(page + "?lang=en", headers={"Accept": "text/html"}).text
+    assert "Valuation records" in en and "2026-12-31" in en and "€ 312" in en
+    assert BASE + "id/valuationrecord/GM0153/brug-0042/2026-12-31/" in en
+    nl = app.get(page + "?lang=nl", headers={"Accept": "text/html"}).text
+    assert "Waarderingen door het register" in nl
