@@ -35,3 +35,17 @@ def test_price_import_valuate_and_bad_rows(tmp_path):
     assert run_cli("valuate", "--date", "2026-13-01", env=env).returncode == 2
     unknown = run_cli("valuate", "--date", "2026-12-31", "--price-list", "http://example.org/x", env=env)
     assert unknown.returncode == 2 and "price_list" in unknown.stderr
+
+
+def test_import_with_valuate_date_values_what_was_imported(tmp_path):
+    """The export made like a real one (no values, management phase): stored with "not yet valued"
+    warnings, then valued in the same command; each valid object gets one record."""
+    env = {"PASSPORTS_DATA": str(tmp_path / "data")}
+    export = DATA / "import" / "imbor-beheer-zonder-waarde-cp1252.csv"
+    done = run_cli("import", str(export), "-m", "GM0153", "--mapping", "imbor-openbare-ruimte",
+                   "--valuate-date", "2026-12-31", "--lang", "en", env=env)
+    assert "created 6, unchanged 0" in done.stdout, done.stdout + done.stderr
+    again = run_cli("valuate", "--date", "2026-12-31", "--municipality", "GM0153", env=env)
+    assert "created 0, unchanged 6" in again.stdout
+    assert run_cli("import", str(export), "-m", "GM0153", "--mapping", "imbor-openbare-ruimte",
+                   "--valuate-date", "31-12-2026", env=env).returncode == 2
