@@ -21,6 +21,7 @@ from importers.readers import open_source
 from importers.values import ValueProblem, is_empty, parse_date, parse_number, text_of
 from importers.vocabulary import load_vocabulary, normalise
 from registry.model.valuation import KG, M2, M3, PIECE, TONNE, M
+from registry.store.price_lists import NewEntry
 
 COLUMNS = {"material": ("material", "materiaal"), "price": ("price", "prijs"), "unit": ("unit", "eenheid"),
            "date": ("date", "datum"), "source": ("source", "bron"), "region": ("region", "regio"),
@@ -32,16 +33,10 @@ UNITS = {"ton": TONNE, "t": TONNE, "tonne": TONNE, "tonnes": TONNE, "kg": KG, "m
 
 
 @dataclass(frozen=True)
-class PriceRow:
-    row: int
-    material: str  # IRI
-    price: Decimal
-    unit: str  # QUDT unit IRI
-    date: date | None = None
-    source: str = ""
-    region: str | None = None  # IRI of a municipality or region
-    valid_from: date | None = None
-    valid_until: date | None = None
+class PriceRow(NewEntry):
+    """A price as ``store_price_list`` takes it, with the row of the file it came from."""
+
+    row: int = 0
 
 
 @dataclass(frozen=True)
@@ -188,6 +183,6 @@ def _row(record, columns, materials, vocabulary, decimal_hint, problems) -> Pric
     if len(problems) > before:
         return None
     valid = found.get("validity", (None, None))
-    return PriceRow(record.row, found["material"], found["price"], found["unit"], found.get("date"),
-                    found.get("source", ""), found.get("region"), valid[0], valid[1])
+    return PriceRow(found["material"], found["price"], found["unit"], found.get("date"), found.get("source", ""),
+                    found.get("region"), valid[0], valid[1], row=record.row)
 

@@ -14,7 +14,7 @@ from rich.table import Table
 from registry.cli.common import BaseOption, DataOption, err, fail, opened, out, settings_from
 from registry.core.errors import RegistryError
 from registry.model.uris import UriError, check_municipality
-from registry.store.price_lists import NewEntry, price_lists, store_price_list
+from registry.store.price_lists import price_lists, store_price_list
 from registry.store.valuations import ValuationReport, valuate
 
 prices_app = typer.Typer(help="Price lists for valuation / Prijslijsten voor de waardering.", no_args_is_help=True)
@@ -124,11 +124,8 @@ def import_prices(
              code=1)
     with opened(settings_from(data, base)) as registry:
         try:
-            iri, created = store_price_list(
-                registry, name, [NewEntry(r.material, r.price, r.unit, r.date, r.source, r.region, r.valid_from,
-                                          r.valid_until) for r in rows],
-                source=source or file.name, title=title or name, regions=regions, valid_from=first,
-                valid_until=last)
+            iri, created = store_price_list(registry, name, rows, source=source or file.name, title=title or name,
+                                            regions=regions, valid_from=first, valid_until=last)
         except RegistryError as exc:
             fail(str(exc))
     out.print(f"{'imported' if created else 'unchanged (already imported)'}: {iri} ({len(rows)} prices; "

@@ -161,7 +161,7 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
 @dataclass(frozen=True)
 class NewEntry:
-    """One price to store (``importers.prices.PriceRow`` has these fields)."""
+    """One price to store (``importers.prices.PriceRow`` is one read from a file)."""
 
     material: str
     price: Decimal
