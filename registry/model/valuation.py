@@ -6,7 +6,8 @@ x R-strategy factor, minus (dismantling + transport cost per tonne) x mass in to
 negative result is recorded as 0 with a note saying by how much the costs exceeded the value.
 
 The priced amount is the recorded amount when the price list has a price in the recorded unit (m3, m2,
-m, piece), else the mass in tonnes (or kg) for a price per tonne (or kg). A price of a broader material
+m, piece), else the mass in tonnes (or kg) for a price per tonne (or kg): the registry's ``mp:massKg`` of the
+quantity (``registry.model.mass``). A price of a broader material
 holds for a narrower one without its own price (recycled concrete falls back to concrete).
 
 >>> f = Factors(value={}, floor=Decimal("0.5"), missing=Decimal("1"), dismantling=Decimal("5"),
@@ -22,8 +23,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-
-from registry.model.reference import load_materials
 
 UNIT = "http://qudt.org/vocab/unit/"
 TONNE, KG = UNIT + "TON_Metric", UNIT + "KiloGM"
@@ -109,7 +108,7 @@ class Quantity:
     material: str
     value: Decimal | None
     unit: str | None
-    mass_kg: Decimal | None  # mp:massKg, or recorded mass (see quantity_mass_kg)
+    mass_kg: Decimal | None  # the registry's mp:massKg (registry.model.mass); None: no mass derivable
     condition: str | None = None
     detachability_index: Decimal | None = None
     strategy: str | None = None
@@ -128,23 +127,6 @@ class QuantityValue:
     costs: Decimal
     net: Decimal
     notes: list[tuple[str, str]] = field(default_factory=list)  # (en, nl)
-
-
-def quantity_mass_kg(value: Decimal | None, unit: str | None, material: str,
-                     recorded_mass: Decimal | None = None) -> Decimal | None:
-    """The mass of a quantity in kg: the registry's mp:massKg when present, else a mass recorded in kg
-    or t, else a volume x the material's default density. The one fallback until registry/model/mass.py
-    is merged (it derives every unit)."""
-    if recorded_mass is not None:
-        return recorded_mass
-    if value is None or unit is None:
-        return None
-    if unit in MASS_UNITS:
-        return value * MASS_UNITS[unit]
-    if unit == M3:
-        found = load_materials()[0].get(material.rsplit("/", 1)[-1])
-        return value * Decimal(str(found.density)) if found else None
-    return None
 
 
 def _factor(f: Factors, concept: str | None, name: str, notes: list) -> Decimal:

@@ -26,7 +26,7 @@ from functools import lru_cache
 import pyoxigraph as ox
 
 from registry.model.reference import load_municipalities
-from registry.model.valuation import Quantity, QuantityValue, quantity_mass_kg, value_quantity
+from registry.model.valuation import Quantity, QuantityValue, value_quantity
 from registry.model.vocab import DCTERMS, MP, MPV, PROV, RDF, RDF_TYPE, RDFS, XSD
 from registry.store import named_queries
 from registry.store.price_lists import choose_price_list, load_factors, load_price_list
@@ -119,7 +119,7 @@ def _quantities(store: ox.Store, municipality: str | None) -> dict[str, tuple[st
         material, unit = row["material"].value, _term(row, "unit")
         value = _number(row["value"])
         entry[2][quantity] = Quantity(
-            quantity, material, value, unit, quantity_mass_kg(value, unit, material, _number(row["massKg"])),
+            quantity, material, value, unit, _number(row["massKg"]),
             _term(row, "condition"), _number(row["index"]), _term(row, "strategy"), _term(row, "quality"))
     return found
 
