@@ -56,3 +56,22 @@ def test_passport_page_shows_the_valuation_records(client):
     assert BASE + "id/valuationrecord/GM0153/brug-0042/2026-12-31/" in en
     nl = app.get(page + "?lang=nl", headers={"Accept": "text/html"}).text
     assert "Waarderingen door het register" in nl
+
+
+def test_a_valuation_record_resolves_as_linked_data(client):
+    import pyoxigraph as ox
+
+    app, own, _ = client
+    body = app.post(f"/api/v1/valuations/GM0153?date=2026-12-31&price_list={INDICATIVE}", headers=own).json()
+    record = body["records"][0]["record"]
+    path = record[len(BASE):]  # id/valuationrecord/GM0153/brug-0042/2026-12-31/<digest>
+    seen = app.get("/" + path, headers={"Accept": "text/turtle"}, follow_redirects=False)
+    assert seen.status_code == 303
+    doc = app.get(seen.headers["location"], headers={"Accept": "text/turtle"})
+    assert doc.status_code == 200
+    triples = list(ox.parse(doc.content, format=ox.RdfFormat.TURTLE))
+    predicates = {t.predicate.value.rsplit("#", 1)[-1] for t in triples}
+    assert {"valuedVersion", "amount", "priceList", "netValue", "conditionFactor"} <= predicates  # record + inputs
+    html = app.get("/" + path.replace("id/", "doc/", 1), headers={"Accept": "text/html"})
+    assert html.status_code == 200 and "312" in html.text
+    assert app.get("/" + path[:-3] + "zzz", headers={"Accept": "text/turtle"}).status_code == 404
