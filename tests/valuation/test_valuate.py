@@ -164,3 +164,13 @@ def test_an_interrupted_batch_is_removed_at_the_next_opening(stored, settings):
         assert not (settings.data_dir / "valuation-journal").exists()
         assert len(valuate(reopened, DAY, price_list=INDICATIVE).created) == 1  # a re-run writes it whole
         assert len(records(reopened)) == 1
+
+
+def test_a_retired_passport_is_not_valued_and_keeps_its_records(stored):
+    from registry.model.uris import parse_passport_iri
+
+    valuate(stored, DAY, price_list=INDICATIVE)
+    stored.retire(parse_passport_iri(BASE, PASSPORT), "demolished in 2027")
+    report = valuate(stored, date(2027, 12, 31), price_list=INDICATIVE)
+    assert (len(report.created), report.unchanged) == (0, 0)
+    assert [r["date"] for r in records(stored)] == ["2026-12-31"]
