@@ -116,8 +116,9 @@ def import_prices(
         rows, problems, notes = read_price_file(file)
     except (ValueProblem, RegistryError) as exc:
         fail(exc.nl if lang == "nl" and isinstance(exc, ValueProblem) else str(exc))
+    words = ("rij", "kolom", "waarde") if lang == "nl" else ("row", "column", "value")
     for problem in problems:
-        err.print(f"[red]row {problem.row}, column {problem.column}, value {problem.value!r}[/]: "
+        err.print(f"[red]{words[0]} {problem.row}, {words[1]} {problem.column}, {words[2]} {problem.value!r}[/]: "
                   f"{problem.message(lang)}", highlight=False)
     if problems:
         fail(f"{len(problems)} bad row(s): nothing was stored / {len(problems)} foute rij(en): niets opgeslagen",
