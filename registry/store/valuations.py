@@ -26,11 +26,12 @@ from functools import lru_cache
 import pyoxigraph as ox
 
 from registry.model.reference import load_municipalities
-from registry.model.valuation import Quantity, QuantityValue, value_quantity
+from registry.model.valuation import QuantityValue, value_quantity
 from registry.model.vocab import DCTERMS, MP, MPV, PROV, RDF, RDF_TYPE, RDFS, XSD
 from registry.store import named_queries
 from registry.store.price_lists import choose_price_list, load_factors, load_price_list
 from registry.store.provenance import now
+from registry.store.valuation_inputs import read_inputs
 
 BATCH = 1000
 MARKET = f"<{MPV}valuationmethod/market>"
@@ -99,40 +100,6 @@ class ValuationReport:
                              "amount": str(r.amount)} for r in self.created]}
 
 
-def _term(row, name: str) -> str | None:
-    term = row[name]
-    return term.value if term is not None else None
-
-
-def _quantities(store: ox.Store, municipality: str | None) -> dict[str, tuple[str, str, dict[str, Quantity]]]:
-    """Per passport: (version, municipality IRI, quantities by IRI), first row of a quantity counts."""
-    bindings = {"municipality": ox.NamedNode(f"{MPV}municipality/{municipality}")} if municipality else {}
-    found: dict[str, tuple[str, str, dict[str, Quantity]]] = {}
-    for row in named_queries.solutions(store, "valuation-inputs", bindings):
-        passport = row["passport"].value
-        entry = found.get(passport)
-        if entry is None:
-            entry = found[passport] = (row["version"].value, row["municipality"].value, {})
-        quantity = row["quantity"].value
-        if quantity in entry[2]:
-            continue
-        material, unit = row["material"].value, _term(row, "unit")
-        value = _number(row["value"])
-        entry[2][quantity] = Quantity(
-            quantity, material, value, unit, _number(row["massKg"]),
-            _term(row, "condition"), _number(row["index"]), _term(row, "strategy"), _term(row, "quality"))
-    return found
-
-
-def _number(term: ox.Term | None) -> Decimal | None:
-    if term is None:
-        return None
-    try:
-        return Decimal(term.value)
-    except ArithmeticError:
-        return None
-
-
 def _record_lines(iri: str, passport: str, version: str, graph: str, on: date, price_list: str,
                   model: str, currency: str, activity: str, values: list[QuantityValue]) -> list[str]:
     """The record as N-Quads lines (made here rather than as pyoxigraph terms: a third of the time of a
@@ -182,7 +149,7 @@ def valuate(registry, on: date, *, municipality: str | None = None, price_list: 
     prices = load_price_list(store, info)
     factors = load_factors(store)
     report = ValuationReport(on, info.iri, dry_run=dry_run)
-    found = _quantities(store, municipality)
+    found = read_inputs(store, municipality)
     if passports is not None:
         wanted = set(passports)
         found = {p: v for p, v in found.items() if p in wanted}
