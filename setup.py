@@ -9,7 +9,7 @@ from pathlib import Path
 from setuptools import setup
 from setuptools.command.build_py import build_py
 
-SHIPPED_FOLDERS = ("ontology", "shapes", "sparql", "site")  # as registry.core.resources.SHIPPED_FOLDERS
+SHIPPED_FOLDERS = ("ontology", "shapes", "sparql", "site", "pricelists")  # as registry.core.resources.SHIPPED_FOLDERS
 
 
 class BuildWithData(build_py):

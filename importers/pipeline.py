@@ -237,6 +237,7 @@ def _store(registry: Registry, run: _Run, result: ImportResult, write_kwargs: di
         result.created += len(added.created)
         result.updated += len(added.updated)
         result.unchanged += len(added.unchanged)
+        result.stored += added.created + added.updated + added.unchanged
         result.rejected += len(added.rejected)
         result.with_warnings += len(added.warnings)
         if added.written:

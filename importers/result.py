@@ -55,6 +55,7 @@ class ImportResult:
     activities: list[str] = field(default_factory=list)
     report_path: str | None = None
     issues: list[RowIssue] = field(default_factory=list)
+    stored: list[str] = field(default_factory=list)  # IRIs of the passports in the store after the import
     problem_counts: dict[str, int] = field(default_factory=dict)
     severity_counts: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
@@ -64,7 +65,7 @@ class ImportResult:
         return not self.rejected and not self.rows_rejected and not self.stored_nothing
 
     def as_dict(self) -> dict:
-        data = {k: v for k, v in self.__dict__.items() if k != "issues"}
+        data = {k: v for k, v in self.__dict__.items() if k not in ("issues", "stored")}
         data["issues"] = [i.as_dict() for i in self.issues]
         data["ok"] = self.ok
         return data

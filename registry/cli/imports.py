@@ -14,6 +14,7 @@ from rich.table import Table
 
 from importers.pipeline import ImportFailed, ImportResult, import_file
 from registry.cli.common import err, fail, finish, opened, out, settings_from
+from registry.cli.valuation import parse_day, print_valuation, run_valuation
 
 
 def _summary(result: ImportResult, lang: str) -> None:
@@ -77,6 +78,10 @@ def import_command(
     no_bbox_check: Annotated[bool, typer.Option(
         "--no-bbox-check", help="do not check coordinates against the municipality's extent (for trying a "
                                 "mapping on another municipality's data)")] = False,
+    valuate_date: Annotated[str | None, typer.Option(
+        "--valuate-date", help="value the imported passports on this date (passports valuate)")] = None,
+    price_list: Annotated[str | None, typer.Option(
+        "--price-list", help="with --valuate-date: IRI of the price-list version to use")] = None,
     lang: Annotated[str, typer.Option("--lang", help="language of the messages on screen: nl or en")] = "nl",
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
     data: Annotated[Path | None, typer.Option("--data", help="Data directory (default $PASSPORTS_DATA "
@@ -89,7 +94,9 @@ def import_command(
             date.fromisoformat(export_date)
         except ValueError:
             fail(f"--export-date {export_date!r} is not a date like 2026-03-01")
+    valuation_day = parse_day(valuate_date, "--valuate-date")
     settings = settings_from(data, base)
+    valued = None
     progress = Progress(TextColumn("[bold]import"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
                         TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
     task = progress.add_task("import", total=None)
@@ -106,10 +113,15 @@ def import_command(
                                      check_bbox=not no_bbox_check, export_date=export_date)
         except ImportFailed as exc:
             fail(exc.message(lang))
+        if valuation_day and not dry_run and result.stored:
+            valued = run_valuation(registry, valuation_day, municipality=result.municipality,
+                                   price_list=price_list, dry_run=False, passports=result.stored)
     if as_json:
         out.print_json(json.dumps(result.as_dict(), ensure_ascii=False))
     else:
         _summary(result, lang)
+    if valued is not None:
+        print_valuation(valued, as_json)
     finish(result.ok)
 
 

@@ -33,6 +33,7 @@ from registry.cli.imports import register as register_import
 from registry.cli.masses import cli as masses_cli
 from registry.cli.site import cli as site_cli
 from registry.cli.tokens import cli as tokens_cli
+from registry.cli.valuation import register as register_valuation
 from registry.core.errors import EXIT_ERROR, RegistryError
 from registry.core.settings import Settings
 from registry.model.documents import DocumentError, LimitError, ParseLimits, grouped, read_file
@@ -311,6 +312,7 @@ app.add_typer(tokens_cli, name="token")
 app.add_typer(site_cli, name="site")
 app.add_typer(masses_cli, name="masses")
 register_import(app)
+register_valuation(app)
 register_demo(app)
 
 

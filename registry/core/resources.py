@@ -11,7 +11,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-SHIPPED_FOLDERS = ("ontology", "shapes", "sparql", "site")
+SHIPPED_FOLDERS = ("ontology", "shapes", "sparql", "site", "pricelists")
 
 
 def _folder(name: str) -> Path:
@@ -26,5 +26,6 @@ ONTOLOGY_DIR = _folder("ontology")
 SHAPES_DIR = _folder("shapes")
 SPARQL_DIR = _folder("sparql")
 SITE_DIR = _folder("site")
+PRICELISTS_DIR = _folder("pricelists")  # the shipped default price list (reference data)
 # The folder that holds the ``registry`` and ``importers`` packages (for child processes).
 PACKAGES_DIR = Path(str(resources.files("registry"))).parent

@@ -35,7 +35,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from registry.core.errors import RegistryError
-from registry.core.resources import ONTOLOGY_DIR
+from registry.core.resources import ONTOLOGY_DIR, PRICELISTS_DIR
 from registry.model.vocab import MP, MPV, OWL, RDF, RDFS, SKOS
 
 ORGANISATIONS_FILE = ONTOLOGY_DIR / "organisations.ttl"
@@ -273,7 +273,7 @@ def load_factor_scores(ontology_dir: Path = ONTOLOGY_DIR) -> dict[str, dict[str,
 
 # --- reference graphs in the store -------------------------------------------------------------------
 
-REFERENCE_FOLDERS: tuple[Path, ...] = (ONTOLOGY_DIR,)
+REFERENCE_FOLDERS: tuple[Path, ...] = (ONTOLOGY_DIR, PRICELISTS_DIR)
 """The folders whose Turtle files the store keeps as reference graphs, one named graph per file. The
 one list: a folder of price lists or emission factors is one more entry (file names stay unique)."""
 ONTOLOGY_IRI = "https://w3id.org/materiaalpaspoort/def"

@@ -113,16 +113,16 @@ class Dumps:
             self.collected.unlink(missing_ok=True)
 
     def _complete(self) -> bool:
-        """Whether the collected graphs, the provenance graph and the reference graphs are the whole
-        store; if so the provenance and reference graphs are appended."""
+        """Whether the collected graphs, the registry's own graphs (provenance, valuations, price lists:
+        ``{base}graph/...``) and the reference graphs are the whole store; if so those are appended."""
         store = self.registry.store
-        provenance = self.registry.provenance_graph
+        own = f"{self.registry.base}graph/"
         others = [g for g in store.named_graphs() if g.value not in self.graphs]
-        if any(g != provenance and not is_reference_graph(g.value) for g in others):
+        if any(not g.value.startswith(own) and not is_reference_graph(g.value) for g in others):
             return False
         if next(store.quads_for_pattern(None, None, None, ox.DefaultGraph()), None) is not None:
             return False
-        rest = b"".join(  # the provenance graph and the reference graphs (ontology, schemes)
+        rest = b"".join(  # the registry's own graphs and the reference graphs (ontology, schemes)
             store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).replace(
                 b" .\n", f" <{graph.value}> .\n".encode())
             for graph in others)

@@ -42,7 +42,7 @@ from registry.model.vocab import (
     RETIRED_PASSPORT,
     RETIREMENT_REASON,
 )
-from registry.store import masses, reference_graphs
+from registry.store import masses, reference_graphs, valuations
 from registry.store.compaction import Compaction
 from registry.store.failures import StoreError, describe, storage_errors
 from registry.store.provenance import INVALIDATED_AT, activity_quads, cli_agent, now
@@ -117,6 +117,7 @@ class Registry(BatchWriter, Compaction):
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             registry = cls(settings, ox.Store(str(main_path)), ox.Store(str(history_path)))
             registry._recover()
+            valuations.recover(registry)  # the records of an interrupted valuation batch
             with storage_errors(settings.data_dir, "open"):
                 synced = reference_graphs.sync(registry.store)
                 if masses.is_stale(registry.store, registry.base, registry.provenance_graph):

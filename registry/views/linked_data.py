@@ -36,6 +36,7 @@ from registry.model.vocab import (
     CURRENT_VERSION,
     DCTERMS,
     MODIFIED,
+    MP,
     RDF_TYPE,
     RETIRED_AT,
     RETIRED_PASSPORT,
@@ -43,6 +44,7 @@ from registry.model.vocab import (
     VERSION_NUMBER,
 )
 from registry.store import named_queries as queries
+from registry.store.valuations import valuation_graph
 from registry.views import negotiation
 from registry.views.negotiation import DocFormat
 from registry.views.pages.links import web_iri
@@ -55,7 +57,9 @@ REVALIDATE = "public, no-cache"
 VOCABULARY_CACHE = "public, max-age=3600"
 
 PROVENANCE_KINDS = ("activity", "agent")
+RECORD_KIND = "valuationrecord"  # {base}id/valuationrecord/GMxxxx/key/date/digest (registry.store.valuations)
 HAS_VERSION = ox.NamedNode(DCTERMS + "hasVersion")
+HAS_INPUT = ox.NamedNode(MP + "hasValuationInput")
 
 _KIND_RE = re.compile(r"^[a-z]{1,40}$")
 _KEY_RE = re.compile(rf"^{KEY_PATTERN}$")
@@ -92,7 +96,7 @@ def resolve_target(base: str, kind: str, path: str) -> Target | None:
             if ref is None or "#" in path or "//" in path or path.endswith("/"):
                 return None
         return Target(kind, path, ref, iri, False)
-    if kind in PROVENANCE_KINDS:
+    if kind in PROVENANCE_KINDS or kind == RECORD_KIND:
         if not _SEGMENTS_RE.match(path):
             return None
         return Target(kind, path, None, f"{base}id/{kind}/{path}", False)
@@ -107,7 +111,7 @@ def target_exists(registry, target: Target) -> bool:
         return vocabulary_triples(target.iri) is not None
     if target.ref is None:
         return bool(next(registry.store.quads_for_pattern(ox.NamedNode(target.iri), None, None,
-                                                          registry.provenance_graph), None))
+                                                          _record_graph(registry, target.iri)), None))
     if target.kind != "passport":
         return resource_exists(registry, target.ref, target.iri)
     if target.ref.version is not None:
@@ -234,8 +238,22 @@ def resource_exists(registry, ref: PassportRef, iri: str) -> bool:
     return next(registry.store.quads_for_pattern(graph, RDF_TYPE, RETIRED_PASSPORT, graph), None) is not None
 
 
+def _record_graph(registry, iri: str) -> ox.NamedNode:
+    """The graph a registry record is in: a valuation record in its municipality's valuation graph,
+    an activity or agent in the provenance graph."""
+    prefix = f"{registry.base}id/{RECORD_KIND}/"
+    if iri.startswith(prefix):
+        return valuation_graph(registry.base, iri[len(prefix):].split("/", 1)[0])
+    return registry.provenance_graph
+
+
 def provenance_document(registry, iri: str) -> Document | None:
-    triples = subject_triples(registry.store, ox.NamedNode(iri), registry.provenance_graph)
+    """An activity or agent of the provenance graph, or a valuation record with its inputs."""
+    graph = _record_graph(registry, iri)
+    triples = subject_triples(registry.store, ox.NamedNode(iri), graph)
+    if triples and graph != registry.provenance_graph:
+        inputs = [t.object for t in triples if t.predicate == HAS_INPUT]
+        triples = list(triples) + [t for node in inputs for t in subject_triples(registry.store, node, graph)]
     return Document(200, triples, REVALIDATE) if triples else None
 
 

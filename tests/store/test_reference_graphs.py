@@ -11,6 +11,7 @@ import pytest
 from registry.core.resources import ONTOLOGY_DIR
 from registry.model.reference import (
     MANIFEST_GRAPH,
+    REFERENCE_FOLDERS,
     is_reference_graph,
     reference_digest,
     reference_files,
@@ -47,24 +48,26 @@ def test_reopening_with_the_same_files_changes_nothing(settings):
 
 
 def test_changed_added_and_removed_files_are_reloaded(registry, tmp_path):
-    folder = tmp_path / "ontology"
-    shutil.copytree(ONTOLOGY_DIR, folder)
+    folders = tuple(tmp_path / source.name for source in REFERENCE_FOLDERS)  # ontology/, pricelists/
+    for source, copy in zip(REFERENCE_FOLDERS, folders, strict=True):
+        shutil.copytree(source, copy)
+    folder = folders[0]
     store = registry.store
-    assert reference_graphs.sync(store, (folder,)) is False  # same bytes, same digest
+    assert reference_graphs.sync(store, folders) is False  # same bytes, same digest
     materials = folder / "materials.ttl"
     materials.write_text(materials.read_text(encoding="utf-8").replace(
         '"2400"^^xsd:decimal', '"2450"^^xsd:decimal', 1), encoding="utf-8")
     (folder / "themes.ttl").unlink()
     (folder / "extra.ttl").write_text(
         '<https://example.org/a> <https://example.org/b> "c" .\n', encoding="utf-8")
-    assert reference_graphs.sync(store, (folder,)) is True
+    assert reference_graphs.sync(store, folders) is True
     names = reference_names(store)
     assert f"{VERSION}/graph/extra" in names and f"{VERSION}/graph/themes" not in names
     rows = store.query("SELECT ?d WHERE { <https://w3id.org/materiaalpaspoort/id/material/concrete> "
                        "<https://w3id.org/materiaalpaspoort/def#defaultDensity> ?d }",
                        use_default_graph_as_union=True)
     assert [r["d"].value for r in rows] == ["2450"]  # the old graph is gone, not added to
-    assert reference_graphs.sync(store, (folder,)) is False
+    assert reference_graphs.sync(store, folders) is False
 
 
 def test_a_broken_file_leaves_the_loaded_graphs(registry, tmp_path):

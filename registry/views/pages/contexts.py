@@ -13,6 +13,7 @@ import pyoxigraph as ox
 from registry.model.terms import Terms, local_name
 from registry.model.uris import KEY_PATTERN, MUNICIPALITY_PATTERN, PassportRef, owning_passport
 from registry.model.vocab import MP, MPV, OWL, RDFS, SKOS
+from registry.store.valuations import records_of
 from registry.views.pages import paging
 from registry.views.pages import search as page_search
 from registry.views.pages import stats as page_stats
@@ -323,7 +324,9 @@ def passport(registry, terms: Terms, ref: PassportRef, *, triples=None, status: 
              if v["date"] and v["amount"] is not None]
     return Page("passport.html", {"view": view, "history": history, "version": version,
                                   "version_info": version_info, "cite_iri": cite_iri,
-                                  "doc_iri": doc_iri, "chart_data": chart}, 200, path)
+                                  "doc_iri": doc_iri, "chart_data": chart,
+                                  "valuation_records": records_of(registry.store, ref.base, current.iri)},
+                200, path)
 
 
 def search(registry, terms: Terms, form: page_search.SearchForm) -> Page:
