@@ -19,6 +19,8 @@ closing, validating, adding and retiring passports.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -46,11 +48,13 @@ from registry.store import reference_graphs
 from registry.store.compaction import Compaction
 from registry.store.failures import StoreError, describe, storage_errors
 from registry.store.provenance import INVALIDATED_AT, activity_quads, cli_agent, now
+from registry.store.search_index import SearchIndex
 from registry.store.writer import BatchWriter
 from registry.validation.validator import Issue, Validator, Verdict
 from registry.validation.worker import OrderedWriter, ValidationWorker, encode
 
 BATCH_SIZE = 1000
+log = logging.getLogger(__name__)
 
 
 class RejectedError(RegistryError, ValueError):
@@ -120,9 +124,23 @@ class Registry(BatchWriter, Compaction):
             with storage_errors(settings.data_dir, "open"):
                 if reference_graphs.sync(registry.store):
                     registry._bump_generation()
+            registry._open_search_index()
             return registry
         except OSError as exc:
             raise describe(exc, settings.data_dir, "open") from exc
+
+    def _open_search_index(self) -> None:
+        """The writer's search index, rebuilt when it does not match the store (see
+        ``search_index``); without a usable index file the registry works, and search finds
+        nothing until the next opening."""
+        try:
+            self.search_index = SearchIndex(self.settings.data_dir, self.base)
+            if not self.search_index.is_fresh():
+                log.info("building the search index of %s", self.settings.data_dir)
+                self.search_index.rebuild(self.store)
+        except sqlite3.Error as exc:
+            log.warning("no search index (%s)", exc)
+            self.search_index = None
 
     def close(self, *, compact: bool = True) -> None:
         """Flush and close; first ``compact`` when a large import asks for it (and ``compact``)."""
@@ -136,6 +154,9 @@ class Registry(BatchWriter, Compaction):
                             store.flush()
         finally:
             self.store = self.history_store = None  # type: ignore[assignment]
+            if self.search_index is not None:
+                self.search_index.close()
+                self.search_index = None
 
     def __enter__(self) -> Self:
         return self
@@ -307,5 +328,5 @@ class Registry(BatchWriter, Compaction):
             quads.append(ox.Quad(node, IDENTIFIER, identifier, node))
         if created is not None:
             quads.append(ox.Quad(node, CREATED, created, node))
-        self._commit(quads, [node], action="retire")
+        self._commit(quads, [node], action="retire", unsearch=[ref.iri])
         return latest
