@@ -68,7 +68,7 @@ class PassportFacts:
         ident = [self.identifier, key, *self.source_ids]
         kind = _labels(terms, MP + self.kind) if self.kind else []
         materials = [w for m in self.materials for w in _labels(terms, f"{MPV}material/{m}")]
-        names = [*self.titles, *self.other_names]
+        names = [*self.names.values(), *self.titles, *self.other_names]
         return tuple(" ".join(dict.fromkeys(filter(None, part)))  # type: ignore[return-value]
                      for part in (place, ident, kind, materials, names))
 

@@ -16,6 +16,7 @@ import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -155,7 +156,7 @@ class BatchWriter(VersionReader):
         if writer is None:
             self._commit(quads, replaced, created, content, search=rows)
         else:
-            writer.submit(self._commit, quads, replaced, created, content, search=rows)
+            writer.submit(partial(self._commit, search=rows), quads, replaced, created, content)
 
     def _archive(self, version_ref: PassportRef, node: ox.NamedNode, action: str = "write") -> None:
         """Copy the current graph of a passport into the history store as ``<P/v/n>``."""
