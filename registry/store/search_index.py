@@ -1,9 +1,9 @@
 """The search index: SQLite FTS5 (Python's standard library) in one file, ``DATA/search.sqlite``.
 
 What it holds: one row per current passport (``passport``: municipality, object kind, phase, names,
-release year, mass, a point for the map, the main materials) with its materials and R-strategies
-in two lists (``passport_material``, ``passport_rstrategy``) for filters and counts, and five
-full-text columns (``passport_text``: place, identifiers, object kind, materials, names) tokenized
+release year, mass, a point for the map, the main materials, the R-strategies; the serial number
+of the transaction that wrote it), the ids of removed rows (``removed``), and five full-text
+columns (``passport_text``: place, identifiers, object kind, materials, names) tokenized
 with ``unicode61 remove_diacritics 2`` (accents folded: "Hengélo" finds Hengelo) and prefix
 indexes. Kind and material columns hold every Dutch and English label and synonym from
 ``ontology/``, so "beton" and "concrete" find the same passports.
@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -38,7 +39,7 @@ from registry.model.terms import Terms, get_terms
 from registry.store.search_facts import PassportFacts, passport_facts
 
 INDEX_FILE = "search.sqlite"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 # bm25 weights of the full-text columns: a municipality or an identifier that matches ranks above
 # a kind or material, which rank above a word in a name (a street "Enschedesestraat" in a title).
 COLUMNS = ("place", "ident", "kind", "material", "names")
@@ -49,23 +50,17 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS passport (
   id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, municipality TEXT NOT NULL, kind TEXT NOT NULL,
   phase TEXT NOT NULL, identifier TEXT NOT NULL, name_nl TEXT NOT NULL, name_en TEXT NOT NULL,
-  release_year INTEGER, mass_kg REAL, lat REAL, lon REAL, materials TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS passport_municipality ON passport (municipality, kind);
-CREATE INDEX IF NOT EXISTS passport_kind ON passport (kind);
-CREATE INDEX IF NOT EXISTS passport_phase ON passport (phase);
-CREATE INDEX IF NOT EXISTS passport_release ON passport (release_year);
-CREATE INDEX IF NOT EXISTS passport_name_nl ON passport (name_nl COLLATE NOCASE);
-CREATE INDEX IF NOT EXISTS passport_name_en ON passport (name_en COLLATE NOCASE);
-CREATE INDEX IF NOT EXISTS passport_mass ON passport (mass_kg);
-CREATE TABLE IF NOT EXISTS passport_material (
-  material TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (material, id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS passport_material_id ON passport_material (id);
-CREATE TABLE IF NOT EXISTS passport_rstrategy (
-  rstrategy TEXT NOT NULL, id INTEGER NOT NULL, PRIMARY KEY (rstrategy, id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS passport_rstrategy_id ON passport_rstrategy (id);
+  release_year INTEGER, mass_kg REAL, lat REAL, lon REAL, materials TEXT NOT NULL,
+  rstrategies TEXT NOT NULL, serial INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS passport_serial ON passport (serial);
+CREATE TABLE IF NOT EXISTS removed (id INTEGER PRIMARY KEY, serial INTEGER NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS passport_text USING fts5(
-  {", ".join(COLUMNS)}, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4');
+  {", ".join(COLUMNS)}, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4 5 6',
+  detail = column);
 """
+
+
+OLD_TABLES = ("passport_text", "passport", "passport_material", "passport_rstrategy", "removed", "meta")
 
 
 def index_path(data_dir: Path) -> Path:
@@ -92,11 +87,19 @@ class SearchIndex:
         self.terms = terms or get_terms()
         self._lock = threading.Lock()
         self.conn = connect(self.path)
-        self.conn.executescript(SCHEMA)
+        self._migrate()
         self._dirty = self._meta("state") == "dirty"
 
     def close(self) -> None:
         self.conn.close()
+
+    def _migrate(self) -> None:
+        """Tables of another schema version are dropped (the next check rebuilds the index)."""
+        tables = {name for (name,) in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "meta" in tables and self._meta("schema") not in (None, SCHEMA_VERSION):
+            for table in OLD_TABLES:
+                self.conn.execute(f"DROP TABLE IF EXISTS {table}")
+        self.conn.executescript(SCHEMA)
 
     # -- state -------------------------------------------------------------------------------
     def _meta(self, key: str) -> str | None:
@@ -125,65 +128,66 @@ class SearchIndex:
 
     def apply(self, put: Iterable[PassportFacts] = (), remove: Iterable[str] = ()) -> None:
         """Store the rows of new versions and drop retired passports, in one transaction that
-        marks the index clean."""
+        marks the index clean. Each transaction has a serial number: readers holding the rows in
+        memory (``search_query``) read only the rows of later serials."""
         with self._lock:
             conn = self.conn
             conn.execute("BEGIN IMMEDIATE")
             try:
+                serial = int(self._meta("serial") or 0) + 1
                 for iri in remove:
-                    self._delete(iri)
+                    self._delete(iri, serial)
                 for facts in put:
-                    self._delete(facts.iri)
-                    self._insert(facts)
-                conn.execute("INSERT OR REPLACE INTO meta VALUES ('state', 'clean')")
+                    self._delete(facts.iri, serial)
+                    self._insert(facts, serial)
+                conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                 (("state", "clean"), ("serial", str(serial))))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
             self._dirty = False
 
-    def _delete(self, iri: str) -> None:
+    def _delete(self, iri: str, serial: int) -> None:
         row = self.conn.execute("SELECT id FROM passport WHERE iri = ?", (iri,)).fetchone()
         if row is None:
             return
-        for table in ("passport", "passport_material", "passport_rstrategy"):
-            self.conn.execute(f"DELETE FROM {table} WHERE id = ?", row)
+        self.conn.execute("DELETE FROM passport WHERE id = ?", row)
         self.conn.execute("DELETE FROM passport_text WHERE rowid = ?", row)
+        self.conn.execute("INSERT OR REPLACE INTO removed VALUES (?, ?)", (row[0], serial))
 
-    def _insert(self, f: PassportFacts) -> None:
+    def _insert(self, f: PassportFacts, serial: int) -> None:
         names = f.names
         name_nl = names.get("nl") or names.get("") or next(iter(names.values()), f.identifier)
         name_en = names.get("en") or name_nl
         materials = json.dumps([[k, None if kg is None else round(kg, 3)] for k, kg in f.main_materials()])
         cur = self.conn.execute(
             "INSERT INTO passport (iri, municipality, kind, phase, identifier, name_nl, name_en, "
-            "release_year, mass_kg, lat, lon, materials) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "release_year, mass_kg, lat, lon, materials, rstrategies, serial) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (f.iri, f.municipality, f.kind, f.phase, f.identifier, name_nl, name_en, f.release_year,
-             f.mass_kg, f.lat, f.lon, materials))
-        rowid = cur.lastrowid
-        self.conn.executemany("INSERT OR IGNORE INTO passport_material VALUES (?, ?)",
-                              [(m, rowid) for m in f.materials])
-        self.conn.executemany("INSERT OR IGNORE INTO passport_rstrategy VALUES (?, ?)",
-                              [(r, rowid) for r in f.rstrategies])
+             f.mass_kg, f.lat, f.lon, materials, json.dumps(sorted(f.rstrategies)), serial))
         self.conn.execute(f"INSERT INTO passport_text (rowid, {', '.join(COLUMNS)}) "
-                          "VALUES (?,?,?,?,?,?)", (rowid, *f.text_columns(self.terms)))
+                          "VALUES (?,?,?,?,?,?)", (cur.lastrowid, *f.text_columns(self.terms)))
 
     def rebuild(self, store: ox.Store) -> int:
-        """Every current passport of ``store`` again, in one transaction; returns how many."""
+        """Every current passport of ``store`` again, in one transaction; returns how many. A new
+        ``epoch`` tells readers to read every row again."""
         prefix = f"{self.base}id/passport/"
         with self._lock:
             conn = self.conn
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for table in ("passport", "passport_material", "passport_rstrategy", "passport_text"):
+                for table in ("passport", "removed", "passport_text"):
                     conn.execute(f"DELETE FROM {table}")
                 count = 0
                 for iri, quads in _graphs(store, prefix):
                     facts = passport_facts(iri, quads, self.terms)
                     if facts is not None:
-                        self._insert(facts)
+                        self._insert(facts, 0)
                         count += 1
-                conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", self._expected().items())
+                meta = {**self._expected(), "serial": "0", "epoch": uuid.uuid4().hex}
+                conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

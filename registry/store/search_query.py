@@ -1,9 +1,17 @@
 """Reading the search index (``search_index``): results, counts per filter value, map points.
 
+Full text is matched by FTS5; filters, counts, sorting and paging work on columns every process
+keeps in memory (numpy arrays indexed by row id: municipality, kind, phase, release year, mass,
+location, materials, R-strategies), so a word found in 90,000 passports costs one pass of FTS5
+and a few vector operations, not a join per row. The columns follow the index: each search
+reads the index's ``epoch`` (changed by a rebuild: read everything again) and ``serial`` (moved
+by every write: read the rows of later serials and the ids removed since).
+
 The person's text never reaches FTS5 as syntax: it is cut into words (letters and digits), each
 word becomes a quoted prefix term (``"bet"*``), and the words are combined with AND; quotes,
-``*``, ``-``, ``:``, ``NEAR``, ``OR`` and brackets are plain text or separators. Filters are bound
-values; column names come from the fixed lists below.
+``*``, ``-``, ``:``, ``NEAR``, ``OR`` and brackets are plain text or separators. Relevance: a word
+found in the municipality or identifier columns counts (``Enschede`` the municipality before
+a street named after it), then the order in which passports were indexed.
 """
 
 from __future__ import annotations
@@ -16,14 +24,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from registry.store.search_index import WEIGHTS, connect, index_path
+import numpy as np
+
+from registry.store.search_index import connect, index_path
 
 MAX_WORDS = 12
 MAX_WORD = 40
 SORTS = ("relevance", "title", "release", "mass")
 FACETS = ("municipality", "kind", "material", "phase", "rstrategy", "release")
+CODED = ("municipality", "kind", "phase")
+SETS = ("material", "rstrategy")
 _WORD = re.compile(r"\w+")
-_ROW = ("iri", "municipality", "kind", "phase", "identifier", "name_nl", "name_en", "release_year",
+_ROW = ("id", "iri", "municipality", "kind", "phase", "identifier", "name_nl", "name_en", "release_year",
         "mass_kg", "lat", "lon", "materials")
 
 
@@ -43,68 +55,161 @@ class SearchQuery:
     lang: str = "nl"
 
 
-def match_expression(text: str) -> str | None:
-    """The FTS5 query of a person's text: every word, quoted, as a prefix (None: no words)."""
-    words = [w[:MAX_WORD] for w in _WORD.findall(text.replace("_", " "))][:MAX_WORDS]
+def _words(text: str) -> list[str]:
+    return [w[:MAX_WORD] for w in _WORD.findall(text.replace("_", " "))][:MAX_WORDS]
+
+
+def match_expression(text: str, columns: str = "") -> str | None:
+    """The FTS5 query of a person's text: every word, quoted, as a prefix (None: no words);
+    ``columns`` (``"{place ident}"``) limits each word to those columns."""
+    words = _words(text)
     if not words:
         return None
-    return " AND ".join(f'"{w}"*' for w in words)
+    scope = f"{columns} : " if columns else ""
+    return " AND ".join(f'{scope}"{w}"*' for w in words)
 
 
-def _where(q: SearchQuery) -> tuple[str, str, list]:
-    """FROM and WHERE of the query, with its bound values."""
-    args: list = []
-    conditions: list[str] = []
-    expression = match_expression(q.text)
-    if expression:
-        source = "passport_text JOIN passport p ON p.id = passport_text.rowid"
-        conditions.append("passport_text MATCH ?")
-        args.append(expression)
-    else:
-        source = "passport p"
-    for column in ("municipality", "kind", "phase"):
-        value = getattr(q, column)
-        if value:
-            conditions.append(f"p.{column} = ?")
-            args.append(value)
-    for column, table in (("material", "passport_material"), ("rstrategy", "passport_rstrategy")):
-        value = getattr(q, column)
-        if value:
-            conditions.append(f"p.id IN (SELECT id FROM {table} WHERE {column} = ?)")
-            args.append(value)
-    if q.release_from is not None:
-        conditions.append("p.release_year >= ?")
-        args.append(q.release_from)
-    if q.release_to is not None:
-        conditions.append("p.release_year <= ?")
-        args.append(q.release_to)
-    return source, (" WHERE " + " AND ".join(conditions)) if conditions else "", args
+class Columns:
+    """The filter and sort columns of every row of the index, in memory, by row id."""
+
+    def __init__(self) -> None:
+        self.epoch: str | None = None
+        self.serial = -1
+        self.lock = threading.Lock()
+        self._names: dict[str, tuple[int, np.ndarray]] = {}
+        self._allocate(0)
+
+    def _allocate(self, size: int) -> None:
+        self.codes: dict[str, dict[str, int]] = {f: {} for f in (*CODED, *SETS)}
+        self.valid = np.zeros(size, bool)
+        self.coded = {f: np.zeros(size, np.int32) for f in CODED}
+        self.sets = {f: np.zeros((size, 0), bool) for f in SETS}
+        self.year = np.zeros(size, np.int32)
+        self.mass = np.full(size, np.nan)
+        self.lat = np.full(size, np.nan)
+        self.names: list[list[str]] = [[""] * size, [""] * size]
+
+    def _grow(self, size: int) -> None:
+        old = len(self.valid)
+        if size <= old:
+            return
+        size = max(size, old * 2)
+        extra = size - old
+        self.valid = np.concatenate([self.valid, np.zeros(extra, bool)])
+        self.coded = {f: np.concatenate([a, np.zeros(extra, np.int32)]) for f, a in self.coded.items()}
+        self.sets = {f: np.vstack([a, np.zeros((extra, a.shape[1]), bool)]) for f, a in self.sets.items()}
+        self.year = np.concatenate([self.year, np.zeros(extra, np.int32)])
+        self.mass = np.concatenate([self.mass, np.full(extra, np.nan)])
+        self.lat = np.concatenate([self.lat, np.full(extra, np.nan)])
+        for names in self.names:
+            names.extend([""] * extra)
+
+    def _code(self, facet: str, value: str) -> int:
+        codes = self.codes[facet]
+        if value not in codes:
+            codes[value] = len(codes)
+            if facet in SETS:
+                sets = self.sets[facet]
+                self.sets[facet] = np.hstack([sets, np.zeros((len(sets), 1), bool)])
+        return codes[value]
+
+    def refresh(self, conn: sqlite3.Connection) -> None:
+        meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('epoch', 'serial')"))
+        epoch, serial = meta.get("epoch"), int(meta.get("serial") or 0)
+        if epoch == self.epoch and serial == self.serial:
+            return
+        with self.lock:
+            if epoch != self.epoch:
+                size = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM passport").fetchone()[0]
+                self._allocate(size)
+                self._read(conn.execute("SELECT id, municipality, kind, phase, release_year, mass_kg, lat, "
+                                        "materials, rstrategies, name_nl, name_en FROM passport"))
+            elif serial != self.serial:
+                for (rid,) in conn.execute("SELECT id FROM removed WHERE serial > ?", (self.serial,)):
+                    if rid < len(self.valid):
+                        self.valid[rid] = False
+                self._read(conn.execute("SELECT id, municipality, kind, phase, release_year, mass_kg, lat, "
+                                        "materials, rstrategies, name_nl, name_en FROM passport "
+                                        "WHERE serial > ?", (self.serial,)))
+            self.epoch, self.serial = epoch, serial
+            self._names.clear()
+
+    def _read(self, rows) -> None:
+        for rid, municipality, kind, phase, year, mass, lat, materials, rstrategies, nl, en in rows:
+            self._grow(rid + 1)
+            self.valid[rid] = True
+            for facet, value in (("municipality", municipality), ("kind", kind), ("phase", phase)):
+                self.coded[facet][rid] = self._code(facet, value)
+            for facet, values in (("material", [m for m, _ in json.loads(materials)]),
+                                  ("rstrategy", json.loads(rstrategies))):
+                row = self.sets[facet][rid]
+                row[:] = False
+                for value in values:
+                    code = self._code(facet, value)
+                    self.sets[facet][rid, code] = True
+            self.year[rid] = year or 0
+            self.mass[rid] = np.nan if mass is None else mass
+            self.lat[rid] = np.nan if lat is None else lat
+            self.names[0][rid], self.names[1][rid] = nl.lower(), en.lower()
+
+    def name_rank(self, lang: str) -> np.ndarray:
+        """Each row's place in the order of names (computed once per serial and language)."""
+        found = self._names.get(lang)
+        if found is None or found[0] != self.serial:
+            names = self.names[1 if lang == "en" else 0]
+            rank = np.empty(len(names), np.int64)
+            rank[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+            found = self._names[lang] = (self.serial, rank)
+        return found[1]
+
+    def mask(self, q: SearchQuery) -> np.ndarray:
+        mask = self.valid.copy()
+        for facet in CODED:
+            value = getattr(q, facet)
+            if value:
+                code = self.codes[facet].get(value)
+                mask &= False if code is None else self.coded[facet] == code
+        for facet in SETS:
+            value = getattr(q, facet)
+            if value:
+                code = self.codes[facet].get(value)
+                mask &= False if code is None else self.sets[facet][:, code]
+        if q.release_from is not None:
+            mask &= self.year >= q.release_from
+        if q.release_to is not None:
+            mask &= (self.year <= q.release_to) & (self.year > 0)
+        return mask
 
 
-def _order(q: SearchQuery) -> str:
-    name = "p.name_en" if q.lang == "en" else "p.name_nl"
-    by_name = f"{name} COLLATE NOCASE, p.iri"
-    if q.sort == "release":
-        return f"p.release_year IS NULL, p.release_year, {by_name}"
-    if q.sort == "mass":
-        return f"p.mass_kg IS NULL, p.mass_kg DESC, {by_name}"
-    if q.sort == "relevance" and match_expression(q.text):
-        return f"bm25(passport_text, {', '.join(str(w) for w in WEIGHTS)}), {by_name}"
-    return by_name
+def _ids(conn: sqlite3.Connection, expression: str, size: int) -> np.ndarray:
+    """Row ids matching an FTS5 expression, as a mask of ``size`` rows."""
+    found = np.zeros(size, bool)
+    try:
+        text = conn.execute("SELECT group_concat(rowid) FROM passport_text WHERE passport_text MATCH ?",
+                            (expression,)).fetchone()[0]
+    except sqlite3.OperationalError:  # a word the tokenizer splits further, in a column-only index
+        return found
+    if text:
+        ids = np.array(text.split(","), dtype=np.int64)
+        found[ids[ids < size]] = True
+    return found
 
 
-def _row(values: tuple) -> dict:
-    row = dict(zip(_ROW, values, strict=True))
-    row["materials"] = json.loads(row["materials"])
-    return row
+@dataclass
+class Found:
+    total: int
+    order: np.ndarray  # row ids of every result in the query's order
+    facets: dict[str, list[tuple[str, int]]]
 
 
 class SearchReader:
-    """Queries on the index file of a data directory; one SQLite connection per thread."""
+    """Queries on the index file of a data directory; one SQLite connection per thread, one
+    copy of the columns per process."""
 
     def __init__(self, data_dir: Path):
         self.path = index_path(data_dir)
         self._local = threading.local()
+        self.columns = Columns()
 
     def _conn(self) -> sqlite3.Connection | None:
         conn = getattr(self._local, "conn", None)
@@ -122,71 +227,104 @@ class SearchReader:
         if conn is None:
             return False
         try:
-            return conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() is not None
+            return conn.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone() is not None
         except sqlite3.OperationalError:
             return False
 
-    def search(self, q: SearchQuery, offset: int = 0, limit: int = 25) -> tuple[int, list[dict]]:
-        """The number of results and the rows ``offset .. offset + limit`` in the query's order."""
+    def find(self, q: SearchQuery, *, facets: bool = True) -> Found:
+        """Every result of the query in its order, with the counts per filter value."""
         conn = self._conn()
-        if conn is None:
-            return 0, []
-        source, where, args = _where(q)
-        total = conn.execute(f"SELECT count(*) FROM {source}{where}", args).fetchone()[0]
-        rows = conn.execute(f"SELECT {', '.join('p.' + c for c in _ROW)} FROM {source}{where} "
-                            f"ORDER BY {_order(q)} LIMIT ? OFFSET ?", [*args, limit, offset])
-        return total, [_row(r) for r in rows]
+        if conn is None or not self.ready():
+            return Found(0, np.zeros(0, np.int64), {f: [] for f in FACETS})
+        cols = self.columns
+        cols.refresh(conn)
+        size = len(cols.valid)
+        mask = cols.mask(q)
+        score = None
+        expression = match_expression(q.text)
+        if expression:
+            mask &= _ids(conn, expression, size)
+            if q.sort == "relevance":
+                score = np.zeros(size, np.int32)
+                for word in _words(q.text):
+                    score += _ids(conn, f'{{place ident}} : "{word}"*', size)
+        hits = np.flatnonzero(mask)
+        if q.sort == "title":
+            keys = (cols.name_rank(q.lang)[hits],)
+        elif q.sort == "release":
+            year = cols.year[hits]
+            keys = (hits, year, year == 0)
+        elif q.sort == "mass":
+            mass = cols.mass[hits]
+            keys = (hits, -np.nan_to_num(mass), np.isnan(mass))
+        elif score is not None:
+            keys = (hits, -score[hits])
+        else:
+            keys = (hits,)
+        order = hits[np.lexsort(keys)]
+        return Found(len(hits), order, _facets(cols, hits) if facets else {})
 
-    def rows(self, q: SearchQuery) -> Iterator[dict]:
-        """Every result row in the query's order (for downloads), on a connection of its own: the
-        caller may read the rows on several threads, one after the other."""
-        if not self.path.exists():
+    def rows(self, ids, conn: sqlite3.Connection | None = None) -> list[dict]:
+        """The stored rows of ``ids``, in that order."""
+        conn = conn or self._conn()
+        ids = [int(i) for i in ids]
+        if conn is None or not ids:
+            return []
+        found = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start:start + 500]
+            sql = f"SELECT {', '.join(_ROW)} FROM passport WHERE id IN ({', '.join('?' * len(part))})"
+            for values in conn.execute(sql, part):
+                row = dict(zip(_ROW, values, strict=True))
+                row["materials"] = json.loads(row["materials"])
+                found[row["id"]] = row
+        return [found[i] for i in ids if i in found]
+
+    def located(self, order: np.ndarray) -> np.ndarray:
+        """The results (in order) that have a location."""
+        return order[~np.isnan(self.columns.lat[order])]
+
+    # -- one call per question (tests, downloads) --------------------------------------------
+    def search(self, q: SearchQuery, offset: int = 0, limit: int = 25) -> tuple[int, list[dict]]:
+        found = self.find(q, facets=False)
+        return found.total, self.rows(found.order[offset:offset + limit])
+
+    def facets(self, q: SearchQuery) -> dict[str, list[tuple[str, int]]]:
+        return self.find(q).facets
+
+    def points(self, q: SearchQuery, limit: int) -> tuple[int, list[dict]]:
+        located = self.located(self.find(q, facets=False).order)
+        return len(located), self.rows(located[:limit])
+
+    def all_rows(self, q: SearchQuery) -> Iterator[dict]:
+        """Every result row in the query's order (for downloads), on a connection of its own:
+        the caller may read the rows on several threads, one after the other."""
+        order = self.find(q, facets=False).order
+        if not len(order):
             return
         conn = connect(self.path)
         try:
-            source, where, args = _where(q)
-            for r in conn.execute(f"SELECT {', '.join('p.' + c for c in _ROW)} FROM {source}{where} "
-                                  f"ORDER BY {_order(q)}", args):
-                yield _row(r)
+            for start in range(0, len(order), 500):
+                yield from self.rows(order[start:start + 500], conn)
         finally:
             conn.close()
 
-    def facets(self, q: SearchQuery) -> dict[str, list[tuple[str, int]]]:
-        """Per filter, how many results have each value (release years by decade), most first."""
-        conn = self._conn()
-        found: dict[str, list[tuple[str, int]]] = {f: [] for f in FACETS}
-        if conn is None:
-            return found
-        source, where, args = _where(q)
-        parts = ["SELECT 'municipality', municipality, count(*) FROM hits GROUP BY 2",
-                 "SELECT 'kind', kind, count(*) FROM hits GROUP BY 2",
-                 "SELECT 'phase', phase, count(*) FROM hits GROUP BY 2",
-                 ("SELECT 'release', release_year / 10 * 10, count(*) FROM hits "
-                 "WHERE release_year IS NOT NULL GROUP BY 2"),
-                 ("SELECT 'material', m.material, count(*) FROM hits JOIN passport_material m "
-                 "ON m.id = hits.id GROUP BY 2"),
-                 ("SELECT 'rstrategy', r.rstrategy, count(*) FROM hits JOIN passport_rstrategy r "
-                 "ON r.id = hits.id GROUP BY 2")]
-        sql = (f"WITH hits AS MATERIALIZED (SELECT p.id, p.municipality, p.kind, p.phase, "
-               f"p.release_year FROM {source}{where}) " + " UNION ALL ".join(parts))
-        for facet, value, count in conn.execute(sql, args):
-            if value is not None and value != "":
-                found[facet].append((str(value), count))
-        for facet, values in found.items():
-            values.sort(key=lambda vc: (vc[0],) if facet == "release" else (-vc[1], vc[0]))
-        return found
 
-    def points(self, q: SearchQuery, limit: int) -> tuple[int, list[dict]]:
-        """Up to ``limit`` results with a location (in the query's order), and how many have one."""
-        conn = self._conn()
-        if conn is None:
-            return 0, []
-        source, where, args = _where(q)
-        where = (where + " AND " if where else " WHERE ") + "p.lat IS NOT NULL"
-        total = conn.execute(f"SELECT count(*) FROM {source}{where}", args).fetchone()[0]
-        rows = conn.execute(f"SELECT {', '.join('p.' + c for c in _ROW)} FROM {source}{where} "
-                            f"ORDER BY {_order(q)} LIMIT ?", [*args, limit])
-        return total, [_row(r) for r in rows]
+def _facets(cols: Columns, hits: np.ndarray) -> dict[str, list[tuple[str, int]]]:
+    """Per filter, how many results have each value (release years by decade), most first."""
+    found: dict[str, list[tuple[str, int]]] = {}
+    for facet in CODED:
+        counts = np.bincount(cols.coded[facet][hits], minlength=len(cols.codes[facet]))
+        found[facet] = [(v, int(counts[c])) for v, c in cols.codes[facet].items() if counts[c] and v]
+    for facet in SETS:
+        counts = np.count_nonzero(cols.sets[facet][hits], axis=0)
+        found[facet] = [(v, int(counts[c])) for v, c in cols.codes[facet].items() if counts[c]]
+    for values in found.values():
+        values.sort(key=lambda vc: (-vc[1], vc[0]))
+    years = cols.year[hits]
+    decades, counts = np.unique(years[years > 0] // 10 * 10, return_counts=True)
+    found["release"] = [(str(d), int(n)) for d, n in zip(decades, counts, strict=True)]
+    return found
 
 
 _readers: dict[Path, SearchReader] = {}
@@ -203,4 +341,5 @@ def reader(data_dir: Path) -> SearchReader:
         return found
 
 
-__all__ = ["FACETS", "SORTS", "SearchQuery", "SearchReader", "match_expression", "reader"]
+__all__ = ["FACETS", "SORTS", "Columns", "Found", "SearchQuery", "SearchReader", "match_expression",
+           "reader"]

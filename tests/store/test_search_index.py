@@ -56,9 +56,8 @@ def test_materials_by_dutch_and_english_name_and_prefix(fixture, index):
     assert len(with_concrete) > 20
     beton, concrete, bet = found(index, "beton"), found(index, "Concrete"), found(index, "bet")
     # every passport with concrete, by its Dutch and English name; synonyms such as "betonstaal"
-    # (reinforcing steel) may add a few more, ranked after
+    # (reinforcing steel) may add a few more
     assert with_concrete <= set(beton) and with_concrete <= set(concrete) and set(beton) <= set(bet)
-    assert set(beton[:len(with_concrete)]) == with_concrete
     assert set(found(index, material="concrete")) == with_concrete
 
 
@@ -162,17 +161,17 @@ def test_a_dirty_or_missing_index_is_rebuilt_at_opening(fixture, tmp_path):
 
     data = tmp_path / "data"
     shutil.copytree(fixture.data_dir, data)
-    before = found(reader(fixture.data_dir), "beton")
+    before = sorted(found(reader(fixture.data_dir), "beton"))
     with sqlite3.connect(index_path(data)) as conn:
         conn.execute("UPDATE meta SET value = 'dirty' WHERE key = 'state'")
         conn.execute("DELETE FROM passport_text")
     Registry.open(Settings(data_dir=data, base_iri=BASE)).close()
-    assert found(reader(data), "beton") == before
+    assert sorted(found(reader(data), "beton")) == before
     index_path(data).unlink()
     for extra in data.glob("search.sqlite-*"):
         extra.unlink()
     Registry.open(Settings(data_dir=data, base_iri=BASE)).close()
-    assert found(reader(data), "beton") == before
+    assert sorted(found(reader(data), "beton")) == before
 
 
 def test_search_csv_holds_every_result(fixture):

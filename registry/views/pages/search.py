@@ -116,10 +116,11 @@ def search(registry, form: SearchForm) -> SearchResult:
     index = reader(registry.settings.data_dir)
     if not index.ready():
         return SearchResult(ready=False)
-    query = form.search_query()
-    total, rows = index.search(query, (form.page - 1) * PAGE_SIZE, PAGE_SIZE)
-    located, points = index.points(query, MAP_MAX)
-    return SearchResult(total, rows, index.facets(query), points, located)
+    found = index.find(form.search_query())
+    start = (form.page - 1) * PAGE_SIZE
+    located = index.located(found.order)
+    return SearchResult(found.total, index.rows(found.order[start:start + PAGE_SIZE]), found.facets,
+                        index.rows(located[:MAP_MAX]), len(located))
 
 
 def with_labels(row: dict) -> dict:
@@ -146,7 +147,7 @@ def csv_lines(registry, terms: Terms, form: SearchForm) -> Iterator[str]:
     out = csv.writer(buffer, lineterminator="\n")
     out.writerow(CSV_COLUMNS)
     lang = form.lang
-    for n, row in enumerate(reader(registry.settings.data_dir).rows(replace(form, page=1).search_query())):
+    for n, row in enumerate(reader(registry.settings.data_dir).all_rows(replace(form, page=1).search_query())):
         materials = "; ".join(terms.label(f"{MPV}material/{k}", lang) + (f" {kg:g} kg" if kg is not None else "")
                               for k, kg in row["materials"])
         out.writerow((row["iri"], row["identifier"], row["name_en" if lang == "en" else "name_nl"],
