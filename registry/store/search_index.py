@@ -40,10 +40,9 @@ from registry.store.search_facts import PassportFacts, passport_facts
 
 INDEX_FILE = "search.sqlite"
 SCHEMA_VERSION = "2"
-# bm25 weights of the full-text columns: a municipality or an identifier that matches ranks above
-# a kind or material, which rank above a word in a name (a street "Enschedesestraat" in a title).
+# The full-text columns; a word found in the first two (municipality, identifiers) ranks higher.
 COLUMNS = ("place", "ident", "kind", "material", "names")
-WEIGHTS = (10.0, 10.0, 4.0, 4.0, 1.0)
+CHECKPOINT_EVERY = 100
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -87,11 +86,25 @@ class SearchIndex:
         self.terms = terms or get_terms()
         self._lock = threading.Lock()
         self.conn = connect(self.path)
+        # Checkpoints (copying the log into the file, with an fsync) run on a thread of their own
+        # every CHECKPOINT_EVERY writes, never inside a write.
+        self.conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._writes = 0
         self._migrate()
         self._dirty = self._meta("state") == "dirty"
 
     def close(self) -> None:
-        self.conn.close()
+        with self._lock:
+            try:
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error:
+                pass  # a reader still holds the log: the next writer checkpoints it
+            self.conn.close()
+
+    def _checkpoint_later(self) -> None:
+        self._writes += 1
+        if self._writes % CHECKPOINT_EVERY == 0:
+            threading.Thread(target=_checkpoint, args=(self.path,), daemon=True).start()
 
     def _migrate(self) -> None:
         """Tables of another schema version are dropped (the next check rebuilds the index)."""
@@ -147,6 +160,7 @@ class SearchIndex:
                 conn.execute("ROLLBACK")
                 raise
             self._dirty = False
+        self._checkpoint_later()
 
     def _delete(self, iri: str, serial: int) -> None:
         row = self.conn.execute("SELECT id FROM passport WHERE iri = ?", (iri,)).fetchone()
@@ -193,6 +207,7 @@ class SearchIndex:
                 conn.execute("ROLLBACK")
                 raise
             self._dirty = False
+        _checkpoint(self.path)
         return count
 
     def ensure(self, store: ox.Store) -> bool:
@@ -203,6 +218,18 @@ class SearchIndex:
         return True
 
 
+def _checkpoint(path: Path) -> None:
+    """Copy the write-ahead log into the index file (without waiting for readers)."""
+    try:
+        conn = sqlite3.connect(str(path), timeout=5.0)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        pass  # the next one tries again
+
+
 def _graphs(store: ox.Store, prefix: str) -> Iterator[tuple[str, Iterator[ox.Quad]]]:
     """The quads of each passport graph (other graphs, as provenance, are not read)."""
     for graph in store.named_graphs():
@@ -210,4 +237,4 @@ def _graphs(store: ox.Store, prefix: str) -> Iterator[tuple[str, Iterator[ox.Qua
             yield graph.value, store.quads_for_pattern(None, None, None, graph)
 
 
-__all__ = ["COLUMNS", "INDEX_FILE", "WEIGHTS", "SearchIndex", "connect", "index_path"]
+__all__ = ["COLUMNS", "INDEX_FILE", "SearchIndex", "connect", "index_path"]

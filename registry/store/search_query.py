@@ -37,6 +37,7 @@ SETS = ("material", "rstrategy")
 _WORD = re.compile(r"\w+")
 _ROW = ("id", "iri", "municipality", "kind", "phase", "identifier", "name_nl", "name_en", "release_year",
         "mass_kg", "lat", "lon", "materials")
+POINT = ("id", "iri", "kind", "name_nl", "name_en", "lat", "lon")  # what the map shows of a result
 
 
 @dataclass(frozen=True)
@@ -190,7 +191,7 @@ def _ids(conn: sqlite3.Connection, expression: str, size: int) -> np.ndarray:
     except sqlite3.OperationalError:  # a word the tokenizer splits further, in a column-only index
         return found
     if text:
-        ids = np.array(text.split(","), dtype=np.int64)
+        ids = np.fromstring(text, dtype=np.int64, sep=",")  # in C: 4x faster than split and convert
         found[ids[ids < size]] = True
     return found
 
@@ -198,8 +199,28 @@ def _ids(conn: sqlite3.Connection, expression: str, size: int) -> np.ndarray:
 @dataclass
 class Found:
     total: int
-    order: np.ndarray  # row ids of every result in the query's order
+    hits: np.ndarray  # row ids of every result, in id order
+    key: np.ndarray  # per hit: its place in the query's order (smaller first, no two alike)
     facets: dict[str, list[tuple[str, int]]]
+
+
+def _sort_key(cols: Columns, q: SearchQuery, hits: np.ndarray, score: np.ndarray | None) -> np.ndarray:
+    """One number per hit that orders the results, ties broken by row id (the order in which
+    passports were indexed): exact in float64 up to millions of rows."""
+    ids = hits.astype(np.float64)
+    span = float(len(cols.valid) + 1)
+    if q.sort == "title":
+        return cols.name_rank(q.lang)[hits].astype(np.float64)
+    if q.sort == "release":
+        year = cols.year[hits].astype(np.float64)
+        return (np.where(year == 0, 10_000.0, year)) * span + ids
+    if q.sort == "mass":
+        mass = cols.mass[hits]
+        # heaviest first; without a mass last, by id (1e15 is above any mass in kilograms)
+        return np.where(np.isnan(mass), 1e15 + ids, -np.nan_to_num(mass))
+    if score is not None:
+        return -score[hits].astype(np.float64) * span + ids
+    return ids
 
 
 class SearchReader:
@@ -235,7 +256,7 @@ class SearchReader:
         """Every result of the query in its order, with the counts per filter value."""
         conn = self._conn()
         if conn is None or not self.ready():
-            return Found(0, np.zeros(0, np.int64), {f: [] for f in FACETS})
+            return Found(0, np.zeros(0, np.int64), np.zeros(0), {f: [] for f in FACETS})
         cols = self.columns
         cols.refresh(conn)
         size = len(cols.valid)
@@ -249,23 +270,22 @@ class SearchReader:
                 for word in _words(q.text):
                     score += _ids(conn, f'{{place ident}} : "{word}"*', size)
         hits = np.flatnonzero(mask)
-        if q.sort == "title":
-            keys = (cols.name_rank(q.lang)[hits],)
-        elif q.sort == "release":
-            year = cols.year[hits]
-            keys = (hits, year, year == 0)
-        elif q.sort == "mass":
-            mass = cols.mass[hits]
-            keys = (hits, -np.nan_to_num(mass), np.isnan(mass))
-        elif score is not None:
-            keys = (hits, -score[hits])
-        else:
-            keys = (hits,)
-        order = hits[np.lexsort(keys)]
-        return Found(len(hits), order, _facets(cols, hits) if facets else {})
+        return Found(len(hits), hits, _sort_key(cols, q, hits, score), _facets(cols, hits) if facets else {})
 
-    def rows(self, ids, conn: sqlite3.Connection | None = None) -> list[dict]:
-        """The stored rows of ``ids``, in that order."""
+    def top(self, found: Found, count: int | None = None, *, located: bool = False) -> np.ndarray:
+        """The first ``count`` results in the query's order (all when None); ``located``: only
+        those with a location. Only what is asked for is sorted (a partition picks it first)."""
+        hits, key = found.hits, found.key
+        if located:
+            keep = ~np.isnan(self.columns.lat[hits])
+            hits, key = hits[keep], key[keep]
+        if count is not None and count < len(hits):
+            chosen = np.argpartition(key, count - 1)[:count] if count > 0 else np.zeros(0, np.int64)
+            return hits[chosen[np.argsort(key[chosen], kind="stable")]]
+        return hits[np.argsort(key, kind="stable")]
+
+    def rows(self, ids, conn: sqlite3.Connection | None = None, columns: tuple[str, ...] = _ROW) -> list[dict]:
+        """The stored rows of ``ids`` (``columns`` of them), in that order."""
         conn = conn or self._conn()
         ids = [int(i) for i in ids]
         if conn is None or not ids:
@@ -273,33 +293,34 @@ class SearchReader:
         found = {}
         for start in range(0, len(ids), 500):
             part = ids[start:start + 500]
-            sql = f"SELECT {', '.join(_ROW)} FROM passport WHERE id IN ({', '.join('?' * len(part))})"
+            sql = f"SELECT {', '.join(columns)} FROM passport WHERE id IN ({', '.join('?' * len(part))})"
             for values in conn.execute(sql, part):
-                row = dict(zip(_ROW, values, strict=True))
-                row["materials"] = json.loads(row["materials"])
+                row = dict(zip(columns, values, strict=True))
+                if "materials" in row:
+                    row["materials"] = json.loads(row["materials"])
                 found[row["id"]] = row
         return [found[i] for i in ids if i in found]
 
-    def located(self, order: np.ndarray) -> np.ndarray:
-        """The results (in order) that have a location."""
-        return order[~np.isnan(self.columns.lat[order])]
+    def located(self, found: Found) -> int:
+        """How many results have a location."""
+        return int(np.count_nonzero(~np.isnan(self.columns.lat[found.hits])))
 
     # -- one call per question (tests, downloads) --------------------------------------------
     def search(self, q: SearchQuery, offset: int = 0, limit: int = 25) -> tuple[int, list[dict]]:
         found = self.find(q, facets=False)
-        return found.total, self.rows(found.order[offset:offset + limit])
+        return found.total, self.rows(self.top(found, offset + limit)[offset:])
 
     def facets(self, q: SearchQuery) -> dict[str, list[tuple[str, int]]]:
         return self.find(q).facets
 
     def points(self, q: SearchQuery, limit: int) -> tuple[int, list[dict]]:
-        located = self.located(self.find(q, facets=False).order)
-        return len(located), self.rows(located[:limit])
+        found = self.find(q, facets=False)
+        return self.located(found), self.rows(self.top(found, limit, located=True), columns=POINT)
 
     def all_rows(self, q: SearchQuery) -> Iterator[dict]:
         """Every result row in the query's order (for downloads), on a connection of its own:
         the caller may read the rows on several threads, one after the other."""
-        order = self.find(q, facets=False).order
+        order = self.top(self.find(q, facets=False))
         if not len(order):
             return
         conn = connect(self.path)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from registry.model.terms import Terms
 from registry.model.vocab import MP, MPV
-from registry.store.search_query import SORTS, SearchQuery, reader
+from registry.store.search_query import POINT, SORTS, SearchQuery, reader
 
 SEARCH_TEXT_MAX = 100
 PAGE_SIZE = 25
@@ -118,9 +118,8 @@ def search(registry, form: SearchForm) -> SearchResult:
         return SearchResult(ready=False)
     found = index.find(form.search_query())
     start = (form.page - 1) * PAGE_SIZE
-    located = index.located(found.order)
-    return SearchResult(found.total, index.rows(found.order[start:start + PAGE_SIZE]), found.facets,
-                        index.rows(located[:MAP_MAX]), len(located))
+    return SearchResult(found.total, index.rows(index.top(found, start + PAGE_SIZE)[start:]), found.facets,
+                        index.rows(index.top(found, MAP_MAX, located=True), columns=POINT), index.located(found))
 
 
 def with_labels(row: dict) -> dict:
