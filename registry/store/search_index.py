@@ -57,6 +57,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS passport_text USING fts5(
   {", ".join(COLUMNS)}, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4 5 6',
   detail = column);
 """
+# A write does not merge full-text segments itself (FTS5 ``automerge``, a pause of 10-30 ms every
+# few writes); the checkpoint thread merges them every CHECKPOINT_EVERY writes.
+NO_AUTOMERGE = "INSERT INTO passport_text (passport_text, rank) VALUES ('automerge', 0)"
 
 
 OLD_TABLES = ("passport_text", "passport", "passport_material", "passport_rstrategy", "removed", "meta")
@@ -96,6 +99,8 @@ class SearchIndex:
     def close(self) -> None:
         with self._lock:
             try:
+                if self._writes:
+                    self.conn.execute("INSERT INTO passport_text (passport_text, rank) VALUES ('merge', 500)")
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error:
                 pass  # a reader still holds the log: the next writer checkpoints it
@@ -113,6 +118,7 @@ class SearchIndex:
             for table in OLD_TABLES:
                 self.conn.execute(f"DROP TABLE IF EXISTS {table}")
         self.conn.executescript(SCHEMA)
+        self.conn.execute(NO_AUTOMERGE)
 
     # -- state -------------------------------------------------------------------------------
     def _meta(self, key: str) -> str | None:
@@ -219,10 +225,13 @@ class SearchIndex:
 
 
 def _checkpoint(path: Path) -> None:
-    """Copy the write-ahead log into the index file (without waiting for readers)."""
+    """Merge the full-text segments the last writes left (FTS5 ``merge``: work a write would
+    otherwise do itself now and then, see ``SCHEMA``) and copy the write-ahead log into the index
+    file (without waiting for readers)."""
     try:
-        conn = sqlite3.connect(str(path), timeout=5.0)
+        conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None)
         try:
+            conn.execute("INSERT INTO passport_text (passport_text, rank) VALUES ('merge', 500)")
             conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
         finally:
             conn.close()
