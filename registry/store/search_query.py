@@ -120,6 +120,8 @@ class Columns:
         if epoch == self.epoch and serial == self.serial:
             return
         with self.lock:
+            if epoch == self.epoch and serial == self.serial:
+                return  # another thread read them meanwhile
             if epoch != self.epoch:
                 size = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM passport").fetchone()[0]
                 self._allocate(size)
@@ -153,15 +155,37 @@ class Columns:
             self.lat[rid] = np.nan if lat is None else lat
             self.names[0][rid], self.names[1][rid] = nl.lower(), en.lower()
 
+    def snapshot(self) -> Snapshot:
+        """The arrays as they are now: a refresh in another thread replaces arrays that grow and
+        adds codes, so a search works on what it took here (at most one write behind)."""
+        with self.lock:
+            return Snapshot(self.valid, dict(self.coded), dict(self.sets), self.year, self.mass, self.lat,
+                            {f: dict(c) for f, c in self.codes.items()}, self)
+
     def name_rank(self, lang: str) -> np.ndarray:
         """Each row's place in the order of names (computed once per serial and language)."""
-        found = self._names.get(lang)
-        if found is None or found[0] != self.serial:
-            names = self.names[1 if lang == "en" else 0]
-            rank = np.empty(len(names), np.int64)
-            rank[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
-            found = self._names[lang] = (self.serial, rank)
-        return found[1]
+        with self.lock:
+            found = self._names.get(lang)
+            if found is None or found[0] != self.serial:
+                names = self.names[1 if lang == "en" else 0]
+                rank = np.empty(len(names), np.int64)
+                rank[sorted(range(len(names)), key=names.__getitem__)] = np.arange(len(names))
+                found = self._names[lang] = (self.serial, rank)
+            return found[1]
+
+
+@dataclass
+class Snapshot:
+    """The columns of one moment (see ``Columns.snapshot``)."""
+
+    valid: np.ndarray
+    coded: dict[str, np.ndarray]
+    sets: dict[str, np.ndarray]
+    year: np.ndarray
+    mass: np.ndarray
+    lat: np.ndarray
+    codes: dict[str, dict[str, int]]
+    columns: Columns
 
     def mask(self, q: SearchQuery) -> np.ndarray:
         mask = self.valid.copy()
@@ -202,15 +226,16 @@ class Found:
     hits: np.ndarray  # row ids of every result, in id order
     key: np.ndarray  # per hit: its place in the query's order (smaller first, no two alike)
     facets: dict[str, list[tuple[str, int]]]
+    lat: np.ndarray  # the latitudes of the snapshot it was found in (NaN: no location)
 
 
-def _sort_key(cols: Columns, q: SearchQuery, hits: np.ndarray, score: np.ndarray | None) -> np.ndarray:
+def _sort_key(cols: Snapshot, q: SearchQuery, hits: np.ndarray, score: np.ndarray | None) -> np.ndarray:
     """One number per hit that orders the results, ties broken by row id (the order in which
     passports were indexed): exact in float64 up to millions of rows."""
     ids = hits.astype(np.float64)
     span = float(len(cols.valid) + 1)
     if q.sort == "title":
-        return cols.name_rank(q.lang)[hits].astype(np.float64)
+        return cols.columns.name_rank(q.lang)[hits].astype(np.float64)
     if q.sort == "release":
         year = cols.year[hits].astype(np.float64)
         return (np.where(year == 0, 10_000.0, year)) * span + ids
@@ -256,9 +281,9 @@ class SearchReader:
         """Every result of the query in its order, with the counts per filter value."""
         conn = self._conn()
         if conn is None or not self.ready():
-            return Found(0, np.zeros(0, np.int64), np.zeros(0), {f: [] for f in FACETS})
-        cols = self.columns
-        cols.refresh(conn)
+            return Found(0, np.zeros(0, np.int64), np.zeros(0), {f: [] for f in FACETS}, np.zeros(0))
+        self.columns.refresh(conn)
+        cols = self.columns.snapshot()
         size = len(cols.valid)
         mask = cols.mask(q)
         score = None
@@ -270,14 +295,15 @@ class SearchReader:
                 for word in _words(q.text):
                     score += _ids(conn, f'{{place ident}} : "{word}"*', size)
         hits = np.flatnonzero(mask)
-        return Found(len(hits), hits, _sort_key(cols, q, hits, score), _facets(cols, hits) if facets else {})
+        return Found(len(hits), hits, _sort_key(cols, q, hits, score), _facets(cols, hits) if facets else {},
+                     cols.lat)
 
     def top(self, found: Found, count: int | None = None, *, located: bool = False) -> np.ndarray:
         """The first ``count`` results in the query's order (all when None); ``located``: only
         those with a location. Only what is asked for is sorted (a partition picks it first)."""
         hits, key = found.hits, found.key
         if located:
-            keep = ~np.isnan(self.columns.lat[hits])
+            keep = ~np.isnan(found.lat[hits])
             hits, key = hits[keep], key[keep]
         if count is not None and count < len(hits):
             chosen = np.argpartition(key, count - 1)[:count] if count > 0 else np.zeros(0, np.int64)
@@ -303,7 +329,7 @@ class SearchReader:
 
     def located(self, found: Found) -> int:
         """How many results have a location."""
-        return int(np.count_nonzero(~np.isnan(self.columns.lat[found.hits])))
+        return int(np.count_nonzero(~np.isnan(found.lat[found.hits])))
 
     # -- one call per question (tests, downloads) --------------------------------------------
     def search(self, q: SearchQuery, offset: int = 0, limit: int = 25) -> tuple[int, list[dict]]:
@@ -331,7 +357,7 @@ class SearchReader:
             conn.close()
 
 
-def _facets(cols: Columns, hits: np.ndarray) -> dict[str, list[tuple[str, int]]]:
+def _facets(cols: Snapshot, hits: np.ndarray) -> dict[str, list[tuple[str, int]]]:
     """Per filter, how many results have each value (release years by decade), most first."""
     found: dict[str, list[tuple[str, int]]] = {}
     for facet in CODED:
@@ -362,5 +388,5 @@ def reader(data_dir: Path) -> SearchReader:
         return found
 
 
-__all__ = ["FACETS", "SORTS", "Columns", "Found", "SearchQuery", "SearchReader", "match_expression",
-           "reader"]
+__all__ = ["FACETS", "SORTS", "Columns", "Found", "SearchQuery", "SearchReader", "Snapshot",
+           "match_expression", "reader"]

@@ -209,3 +209,38 @@ def test_bulk_adds_on_the_writer_thread_are_indexed(settings):
     assert len(report.created) == 45
     assert set(found(reader(settings.data_dir))) == set(report.created)
     registry.close()
+
+
+def test_searches_on_threads_while_the_index_grows(settings):
+    """Searches on several threads while writes add passports (the in-memory columns grow and
+    are replaced): no error, and every count is one the index had."""
+    import threading
+
+    from registry.demo import generate
+
+    registry = Registry.open(settings)
+    generated = list(generate(60, 4, BASE))
+    index = reader(settings.data_dir)
+    errors: list[BaseException] = []
+    counts: list[int] = []
+    done = threading.Event()
+
+    def search_until_done():
+        try:
+            while not done.is_set():
+                counts.append(index.find(SearchQuery("beton", sort="mass")).total)
+                index.find(SearchQuery(sort="title"))
+        except BaseException as exc:  # noqa: BLE001 (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=search_until_done) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for iri, triples in generated:
+        registry.add([PassportDoc(owning_passport(BASE, iri), triples)])
+    done.set()
+    for t in threads:
+        t.join()
+    registry.close()
+    assert errors == [] and counts and max(counts) <= 60
+    assert index.find(SearchQuery()).total == 60
