@@ -44,7 +44,7 @@ from registry.model.vocab import (
     RETIRED_PASSPORT,
     RETIREMENT_REASON,
 )
-from registry.store import reference_graphs
+from registry.store import masses, reference_graphs
 from registry.store.compaction import Compaction
 from registry.store.failures import StoreError, describe, storage_errors
 from registry.store.provenance import INVALIDATED_AT, activity_quads, cli_agent, now
@@ -104,6 +104,7 @@ class Registry(BatchWriter, Compaction):
         self._unflushed = 0
         self._bulk_loads = 0  # bulk loads since the last compaction, and their N-Quads bytes
         self._bulk_bytes = 0
+        self._search_stale = False  # masses re-derived at opening: rebuild the search index
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -122,7 +123,10 @@ class Registry(BatchWriter, Compaction):
             registry = cls(settings, ox.Store(str(main_path)), ox.Store(str(history_path)))
             registry._recover()
             with storage_errors(settings.data_dir, "open"):
-                if reference_graphs.sync(registry.store):
+                synced = reference_graphs.sync(registry.store)
+                if masses.is_stale(registry.store, registry.base, registry.provenance_graph):
+                    registry.refresh_masses()
+                elif synced:
                     registry._bump_generation()
             registry._open_search_index()
             return registry
@@ -135,12 +139,27 @@ class Registry(BatchWriter, Compaction):
         nothing until the next opening."""
         try:
             self.search_index = SearchIndex(self.settings.data_dir, self.base)
-            if not self.search_index.is_fresh():
+            if self._search_stale or not self.search_index.is_fresh():
                 log.info("building the search index of %s", self.settings.data_dir)
                 self.search_index.rebuild(self.store)
         except sqlite3.Error as exc:
             log.warning("no search index (%s)", exc)
             self.search_index = None
+
+    def refresh_masses(self, progress: Callable[[int], None] | None = None) -> int:
+        """Derive the mass of every stored quantity again (``registry.store.masses``); the number of
+        graphs that changed. Runs by itself at opening when the reference values changed."""
+        self._writable()
+        with self._storage("write"):
+            changed = masses.refresh(self.store, self.history_store, self.base, self.provenance_graph,
+                                     progress=progress)
+        self._bump_generation()
+        if changed:  # the masses the search index shows changed: build it again
+            if self.search_index is None:
+                self._search_stale = True  # at opening, before the index is opened
+            else:
+                self.search_index.rebuild(self.store)
+        return changed
 
     def close(self, *, compact: bool = True) -> None:
         """Flush and close; first ``compact`` when a large import asks for it (and ``compact``)."""

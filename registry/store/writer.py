@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from registry.core.settings import Settings
 from registry.core.workers import bump_generation
 from registry.model.documents import PassportDoc
+from registry.model.mass import mass_tables, mass_triples
 from registry.model.uris import PassportRef
 from registry.model.vocab import (
     CONTENT_HASH,
@@ -117,8 +118,13 @@ class BatchWriter(VersionReader):
         quads: list[ox.Quad] = activity_quads(prov, activity, agent_node, source, comment, started,
                                               timestamp)
         replaced: list[ox.NamedNode] = []
+        tables = mass_tables()
+        masses: dict[str, list[ox.Triple]] = {}
         for doc, latest in good:
             node = ox.NamedNode(doc.iri)
+            # the registry-managed mass of every quantity, next to the recorded one (not hashed)
+            masses[doc.iri] = list(mass_triples(doc.triples, tables))
+            quads += (ox.Quad(t.subject, t.predicate, t.object, node) for t in masses[doc.iri])
             number = latest + 1
             version = ox.NamedNode(f"{doc.iri}/v/{number}")
             created = timestamp
@@ -145,8 +151,8 @@ class BatchWriter(VersionReader):
             ]
         created = [ox.NamedNode(doc.iri) for doc, _ in good]
         index = self.search_index
-        rows = [f for f in (index.facts(doc.iri, doc.triples) for doc, _ in good) if f is not None] \
-            if index is not None else []
+        rows = [f for f in (index.facts(doc.iri, [*doc.triples, *masses[doc.iri]]) for doc, _ in good)
+                if f is not None] if index is not None else []
         content: list[bytes] | None = None
         if bodies is not None and not replaced:
             content = [bodies[doc.iri] for doc, _ in good]

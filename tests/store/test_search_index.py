@@ -244,3 +244,21 @@ def test_searches_on_threads_while_the_index_grows(settings):
     registry.close()
     assert errors == [] and counts and max(counts) <= 60
     assert index.find(SearchQuery()).total == 60
+
+
+def test_rows_carry_the_registry_managed_mass(fixture, index):
+    """A row's mass is the sum of mp:massKg of the passport's stored quantities (MASS contract),
+    for passports written through ``Registry.add``."""
+    registry = Registry.open(Settings(data_dir=fixture.data_dir, base_iri=BASE), read_only=True)
+    checked = 0
+    for iri in fixture.iris[:30]:
+        stored = [float(q.object.value) for q in registry.store.quads_for_pattern(
+            None, ox.NamedNode(MP + "massKg"), None, ox.NamedNode(iri))]
+        _, rows = index.search(SearchQuery(iri.rsplit("/", 1)[-1]), 0, 5)
+        row = next(r for r in rows if r["iri"] == iri)
+        if stored:
+            assert row["mass_kg"] == pytest.approx(sum(stored), rel=1e-6), iri
+            checked += 1
+        else:
+            assert row["mass_kg"] is None
+    assert checked > 20
