@@ -5,7 +5,7 @@
 Stores ``--size`` demo passports (``Registry.add``; opening the registry loads the reference graphs
 of ``ontology/``), copies the store and removes the reference graphs from the copy, compacts both,
 then times on read-only handles (best and median of several runs): ``count-passports``, the page
-aggregates (``compute_stats``), the search text index, and ``page-counts-by-value`` (two
+aggregates (``compute_stats``) and ``page-counts-by-value`` (two
 predicates). Also times the check ``Registry.open`` makes (the files' hash against the manifest)
 and a full reload of the reference graphs.
 """
@@ -42,12 +42,10 @@ def figures(path: Path, runs: int) -> dict[str, dict[str, float]]:
 
     from registry.store import named_queries
     from registry.views.pages.stats import compute_stats
-    from registry.views.pages.text_index import TextIndex
 
     store = ox.Store.read_only(str(path))
     out = {"count-passports": timed(lambda: named_queries.select(store, "count-passports"), runs * 3),
-           "compute_stats": timed(lambda: compute_stats(store), runs),
-           "text_index": timed(lambda: TextIndex(store, BASE), runs)}
+           "compute_stats": timed(lambda: compute_stats(store), runs)}
     for predicate in ("plannedRStrategy", "material"):
         out[f"page-counts-by-value {predicate}"] = timed(
             lambda p=predicate: named_queries.select(store, "page-counts-by-value", {"predicate": ox.NamedNode(MP + p)}),

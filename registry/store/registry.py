@@ -19,6 +19,8 @@ closing, validating, adding and retiring passports.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -46,11 +48,13 @@ from registry.store import masses, reference_graphs, valuations
 from registry.store.compaction import Compaction
 from registry.store.failures import StoreError, describe, storage_errors
 from registry.store.provenance import INVALIDATED_AT, activity_quads, cli_agent, now
+from registry.store.search_index import SearchIndex
 from registry.store.writer import BatchWriter
 from registry.validation.validator import Issue, Validator, Verdict
 from registry.validation.worker import OrderedWriter, ValidationWorker, encode
 
 BATCH_SIZE = 1000
+log = logging.getLogger(__name__)
 
 
 class RejectedError(RegistryError, ValueError):
@@ -100,6 +104,7 @@ class Registry(BatchWriter, Compaction):
         self._unflushed = 0
         self._bulk_loads = 0  # bulk loads since the last compaction, and their N-Quads bytes
         self._bulk_bytes = 0
+        self._search_stale = False  # masses re-derived at opening: rebuild the search index
 
     # -- opening -----------------------------------------------------------------------------
     @classmethod
@@ -124,9 +129,23 @@ class Registry(BatchWriter, Compaction):
                     registry.refresh_masses()
                 elif synced:
                     registry._bump_generation()
+            registry._open_search_index()
             return registry
         except OSError as exc:
             raise describe(exc, settings.data_dir, "open") from exc
+
+    def _open_search_index(self) -> None:
+        """The writer's search index, rebuilt when it does not match the store (see
+        ``search_index``); without a usable index file the registry works, and search finds
+        nothing until the next opening."""
+        try:
+            self.search_index = SearchIndex(self.settings.data_dir, self.base)
+            if self._search_stale or not self.search_index.is_fresh():
+                log.info("building the search index of %s", self.settings.data_dir)
+                self.search_index.rebuild(self.store)
+        except sqlite3.Error as exc:
+            log.warning("no search index (%s)", exc)
+            self.search_index = None
 
     def refresh_masses(self, progress: Callable[[int], None] | None = None) -> int:
         """Derive the mass of every stored quantity again (``registry.store.masses``); the number of
@@ -136,6 +155,11 @@ class Registry(BatchWriter, Compaction):
             changed = masses.refresh(self.store, self.history_store, self.base, self.provenance_graph,
                                      progress=progress)
         self._bump_generation()
+        if changed:  # the masses the search index shows changed: build it again
+            if self.search_index is None:
+                self._search_stale = True  # at opening, before the index is opened
+            else:
+                self.search_index.rebuild(self.store)
         return changed
 
     def close(self, *, compact: bool = True) -> None:
@@ -150,6 +174,9 @@ class Registry(BatchWriter, Compaction):
                             store.flush()
         finally:
             self.store = self.history_store = None  # type: ignore[assignment]
+            if self.search_index is not None:
+                self.search_index.close()
+                self.search_index = None
 
     def __enter__(self) -> Self:
         return self
@@ -321,5 +348,5 @@ class Registry(BatchWriter, Compaction):
             quads.append(ox.Quad(node, IDENTIFIER, identifier, node))
         if created is not None:
             quads.append(ox.Quad(node, CREATED, created, node))
-        self._commit(quads, [node], action="retire")
+        self._commit(quads, [node], action="retire", unsearch=[ref.iri])
         return latest

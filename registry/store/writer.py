@@ -5,14 +5,18 @@ when it only creates passports, through RocksDB's bulk loader behind a journal (
 that the next opening uses to remove a half-loaded batch. A superseded version is copied into the
 history store *before* the write that replaces it; a kill between the two leaves an extra copy of
 a still-current version, which the next write overwrites with the same content. After each write
-the store's generation is bumped, so read-only readers (query workers) see the change.
+the store's generation is bumped, so read-only readers (query workers) see the change, and the
+search index (``search_index``) takes the new versions' rows (dirty-marked before the commit).
 """
 
 from __future__ import annotations
 
+import logging
 import os
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -44,10 +48,13 @@ from registry.store.provenance import (
     activity_quads,
     now,
 )
+from registry.store.search_facts import PassportFacts
+from registry.store.search_index import SearchIndex
 from registry.store.versions import VersionReader
 from registry.validation.worker import OrderedWriter
 
 FLUSH_EVERY = 200_000  # quads written between flushes of the memory tables
+log = logging.getLogger(__name__)
 
 
 class BatchWriter(VersionReader):
@@ -59,6 +66,7 @@ class BatchWriter(VersionReader):
     _bulk_loads: int  # bulk loads since the last compaction, and their N-Quads bytes
     _bulk_bytes: int
     _failed: bool = False  # a write failed in the storage: reopen the stores before the next one
+    search_index: SearchIndex | None = None  # the writer's handle of the search index
 
     @contextmanager
     def _storage(self, action: str) -> Iterator[None]:
@@ -111,10 +119,12 @@ class BatchWriter(VersionReader):
                                               timestamp)
         replaced: list[ox.NamedNode] = []
         tables = mass_tables()
+        masses: dict[str, list[ox.Triple]] = {}
         for doc, latest in good:
             node = ox.NamedNode(doc.iri)
             # the registry-managed mass of every quantity, next to the recorded one (not hashed)
-            quads += (ox.Quad(t.subject, t.predicate, t.object, node) for t in mass_triples(doc.triples, tables))
+            masses[doc.iri] = list(mass_triples(doc.triples, tables))
+            quads += (ox.Quad(t.subject, t.predicate, t.object, node) for t in masses[doc.iri])
             number = latest + 1
             version = ox.NamedNode(f"{doc.iri}/v/{number}")
             created = timestamp
@@ -140,6 +150,9 @@ class BatchWriter(VersionReader):
                 ox.Quad(version, ATTRIBUTED_TO, agent_node, prov),
             ]
         created = [ox.NamedNode(doc.iri) for doc, _ in good]
+        index = self.search_index
+        rows = [f for f in (index.facts(doc.iri, [*doc.triples, *masses[doc.iri]]) for doc, _ in good)
+                if f is not None] if index is not None else []
         content: list[bytes] | None = None
         if bodies is not None and not replaced:
             content = [bodies[doc.iri] for doc, _ in good]
@@ -147,9 +160,9 @@ class BatchWriter(VersionReader):
             for doc, _ in good:
                 quads.extend(doc.quads())
         if writer is None:
-            self._commit(quads, replaced, created, content)
+            self._commit(quads, replaced, created, content, search=rows)
         else:
-            writer.submit(self._commit, quads, replaced, created, content)
+            writer.submit(partial(self._commit, search=rows), quads, replaced, created, content)
 
     def _archive(self, version_ref: PassportRef, node: ox.NamedNode, action: str = "write") -> None:
         """Copy the current graph of a passport into the history store as ``<P/v/n>``."""
@@ -166,7 +179,7 @@ class BatchWriter(VersionReader):
 
     def _commit(self, quads: list[ox.Quad], replaced: list[ox.NamedNode],
                 created: list[ox.NamedNode] = (), content: list[bytes] | None = None, *,
-                action: str = "write") -> None:
+                action: str = "write", search: list[PassportFacts] = (), unsearch: list[str] = ()) -> None:
         """Write a batch: whole or not at all.
 
         A batch that only creates passports goes through RocksDB's bulk loader, about twice as fast
@@ -181,10 +194,25 @@ class BatchWriter(VersionReader):
         A storage failure (full disk, unwritable directory) is raised as ``StoreError`` with nothing
         of the batch left in the store: a failed bulk load is undone from the journal at once, or,
         if undoing fails too, at the next opening.
+
+        ``search``: the search index rows of the new versions; ``unsearch``: passports that leave
+        the index (retired). Applied after the commit and the generation bump.
         """
+        self._search_index_call("mark_dirty")
         with self._storage(action):
             self._commit_batch(quads, replaced, created, content)
         self._bump_generation()
+        self._search_index_call("apply", search, unsearch)
+
+    def _search_index_call(self, method: str, *args) -> None:
+        """An update of the search index; a failure there (disk full) leaves it marked dirty,
+        so the next opening rebuilds it, and does not undo the committed write."""
+        if self.search_index is None:
+            return
+        try:
+            getattr(self.search_index, method)(*args)
+        except sqlite3.Error as exc:
+            log.warning("search index not updated (%s); it is rebuilt at the next opening", exc)
 
     def _commit_batch(self, quads: list[ox.Quad], replaced: list[ox.NamedNode],
                       created: list[ox.NamedNode], content: list[bytes] | None) -> None:

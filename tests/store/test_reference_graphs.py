@@ -19,8 +19,7 @@ from registry.model.reference import (
 from registry.store import named_queries, reference_graphs
 from registry.store.registry import Registry
 from registry.views.pages import lists, stats
-from registry.views.pages.text_index import TextIndex
-from tests.conftest import BASE, docs_from, passport_ttl
+from tests.conftest import docs_from, passport_ttl
 
 VERSION = "https://w3id.org/materiaalpaspoort/def/0.1.0"
 
@@ -93,7 +92,6 @@ def figures(registry) -> dict:
     mp = "https://w3id.org/materiaalpaspoort/def#"
     mpv = "https://w3id.org/materiaalpaspoort/id/"
     out = {"stats": (s.by_municipality_kind, s.by_municipality, s.recent),
-           "text": TextIndex(store, BASE).data,
            "municipality": list(lists.iter_municipality(store, mpv + "municipality/GM0153")),
            "kind": list(lists.iter_kind(store, mp + "Bridge")),
            "material": list(lists.iter_material(store, mpv + "material/concrete")),

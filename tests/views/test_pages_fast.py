@@ -10,8 +10,6 @@ A real registry on disk (demo passports, one in two versions, one retired), no s
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pyoxigraph as ox
 import pytest
 from pages_support import BASE, DC_TITLE, build_registry
@@ -28,7 +26,6 @@ from registry.views.pages.links import Links
 from registry.views.pages.passport_view import graph_status, passport_graph, passport_view
 from registry.views.pages.render import environment, render
 from registry.views.pages.search import parse_search
-from registry.views.pages.text_index import TextIndex, text_index
 
 
 @pytest.fixture(scope="module")
@@ -126,21 +123,20 @@ def test_lists_and_cards_are_remembered_until_a_write(registry, fixture):
     assert new_title not in page_html(first) and new_title in page_html(after)
 
     # A retired passport leaves the list, the filtered search and the text search at once.
-    text_index(registry, wait=None)
     title = shown["title"]["nl"]
-    form = parse_search(terms, title, gm, None, None, None)
-    assert card["iri"] in [c["iri"] for c in page_contexts.search(registry, terms, form).context["cards"]]
-    by_municipality = parse_search(terms, None, gm, None, None, None)
+    form = parse_search(terms, {"q": title, "municipality": gm})
+    assert card["iri"] in [c["iri"] for c in page_contexts.search(registry, terms, form).context["rows"]]
+    by_municipality = parse_search(terms, {"municipality": gm})
     assert card["iri"] in [c["iri"] for c in
-                           page_contexts.search(registry, terms, by_municipality).context["cards"]]
+                           page_contexts.search(registry, terms, by_municipality).context["rows"]]
     registry.retire(owning_passport(BASE, card["iri"]), "weg voor de cache-test")
     listed = page_contexts.municipality(registry, terms, muni, 1, wait=None).context["cards"]
     assert card["iri"] not in [c["iri"] for c in listed]
-    form = parse_search(terms, title, gm, None, None, None)
-    assert card["iri"] not in [c["iri"] for c in page_contexts.search(registry, terms, form).context["cards"]]
-    by_municipality = parse_search(terms, None, gm, None, None, None)
+    form = parse_search(terms, {"q": title, "municipality": gm})
+    assert card["iri"] not in [c["iri"] for c in page_contexts.search(registry, terms, form).context["rows"]]
+    by_municipality = parse_search(terms, {"municipality": gm})
     assert card["iri"] not in [c["iri"] for c in
-                               page_contexts.search(registry, terms, by_municipality).context["cards"]]
+                               page_contexts.search(registry, terms, by_municipality).context["rows"]]
 
 
 def test_memo_reads_the_generation_on_every_call(tmp_path):
@@ -315,39 +311,3 @@ def test_shared_cache_in_a_folder_that_cannot_be_written(tmp_path):
     blocked.write_text("a file where the cache folder would be")
     cache = GenerationCache(tmp_path / "generation", shared_dir=blocked / "pages")
     assert cache.get("k", lambda: 41) == 41
-
-
-def test_text_index_in_a_mapped_file_is_shared_and_finds_the_same(registry, fixture, tmp_path):
-    import pickle
-
-    in_memory = TextIndex(registry.store, BASE)
-    shared = TextIndex(registry.store, BASE, tmp_path / "pages")
-    assert in_memory.path is None and shared.path and (tmp_path / "pages").is_dir()
-    title = next(t.object.value for t in registry.get(_ref(fixture.iris[4]))
-                 if t.predicate == DC_TITLE and t.object.language == "nl")
-    word = max(title.split(), key=len)
-    for text in (word, word.upper(), title[2:9], "brug", "ë", "\t", "x" * 300):
-        expected = list(in_memory.find(text))
-        assert list(shared.find(text)) == expected, text
-    assert fixture.iris[4] in list(shared.find(word.upper()))
-    loaded = pickle.loads(pickle.dumps(shared))  # as another process gets it from the page cache
-    assert len(pickle.dumps(shared)) < 1000  # the text itself stays in the file
-    assert list(loaded.find(word)) == list(in_memory.find(word)) and loaded.serial == shared.serial
-    newer = TextIndex(registry.store, BASE, tmp_path / "pages")
-    assert [p.name for p in (tmp_path / "pages").glob("text-index-*.txt")] == [Path(newer.path).name]
-    assert list(loaded.find(word)) == list(newer.find(word))  # a mapping outlives its file
-    with pytest.raises(OSError):
-        pickle.loads(pickle.dumps(shared))  # its file is gone: the page cache builds the index again
-
-
-def test_text_index_finds_non_ascii_text(tmp_path):
-    store = ox.Store()
-    iri = f"{BASE}id/passport/GM0153/brug-ëa"
-    node = ox.NamedNode(iri)
-    store.add(ox.Quad(node, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
-                      ox.NamedNode("https://w3id.org/materiaalpaspoort/def#Passport"), node))
-    store.add(ox.Quad(node, DC_TITLE, ox.Literal("Brug over de Ëa bij Café Ünal", language="nl"), node))
-    index = TextIndex(store, BASE, tmp_path)
-    for text in ("ëa", "ËA", "café ü", "ünal"):
-        assert list(index.find(text)) == [iri], text
-    assert list(index.find("cafe")) == []

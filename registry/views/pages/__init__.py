@@ -2,7 +2,7 @@
 server and the static site build.
 
 What a page shows is read by one module per kind of data (``paging``, ``lists``, ``cards``,
-``stats``, ``geo``, ``passport_view``, ``history``, ``search``, ``text_index``, ``vocabulary``);
+``stats``, ``geo``, ``passport_view``, ``history``, ``search``, ``vocabulary``);
 ``contexts`` picks the template and the data of each page, ``links`` where it links to,
 ``render`` renders it, ``cache`` keeps what is read per store generation.
 
@@ -12,7 +12,9 @@ view renders in both languages. Reading is bounded for a million passports:
 - a passport page reads its own graph (one index range, which also tells current from retired)
   and its version records (index look-ups in the provenance graph), and builds the view from
   them in Python: about 1.2 ms of store reads for a 100-triple passport, no SPARQL;
-- lists (a municipality's passports, a material's, a concept's, search results) iterate an index
+- search results, their counts per filter value and the map's points come from the search index
+  (``registry.store.search_index``, SQLite FTS5), not from the store;
+- lists (a municipality's passports, a material's, a concept's) iterate an index
   range lazily, skip to the page and stop after it: no ORDER BY, no COUNT per request. A page of
   a list and its cards are remembered for the store generation they were read in
   (``cache.memo_for``: the generation file is read on every request, so never after a write);

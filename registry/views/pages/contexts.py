@@ -14,7 +14,6 @@ from registry.model.terms import Terms, local_name
 from registry.model.uris import KEY_PATTERN, MUNICIPALITY_PATTERN, PassportRef, owning_passport
 from registry.model.vocab import MP, MPV, OWL, RDFS, SKOS
 from registry.store.valuations import records_of
-from registry.views.pages import paging
 from registry.views.pages import search as page_search
 from registry.views.pages import stats as page_stats
 from registry.views.pages.attrs import Attrs
@@ -330,15 +329,19 @@ def passport(registry, terms: Terms, ref: PassportRef, *, triples=None, status: 
 
 
 def search(registry, terms: Terms, form: page_search.SearchForm) -> Page:
-    searched = not form.empty
-    cards, has_next = [], False
-    if searched:
-        iris, has_next = page_search.search(registry, form)
-        cards = cards_for(registry, iris, terms)
-    ctx = {"form": form, "searched": searched, "cards": cards, "has_next": has_next,
+    searched = not form.empty and not form.errors
+    result = page_search.search(registry, form) if searched else page_search.SearchResult()
+    if not result.ready:
+        form.notices.append("search.indexing")
+    ctx = {"form": form, "searched": searched, "result": result,
+           "rows": [page_search.with_labels(r) for r in result.rows],
+           "map_points": page_search.map_points(result.points, terms, form.lang, registry.base),
+           "map_max": page_search.MAP_MAX, "page_size": page_search.PAGE_SIZE,
+           "has_next": form.page * page_search.PAGE_SIZE < result.total,
            "kinds": terms.object_kinds, "materials": sorted(
-               terms.members(MPV + "material"), key=lambda i: terms.label(i, "nl").lower()),
-           "page_size": paging.PAGE_SIZE, "active": "search"}
+               terms.members(MPV + "material"), key=lambda i: terms.label(i, form.lang).lower()),
+           "phases": terms.members(MPV + "phase"), "rstrategies": terms.members(MPV + "rstrategy"),
+           "active": "search"}
     return Page("search.html", ctx, path="/search", page=form.page)
 
 

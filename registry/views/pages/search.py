@@ -1,23 +1,26 @@
-"""The search page: its form, checked, and the passports it finds (by the text index, or by index
-lists checked per passport; by a named query while the text index is first being built)."""
+"""The search page: its form, checked, and what the search index (``registry.store.search_index``,
+SQLite FTS5) finds: one page of rows, the number of results, counts per filter value, points for
+the map, and every row for the CSV download."""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
-from dataclasses import dataclass, field
-
-import pyoxigraph as ox
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
 
 from registry.model.terms import Terms
-from registry.model.vocab import MP, MPV, MUNICIPALITY, RDF_TYPE
-from registry.store.named_queries import solutions
-from registry.views.pages.lists import is_current, iter_kind, iter_material, iter_municipality
-from registry.views.pages.paging import MAX_PAGE, cached_page, page_of
-from registry.views.pages.stats import stats
-from registry.views.pages.text_index import text_index
+from registry.model.vocab import MP, MPV
+from registry.store.search_query import POINT, SORTS, SearchQuery, reader
 
 SEARCH_TEXT_MAX = 100
-SCAN_SEARCH_MAX = 20_000  # while the text index is built, larger registries do not scan labels
+PAGE_SIZE = 25
+MAX_PAGE = 400
+MAP_MAX = 500  # markers on the map of the results; more are counted and named in a note
+YEARS = (1900, 2300)
+FILTERS = ("municipality", "kind", "material", "phase", "rstrategy")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 @dataclass
@@ -28,136 +31,136 @@ class SearchForm:
     municipality: str = ""  # CBS code
     kind: str = ""  # local name of an object class
     material: str = ""  # local name of a material concept
+    phase: str = ""
+    rstrategy: str = ""
+    release_from: int | None = None
+    release_to: int | None = None
+    sort: str = "relevance"
     page: int = 1
+    lang: str = "nl"
     errors: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.text or self.municipality or self.kind or self.material)
+        return not (self.text or any(getattr(self, f) for f in FILTERS)
+                    or self.release_from is not None or self.release_to is not None)
 
-    def query(self) -> dict:
-        return {k: v for k, v in (("q", self.text), ("municipality", self.municipality),
-                                  ("kind", self.kind), ("material", self.material)) if v}
+    def query(self, **changes) -> dict:
+        """The URL parameters of this search (``changes`` replace some; None or "" drops one)."""
+        values = {"q": self.text, **{f: getattr(self, f) for f in FILTERS},
+                  "from": self.release_from, "to": self.release_to,
+                  "sort": "" if self.sort == "relevance" else self.sort}
+        values.update(changes)
+        return {k: str(v) for k, v in values.items() if v not in (None, "")}
+
+    def search_query(self) -> SearchQuery:
+        return SearchQuery(self.text, self.municipality, self.kind, self.material, self.phase,
+                           self.rstrategy, self.release_from, self.release_to, self.sort, self.lang)
 
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def parse_search(terms: Terms, q: str | None, municipality: str | None, kind: str | None,
-                 material: str | None, page: str | None) -> SearchForm:
-    form = SearchForm()
-    text = _CONTROL.sub(" ", (q or "")).strip()
+def parse_search(terms: Terms, params: Mapping[str, str], lang: str = "nl") -> SearchForm:
+    """The form of the request's parameters: unknown values are refused with a reason; a text
+    longer than ``SEARCH_TEXT_MAX`` is cut there, with a notice."""
+    form = SearchForm(lang=lang)
+    text = _CONTROL.sub(" ", params.get("q") or "").strip()
     if len(text) > SEARCH_TEXT_MAX:
-        form.errors.append("search.error.text_long")
+        form.notices.append("search.error.text_long")
         text = text[:SEARCH_TEXT_MAX]
     form.text = text
-    if municipality:
-        if f"{MPV}municipality/{municipality}" in terms.municipalities:
-            form.municipality = municipality
-        else:
-            form.errors.append("search.error.municipality")
-    if kind:
-        if f"{MP}{kind}" in terms.object_kinds:
-            form.kind = kind
-        else:
-            form.errors.append("search.error.kind")
-    if material:
-        if f"{MPV}material/{material}" in terms.members(f"{MPV}material"):
-            form.material = material
-        else:
-            form.errors.append("search.error.material")
+    known = {"municipality": lambda v: f"{MPV}municipality/{v}" in terms.municipalities,
+             "kind": lambda v: f"{MP}{v}" in terms.object_kinds,
+             "material": lambda v: f"{MPV}material/{v}" in terms.members(f"{MPV}material"),
+             "phase": lambda v: f"{MPV}phase/{v}" in terms.members(f"{MPV}phase"),
+             "rstrategy": lambda v: f"{MPV}rstrategy/{v}" in terms.members(f"{MPV}rstrategy")}
+    for name, check in known.items():
+        value = params.get(name) or ""
+        if value:
+            if check(value):
+                setattr(form, name, value)
+            else:
+                form.errors.append(f"search.error.{name}")
+    for name, attr in (("from", "release_from"), ("to", "release_to")):
+        value = (params.get(name) or "").strip()
+        if value:
+            if value.isascii() and value.isdigit() and YEARS[0] <= int(value) <= YEARS[1]:
+                setattr(form, attr, int(value))
+            else:
+                form.errors.append("search.error.year")
+    sort = params.get("sort") or "relevance"
+    if sort in SORTS:
+        form.sort = sort
+    else:
+        form.errors.append("search.error.sort")
+    page = params.get("page")
     if page:
-        try:
+        if page.isascii() and page.isdigit() and 1 <= int(page) <= MAX_PAGE:
             form.page = int(page)
-        except ValueError:
+        else:
             form.errors.append("search.error.page")
-        if not 1 <= form.page <= MAX_PAGE:
-            form.errors.append("search.error.page")
-            form.page = min(max(form.page, 1), MAX_PAGE)
     return form
 
 
-def paged_passports(store: ox.Store, name: str, bindings: dict[str, ox.Term], page: int,
-                    size: int | None = None) -> tuple[list[str], bool]:
-    """Passport IRIs of page ``page`` of a named query with a ``?passport`` column."""
-    rows = (row["passport"].value for row in solutions(store, name, bindings)
-            if isinstance(row["passport"], ox.NamedNode))
-    return page_of(rows, page, size)
+@dataclass
+class SearchResult:
+    total: int = 0
+    rows: list[dict] = field(default_factory=list)
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    points: list[dict] = field(default_factory=list)
+    located: int = 0  # results with a location (the map shows up to MAP_MAX of them)
+    ready: bool = True  # False while the index is first being built
 
 
-def search(registry, form: SearchForm, *, wait: float | None = 2.0) -> tuple[list[str], bool]:
-    """Passports matching the form.
-
-    With a text: the text index (``TextIndex``), the other criteria checked per hit by index
-    lookups; while the index is first being built, the named query ``page-search-text``
-    (``-material``) with the text bound as a string literal (never query text). Without a text:
-    the most selective index list (material, object kind, municipality), the other criteria
-    checked per passport by index lookups.
-    """
-    store = registry.store
-    municipality = f"{MPV}municipality/{form.municipality}" if form.municipality else ""
-    kind = f"{MP}{form.kind}" if form.kind else ""
-    material = f"{MPV}material/{form.material}" if form.material else ""
-    index = text_index(registry, wait=wait) if form.text else None
-    if form.text and index is not None:
-        own = f"{registry.base}id/passport/{form.municipality}/" if municipality else ""
-
-        def by_text() -> tuple[list[str], bool]:
-            checks = _checks(store, "", kind, material)
-            checks.insert(0, lambda g: is_current(store, g))  # the index may predate a retirement
-            hits = (iri for iri in index.find(form.text)
-                    if iri.startswith(own) and all(check(ox.NamedNode(iri)) for check in checks))
-            return page_of(hits, form.page)
-        # Keyed on the index too: a rebuilt index (after a write) gives a new key.
-        return cached_page(registry, ("search", index.serial, form.text, municipality, kind, material,
-                                      form.page), by_text)
-    if form.text:
-        counted = stats(registry, wait=0)
-        if counted is None or counted.total > SCAN_SEARCH_MAX:
-            # A scan of every label would take too long here: say so instead of waiting.
-            form.notices.append("search.indexing")
-            return [], False
-        bindings: dict[str, ox.Term] = {"text": ox.Literal(form.text)}
-        name = "page-search-text"
-        if municipality:
-            bindings["municipality"] = ox.NamedNode(municipality)
-        if kind:
-            bindings["kind"] = ox.NamedNode(kind)
-        if material:
-            bindings["material"] = ox.NamedNode(material)
-            name += "-material"
-        return paged_passports(store, name, bindings, form.page)
-
-    def by_filters() -> tuple[list[str], bool]:
-        if material:
-            candidates = iter_material(store, material)
-        elif kind:
-            candidates = iter_kind(store, kind)
-        else:
-            candidates = iter_municipality(store, municipality)
-        checks = _checks(store, municipality if (material or kind) else "", kind if material else "", "")
-        matching = (iri for iri in candidates if all(check(ox.NamedNode(iri)) for check in checks))
-        return page_of(matching, form.page)
-    return cached_page(registry, ("search", None, "", municipality, kind, material, form.page), by_filters)
+def search(registry, form: SearchForm) -> SearchResult:
+    """One page of results with their count, the counts per filter value and the map's points."""
+    index = reader(registry.settings.data_dir)
+    if not index.ready():
+        return SearchResult(ready=False)
+    found = index.find(form.search_query())
+    start = (form.page - 1) * PAGE_SIZE
+    return SearchResult(found.total, index.rows(index.top(found, start + PAGE_SIZE)[start:]), found.facets,
+                        index.rows(index.top(found, MAP_MAX, located=True), columns=POINT), index.located(found))
 
 
-def _checks(store: ox.Store, municipality: str, kind: str, material: str) -> list:
-    """Index lookups that test one passport graph against the given criteria."""
-    checks = []
-    if municipality:
-        muni = ox.NamedNode(municipality)
-        checks.append(lambda g: next(store.quads_for_pattern(g, MUNICIPALITY, muni, g), None) is not None)
-    if kind:
-        kind_node = ox.NamedNode(kind)
-        checks.append(lambda g: next(store.quads_for_pattern(None, RDF_TYPE, kind_node, g), None) is not None)
-    if material:
-        material_node = ox.NamedNode(material)
-        material_p = ox.NamedNode(MP + "material")
-        checks.append(lambda g: next(store.quads_for_pattern(None, material_p, material_node, g),
-                                     None) is not None)
-    return checks
+def with_labels(row: dict) -> dict:
+    """A result row with the IRIs the page links to."""
+    return {**row, "kind_iri": MP + row["kind"] if row["kind"] else "",
+            "municipality_iri": f"{MPV}municipality/{row['municipality']}",
+            "materials": [(f"{MPV}material/{key}", kg) for key, kg in row["materials"]]}
 
 
-__all__ = ["SCAN_SEARCH_MAX", "SEARCH_TEXT_MAX", "SearchForm", "paged_passports", "parse_search",
-           "search"]
+def map_points(points: list[dict], terms: Terms, lang: str, base: str) -> list[list]:
+    """``[lat, lon, name, kind label, page path]`` per point, for the map's script."""
+    return [[p["lat"], p["lon"], p["name_en" if lang == "en" else "name_nl"],
+             terms.label(MP + p["kind"], lang) if p["kind"] else "",
+             "/doc/" + p["iri"][len(base) + len("id/"):]] for p in points if p["iri"].startswith(base)]
+
+
+CSV_COLUMNS = ("iri", "identifier", "name", "kind", "municipality", "phase", "materials", "mass_kg",
+               "release_year", "latitude", "longitude")
+
+
+def csv_lines(registry, terms: Terms, form: SearchForm) -> Iterator[str]:
+    """Every result of the search as CSV (header first), in the order of the page."""
+    buffer = io.StringIO()
+    out = csv.writer(buffer, lineterminator="\n")
+    out.writerow(CSV_COLUMNS)
+    lang = form.lang
+    for n, row in enumerate(reader(registry.settings.data_dir).all_rows(replace(form, page=1).search_query())):
+        materials = "; ".join(terms.label(f"{MPV}material/{k}", lang) + (f" {kg:g} kg" if kg is not None else "")
+                              for k, kg in row["materials"])
+        out.writerow((row["iri"], row["identifier"], row["name_en" if lang == "en" else "name_nl"],
+                      terms.label(MP + row["kind"], lang) if row["kind"] else "",
+                      terms.label(f"{MPV}municipality/{row['municipality']}", lang),
+                      terms.label(f"{MPV}phase/{row['phase']}", lang) if row["phase"] else "",
+                      materials, "" if row["mass_kg"] is None else f"{row['mass_kg']:.3f}",
+                      row["release_year"] or "", row["lat"] or "", row["lon"] or ""))
+        if n % 500 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+__all__ = ["CSV_COLUMNS", "MAP_MAX", "PAGE_SIZE", "SEARCH_TEXT_MAX", "SearchForm", "SearchResult",
+           "csv_lines", "map_points", "parse_search", "search", "with_labels"]

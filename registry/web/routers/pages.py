@@ -14,7 +14,7 @@ from __future__ import annotations
 import mimetypes
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from registry.core.i18n import COOKIE, request_language, translator
@@ -25,7 +25,7 @@ from registry.views.pages.links import Links
 from registry.views.pages.paging import MAX_PAGE
 from registry.views.pages.render import STATIC_DIR
 from registry.views.pages.render import render as render_template
-from registry.views.pages.search import parse_search
+from registry.views.pages.search import csv_lines, parse_search
 
 router = APIRouter(tags=["pages"])
 
@@ -109,12 +109,13 @@ def _ontology(request: Request) -> Response:
     return respond(request, pages.ontology(get_terms()))
 
 
+def _search_form(request: Request):
+    return parse_search(get_terms(), request.query_params, request_language(request)[0])
+
+
 def _search(request: Request) -> Response:
-    terms = get_terms()
-    params = request.query_params
-    form = parse_search(terms, params.get("q"), params.get("municipality"), params.get("kind"),
-                        params.get("material"), params.get("page"))
-    result = pages.search(request.app.state.registry, terms, form)
+    form = _search_form(request)
+    result = pages.search(request.app.state.registry, get_terms(), form)
     if form.errors:
         result.status = 400
     return respond(request, result)
@@ -158,12 +159,24 @@ def _route(name: str):
     return route
 
 
-# path -> renderer; the search page reads q, municipality, kind, material and page itself
+# path -> renderer; the search page reads its parameters itself (``views.pages.search``)
 ROUTES = (("/", "home"), ("/municipality/", "municipality_list"), ("/material/", "material_list"),
           ("/concepts/", "concept_list"), ("/concepts/{scheme}", "concept_scheme"),
           ("/ontology", "ontology"), ("/search", "search"))
 for _path, _name in ROUTES:
     router.add_api_route(_path, _route(_name), methods=["GET"], include_in_schema=False)
+
+
+@router.get("/search.csv", include_in_schema=False)
+def search_csv(request: Request) -> Response:
+    """Every result of a search (the parameters of ``/search``) as CSV, not only one page."""
+    form = _search_form(request)
+    if form.errors:
+        message = "; ".join(translator(form.lang)(e) for e in form.errors)
+        return Response(message + "\n", status_code=400, media_type="text/plain; charset=utf-8")
+    lines = csv_lines(request.app.state.registry, get_terms(), form)
+    return StreamingResponse(lines, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="search.csv"'})
 
 
 @router.get("/static/{path:path}", include_in_schema=False)

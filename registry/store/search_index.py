@@ -1,0 +1,249 @@
+"""The search index: SQLite FTS5 (Python's standard library) in one file, ``DATA/search.sqlite``.
+
+What it holds: one row per current passport (``passport``: municipality, object kind, phase, names,
+release year, mass, a point for the map, the main materials, the R-strategies; the serial number
+of the transaction that wrote it), the ids of removed rows (``removed``), and five full-text
+columns (``passport_text``: place, identifiers, object kind, materials, names) tokenized
+with ``unicode61 remove_diacritics 2`` (accents folded: "Hengélo" finds Hengelo) and prefix
+indexes. Kind and material columns hold every Dutch and English label and synonym from
+``ontology/``, so "beton" and "concrete" find the same passports.
+
+How it follows writes: the writer (``store.writer.BatchWriter``, the only process that writes the
+store) marks the index *dirty* before a store commit, and after the commit puts the new versions'
+rows and removes retired passports in one SQLite transaction that marks it *clean* again; the
+store's generation is bumped before that, so a reader that sees a row can read its passport. The
+facts of a row come from the document being written (``search_facts``), not from the store, so a
+write costs well under a millisecond per passport. Readers (the server's threads, page worker
+processes) only read: SQLite's write-ahead log lets them read while the writer writes, and each
+query sees the last committed state, so no reader has to reopen anything after a write.
+
+Rebuilt from the store when the writer opens it (``Registry.open``) and finds it missing, dirty
+(a process died between a store commit and the index update), of another schema, base IRI or
+reference data (labels changed in ``ontology/``): one transaction, so readers see the old
+index until the new one is complete.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from registry.model.reference import reference_digest
+from registry.model.terms import Terms, get_terms
+from registry.store.search_facts import PassportFacts, passport_facts
+
+INDEX_FILE = "search.sqlite"
+SCHEMA_VERSION = "2"
+# The full-text columns; a word found in the first two (municipality, identifiers) ranks higher.
+COLUMNS = ("place", "ident", "kind", "material", "names")
+CHECKPOINT_EVERY = 100
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS passport (
+  id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, municipality TEXT NOT NULL, kind TEXT NOT NULL,
+  phase TEXT NOT NULL, identifier TEXT NOT NULL, name_nl TEXT NOT NULL, name_en TEXT NOT NULL,
+  release_year INTEGER, mass_kg REAL, lat REAL, lon REAL, materials TEXT NOT NULL,
+  rstrategies TEXT NOT NULL, serial INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS passport_serial ON passport (serial);
+CREATE TABLE IF NOT EXISTS removed (id INTEGER PRIMARY KEY, serial INTEGER NOT NULL);
+CREATE VIRTUAL TABLE IF NOT EXISTS passport_text USING fts5(
+  {", ".join(COLUMNS)}, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4 5 6',
+  detail = column);
+"""
+# A write does not merge full-text segments itself (FTS5 ``automerge``, a pause of 10-30 ms every
+# few writes); the checkpoint thread merges them every CHECKPOINT_EVERY writes.
+NO_AUTOMERGE = "INSERT INTO passport_text (passport_text, rank) VALUES ('automerge', 0)"
+
+
+OLD_TABLES = ("passport_text", "passport", "passport_material", "passport_rstrategy", "removed", "meta")
+
+
+def index_path(data_dir: Path) -> Path:
+    return Path(data_dir) / INDEX_FILE
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in write-ahead-log mode (readers never wait for the writer); commits are not
+    synced to disk (``synchronous=NORMAL``): a crash loses at most the last updates, and the dirty
+    mark, written first, makes the next opening rebuild."""
+    conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA journal_size_limit=67108864")  # the log shrinks back after a rebuild
+    return conn
+
+
+class SearchIndex:
+    """The writer's handle of the index (one per writable ``Registry``)."""
+
+    def __init__(self, data_dir: Path, base: str, terms: Terms | None = None):
+        self.path = index_path(data_dir)
+        self.base = base
+        self.terms = terms or get_terms()
+        self._lock = threading.Lock()
+        self.conn = connect(self.path)
+        # Checkpoints (copying the log into the file, with an fsync) run on a thread of their own
+        # every CHECKPOINT_EVERY writes, never inside a write.
+        self.conn.execute("PRAGMA wal_autocheckpoint=0")
+        self._writes = 0
+        self._migrate()
+        self._dirty = self._meta("state") == "dirty"
+
+    def close(self) -> None:
+        with self._lock:
+            try:
+                if self._writes:
+                    self.conn.execute("INSERT INTO passport_text (passport_text, rank) VALUES ('merge', 500)")
+                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error:
+                pass  # a reader still holds the log: the next writer checkpoints it
+            self.conn.close()
+
+    def _checkpoint_later(self) -> None:
+        self._writes += 1
+        if self._writes % CHECKPOINT_EVERY == 0:
+            threading.Thread(target=_checkpoint, args=(self.path,), daemon=True).start()
+
+    def _migrate(self) -> None:
+        """Tables of another schema version are dropped (the next check rebuilds the index)."""
+        tables = {name for (name,) in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        if "meta" in tables and self._meta("schema") not in (None, SCHEMA_VERSION):
+            for table in OLD_TABLES:
+                self.conn.execute(f"DROP TABLE IF EXISTS {table}")
+        self.conn.executescript(SCHEMA)
+        self.conn.execute(NO_AUTOMERGE)
+
+    # -- state -------------------------------------------------------------------------------
+    def _meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def _expected(self) -> dict[str, str]:
+        return {"schema": SCHEMA_VERSION, "base": self.base, "reference": reference_digest(),
+                "state": "clean"}
+
+    def is_fresh(self) -> bool:
+        """True when the index matches the store as the last write left it (see the module text)."""
+        return all(self._meta(k) == v for k, v in self._expected().items())
+
+    def mark_dirty(self) -> None:
+        """Before a store commit: if the process dies before :meth:`apply`, the next opening sees
+        the mark and rebuilds."""
+        if not self._dirty:
+            with self._lock:
+                self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('state', 'dirty')")
+            self._dirty = True
+
+    # -- writes ------------------------------------------------------------------------------
+    def facts(self, iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> PassportFacts | None:
+        return passport_facts(iri, triples, self.terms)
+
+    def apply(self, put: Iterable[PassportFacts] = (), remove: Iterable[str] = ()) -> None:
+        """Store the rows of new versions and drop retired passports, in one transaction that
+        marks the index clean. Each transaction has a serial number: readers holding the rows in
+        memory (``search_query``) read only the rows of later serials."""
+        with self._lock:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                serial = int(self._meta("serial") or 0) + 1
+                for iri in remove:
+                    self._delete(iri, serial)
+                for facts in put:
+                    self._delete(facts.iri, serial)
+                    self._insert(facts, serial)
+                conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                                 (("state", "clean"), ("serial", str(serial))))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            self._dirty = False
+        self._checkpoint_later()
+
+    def _delete(self, iri: str, serial: int) -> None:
+        row = self.conn.execute("SELECT id FROM passport WHERE iri = ?", (iri,)).fetchone()
+        if row is None:
+            return
+        self.conn.execute("DELETE FROM passport WHERE id = ?", row)
+        self.conn.execute("DELETE FROM passport_text WHERE rowid = ?", row)
+        self.conn.execute("INSERT OR REPLACE INTO removed VALUES (?, ?)", (row[0], serial))
+
+    def _insert(self, f: PassportFacts, serial: int) -> None:
+        names = f.names
+        name_nl = names.get("nl") or names.get("") or next(iter(names.values()), f.identifier)
+        name_en = names.get("en") or name_nl
+        materials = json.dumps([[k, None if kg is None else round(kg, 3)] for k, kg in f.main_materials()])
+        cur = self.conn.execute(
+            "INSERT INTO passport (iri, municipality, kind, phase, identifier, name_nl, name_en, "
+            "release_year, mass_kg, lat, lon, materials, rstrategies, serial) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (f.iri, f.municipality, f.kind, f.phase, f.identifier, name_nl, name_en, f.release_year,
+             f.mass_kg, f.lat, f.lon, materials, json.dumps(sorted(f.rstrategies)), serial))
+        self.conn.execute(f"INSERT INTO passport_text (rowid, {', '.join(COLUMNS)}) "
+                          "VALUES (?,?,?,?,?,?)", (cur.lastrowid, *f.text_columns(self.terms)))
+
+    def rebuild(self, store: ox.Store) -> int:
+        """Every current passport of ``store`` again, in one transaction; returns how many. A new
+        ``epoch`` tells readers to read every row again."""
+        prefix = f"{self.base}id/passport/"
+        with self._lock:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for table in ("passport", "removed", "passport_text"):
+                    conn.execute(f"DELETE FROM {table}")
+                count = 0
+                for iri, quads in _graphs(store, prefix):
+                    facts = passport_facts(iri, quads, self.terms)
+                    if facts is not None:
+                        self._insert(facts, 0)
+                        count += 1
+                meta = {**self._expected(), "serial": "0", "epoch": uuid.uuid4().hex}
+                conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            self._dirty = False
+        _checkpoint(self.path)
+        return count
+
+    def ensure(self, store: ox.Store) -> bool:
+        """Rebuild when not fresh; True when it did."""
+        if self.is_fresh():
+            return False
+        self.rebuild(store)
+        return True
+
+
+def _checkpoint(path: Path) -> None:
+    """Merge the full-text segments the last writes left (FTS5 ``merge``: work a write would
+    otherwise do itself now and then, see ``SCHEMA``) and copy the write-ahead log into the index
+    file (without waiting for readers)."""
+    try:
+        conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None)
+        try:
+            conn.execute("INSERT INTO passport_text (passport_text, rank) VALUES ('merge', 500)")
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        pass  # the next one tries again
+
+
+def _graphs(store: ox.Store, prefix: str) -> Iterator[tuple[str, Iterator[ox.Quad]]]:
+    """The quads of each passport graph (other graphs, as provenance, are not read)."""
+    for graph in store.named_graphs():
+        if isinstance(graph, ox.NamedNode) and graph.value.startswith(prefix):
+            yield graph.value, store.quads_for_pattern(None, None, None, graph)
+
+
+__all__ = ["COLUMNS", "INDEX_FILE", "SearchIndex", "connect", "index_path"]
