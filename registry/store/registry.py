@@ -47,6 +47,7 @@ from registry.model.vocab import (
 from registry.store import masses, reference_graphs, valuations
 from registry.store.compaction import Compaction
 from registry.store.failures import StoreError, describe, storage_errors
+from registry.store.monitor_index import MonitorIndex
 from registry.store.provenance import INVALIDATED_AT, activity_quads, cli_agent, now
 from registry.store.search_index import SearchIndex
 from registry.store.writer import BatchWriter
@@ -135,17 +136,19 @@ class Registry(BatchWriter, Compaction):
             raise describe(exc, settings.data_dir, "open") from exc
 
     def _open_search_index(self) -> None:
-        """The writer's search index, rebuilt when it does not match the store (see
-        ``search_index``); without a usable index file the registry works, and search finds
-        nothing until the next opening."""
-        try:
-            self.search_index = SearchIndex(self.settings.data_dir, self.base)
-            if self._search_stale or not self.search_index.is_fresh():
-                log.info("building the search index of %s", self.settings.data_dir)
-                self.search_index.rebuild(self.store)
-        except sqlite3.Error as exc:
-            log.warning("no search index (%s)", exc)
-            self.search_index = None
+        """The writer's sidecar indexes (the search index and the monitor aggregates, see
+        ``sidecar``), each rebuilt when it does not match the store; without a usable file the
+        registry works, and search (or the monitor's figures) finds nothing until the next opening."""
+        for attr, kind in (("search_index", SearchIndex), ("monitor_index", MonitorIndex)):
+            try:
+                index = kind(self.settings.data_dir, self.base)
+                setattr(self, attr, index)
+                if self._search_stale or not index.is_fresh():
+                    log.info("building %s of %s", kind.FILE, self.settings.data_dir)
+                    index.rebuild(self.store)
+            except sqlite3.Error as exc:
+                log.warning("no %s (%s)", kind.FILE, exc)
+                setattr(self, attr, None)
 
     def refresh_masses(self, progress: Callable[[int], None] | None = None) -> int:
         """Derive the mass of every stored quantity again (``registry.store.masses``); the number of
@@ -155,11 +158,11 @@ class Registry(BatchWriter, Compaction):
             changed = masses.refresh(self.store, self.history_store, self.base, self.provenance_graph,
                                      progress=progress)
         self._bump_generation()
-        if changed:  # the masses the search index shows changed: build it again
-            if self.search_index is None:
-                self._search_stale = True  # at opening, before the index is opened
-            else:
-                self.search_index.rebuild(self.store)
+        if changed:  # the masses the sidecar indexes show changed: build them again
+            if not self.sidecars():
+                self._search_stale = True  # at opening, before the indexes are opened
+            for index in self.sidecars():
+                index.rebuild(self.store)
         return changed
 
     def close(self, *, compact: bool = True) -> None:
@@ -174,9 +177,9 @@ class Registry(BatchWriter, Compaction):
                             store.flush()
         finally:
             self.store = self.history_store = None  # type: ignore[assignment]
-            if self.search_index is not None:
-                self.search_index.close()
-                self.search_index = None
+            for index in self.sidecars():
+                index.close()
+            self.search_index = self.monitor_index = None
 
     def __enter__(self) -> Self:
         return self
@@ -348,5 +351,5 @@ class Registry(BatchWriter, Compaction):
             quads.append(ox.Quad(node, IDENTIFIER, identifier, node))
         if created is not None:
             quads.append(ox.Quad(node, CREATED, created, node))
-        self._commit(quads, [node], action="retire", unsearch=[ref.iri])
+        self._commit(quads, [node], action="retire", remove=[ref.iri])
         return latest

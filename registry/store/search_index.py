@@ -28,15 +28,14 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from registry.model.reference import reference_digest
-from registry.model.terms import Terms, get_terms
+from registry.model.terms import Terms
 from registry.store.search_facts import PassportFacts, passport_facts
+from registry.store.sidecar import Sidecar, connect
 
 INDEX_FILE = "search.sqlite"
 SCHEMA_VERSION = "2"
@@ -69,104 +68,43 @@ def index_path(data_dir: Path) -> Path:
     return Path(data_dir) / INDEX_FILE
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """A connection in write-ahead-log mode (readers never wait for the writer); commits are not
-    synced to disk (``synchronous=NORMAL``): a crash loses at most the last updates, and the dirty
-    mark, written first, makes the next opening rebuild."""
-    conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA journal_size_limit=67108864")  # the log shrinks back after a rebuild
-    return conn
+class SearchIndex(Sidecar):
+    """The writer's handle of the index (one per writable ``Registry``; the protocol it follows
+    with the monitor aggregates is ``sidecar.Sidecar``)."""
 
-
-class SearchIndex:
-    """The writer's handle of the index (one per writable ``Registry``)."""
+    FILE = INDEX_FILE
+    SCHEMA_VERSION = SCHEMA_VERSION
+    SCHEMA = SCHEMA
+    TABLES = OLD_TABLES
+    CLEARED = ("passport", "removed", "passport_text")
 
     def __init__(self, data_dir: Path, base: str, terms: Terms | None = None):
-        self.path = index_path(data_dir)
-        self.base = base
-        self.terms = terms or get_terms()
-        self._lock = threading.Lock()
-        self.conn = connect(self.path)
+        super().__init__(data_dir, base, terms)
         # Checkpoints (copying the log into the file, with an fsync) run on a thread of their own
         # every CHECKPOINT_EVERY writes, never inside a write.
         self.conn.execute("PRAGMA wal_autocheckpoint=0")
         self._writes = 0
-        self._migrate()
-        self._dirty = self._meta("state") == "dirty"
 
     def close(self) -> None:
-        with self._lock:
+        if self._writes:
             try:
-                if self._writes:
+                with self._lock:
                     self.conn.execute("INSERT INTO passport_text (passport_text, rank) VALUES ('merge', 500)")
-                self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             except sqlite3.Error:
-                pass  # a reader still holds the log: the next writer checkpoints it
-            self.conn.close()
+                pass
+        super().close()
 
-    def _checkpoint_later(self) -> None:
+    def _after_write(self) -> None:
         self._writes += 1
         if self._writes % CHECKPOINT_EVERY == 0:
             threading.Thread(target=_checkpoint, args=(self.path,), daemon=True).start()
 
     def _migrate(self) -> None:
-        """Tables of another schema version are dropped (the next check rebuilds the index)."""
-        tables = {name for (name,) in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if "meta" in tables and self._meta("schema") not in (None, SCHEMA_VERSION):
-            for table in OLD_TABLES:
-                self.conn.execute(f"DROP TABLE IF EXISTS {table}")
-        self.conn.executescript(SCHEMA)
+        super()._migrate()
         self.conn.execute(NO_AUTOMERGE)
 
-    # -- state -------------------------------------------------------------------------------
-    def _meta(self, key: str) -> str | None:
-        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
-
-    def _expected(self) -> dict[str, str]:
-        return {"schema": SCHEMA_VERSION, "base": self.base, "reference": reference_digest(),
-                "state": "clean"}
-
-    def is_fresh(self) -> bool:
-        """True when the index matches the store as the last write left it (see the module text)."""
-        return all(self._meta(k) == v for k, v in self._expected().items())
-
-    def mark_dirty(self) -> None:
-        """Before a store commit: if the process dies before :meth:`apply`, the next opening sees
-        the mark and rebuilds."""
-        if not self._dirty:
-            with self._lock:
-                self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('state', 'dirty')")
-            self._dirty = True
-
-    # -- writes ------------------------------------------------------------------------------
     def facts(self, iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> PassportFacts | None:
         return passport_facts(iri, triples, self.terms)
-
-    def apply(self, put: Iterable[PassportFacts] = (), remove: Iterable[str] = ()) -> None:
-        """Store the rows of new versions and drop retired passports, in one transaction that
-        marks the index clean. Each transaction has a serial number: readers holding the rows in
-        memory (``search_query``) read only the rows of later serials."""
-        with self._lock:
-            conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                serial = int(self._meta("serial") or 0) + 1
-                for iri in remove:
-                    self._delete(iri, serial)
-                for facts in put:
-                    self._delete(facts.iri, serial)
-                    self._insert(facts, serial)
-                conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                                 (("state", "clean"), ("serial", str(serial))))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            self._dirty = False
-        self._checkpoint_later()
 
     def _delete(self, iri: str, serial: int) -> None:
         row = self.conn.execute("SELECT id FROM passport WHERE iri = ?", (iri,)).fetchone()
@@ -191,37 +129,9 @@ class SearchIndex:
                           "VALUES (?,?,?,?,?,?)", (cur.lastrowid, *f.text_columns(self.terms)))
 
     def rebuild(self, store: ox.Store) -> int:
-        """Every current passport of ``store`` again, in one transaction; returns how many. A new
-        ``epoch`` tells readers to read every row again."""
-        prefix = f"{self.base}id/passport/"
-        with self._lock:
-            conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for table in ("passport", "removed", "passport_text"):
-                    conn.execute(f"DELETE FROM {table}")
-                count = 0
-                for iri, quads in _graphs(store, prefix):
-                    facts = passport_facts(iri, quads, self.terms)
-                    if facts is not None:
-                        self._insert(facts, 0)
-                        count += 1
-                meta = {**self._expected(), "serial": "0", "epoch": uuid.uuid4().hex}
-                conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            self._dirty = False
+        count = super().rebuild(store)
         _checkpoint(self.path)
         return count
-
-    def ensure(self, store: ox.Store) -> bool:
-        """Rebuild when not fresh; True when it did."""
-        if self.is_fresh():
-            return False
-        self.rebuild(store)
-        return True
 
 
 def _checkpoint(path: Path) -> None:
@@ -237,13 +147,6 @@ def _checkpoint(path: Path) -> None:
             conn.close()
     except sqlite3.Error:
         pass  # the next one tries again
-
-
-def _graphs(store: ox.Store, prefix: str) -> Iterator[tuple[str, Iterator[ox.Quad]]]:
-    """The quads of each passport graph (other graphs, as provenance, are not read)."""
-    for graph in store.named_graphs():
-        if isinstance(graph, ox.NamedNode) and graph.value.startswith(prefix):
-            yield graph.value, store.quads_for_pattern(None, None, None, graph)
 
 
 __all__ = ["COLUMNS", "INDEX_FILE", "SearchIndex", "connect", "index_path"]

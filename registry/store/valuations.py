@@ -158,6 +158,7 @@ def valuate(registry, on: date, *, municipality: str | None = None, price_list: 
     prov = registry.provenance_graph
     pending: list[str] = []  # N-Quads lines
     records: list[tuple[str, str, int]] = []  # (graph, record, inputs) of the batch, for the journal
+    monitor: list[tuple[str, str, str, str]] = []  # (record, passport, date, amount) for the aggregates
     started = now()
     for done, passport in enumerate(sorted(found), 1):
         version, municipality_iri, quantities = found[passport]
@@ -172,11 +173,12 @@ def valuate(registry, on: date, *, municipality: str | None = None, price_list: 
             report.created.append(summary)
             if not dry_run:
                 records.append((graph.value, iri, len(values)))
+                monitor.append((iri, passport, on.isoformat(), str(summary.amount)))
                 pending += _record_lines(iri, passport, version, graph.value, on, info.iri, factors.model,
                                          prices.currency, activity.value, values)
         if len(pending) >= batch * 60 or (done % batch == 0 and pending):
-            _write(registry, pending, records)
-            pending, records = [], []
+            _write(registry, pending, records, monitor)
+            pending, records, monitor = [], [], []
         if progress and (done % 200 == 0 or done == len(found)):
             progress(done, len(found))
     if report.created and not dry_run:
@@ -191,7 +193,7 @@ def valuate(registry, on: date, *, municipality: str | None = None, price_list: 
                     prov)], format=ox.RdfFormat.N_QUADS).decode())
         report.activity = activity.value
     if pending:
-        _write(registry, pending, records)
+        _write(registry, pending, records, monitor)
     return report
 
 
@@ -199,11 +201,17 @@ def _journal(registry):
     return registry.settings.data_dir / JOURNAL
 
 
-def _write(registry, lines: list[str], records: list[tuple[str, str, int]]) -> None:
+def _write(registry, lines: list[str], records: list[tuple[str, str, int]],
+           monitor: list[tuple[str, str, str, str]] = ()) -> None:
     """Bulk-load a batch behind a journal (as ``store.writer`` does for new passports): the records of
     the batch are listed and synced first, the list is removed after the load; ``recover`` removes the
-    records of a batch whose load was interrupted, so every record is stored whole or not at all."""
+    records of a batch whose load was interrupted, so every record is stored whole or not at all.
+    The monitor aggregates (``monitor_index``) are marked dirty before the load and take the
+    records after it."""
     registry._writable()
+    index = getattr(registry, "monitor_index", None)
+    if index is not None and monitor:
+        registry._sidecar_call(index, "mark_dirty")
     journal = _journal(registry)
     with registry._storage("valuate"):
         with open(journal, "w", encoding="utf-8") as out:
@@ -217,6 +225,8 @@ def _write(registry, lines: list[str], records: list[tuple[str, str, int]]) -> N
             raise
         journal.unlink()
     registry._bump_generation()
+    if index is not None and monitor:
+        registry._sidecar_call(index, "add_records", monitor)
 
 
 def recover(registry) -> None:

@@ -6,7 +6,8 @@ that the next opening uses to remove a half-loaded batch. A superseded version i
 history store *before* the write that replaces it; a kill between the two leaves an extra copy of
 a still-current version, which the next write overwrites with the same content. After each write
 the store's generation is bumped, so read-only readers (query workers) see the change, and the
-search index (``search_index``) takes the new versions' rows (dirty-marked before the commit).
+sidecar indexes (``sidecar``: the search index and the monitor aggregates) take the new versions'
+rows (dirty-marked before the commit).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from registry.model.vocab import (
     VERSION_NUMBER,
 )
 from registry.store.failures import StoreError, storage_errors
+from registry.store.monitor_index import MonitorIndex
 from registry.store.provenance import (
     ATTRIBUTED_TO,
     ENTITY,
@@ -48,8 +50,8 @@ from registry.store.provenance import (
     activity_quads,
     now,
 )
-from registry.store.search_facts import PassportFacts
 from registry.store.search_index import SearchIndex
+from registry.store.sidecar import Sidecar
 from registry.store.versions import VersionReader
 from registry.validation.worker import OrderedWriter
 
@@ -67,6 +69,11 @@ class BatchWriter(VersionReader):
     _bulk_bytes: int
     _failed: bool = False  # a write failed in the storage: reopen the stores before the next one
     search_index: SearchIndex | None = None  # the writer's handle of the search index
+    monitor_index: MonitorIndex | None = None  # and of the monitor aggregates
+
+    def sidecars(self) -> list[Sidecar]:
+        """The sidecar indexes this writer keeps up to date (``sidecar``)."""
+        return [s for s in (self.search_index, self.monitor_index) if s is not None]
 
     @contextmanager
     def _storage(self, action: str) -> Iterator[None]:
@@ -150,9 +157,8 @@ class BatchWriter(VersionReader):
                 ox.Quad(version, ATTRIBUTED_TO, agent_node, prov),
             ]
         created = [ox.NamedNode(doc.iri) for doc, _ in good]
-        index = self.search_index
-        rows = [f for f in (index.facts(doc.iri, [*doc.triples, *masses[doc.iri]]) for doc, _ in good)
-                if f is not None] if index is not None else []
+        rows = {index: [f for f in (index.facts(doc.iri, [*doc.triples, *masses[doc.iri]]) for doc, _ in good)
+                        if f is not None] for index in self.sidecars()}
         content: list[bytes] | None = None
         if bodies is not None and not replaced:
             content = [bodies[doc.iri] for doc, _ in good]
@@ -160,9 +166,9 @@ class BatchWriter(VersionReader):
             for doc, _ in good:
                 quads.extend(doc.quads())
         if writer is None:
-            self._commit(quads, replaced, created, content, search=rows)
+            self._commit(quads, replaced, created, content, rows=rows)
         else:
-            writer.submit(partial(self._commit, search=rows), quads, replaced, created, content)
+            writer.submit(partial(self._commit, rows=rows), quads, replaced, created, content)
 
     def _archive(self, version_ref: PassportRef, node: ox.NamedNode, action: str = "write") -> None:
         """Copy the current graph of a passport into the history store as ``<P/v/n>``."""
@@ -179,7 +185,7 @@ class BatchWriter(VersionReader):
 
     def _commit(self, quads: list[ox.Quad], replaced: list[ox.NamedNode],
                 created: list[ox.NamedNode] = (), content: list[bytes] | None = None, *,
-                action: str = "write", search: list[PassportFacts] = (), unsearch: list[str] = ()) -> None:
+                action: str = "write", rows: dict[Sidecar, list] | None = None, remove: list[str] = ()) -> None:
         """Write a batch: whole or not at all.
 
         A batch that only creates passports goes through RocksDB's bulk loader, about twice as fast
@@ -195,24 +201,24 @@ class BatchWriter(VersionReader):
         of the batch left in the store: a failed bulk load is undone from the journal at once, or,
         if undoing fails too, at the next opening.
 
-        ``search``: the search index rows of the new versions; ``unsearch``: passports that leave
-        the index (retired). Applied after the commit and the generation bump.
+        ``rows``: the rows of the new versions for each sidecar index; ``remove``: passports that
+        leave them (retired). Applied after the commit and the generation bump.
         """
-        self._search_index_call("mark_dirty")
+        for index in self.sidecars():
+            self._sidecar_call(index, "mark_dirty")
         with self._storage(action):
             self._commit_batch(quads, replaced, created, content)
         self._bump_generation()
-        self._search_index_call("apply", search, unsearch)
+        for index in self.sidecars():
+            self._sidecar_call(index, "apply", (rows or {}).get(index, ()), remove)
 
-    def _search_index_call(self, method: str, *args) -> None:
-        """An update of the search index; a failure there (disk full) leaves it marked dirty,
+    def _sidecar_call(self, index: Sidecar, method: str, *args) -> None:
+        """An update of a sidecar index; a failure there (disk full) leaves it marked dirty,
         so the next opening rebuilds it, and does not undo the committed write."""
-        if self.search_index is None:
-            return
         try:
-            getattr(self.search_index, method)(*args)
+            getattr(index, method)(*args)
         except sqlite3.Error as exc:
-            log.warning("search index not updated (%s); it is rebuilt at the next opening", exc)
+            log.warning("%s not updated (%s); it is rebuilt at the next opening", index.FILE, exc)
 
     def _commit_batch(self, quads: list[ox.Quad], replaced: list[ox.NamedNode],
                       created: list[ox.NamedNode], content: list[bytes] | None) -> None:

@@ -1,0 +1,142 @@
+"""What the monitor aggregates (``monitor_index``) keep of one passport, read from its triples.
+
+One function, :func:`monitor_facts`, used when a write adds a version (on the document's triples
+with their registry-managed masses, before they are stored) and when the aggregates are rebuilt
+from the store, so the two cannot disagree. It reads each quantity as the saved indicator queries
+(``sparql/indicator-*.rq``) read it; tests/store/test_monitor_index.py compares every figure with
+the saved query after each kind of write.
+
+* mass: ``mp:massKg`` of the quantity (the registry derives it; see ``registry.model.mass``),
+  kept as an integer number of grams (the registry rounds masses to the gram), so sums are exact;
+* R-strategy: the part's ``mp:plannedRStrategy``, else the object's, else ``"none"``;
+* detachability index: the part's ``mp:detachability/mp:detachabilityIndex``, else the object's;
+* release: the part's ``mp:expectedRelease`` date (a ``xsd:gYear`` or a date: its year), else the
+  object's, with the quality of the release the date came from (else ``"unknown"``);
+* valuations recorded in the passport: ``?passport mp:describes ?o . ?o mp:valuation ?v`` with
+  ``dcterms:date`` (and ``mp:amount``). Records of ``passports valuate`` are kept apart (they are
+  not in the passport graph; ``monitor_index`` adds them when valuate writes them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+import pyoxigraph as ox
+
+from registry.model.vocab import DCTERMS, MP, RDF, XSD
+
+GYEAR = XSD + "gYear"
+_P = {name: iri for name, iri in (
+    ("type", RDF + "type"), ("municipality", MP + "municipality"), ("describes", MP + "describes"),
+    ("quantity", MP + "hasMaterialQuantity"), ("material", MP + "material"), ("mass", MP + "massKg"),
+    ("rstrategy", MP + "plannedRStrategy"), ("detachability", MP + "detachability"),
+    ("index", MP + "detachabilityIndex"), ("release", MP + "expectedRelease"), ("date", MP + "releaseDate"),
+    ("quality", MP + "releaseQuality"), ("valuation", MP + "valuation"), ("when", DCTERMS + "date"),
+    ("amount", MP + "amount"))}
+_NAMES = {iri: name for name, iri in _P.items()}
+
+
+@dataclass
+class QuantityRow:
+    material: str | None  # IRI (a quantity without mp:material counts only where the query allows)
+    grams: int | None  # mp:massKg in grams; None: no mass
+    strategy: str  # IRI or "none"
+    detachability: str | None  # the index as written (a decimal), None: not assessed
+    release_year: int | None
+    quality: str  # IRI or "unknown"
+
+
+@dataclass
+class MonitorFacts:
+    iri: str
+    municipality: str = ""  # IRI
+    quantities: list[QuantityRow] = field(default_factory=list)
+    valuations: list[tuple[str, str | None]] = field(default_factory=list)  # (date, canonical amount)
+
+
+def canonical_decimal(text: str) -> str | None:
+    """``STR(xsd:decimal(x))`` as the store writes it: no exponent, no trailing zeros."""
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or "e" in text.lower():
+        return None
+    out = format(value, "f")
+    if "." in out:
+        out = out.rstrip("0").rstrip(".")
+    return "0" if out in ("-0", "") else out
+
+
+def grams(term: ox.Term) -> int | None:
+    text = canonical_decimal(term.value) if isinstance(term, ox.Literal) else None
+    if text is None:
+        return None
+    value = Decimal(text) * 1000
+    return int(value) if value == value.to_integral_value() else None
+
+
+def release_year(term: ox.Term) -> int | None:
+    """Year of a release date: a ``xsd:gYear`` by its first four characters, a date by its year."""
+    text = term.value
+    if isinstance(term, ox.Literal) and term.datatype.value == GYEAR:
+        head = text[:4]
+    else:
+        head = text.lstrip("-")[:4]
+    return int(head) if head.isdigit() else None
+
+
+def monitor_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFacts | None:
+    """The facts of passport ``iri``; None for a tombstone or a graph that is not a passport."""
+    props: dict[str, dict[str, list[ox.Term]]] = {}
+    for t in triples:
+        name = _NAMES.get(t.predicate.value)
+        if name is not None:
+            props.setdefault(t.subject.value, {}).setdefault(name, []).append(t.object)
+    own = props.get(iri, {})
+    if not any(o.value == MP + "Passport" for o in own.get("type", ())) or not own.get("describes"):
+        return None
+    facts = MonitorFacts(iri, own["municipality"][0].value if own.get("municipality") else "")
+    obj = props.get(own["describes"][0].value, {})
+
+    def first(p: dict[str, list[ox.Term]], name: str) -> ox.Term | None:
+        return p.get(name, [None])[0]
+
+    def index_of(p: dict[str, list[ox.Term]]) -> str | None:
+        node = first(p, "detachability")
+        value = first(props.get(node.value, {}), "index") if node is not None else None
+        return canonical_decimal(value.value) if value is not None else None
+
+    def release_of(p: dict[str, list[ox.Term]]) -> tuple[int | None, str] | None:
+        node = first(p, "release")
+        release = props.get(node.value, {}) if node is not None else {}
+        date = first(release, "date")
+        if date is None:
+            return None
+        quality = first(release, "quality")
+        return release_year(date), quality.value if quality is not None else "unknown"
+
+    obj_strategy = first(obj, "rstrategy")
+    obj_index, obj_release = index_of(obj), release_of(obj)
+    for part in props.values():
+        for quantity in part.get("quantity", ()):
+            q = props.get(quantity.value, {})
+            material, mass = first(q, "material"), first(q, "mass")
+            strategy = first(part, "rstrategy") or obj_strategy
+            index = index_of(part)
+            year, quality = release_of(part) or obj_release or (None, "unknown")
+            facts.quantities.append(QuantityRow(
+                material.value if material is not None else None, grams(mass) if mass is not None else None,
+                strategy.value if strategy is not None else "none", index if index is not None else obj_index,
+                year, quality))
+    for valuation in obj.get("valuation", ()):
+        v = props.get(valuation.value, {})
+        amount = first(v, "amount")
+        for when in v.get("when", ()):
+            facts.valuations.append((when.value, canonical_decimal(amount.value) if amount is not None else None))
+    return facts
+
+
+__all__ = ["MonitorFacts", "QuantityRow", "canonical_decimal", "grams", "monitor_facts", "release_year"]

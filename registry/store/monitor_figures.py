@@ -1,0 +1,190 @@
+"""The indicator figures answered from the monitor aggregates (``monitor_index``), not the store.
+
+Each function gives exactly the rows ``named_queries.select_plain`` gives for the saved query of the
+same name (``sparql/indicator-*.rq``): the same columns (a column the query leaves unbound is
+absent), the same values as text (decimals as the store writes them, divisions truncated to 18
+decimals as the store divides) and the same order. tests/store/test_monitor_index.py compares
+them after each kind of write. ``/query/indicator-*`` stays the saved query: the reference.
+
+Figures answered here: ``indicator-goal3-valued-share``, ``indicator-stock-by-material``,
+``indicator-rstrategy-by-mass``, ``indicator-detachability-distribution``,
+``indicator-release-forecast``. ``municipality``: an IRI (None: the region).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from registry.model.terms import Terms, get_terms
+from registry.model.vocab import MP, MPV, SKOS
+from registry.store.monitor_facts import canonical_decimal
+from registry.store.monitor_index import MONITOR_FILE, divide, join_exact
+from registry.store.sidecar import connect
+
+Row = dict[str, str]
+
+
+def open_figures(data_dir: Path) -> sqlite3.Connection:
+    return connect(Path(data_dir) / MONITOR_FILE)
+
+
+def _text(value: Decimal | int) -> str:
+    return canonical_decimal(format(Decimal(value), "f")) or "0"
+
+
+def _kg(grams: int | None) -> str:
+    return _text(Decimal(grams or 0) / 1000)
+
+
+def _scope(municipality: str | None, column: str = "municipality") -> tuple[str, tuple]:
+    return (f" AND {column} = ?", (municipality,)) if municipality else ("", ())
+
+
+def _echo(row: Row, **values: str | None) -> Row:
+    """The parameters the query echoes (unbound ones are absent)."""
+    return {**{k: v for k, v in values.items() if v is not None}, **row}
+
+
+def _labels(terms: Terms, iri: str) -> Row:
+    out = {}
+    for lang, key in (("nl", "labelNl"), ("en", "labelEn")):
+        found = [v.value for v in terms.values(iri, SKOS + "prefLabel") if getattr(v, "language", None) == lang]
+        if found:
+            out[key] = found[0]
+    return out
+
+
+def _year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def goal3_valued_share(conn: sqlite3.Connection, municipality: str | None, on: date) -> list[Row]:
+    since = _year_before(on)
+    where, args = _scope(municipality, "p.municipality")
+    objects, valued, grams, valued_grams = conn.execute(
+        "SELECT COUNT(*), COALESCE(SUM(v), 0), COALESCE(SUM(grams), 0), COALESCE(SUM(v * grams), 0) FROM ("
+        " SELECT p.grams AS grams, EXISTS (SELECT 1 FROM valuation x WHERE x.passport = p.iri"
+        "  AND x.date > ? AND x.date <= ?) AS v FROM passport p WHERE 1" + where + ")",
+        (since.isoformat(), on.isoformat(), *args)).fetchone()
+    if not objects:
+        return []
+    row = {"date": on.isoformat(), "from": since.isoformat(), "until": on.isoformat(), "objects": str(objects),
+           "valuedObjects": str(valued), "objectShare": _text(divide(Decimal(valued), Decimal(objects))),
+           "massKg": _kg(grams), "valuedMassKg": _kg(valued_grams)}
+    share = divide(Decimal(valued_grams), Decimal(grams))
+    if share is not None:
+        row["massShare"] = _text(share)
+    row.update(target="0.5", targetYear="2035")
+    return [_echo(row, municipality=municipality)]
+
+
+def stock_by_material(conn: sqlite3.Connection, municipality: str | None, terms: Terms | None = None) -> list[Row]:
+    terms = terms or get_terms()
+    where, args = _scope(municipality)
+    rows = []
+    for material, grams, units, high, low, passports, quantities, with_mass in conn.execute(
+            "SELECT material, SUM(grams), SUM(v_units), SUM(v_high), SUM(v_low), COUNT(DISTINCT passport), "
+            "SUM(quantities), SUM(with_mass) FROM material WHERE 1" + where + " GROUP BY material", args):
+        rows.append((Decimal(grams) / 1000, material, _echo({
+            "material": material, **_labels(terms, material), "massKg": _kg(grams),
+            "valueEur": _text(join_exact(units, high, low)), "passports": str(passports),
+            "quantities": str(quantities), "quantitiesWithoutMass": str(quantities - with_mass)},
+            municipality=municipality)))
+    rows.sort(key=lambda r: (-r[0], r[1]))
+    return [r[2] for r in rows]
+
+
+def _rank(terms: Terms, iri: str) -> str | None:
+    found = terms.values(iri, MP + "rank")
+    return found[0].value if found else None
+
+
+def rstrategy_by_mass(conn: sqlite3.Connection, municipality: str | None, terms: Terms | None = None) -> list[Row]:
+    terms = terms or get_terms()
+    where, args = _scope(municipality)
+    rows = []
+    for strategy, grams, quantities, with_mass, objects in conn.execute(
+            "SELECT strategy, SUM(COALESCE(grams, 0)), COUNT(*), COUNT(grams), COUNT(DISTINCT passport) "
+            "FROM quantity WHERE 1" + where + " GROUP BY strategy", args):
+        rank = _rank(terms, strategy) if strategy != "none" else None
+        row = {"strategy": strategy, **({"rank": rank} if rank is not None else {}), **_labels(terms, strategy),
+               "massKg": _kg(grams), "quantities": str(quantities),
+               "quantitiesWithoutMass": str(quantities - with_mass), "objects": str(objects)}
+        rows.append(((Decimal(rank) if rank is not None else Decimal(99)), strategy == "none", strategy,
+                     _echo(row, municipality=municipality)))
+    rows.sort(key=lambda r: r[:3])
+    return [r[3] for r in rows]
+
+
+def _bands(terms: Terms) -> list[tuple[Decimal, Decimal, str, str]]:
+    scheme = MPV + "detachabilityclass"
+    out = []
+    for iri in terms.members(scheme):
+        lower, upper, rank = (terms.values(iri, MP + p) for p in ("lowerBound", "upperBound", "rank"))
+        if lower and upper and rank:
+            out.append((Decimal(lower[0].value), Decimal(upper[0].value), rank[0].value, iri))
+    return out
+
+
+def detachability_distribution(conn: sqlite3.Connection, municipality: str | None,
+                               terms: Terms | None = None) -> list[Row]:
+    terms = terms or get_terms()
+    where, args = _scope(municipality)
+    bands = _bands(terms)
+    classes: dict[str, list] = {}
+    for index, grams, quantities in conn.execute(
+            "SELECT detachability, SUM(COALESCE(grams, 0)), COUNT(*) FROM quantity WHERE 1" + where
+            + " GROUP BY detachability", args):
+        value = Decimal(index) if index is not None else Decimal(-1)
+        hits = [(iri, rank) for lower, upper, rank, iri in bands if lower <= value < upper] or [("unknown", "99")]
+        for iri, rank in hits:
+            c = classes.setdefault(iri, [rank, 0, 0])
+            c[1] += grams
+            c[2] += quantities
+    rows = [_echo({"class": iri, "rank": rank, **(_labels(terms, iri) if iri != "unknown" else {}),
+                   "massKg": _kg(grams), "quantities": str(quantities)}, municipality=municipality)
+            for iri, (rank, grams, quantities) in classes.items()]
+    return sorted(rows, key=lambda r: Decimal(r["rank"]))
+
+
+def release_forecast(conn: sqlite3.Connection, municipality: str | None, year: int) -> list[Row]:
+    where, args = _scope(municipality)
+    rows = []
+    for release, place, material, quality, grams, objects, quantities, with_mass in conn.execute(
+            "SELECT release_year, municipality, material, quality, SUM(COALESCE(grams, 0)), "
+            "COUNT(DISTINCT passport), COUNT(*), COUNT(grams) FROM quantity WHERE material IS NOT NULL "
+            "AND release_year >= ? AND release_year < ?" + where
+            + " GROUP BY release_year, municipality, material, quality", (year, year + 10, *args)):
+        rows.append(((release, place, material, quality == "unknown", quality), _echo({
+            "releaseYear": str(release), "passportMunicipality": place, "material": material, "quality": quality,
+            "massKg": _kg(grams), "objects": str(objects), "quantities": str(quantities),
+            "quantitiesWithoutMass": str(quantities - with_mass)}, year=str(year), municipality=municipality)))
+    rows.sort(key=lambda r: r[0])
+    return [r[1] for r in rows]
+
+
+def figure(conn: sqlite3.Connection, name: str, municipality: str | None = None, *,
+           on: date | None = None, year: int | None = None) -> list[Row]:
+    """The rows of indicator ``name`` from the aggregates (``KeyError`` for one not answered here)."""
+    on = on or date.today()
+    functions: dict[str, Callable[[], list[Row]]] = {
+        "indicator-goal3-valued-share": lambda: goal3_valued_share(conn, municipality, on),
+        "indicator-stock-by-material": lambda: stock_by_material(conn, municipality),
+        "indicator-rstrategy-by-mass": lambda: rstrategy_by_mass(conn, municipality),
+        "indicator-detachability-distribution": lambda: detachability_distribution(conn, municipality),
+        "indicator-release-forecast": lambda: release_forecast(conn, municipality, year or on.year),
+    }
+    return functions[name]()
+
+
+FIGURES = ("indicator-goal3-valued-share", "indicator-stock-by-material", "indicator-rstrategy-by-mass",
+           "indicator-detachability-distribution", "indicator-release-forecast")
+
+__all__ = ["FIGURES", "figure", "open_figures"]

@@ -1,0 +1,197 @@
+"""The monitor aggregates: per-passport indicator facts in SQLite, ``DATA/monitor.sqlite``.
+
+The second implementation of the sidecar protocol (``sidecar.Sidecar``; the first is the search
+index): the writer marks the file dirty before a store commit and applies the new versions' rows
+after it; a missing, dirty or outdated file is rebuilt at opening. ``passports valuate`` adds its
+records the same way (:meth:`MonitorIndex.add_records`, dirty-marked before the bulk load).
+
+Tables (``monitor_figures`` answers the indicators from them, with the saved queries' columns):
+
+* ``passport``: each current passport: municipality, its mass in grams (the sum of its
+  quantities' ``mp:massKg``) and ``latest``, the key of its latest valuation as the saved queries
+  choose it (``MAX("date amount")`` over the valuations the passport records and the records of
+  ``passports valuate``);
+* ``quantity``: each material quantity: material, grams, R-strategy, detachability index,
+  release year and quality (``monitor_facts``);
+* ``material``: per passport and material: grams, quantities, quantities with a mass, and the
+  passport's value shared by mass (``amount × material mass / passport mass``, truncated to 18
+  decimals as the store's decimal division does), held exactly as three integers (units,
+  then two groups of nine decimals) so that SQL sums stay exact;
+* ``valuation``: the dates (and amounts) of every valuation of a passport: recorded in it
+  (``record`` empty, replaced with each version) or a record of ``passports valuate`` (kept).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import ROUND_DOWN, Decimal, localcontext
+
+import pyoxigraph as ox
+
+from registry.model.vocab import DCTERMS, MP
+from registry.store.monitor_facts import MonitorFacts, canonical_decimal, monitor_facts
+from registry.store.sidecar import Sidecar
+
+MONITOR_FILE = "monitor.sqlite"
+SCALE = Decimal(10) ** -18
+NINE = 10 ** 9
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS passport (
+  id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, municipality TEXT NOT NULL, grams INTEGER NOT NULL,
+  latest TEXT, serial INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS passport_municipality ON passport (municipality);
+CREATE TABLE IF NOT EXISTS quantity (
+  passport INTEGER NOT NULL, municipality TEXT NOT NULL, material TEXT, grams INTEGER, strategy TEXT NOT NULL,
+  detachability TEXT, release_year INTEGER, quality TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS quantity_passport ON quantity (passport);
+CREATE INDEX IF NOT EXISTS quantity_release ON quantity (release_year);
+CREATE TABLE IF NOT EXISTS material (
+  passport INTEGER NOT NULL, municipality TEXT NOT NULL, material TEXT NOT NULL, grams INTEGER NOT NULL,
+  quantities INTEGER NOT NULL, with_mass INTEGER NOT NULL, v_units INTEGER NOT NULL, v_high INTEGER NOT NULL,
+  v_low INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS material_passport ON material (passport);
+CREATE TABLE IF NOT EXISTS valuation (
+  passport TEXT NOT NULL, date TEXT NOT NULL, amount TEXT, record TEXT);
+CREATE INDEX IF NOT EXISTS valuation_passport ON valuation (passport, date);
+CREATE UNIQUE INDEX IF NOT EXISTS valuation_record ON valuation (record) WHERE record IS NOT NULL;
+"""
+
+
+def split_exact(value: Decimal) -> tuple[int, int, int]:
+    """A decimal with at most 18 decimals as (units, first nine decimals, next nine decimals)."""
+    scaled = int((value / SCALE).to_integral_value(rounding=ROUND_DOWN))
+    sign = -1 if scaled < 0 else 1
+    units, fraction = divmod(abs(scaled), 10 ** 18)
+    high, low = divmod(fraction, NINE)
+    return sign * units, sign * high, sign * low
+
+
+def join_exact(units: int, high: int, low: int) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return Decimal(units) + Decimal(high) / NINE + Decimal(low) * SCALE
+
+
+def divide(a: Decimal, b: Decimal) -> Decimal | None:
+    """``a / b`` as the store divides decimals: 18 decimals, truncated; None when ``b`` is zero."""
+    if b == 0:
+        return None
+    with localcontext() as ctx:
+        ctx.prec = 80
+        return (a / b).quantize(SCALE, rounding=ROUND_DOWN)
+
+
+def latest_amount(latest: str | None) -> Decimal | None:
+    if not latest:
+        return None
+    text = latest.partition(" ")[2]
+    return Decimal(text) if text else None
+
+
+class MonitorIndex(Sidecar):
+    """The writer's handle of the monitor aggregates (one per writable ``Registry``)."""
+
+    FILE = MONITOR_FILE
+    SCHEMA_VERSION = "1"
+    SCHEMA = SCHEMA
+    TABLES = ("passport", "quantity", "material", "valuation", "meta")
+    CLEARED = ("passport", "quantity", "material", "valuation")
+
+    def facts(self, iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFacts | None:
+        return monitor_facts(iri, triples)
+
+    def _delete(self, iri: str, serial: int) -> None:
+        conn = self.conn
+        row = conn.execute("SELECT id FROM passport WHERE iri = ?", (iri,)).fetchone()
+        conn.execute("DELETE FROM valuation WHERE passport = ? AND record IS NULL", (iri,))
+        if row is None:
+            return
+        for table in ("quantity", "material"):
+            conn.execute(f"DELETE FROM {table} WHERE passport = ?", row)
+        conn.execute("DELETE FROM passport WHERE id = ?", row)
+
+    def _insert(self, f: MonitorFacts, serial: int) -> None:
+        conn = self.conn
+        total = sum(q.grams or 0 for q in f.quantities)
+        conn.executemany("INSERT INTO valuation VALUES (?, ?, ?, NULL)",
+                         ((f.iri, when, amount) for when, amount in f.valuations))
+        cur = conn.execute("INSERT INTO passport (iri, municipality, grams, latest, serial) VALUES (?,?,?,?,?)",
+                           (f.iri, f.municipality, total, None, serial))
+        pid = cur.lastrowid
+        conn.executemany("INSERT INTO quantity VALUES (?,?,?,?,?,?,?,?)",
+                         ((pid, f.municipality, q.material, q.grams, q.strategy, q.detachability,
+                           q.release_year, q.quality) for q in f.quantities))
+        materials: dict[str, list[int]] = {}
+        for q in f.quantities:
+            if q.material is not None:
+                m = materials.setdefault(q.material, [0, 0, 0])
+                m[0] += q.grams or 0
+                m[1] += 1
+                m[2] += q.grams is not None
+        conn.executemany("INSERT INTO material VALUES (?,?,?,?,?,?,0,0,0)",
+                         ((pid, f.municipality, k, *v) for k, v in materials.items()))
+        self._revalue(f.iri)
+
+    def _revalue(self, iri: str) -> None:
+        """The latest valuation of passport ``iri`` and its share per material, again."""
+        conn = self.conn
+        row = conn.execute("SELECT id, grams FROM passport WHERE iri = ?", (iri,)).fetchone()
+        if row is None:
+            return
+        pid, total = row
+        keys = [f"{d} {a}" for d, a in conn.execute(
+            "SELECT date, amount FROM valuation WHERE passport = ? AND amount IS NOT NULL", (iri,))]
+        latest = max(keys) if keys else None
+        conn.execute("UPDATE passport SET latest = ? WHERE id = ?", (latest, pid))
+        amount = latest_amount(latest)
+        for material, grams_ in conn.execute("SELECT material, grams FROM material WHERE passport = ?",
+                                             (pid,)).fetchall():
+            value = None if amount is None else divide(amount * Decimal(grams_) / 1000, Decimal(total) / 1000)
+            conn.execute("UPDATE material SET v_units = ?, v_high = ?, v_low = ? WHERE passport = ? AND material = ?",
+                         (*split_exact(value or Decimal(0)), pid, material))
+
+    def add_records(self, records: Iterable[tuple[str, str, str, str]]) -> None:
+        """Valuation records (record IRI, passport IRI, date, amount) that ``passports valuate``
+        stored: one transaction that marks the file clean (call :meth:`mark_dirty` before the
+        store write)."""
+        with self._lock:
+            conn = self.conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                touched = set()
+                for record, passport, when, amount in records:
+                    conn.execute("INSERT OR REPLACE INTO valuation VALUES (?, ?, ?, ?)",
+                                 (passport, when, canonical_decimal(amount), record))
+                    touched.add(passport)
+                for passport in touched:
+                    self._revalue(passport)
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('state', 'clean')")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            self._dirty = False
+
+    def _rebuild_extra(self, store: ox.Store) -> None:
+        """Valuation records in other graphs than the passports' (``?r mp:valuationOf ?p``, as the
+        saved queries read them), then every passport's latest valuation again."""
+        passport_prefix = f"{self.base}id/passport/"
+        rows = []
+        for quad in store.quads_for_pattern(None, ox.NamedNode(MP + "valuationOf"), None, None):
+            graph = quad.graph_name
+            if isinstance(graph, ox.NamedNode) and graph.value.startswith(passport_prefix):
+                continue
+            dates = store.quads_for_pattern(quad.subject, ox.NamedNode(DCTERMS + "date"), None, graph)
+            amounts = [q.object.value for q in store.quads_for_pattern(quad.subject, ox.NamedNode(MP + "amount"),
+                                                                       None, graph)]
+            for when in dates:
+                rows.append((quad.object.value, when.object.value,
+                             canonical_decimal(amounts[0]) if amounts else None, quad.subject.value))
+        self.conn.executemany("INSERT OR REPLACE INTO valuation VALUES (?, ?, ?, ?)", rows)
+        for (iri,) in self.conn.execute("SELECT DISTINCT passport FROM valuation").fetchall():
+            self._revalue(iri)
+
+
+__all__ = ["MONITOR_FILE", "MonitorIndex", "divide", "join_exact", "latest_amount", "split_exact"]
