@@ -34,7 +34,9 @@ _P = {name: iri for name, iri in (
     ("rstrategy", MP + "plannedRStrategy"), ("detachability", MP + "detachability"),
     ("index", MP + "detachabilityIndex"), ("release", MP + "expectedRelease"), ("date", MP + "releaseDate"),
     ("quality", MP + "releaseQuality"), ("valuation", MP + "valuation"), ("when", DCTERMS + "date"),
-    ("amount", MP + "amount"))}
+    ("amount", MP + "amount"), ("built", MP + "constructionYear"), ("lifeCycle", MP + "lifeCycleOrigin"),
+    ("nature", MP + "materialNature"), ("origin", MP + "origin"), ("phase", MP + "materialPhase"),
+    ("recycled", MP + "recycledContent"))}
 _NAMES = {iri: name for name, iri in _P.items()}
 
 
@@ -46,12 +48,19 @@ class QuantityRow:
     detachability: str | None  # the index as written (a decimal), None: not assessed
     release_year: int | None
     quality: str  # IRI or "unknown"
+    # as recorded, for goal 2's origin axes (``monitor_figures.origin_axes``): IRIs, the content a decimal
+    life_cycle: str | None = None
+    nature: str | None = None
+    origin: str | None = None
+    phase: str | None = None
+    recycled: str | None = None
 
 
 @dataclass
 class MonitorFacts:
     iri: str
     municipality: str = ""  # IRI
+    built: int | None = None  # the first four characters of the object's mp:constructionYear
     quantities: list[QuantityRow] = field(default_factory=list)
     valuations: list[tuple[str, str | None]] = field(default_factory=list)  # (date, canonical amount)
 
@@ -88,6 +97,20 @@ def release_year(term: ox.Term) -> int | None:
     return int(head) if head.isdigit() else None
 
 
+def first_of(p: dict[str, list[ox.Term]], name: str) -> ox.Term | None:
+    return p.get(name, [None])[0]
+
+
+def _value(p: dict[str, list[ox.Term]], name: str) -> str | None:
+    term = first_of(p, name)
+    return None if term is None else term.value
+
+
+def _recycled(q: dict[str, list[ox.Term]]) -> str | None:
+    term = first_of(q, "recycled")
+    return None if term is None else canonical_decimal(term.value)
+
+
 def monitor_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFacts | None:
     """The facts of passport ``iri``; None for a tombstone or a graph that is not a passport."""
     props: dict[str, dict[str, list[ox.Term]]] = {}
@@ -100,40 +123,40 @@ def monitor_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFa
         return None
     facts = MonitorFacts(iri, own["municipality"][0].value if own.get("municipality") else "")
     obj = props.get(own["describes"][0].value, {})
-
-    def first(p: dict[str, list[ox.Term]], name: str) -> ox.Term | None:
-        return p.get(name, [None])[0]
+    built = first_of(obj, "built")
+    facts.built = int(built.value[:4]) if built is not None and built.value[:4].isdigit() else None
 
     def index_of(p: dict[str, list[ox.Term]]) -> str | None:
-        node = first(p, "detachability")
-        value = first(props.get(node.value, {}), "index") if node is not None else None
+        node = first_of(p, "detachability")
+        value = first_of(props.get(node.value, {}), "index") if node is not None else None
         return canonical_decimal(value.value) if value is not None else None
 
     def release_of(p: dict[str, list[ox.Term]]) -> tuple[int | None, str] | None:
-        node = first(p, "release")
+        node = first_of(p, "release")
         release = props.get(node.value, {}) if node is not None else {}
-        date = first(release, "date")
+        date = first_of(release, "date")
         if date is None:
             return None
-        quality = first(release, "quality")
+        quality = first_of(release, "quality")
         return release_year(date), quality.value if quality is not None else "unknown"
 
-    obj_strategy = first(obj, "rstrategy")
+    obj_strategy = first_of(obj, "rstrategy")
     obj_index, obj_release = index_of(obj), release_of(obj)
     for part in props.values():
         for quantity in part.get("quantity", ()):
             q = props.get(quantity.value, {})
-            material, mass = first(q, "material"), first(q, "mass")
-            strategy = first(part, "rstrategy") or obj_strategy
+            material, mass = first_of(q, "material"), first_of(q, "mass")
+            strategy = first_of(part, "rstrategy") or obj_strategy
             index = index_of(part)
             year, quality = release_of(part) or obj_release or (None, "unknown")
             facts.quantities.append(QuantityRow(
                 material.value if material is not None else None, grams(mass) if mass is not None else None,
                 strategy.value if strategy is not None else "none", index if index is not None else obj_index,
-                year, quality))
+                year, quality, _value(q, "lifeCycle"), _value(q, "nature"), _value(q, "origin"),
+                _value(q, "phase"), _recycled(q)))
     for valuation in obj.get("valuation", ()):
         v = props.get(valuation.value, {})
-        amount = first(v, "amount")
+        amount = first_of(v, "amount")
         for when in v.get("when", ()):
             facts.valuations.append((when.value, canonical_decimal(amount.value) if amount is not None else None))
     return facts

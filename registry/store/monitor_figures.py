@@ -8,7 +8,8 @@ them after each kind of write. ``/query/indicator-*`` stays the saved query: the
 
 Figures answered here: ``indicator-goal3-valued-share``, ``indicator-stock-by-material``,
 ``indicator-rstrategy-by-mass``, ``indicator-detachability-distribution``,
-``indicator-release-forecast``. ``municipality``: an IRI (None: the region).
+``indicator-release-forecast``, ``indicator-stock-over-years``, ``indicator-goal2-material-origin``,
+``indicator-embodied-carbon``. ``municipality``: an IRI (None: the region).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+
+import pyoxigraph as ox
 
 from registry.model.terms import Terms, get_terms
 from registry.model.vocab import MP, MPV, SKOS
@@ -170,6 +173,127 @@ def release_forecast(conn: sqlite3.Connection, municipality: str | None, year: i
     return [r[1] for r in rows]
 
 
+def stock_over_years(conn: sqlite3.Connection, municipality: str | None) -> list[Row]:
+    where, args = _scope(municipality)
+    built = conn.execute("SELECT built, SUM(grams), COUNT(*) FROM passport WHERE built IS NOT NULL" + where
+                         + " GROUP BY built ORDER BY built", args).fetchall()
+    rows, grams, objects = [], 0, 0
+    for year, year_grams, year_objects in built:
+        grams, objects = grams + year_grams, objects + year_objects
+        rows.append(_echo({"year": str(year), "massKg": _kg(grams), "objects": str(objects)},
+                          municipality=municipality))
+    return rows
+
+
+LIFECYCLE, NATURE = MPV + "lifecycleorigin/", MPV + "materialnature/"
+REUSED_PHASES = (MPV + "materialphase/second-use", MPV + "materialphase/third-use-or-later")
+
+
+def _flag(terms: Terms, iri: str, predicate: str) -> bool | None:
+    found = terms.values(iri, MP + predicate)
+    return None if not found else found[0].value in ("true", "1")
+
+
+def origin_axes(terms: Terms, material: str, life_cycle: str | None, nature: str | None, origin: str | None,
+                phase: str | None) -> tuple[str | None, str | None]:
+    """Life cycle and nature of a quantity as indicator-goal2-material-origin decides them: as
+    recorded, else implied by the old ``mp:origin``, else from the material phase (re-used:
+    secondary) and the material's flags (renewable: biobased, else abiotic: abiotic)."""
+    implied = {p: (terms.values(origin, MP + p) or [None])[0] if origin else None
+               for p in ("impliesLifeCycleOrigin", "impliesMaterialNature")}
+    from_origin = implied["impliesLifeCycleOrigin"]
+    life = life_cycle or (from_origin.value if from_origin is not None else None)
+    if life is None and phase is not None and phase in REUSED_PHASES:
+        life = LIFECYCLE + "secondary"
+    from_origin = implied["impliesMaterialNature"]
+    kind = nature or (from_origin.value if from_origin is not None else None)
+    if kind is None:
+        renewable, abiotic = _flag(terms, material, "renewable"), _flag(terms, material, "abiotic")
+        if renewable:
+            kind = NATURE + "biobased"
+        elif renewable is not None and abiotic:
+            kind = NATURE + "abiotic"
+    return life, kind
+
+
+def goal2_material_origin(conn: sqlite3.Connection, municipality: str | None, terms: Terms | None = None) -> list[Row]:
+    terms = terms or get_terms()
+    where, args = _scope(municipality)
+    groups = conn.execute(
+        "SELECT material, life_cycle, nature, origin, phase, recycled, SUM(COALESCE(grams, 0)), COUNT(*), "
+        "COUNT(grams) FROM quantity WHERE material IS NOT NULL" + where
+        + " GROUP BY material, life_cycle, nature, origin, phase, recycled", args).fetchall()
+    if not groups:
+        return []
+    zero = Decimal(0)
+    sums = dict.fromkeys(("mass", "primaryAbiotic", "secondaryAbiotic", "biobased", "natureUnknown",
+                          "lifeCycleNotRecorded"), zero)
+    quantities = with_mass = 0
+    for material, life_cycle, nature, origin, phase, recycled, grams, count, massed in groups:
+        mass = Decimal(grams) / 1000
+        life, kind = origin_axes(terms, material, life_cycle, nature, origin, phase)
+        secondary = Decimal(1) if life in (LIFECYCLE + "secondary", LIFECYCLE + "recycled") else Decimal(recycled or 0)
+        abiotic = kind == NATURE + "abiotic"
+        sums["mass"] += mass
+        sums["primaryAbiotic"] += mass * (1 - secondary) if abiotic else zero
+        sums["secondaryAbiotic"] += mass * secondary if abiotic else zero
+        sums["biobased"] += mass if kind == NATURE + "biobased" else zero
+        sums["natureUnknown"] += zero if kind is not None else mass
+        sums["lifeCycleNotRecorded"] += zero if life is not None else mass
+        quantities, with_mass = quantities + count, with_mass + massed
+    row = {"massKg": _text(sums["mass"])}
+    row.update({f"{k}Kg": _text(v) for k, v in sums.items() if k != "mass"})
+    for key in ("primaryAbiotic", "secondaryAbiotic", "biobased"):
+        share = divide(sums[key], sums["mass"])
+        if share is not None:
+            row[f"{key}Share"] = _text(share)
+    row.update(quantities=str(quantities), quantitiesWithoutMass=str(quantities - with_mass))
+    return [_echo(row, municipality=municipality)]
+
+
+def _carbon_factors(terms: Terms, material: str) -> list[tuple[ox.Term | None, ox.Term | None]]:
+    """(factor, source) rows as the query's two OPTIONALs give them: the material's own factor,
+    else that of a broader material (one row per broader material with a factor)."""
+    own = terms.values(material, MP + "embodiedCarbonPerKg")
+    if own:
+        return [(own[0], (terms.values(material, MP + "embodiedCarbonSource") or [None])[0])]
+    broader = [(f[0], (terms.values(b.value, MP + "embodiedCarbonSource") or [None])[0])
+               for b in terms.values(material, SKOS + "broader")
+               if (f := terms.values(b.value, MP + "embodiedCarbonPerKg"))]
+    return broader or [(None, None)]
+
+
+def embodied_carbon(conn: sqlite3.Connection, municipality: str | None, terms: Terms | None = None) -> list[Row]:
+    terms = terms or get_terms()
+    where, args = _scope(municipality)
+    materials = conn.execute("SELECT material, SUM(grams) FROM material WHERE 1" + where + " GROUP BY material",
+                             args).fetchall()
+    if not materials:
+        return []
+    rows = []
+    total = {"mass": Decimal(0), "carbon": Decimal(0), "without": Decimal(0)}
+    for material, grams in materials:
+        mass = Decimal(grams) / 1000
+        for factor, source in _carbon_factors(terms, material):
+            total["mass"] += mass
+            row = {"material": material, **_labels(terms, material), "massKg": _text(mass)}
+            carbon = None
+            if factor is not None:
+                carbon = mass * Decimal(factor.value)
+                row.update(kgCO2ePerKg=factor.value, kgCO2e=_text(carbon), massWithoutFactorKg="0")
+                total["carbon"] += carbon
+            else:
+                row["massWithoutFactorKg"] = _text(mass)
+                total["without"] += mass
+            if source is not None:
+                row["source"] = source.value
+            rows.append((carbon is None, -(carbon or 0), material, _echo(row, municipality=municipality)))
+    rows.sort(key=lambda r: r[:3])
+    last = {"labelNl": "Totaal", "labelEn": "Total", "massKg": _text(total["mass"]), "kgCO2e": _text(total["carbon"]),
+            "massWithoutFactorKg": _text(total["without"])}
+    return [r[3] for r in rows] + [_echo(last, municipality=municipality)]
+
+
 def figure(conn: sqlite3.Connection, name: str, municipality: str | None = None, *,
            on: date | None = None, year: int | None = None) -> list[Row]:
     """The rows of indicator ``name`` from the aggregates (``KeyError`` for one not answered here)."""
@@ -180,11 +304,15 @@ def figure(conn: sqlite3.Connection, name: str, municipality: str | None = None,
         "indicator-rstrategy-by-mass": lambda: rstrategy_by_mass(conn, municipality),
         "indicator-detachability-distribution": lambda: detachability_distribution(conn, municipality),
         "indicator-release-forecast": lambda: release_forecast(conn, municipality, year or on.year),
+        "indicator-stock-over-years": lambda: stock_over_years(conn, municipality),
+        "indicator-goal2-material-origin": lambda: goal2_material_origin(conn, municipality),
+        "indicator-embodied-carbon": lambda: embodied_carbon(conn, municipality),
     }
     return functions[name]()
 
 
 FIGURES = ("indicator-goal3-valued-share", "indicator-stock-by-material", "indicator-rstrategy-by-mass",
-           "indicator-detachability-distribution", "indicator-release-forecast")
+           "indicator-detachability-distribution", "indicator-release-forecast", "indicator-stock-over-years",
+           "indicator-goal2-material-origin", "indicator-embodied-carbon")
 
 __all__ = ["FIGURES", "figure", "open_figures"]

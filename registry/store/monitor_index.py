@@ -7,12 +7,12 @@ records the same way (:meth:`MonitorIndex.add_records`, dirty-marked before the 
 
 Tables (``monitor_figures`` answers the indicators from them, with the saved queries' columns):
 
-* ``passport``: each current passport: municipality, its mass in grams (the sum of its
+* ``passport``: each current passport: municipality, construction year, its mass in grams (the sum of its
   quantities' ``mp:massKg``) and ``latest``, the key of its latest valuation as the saved queries
   choose it (``MAX("date amount")`` over the valuations the passport records and the records of
   ``passports valuate``);
 * ``quantity``: each material quantity: material, grams, R-strategy, detachability index,
-  release year and quality (``monitor_facts``);
+  release year and quality, and its origin as recorded (``monitor_facts``);
 * ``material``: per passport and material: grams, quantities, quantities with a mass, and the
   passport's value shared by mass (``amount × material mass / passport mass``, truncated to 18
   decimals as the store's decimal division does), held exactly as three integers (units,
@@ -40,11 +40,12 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS passport (
   id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, municipality TEXT NOT NULL, grams INTEGER NOT NULL,
-  latest TEXT, serial INTEGER NOT NULL);
+  built INTEGER, latest TEXT, serial INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS passport_municipality ON passport (municipality);
 CREATE TABLE IF NOT EXISTS quantity (
   passport INTEGER NOT NULL, municipality TEXT NOT NULL, material TEXT, grams INTEGER, strategy TEXT NOT NULL,
-  detachability TEXT, release_year INTEGER, quality TEXT NOT NULL);
+  detachability TEXT, release_year INTEGER, quality TEXT NOT NULL, life_cycle TEXT, nature TEXT, origin TEXT,
+  phase TEXT, recycled TEXT);
 CREATE INDEX IF NOT EXISTS quantity_passport ON quantity (passport);
 CREATE INDEX IF NOT EXISTS quantity_release ON quantity (release_year);
 CREATE TABLE IF NOT EXISTS material (
@@ -94,7 +95,7 @@ class MonitorIndex(Sidecar):
     """The writer's handle of the monitor aggregates (one per writable ``Registry``)."""
 
     FILE = MONITOR_FILE
-    SCHEMA_VERSION = "1"
+    SCHEMA_VERSION = "2"
     SCHEMA = SCHEMA
     TABLES = ("passport", "quantity", "material", "valuation", "meta")
     CLEARED = ("passport", "quantity", "material", "valuation")
@@ -117,12 +118,12 @@ class MonitorIndex(Sidecar):
         total = sum(q.grams or 0 for q in f.quantities)
         conn.executemany("INSERT INTO valuation VALUES (?, ?, ?, NULL)",
                          ((f.iri, when, amount) for when, amount in f.valuations))
-        cur = conn.execute("INSERT INTO passport (iri, municipality, grams, latest, serial) VALUES (?,?,?,?,?)",
-                           (f.iri, f.municipality, total, None, serial))
+        cur = conn.execute("INSERT INTO passport (iri, municipality, grams, built, latest, serial) "
+                           "VALUES (?,?,?,?,?,?)", (f.iri, f.municipality, total, f.built, None, serial))
         pid = cur.lastrowid
-        conn.executemany("INSERT INTO quantity VALUES (?,?,?,?,?,?,?,?)",
-                         ((pid, f.municipality, q.material, q.grams, q.strategy, q.detachability,
-                           q.release_year, q.quality) for q in f.quantities))
+        conn.executemany("INSERT INTO quantity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                         ((pid, f.municipality, q.material, q.grams, q.strategy, q.detachability, q.release_year,
+                           q.quality, q.life_cycle, q.nature, q.origin, q.phase, q.recycled) for q in f.quantities))
         materials: dict[str, list[int]] = {}
         for q in f.quantities:
             if q.material is not None:
