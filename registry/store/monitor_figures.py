@@ -70,12 +70,12 @@ def _year_before(day: date) -> date:
 
 def goal3_valued_share(conn: sqlite3.Connection, municipality: str | None, on: date) -> list[Row]:
     since = _year_before(on)
-    where, args = _scope(municipality, "p.municipality")
-    objects, valued, grams, valued_grams = conn.execute(
-        "SELECT COUNT(*), COALESCE(SUM(v), 0), COALESCE(SUM(grams), 0), COALESCE(SUM(v * grams), 0) FROM ("
-        " SELECT p.grams AS grams, EXISTS (SELECT 1 FROM valuation x WHERE x.passport = p.iri"
-        "  AND x.date > ? AND x.date <= ?) AS v FROM passport p WHERE 1" + where + ")",
-        (since.isoformat(), on.isoformat(), *args)).fetchone()
+    where, args = _scope(municipality)
+    objects, grams = conn.execute("SELECT COALESCE(SUM(passports), 0), COALESCE(SUM(grams), 0) FROM t_passport "
+                                  "WHERE 1" + where, args).fetchone()
+    valued, valued_grams = conn.execute(
+        "SELECT COALESCE(SUM(passports), 0), COALESCE(SUM(grams), 0) FROM t_valued WHERE day > ?1 AND day <= ?2 "
+        "AND prev <= ?1" + where.replace("?", "?3"), (since.isoformat(), on.isoformat(), *args)).fetchone()
     if not objects:
         return []
     row = {"date": on.isoformat(), "from": since.isoformat(), "until": on.isoformat(), "objects": str(objects),
@@ -93,8 +93,8 @@ def stock_by_material(conn: sqlite3.Connection, municipality: str | None, terms:
     where, args = _scope(municipality)
     rows = []
     for material, grams, units, high, low, passports, quantities, with_mass in conn.execute(
-            "SELECT material, SUM(grams), SUM(v_units), SUM(v_high), SUM(v_low), COUNT(DISTINCT passport), "
-            "SUM(quantities), SUM(with_mass) FROM material WHERE 1" + where + " GROUP BY material", args):
+            "SELECT material, SUM(grams), SUM(v_units), SUM(v_high), SUM(v_low), SUM(passports), "
+            "SUM(quantities), SUM(with_mass) FROM t_material WHERE 1" + where + " GROUP BY material", args):
         rows.append((Decimal(grams) / 1000, material, _echo({
             "material": material, **_labels(terms, material), "massKg": _kg(grams),
             "valueEur": _text(join_exact(units, high, low)), "passports": str(passports),
@@ -114,8 +114,8 @@ def rstrategy_by_mass(conn: sqlite3.Connection, municipality: str | None, terms:
     where, args = _scope(municipality)
     rows = []
     for strategy, grams, quantities, with_mass, objects in conn.execute(
-            "SELECT strategy, SUM(COALESCE(grams, 0)), COUNT(*), COUNT(grams), COUNT(DISTINCT passport) "
-            "FROM quantity WHERE 1" + where + " GROUP BY strategy", args):
+            "SELECT strategy, SUM(grams), SUM(quantities), SUM(with_mass), SUM(objects) "
+            "FROM t_strategy WHERE 1" + where + " GROUP BY strategy", args):
         rank = _rank(terms, strategy) if strategy != "none" else None
         row = {"strategy": strategy, **({"rank": rank} if rank is not None else {}), **_labels(terms, strategy),
                "massKg": _kg(grams), "quantities": str(quantities),
@@ -143,7 +143,7 @@ def detachability_distribution(conn: sqlite3.Connection, municipality: str | Non
     bands = _bands(terms)
     classes: dict[str, list] = {}
     for index, grams, quantities in conn.execute(
-            "SELECT detachability, SUM(COALESCE(grams, 0)), COUNT(*) FROM quantity WHERE 1" + where
+            "SELECT detachability, SUM(grams), SUM(quantities) FROM t_detachability WHERE 1" + where
             + " GROUP BY detachability", args):
         value = Decimal(index) if index is not None else Decimal(-1)
         hits = [(iri, rank) for lower, upper, rank, iri in bands if lower <= value < upper] or [("unknown", "99")]
@@ -161,9 +161,8 @@ def release_forecast(conn: sqlite3.Connection, municipality: str | None, year: i
     where, args = _scope(municipality)
     rows = []
     for release, place, material, quality, grams, objects, quantities, with_mass in conn.execute(
-            "SELECT release_year, municipality, material, quality, SUM(COALESCE(grams, 0)), "
-            "COUNT(DISTINCT passport), COUNT(*), COUNT(grams) FROM quantity WHERE material IS NOT NULL "
-            "AND release_year >= ? AND release_year < ?" + where
+            "SELECT release_year, municipality, material, quality, SUM(grams), SUM(objects), SUM(quantities), "
+            "SUM(with_mass) FROM t_release WHERE release_year >= ? AND release_year < ?" + where
             + " GROUP BY release_year, municipality, material, quality", (year, year + 10, *args)):
         rows.append(((release, place, material, quality == "unknown", quality), _echo({
             "releaseYear": str(release), "passportMunicipality": place, "material": material, "quality": quality,
@@ -175,7 +174,7 @@ def release_forecast(conn: sqlite3.Connection, municipality: str | None, year: i
 
 def stock_over_years(conn: sqlite3.Connection, municipality: str | None) -> list[Row]:
     where, args = _scope(municipality)
-    built = conn.execute("SELECT built, SUM(grams), COUNT(*) FROM passport WHERE built IS NOT NULL" + where
+    built = conn.execute("SELECT built, SUM(grams), SUM(passports) FROM t_built WHERE 1" + where
                          + " GROUP BY built ORDER BY built", args).fetchall()
     rows, grams, objects = [], 0, 0
     for year, year_grams, year_objects in built:
@@ -220,8 +219,8 @@ def goal2_material_origin(conn: sqlite3.Connection, municipality: str | None, te
     terms = terms or get_terms()
     where, args = _scope(municipality)
     groups = conn.execute(
-        "SELECT material, life_cycle, nature, origin, phase, recycled, SUM(COALESCE(grams, 0)), COUNT(*), "
-        "COUNT(grams) FROM quantity WHERE material IS NOT NULL" + where
+        "SELECT material, life_cycle, nature, origin, phase, recycled, SUM(grams), SUM(quantities), "
+        "SUM(with_mass) FROM t_origin WHERE 1" + where
         + " GROUP BY material, life_cycle, nature, origin, phase, recycled", args).fetchall()
     if not groups:
         return []
@@ -266,7 +265,7 @@ def _carbon_factors(terms: Terms, material: str) -> list[tuple[ox.Term | None, o
 def embodied_carbon(conn: sqlite3.Connection, municipality: str | None, terms: Terms | None = None) -> list[Row]:
     terms = terms or get_terms()
     where, args = _scope(municipality)
-    materials = conn.execute("SELECT material, SUM(grams) FROM material WHERE 1" + where + " GROUP BY material",
+    materials = conn.execute("SELECT material, SUM(grams) FROM t_material WHERE 1" + where + " GROUP BY material",
                              args).fetchall()
     if not materials:
         return []

@@ -30,6 +30,7 @@ import pyoxigraph as ox
 
 from registry.model.vocab import DCTERMS, MP
 from registry.store.monitor_facts import MonitorFacts, canonical_decimal, monitor_facts
+from registry.store.monitor_totals import TOTAL_TABLES, schema, summarise
 from registry.store.sidecar import Sidecar
 
 MONITOR_FILE = "monitor.sqlite"
@@ -57,7 +58,7 @@ CREATE TABLE IF NOT EXISTS valuation (
   passport TEXT NOT NULL, date TEXT NOT NULL, amount TEXT, record TEXT);
 CREATE INDEX IF NOT EXISTS valuation_passport ON valuation (passport, date);
 CREATE UNIQUE INDEX IF NOT EXISTS valuation_record ON valuation (record) WHERE record IS NOT NULL;
-"""
+""" + schema()
 
 
 def split_exact(value: Decimal) -> tuple[int, int, int]:
@@ -95,10 +96,10 @@ class MonitorIndex(Sidecar):
     """The writer's handle of the monitor aggregates (one per writable ``Registry``)."""
 
     FILE = MONITOR_FILE
-    SCHEMA_VERSION = "2"
+    SCHEMA_VERSION = "3"
     SCHEMA = SCHEMA
-    TABLES = ("passport", "quantity", "material", "valuation", "meta")
-    CLEARED = ("passport", "quantity", "material", "valuation")
+    TABLES = ("passport", "quantity", "material", "valuation", "meta", *TOTAL_TABLES)
+    CLEARED = ("passport", "quantity", "material", "valuation", *TOTAL_TABLES)
 
     def facts(self, iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFacts | None:
         return monitor_facts(iri, triples)
@@ -106,6 +107,8 @@ class MonitorIndex(Sidecar):
     def _delete(self, iri: str, serial: int) -> None:
         conn = self.conn
         row = conn.execute("SELECT id FROM passport WHERE iri = ?", (iri,)).fetchone()
+        if row is not None:
+            summarise(conn, row[0], -1)
         conn.execute("DELETE FROM valuation WHERE passport = ? AND record IS NULL", (iri,))
         if row is None:
             return
@@ -133,15 +136,19 @@ class MonitorIndex(Sidecar):
                 m[2] += q.grams is not None
         conn.executemany("INSERT INTO material VALUES (?,?,?,?,?,?,0,0,0)",
                          ((pid, f.municipality, k, *v) for k, v in materials.items()))
-        self._revalue(f.iri)
+        self._revalue(f.iri, adjust=False)
+        summarise(conn, pid, 1)
 
-    def _revalue(self, iri: str) -> None:
-        """The latest valuation of passport ``iri`` and its share per material, again."""
+    def _revalue(self, iri: str, *, adjust: bool = True) -> None:
+        """The latest valuation of passport ``iri`` and its share per material, again (``adjust``:
+        and in the totals, which then hold the passport's contribution)."""
         conn = self.conn
         row = conn.execute("SELECT id, grams FROM passport WHERE iri = ?", (iri,)).fetchone()
         if row is None:
             return
         pid, total = row
+        if adjust:
+            summarise(conn, pid, -1, ("t_material",))
         keys = [f"{d} {a}" for d, a in conn.execute(
             "SELECT date, amount FROM valuation WHERE passport = ? AND amount IS NOT NULL", (iri,))]
         latest = max(keys) if keys else None
@@ -152,6 +159,24 @@ class MonitorIndex(Sidecar):
             value = None if amount is None else divide(amount * Decimal(grams_) / 1000, Decimal(total) / 1000)
             conn.execute("UPDATE material SET v_units = ?, v_high = ?, v_low = ? WHERE passport = ? AND material = ?",
                          (*split_exact(value or Decimal(0)), pid, material))
+        if adjust:
+            summarise(conn, pid, 1, ("t_material",))
+
+    def _add_valuations(self, rows: Iterable[tuple[str, str, str | None, str]]) -> None:
+        """Valuation rows (passport, date, canonical amount, record) beside the passports' own,
+        with the latest valuations and the totals of the passports they value again."""
+        conn = self.conn
+        by_passport: dict[str, list] = {}
+        for row in rows:
+            by_passport.setdefault(row[0], []).append(row)
+        for passport, found in by_passport.items():
+            pid = conn.execute("SELECT id FROM passport WHERE iri = ?", (passport,)).fetchone()
+            if pid is not None:
+                summarise(conn, pid[0], -1, ("t_valued",))
+            conn.executemany("INSERT OR REPLACE INTO valuation VALUES (?, ?, ?, ?)", found)
+            if pid is not None:
+                self._revalue(passport)
+                summarise(conn, pid[0], 1, ("t_valued",))
 
     def add_records(self, records: Iterable[tuple[str, str, str, str]]) -> None:
         """Valuation records (record IRI, passport IRI, date, amount) that ``passports valuate``
@@ -161,13 +186,8 @@ class MonitorIndex(Sidecar):
             conn = self.conn
             conn.execute("BEGIN IMMEDIATE")
             try:
-                touched = set()
-                for record, passport, when, amount in records:
-                    conn.execute("INSERT OR REPLACE INTO valuation VALUES (?, ?, ?, ?)",
-                                 (passport, when, canonical_decimal(amount), record))
-                    touched.add(passport)
-                for passport in touched:
-                    self._revalue(passport)
+                self._add_valuations((passport, when, canonical_decimal(amount), record)
+                                     for record, passport, when, amount in records)
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('state', 'clean')")
                 conn.execute("COMMIT")
             except BaseException:
@@ -190,9 +210,7 @@ class MonitorIndex(Sidecar):
             for when in dates:
                 rows.append((quad.object.value, when.object.value,
                              canonical_decimal(amounts[0]) if amounts else None, quad.subject.value))
-        self.conn.executemany("INSERT OR REPLACE INTO valuation VALUES (?, ?, ?, ?)", rows)
-        for (iri,) in self.conn.execute("SELECT DISTINCT passport FROM valuation").fetchall():
-            self._revalue(iri)
+        self._add_valuations(rows)
 
 
 __all__ = ["MONITOR_FILE", "MonitorIndex", "divide", "join_exact", "latest_amount", "split_exact"]

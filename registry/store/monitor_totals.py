@@ -1,0 +1,84 @@
+"""Totals of the monitor aggregates per municipality, kept with every write (``monitor_index``).
+
+A figure for the region sums a few thousand total rows instead of a million detail rows. Each total
+table has the columns of its key and of its sums, and a ``key`` text (the key as JSON: SQLite's
+unique indexes treat NULLs as different); :func:`summarise` adds (``sign`` 1) or takes away (-1)
+one passport's contribution, computed by SQL from its detail rows, so an insert and a delete can
+never disagree. Rows whose count falls to zero are removed.
+
+``t_valued`` makes goal 3 (valued within the 12 months up to any date D) a sum too: for each
+passport and each distinct date ``day`` of its valuations, with ``prev`` its previous valuation
+date ('' for the first), the passport has a valuation in (F, D] exactly when one of its rows has
+F < day <= D and prev <= F (the first of its dates in the window), and only one row does.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+# name: (key columns, sum columns, the count column that removes a row at zero, per-passport SELECT)
+TOTALS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
+    "t_passport": (("municipality",), ("grams", "passports"), "passports",
+                   "SELECT municipality, grams, 1 FROM passport WHERE id = ?"),
+    "t_built": (("municipality", "built"), ("grams", "passports"), "passports",
+                "SELECT municipality, built, grams, 1 FROM passport WHERE id = ? AND built IS NOT NULL"),
+    "t_material": (("municipality", "material"),
+                   ("grams", "v_units", "v_high", "v_low", "passports", "quantities", "with_mass"), "passports",
+                   ("SELECT municipality, material, grams, v_units, v_high, v_low, 1, quantities, with_mass "
+                   "FROM material WHERE passport = ?")),
+    "t_strategy": (("municipality", "strategy"), ("grams", "quantities", "with_mass", "objects"), "quantities",
+                   ("SELECT municipality, strategy, SUM(COALESCE(grams, 0)), COUNT(*), COUNT(grams), 1 "
+                   "FROM quantity WHERE passport = ? GROUP BY municipality, strategy")),
+    "t_detachability": (("municipality", "detachability"), ("grams", "quantities"), "quantities",
+                        ("SELECT municipality, detachability, SUM(COALESCE(grams, 0)), COUNT(*) "
+                        "FROM quantity WHERE passport = ? GROUP BY municipality, detachability")),
+    "t_release": (("municipality", "release_year", "material", "quality"),
+                  ("grams", "objects", "quantities", "with_mass"), "quantities",
+                  ("SELECT municipality, release_year, material, quality, SUM(COALESCE(grams, 0)), 1, COUNT(*), "
+                  "COUNT(grams) FROM quantity WHERE passport = ? AND material IS NOT NULL AND release_year IS NOT NULL "
+                  "GROUP BY municipality, release_year, material, quality")),
+    "t_origin": (("municipality", "material", "life_cycle", "nature", "origin", "phase", "recycled"),
+                 ("grams", "quantities", "with_mass"), "quantities",
+                 ("SELECT municipality, material, life_cycle, nature, origin, phase, recycled, SUM(COALESCE(grams, 0)), "
+                 "COUNT(*), COUNT(grams) FROM quantity WHERE passport = ? AND material IS NOT NULL "
+                 "GROUP BY municipality, material, life_cycle, nature, origin, phase, recycled")),
+    "t_valued": (("municipality", "day", "prev"), ("grams", "passports"), "passports",
+                 ("SELECT p.municipality, d.day, d.prev, p.grams, 1 FROM passport p, ("
+                 " SELECT date AS day, LAG(date, 1, '') OVER (ORDER BY date) AS prev FROM ("
+                 "  SELECT DISTINCT date FROM valuation WHERE passport = (SELECT iri FROM passport WHERE id = ?1))"
+                 ") d WHERE p.id = ?1")),
+}
+
+
+def schema() -> str:
+    out = []
+    for name, (keys, sums, _, _) in TOTALS.items():
+        columns = ", ".join([*(f"{k}" for k in keys), *(f"{s} INTEGER NOT NULL" for s in sums)])
+        out.append(f"CREATE TABLE IF NOT EXISTS {name} (key TEXT PRIMARY KEY, {columns});")
+        out.append(f"CREATE INDEX IF NOT EXISTS {name}_municipality ON {name} (municipality);")
+    out.append("CREATE INDEX IF NOT EXISTS t_valued_day ON t_valued (day);")
+    return "\n".join(out)
+
+
+def summarise(conn: sqlite3.Connection, pid: int, sign: int, only: tuple[str, ...] | None = None) -> None:
+    """Add (``sign`` 1) or take away (-1) the contribution of passport ``pid`` to the totals."""
+    for name in only or TOTALS:
+        keys, sums, count, select = TOTALS[name]
+        rows = conn.execute(select, (pid,)).fetchall()
+        if not rows:
+            continue
+        n = len(keys)
+        updates = ", ".join(f"{s} = {s} + excluded.{s}" for s in sums)
+        conn.executemany(
+            f"INSERT INTO {name} (key, {', '.join(keys)}, {', '.join(sums)}) "
+            f"VALUES (?, {', '.join('?' * (n + len(sums)))}) ON CONFLICT (key) DO UPDATE SET {updates}",
+            ((json.dumps(row[:n]), *row[:n], *(sign * (v or 0) for v in row[n:])) for row in rows))
+        if sign < 0:
+            conn.executemany(f"DELETE FROM {name} WHERE key = ? AND {count} = 0",
+                             ((json.dumps(row[:n]),) for row in rows))
+
+
+TOTAL_TABLES = tuple(TOTALS)
+
+__all__ = ["TOTALS", "TOTAL_TABLES", "schema", "summarise"]
