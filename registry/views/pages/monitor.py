@@ -1,0 +1,242 @@
+"""The monitor: dashboard pages for the region (``/monitor``) and each municipality
+(``/monitor/GM0153``), and the figures of the annual report (``passports report``).
+
+Every figure is the result of one saved query of ``sparql/`` (:data:`FIGURES`), run with the
+parameters that query declares (``?municipality`` on a municipality's page, ``?date``, ``?year``)
+bound as values; the page shows its rows as a table (and, for most, a chart drawn on the server,
+:mod:`registry.views.pages.charts`), links to the same result as CSV (``/query/NAME?...&format=csv``
+with the same parameters) and to the query's own page. The progress towards the three regional
+goals (:data:`GOALS`) is read from the rows of such figures. Figures are computed once per store
+generation (``memo_for``: a page never shows figures from before a finished write).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from registry.model.terms import Terms
+from registry.model.vocab import MP, MPV, XSD
+from registry.query import saved as saved_queries
+from registry.store import named_queries
+from registry.views.pages.cache import memo_for
+from registry.views.pages.charts import bar_chart, gauge
+from registry.views.pages.geo import vocabulary_wkt, wkt_points
+
+MAP_MAX = 25_000  # objects drawn on a map at most (the page says when there are more)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure of the monitor: a saved query, and how its rows are drawn.
+
+    ``chart``: ``"bar"`` (one bar per row of ``x``), ``"years"`` (``x`` holds years: one tick per
+    year) or ``""`` (a table only). ``series`` splits the bars (stacked). ``region``: always for the
+    whole region (the comparison of municipalities), also on a municipality's page."""
+
+    key: str
+    query: str
+    chart: str = ""
+    x: str = ""
+    y: str = ""
+    series: str = ""
+    region: bool = False
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A regional goal: the figure whose first row holds the current value in ``column``."""
+
+    key: str
+    year: int
+    figure: str
+    column: str
+    target: float
+    lower_is_better: bool = False
+    scale: float = 1.0
+
+
+FIGURES = (
+    Figure("stock", "materials-stock-by-material"),
+    Figure("rstrategy", "r-ladder-distribution", "bar", "strategy", "objects"),
+    Figure("release", "released-concrete-by-year", "years", "year", "tonnesConcrete"),
+    Figure("value", "value-per-municipality", "bar", "municipality", "valueEUR", region=True),
+    Figure("comparison", "count-passports-per-municipality", "bar", "municipality", "passports", region=True),
+)
+
+GOALS = (
+    Goal("goal2", 2030, "origin", "primaryAbioticShare", 0.5, lower_is_better=True),
+    Goal("goal3", 2035, "goal3", "massShare", 0.5),
+    Goal("goal1", 2050, "mci", "mci", 1.0),
+)
+
+
+@dataclass
+class FigureData:
+    key: str
+    query: str
+    title: dict[str, str]
+    params: dict[str, str]  # the query's parameters as given in the URL of its page
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[tuple[str, str]]] = field(default_factory=list)  # (kind, value): iri, num, year, text, ""
+    chart: dict | None = None
+    missing: bool = False  # the saved query does not exist (yet)
+    regional: bool = False  # shown for the region on a municipality's page
+
+    def column(self, name: str) -> list[str]:
+        """The values of one column, as text ("" when unbound)."""
+        i = self.columns.index(name) if name in self.columns else -1
+        return [row[i][1] for row in self.rows] if i >= 0 else []
+
+
+def _cell(term) -> tuple[str, str]:
+    if term is None:
+        return ("", "")
+    if isinstance(term, ox.NamedNode):
+        return ("iri", term.value)
+    if isinstance(term, ox.Literal) and term.datatype.value in _NUMERIC:
+        return ("num", term.value)
+    return ("text", term.value)
+
+
+_NUMERIC = {XSD + t for t in ("integer", "decimal", "double", "float", "long", "int",
+                              "nonNegativeInteger", "positiveInteger")}
+
+
+def parameters(query: str, municipality: str | None, day: dt.date) -> dict[str, str]:
+    """The values of the parameters ``query`` declares: municipality, date, year (as text)."""
+    available = {"municipality": municipality or "", "date": day.isoformat(), "year": str(day.year)}
+    declared = [p.name for p in saved_queries.get(query).parameters]
+    return {name: available[name] for name in declared if available.get(name)}
+
+
+def _bindings(query: str, params: dict[str, str]) -> dict[str, ox.Term]:
+    out: dict[str, ox.Term] = {}
+    for p in saved_queries.get(query).parameters:
+        if p.name in params:
+            kind, *spec = p.term(params[p.name])
+            out[p.name] = ox.NamedNode(spec[0]) if kind == "iri" else \
+                ox.Literal(spec[0], datatype=ox.NamedNode(spec[1])) if spec[1] else ox.Literal(spec[0])
+    return out
+
+
+def run_figure(store: ox.Store, spec: Figure, terms: Terms, municipality: str | None, day: dt.date) -> FigureData:
+    """The rows of one figure, and its chart."""
+    try:
+        saved = saved_queries.get(spec.query)
+    except saved_queries.UnknownSavedQuery:
+        return FigureData(spec.key, spec.query, {}, {}, missing=True)
+    scope = None if spec.region else municipality
+    params = parameters(spec.query, scope, day)
+    result = named_queries.run(store, spec.query, _bindings(spec.query, params))
+    columns = [v.value for v in result.variables]
+    rows = [[_cell(solution[c]) for c in columns] for solution in result]
+    for i, name in enumerate(columns):  # years are shown without a thousands separator
+        if name == "year" or name.endswith("Year"):
+            for row in rows:
+                if row[i][0] == "num":
+                    row[i] = ("year", row[i][1])
+    figure = FigureData(spec.key, spec.query, {"nl": saved.title("nl"), "en": saved.title("en")}, params,
+                        columns, rows, regional=bool(municipality and "municipality" not in params))
+    figure.chart = _chart(figure, spec, terms)
+    return figure
+
+
+def _chart(figure: FigureData, spec: Figure, terms: Terms) -> dict | None:
+    if not spec.chart or spec.x not in figure.columns or spec.y not in figure.columns:
+        return None
+    xs, ys = figure.column(spec.x), figure.column(spec.y)
+    series = figure.column(spec.series) if spec.series in figure.columns else [""] * len(xs)
+    points = []
+    for x, y, s in zip(xs, ys, series):
+        try:
+            value = float(y)
+        except ValueError:
+            continue
+        if x:
+            points.append((x, s, value))
+    if spec.chart == "years":
+        points = [(x, s, v) for x, s, v in points if x.lstrip("-").isdigit()]
+    chart = bar_chart(points, years=spec.chart == "years")
+    chart["iris"] = any(p[0].startswith(("http://", "https://")) for p in points)
+    return chart
+
+
+def compute(registry, terms: Terms, municipality: str | None, day: dt.date) -> dict:
+    """Every figure and goal of one monitor page (or report)."""
+    store = registry.store
+    figures = [run_figure(store, spec, terms, municipality, day) for spec in FIGURES]
+    by_key = {f.key: f for f in figures}
+    goals = []
+    for goal in GOALS:
+        figure = by_key.get(goal.figure)
+        values = figure.column(goal.column) if figure is not None else []
+        try:
+            value = float(values[0]) if values and values[0] else None
+        except ValueError:
+            value = None
+        goals.append({"key": goal.key, "year": goal.year, "target": goal.target,
+                      "figure": goal.figure if figure is not None and not figure.missing else "",
+                      "gauge": gauge(value, goal.target, lower_is_better=goal.lower_is_better,
+                                     scale=goal.scale)})
+    return {"figures": figures, "goals": goals}
+
+
+def map_points(registry, municipality: str | None) -> dict:
+    """The objects with a location, for the map: ``points`` as [lat, lon, kind index, label nl,
+    label en, page path], ``kinds`` (IRIs), ``total`` (all objects with a location)."""
+    bindings = {"municipality": ox.NamedNode(municipality)} if municipality else {}
+    base = registry.base + "id/"
+    kinds: list[str] = []
+    index: dict[str, int] = {}
+    points, total = [], 0
+    for row in named_queries.solutions(registry.store, "page-monitor-objects", bindings):
+        total += 1
+        if len(points) >= MAP_MAX:
+            continue
+        found = wkt_points(row["geometry"].value) if row["geometry"] is not None else None
+        if not found or not found["points"]:
+            continue
+        lat = sum(p[0] for p in found["points"]) / len(found["points"])
+        lon = sum(p[1] for p in found["points"]) / len(found["points"])
+        kind = row["kind"].value if row["kind"] is not None else ""
+        if kind not in index:
+            index[kind] = len(kinds)
+            kinds.append(kind)
+        iri = row["passport"].value
+        path = "/doc/" + iri[len(base):] if iri.startswith(base) else ""
+        points.append([round(lat, 6), round(lon, 6), index[kind],
+                       row["labelNl"].value if row["labelNl"] is not None else "",
+                       row["labelEn"].value if row["labelEn"] is not None else "", path])
+    return {"points": points, "kinds": kinds, "total": total}
+
+
+def monitor(registry, terms: Terms, municipality: str | None = None, *, day: dt.date | None = None,
+            with_map: bool = True) -> dict:
+    """The context of a monitor page: the figures, goals, map and the municipalities to pick."""
+    day = day or dt.date.today()
+    memo = memo_for(registry)
+    data = memo.get(("monitor", municipality, day), lambda: compute(registry, terms, municipality, day))
+    context = {**data, "municipality": municipality, "date": day.isoformat(), "active": "monitor",
+               "municipalities": sorted(terms.municipalities, key=lambda i: terms.label(i, "nl")),
+               "map": None, "centroid": None, "bbox": None}
+    if municipality:
+        region = terms.iris(municipality, MP + "region")
+        context.update(region=region[0] if region else "",
+                       centroid=vocabulary_wkt(terms, municipality, MP + "centroid"),
+                       bbox=vocabulary_wkt(terms, municipality, MP + "bbox"))
+    if with_map:
+        context["map"] = memo.get(("monitor-map", municipality), lambda: map_points(registry, municipality))
+    return context
+
+
+def municipality_iri(code: str, terms: Terms) -> str | None:
+    """The IRI of the municipality with CBS code ``code`` (GM0153), None when there is none."""
+    iri = f"{MPV}municipality/{code}"
+    return iri if code.isascii() and code.isalnum() and iri in terms.municipalities else None
+
+
+__all__ = ["FIGURES", "GOALS", "MAP_MAX", "Figure", "FigureData", "Goal", "compute", "map_points",
+           "monitor", "municipality_iri", "parameters", "run_figure"]
