@@ -50,11 +50,11 @@ def client(filled):
 def figures_in(html: str) -> dict[str, tuple[list[list[str]], str]]:
     """Each figure section of a page: (the values of its table's cells, its CSV link)."""
     found = {}
-    for section in re.findall(r'<section class="card figure" id="fig-([a-z0-9_-]+)"(.*?)</section>', html, re.S):
+    for section in re.findall(r'<section class="card figure" id="fig-([a-z0-9_-]+)"(.*?)</section>', html, re.DOTALL):
         key, body = section
         csv_link = re.search(r'<a class="csv" href="([^"]+)"', body)
         rows = [[unescape(v) for v in re.findall(r'data-value="([^"]*)"', tr)]
-                for tr in re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[-1], re.S)]
+                for tr in re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[-1], re.DOTALL)]
         found[key] = (rows, unescape(csv_link[1]) if csv_link else "")
     return found
 
@@ -112,7 +112,7 @@ def test_figures_follow_a_write(client):
 def test_map_has_every_located_object(client):
     data = page_monitor.map_points(client.app.state.registry, GM0153)
     assert data["total"] == 3 and len(data["points"]) == 3
-    lat, lon, kind, label_nl, _, path = data["points"][0]
+    lat, lon, _kind, label_nl, _, path = data["points"][0]
     assert 52.1 < lat < 52.3 and 6.8 < lon < 7.0  # RD (257000, 471000) near Enschede
     assert label_nl and path.startswith("/doc/passport/GM0153/brug-")
     page = client.get("/monitor/GM0153")
