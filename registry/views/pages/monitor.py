@@ -33,8 +33,9 @@ class Figure:
     """One figure of the monitor: a saved query, and how its rows are drawn.
 
     ``chart``: ``"bar"`` (one bar per row of ``x``), ``"years"`` (``x`` holds years: one tick per
-    year) or ``""`` (a table only). ``series`` splits the bars (stacked). ``region``: always for the
-    whole region (the comparison of municipalities), also on a municipality's page."""
+    year), ``"parts"`` (one bar per column of ``parts``, summed over the rows) or ``""`` (a table
+    only). ``series`` splits the bars (stacked). ``region``: always for the whole region (the
+    comparison of municipalities), also on a municipality's page."""
 
     key: str
     query: str
@@ -43,16 +44,19 @@ class Figure:
     y: str = ""
     series: str = ""
     region: bool = False
+    parts: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Goal:
-    """A regional goal: the figure whose first row holds the current value in ``column``."""
+    """A regional goal: the current value is the sum of ``column`` over the rows of a figure,
+    divided by the sum of ``per`` when given (a share of a total)."""
 
     key: str
     year: int
     figure: str
     column: str
+    per: str
     target: float
     lower_is_better: bool = False
     scale: float = 1.0
@@ -67,9 +71,9 @@ FIGURES = (
 )
 
 GOALS = (
-    Goal("goal2", 2030, "origin", "primaryAbioticShare", 0.5, lower_is_better=True),
-    Goal("goal3", 2035, "goal3", "massShare", 0.5),
-    Goal("goal1", 2050, "mci", "mci", 1.0),
+    Goal("goal2", 2030, "origin", "primaryAbioticKg", "massKg", 0.5, lower_is_better=True),
+    Goal("goal3", 2035, "goal3", "valuedMassKg", "massKg", 0.5),
+    Goal("goal1", 2050, "mci", "mci", "", 1.0),
 )
 
 
@@ -144,7 +148,22 @@ def run_figure(store: ox.Store, spec: Figure, terms: Terms, municipality: str | 
     return figure
 
 
+def total(figure: FigureData, column: str) -> float | None:
+    """The sum of a numeric column over the rows; None without such a column or numbers."""
+    found = None
+    for value in figure.column(column):
+        try:
+            found = (found or 0.0) + float(value)
+        except ValueError:
+            continue
+    return found
+
+
 def _chart(figure: FigureData, spec: Figure, terms: Terms) -> dict | None:
+    if spec.chart == "parts":
+        sums = [(name, total(figure, name)) for name in spec.parts]
+        return bar_chart([(name, "", value) for name, value in sums if value is not None]) | {"iris": False,
+                                                                                            "columns": True}
     if not spec.chart or spec.x not in figure.columns or spec.y not in figure.columns:
         return None
     xs, ys = figure.column(spec.x), figure.column(spec.y)
@@ -161,6 +180,7 @@ def _chart(figure: FigureData, spec: Figure, terms: Terms) -> dict | None:
         points = [(x, s, v) for x, s, v in points if x.lstrip("-").isdigit()]
     chart = bar_chart(points, years=spec.chart == "years")
     chart["iris"] = any(p[0].startswith(("http://", "https://")) for p in points)
+    chart["columns"] = False
     return chart
 
 
@@ -172,11 +192,10 @@ def compute(registry, terms: Terms, municipality: str | None, day: dt.date) -> d
     goals = []
     for goal in GOALS:
         figure = by_key.get(goal.figure)
-        values = figure.column(goal.column) if figure is not None else []
-        try:
-            value = float(values[0]) if values and values[0] else None
-        except ValueError:
-            value = None
+        value = total(figure, goal.column) if figure is not None else None
+        if value is not None and goal.per:
+            whole = total(figure, goal.per)
+            value = value / whole if whole else None
         goals.append({"key": goal.key, "year": goal.year, "target": goal.target,
                       "figure": goal.figure if figure is not None and not figure.missing else "",
                       "gauge": gauge(value, goal.target, lower_is_better=goal.lower_is_better,
@@ -239,4 +258,4 @@ def municipality_iri(code: str, terms: Terms) -> str | None:
 
 
 __all__ = ["FIGURES", "GOALS", "MAP_MAX", "Figure", "FigureData", "Goal", "compute", "map_points",
-           "monitor", "municipality_iri", "parameters", "run_figure"]
+           "monitor", "municipality_iri", "parameters", "run_figure", "total"]
