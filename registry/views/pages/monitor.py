@@ -137,11 +137,11 @@ def run_figure(store: ox.Store, spec: Figure, terms: Terms, municipality: str | 
     result = named_queries.run(store, spec.query, _bindings(spec.query, params))
     columns = [v.value for v in result.variables]
     rows = [[_cell(solution[c]) for c in columns] for solution in result]
-    for i, name in enumerate(columns):  # years are shown without a thousands separator
-        if name == "year" or name.endswith("Year"):
-            for row in rows:
-                if row[i][0] == "num":
-                    row[i] = ("year", row[i][1])
+    for i, name in enumerate(columns):  # years without a thousands separator, shares as percentages
+        kind = "year" if name == "year" or name.endswith("Year") else "share" if name.endswith("Share") else ""
+        for row in rows if kind else ():
+            if row[i][0] == "num":
+                row[i] = (kind, row[i][1])
     figure = FigureData(spec.key, spec.query, {"nl": saved.title("nl"), "en": saved.title("en")}, params,
                         columns, rows, regional=bool(municipality and "municipality" not in params))
     figure.chart = _chart(figure, spec, terms)
