@@ -22,6 +22,8 @@ from registry.views.pages import monitor as page_monitor
 from registry.views.pages.links import Links
 from registry.views.pages.render import render
 
+REPORT_TABLE_MAX = 1000  # rows of a table in index.html (its CSV has them all)
+
 
 class UnknownMunicipality(RegistryError, LookupError):
     status = 404
@@ -76,7 +78,7 @@ def write_report(registry, terms: Terms, code: str | None, year: int, out: Path,
     links = Links(registry.base, lang, current="index.html")
     html = render("report.html", lang, links, terms, **data, municipality=iri, year=year,
                   date=day.isoformat(), made=dt.date.today().isoformat(), csv_files=csv_files,
-                  switch_url="")
+                  switch_url="", table_max=REPORT_TABLE_MAX)
     index = out / "index.html"
     index.write_text(html, encoding="utf-8")
     report.files.insert(0, index)

@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 
 import pytest
 from browser_support import Watched, launched_chromium, playwright_or_skip
 from pages_support import Server, build_registry
+
+from registry.views.pages.monitor import TABLE_MAX
 
 pytestmark = pytest.mark.browser
 playwright_api = playwright_or_skip()
@@ -29,6 +32,16 @@ def server(fixture):
         yield srv
 
 
+def open_ready(w: Watched, url: str, seconds: float = 120.0):
+    """Open the page, reloading until every figure is computed (they are computed in the background)."""
+    deadline = time.monotonic() + seconds
+    response = w.open(url)
+    while w.page.locator(".computing").count() and time.monotonic() < deadline:
+        w.page.wait_for_timeout(500)
+        response = w.open(url)
+    return response
+
+
 @pytest.fixture(scope="module")
 def browser():
     yield from launched_chromium()
@@ -40,7 +53,7 @@ def test_monitor_pages_in_chromium(browser, server, lang, width):
     w = Watched(browser, server.url, viewport={"width": width, "height": 900})
     try:
         for path in PAGES:
-            response = w.open(f"{server.url}{path}?lang={lang}")
+            response = open_ready(w, f"{server.url}{path}?lang={lang}")
             assert response.status == 200
             assert w.page.locator("html").get_attribute("lang") == lang
             assert w.page.locator(".goal").count() == 3
@@ -58,7 +71,7 @@ def test_csv_downloads_match_the_tables(browser, server):
     w = Watched(browser, server.url, viewport={"width": 1366, "height": 900})
     try:
         for path in PAGES:
-            w.open(server.url + path)
+            open_ready(w, server.url + path)
             sections = w.page.locator("section.figure")
             checked = 0
             for i in range(sections.count()):
@@ -70,7 +83,7 @@ def test_csv_downloads_match_the_tables(browser, server):
                 downloaded = list(csv.reader(io.StringIO(text)))[1:]
                 shown = section.locator("table.figure-table tbody tr").evaluate_all(
                     "rows => rows.map(r => Array.from(r.cells, c => c.dataset.value))")
-                assert downloaded == shown, href
+                assert downloaded[:TABLE_MAX] == shown, href
                 checked += 1
             assert checked >= 3
         assert w.problems == []

@@ -286,12 +286,13 @@ def ontology(terms: Terms) -> Page:
     return Page("ontology.html", {"sections": sections, "active": "ontology"}, path="/ontology")
 
 
-def monitor(registry, terms: Terms, code: str = "") -> Page:
-    """The monitor of the region (no ``code``) or of the municipality with CBS code ``code``."""
+def monitor(registry, terms: Terms, code: str = "", *, wait: float | None = 5.0) -> Page:
+    """The monitor of the region (no ``code``) or of the municipality with CBS code ``code``;
+    figures not computed within ``wait`` seconds say they are being computed."""
     iri = page_monitor.municipality_iri(code, terms) if code else None
     if code and iri is None:
         return not_found(f"/monitor/{code}")
-    return Page("monitor.html", page_monitor.monitor(registry, terms, iri),
+    return Page("monitor.html", page_monitor.monitor(registry, terms, iri, wait=wait),
                 path=f"/monitor/{code}" if code else "/monitor")
 
 

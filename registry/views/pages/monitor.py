@@ -13,6 +13,7 @@ generation (``memo_for``: a page never shows figures from before a finished writ
 from __future__ import annotations
 
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -21,11 +22,12 @@ from registry.model.terms import Terms
 from registry.model.vocab import MP, MPV, XSD
 from registry.query import saved as saved_queries
 from registry.store import named_queries
-from registry.views.pages.cache import memo_for
 from registry.views.pages.charts import bar_chart, gauge
+from registry.views.pages.fresh import background_for, ready
 from registry.views.pages.geo import vocabulary_wkt, wkt_points
 
 MAP_MAX = 25_000  # objects drawn on a map at most (the page says when there are more)
+TABLE_MAX = 200  # rows of a figure's table on a page (the chart and the CSV have them all)
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,8 @@ class Figure:
 @dataclass(frozen=True)
 class Goal:
     """A regional goal: the current value is the sum of ``column`` over the rows of a figure,
-    divided by the sum of ``per`` when given (a share of a total)."""
+    divided by the sum of ``per`` when given (a share of a total); with ``weight``, the average
+    of ``column`` weighted by that column (the MCI of several rows, by mass)."""
 
     key: str
     year: int
@@ -60,20 +63,27 @@ class Goal:
     target: float
     lower_is_better: bool = False
     scale: float = 1.0
+    weight: str = ""
 
 
 FIGURES = (
-    Figure("stock", "materials-stock-by-material"),
-    Figure("rstrategy", "r-ladder-distribution", "bar", "strategy", "objects"),
-    Figure("release", "released-concrete-by-year", "years", "year", "tonnesConcrete"),
-    Figure("value", "value-per-municipality", "bar", "municipality", "valueEUR", region=True),
-    Figure("comparison", "count-passports-per-municipality", "bar", "municipality", "passports", region=True),
+    Figure("stock", "indicator-stock-by-material", "bar", "material", "massKg"),
+    Figure("stock_years", "indicator-stock-over-years", "years", "year", "massKg"),
+    Figure("origin", "indicator-goal2-material-origin", "parts",
+           parts=("primaryAbioticKg", "secondaryAbioticKg", "biobasedKg", "natureUnknownKg")),
+    Figure("goal3", "indicator-goal3-valued-share", "parts", parts=("massKg", "valuedMassKg")),
+    Figure("mci", "indicator-mci"),
+    Figure("rstrategy", "indicator-rstrategy-by-mass", "bar", "strategy", "massKg"),
+    Figure("detachability", "indicator-detachability-distribution", "bar", "class", "massKg"),
+    Figure("carbon", "indicator-embodied-carbon", "bar", "material", "kgCO2e"),
+    Figure("release", "indicator-release-forecast", "years", "releaseYear", "massKg", "material"),
+    Figure("comparison", "indicator-municipality-comparison", "bar", "municipality", "massKg", region=True),
 )
 
 GOALS = (
     Goal("goal2", 2030, "origin", "primaryAbioticKg", "massKg", 0.5, lower_is_better=True),
     Goal("goal3", 2035, "goal3", "valuedMassKg", "massKg", 0.5),
-    Goal("goal1", 2050, "mci", "mci", "", 1.0),
+    Goal("goal1", 2050, "mci", "mci", "", 1.0, weight="massKg"),
 )
 
 
@@ -87,6 +97,7 @@ class FigureData:
     rows: list[list[tuple[str, str]]] = field(default_factory=list)  # (kind, value): iri, num, year, text, ""
     chart: dict | None = None
     missing: bool = False  # the saved query does not exist (yet)
+    computing: bool = False  # not ready yet (the page says so; a reload shows it)
     regional: bool = False  # shown for the region on a municipality's page
 
     def column(self, name: str) -> list[str]:
@@ -159,6 +170,17 @@ def total(figure: FigureData, column: str) -> float | None:
     return found
 
 
+def _weighted(figure: FigureData, column: str, weight: str) -> float | None:
+    pairs = []
+    for value, w in zip(figure.column(column), figure.column(weight)):
+        try:
+            pairs.append((float(value), float(w)))
+        except ValueError:
+            continue
+    whole = sum(w for _, w in pairs)
+    return sum(v * w for v, w in pairs) / whole if whole else None
+
+
 def _chart(figure: FigureData, spec: Figure, terms: Terms) -> dict | None:
     if spec.chart == "parts":
         sums = [(name, total(figure, name)) for name in spec.parts]
@@ -185,22 +207,30 @@ def _chart(figure: FigureData, spec: Figure, terms: Terms) -> dict | None:
 
 
 def compute(registry, terms: Terms, municipality: str | None, day: dt.date) -> dict:
-    """Every figure and goal of one monitor page (or report)."""
-    store = registry.store
-    figures = [run_figure(store, spec, terms, municipality, day) for spec in FIGURES]
+    """Every figure and goal of one monitor page (or report), computed here and now."""
+    figures = [run_figure(registry.store, spec, terms, municipality, day) for spec in FIGURES]
+    return {"figures": figures, "goals": goals_of(figures)}
+
+
+def goals_of(figures: list[FigureData]) -> list[dict]:
+    """The progress towards each goal, from the figures (a figure not ready: not measured)."""
     by_key = {f.key: f for f in figures}
     goals = []
     for goal in GOALS:
         figure = by_key.get(goal.figure)
         value = total(figure, goal.column) if figure is not None else None
+        if value is not None and goal.weight:
+            value = _weighted(figure, goal.column, goal.weight)
         if value is not None and goal.per:
             whole = total(figure, goal.per)
             value = value / whole if whole else None
+        usable = figure is not None and not figure.missing and not figure.computing
         goals.append({"key": goal.key, "year": goal.year, "target": goal.target,
-                      "figure": goal.figure if figure is not None and not figure.missing else "",
+                      "figure": goal.figure if usable else "",
+                      "computing": figure is not None and figure.computing,
                       "gauge": gauge(value, goal.target, lower_is_better=goal.lower_is_better,
                                      scale=goal.scale)})
-    return {"figures": figures, "goals": goals}
+    return goals
 
 
 def map_points(registry, municipality: str | None) -> dict:
@@ -233,21 +263,32 @@ def map_points(registry, municipality: str | None) -> dict:
 
 
 def monitor(registry, terms: Terms, municipality: str | None = None, *, day: dt.date | None = None,
-            with_map: bool = True) -> dict:
-    """The context of a monitor page: the figures, goals, map and the municipalities to pick."""
+            with_map: bool = True, wait: float | None = None) -> dict:
+    """The context of a monitor page: the figures, goals, map and the municipalities to pick.
+
+    Figures are computed in the background (``fresh.background_for``), once per store generation;
+    ``wait``: seconds to wait for those not ready (None: for all), the others say "computing"."""
     day = day or dt.date.today()
-    memo = memo_for(registry)
-    data = memo.get(("monitor", municipality, day), lambda: compute(registry, terms, municipality, day))
-    context = {**data, "municipality": municipality, "date": day.isoformat(), "active": "monitor",
+    memo = background_for(registry)
+    deadline = None if wait is None else time.monotonic() + wait
+    figures = []
+    for spec in FIGURES:
+        found = memo.get(("figure", spec.key, municipality, day),
+                         lambda spec=spec: run_figure(registry.store, spec, terms, municipality, day), deadline)
+        figures.append(found if ready(found) else FigureData(spec.key, spec.query, {}, {}, computing=True))
+    context = {"figures": figures, "goals": goals_of(figures), "municipality": municipality,
+               "date": day.isoformat(), "active": "monitor", "table_max": TABLE_MAX,
                "municipalities": sorted(terms.municipalities, key=lambda i: terms.label(i, "nl")),
-               "map": None, "centroid": None, "bbox": None}
+               "map": None, "centroid": None, "bbox": None, "computing": any(f.computing for f in figures)}
     if municipality:
         region = terms.iris(municipality, MP + "region")
         context.update(region=region[0] if region else "",
                        centroid=vocabulary_wkt(terms, municipality, MP + "centroid"),
                        bbox=vocabulary_wkt(terms, municipality, MP + "bbox"))
     if with_map:
-        context["map"] = memo.get(("monitor-map", municipality), lambda: map_points(registry, municipality))
+        found = memo.get(("map", municipality), lambda: map_points(registry, municipality), deadline)
+        context["map"] = found if ready(found) else None
+        context["computing"] = context["computing"] or not ready(found)
     return context
 
 
@@ -257,5 +298,5 @@ def municipality_iri(code: str, terms: Terms) -> str | None:
     return iri if code.isascii() and code.isalnum() and iri in terms.municipalities else None
 
 
-__all__ = ["FIGURES", "GOALS", "MAP_MAX", "Figure", "FigureData", "Goal", "compute", "map_points",
-           "monitor", "municipality_iri", "parameters", "run_figure", "total"]
+__all__ = ["FIGURES", "GOALS", "MAP_MAX", "TABLE_MAX", "Figure", "FigureData", "Goal", "compute", "goals_of",
+           "map_points", "monitor", "municipality_iri", "parameters", "run_figure", "total"]

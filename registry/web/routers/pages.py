@@ -122,7 +122,7 @@ def _search(request: Request) -> Response:
 
 def _monitor(request: Request, code: str = "") -> Response:
     code = code or request.query_params.get("municipality", "")  # the form picking a municipality
-    return respond(request, pages.monitor(request.app.state.registry, get_terms(), code[:16]))
+    return respond(request, pages.monitor(request.app.state.registry, get_terms(), code[:16], wait=STATS_WAIT))
 
 
 def _not_found(request: Request) -> Response:
