@@ -199,3 +199,24 @@ def _terms():
     from registry.model.terms import get_terms
 
     return get_terms()
+
+
+def test_background_figures_are_never_of_an_older_generation():
+    import threading
+
+    from registry.views.pages.fresh import BackgroundMemo, ready
+
+    generation = ["1"]
+    release = threading.Event()
+    memo = BackgroundMemo(lambda: generation[0])
+
+    def slow():
+        release.wait(10)
+        return "value of " + generation[0]
+
+    assert not ready(memo.get("k", slow, time.monotonic() + 0.05))  # not ready: the page says computing
+    release.set()
+    assert memo.get("k", slow) == "value of 1"
+    assert memo.get("k", lambda: "computed again") == "value of 1"  # same generation: kept
+    generation[0] = "2"  # a write: the old value is not served
+    assert memo.get("k", lambda: "value of 2", None) == "value of 2"
