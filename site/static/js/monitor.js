@@ -6,7 +6,7 @@
   "use strict";
   var box = document.getElementById("monitor-map");
   var source = document.getElementById("monitor-map-data");
-  if (!box || !source || typeof window.L === "undefined") { return; }
+  if (!box || !source || typeof window.L === "undefined" || !window.registryBaseMap) { return; }
   var data;
   try { data = JSON.parse(source.textContent); } catch (e) { return; }
   var points = data.points || [];
@@ -15,26 +15,7 @@
   if (!points.length && bbox.length < 3) { box.hidden = true; return; }
   var english = document.documentElement.lang === "en";
   var root = box.getAttribute("data-root") || "";
-  box.classList.add("map-live");
-  var map = L.map(box, { preferCanvas: true, scrollWheelZoom: false, zoomSnap: 0.25 });
-  map.attributionControl.setPrefix("Leaflet");
-  var note = function () {
-    if (box.querySelector(".map-note")) { return; }
-    var p = document.createElement("p");
-    p.className = "map-note";
-    p.textContent = box.getAttribute("data-no-tiles") || "";
-    box.appendChild(p);
-  };
-  var tiles = box.getAttribute("data-tiles");
-  if (tiles) {
-    var failed = 0;
-    var layer = L.tileLayer(tiles, { maxZoom: 19, attribution: "" });
-    layer.on("tileerror", function () { failed += 1; if (failed === 1) { box.classList.add("map-plain"); note(); } });
-    layer.addTo(map);
-  } else {
-    box.classList.add("map-plain");
-    note();
-  }
+  var map = window.registryBaseMap(box, { preferCanvas: true });
   var colours = ["#0b4f8a", "#f2a900", "#2e8540", "#b8422e", "#6b4fa0", "#1a8f94", "#8a6d3b", "#5b6b7a",
                  "#d96fa6", "#7fa82e"];
   var renderer = L.canvas({ padding: 0.2 });
