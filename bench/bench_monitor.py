@@ -5,8 +5,9 @@
 
 Per page (the region and ``--municipalities``): the time of each figure's saved query run cold
 (the first request after a write computes them all), of the map's points, of the whole first
-request (in-process client, no page workers) and of a second request (the figures remembered for
-the store generation). Then the annual report of the first municipality. The load average is
+request (in-process client, no page workers: it waits up to 2 s for the figures, then says
+"being computed" for those not ready), the time until every figure is there (computed in the
+background, once per store generation), and of a request after that. Then the annual report of the first municipality. The load average is
 recorded before and after, because the machine may be shared. Results go to
 ``bench/results/monitor.json`` (``--out``).
 """
@@ -73,7 +74,7 @@ def main() -> None:
         iri = monitor.municipality_iri(code, terms) if code else None
         figures = {}
         for spec in monitor.FIGURES:
-            figure, seconds = _timed(lambda spec=spec: monitor.run_figure(registry.store, spec, terms, iri, day))
+            figure, seconds = _timed(lambda spec=spec, iri=iri: monitor.run_figure(registry.store, spec, terms, iri, day))
             figures[spec.query] = {"seconds": seconds, "rows": len(figure.rows)}
         points, map_seconds = _timed(lambda iri=iri: monitor.map_points(registry, iri))
         result["pages"][code or "region"] = {"figures": figures, "map_seconds": map_seconds,
@@ -85,10 +86,16 @@ def main() -> None:
         for code in [None, *args.municipalities]:
             path = f"/monitor/{code}" if code else "/monitor"
             first, cold = _timed(lambda path=path: client.get(path))
+            started = time.perf_counter()
+            while 'class="computing"' in client.get(path).text:
+                time.sleep(0.2)
+            until_ready = round(time.perf_counter() - started + cold, 4)
             second, warm = _timed(lambda path=path: client.get(path))
             assert first.status_code == 200 and second.status_code == 200, (path, first.status_code)
             result["pages"][code or "region"].update(
-                path=path, first_request_seconds=cold, second_request_seconds=warm, html_bytes=len(first.content))
+                path=path, first_request_seconds=cold, first_request_complete='class="computing"' not in first.text,
+                seconds_until_every_figure=until_ready, ready_request_seconds=warm,
+                html_bytes=len(second.content))
         registry = client.app.state.registry
         with tempfile.TemporaryDirectory() as folder:
             report, seconds = _timed(lambda: write_report(registry, terms, args.municipalities[0], day.year,
