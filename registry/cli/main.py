@@ -40,6 +40,7 @@ from registry.model.documents import DocumentError, LimitError, ParseLimits, gro
 from registry.model.reference import ontology_files
 from registry.model.uris import UriError, parse_passport_iri
 from registry.model.vocab import PREFIXES
+from registry.query import saved as saved_queries
 from registry.store.failures import DENIED, FULL
 from registry.store.named_queries import UnknownQuery, load
 from registry.store.registry import AddReport, Registry
@@ -180,17 +181,27 @@ def retire(iri: str, reason: str = typer.Option(..., help="Why, e.g. 'gesloopt i
 def query(file: Path = typer.Argument(None, help="A .rq file"),
           name: str = typer.Option(None, "--name", help="A saved query of sparql/ by name"),
           data: Path = DataOption, base: str = BaseOption,
-          format: str = typer.Option("table", "--format", help="table, csv or json")) -> None:
+          format: str = typer.Option("table", "--format", help="table, csv or json"),
+          param: list[str] = typer.Option(None, "--param", help="NAME=VALUE, a parameter of the saved "
+                                          "query (repeatable), e.g. municipality=mpv:municipality/GM0153")) -> None:
     """Run a SPARQL query over the current passports and the reference data (union of their graphs)."""
     if (file is None) == (name is None):
         fail("give a .rq file or --name NAME (one of them)")
+    substitutions = {}
+    if param:
+        if name is None:
+            fail("--param works with --name (a saved query declares its parameters)")
+        try:
+            substitutions = saved_queries.get(name).bindings(dict(p.partition("=")[::2] for p in param))
+        except (saved_queries.UnknownSavedQuery, saved_queries.ParameterError) as exc:
+            fail(f"cannot bind the parameters: {exc}")
     try:
         text = file.read_text(encoding="utf-8") if file else load(name)
     except (OSError, UnknownQuery) as exc:
         fail(f"cannot read the query: {exc}")
     with opened(settings_from(data, base), read_only=True) as registry:
         try:
-            result = registry.query(text)
+            result = registry.query(text, substitutions=substitutions)
         except SyntaxError as exc:
             fail(f"SPARQL syntax error: {exc}")
         if isinstance(result, ox.QueryBoolean):

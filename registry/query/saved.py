@@ -72,6 +72,18 @@ class Parameter:
         return ("literal", value, datatype, None)
 
 
+def spec_term(spec: tuple):
+    """The pyoxigraph term of a term spec made by :meth:`Parameter.term`."""
+    from pyoxigraph import Literal, NamedNode
+
+    if spec[0] == "iri":
+        return NamedNode(spec[1])
+    _, lexical, datatype, language = spec
+    if language:
+        return Literal(lexical, language=language)
+    return Literal(lexical, datatype=NamedNode(datatype) if datatype else None)
+
+
 def expand_iri(value: str) -> str:
     """A full IRI, or a prefixed name (``mpv:material/concrete``) expanded with the model's prefixes."""
     prefix, sep, local = value.partition(":")
@@ -130,6 +142,18 @@ class SavedQuery:
             if value is not None and value.strip() != "":
                 out.append((param.name, param.term(value)))
         return tuple(out)
+
+
+    def bindings(self, values: dict[str, str]) -> dict:
+        """The parameters given in ``values`` as pyoxigraph substitutions (``{Variable: term}``);
+        a name that is not a parameter of this query is a :class:`ParameterError`."""
+        from pyoxigraph import Variable
+
+        unknown = sorted(set(values) - {p.name for p in self.parameters})
+        if unknown:
+            known = ", ".join(p.name for p in self.parameters) or "none"
+            raise ParameterError(f"{self.name} has no parameter {', '.join(unknown)} (parameters: {known})")
+        return {Variable(name): spec_term(spec) for name, spec in self.substitutions(values)}
 
 
 def parse(name: str, text: str) -> SavedQuery:

@@ -26,6 +26,7 @@ from pathlib import Path
 from registry.core.workers import FreshStore, limit_memory, serve_tasks, vanished, worker_entry
 from registry.query import formats as sparql_formats
 from registry.query.pool import QueryError, ResultTooLarge, StoreUnavailable, Task
+from registry.query.saved import spec_term
 
 
 def _isolate_network() -> bool:
@@ -36,17 +37,6 @@ def _isolate_network() -> bool:
         return libc.unshare(clone_newnet) == 0 or libc.unshare(clone_newuser | clone_newnet) == 0
     except (OSError, AttributeError):
         return False
-
-
-def _term(spec: tuple):
-    from pyoxigraph import Literal, NamedNode
-
-    if spec[0] == "iri":
-        return NamedNode(spec[1])
-    _, lexical, datatype, language = spec
-    if language:
-        return Literal(lexical, language=language)
-    return Literal(lexical, datatype=NamedNode(datatype) if datatype else None)
 
 
 def _execute(store, task: Task, cap: int, max_bytes: int):
@@ -67,7 +57,7 @@ def _execute(store, task: Task, cap: int, max_bytes: int):
     elif task.union_default_graph:
         kwargs["use_default_graph_as_union"] = True
     if task.substitutions:
-        kwargs["substitutions"] = {Variable(name): _term(spec) for name, spec in task.substitutions}
+        kwargs["substitutions"] = {Variable(name): spec_term(spec) for name, spec in task.substitutions}
     if task.base_iri:
         kwargs["base_iri"] = task.base_iri
     result = store.query(task.query, **kwargs)

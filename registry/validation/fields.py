@@ -49,8 +49,14 @@ FIELDS: dict[str, tuple[str, str]] = {
     f"{MP}material": ("material", "materiaal"),
     f"{MP}dataQuality": ("data quality", "datakwaliteit"),
     f"{MP}origin": ("origin", "herkomst"),
+    f"{MP}lifeCycleOrigin": ("life-cycle origin", "herkomst in de levenscyclus"),
+    f"{MP}materialNature": ("material nature", "aard van het materiaal"),
     f"{MP}materialPhase": ("material phase", "materiaalfase"),
     f"{MP}recycledContent": ("recycled content", "aandeel gerecycled"),
+    f"{MP}density": ("density", "dichtheid"),
+    f"{MP}thickness": ("thickness", "dikte"),
+    f"{MP}crossSection": ("cross-section", "doorsnede"),
+    f"{MP}massPerPiece": ("mass per piece", "massa per stuk"),
     f"{MP}valuation": ("valuation", "waardering"),
     f"{MP}amount": ("amount", "bedrag"),
     f"{MP}currency": ("currency", "valuta"),
@@ -69,6 +75,7 @@ SHAPE_WORDS: tuple[tuple[str, tuple[str, str]], ...] = (
     ("geometry", FIELDS[f"{GEO}hasGeometry"]),
     ("detachability", FIELDS[f"{MP}detachability"]),
     ("quantity", FIELDS[f"{MP}hasMaterialQuantity"]),
+    ("origin", FIELDS[f"{MP}origin"]),
 )
 
 # parts that an object points to: a finding "belongs to no object" is about that field
