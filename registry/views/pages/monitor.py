@@ -77,6 +77,7 @@ FIGURES = (
     Figure("detachability", "indicator-detachability-distribution", "bar", "class", "massKg"),
     Figure("carbon", "indicator-embodied-carbon", "bar", "material", "kgCO2e"),
     Figure("release", "indicator-release-forecast", "years", "releaseYear", "massKg", "material"),
+    Figure("release_where", "indicator-release-forecast-objects"),  # where: each object, with its geometry
     Figure("comparison", "indicator-municipality-comparison", "bar", "municipality", "massKg", region=True),
 )
 
