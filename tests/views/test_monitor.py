@@ -193,6 +193,9 @@ def test_yearly_chart_has_a_tick_per_year_and_a_zero_baseline():
     stacked = bar_chart([("a", "x", 1.0), ("a", "y", 2.0)])
     assert [entry["name"] for entry in stacked["legend"]] == ["x", "y"]
     assert nice_ticks(0) == [0.0, 1.0] and nice_ticks(7)[-1] >= 7
+    many = bar_chart([("2030", f"m{i}", float(i + 1)) for i in range(14)], years=True)
+    assert [entry["name"] for entry in many["legend"]][-1] == "other" and len(many["legend"]) == 10
+    assert sum(b["value"] for b in many["bars"]) == sum(range(1, 15))  # nothing lost in "other"
 
 
 def _terms():

@@ -8,7 +8,7 @@ its zero baseline drawn and a legend when it has more than one series.
 
 >>> chart = bar_chart([("a", "s", 2.0), ("b", "s", 3.0)])
 >>> [round(b["h"], 1) for b in chart["bars"]], chart["ticks"][-1]["value"]
-([133.3, 200.0], 3.0)
+([136.0, 204.0], 3.0)
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ WIDTH, HEIGHT = 640, 280
 LEFT, RIGHT, TOP, BOTTOM = 72, 12, 12, 64  # room for the value axis and the category labels
 PALETTE = ("#0b4f8a", "#f2a900", "#2e8540", "#b8422e", "#6b4fa0", "#1a8f94", "#8a6d3b", "#5b6b7a",
            "#d96fa6", "#7fa82e")
+OTHER = "other"  # the series the smallest are summed into when there are more than colours
 MAX_CATEGORIES = 40  # bars drawn at most (the table under the chart has every row)
 
 
@@ -48,6 +49,14 @@ def bar_chart(points: Iterable[tuple[str, str, float]], *, years: bool = False) 
         if name not in series:
             series.append(name)
         values[(category, name)] = values.get((category, name), 0.0) + max(float(value), 0.0)
+    if len(series) > len(PALETTE):  # the largest series keep a colour of their own, the rest is "other"
+        sums = {name: sum(v for (c, n), v in values.items() if n == name) for name in series}
+        kept = sorted(series, key=lambda n: -sums[n])[:len(PALETTE) - 1]
+        merged: dict[tuple[str, str], float] = {}
+        for (c, n), v in values.items():
+            key = (c, n if n in kept else OTHER)
+            merged[key] = merged.get(key, 0.0) + v
+        values, series = merged, [n for n in series if n in kept] + [OTHER]
     if years and categories:
         numbers = sorted(int(c) for c in categories)
         categories = [str(y) for y in range(numbers[0], numbers[-1] + 1)]
@@ -91,4 +100,4 @@ def gauge(value: float | None, target: float, *, lower_is_better: bool = False, 
             "lower_is_better": lower_is_better}
 
 
-__all__ = ["PALETTE", "bar_chart", "gauge", "nice_ticks"]
+__all__ = ["OTHER", "PALETTE", "bar_chart", "gauge", "nice_ticks"]
