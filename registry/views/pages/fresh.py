@@ -5,7 +5,8 @@ it was computed in (unlike ``cache.GenerationCache``, which serves the old value
 recomputes), so a figure on a page always equals the query run now, or is not shown yet.
 
 One thread per open registry computes the values one at a time (the machine's cores are for
-the requests); a value asked for again while it is being computed is not computed twice.
+the requests); a value asked for again while it is being computed is not computed twice, and the page
+worker processes share what one of them computed (``cache.shared_value``).
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
 from typing import Any
 
-from registry.views.pages.cache import memo_for
+from registry.views.pages.cache import memo_for, shared_value
 
 _MISSING = object()
 
 
 class BackgroundMemo:
-    def __init__(self, generation: Callable[[], str], *, max_entries: int = 512):
+    def __init__(self, generation: Callable[[], str], *, max_entries: int = 512, shared_dir: Path | None = None):
         self.generation = generation
+        self.shared_dir = shared_dir
         self.max_entries = max_entries
         self._entries: OrderedDict[Any, tuple[str, Any]] = OrderedDict()
         self._running: dict[Any, tuple[str, Future]] = {}
@@ -55,7 +58,7 @@ class BackgroundMemo:
 
     def _compute(self, key: Any, compute: Callable[[], Any], generation: str) -> Any:
         try:
-            value = compute()
+            value = shared_value(self.shared_dir, key, compute, generation)
         except BaseException:
             with self._lock:
                 self._forget(key, generation)
@@ -82,7 +85,8 @@ def background_for(registry) -> BackgroundMemo:
     with _memos_lock:
         memo = _memos.get(registry)
         if memo is None:
-            memo = _memos[registry] = BackgroundMemo(memo_for(registry).generation)
+            memo = _memos[registry] = BackgroundMemo(
+                memo_for(registry).generation, shared_dir=registry.settings.data_dir / "cache" / "monitor")
         return memo
 
 
