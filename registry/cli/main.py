@@ -31,6 +31,7 @@ from registry.cli.demo import demo as demo_command
 from registry.cli.demo import register as register_demo
 from registry.cli.imports import register as register_import
 from registry.cli.masses import cli as masses_cli
+from registry.cli.report import register as register_report
 from registry.cli.site import cli as site_cli
 from registry.cli.tokens import cli as tokens_cli
 from registry.cli.valuation import register as register_valuation
@@ -313,6 +314,7 @@ app.add_typer(site_cli, name="site")
 app.add_typer(masses_cli, name="masses")
 register_import(app)
 register_valuation(app)
+register_report(app)
 register_demo(app)
 
 

@@ -14,6 +14,7 @@ from registry.model.terms import Terms, local_name
 from registry.model.uris import KEY_PATTERN, MUNICIPALITY_PATTERN, PassportRef, owning_passport
 from registry.model.vocab import MP, MPV, OWL, RDFS, SKOS
 from registry.store.valuations import records_of
+from registry.views.pages import monitor as page_monitor
 from registry.views.pages import search as page_search
 from registry.views.pages import stats as page_stats
 from registry.views.pages.attrs import Attrs
@@ -280,6 +281,16 @@ def ontology(terms: Terms) -> Page:
             items.append({"iri": iri, "facts": facts, "object_kind": terms.is_object_kind(iri)})
         sections.append((key, items))
     return Page("ontology.html", {"sections": sections, "active": "ontology"}, path="/ontology")
+
+
+def monitor(registry, terms: Terms, code: str = "", *, wait: float | None = 5.0) -> Page:
+    """The monitor of the region (no ``code``) or of the municipality with CBS code ``code``;
+    figures not computed within ``wait`` seconds say they are being computed."""
+    iri = page_monitor.municipality_iri(code, terms) if code else None
+    if code and iri is None:
+        return not_found(f"/monitor/{code}")
+    return Page("monitor.html", page_monitor.monitor(registry, terms, iri, wait=wait),
+                path=f"/monitor/{code}" if code else "/monitor")
 
 
 # ---------------------------------------------------------------------------------------------
