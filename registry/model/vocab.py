@@ -61,3 +61,8 @@ MODIFIED = NamedNode(DCTERMS + "modified")
 # Predicates only the registry may write into a passport graph.
 MANAGED_PREDICATES = frozenset({VERSION_NUMBER, CURRENT_VERSION, CONTENT_HASH, CREATED, MODIFIED,
                                 RETIRED_AT, RETIREMENT_REASON})
+# Predicates the registry writes on a passport's other resources: the mass it derives for each
+# mp:MaterialQuantity (registry/model/mass.py). Never part of the content hash; a document sent
+# back with them unchanged is accepted (registry/model/managed.py).
+MANAGED_QUANTITY_PREDICATES = frozenset(mp(local) for local in ("massKg", "massQuality", "massMethod",
+                                                                  "massDerivation"))

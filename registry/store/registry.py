@@ -20,7 +20,7 @@ closing, validating, adding and retiring passports.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Self
 
@@ -29,6 +29,7 @@ import pyoxigraph as ox
 from registry.core.errors import RegistryError
 from registry.core.settings import Settings
 from registry.model.documents import PassportDoc, grouped
+from registry.model.managed import has_managed, managed_triples, without_unchanged
 from registry.model.uris import PassportRef
 from registry.model.vocab import (
     CONTENT_HASH,
@@ -153,7 +154,7 @@ class Registry(BatchWriter, Compaction):
     def validate(self, docs: Iterable[PassportDoc], municipality: str | None = None) -> list[Verdict]:
         """Validate without writing (a dry run), batch by batch."""
         verdicts: list[Verdict] = []
-        for batch in grouped(docs, BATCH_SIZE):
+        for batch in grouped(self._without_unchanged(docs), BATCH_SIZE):
             verdicts += self.validator.validate(batch, municipality)
         return verdicts
 
@@ -188,7 +189,7 @@ class Registry(BatchWriter, Compaction):
                 progress(size)
 
         try:
-            for batch in grouped(docs, batch_size):
+            for batch in grouped(self._without_unchanged(docs), batch_size):
                 todo = self._todo(batch, seen, report)
                 if worker is None and not _validated and len(batch) == batch_size > 1:
                     worker = ValidationWorker(self.base, self._validator.engine if self._validator
@@ -214,6 +215,16 @@ class Registry(BatchWriter, Compaction):
             if writer is not None:
                 writer.close()  # waits for the last writes; raises what failed
         return report
+
+    def _without_unchanged(self, docs: Iterable[PassportDoc]) -> Iterator[PassportDoc]:
+        """The documents without the registry-managed triples they hold as stored (a downloaded
+        passport sent back: ``registry.model.managed``); changed ones stay, for the validator."""
+        for doc in docs:
+            if has_managed(doc):
+                graph = ox.NamedNode(doc.iri)
+                stored = (q.triple for q in self.store.quads_for_pattern(None, None, None, graph))
+                doc = without_unchanged(doc, managed_triples(stored, graph))
+            yield doc
 
     def add_all_or_nothing(self, make_docs: Callable[[], Iterable[PassportDoc]], **kwargs) -> AddReport:
         """Validate everything first; write only when every passport conforms. The warnings of the

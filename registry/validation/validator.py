@@ -18,10 +18,11 @@ import rdflib
 from rdflib.namespace import RDF, SH
 
 from registry.core.resources import SHAPES_DIR
-from registry.model.documents import PassportDoc, structural_problems
+from registry.model.documents import PassportDoc
 from registry.model.integrity import integrity_problems
+from registry.model.managed import structural_problems
 from registry.model.reference import load_ontology_store
-from registry.model.vocab import MP, MPV
+from registry.model.vocab import MANAGED_QUANTITY_PREDICATES, MP, MPV
 from registry.validation.engine import ShapesProgram, Unsupported, subclass_closure
 from registry.validation.fields import field_label, field_of
 from registry.validation.owners import BatchOwners, ReportOwners, batch_store
@@ -121,6 +122,8 @@ class Validator:
     def unknown_terms(self, doc: PassportDoc) -> list[Issue]:
         issues, seen = [], set()
         for t in doc.triples:
+            if t.predicate in MANAGED_QUANTITY_PREDICATES:
+                continue  # refused as a changed managed field (structural_problems), not twice
             for term in (t.predicate, t.object):
                 if (isinstance(term, ox.NamedNode) and term.value.startswith((MP, MPV))
                         and term.value not in self.known_terms and term.value not in seen):
@@ -142,7 +145,8 @@ class Validator:
         checked: list[tuple[PassportDoc, Verdict]] = []
         for doc, verdict in zip(docs, verdicts):
             for problem in structural_problems(doc, municipality):
-                verdict.issues.append(Issue("Violation", {"en": problem, "nl": problem}, focus=doc.iri,
+                verdict.issues.append(Issue("Violation", {"en": problem.en, "nl": problem.nl},
+                                            focus=problem.focus, path=problem.path, value=problem.value,
                                             constraint="structure"))
             for rule in integrity_problems(doc.triples, doc.ref):
                 verdict.issues.append(Issue("Violation", {"en": rule.en, "nl": rule.nl}, focus=rule.node,
