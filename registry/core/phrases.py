@@ -3,6 +3,8 @@ Dutch with the right singular or plural ("1 passport", "2 paspoorten"), never "p
 
 from __future__ import annotations
 
+from datetime import datetime
+
 # noun -> language -> (singular, plural)
 NOUNS: dict[str, dict[str, tuple[str, str]]] = {
     "passport": {"en": ("passport", "passports"), "nl": ("paspoort", "paspoorten")},
@@ -41,3 +43,24 @@ def report_summary(bad: int, total: int, lang: str = "en") -> str:
         return (f"{bad} of {counted(total, 'passport')} {'does' if bad == 1 else 'do'} not conform to "
                 "the shapes; nothing was stored")
     return "the passport conforms" if total == 1 else f"all {total} passports conform"
+
+
+def timestamp(value: str | None) -> str:
+    """An xsd:dateTime for people: date, time with seconds, and zone ("2026-12-05 01:24:50 UTC");
+    a date alone stays a date; text that is no time is returned as it is."""
+    if not value:
+        return ""
+    text = str(value)
+    if "T" not in text:
+        return text[:10]
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    offset = moment.utcoffset()
+    zone = "UTC" if not offset else moment.strftime("UTC%z")
+    if zone.startswith("UTC") and len(zone) == 8:
+        zone = f"{zone[:6]}:{zone[6:]}"
+    return moment.strftime("%Y-%m-%d %H:%M:%S ") + zone

@@ -43,7 +43,7 @@ from registry.model.vocab import (
     RETIRED_PASSPORT,
     RETIREMENT_REASON,
 )
-from registry.store import reference_graphs
+from registry.store import reference_graphs, stored_base
 from registry.store.compaction import Compaction
 from registry.store.failures import StoreError, describe, storage_errors
 from registry.store.provenance import INVALIDATED_AT, activity_quads, cli_agent, now
@@ -105,7 +105,7 @@ class Registry(BatchWriter, Compaction):
     # -- opening -----------------------------------------------------------------------------
     @classmethod
     def open(cls, settings: Settings | None = None, *, read_only: bool = False) -> Registry:
-        settings = settings or Settings()
+        settings = stored_base.resolve(settings or Settings())
         main_path, history_path = settings.main_store_path, settings.history_store_path
         try:
             if read_only:
@@ -116,6 +116,7 @@ class Registry(BatchWriter, Compaction):
                            ox.Store.read_only(str(history_path)) if history_path.exists() else None,
                            read_only=True)
             settings.data_dir.mkdir(parents=True, exist_ok=True)
+            stored_base.remember(settings)
             registry = cls(settings, ox.Store(str(main_path)), ox.Store(str(history_path)))
             registry._recover()
             with storage_errors(settings.data_dir, "open"):
@@ -169,7 +170,7 @@ class Registry(BatchWriter, Compaction):
         while the main process reads the next batch and writes the previous one.
         """
         self._writable()
-        agent = agent or cli_agent(self.base)
+        agent = agent or self._cli_agent()
         report = AddReport()
         activity = ox.NamedNode(f"{self.base}id/activity/{uuid.uuid4()}")
         report.activity = activity.value
@@ -284,6 +285,10 @@ class Registry(BatchWriter, Compaction):
         if good:
             self._write(good, agent, source, comment, activity, started, writer=writer, bodies=bodies)
 
+    def _cli_agent(self) -> str:
+        """The agent of a write without one: the command line, by its configured name."""
+        return cli_agent(self.base, self.settings.agent_name)
+
     # -- retiring ----------------------------------------------------------------------------
     def retire(self, ref: PassportRef, reason: str, *, agent: str | None = None, source: str = "") -> int:
         """Retire a passport: its graph becomes a tombstone; every version stays resolvable."""
@@ -293,7 +298,7 @@ class Registry(BatchWriter, Compaction):
         if self.status(ref) != "current":
             raise ValueError(f"{ref.iri} is {self.status(ref)}, not a current passport; nothing to retire")
         self._writable()
-        agent_node = ox.NamedNode(agent or cli_agent(self.base))
+        agent_node = ox.NamedNode(agent or self._cli_agent())
         node = ox.NamedNode(ref.iri)
         latest = self.current_version(ref)
         identifier = self._value(node, IDENTIFIER, node)
@@ -304,7 +309,7 @@ class Registry(BatchWriter, Compaction):
         version = ox.NamedNode(f"{ref.iri}/v/{latest}")
         prov = self.provenance_graph
         quads = activity_quads(prov, activity, agent_node, source, f"retired: {reason}", timestamp,
-                               timestamp)
+                               timestamp) + self._agent_labels(agent_node.value)
         quads += [
             ox.Quad(version, INVALIDATED_AT, timestamp, prov),
             ox.Quad(node, RDF_TYPE, RETIRED_PASSPORT, node),

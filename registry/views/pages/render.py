@@ -26,6 +26,7 @@ except ImportError:  # pragma: no cover (older MarkupSafe)
     _escape_inner = None
 
 from registry.core.i18n import DEFAULT_LANGUAGE, pick, strings, translator
+from registry.core.phrases import timestamp
 from registry.core.resources import SITE_DIR
 from registry.model.terms import Terms, get_terms, local_name
 from registry.views.pages.attrs import Attrs
@@ -159,14 +160,7 @@ def _formatter(lang: str):
         symbol = "€" if currency == "EUR" else currency
         return f"{symbol} {num(value, 0)}"
 
-    def date(value: str | None) -> str:
-        if not value:
-            return ""
-        text = str(value)
-        if "T" in text:
-            day, _, time = text.partition("T")
-            return f"{day} {time[:5]}"
-        return text[:10]
+    date = timestamp  # with seconds and zone: "2026-12-05 01:24:50 UTC"
 
     def percent(value) -> str:
         if value is None:
