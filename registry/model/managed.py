@@ -8,6 +8,10 @@ mass derived for each material quantity). Sent back with those triples unchanged
 read as if they were not there (:func:`without_unchanged`, given the stored ones); a managed
 triple that differs from the stored one, or any on a new passport, is refused by
 :func:`structural_problems`: every one of them, in one answer, in English and Dutch.
+
+The masses never get that far when a document is read from RDF: ``documents.make_doc`` drops
+them, changed or not, and the writer derives them again (docs/model.md, "Mass"). The rules here
+still cover them for documents made otherwise.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from registry.model.documents import PassportDoc
 from registry.model.integrity import integrity_problems
 from registry.model.managed import structural_problems
 from registry.model.reference import load_ontology_store
-from registry.model.vocab import MANAGED_QUANTITY_PREDICATES, MP, MPV
+from registry.model.vocab import MP, MPV
 from registry.validation.engine import ShapesProgram, Unsupported, subclass_closure
 from registry.validation.fields import field_label, field_of
 from registry.validation.owners import BatchOwners, ReportOwners, batch_store
@@ -122,8 +122,6 @@ class Validator:
     def unknown_terms(self, doc: PassportDoc) -> list[Issue]:
         issues, seen = [], set()
         for t in doc.triples:
-            if t.predicate in MANAGED_QUANTITY_PREDICATES:
-                continue  # refused as a changed managed field (structural_problems), not twice
             for term in (t.predicate, t.object):
                 if (isinstance(term, ox.NamedNode) and term.value.startswith((MP, MPV))
                         and term.value not in self.known_terms and term.value not in seen):
