@@ -38,6 +38,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "issue.field": ("field", "veld"),
     "issue.path": ("path", "pad"),
     "issue.value": ("value", "waarde"),
+    "token.id": ("id", "id"),
+    "token.municipality": ("municipality", "gemeente"),
+    "token.label": ("label", "omschrijving"),
+    "token.created": ("created", "gemaakt"),
+    "token.revoked": ("revoked", "ingetrokken"),
+    "token.made": (("Token {id} for {municipality} created. Store it now: it is shown only this once. Send it "
+                   "as 'Authorization: Bearer <token>'."),
+                   ("Token {id} voor {municipality} gemaakt. Bewaar het nu: het wordt alleen deze keer getoond. "
+                   "Stuur het mee als 'Authorization: Bearer <token>'.")),
+    "token.none": ("no tokens yet; make one with `passports token create --municipality GMxxxx`",
+                   "nog geen tokens; maak er een met `passports token create --municipality GMxxxx`"),
+    "token.gone": ("Token {id} of {municipality} revoked at {at}.", "Token {id} van {municipality} ingetrokken op {at}."),
     "Violation": ("Violation", "Overtreding"),
     "Warning": ("Warning", "Waarschuwing"),
     "Info": ("Info", "Info"),

@@ -128,3 +128,10 @@ def test_export_holds_past_versions_and_a_retired_passports_last_content(tmp_pat
     assert (f"{IRI}/v/1", "120.5") in values and (f"{IRI}/v/2", "130") in values  # 130: the last content
     short = cli("export", "--no-history", "--lang", "nl", "--output", str(tmp_path / "kort.nq"), env=env)
     assert "zonder oude versies" in short.stderr
+
+
+def test_tokens_in_dutch(env):
+    made = cli("token", "create", "--municipality", "GM0153", "--label", "GBI", "--lang", "nl", env=env)
+    assert made.returncode == 0 and "Bewaar het nu" in made.stderr, made.stderr
+    listed = cli("token", "list", "--lang", "nl", env=env)
+    assert all(word in listed.stdout for word in ("gemeente", "omschrijving", "gemaakt", " UTC")), listed.stdout
