@@ -1,7 +1,8 @@
 """The triples of an object's components and their material quantities: ``ComponentTriples``.
 
 Each row adds one material quantity to the component named by ``component.key`` (``main``
-without one); a quantity is given, or derived from the dimensions and the material's density.
+without one), as recorded; the row's dimensions add the quantity's own thickness or cross-section (or,
+for pieces, its volume), from which the registry derives the mass (registry/model/mass.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from importers.keys import slug
 from importers.row_reader import RowReader
 from importers.source import Record
 from importers.terms import LABEL, MPN, NUMERIC_VALUE, RDF_TYPE, UNIT_P, XSD_DECIMAL, N
-from importers.units import Unit, estimated_mass
+from importers.units import Unit, own_sizes
 from importers.values import ValueProblem, decimal_literal, parse_fraction, text_of
 from registry.model.reference import local_name
 from registry.model.uris import PassportRef
@@ -88,11 +89,8 @@ class ComponentTriples(RowReader):
                 raise exc.at(self.f["quantity.unit"].column, text_of(unit_raw))
         dims = {name: self._dimension(name, record) for name in ("length", "width", "height", "thickness")
                 if f"dimensions.{name}" in self.f}
-        derived = None
-        if self.mapping.quantity.derive_mass:
-            derived = estimated_mass(material.value, self.vocabulary.density(material.value), value, unit,
-                                     dims)
-        if value is None and derived is None:
+        sizes = own_sizes(value, unit, dims) if self.mapping.quantity.derive_mass else None
+        if value is None and (sizes is None or sizes.volume is None):
             raise ValueProblem("no quantity", "the row gives no quantity (and no dimensions to compute one)",
                                "de rij geeft geen hoeveelheid (en geen afmetingen om die te berekenen)",
                                column=self.f["quantity.value"].column if "quantity.value" in self.f else "")
@@ -101,12 +99,13 @@ class ComponentTriples(RowReader):
         Q = N(f"{ref.prefix('quantity')}/{base}" + (f"-{names[base]}" if names[base] > 1 else ""))
         out = [T(C, MPN["hasMaterialQuantity"], Q), T(Q, RDF_TYPE, MPN["MaterialQuantity"]),
                T(Q, MPN["material"], material)]
-        if derived is not None:
-            amount, target, note = derived
-            out += [T(Q, NUMERIC_VALUE, ox.Literal(decimal_literal(amount, 4), datatype=XSD_DECIMAL)),
-                    T(Q, UNIT_P, N(Unit(target).iri)),
+        # The recorded amount stays as it is; the registry derives the mass (registry/model/mass.py),
+        # with the row's own thickness or cross-section where its dimensions give one.
+        if sizes is not None and sizes.volume is not None:  # pieces with three dimensions: a volume
+            out += [T(Q, NUMERIC_VALUE, ox.Literal(decimal_literal(sizes.volume, 6), datatype=XSD_DECIMAL)),
+                    T(Q, UNIT_P, N(Unit("M3").iri)),
                     T(Q, MPN["dataQuality"], N(f"{MPV}dataquality/estimated")),
-                    T(Q, MPN["derivedFrom"], ox.Literal(note))]
+                    T(Q, MPN["derivedFrom"], ox.Literal(sizes.how))]
         else:
             out += [T(Q, NUMERIC_VALUE, ox.Literal(decimal_literal(value * unit.factor, 6),
                                                    datatype=XSD_DECIMAL)),
@@ -114,6 +113,10 @@ class ComponentTriples(RowReader):
             quality = self.concept("quantity.data_quality", record)
             if quality is not None:
                 out.append(T(Q, MPN["dataQuality"], quality))
+            for size, predicate in ((sizes and sizes.thickness, "thickness"),
+                                    (sizes and sizes.cross_section, "crossSection")):
+                if size:
+                    out.append(T(Q, MPN[predicate], ox.Literal(decimal_literal(size, 6), datatype=XSD_DECIMAL)))
         for key, predicate in (("quantity.origin", "origin"), ("quantity.material_phase", "materialPhase")):
             node = self.concept(key, record)
             if node is not None:

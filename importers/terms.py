@@ -38,7 +38,8 @@ MPN = {name: _iri(MP, name) for name in (
     "valuation", "ExpectedRelease", "releaseDate", "releaseQuality", "Component", "detachability",
     "DetachabilityAssessment", "connectionType", "detachabilityIndex", "hasMaterialQuantity",
     "MaterialQuantity", "material", "dataQuality", "origin", "materialPhase", "recycledContent",
-    "derivedFrom", "Valuation", "amount", "currency", "valuationMethod", "priceSource")}
+    "derivedFrom", "Valuation", "amount", "currency", "valuationMethod", "priceSource", "thickness",
+    "crossSection")}
 
 # Which mapping field a SHACL result path (or node shape name) is about, to name the column.
 PATH_FIELDS = {
@@ -53,6 +54,7 @@ PATH_FIELDS = {
     UNIT_P.value: "quantity.unit", MPN["dataQuality"].value: "quantity.data_quality",
     MPN["origin"].value: "quantity.origin", MPN["materialPhase"].value: "quantity.material_phase",
     MPN["recycledContent"].value: "quantity.recycled_content",
+    MPN["thickness"].value: "dimensions.thickness", MPN["crossSection"].value: "dimensions.width",
     MPN["connectionType"].value: "component.connection_type", MPN["valuation"].value: "valuation.amount",
     MPN["hasMaterialQuantity"].value: "quantity.material", MPN["detachability"].value: "component.connection_type",
     MPN["detachabilityIndex"].value: "component.detachability_index",

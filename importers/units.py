@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from importers.values import ValueProblem, decimal_literal
 from importers.vocabulary import normalise
-from registry.model.reference import local_name
 from registry.model.vocab import UNIT
 
 TARGETS = ("KiloGM", "TON_Metric", "M3", "M2", "M", "NUM")
@@ -80,33 +79,33 @@ class UnitTable:
         return unit
 
 
-def estimated_mass(material: str, density: float | None, value: float | None, unit: Unit | None,
-                   dims: dict[str, float | None]) -> tuple[float, str, str] | None:
-    """An estimated mass ``(amount, TON_Metric or KiloGM, how)`` from a volume, an area x thickness,
-    a length x width x height or a count x three dimensions (in metres), times the material's
-    density (kg/m3); None when the quantity is a mass already or no volume can be known."""
+@dataclass(frozen=True)
+class Sizes:
+    """What the dimensions of a row add to its quantity, so that the registry derives its mass
+    (registry/model/mass.py): the quantity's own ``thickness`` (m) or ``cross_section`` (m2), or, for
+    a count of pieces with three dimensions, a ``volume`` (m3) that replaces the count, with ``how``."""
+
+    thickness: float | None = None
+    cross_section: float | None = None
+    volume: float | None = None
+    how: str = ""
+
+
+def own_sizes(value: float | None, unit: Unit | None, dims: dict[str, float | None]) -> Sizes | None:
+    """The sizes the row's dimensions (in metres) give its quantity: a thickness for an area, a cross-
+    section (width x height) for a length, a volume for a count (or no amount) with length, width and
+    height/thickness; None when they give nothing (a mass, or no dimensions that fit)."""
     if unit is not None and unit.target in MASS:
         return None
-    if density is None:
-        return None
     length, width, height, thickness = (dims.get(k) for k in ("length", "width", "height", "thickness"))
-    amount = None if value is None else value * unit.factor
-    if unit is not None and unit.target == "M3":
-        volume, how = amount, f"{decimal_literal(amount)} m3"
-    elif unit is not None and unit.target == "M2" and thickness:
-        volume, how = amount * thickness, f"{decimal_literal(amount)} m2 x {decimal_literal(thickness)} m"
-    elif unit is not None and unit.target == "M" and width and height:
-        volume = amount * width * height
-        how = f"{decimal_literal(amount)} m x {decimal_literal(width)} m x {decimal_literal(height)} m"
-    elif length and width and (height or thickness) and (unit is None or unit.target == "NUM"):
-        count = amount if amount is not None else 1
+    if unit is not None and unit.target == "M2" and thickness:
+        return Sizes(thickness=thickness)
+    if unit is not None and unit.target == "M" and width and (height or thickness):
+        return Sizes(cross_section=width * (height or thickness))
+    if length and width and (height or thickness) and (unit is None or unit.target == "NUM"):
+        count = value * unit.factor if value is not None and unit is not None else 1
         depth = height or thickness
-        volume = count * length * width * depth
         how = (f"{decimal_literal(count)} x " if count != 1 else "") + \
             f"{decimal_literal(length)} m x {decimal_literal(width)} m x {decimal_literal(depth)} m"
-    else:
-        return None
-    kg = volume * density
-    note = (f"{how} x {density:g} kg/m3 (mp:defaultDensity of mpv:material/{local_name(material)}, "
-            "ontology/materials.ttl)")
-    return (kg / 1000, "TON_Metric", note) if kg >= 1000 else (kg, "KiloGM", note)
+        return Sizes(volume=count * length * width * depth, how=how)
+    return None

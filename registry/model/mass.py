@@ -186,6 +186,8 @@ FIELDS = {
     ox.NamedNode(MP + "massPerPiece"): "piece",
 }
 DESCRIBES = ox.NamedNode(MP + "describes")
+INPUT_PREDICATES = frozenset({*FIELDS, RDF_TYPE, DESCRIBES})
+"""The predicates ``quantities`` reads: a caller may pass only the triples with these."""
 NUMBERS = ("value", "density", "thickness", "section", "piece")
 
 

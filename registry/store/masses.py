@@ -20,7 +20,8 @@ from collections.abc import Callable, Iterator
 
 import pyoxigraph as ox
 
-from registry.model.mass import mass_tables, mass_triples
+from registry.model.documents import grouped
+from registry.model.mass import INPUT_PREDICATES, mass_tables, mass_triples
 from registry.model.mass_tables import MassTables
 from registry.model.vocab import DCTERMS, MANAGED_QUANTITY_PREDICATES, PASSPORT, RDF_TYPE
 
@@ -50,26 +51,16 @@ def _passport_graphs(store: ox.Store) -> Iterator[ox.NamedNode]:
             yield quad.subject
 
 
-def _batches(graphs: Iterator[ox.NamedNode], size: int) -> Iterator[list[ox.NamedNode]]:
-    batch: list[ox.NamedNode] = []
-    for graph in graphs:
-        batch.append(graph)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
 def _changes(store: ox.Store, graph: ox.NamedNode, tables: MassTables,
              only_missing: bool) -> tuple[list[ox.Quad], list[ox.Quad]]:
     """(quads to remove, quads to add) to make the mass triples of one graph right."""
     old: set[ox.Quad] = set()
     content: list[ox.Triple] = []
     for quad in store.quads_for_pattern(None, None, None, graph):
-        if quad.predicate in MANAGED_QUANTITY_PREDICATES:
+        predicate = quad.predicate
+        if predicate in MANAGED_QUANTITY_PREDICATES:
             old.add(quad)
-        else:
+        elif predicate in INPUT_PREDICATES:
             content.append(quad.triple)
     if only_missing and old:
         return [], []
@@ -104,13 +95,13 @@ def refresh(store: ox.Store, history: ox.Store | None, base: str, provenance: ox
     # graph names first: the store is changed while they are worked through
     graphs = list(_passport_graphs(store))
     changed = 0
-    for batch in _batches(iter(graphs), batch_size):
+    for batch in grouped(graphs, batch_size):
         changed += _apply(store, batch, tables, only_missing=False)
         if progress:
             progress(len(batch))
     if history is not None:
         versions = [g for g in history.named_graphs() if isinstance(g, ox.NamedNode)]
-        for batch in _batches(iter(versions), batch_size):
+        for batch in grouped(versions, batch_size):
             changed += _apply(history, batch, tables, only_missing=True)
             if progress:
                 progress(len(batch))

@@ -158,3 +158,17 @@ def test_mass_triples_of_the_model_example():
     assert ("deck-concrete", MASS_DERIVATION, "120,5 t = 120.500 kg (vastgelegd)") in found
     assert len(found) == 10  # 5 per quantity
     assert [q.kinds for _, q in quantities(doc.triples)] == [("Bridge",), ("Bridge",)]
+
+
+def test_the_shape_example_with_its_own_thickness_and_density():
+    from conftest import ROOT
+
+    from registry.model.documents import read_file
+
+    (doc,) = read_file(ROOT / "shapes" / "examples" / "valid" / "paving-own-thickness.ttl", "http://localhost:8000/")
+    found = {t.predicate: t.object.value for t in mass_triples(doc.triples)
+             if not (isinstance(t.object, ox.Literal) and t.object.language == "nl")}
+    assert found[MASS_KG] == "73600"  # 640 m2 x 0.05 m x 2,300 kg/m3
+    assert found[MASS_QUALITY].endswith("/estimated")  # every factor from the passport
+    assert found[MASS_DERIVATION] == ("640 m² × 0.05 m × 2,300 kg/m³ = 73,600 kg (given in the passport: thickness; "
+                                      "given in the passport: density)")

@@ -145,3 +145,14 @@ def test_masses_refresh_command(settings):
     result = run_cli("masses", "refresh", env=env)
     assert result.returncode == 0, result.stderr
     assert "0 of 1 graphs changed" in result.stdout
+
+
+def test_the_write_api_stores_masses(app_client, settings):
+    from registry.store.tokens import TokenStore
+
+    _, token = TokenStore(settings.tokens_path).create("GM0153", "mass test")
+    r = app_client.put("/api/v1/passports/GM0153/brug-0042", content=passport_ttl(),
+                       headers={"Content-Type": "text/turtle", "Authorization": f"Bearer {token}"})
+    assert r.status_code == 201, r.text
+    stored = app_client.app.state.registry.get(REF)
+    assert mass_of(stored, "deck-concrete")[MASS_KG] == "120500"
