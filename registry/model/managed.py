@@ -106,9 +106,11 @@ def _managed_problem(triple: ox.Triple) -> Structural:
     focus = triple.subject.value if isinstance(triple.subject, ox.NamedNode) else str(triple.subject)
     return Structural(
         f"{en_name} ({triple.predicate.value}) is written by the registry itself, and the value sent "
-        f"({value}) is not the stored one; leave it out or send it unchanged",
+        f"({value}) is not the stored one; leave it out or send it unchanged (a download made before "
+        "the current version holds old values: download the passport again)",
         f"{nl_name} ({triple.predicate.value}) schrijft het register zelf, en de verstuurde waarde "
-        f"({value}) is niet de opgeslagen waarde; laat het veld weg of stuur het ongewijzigd terug",
+        f"({value}) is niet de opgeslagen waarde; laat het veld weg of stuur het ongewijzigd terug (een "
+        "download van vóór de huidige versie heeft oude waarden: download het paspoort opnieuw)",
         focus, triple.predicate.value, value)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from conftest import ROOT, passport_ttl, run_cli
+from conftest import ROOT, passport_ttl
 from servers import free_port
 
 OTHER = "http://localhost:8157/"

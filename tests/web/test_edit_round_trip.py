@@ -90,3 +90,13 @@ def test_managed_fields_on_a_new_passport_are_refused(editor):
     names = {x["field_en"] for x in r.json()["results"]}
     assert {"version number", "content hash", "created", "last modified", "current version"} <= names
     assert not any("typed" in x["message"] for x in r.json()["results"])
+
+
+def test_a_stale_download_is_refused_and_says_to_download_again(editor):
+    stale = download(editor, "text/turtle")
+    assert put(editor, stale.replace("120.5", "130.5"), "text/turtle").status_code == 200  # version 2
+    r = put(editor, stale.replace("120.5", "140.5"), "text/turtle")
+    assert r.status_code == 422, r.text
+    results = r.json()["results"]
+    assert {"version number", "current version", "content hash"} <= {x["field_en"] for x in results}
+    assert all("download the passport again" in x["message"] for x in results)
