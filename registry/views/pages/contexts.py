@@ -61,16 +61,15 @@ def home(registry, terms: Terms, *, wait: float | None = 5.0) -> Page:
         recent = []
         cards = {c["iri"]: c for c in cards_for(
             registry, list(dict.fromkeys(r["passport"] for r in stats.recent)), terms)}
-        names = agent_names(registry, (r["agent"] for r in stats.recent))
         for r in stats.recent:
             card = cards.get(r["passport"], {})
             recent.append({**r, "title": card.get("title", {}),
                            "identifier": card.get("identifier", local_name(r["passport"])),
-                           "agent_label": agent_label(terms, r["agent"]),
-                           "agent_names": names.get(r["agent"], {})})
+                           "agent_label": agent_label(terms, r["agent"])})
         ctx.update(municipalities=municipalities, kinds=kinds, materials=materials[:15],
                    recent=recent, max_municipality=max([n for _, n in municipalities] or [1]) or 1,
                    max_kind=max([n for _, n in kinds] or [1]) or 1)
+        ctx["agent_names"] = agent_names(registry, (r["agent"] for r in stats.recent))  # by name, not IRI
     return Page("home.html", ctx, path="/")
 
 

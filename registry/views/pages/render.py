@@ -26,7 +26,6 @@ except ImportError:  # pragma: no cover (older MarkupSafe)
     _escape_inner = None
 
 from registry.core.i18n import DEFAULT_LANGUAGE, pick, strings, translator
-from registry.core.phrases import timestamp
 from registry.core.resources import SITE_DIR
 from registry.model.terms import Terms, get_terms, local_name
 from registry.views.pages.attrs import Attrs
@@ -160,7 +159,17 @@ def _formatter(lang: str):
         symbol = "€" if currency == "EUR" else currency
         return f"{symbol} {num(value, 0)}"
 
-    date = timestamp  # with seconds and zone: "2026-12-05 01:24:50 UTC"
+    def date(value: str | None) -> str:
+        """A date as written; a time with its seconds and zone (``2026-12-05 01:34:11 UTC``)."""
+        if not value:
+            return ""
+        text = str(value)
+        if "T" in text:
+            day, _, time = text.partition("T")
+            clock, zone = time[:8], time[8:].lstrip(".0123456789")
+            zone = "UTC" if zone in ("Z", "+00:00", "-00:00") else zone
+            return f"{day} {clock} {zone}".rstrip()
+        return text[:10]
 
     def percent(value) -> str:
         if value is None:
