@@ -63,6 +63,7 @@ def init(data: Path = DataOption, base: str = BaseOption, lang: str = LangOption
     settings = settings_from(data, base)
     with opened(settings) as registry:
         n = registry.count_passports()
+        settings = registry.settings  # the base the data has (stored, or read from older data)
     out.print(say("init.ready", lang, data=settings.data_dir.resolve(), passports=counted(n, "passport", lang),
                   base=settings.base_iri), highlight=False)
 
@@ -81,7 +82,7 @@ def add(files: list[Path] = typer.Argument(..., help="Turtle, TriG, JSON-LD, N-T
             if not path.is_file():
                 fail(f"{path}: no such file")
             try:
-                report = registry.add(read_with_progress(path, settings.base_iri, progress,
+                report = registry.add(read_with_progress(path, registry.base, progress,
                                                          ParseLimits.from_settings(settings)),
                                       source=str(path), comment=f"passports add {path.name}",
                                       municipality=municipality)
@@ -292,12 +293,13 @@ def serve(data: Path = DataOption, base: str = BaseOption, host: str = typer.Opt
     settings = settings_from(data, base)
     if base is None and port != 8000 and stored_base(settings) is None and not settings.base_given:
         # the first start on a new data directory chooses the base from the port; it is stored
-        base = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"
-        settings = settings_from(data, base)
+        chosen = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"
+        settings = dataclasses.replace(settings, base_iri=chosen, base_given=False)
     if page_workers is not None:
         settings = dataclasses.replace(settings, page_workers=page_workers)
     with opened(settings) as registry:  # a store in use by another process: one line, exit 2
         empty = with_demo and registry.count_passports() == 0
+        settings = registry.settings  # the base the data has
     if empty:
         _demo_into(settings)
     out.print(say("serve.serving", settings.lang if settings.lang == "nl" else "en", base=settings.base_iri,

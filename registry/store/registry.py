@@ -112,12 +112,14 @@ class Registry(BatchWriter, Compaction):
                 if not main_path.exists():
                     raise StoreError(f"no registry at {settings.data_dir}: run `passports init` or "
                                      "`passports demo` first")
-                return cls(settings, ox.Store.read_only(str(main_path)),
+                main = ox.Store.read_only(str(main_path))
+                return cls(stored_base.adopt(settings, main, write=False), main,
                            ox.Store.read_only(str(history_path)) if history_path.exists() else None,
                            read_only=True)
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-            stored_base.remember(settings)
-            registry = cls(settings, ox.Store(str(main_path)), ox.Store(str(history_path)))
+            main = ox.Store(str(main_path))
+            settings = stored_base.adopt(settings, main)
+            registry = cls(settings, main, ox.Store(str(history_path)))
             registry._recover()
             with storage_errors(settings.data_dir, "open"):
                 synced = reference_graphs.sync(registry.store)

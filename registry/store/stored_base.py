@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import dataclasses
 
+import pyoxigraph as ox
+
 from registry.core.errors import RegistryError
 from registry.core.settings import Settings
+
+PROVENANCE = "graph/provenance"  # the graph every write records itself in: {base}graph/provenance
 
 
 class BaseMismatch(RegistryError):
@@ -21,12 +25,12 @@ class BaseMismatch(RegistryError):
     def __init__(self, settings: Settings, stored: str):
         given, data, file = settings.base_iri, settings.data_dir, settings.base_path
         super().__init__(
-            f"the data in {data} has the base IRI {stored} (stored in {file} when the registry was "
-            f"created), but this command was given {given} (--base or PASSPORTS_BASE). Leave out --base "
+            f"the data in {data} has the base IRI {stored} (stored in {file}), but this command was "
+            f"given {given} (--base or PASSPORTS_BASE). Leave out --base "
             f"and PASSPORTS_BASE to use {stored}, or give another data directory (--data) for a registry "
             f"under {given}.",
-            message_nl=f"de gegevens in {data} hebben de basis-IRI {stored} (opgeslagen in {file} toen het "
-                       f"register werd gemaakt), maar deze opdracht kreeg {given} (--base of "
+            message_nl=f"de gegevens in {data} hebben de basis-IRI {stored} (opgeslagen in {file}), maar "
+                       f"deze opdracht kreeg {given} (--base of "
                        f"PASSPORTS_BASE). Laat --base en PASSPORTS_BASE weg om {stored} te gebruiken, of "
                        f"geef een andere gegevensmap (--data) voor een register onder {given}.")
 
@@ -52,6 +56,22 @@ def resolve(settings: Settings) -> Settings:
     if settings.base_given:
         raise BaseMismatch(settings, stored)
     return dataclasses.replace(settings, base_iri=stored)
+
+
+def adopt(settings: Settings, store: ox.Store, *, write: bool = True) -> Settings:
+    """``settings`` with the base IRI of the data in ``store``, stored in the data directory
+    (``write``) when it is not yet: data made before the base was stored keeps the base it was
+    written under (read from the name of its provenance graph, ``{base}graph/provenance``)."""
+    if stored_base(settings) is not None:
+        return resolve(settings)
+    found = next((g.value[:-len(PROVENANCE)] for g in store.named_graphs()
+                  if isinstance(g, ox.NamedNode) and g.value.endswith(PROVENANCE)), None)
+    adopted = settings if found in (None, settings.base_iri) else dataclasses.replace(settings, base_iri=found)
+    if write:
+        remember(adopted)
+    if adopted is not settings and settings.base_given:
+        raise BaseMismatch(settings, found)
+    return adopted
 
 
 def remember(settings: Settings) -> None:

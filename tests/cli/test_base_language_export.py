@@ -135,3 +135,13 @@ def test_tokens_in_dutch(env):
     assert made.returncode == 0 and "Bewaar het nu" in made.stderr, made.stderr
     listed = cli("token", "list", "--lang", "nl", env=env)
     assert all(word in listed.stdout for word in ("gemeente", "omschrijving", "gemaakt", " UTC")), listed.stdout
+
+
+def test_data_made_before_the_base_was_stored_keeps_its_base(tmp_path, data, env):
+    cli("init", "--base", OTHER, env=env)
+    cli("add", passport_file(tmp_path), env=env)
+    (data / "base-iri").unlink()  # as a data directory made before the base was stored
+    shown = cli("show", IRI, env=env)  # no --base: the base is read from the data
+    assert shown.returncode == 0, shown.stderr
+    assert cli("init", env=env).stdout.count(OTHER) == 1
+    assert (data / "base-iri").read_text().strip() == OTHER
