@@ -20,7 +20,7 @@ from registry.views.pages import stats as page_stats
 from registry.views.pages.attrs import Attrs
 from registry.views.pages.cards import cards_for
 from registry.views.pages.geo import vocabulary_wkt
-from registry.views.pages.history import history_rows
+from registry.views.pages.history import agent_names, history_rows
 from registry.views.pages.lists import (
     concept_passports,
     kind_passports,
@@ -70,6 +70,7 @@ def home(registry, terms: Terms, *, wait: float | None = 5.0) -> Page:
         ctx.update(municipalities=municipalities, kinds=kinds, materials=materials[:15],
                    recent=recent, max_municipality=max([n for _, n in municipalities] or [1]) or 1,
                    max_kind=max([n for _, n in kinds] or [1]) or 1)
+        ctx["agent_names"] = agent_names(registry, (r["agent"] for r in stats.recent))  # by name, not IRI
     return Page("home.html", ctx, path="/")
 
 
