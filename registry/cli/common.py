@@ -13,11 +13,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 
+from registry.cli.texts import say
 from registry.core.errors import EXIT_ERROR, EXIT_NOT_CONFORMING, EXIT_OK
 from registry.core.settings import Settings
 from registry.model.documents import ParseLimits, format_for, read_stream
+from registry.store import stored_base
 from registry.store.registry import AddReport, Registry, StoreError
-from registry.validation.fields import field_label
 from registry.validation.validator import Verdict
 
 # Piped output is not cut to 80 columns.
@@ -25,17 +26,20 @@ out = Console(width=None if sys.stdout.isatty() else 400)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 400)
 
 DataOption = typer.Option(None, "--data", help="Data directory (default $PASSPORTS_DATA or ./data)")
-BaseOption = typer.Option(None, "--base", help="Base IRI of this instance (default $PASSPORTS_BASE "
-                                               "or http://localhost:8000/)")
+BaseOption = typer.Option(None, "--base", help="Base IRI of this instance, chosen at init and stored with "
+                                               "the data (default: the stored one, $PASSPORTS_BASE or "
+                                               "http://localhost:8000/)")
 
 
 def settings_from(data: Path | None, base: str | None) -> Settings:
+    """The settings of a command, with the base IRI stored with the data (``stored_base``): a
+    --base or PASSPORTS_BASE other than the stored one is an error that names both."""
     kwargs = {}
     if data is not None:
         kwargs["data_dir"] = data
     if base is not None:
         kwargs["base_iri"] = base
-    return Settings(**kwargs)
+    return stored_base.resolve(Settings(**kwargs))
 
 
 def finish(conforms: bool) -> None:
@@ -97,19 +101,29 @@ def print_verdicts(verdicts: list[Verdict], lang: str, limit: int = 50) -> None:
     for verdict in verdicts:
         for issue in verdict.issues:
             if shown >= limit:
-                err.print("... and more; use --format json for the full report")
+                err.print(say("more", lang))
                 return
             colour = {"Violation": "red", "Warning": "yellow"}.get(issue.severity, "cyan")
-            field = field_label(issue.path, issue.shape)
-            err.print(f"[{colour}]{issue.severity}[/] {verdict.iri}\n  focus: {issue.focus}"
-                      + (f"\n  field: {field}" if field else "")
-                      + (f"\n  path: {issue.path}" if issue.path else "")
-                      + (f"\n  value: {issue.value}" if issue.value else "")
+            en, nl = issue.field
+            field = nl if lang == "nl" else en
+            err.print(f"[{colour}]{say(issue.severity, lang)}[/] {verdict.iri}\n  {say('issue.focus', lang)}: "
+                      f"{issue.focus}"
+                      + (f"\n  {say('issue.field', lang)}: {field}" if field else "")
+                      + (f"\n  {say('issue.path', lang)}: {issue.path}" if issue.path else "")
+                      + (f"\n  {say('issue.value', lang)}: {issue.value}" if issue.value else "")
                       + f"\n  {issue.text(lang)}", highlight=False)
             shown += 1
 
 
-def summarise(report: AddReport) -> None:
-    err.print(f"created {len(report.created)}, updated {len(report.updated)}, unchanged "
-              f"{len(report.unchanged)}, rejected {len(report.rejected)}, with warnings "
-              f"{len(report.warnings)}", highlight=False)
+def summarise(report: AddReport, lang: str = "en") -> None:
+    err.print(say("add.summary", lang, created=len(report.created), updated=len(report.updated),
+                  unchanged=len(report.unchanged), rejected=len(report.rejected),
+                  warnings=len(report.warnings)), highlight=False)
+
+
+def agent_name(agent: str | None, names: dict[str, str], lang: str = "en") -> str:
+    """Who made a version, by name: the label recorded with the agent (a configured
+    PASSPORTS_AGENT_NAME, a municipality's name), else the last part of its IRI."""
+    if not agent:
+        return ""
+    return names.get(agent) or agent.rstrip("/").rsplit("/", 1)[-1]

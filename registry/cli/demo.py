@@ -52,8 +52,8 @@ def demo(
 def _store(settings: Settings, size: int, seed: int, municipalities: list[str] | None) -> None:
     with opened(settings) as registry, progress_bar() as progress:
         task = progress.add_task("demo", total=size, passports=0)
-        docs = (PassportDoc(owning_passport(settings.base_iri, iri), triples, "demo")
-                for iri, triples in generate(size, seed=seed, base=settings.base_iri,
+        docs = (PassportDoc(owning_passport(registry.base, iri), triples, "demo")
+                for iri, triples in generate(size, seed=seed, base=registry.base,
                                              municipalities=municipalities))
         report = registry.add(docs, source="urn:passports:demo", comment=f"passports demo --size {size}",
                               progress=lambda n: progress.update(task, advance=n,

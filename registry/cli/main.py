@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import gzip
 import json
+import socket
 import sys
 import time
 from pathlib import Path
@@ -16,6 +17,7 @@ from rich.table import Table
 from registry.cli.common import (
     BaseOption,
     DataOption,
+    agent_name,
     err,
     fail,
     finish,
@@ -31,10 +33,13 @@ from registry.cli.demo import demo as demo_command
 from registry.cli.demo import register as register_demo
 from registry.cli.imports import register as register_import
 from registry.cli.masses import cli as masses_cli
+from registry.cli.report import register as register_report
 from registry.cli.site import cli as site_cli
+from registry.cli.texts import LangOption, cli_language, export_summary, language, say
 from registry.cli.tokens import cli as tokens_cli
 from registry.cli.valuation import register as register_valuation
 from registry.core.errors import EXIT_ERROR, RegistryError
+from registry.core.phrases import counted, timestamp, validation_summary
 from registry.core.settings import Settings
 from registry.model.documents import DocumentError, LimitError, ParseLimits, grouped, read_file
 from registry.model.reference import ontology_files
@@ -44,6 +49,7 @@ from registry.query import saved as saved_queries
 from registry.store.failures import DENIED, FULL
 from registry.store.named_queries import UnknownQuery, load
 from registry.store.registry import AddReport, Registry
+from registry.store.stored_base import stored_base
 from registry.validation.validator import Validator, Verdict, report_graph
 
 app = typer.Typer(help="Material passport registry / Materialenpaspoorten-register",
@@ -54,20 +60,24 @@ app.add_typer(ontology_app, name="ontology")
 # --- commands ------------------------------------------------------------------------------
 
 @app.command()
-def init(data: Path = DataOption, base: str = BaseOption) -> None:
-    """Create an empty registry in the data directory."""
+def init(data: Path = DataOption, base: str = BaseOption, lang: str = LangOption) -> None:
+    """Create an empty registry in the data directory; its base IRI is stored with the data."""
+    lang = language(lang)
     settings = settings_from(data, base)
     with opened(settings) as registry:
         n = registry.count_passports()
-    out.print(f"registry ready in {settings.data_dir.resolve()} ({n} passports), base {settings.base_iri}")
+        settings = registry.settings  # the base the data has (stored, or read from older data)
+    out.print(say("init.ready", lang, data=settings.data_dir.resolve(), passports=counted(n, "passport", lang),
+                  base=settings.base_iri), highlight=False)
 
 
 @app.command()
 def add(files: list[Path] = typer.Argument(..., help="Turtle, TriG, JSON-LD, N-Triples or N-Quads (.gz ok)"),
         data: Path = DataOption, base: str = BaseOption,
         municipality: str = typer.Option(None, help="Only accept passports of this CBS code"),
-        lang: str = typer.Option("en", help="Language of messages: nl or en")) -> None:
+        lang: str = LangOption) -> None:
     """Validate and store passports; new content becomes a new version, same content is skipped."""
+    lang = language(lang)
     settings = settings_from(data, base)
     total = AddReport()
     with opened(settings) as registry, progress_bar() as progress:
@@ -75,7 +85,7 @@ def add(files: list[Path] = typer.Argument(..., help="Turtle, TriG, JSON-LD, N-T
             if not path.is_file():
                 fail(f"{path}: no such file")
             try:
-                report = registry.add(read_with_progress(path, settings.base_iri, progress,
+                report = registry.add(read_with_progress(path, registry.base, progress,
                                                          ParseLimits.from_settings(settings)),
                                       source=str(path), comment=f"passports add {path.name}",
                                       municipality=municipality)
@@ -84,17 +94,18 @@ def add(files: list[Path] = typer.Argument(..., help="Turtle, TriG, JSON-LD, N-T
                      "stay. Fix the file and run the same command again: stored passports are skipped.")
             total.merge(report)
     print_verdicts(total.rejected, lang)
-    summarise(total)
+    summarise(total, lang)
     finish(not total.rejected)
 
 
 @app.command()
 def validate(file: Path, base: str = BaseOption,
              format: str = typer.Option("text", "--format", help="text, json or ttl"),
-             lang: str = typer.Option("en", help="Language of messages: nl or en"),
+             lang: str = LangOption,
              engine: str = typer.Option("fast", help="fast (compiled shapes, pySHACL reports failures) "
                                                      "or pyshacl (pySHACL only)")) -> None:
     """Validate passports in a file without storing them (exit 0 conforms, 1 does not, 2 error)."""
+    lang = language(lang)
     settings = settings_from(None, base)
     if not file.is_file():
         fail(f"{file}: no such file")
@@ -120,11 +131,21 @@ def validate(file: Path, base: str = BaseOption,
     else:
         print_verdicts(verdicts, lang, limit=10_000)
         bad = sum(not v.conforms for v in verdicts)
-        out.print(f"{len(verdicts)} passport(s), {bad} do(es) not conform", highlight=False)
+        out.print(validation_summary(bad, len(verdicts), lang), highlight=False)
     finish(conforms)
 
 
 def _ref(registry: Registry, iri: str):
+    """The passport an IRI names; for an IRI under another base, an error that says the data's base."""
+    if not iri.startswith(registry.base) and "/id/passport/" in iri:
+        own = registry.base + "id/passport/" + iri.split("/id/passport/", 1)[1]
+        file = registry.settings.base_path
+        raise RegistryError(
+            f"{iri} is not under the base IRI of this registry's data, {registry.base} (stored in {file}); "
+            f"its passports are named {registry.base}id/passport/GMxxxx/key: did you mean {own}?",
+            message_nl=f"{iri} valt niet onder de basis-IRI van de gegevens van dit register, {registry.base} "
+                       f"(opgeslagen in {file}); de paspoorten heten {registry.base}id/passport/GMxxxx/sleutel: "
+                       f"bedoelt u {own}?")
     try:
         return parse_passport_iri(registry.base, iri)
     except UriError as exc:
@@ -148,25 +169,29 @@ def show(iri: str, data: Path = DataOption, base: str = BaseOption,
 
 
 @app.command()
-def history(iri: str, data: Path = DataOption, base: str = BaseOption) -> None:
+def history(iri: str, data: Path = DataOption, base: str = BaseOption, lang: str = LangOption) -> None:
     """List the versions of a passport with their provenance."""
+    lang = language(lang)
     with opened(settings_from(data, base), read_only=True) as registry:
         ref = _ref(registry, iri)
         versions = registry.history(ref)
         if not versions:
             fail(f"{iri} has no versions in this registry", 1)
-        table = Table("version", "written", "replaced/retired", "by", "source")
+        table = Table(*(say(f"history.{key}", lang) for key in ("version", "written", "replaced", "by", "source")))
+        names = registry.agent_names({v.agent for v in versions if v.agent}, lang)
         for v in versions:
-            table.add_row(str(v.number), v.generated, v.invalidated or "", v.agent or "", v.source or "")
+            table.add_row(str(v.number), timestamp(v.generated), timestamp(v.invalidated),
+                          agent_name(v.agent, names, lang), v.source or "")
         out.print(table)
         retired = registry.retirement(ref)
         if retired:
-            out.print(f"retired at {retired['at']}: {retired['reason']}", highlight=False)
+            out.print(say("history.retired", lang, at=timestamp(retired["at"]), reason=retired["reason"]),
+                      highlight=False)
 
 
 @app.command()
 def retire(iri: str, reason: str = typer.Option(..., help="Why, e.g. 'gesloopt in 2026'"),
-           data: Path = DataOption, base: str = BaseOption) -> None:
+           data: Path = DataOption, base: str = BaseOption, lang: str = LangOption) -> None:
     """Retire a passport; it stays resolvable with its history."""
     with opened(settings_from(data, base)) as registry:
         ref = _ref(registry, iri)
@@ -174,7 +199,7 @@ def retire(iri: str, reason: str = typer.Option(..., help="Why, e.g. 'gesloopt i
             version = registry.retire(ref, reason)
         except ValueError as exc:
             fail(str(exc), 1)
-    out.print(f"retired {iri} (last version {version})", highlight=False)
+    out.print(say("retire.done", language(lang), iri=iri, version=version), highlight=False)
 
 
 @app.command()
@@ -238,20 +263,26 @@ def compact(data: Path = DataOption, base: str = BaseOption) -> None:
 
 @app.command()
 def export(output: Path = typer.Option(None, "--output", "-o", help="File; .gz compresses; default stdout"),
-           format: str = typer.Option("nq", "--format", help="nq, trig or ttl (ttl: union, no graphs)"),
-           history: bool = typer.Option(False, "--history", help="Also dump every past version"),
-           data: Path = DataOption, base: str = BaseOption) -> None:
-    """Dump the whole registry (N-Quads by default)."""
+           format: str = typer.Option("nq", "--format", help="nq, trig or ttl (ttl: the union of the current "
+                                                            "data, no graphs and so no past versions)"),
+           history: bool = typer.Option(True, "--history/--no-history",
+                                        help="Also dump every past version, and so the last content of "
+                                             "retired passports (default; nq and trig only)"),
+           data: Path = DataOption, base: str = BaseOption, lang: str = LangOption) -> None:
+    """Dump the whole registry (N-Quads by default): current passports, every past version, retired
+    passports' last content, provenance, reference data and valuations. What it holds is printed
+    on stderr."""
+    lang = language(lang)
     formats = {"nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "ttl": ox.RdfFormat.TURTLE}
     if format not in formats:
         fail(f"unknown format {format!r}; use nq, trig or ttl")
     with opened(settings_from(data, base), read_only=True) as registry:
         if output is None:
-            registry.export(sys.stdout.buffer, formats[format], include_history=history)
-            return
-        with (gzip.open(output, "wb") if output.suffix == ".gz" else open(output, "wb")) as stream:
-            registry.export(stream, formats[format], include_history=history)
-    err.print(f"wrote {output}")
+            summary = registry.export(sys.stdout.buffer, formats[format], include_history=history)
+        else:
+            with (gzip.open(output, "wb") if output.suffix == ".gz" else open(output, "wb")) as stream:
+                summary = registry.export(stream, formats[format], include_history=history)
+    err.print(export_summary(summary, output, format, lang), highlight=False)
 
 
 @app.command()
@@ -271,19 +302,41 @@ def serve(data: Path = DataOption, base: str = BaseOption, host: str = typer.Opt
     from registry.web.app import create_app
     from registry.web.clients import server_options
 
-    if base is None and port != 8000:
-        base = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"
+    check_port(host, port)  # before anything is loaded: a busy port is one line, exit 2
     settings = settings_from(data, base)
+    if base is None and port != 8000 and stored_base(settings) is None and not settings.base_given:
+        # the first start on a new data directory chooses the base from the port; it is stored
+        chosen = f"http://{'localhost' if host in ('127.0.0.1', '0.0.0.0') else host}:{port}/"
+        settings = dataclasses.replace(settings, base_iri=chosen, base_given=False)
     if page_workers is not None:
         settings = dataclasses.replace(settings, page_workers=page_workers)
     with opened(settings) as registry:  # a store in use by another process: one line, exit 2
         empty = with_demo and registry.count_passports() == 0
+        settings = registry.settings  # the base the data has
     if empty:
         _demo_into(settings)
-    out.print(f"serving {settings.base_iri} from {settings.data_dir.resolve()}", highlight=False)
+    out.print(say("serve.serving", settings.lang if settings.lang == "nl" else "en", base=settings.base_iri,
+                  data=settings.data_dir.resolve(), host=host, port=port), highlight=False)
     # X-Forwarded-For is believed only from PASSPORTS_TRUSTED_PROXIES (uvicorn's default: loopback)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log,
                 **server_options(settings))
+
+
+def check_port(host: str, port: int) -> None:
+    """Exit 2 with a message when ``host:port`` cannot be listened on (in use, or not allowed)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise RegistryError(
+                f"cannot listen on {host}:{port}: {exc.strerror}. Another program (perhaps another "
+                f"`passports serve`) uses that port: stop it or give another one with --port. Nothing "
+                "was loaded.",
+                message_nl=f"kan niet luisteren op {host}:{port}: {exc.strerror}. Een ander programma "
+                           "(misschien een andere `passports serve`) gebruikt die poort: stop het of kies "
+                           "een andere met --port. Er is niets geladen.") from None
 
 
 def _demo_into(settings: Settings, size: int = 500) -> None:
@@ -296,7 +349,8 @@ def _demo_into(settings: Settings, size: int = 500) -> None:
 
 @ontology_app.command("check")
 def ontology_check(extra: list[Path] = typer.Argument(None, help="Extra Turtle files to check together "
-                                                                 "with ontology/*.ttl")) -> None:
+                                                                 "with ontology/*.ttl"),
+                   lang: str = LangOption) -> None:
     """Run the HermiT reasoner: consistency and unsatisfiable classes."""
     from registry.validation.consistency import check_consistency  # owlready2: loaded for this command only
 
@@ -304,7 +358,7 @@ def ontology_check(extra: list[Path] = typer.Argument(None, help="Extra Turtle f
     if missing:
         fail(f"no such file: {', '.join(map(str, missing))}")
     result = check_consistency(ontology_files() + list(extra) if extra else None)
-    out.print(str(result), highlight=False)
+    out.print(result.summary(language(lang)), highlight=False)
     finish(result.ok)
 
 
@@ -313,6 +367,7 @@ app.add_typer(site_cli, name="site")
 app.add_typer(masses_cli, name="masses")
 register_import(app)
 register_valuation(app)
+register_report(app)
 register_demo(app)
 
 
@@ -322,7 +377,8 @@ def main() -> None:
     try:
         app()
     except RegistryError as exc:
-        err.print(f"[bold red]error:[/] {exc}", highlight=False)
+        lang = cli_language()
+        err.print(f"[bold red]{say('error', lang)}:[/] {exc.message(lang)}", highlight=False)
         sys.exit(exc.exit_code)
     except OSError as exc:  # a full disk or an unwritable file outside the store (which says its own)
         if exc.errno not in (*FULL, *DENIED):

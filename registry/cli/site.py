@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from registry.core.settings import Settings
+from registry.cli.common import settings_from
 from registry.static_site.builder import build_site
 from registry.static_site.writer import STATIC_LIST_PAGES
 from registry.store.registry import StoreError
@@ -70,12 +70,7 @@ def build_command(
     if not langs or unknown:
         console.print(f"[red]error:[/red] --languages takes nl and/or en, not {', '.join(unknown) or 'nothing'}")
         raise typer.Exit(2)
-    kwargs = {}
-    if data_dir:
-        kwargs["data_dir"] = data_dir
-    if base:
-        kwargs["base_iri"] = base
-    settings = Settings(**kwargs)
+    settings = settings_from(data_dir, base)  # the base IRI stored with the data
     if out.exists() and not out.is_dir():
         console.print(f"[red]error:[/red] {out} is a file; give a folder for the site")
         raise typer.Exit(2)

@@ -10,6 +10,8 @@ from rich.console import Console
 from rich.table import Table
 
 from registry.cli.common import fail
+from registry.cli.texts import LangOption, language, say
+from registry.core.phrases import timestamp
 from registry.core.settings import Settings
 from registry.store.tokens import TokenError, TokenStore
 
@@ -35,22 +37,23 @@ def create(municipality: str = typer.Option(..., "--municipality", "-m",
                                             help="CBS code of the municipality, e.g. GM0153"),
            label: str = typer.Option("", "--label", "-l",
                                      help="what the token is for, e.g. 'GBI export Enschede'"),
-           data: Path | None = DataOption) -> None:
+           data: Path | None = DataOption, lang: str = LangOption) -> None:
     """Make a token; it is printed once (stdout) and only its hash is kept."""
     store = _store(data)
     try:
         record, token = store.create(municipality, label)
     except TokenError as exc:
         _fail(exc)
-    err.print(f"Token {record.id} for {record.municipality} created. Store it now: it is shown only "
-              f"this once. Send it as 'Authorization: Bearer <token>'.", highlight=False)
+    err.print(say("token.made", language(lang), id=record.id, municipality=record.municipality), highlight=False)
     print(token)
 
 
 @cli.command("list")
 def list_tokens(data: Path | None = DataOption,
-                as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table")) -> None:
+                as_json: bool = typer.Option(False, "--json", help="print JSON instead of a table"),
+                lang: str = LangOption) -> None:
     """Show every token's id, municipality, label, and when it was made or revoked."""
+    lang = language(lang)
     try:
         records = _store(data).list()
     except TokenError as exc:
@@ -59,20 +62,21 @@ def list_tokens(data: Path | None = DataOption,
         print(json.dumps([r.public() for r in records], indent=2))
         return
     if not records:
-        err.print("no tokens yet; make one with `passports token create --municipality GMxxxx`")
+        err.print(say("token.none", lang))
         return
-    table = Table("id", "municipality", "label", "created", "revoked")
+    table = Table(*(say(f"token.{key}", lang) for key in ("id", "municipality", "label", "created", "revoked")))
     for r in records:
-        table.add_row(r.id, r.municipality, r.label, r.created, r.revoked or "")
+        table.add_row(r.id, r.municipality, r.label, timestamp(r.created), timestamp(r.revoked))
     Console().print(table)
 
 
 @cli.command()
 def revoke(token_id: str = typer.Argument(..., metavar="ID", help="the token's id from `token list`"),
-           data: Path | None = DataOption) -> None:
+           data: Path | None = DataOption, lang: str = LangOption) -> None:
     """Revoke a token: the next request that uses it gets 401."""
     try:
         record = _store(data).revoke(token_id)
     except TokenError as exc:
         _fail(exc)
-    err.print(f"Token {record.id} of {record.municipality} revoked at {record.revoked}.", highlight=False)
+    err.print(say("token.gone", language(lang), id=record.id, municipality=record.municipality,
+                  at=timestamp(record.revoked)), highlight=False)

@@ -25,7 +25,17 @@ class Settings:
     """An instance's settings; every value can come from the environment (PASSPORTS_*)."""
 
     data_dir: Path = field(default_factory=lambda: Path(_env("PASSPORTS_DATA", DEFAULT_DATA)))
-    base_iri: str = field(default_factory=lambda: _env("PASSPORTS_BASE", DEFAULT_BASE))
+    # The base IRI: chosen at `passports init` (or the first start) and stored in the data directory
+    # (registry.store.stored_base); empty: the stored one, else DEFAULT_BASE.
+    base_iri: str = field(default_factory=lambda: _env("PASSPORTS_BASE", ""))
+    # Whether base_iri was given (PASSPORTS_BASE, --base, an argument) rather than defaulted: a
+    # given base must match the stored one; a defaulted one gives way to it. None: work it out.
+    base_given: bool | None = None
+    # Language of the command line's messages, tables and counts (nl or en); --lang overrides it.
+    lang: str = field(default_factory=lambda: _env("PASSPORTS_LANG", "") or "en")
+    # The name shown for writes made from the command line ("by ..."); empty: the name of the
+    # operating-system user is not shown, "command line" is.
+    agent_name: str = field(default_factory=lambda: _env("PASSPORTS_AGENT_NAME", ""))
     # Public SPARQL endpoint bounds.
     query_timeout: float = field(default_factory=lambda: float(_env("PASSPORTS_QUERY_TIMEOUT", "30")))
     result_cap: int = field(default_factory=lambda: int(_env("PASSPORTS_RESULT_CAP", "10000")))
@@ -113,6 +123,10 @@ class Settings:
     mapping_max_nodes: int = field(default_factory=lambda: int(_env("PASSPORTS_MAPPING_MAX_NODES", "20000")))
 
     def __post_init__(self) -> None:
+        if self.base_given is None:
+            object.__setattr__(self, "base_given", bool(self.base_iri))
+        if not self.base_iri:
+            object.__setattr__(self, "base_iri", DEFAULT_BASE)
         if not self.base_iri.endswith("/"):
             object.__setattr__(self, "base_iri", self.base_iri + "/")
         object.__setattr__(self, "data_dir", Path(self.data_dir))
@@ -124,6 +138,11 @@ class Settings:
     @property
     def history_store_path(self) -> Path:
         return self.data_dir / "history"
+
+    @property
+    def base_path(self) -> Path:
+        """The file that holds the base IRI chosen for this data (registry.store.stored_base)."""
+        return self.data_dir / "base-iri"
 
     @property
     def tokens_path(self) -> Path:

@@ -27,6 +27,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from registry.core.errors import RegistryError
+from registry.model.jsonld import inline_own_context
 from registry.model.prescan import (
     LimitError,
     ParseLimits,
@@ -37,14 +38,7 @@ from registry.model.prescan import (
     triples_error,
 )
 from registry.model.uris import PASSPORT_KINDS, PassportRef, UriError, owning_passport
-from registry.model.vocab import (
-    MANAGED_PREDICATES,
-    MANAGED_QUANTITY_PREDICATES,
-    MUNICIPALITY,
-    PASSPORT,
-    RDF_TYPE,
-    mpv,
-)
+from registry.model.vocab import MANAGED_QUANTITY_PREDICATES, PASSPORT, RDF_TYPE
 
 FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -115,6 +109,11 @@ class PassportDoc:
             return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in self._triples]
         return self._quads
 
+    def statements(self) -> list[ox.Triple] | list[ox.Quad]:
+        """The quads when the document was read as quads, else the triples: to scan the
+        statements without making the other kind."""
+        return self._quads if self._quads is not None else self.triples
+
     def __repr__(self) -> str:
         return f"PassportDoc({self.ref.iri!r}, source={self.source!r})"
 
@@ -181,6 +180,8 @@ def read_file(path: str | Path, base: str, fmt: ox.RdfFormat | None = None, *,
     except OSError as exc:
         raise DocumentError(f"cannot read the file: {exc.strerror}", source=source) from exc
     with _open(path) as stream:
+        if fmt == ox.RdfFormat.JSON_LD and size <= IN_MEMORY_LIMIT:  # the registry's own context inline
+            stream = io.BytesIO(inline_own_context(stream.read(), base))
         yield from read_stream(stream, base, fmt, source=source, size_hint=size, limits=limits)
 
 
@@ -189,6 +190,8 @@ def read_bytes(data: bytes, base: str, fmt: ox.RdfFormat, source: str = "request
     """Passports in ``data``, pre-scanned as a whole against ``limits`` before parsing (default:
     those of ``Settings()`` for a request body, with the triple count)."""
     limits = limits or ParseLimits.from_settings(request=True)
+    if fmt == ox.RdfFormat.JSON_LD:  # a downloaded document names the registry's context by URL
+        data = inline_own_context(data, base)
     check(data, fmt, limits, source)
     parser = ox.parse(io.BytesIO(data), fmt, base_iri=base, rename_blank_nodes=True)
     return list(_documents(_parsed(parser, source, limits), fmt, base, source, len(data)))
@@ -355,42 +358,6 @@ def belongs_to(ref: PassportRef, iri: str) -> bool:
     return kind in PASSPORT_KINDS and rest.startswith(own) and (len(rest) == len(own) or rest[len(own)] in "/#")
 
 
-def structural_problems(doc: PassportDoc, municipality: str | None = None) -> list[str]:
-    """What keeps a document from being a passport of its own municipality, before SHACL."""
-    problems: list[str] = []
-    ref = doc.ref
-    if municipality is not None and ref.municipality != municipality:
-        problems.append(f"{ref.iri} belongs to municipality {ref.municipality}; you may only write "
-                        f"passports of {municipality}")
-    passport = ox.NamedNode(ref.iri)
-    typed = False
-    municipality_node = mpv(f"municipality/{ref.municipality}")
-    checked: set = set()
-    for t in doc.triples:
-        subject = t.subject
-        if subject not in checked:
-            if isinstance(subject, ox.NamedNode) and not belongs_to(ref, subject.value):
-                problems.append(f"{subject.value} is outside this passport's own IRIs "
-                                f"({ref.base}id/<kind>/{ref.municipality}/{ref.key}...); a passport may "
-                                "only describe its own resources")
-                break
-            checked.add(subject)
-        if subject == passport:
-            predicate = t.predicate
-            if predicate in MANAGED_PREDICATES:
-                problems.append(f"{predicate.value} is written by the registry itself; remove it from "
-                                "the input")
-                break
-            if predicate == RDF_TYPE and t.object == PASSPORT:
-                typed = True
-            elif predicate == MUNICIPALITY and t.object != municipality_node:
-                problems.append(f"mp:municipality is {t.object} but the passport IRI is scoped to "
-                                f"{ref.municipality}; use <{municipality_node.value}>")
-    if not typed:
-        problems.append(f"{ref.iri} is not typed mp:Passport; add `<{ref.iri}> a mp:Passport`")
-    return problems
-
-
 def grouped(docs: Iterable[PassportDoc], size: int) -> Iterator[list[PassportDoc]]:
     batch: list[PassportDoc] = []
     for doc in docs:
@@ -403,4 +370,4 @@ def grouped(docs: Iterable[PassportDoc], size: int) -> Iterator[list[PassportDoc
 
 
 __all__ = ["DocumentError", "LimitError", "ParseLimits", "PassportDoc", "UriError", "format_for", "grouped",
-           "read_bytes", "read_file", "read_stream", "structural_problems"]
+           "read_bytes", "read_file", "read_stream"]

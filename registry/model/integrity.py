@@ -250,7 +250,9 @@ def integrity_problems(triples, ref: PassportRef, limit: int = 20) -> list[Probl
             if records is None:
                 check.iri(predicate.value, "predicate")
                 records = predicates[predicate] = predicate in VERSION_PREDICATES
-            if records and not (subject == passport and predicate in MANAGED_PREDICATES):
+            if records:
+                if subject == passport and predicate in MANAGED_PREDICATES:
+                    continue  # a managed field (its value too): managed.structural_problems names it
                 check.version_predicate(predicate)
             if type(obj) is named:
                 kind = kinds.get(obj)

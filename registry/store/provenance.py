@@ -7,7 +7,6 @@ graph ``{base}graph/provenance``; every version of a passport is a ``prov:Entity
 
 from __future__ import annotations
 
-import getpass
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +33,7 @@ ENDED_AT = _p("endedAtTime")
 ASSOCIATED_WITH = _p("wasAssociatedWith")
 USED = _p("used")
 COMMENT = ox.NamedNode(RDFS + "comment")
+LABEL = ox.NamedNode(RDFS + "label")
 DATETIME = ox.NamedNode(XSD + "dateTime")
 INTEGER = ox.NamedNode(XSD + "integer")
 TITLE = ox.NamedNode(DCTERMS + "title")
@@ -43,12 +43,21 @@ def now() -> ox.Literal:
     return ox.Literal(datetime.now(UTC).isoformat(timespec="milliseconds"), datatype=DATETIME)
 
 
-def cli_agent(base: str) -> str:
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return f"{base}id/agent/cli/{''.join(c for c in user if c.isalnum() or c in '-_') or 'unknown'}"
+def cli_agent(base: str, name: str = "") -> str:
+    """The agent of writes from the command line: the configured name (PASSPORTS_AGENT_NAME) as
+    an IRI, else "the command line"; never the operating-system user."""
+    slug = "".join(c if c.isalnum() or c in "-_" else "-" for c in name.strip().lower()).strip("-")
+    return f"{base}id/agent/cli/{slug}" if slug else f"{base}id/agent/cli"
+
+
+def agent_label_quads(prov: ox.NamedNode, agent: str, name: str = "") -> list[ox.Quad]:
+    """The name of a command-line agent in the provenance graph, so pages and ``passports history``
+    show it: the configured name, else "command line" / "opdrachtregel"."""
+    node = ox.NamedNode(agent)
+    if name.strip():
+        return [ox.Quad(node, LABEL, ox.Literal(name.strip()), prov)]
+    return [ox.Quad(node, LABEL, ox.Literal("command line", language="en"), prov),
+            ox.Quad(node, LABEL, ox.Literal("opdrachtregel", language="nl"), prov)]
 
 
 def activity_quads(prov: ox.NamedNode, activity: ox.NamedNode, agent: ox.NamedNode, source: str, comment: str,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Self
 
@@ -31,6 +31,7 @@ import pyoxigraph as ox
 from registry.core.errors import RegistryError
 from registry.core.settings import Settings
 from registry.model.documents import PassportDoc, grouped
+from registry.model.managed import has_managed, managed_triples, without_unchanged
 from registry.model.uris import PassportRef
 from registry.model.vocab import (
     CONTENT_HASH,
@@ -44,7 +45,7 @@ from registry.model.vocab import (
     RETIRED_PASSPORT,
     RETIREMENT_REASON,
 )
-from registry.store import masses, reference_graphs, valuations
+from registry.store import masses, reference_graphs, stored_base, valuations
 from registry.store.compaction import Compaction
 from registry.store.failures import StoreError, describe, storage_errors
 from registry.store.monitor_index import MonitorIndex
@@ -110,18 +111,21 @@ class Registry(BatchWriter, Compaction):
     # -- opening -----------------------------------------------------------------------------
     @classmethod
     def open(cls, settings: Settings | None = None, *, read_only: bool = False) -> Registry:
-        settings = settings or Settings()
+        settings = stored_base.resolve(settings or Settings())
         main_path, history_path = settings.main_store_path, settings.history_store_path
         try:
             if read_only:
                 if not main_path.exists():
                     raise StoreError(f"no registry at {settings.data_dir}: run `passports init` or "
                                      "`passports demo` first")
-                return cls(settings, ox.Store.read_only(str(main_path)),
+                main = ox.Store.read_only(str(main_path))
+                return cls(stored_base.adopt(settings, main, write=False), main,
                            ox.Store.read_only(str(history_path)) if history_path.exists() else None,
                            read_only=True)
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-            registry = cls(settings, ox.Store(str(main_path)), ox.Store(str(history_path)))
+            main = ox.Store(str(main_path))
+            settings = stored_base.adopt(settings, main)
+            registry = cls(settings, main, ox.Store(str(history_path)))
             registry._recover()
             valuations.recover(registry)  # the records of an interrupted valuation batch
             with storage_errors(settings.data_dir, "open"):
@@ -197,7 +201,7 @@ class Registry(BatchWriter, Compaction):
     def validate(self, docs: Iterable[PassportDoc], municipality: str | None = None) -> list[Verdict]:
         """Validate without writing (a dry run), batch by batch."""
         verdicts: list[Verdict] = []
-        for batch in grouped(docs, BATCH_SIZE):
+        for batch in grouped(self._without_unchanged(docs), BATCH_SIZE):
             verdicts += self.validator.validate(batch, municipality)
         return verdicts
 
@@ -212,7 +216,7 @@ class Registry(BatchWriter, Compaction):
         while the main process reads the next batch and writes the previous one.
         """
         self._writable()
-        agent = agent or cli_agent(self.base)
+        agent = agent or self._cli_agent()
         report = AddReport()
         activity = ox.NamedNode(f"{self.base}id/activity/{uuid.uuid4()}")
         report.activity = activity.value
@@ -232,7 +236,7 @@ class Registry(BatchWriter, Compaction):
                 progress(size)
 
         try:
-            for batch in grouped(docs, batch_size):
+            for batch in grouped(self._without_unchanged(docs), batch_size):
                 todo = self._todo(batch, seen, report)
                 if worker is None and not _validated and len(batch) == batch_size > 1:
                     worker = ValidationWorker(self.base, self._validator.engine if self._validator
@@ -258,6 +262,16 @@ class Registry(BatchWriter, Compaction):
             if writer is not None:
                 writer.close()  # waits for the last writes; raises what failed
         return report
+
+    def _without_unchanged(self, docs: Iterable[PassportDoc]) -> Iterator[PassportDoc]:
+        """The documents without the registry-managed triples they hold as stored (a downloaded
+        passport sent back: ``registry.model.managed``); changed ones stay, for the validator."""
+        for doc in docs:
+            if has_managed(doc):
+                graph = ox.NamedNode(doc.iri)
+                stored = (q.triple for q in self.store.quads_for_pattern(None, None, None, graph))
+                doc = without_unchanged(doc, managed_triples(stored, graph))
+            yield doc
 
     def add_all_or_nothing(self, make_docs: Callable[[], Iterable[PassportDoc]], **kwargs) -> AddReport:
         """Validate everything first; write only when every passport conforms. The warnings of the
@@ -317,6 +331,10 @@ class Registry(BatchWriter, Compaction):
         if good:
             self._write(good, agent, source, comment, activity, started, writer=writer, bodies=bodies)
 
+    def _cli_agent(self) -> str:
+        """The agent of a write without one: the command line, by its configured name."""
+        return cli_agent(self.base, self.settings.agent_name)
+
     # -- retiring ----------------------------------------------------------------------------
     def retire(self, ref: PassportRef, reason: str, *, agent: str | None = None, source: str = "") -> int:
         """Retire a passport: its graph becomes a tombstone; every version stays resolvable."""
@@ -326,7 +344,7 @@ class Registry(BatchWriter, Compaction):
         if self.status(ref) != "current":
             raise ValueError(f"{ref.iri} is {self.status(ref)}, not a current passport; nothing to retire")
         self._writable()
-        agent_node = ox.NamedNode(agent or cli_agent(self.base))
+        agent_node = ox.NamedNode(agent or self._cli_agent())
         node = ox.NamedNode(ref.iri)
         latest = self.current_version(ref)
         identifier = self._value(node, IDENTIFIER, node)
@@ -337,7 +355,7 @@ class Registry(BatchWriter, Compaction):
         version = ox.NamedNode(f"{ref.iri}/v/{latest}")
         prov = self.provenance_graph
         quads = activity_quads(prov, activity, agent_node, source, f"retired: {reason}", timestamp,
-                               timestamp)
+                               timestamp) + self._agent_labels(agent_node.value)
         quads += [
             ox.Quad(version, INVALIDATED_AT, timestamp, prov),
             ox.Quad(node, RDF_TYPE, RETIRED_PASSPORT, node),

@@ -8,7 +8,7 @@ A passport ``P`` is the graph ``<P>`` of the main store; each superseded version
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -18,12 +18,26 @@ from registry.model.vocab import (
     CURRENT_VERSION,
     PASSPORT,
     RDF_TYPE,
+    RDFS,
     RETIRED_AT,
     RETIRED_PASSPORT,
     RETIREMENT_REASON,
     VERSION_NUMBER,
 )
 from registry.store.named_queries import select_plain
+
+LABEL = ox.NamedNode(RDFS + "label")
+
+
+@dataclass
+class ExportSummary:
+    """What an export holds: current and retired passports, past versions (graphs of the history
+    store; None when left out), graphs of the live store in all."""
+
+    current: int
+    retired: int
+    graphs: int
+    versions: int | None = None
 
 
 @dataclass
@@ -108,6 +122,19 @@ class VersionReader:
                             r.get("agent"), r.get("source"), r.get("activity"), r.get("comment"))
                 for r in rows]
 
+    def agent_names(self, agents: Iterable[str], lang: str = "en") -> dict[str, str]:
+        """The name of each agent that has one: its rdfs:label (a municipality's in the reference
+        data, a command-line agent's in the provenance graph), in ``lang`` if there is one."""
+        names: dict[str, str] = {}
+        for agent in agents:
+            labels = {q.object.language or "": q.object.value
+                      for q in self.store.quads_for_pattern(ox.NamedNode(agent), LABEL, None, None)
+                      if isinstance(q.object, ox.Literal)}
+            name = next((labels[k] for k in (lang, "", "nl", "en") if k in labels), None)
+            if name:
+                names[agent] = name
+        return names
+
     def count_passports(self) -> int:
         return int(select_plain(self.store, "count-passports", {}, union=True)[0]["n"])
 
@@ -117,14 +144,23 @@ class VersionReader:
 
     # -- export ------------------------------------------------------------------------------
     def export(self, output, fmt: ox.RdfFormat = ox.RdfFormat.N_QUADS, *,
-               include_history: bool = False) -> None:
-        """Dump the live store (and optionally the history) as N-Quads/TriG, or the union as Turtle."""
+               include_history: bool = True) -> ExportSummary:
+        """Dump the registry: N-Quads/TriG hold every graph of the live store (current passports,
+        retired passports' records, provenance, reference data, valuations) and, with
+        ``include_history``, every past version (so a retired passport's last content too). Turtle
+        is the union of the live store's triples: no graphs, so no past versions."""
+        summary = ExportSummary(
+            current=self.count_passports(),
+            retired=sum(1 for _ in self.store.quads_for_pattern(None, RDF_TYPE, RETIRED_PASSPORT, None)),
+            graphs=sum(1 for _ in self.store.named_graphs()))
         if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
             self.store.dump(output, fmt)
             if include_history and self.history_store is not None:
+                summary.versions = sum(1 for _ in self.history_store.named_graphs())
                 self.history_store.dump(output, fmt)
         else:
             _dump_union(self.store, output, fmt)
+        return summary
 
 
 def _dump_union(store: ox.Store, output, fmt: ox.RdfFormat) -> None:

@@ -48,6 +48,8 @@ from registry.store.provenance import (
     WAS_GENERATED_BY,
     WAS_REVISION_OF,
     activity_quads,
+    agent_label_quads,
+    cli_agent,
     now,
 )
 from registry.store.search_index import SearchIndex
@@ -110,6 +112,14 @@ class BatchWriter(VersionReader):
             raise
         self._failed = False
 
+    def _agent_labels(self, agent: str) -> list[ox.Quad]:
+        """The name of the command-line agent (PASSPORTS_AGENT_NAME, else "command line"), written
+        with its first write; nothing for another agent (a municipality has its name already)."""
+        name = self.settings.agent_name
+        if agent != cli_agent(self.base, name):
+            return []
+        return [q for q in agent_label_quads(self.provenance_graph, agent, name) if q not in self.store]
+
     def _write(self, good: list[tuple[PassportDoc, int]], agent: str, source: str, comment: str,
                activity: ox.NamedNode, started: ox.Literal, *, writer: OrderedWriter | None = None,
                bodies: dict[str, bytes] | None = None) -> None:
@@ -123,7 +133,7 @@ class BatchWriter(VersionReader):
         agent_node = ox.NamedNode(agent)
         prov = self.provenance_graph
         quads: list[ox.Quad] = activity_quads(prov, activity, agent_node, source, comment, started,
-                                              timestamp)
+                                              timestamp) + self._agent_labels(agent)
         replaced: list[ox.NamedNode] = []
         tables = mass_tables()
         masses: dict[str, list[ox.Triple]] = {}

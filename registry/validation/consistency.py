@@ -50,25 +50,35 @@ class CheckResult:
     def ok(self) -> bool:
         return self.error is None and self.consistent and not self.unsatisfiable
 
-    def summary(self) -> str:
-        lines = [(f"{self.reasoner} over {len(self.files)} files, {self.triples} triples, "
-                  f"{self.seconds:.1f} s")]
+    def summary(self, lang: str = "en") -> str:
+        """The findings for a person, in English or Dutch (``passports ontology check --lang``)."""
+        nl = lang == "nl"
+        lines = [(f"{self.reasoner} over {len(self.files)} {'bestanden' if nl else 'files'}, {self.triples} "
+                  f"triples, {self.seconds:.1f} s")]
         for path in self.files:
             lines.append(f"  {path}")
         if self.error is not None:
-            lines.append(f"ERROR: the reasoner did not finish: {self.error}")
+            lines.append(("FOUT: de redeneerder is niet klaargekomen: " if nl
+                          else "ERROR: the reasoner did not finish: ") + self.error)
         elif not self.consistent:
-            lines.append("INCONSISTENT: the axioms contradict each other (for instance an individual typed "
+            lines.append("INCONSISTENT: de axioma's spreken elkaar tegen (bijvoorbeeld een individu met twee "
+                         "disjuncte klassen). Bekijk de laatste wijziging van de ontologiebestanden, of "
+                         "controleer minder bestanden tegelijk om de botsing te vinden." if nl else
+                         "INCONSISTENT: the axioms contradict each other (for instance an individual typed "
                          "with two disjoint classes). Look at the last change to the ontology files, or run "
                          "the check on fewer files to find the clash.")
         elif self.unsatisfiable:
-            lines.append(f"UNSATISFIABLE CLASSES ({len(self.unsatisfiable)}): these classes can have no "
+            lines.append(f"ONVERVULBARE KLASSEN ({len(self.unsatisfiable)}): deze klassen kunnen geen leden "
+                         "hebben; controleer hun rdfs:subClassOf- en disjunctie-axioma's:" if nl else
+                         f"UNSATISFIABLE CLASSES ({len(self.unsatisfiable)}): these classes can have no "
                          "members; check their rdfs:subClassOf and disjointness axioms:")
             lines.extend(f"  {iri}" for iri in self.unsatisfiable)
         else:
-            lines.append("consistent; no unsatisfiable classes")
+            lines.append("consistent; geen onvervulbare klassen" if nl
+                         else "consistent; no unsatisfiable classes")
         if self.unchecked_datatypes:
-            lines.append("note: datatypes outside the OWL 2 datatype map are not reasoned with: "
+            lines.append(("let op: met datatypes buiten de OWL 2-datatypekaart wordt niet geredeneerd: " if nl
+                          else "note: datatypes outside the OWL 2 datatype map are not reasoned with: ")
                          + ", ".join(self.unchecked_datatypes))
         return "\n".join(lines)
 

@@ -10,6 +10,7 @@ importer names the mapping key and the column of the mapping in use instead
 
 from __future__ import annotations
 
+from registry.model.managed import MANAGED_FIELDS
 from registry.model.vocab import DCTERMS, GEO, MP, QUDT, RDF, RDFS
 
 # property IRI -> (English, Dutch) field name as the forms and the documentation call it
@@ -62,6 +63,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     f"{MP}currency": ("currency", "valuta"),
     f"{MP}valuationMethod": ("valuation method", "waarderingsmethode"),
     f"{MP}priceSource": ("price source", "prijsbron"),
+    **MANAGED_FIELDS,
 }
 # words in a shape's local name -> the field, for results whose path is not one property
 SHAPE_WORDS: tuple[tuple[str, tuple[str, str]], ...] = (

@@ -18,8 +18,9 @@ import rdflib
 from rdflib.namespace import RDF, SH
 
 from registry.core.resources import SHAPES_DIR
-from registry.model.documents import PassportDoc, structural_problems
+from registry.model.documents import PassportDoc
 from registry.model.integrity import integrity_problems
+from registry.model.managed import structural_problems
 from registry.model.reference import load_ontology_store
 from registry.model.vocab import MP, MPV
 from registry.validation.engine import ShapesProgram, Unsupported, subclass_closure
@@ -142,7 +143,8 @@ class Validator:
         checked: list[tuple[PassportDoc, Verdict]] = []
         for doc, verdict in zip(docs, verdicts):
             for problem in structural_problems(doc, municipality):
-                verdict.issues.append(Issue("Violation", {"en": problem, "nl": problem}, focus=doc.iri,
+                verdict.issues.append(Issue("Violation", {"en": problem.en, "nl": problem.nl},
+                                            focus=problem.focus, path=problem.path, value=problem.value,
                                             constraint="structure"))
             for rule in integrity_problems(doc.triples, doc.ref):
                 verdict.issues.append(Issue("Violation", {"en": rule.en, "nl": rule.nl}, focus=rule.node,

@@ -15,28 +15,13 @@ from collections.abc import Sequence
 
 import pyoxigraph as ox
 
-from registry.model.vocab import MPV, PREFIXES, RDF, XSD
+from registry.model.jsonld import ALL_PREFIXES, CONTEXT_PATH, EXTRA_PREFIXES, SCHEMES, context  # noqa: F401 (re-exported)
+from registry.model.vocab import MPV, RDF, XSD
 from registry.views.negotiation import DocFormat
 
 RDF_TYPE_IRI = RDF + "type"
 _XSD_STRING = XSD + "string"
 _RDF_JSON = RDF + "JSON"
-CONTEXT_PATH = "context.jsonld"
-
-# One prefix per vocabulary scheme, so ``mpv:rstrategy/R3`` reads ``rstrategy:R3``.
-SCHEMES = ("rstrategy", "rgroup", "phase", "policyangle", "theme", "material", "origin",
-           "materialphase", "dataquality", "condition", "connectiontype", "accessibility",
-           "intersection", "productedge", "valuationmethod", "releasequality", "municipality",
-           "organisation", "region")
-EXTRA_PREFIXES = {
-    "org": "http://www.w3.org/ns/org#",
-    "vann": "http://purl.org/vocab/vann/",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "schema": "https://schema.org/",
-    "foaf": "http://xmlns.com/foaf/0.1/",
-}
-ALL_PREFIXES: dict[str, str] = {**PREFIXES, **EXTRA_PREFIXES,
-                                **{s: f"{MPV}{s}/" for s in SCHEMES}}
 _BY_NAMESPACE = {ns: name for name, ns in ALL_PREFIXES.items()}
 # What a passport document may use (docs/model.md). Declared in every passport document: finding
 # the prefixes a document really uses costs more than serialising it.
@@ -79,11 +64,6 @@ def used_prefixes(triples: Sequence[ox.Triple]) -> dict[str, str]:
 
 
 @functools.lru_cache(maxsize=1)
-def context() -> dict:
-    """The JSON-LD ``@context`` of every document: the prefixes, nothing that changes meaning."""
-    return {"@context": dict(ALL_PREFIXES)}
-
-
 def context_bytes() -> bytes:
     return json.dumps(context(), indent=2).encode("utf-8")
 

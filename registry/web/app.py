@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from registry.core.settings import Settings
 from registry.model.parse_pool import ParsePool
 from registry.query.pool import QueryPool
+from registry.store import stored_base
 from registry.store.registry import Registry
 from registry.web.budget import ByteMeter
 from registry.web.errors import install_error_handler
@@ -22,7 +23,7 @@ from registry.web.security import install_security
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or Settings()
+    settings = stored_base.resolve(settings or Settings())  # the data's own base IRI
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

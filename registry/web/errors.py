@@ -1,6 +1,6 @@
 """Errors as HTTP answers, in one place: every :class:`~registry.core.errors.RegistryError` a route
 raises becomes a response here (JSON ``{"detail": ...}`` under ``/api/``, plain text elsewhere),
-in Dutch when the client prefers Dutch (``Accept-Language: nl``), else in English."""
+in Dutch when the client asks for Dutch (``?lang=nl`` or ``Accept-Language: nl``), else in English."""
 
 from __future__ import annotations
 
@@ -37,14 +37,19 @@ class ProtocolError(RegistryError):
         super().__init__(message, status=status, headers={**CORS_HEADERS, **(headers or {})})
 
 
-def _language(request: Request) -> str:
+def api_language(request: Request) -> str:
+    """The language of an answer: ``?lang=nl|en``, else Dutch when ``Accept-Language`` starts with
+    nl, else English."""
+    chosen = request.query_params.get("lang")
+    if chosen in ("nl", "en"):
+        return chosen
     accept = request.headers.get("accept-language", "")
     return "nl" if accept.strip().lower().startswith("nl") else "en"
 
 
 def error_response(request: Request, exc: RegistryError) -> Response:
     """The answer to ``exc`` for ``request``."""
-    message = exc.message(_language(request))
+    message = exc.message(api_language(request))
     if request.url.path.startswith("/api/"):
         body = {"detail": message, **getattr(exc, "extra", {})}
         return JSONResponse(body, status_code=exc.status, headers=exc.headers)

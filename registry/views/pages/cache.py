@@ -126,33 +126,7 @@ class GenerationCache:
 
     def _computed(self, key: Any, compute: Callable[[], Any], generation: str) -> Any:
         """``compute()``, or the value another process computed in ``generation`` (see above)."""
-        if self.shared_dir is None:
-            return compute()
-        name = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
-        path = self.shared_dir / f"{name}.pickle"
-        try:
-            self.shared_dir.mkdir(parents=True, exist_ok=True)
-            lock = open(self.shared_dir / f"{name}.lock", "a+b")  # noqa: SIM115 - closed below
-        except OSError:  # a data folder we may not write to: computed here, not shared
-            return compute()
-        with lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)  # another process computing it: wait for its value
-            try:
-                with open(path, "rb") as stored:
-                    stored_generation, value = pickle.load(stored)
-                if stored_generation == generation:
-                    return value
-            except (OSError, EOFError, ValueError, pickle.UnpicklingError, AttributeError, ImportError):
-                pass
-            value = compute()
-            tmp = path.with_name(f".{path.name}.{os.getpid()}")
-            try:
-                with open(tmp, "wb") as out:
-                    pickle.dump((generation, value), out, protocol=pickle.HIGHEST_PROTOCOL)
-                os.replace(tmp, path)
-            except (OSError, pickle.PicklingError, TypeError, AttributeError):
-                tmp.unlink(missing_ok=True)  # not shared this time; the value is still served here
-            return value
+        return shared_value(self.shared_dir, key, compute, generation)
 
     def _store(self, key: Any, generation: str, value: Any) -> None:
         with self._lock:
@@ -160,6 +134,39 @@ class GenerationCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
+
+
+def shared_value(shared_dir: Path | None, key: Any, compute: Callable[[], Any], generation: str) -> Any:
+    """``compute()``, or the value another process computed in ``generation``: one process computes
+    it under a lock on ``shared_dir/KEY.lock`` and leaves it with its generation in ``KEY.pickle``
+    (None: no sharing, computed here)."""
+    if shared_dir is None:
+        return compute()
+    name = hashlib.sha256(repr(key).encode()).hexdigest()[:24]
+    path = shared_dir / f"{name}.pickle"
+    try:
+        shared_dir.mkdir(parents=True, exist_ok=True)
+        lock = open(shared_dir / f"{name}.lock", "a+b")  # noqa: SIM115 - closed below
+    except OSError:  # a data folder we may not write to: computed here, not shared
+        return compute()
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process computing it: wait for its value
+        try:
+            with open(path, "rb") as stored:
+                stored_generation, value = pickle.load(stored)
+            if stored_generation == generation:
+                return value
+        except (OSError, EOFError, ValueError, pickle.UnpicklingError, AttributeError, ImportError):
+            pass
+        value = compute()
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        try:
+            with open(tmp, "wb") as out:
+                pickle.dump((generation, value), out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            tmp.unlink(missing_ok=True)  # not shared this time; the value is still served here
+        return value
 
 
 class FreshMemo:

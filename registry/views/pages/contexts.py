@@ -14,12 +14,13 @@ from registry.model.terms import Terms, local_name
 from registry.model.uris import KEY_PATTERN, MUNICIPALITY_PATTERN, PassportRef, owning_passport
 from registry.model.vocab import MP, MPV, OWL, RDFS, SKOS
 from registry.store.valuations import records_of
+from registry.views.pages import monitor as page_monitor
 from registry.views.pages import search as page_search
 from registry.views.pages import stats as page_stats
 from registry.views.pages.attrs import Attrs
 from registry.views.pages.cards import cards_for
 from registry.views.pages.geo import vocabulary_wkt
-from registry.views.pages.history import history_rows
+from registry.views.pages.history import agent_names, history_rows
 from registry.views.pages.lists import (
     concept_passports,
     kind_passports,
@@ -69,6 +70,7 @@ def home(registry, terms: Terms, *, wait: float | None = 5.0) -> Page:
         ctx.update(municipalities=municipalities, kinds=kinds, materials=materials[:15],
                    recent=recent, max_municipality=max([n for _, n in municipalities] or [1]) or 1,
                    max_kind=max([n for _, n in kinds] or [1]) or 1)
+        ctx["agent_names"] = agent_names(registry, (r["agent"] for r in stats.recent))  # by name, not IRI
     return Page("home.html", ctx, path="/")
 
 
@@ -280,6 +282,16 @@ def ontology(terms: Terms) -> Page:
             items.append({"iri": iri, "facts": facts, "object_kind": terms.is_object_kind(iri)})
         sections.append((key, items))
     return Page("ontology.html", {"sections": sections, "active": "ontology"}, path="/ontology")
+
+
+def monitor(registry, terms: Terms, code: str = "", *, wait: float | None = 5.0) -> Page:
+    """The monitor of the region (no ``code``) or of the municipality with CBS code ``code``;
+    figures not computed within ``wait`` seconds say they are being computed."""
+    iri = page_monitor.municipality_iri(code, terms) if code else None
+    if code and iri is None:
+        return not_found(f"/monitor/{code}")
+    return Page("monitor.html", page_monitor.monitor(registry, terms, iri, wait=wait),
+                path=f"/monitor/{code}" if code else "/monitor")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,6 +11,20 @@ _SPECIALIZATION_OF = ox.NamedNode(PROV + "specializationOf")
 _GENERATED_BY = PROV + "wasGeneratedBy"
 _USED = ox.NamedNode(PROV + "used")
 _COMMENT = ox.NamedNode(RDFS + "comment")
+_LABEL = ox.NamedNode(RDFS + "label")
+
+
+def agent_names(registry, agents) -> dict[str, dict[str, str]]:
+    """The names recorded for agents in the provenance graph (a command-line agent's configured
+    name, else "command line" / "opdrachtregel"), language -> text, for the pages' ``text()``."""
+    prov, names = registry.provenance_graph, {}
+    for agent in set(agents):
+        if agent:
+            found = {q.object.language or "": q.object.value
+                     for q in registry.store.quads_for_pattern(ox.NamedNode(agent), _LABEL, None, prov)}
+            if found:
+                names[agent] = found
+    return names
 
 
 def history_rows(registry, ref: PassportRef) -> list[dict]:
@@ -45,7 +59,10 @@ def history_rows(registry, ref: PassportRef) -> list[dict]:
                      "agent": agent.value if agent is not None else None, "source": source,
                      "activity": activity.value if activity is not None else None, "comment": comment})
     rows.sort(key=lambda r: r["number"])
+    names = agent_names(registry, (r["agent"] for r in rows))
+    for row in rows:
+        row["agent_names"] = names.get(row["agent"], {})
     return rows
 
 
-__all__ = ["history_rows"]
+__all__ = ["agent_names", "history_rows"]

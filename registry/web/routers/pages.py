@@ -1,6 +1,6 @@
 """The HTML pages of the registry (Jinja2 templates in ``site/templates``), Dutch first.
 
-Routes: ``/`` home, ``/search``, ``/municipality/``, ``/material/``, ``/concepts/`` and
+Routes: ``/`` home, ``/search``, ``/monitor`` and ``/monitor/{GMxxxx}`` (the dashboards), ``/municipality/``, ``/material/``, ``/concepts/`` and
 ``/concepts/{scheme}`` (the R-ladder is ``/concepts/rstrategy``), ``/ontology``, ``/static/...``,
 and a last catch-all that answers 404 with a page that helps. The documents behind
 ``/doc/{kind}/{path}`` are rendered by ``render_resource``, which the linked-data router calls
@@ -121,6 +121,11 @@ def _search(request: Request) -> Response:
     return respond(request, result)
 
 
+def _monitor(request: Request, code: str = "") -> Response:
+    code = code or request.query_params.get("municipality", "")  # the form picking a municipality
+    return respond(request, pages.monitor(request.app.state.registry, get_terms(), code[:16], wait=STATS_WAIT))
+
+
 def _not_found(request: Request) -> Response:
     return respond(request, pages.not_found(request.url.path))
 
@@ -128,7 +133,7 @@ def _not_found(request: Request) -> Response:
 RENDERERS = {"resource": _resource, "home": _home, "municipality_list": _municipality_list,
              "material_list": _material_list, "concept_list": _concept_list,
              "concept_scheme": _concept_scheme, "ontology": _ontology, "search": _search,
-             "not_found": _not_found}
+             "monitor": _monitor, "not_found": _not_found}
 
 
 async def render(request: Request, name: str, *args) -> Response:
@@ -162,7 +167,8 @@ def _route(name: str):
 # path -> renderer; the search page reads its parameters itself (``views.pages.search``)
 ROUTES = (("/", "home"), ("/municipality/", "municipality_list"), ("/material/", "material_list"),
           ("/concepts/", "concept_list"), ("/concepts/{scheme}", "concept_scheme"),
-          ("/ontology", "ontology"), ("/search", "search"))
+          ("/ontology", "ontology"), ("/search", "search"), ("/monitor", "monitor"),
+          ("/monitor/{code}", "monitor"))
 for _path, _name in ROUTES:
     router.add_api_route(_path, _route(_name), methods=["GET"], include_in_schema=False)
 

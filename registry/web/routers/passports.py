@@ -31,6 +31,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
+from registry.core.phrases import report_summary
 from registry.model.documents import PassportDoc
 from registry.model.uris import PassportRef, UriError, owning_passport, passport_ref
 from registry.model.vocab import MPV
@@ -39,7 +40,7 @@ from registry.validation.validator import Verdict, report_graph
 from registry.views import negotiation
 from registry.web.budget import admitted, validation_slot
 from registry.web.deps import BearerCredentials, TokenMunicipality, authenticate, write_locks
-from registry.web.errors import Refusal
+from registry.web.errors import Refusal, api_language
 from registry.web.rdf_body import parse_passports, read_rdf_body
 
 router = APIRouter(prefix="/api/v1", tags=["write API / schrijf-API"])
@@ -195,10 +196,8 @@ async def _report(request: Request, verdicts: list[Verdict], total: int, status:
     if _wants_turtle(request):
         text = await run_in_threadpool(lambda: report_graph(verdicts).serialize(format="turtle"))
         return Response(text, status_code=status, media_type="text/turtle; charset=utf-8")
-    detail = (f"{len(rejected)} of {total} passport(s) do not conform to the shapes; nothing was stored"
-              if rejected else f"all {total} passport(s) conform")
     return JSONResponse({
-        "detail": detail,
+        "detail": report_summary(len(rejected), total, api_language(request)),
         "conforms": not rejected,
         "passports": total,
         "rejected": [v.iri for v in rejected],

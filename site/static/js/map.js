@@ -1,18 +1,12 @@
 /* The location map (Leaflet, shipped with the site). Without a configured tile server, or when
    tiles cannot load, the geometry is drawn on a plain background with the municipality's extent;
    the coordinates are always printed under the map as text. */
-(function () {
+/* A Leaflet map in ``box`` with the tiles of its data-tiles attribute, or a plain background and
+   the note of its data-no-tiles attribute (also when tiles fail to load). Used by monitor.js too. */
+window.registryBaseMap = function (box, options) {
   "use strict";
-  var box = document.getElementById("map");
-  var source = document.getElementById("map-data");
-  if (!box || !source || typeof window.L === "undefined") { return; }
-  var data;
-  try { data = JSON.parse(source.textContent); } catch (e) { return; }
-  var points = data.points || [];
-  var bbox = data.bbox || [];
-  if (!points.length && !bbox.length) { box.hidden = true; return; }
   box.classList.add("map-live");
-  var map = L.map(box, { scrollWheelZoom: false, attributionControl: true, zoomSnap: 0.25 });
+  var map = L.map(box, Object.assign({ scrollWheelZoom: false, attributionControl: true, zoomSnap: 0.25 }, options || {}));
   map.attributionControl.setPrefix("Leaflet");
   var note = function () {
     if (box.querySelector(".map-note")) { return; }
@@ -31,6 +25,19 @@
     box.classList.add("map-plain");
     note();
   }
+  return map;
+};
+(function () {
+  "use strict";
+  var box = document.getElementById("map");
+  var source = document.getElementById("map-data");
+  if (!box || !source || typeof window.L === "undefined") { return; }
+  var data;
+  try { data = JSON.parse(source.textContent); } catch (e) { return; }
+  var points = data.points || [];
+  var bbox = data.bbox || [];
+  if (!points.length && !bbox.length) { box.hidden = true; return; }
+  var map = window.registryBaseMap(box);
   var layers = [];
   if (bbox.length > 2) {
     layers.push(L.polygon(bbox, { color: "#5b6b7a", weight: 1, dashArray: "4 4", fillColor: "#dfe7ee", fillOpacity: 0.5, interactive: false }));

@@ -1,0 +1,66 @@
+"""Counted nouns and summary sentences of the command line and the write API, in English and
+Dutch with the right singular or plural ("1 passport", "2 paspoorten"), never "passport(s)"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+# noun -> language -> (singular, plural)
+NOUNS: dict[str, dict[str, tuple[str, str]]] = {
+    "passport": {"en": ("passport", "passports"), "nl": ("paspoort", "paspoorten")},
+    "version": {"en": ("version", "versions"), "nl": ("versie", "versies")},
+    "graph": {"en": ("graph", "graphs"), "nl": ("graaf", "grafen")},
+    "quad": {"en": ("quad", "quads"), "nl": ("quad", "quads")},
+}
+
+
+def counted(n: int, noun: str, lang: str = "en") -> str:
+    """``counted(1, "passport", "nl")`` is "1 paspoort"; ``counted(2, "passport")`` "2 passports"."""
+    one, many = NOUNS[noun]["nl" if lang == "nl" else "en"]
+    return f"{n} {one if n == 1 else many}"
+
+
+def not_conforming(bad: int, lang: str = "en") -> str:
+    """"1 does not conform" / "2 do not conform" / "1 voldoet niet" / "2 voldoen niet"."""
+    if lang == "nl":
+        return f"{bad} {'voldoet' if bad == 1 else 'voldoen'} niet"
+    return f"{bad} {'does' if bad == 1 else 'do'} not conform"
+
+
+def validation_summary(bad: int, total: int, lang: str = "en") -> str:
+    """The one-line result of ``passports validate``: "1 paspoort, 1 voldoet niet"."""
+    return f"{counted(total, 'passport', lang)}, {not_conforming(bad, lang)}"
+
+
+def report_summary(bad: int, total: int, lang: str = "en") -> str:
+    """The ``detail`` of the write API's validation report."""
+    if lang == "nl":
+        if bad:
+            return (f"{bad} van {counted(total, 'passport', 'nl')} "
+                    f"{'voldoet' if bad == 1 else 'voldoen'} niet aan de regels; er is niets opgeslagen")
+        return "het paspoort voldoet" if total == 1 else f"alle {total} paspoorten voldoen"
+    if bad:
+        return (f"{bad} of {counted(total, 'passport')} {'does' if bad == 1 else 'do'} not conform to "
+                "the shapes; nothing was stored")
+    return "the passport conforms" if total == 1 else f"all {total} passports conform"
+
+
+def timestamp(value: str | None) -> str:
+    """An xsd:dateTime for people: date, time with seconds, and zone ("2026-12-05 01:24:50 UTC");
+    a date alone stays a date; text that is no time is returned as it is."""
+    if not value:
+        return ""
+    text = str(value)
+    if "T" not in text:
+        return text[:10]
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        return moment.strftime("%Y-%m-%d %H:%M:%S")
+    offset = moment.utcoffset()
+    zone = "UTC" if not offset else moment.strftime("UTC%z")
+    if zone.startswith("UTC") and len(zone) == 8:
+        zone = f"{zone[:6]}:{zone[6:]}"
+    return moment.strftime("%Y-%m-%d %H:%M:%S ") + zone
