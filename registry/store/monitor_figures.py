@@ -22,10 +22,11 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from registry.model.reference import reference_digest
 from registry.model.terms import Terms, get_terms
 from registry.model.vocab import MP, MPV, SKOS
 from registry.store.monitor_facts import canonical_decimal
-from registry.store.monitor_index import MONITOR_FILE, divide, join_exact
+from registry.store.monitor_index import MONITOR_FILE, MonitorIndex, divide, join_exact
 from registry.store.sidecar import connect
 
 Row = dict[str, str]
@@ -310,8 +311,60 @@ def figure(conn: sqlite3.Connection, name: str, municipality: str | None = None,
     return functions[name]()
 
 
+# the variables of each saved query, in its order (tests/store/test_monitor_index.py checks them)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "indicator-goal3-valued-share": ("municipality", "date", "from", "until", "objects", "valuedObjects",
+                                     "objectShare", "massKg", "valuedMassKg", "massShare", "target", "targetYear"),
+    "indicator-stock-by-material": ("municipality", "material", "labelNl", "labelEn", "massKg", "valueEur",
+                                    "passports", "quantities", "quantitiesWithoutMass"),
+    "indicator-rstrategy-by-mass": ("municipality", "strategy", "rank", "labelNl", "labelEn", "massKg", "quantities",
+                                    "quantitiesWithoutMass", "objects"),
+    "indicator-detachability-distribution": ("municipality", "class", "rank", "labelNl", "labelEn", "massKg",
+                                             "quantities"),
+    "indicator-release-forecast": ("year", "municipality", "releaseYear", "passportMunicipality", "material",
+                                   "quality", "massKg", "objects", "quantities", "quantitiesWithoutMass"),
+    "indicator-stock-over-years": ("municipality", "year", "massKg", "objects"),
+    "indicator-goal2-material-origin": ("municipality", "massKg", "primaryAbioticKg", "secondaryAbioticKg",
+                                        "biobasedKg", "natureUnknownKg", "lifeCycleNotRecordedKg",
+                                        "primaryAbioticShare", "secondaryAbioticShare", "biobasedShare",
+                                        "quantities", "quantitiesWithoutMass"),
+    "indicator-embodied-carbon": ("municipality", "material", "labelNl", "labelEn", "massKg", "kgCO2ePerKg",
+                                  "kgCO2e", "massWithoutFactorKg", "source"),
+}
+IRI_COLUMNS = frozenset({"municipality", "material", "strategy", "class", "quality", "passportMunicipality",
+                         "source"})
+TEXT_COLUMNS = frozenset({"labelNl", "labelEn", "date", "from", "until", "source"})
+
+
+def cell_kind(column: str, value: str) -> str:
+    """What kind of term a value of ``column`` is: "iri", "num" or "text" (as the saved query gives it)."""
+    if column in IRI_COLUMNS and value.startswith(("http://", "https://", "urn:")):
+        return "iri"
+    return "text" if column in TEXT_COLUMNS or column in IRI_COLUMNS else "num"
+
+
+def readable(data_dir: Path, base: str) -> sqlite3.Connection | None:
+    """A reader's connection to the aggregates when they match the store as the last write left
+    them (clean, this schema, base IRI and reference data); None otherwise: the caller asks the
+    store (the saved query), which is always right."""
+    path = Path(data_dir) / MONITOR_FILE
+    if not path.exists():
+        return None
+    try:
+        conn = open_figures(data_dir)
+        meta = dict(conn.execute("SELECT key, value FROM meta"))
+    except sqlite3.Error:
+        return None
+    expected = {"schema": MonitorIndex.SCHEMA_VERSION, "base": base, "reference": reference_digest(),
+                "state": "clean"}
+    if any(meta.get(k) != v for k, v in expected.items()):
+        conn.close()
+        return None
+    return conn
+
+
 FIGURES = ("indicator-goal3-valued-share", "indicator-stock-by-material", "indicator-rstrategy-by-mass",
            "indicator-detachability-distribution", "indicator-release-forecast", "indicator-stock-over-years",
            "indicator-goal2-material-origin", "indicator-embodied-carbon")
 
-__all__ = ["FIGURES", "figure", "open_figures"]
+__all__ = ["COLUMNS", "FIGURES", "cell_kind", "figure", "open_figures", "readable"]

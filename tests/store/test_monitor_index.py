@@ -149,3 +149,33 @@ def test_division_truncates_as_the_store_does():
     assert str(divide(Decimal(1), Decimal(3))) == "0.333333333333333333"
     assert str(divide(Decimal("0.5"), Decimal(3))) == "0.166666666666666666"
     assert divide(Decimal(1), Decimal(0)) is None
+
+
+def test_the_columns_are_the_saved_queries_variables(registry):
+    from registry.store.monitor_figures import COLUMNS
+
+    for name in FIGURES:
+        variables = named_queries.run(registry.store, name, {}).variables
+        assert COLUMNS[name] == tuple(v.value for v in variables), name
+
+
+def test_monitor_page_figures_from_the_aggregates_equal_those_of_the_saved_queries(registry):
+    from registry.model.terms import get_terms
+    from registry.views.pages import monitor
+
+    write_fixed(registry)
+    valuate(registry, date(2026, 12, 31), price_list=INDICATIVE, municipality=MPV + "municipality/GM0153")
+    terms = get_terms()
+    answered = [spec for spec in monitor.FIGURES if spec.query in FIGURES]
+    assert len(answered) == len(FIGURES)
+    for spec in answered:
+        for municipality in SCOPES[:2]:
+            fast = monitor.run_figure(registry.store, spec, terms, municipality, DAYS[0],
+                                      aggregates=registry.settings.data_dir, base=registry.base)
+            slow = monitor.run_figure(registry.store, spec, terms, municipality, DAYS[0])
+            assert (fast.columns, fast.rows, fast.chart) == (slow.columns, slow.rows, slow.chart), spec.query
+    # a dirty file is not read: the page asks the store
+    registry.monitor_index.mark_dirty()
+    from registry.store.monitor_figures import readable
+
+    assert readable(registry.settings.data_dir, registry.base) is None

@@ -15,13 +15,14 @@ from __future__ import annotations
 import datetime as dt
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pyoxigraph as ox
 
 from registry.model.terms import Terms
 from registry.model.vocab import MP, MPV, XSD
 from registry.query import saved as saved_queries
-from registry.store import named_queries
+from registry.store import monitor_figures, named_queries
 from registry.views.pages.charts import bar_chart, gauge
 from registry.views.pages.fresh import background_for, ready
 from registry.views.pages.geo import vocabulary_wkt, wkt_points
@@ -138,17 +139,35 @@ def _bindings(query: str, params: dict[str, str]) -> dict[str, ox.Term]:
     return out
 
 
-def run_figure(store: ox.Store, spec: Figure, terms: Terms, municipality: str | None, day: dt.date) -> FigureData:
-    """The rows of one figure, and its chart."""
+def _rows(store: ox.Store, spec: Figure, params: dict[str, str], scope: str | None, day: dt.date,
+          aggregates: Path | None, base: str) -> tuple[list[str], list[list[tuple[str, str]]]]:
+    """Columns and cells of a figure: from the monitor aggregates (``monitor_figures``, the same
+    rows as the saved query) when they answer it and are up to date, else from the saved query."""
+    conn = monitor_figures.readable(aggregates, base) if aggregates and spec.query in monitor_figures.FIGURES else None
+    if conn is not None:
+        try:
+            found = monitor_figures.figure(conn, spec.query, scope, on=day, year=day.year)
+        finally:
+            conn.close()
+        columns = list(monitor_figures.COLUMNS[spec.query])
+        return columns, [[(monitor_figures.cell_kind(c, row[c]), row[c]) if c in row else ("", "") for c in columns]
+                         for row in found]
+    result = named_queries.run(store, spec.query, _bindings(spec.query, params))
+    columns = [v.value for v in result.variables]
+    return columns, [[_cell(solution[c]) for c in columns] for solution in result]
+
+
+def run_figure(store: ox.Store, spec: Figure, terms: Terms, municipality: str | None, day: dt.date, *,
+               aggregates: Path | None = None, base: str = "") -> FigureData:
+    """The rows of one figure, and its chart (``aggregates``: the data directory whose monitor
+    aggregates may answer it)."""
     try:
         saved = saved_queries.get(spec.query)
     except saved_queries.UnknownSavedQuery:
         return FigureData(spec.key, spec.query, {}, {}, missing=True)
     scope = None if spec.region else municipality
     params = parameters(spec.query, scope, day)
-    result = named_queries.run(store, spec.query, _bindings(spec.query, params))
-    columns = [v.value for v in result.variables]
-    rows = [[_cell(solution[c]) for c in columns] for solution in result]
+    columns, rows = _rows(store, spec, params, scope, day, aggregates, base)
     for i, name in enumerate(columns):  # years without a thousands separator, shares as percentages
         kind = "year" if name == "year" or name.endswith("Year") else "share" if name.endswith("Share") else ""
         for row in rows if kind else ():
@@ -209,7 +228,8 @@ def _chart(figure: FigureData, spec: Figure, terms: Terms) -> dict | None:
 
 def compute(registry, terms: Terms, municipality: str | None, day: dt.date) -> dict:
     """Every figure and goal of one monitor page (or report), computed here and now."""
-    figures = [run_figure(registry.store, spec, terms, municipality, day) for spec in FIGURES]
+    figures = [run_figure(registry.store, spec, terms, municipality, day, aggregates=registry.settings.data_dir,
+                          base=registry.base) for spec in FIGURES]
     return {"figures": figures, "goals": goals_of(figures)}
 
 
@@ -275,7 +295,9 @@ def monitor(registry, terms: Terms, municipality: str | None = None, *, day: dt.
     figures = []
     for spec in FIGURES:
         found = memo.get(("figure", spec.key, municipality, day),
-                         lambda spec=spec: run_figure(registry.store, spec, terms, municipality, day), deadline)
+                         lambda spec=spec: run_figure(registry.store, spec, terms, municipality, day,
+                                                      aggregates=registry.settings.data_dir, base=registry.base),
+                         deadline)
         figures.append(found if ready(found) else FigureData(spec.key, spec.query, {}, {}, computing=True))
     context = {"figures": figures, "goals": goals_of(figures), "municipality": municipality,
                "date": day.isoformat(), "active": "monitor", "table_max": TABLE_MAX,
