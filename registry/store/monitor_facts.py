@@ -26,6 +26,7 @@ from decimal import Decimal, InvalidOperation
 import pyoxigraph as ox
 
 from registry.model.vocab import DCTERMS, MP, RDF, XSD
+from registry.store.search_facts import by_subject
 
 GYEAR = XSD + "gYear"
 _P = {name: iri for name, iri in (
@@ -113,11 +114,7 @@ def _recycled(q: dict[str, list[ox.Term]]) -> str | None:
 
 def monitor_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFacts | None:
     """The facts of passport ``iri``; None for a tombstone or a graph that is not a passport."""
-    props: dict[str, dict[str, list[ox.Term]]] = {}
-    for t in triples:
-        name = _NAMES.get(t.predicate.value)
-        if name is not None:
-            props.setdefault(t.subject.value, {}).setdefault(name, []).append(t.object)
+    props = by_subject(triples, _NAMES)
     own = props.get(iri, {})
     if not any(o.value == MP + "Passport" for o in own.get("type", ())) or not own.get("describes"):
         return None

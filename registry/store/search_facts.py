@@ -80,14 +80,20 @@ def _labels(terms: Terms, iri: str) -> list[str]:
     return found or [local_name(iri).replace("-", " ")]
 
 
+def by_subject(triples: Iterable[ox.Triple | ox.Quad], names: dict[str, str]) -> dict[str, dict[str, list[ox.Term]]]:
+    """The objects of the predicates in ``names`` (IRI -> short name), by subject and short name."""
+    props: dict[str, dict[str, list[ox.Term]]] = {}
+    for t in triples:
+        name = names.get(t.predicate.value)
+        if name is not None:
+            props.setdefault(t.subject.value, {}).setdefault(name, []).append(t.object)
+    return props
+
+
 def passport_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad], terms: Terms) -> PassportFacts | None:
     """The facts of the passport ``iri`` from the triples of its graph; None for a tombstone (a
     retired passport) or a graph that is not a passport."""
-    props: dict[str, dict[str, list[ox.Term]]] = {}
-    for t in triples:
-        name = _NAMES.get(t.predicate.value)
-        if name is not None:
-            props.setdefault(t.subject.value, {}).setdefault(name, []).append(t.object)
+    props = by_subject(triples, _NAMES)
     own = props.get(iri, {})
     if not any(o.value == MP + "Passport" for o in own.get("type", ())):
         return None
@@ -168,4 +174,4 @@ def _centre(wkt: str) -> tuple[float | None, float | None]:
     return (lon, lat) if -180 <= lon <= 180 and -90 <= lat <= 90 else (None, None)
 
 
-__all__ = ["KG_PER_UNIT", "PassportFacts", "passport_facts"]
+__all__ = ["KG_PER_UNIT", "PassportFacts", "by_subject", "passport_facts"]

@@ -56,6 +56,15 @@ def assert_consistent(registry, scopes=SCOPES, days=DAYS) -> int:
     return compared
 
 
+def reopen_and_compare(settings) -> None:
+    reopened = Registry.open(settings)
+    try:
+        assert reopened.monitor_index.is_fresh()
+        assert_consistent(reopened)
+    finally:
+        reopened.close()
+
+
 def write_fixed(registry) -> None:
     for path in sorted(DATA.glob("*.ttl")):
         assert registry.add(docs_from(path.read_text(encoding="utf-8"))).written == 1
@@ -91,12 +100,7 @@ def test_a_reference_data_change_rebuilds_at_opening(settings, registry):
     conn = open_figures(settings.data_dir)
     conn.execute("UPDATE meta SET value = 'other' WHERE key = 'reference'")  # as after an ontology edit
     conn.close()
-    reopened = Registry.open(settings)
-    try:
-        assert reopened.monitor_index.is_fresh()
-        assert_consistent(reopened)
-    finally:
-        reopened.close()
+    reopen_and_compare(settings)
 
 
 @pytest.mark.parametrize("damage", ["missing", "dirty"])
@@ -113,12 +117,7 @@ def test_missing_or_dirty_aggregates_are_rebuilt_at_opening(settings, registry, 
     if damage == "missing":
         for suffix in ("", "-wal", "-shm"):
             (settings.data_dir / (MONITOR_FILE + suffix)).unlink(missing_ok=True)
-    reopened = Registry.open(settings)
-    try:
-        assert reopened.monitor_index.is_fresh()
-        assert_consistent(reopened)
-    finally:
-        reopened.close()
+    reopen_and_compare(settings)
 
 
 def test_a_small_random_demo_store(registry):
