@@ -29,6 +29,7 @@ from registry.model.vocab import DCTERMS, MP, RDF, XSD
 from registry.store.search_facts import by_subject
 
 GYEAR = XSD + "gYear"
+DATES = (XSD + "date", XSD + "dateTime", XSD + "dateTimeStamp")
 _P = {name: iri for name, iri in (
     ("type", RDF + "type"), ("municipality", MP + "municipality"), ("describes", MP + "describes"),
     ("quantity", MP + "hasMaterialQuantity"), ("material", MP + "material"), ("mass", MP + "massKg"),
@@ -90,11 +91,15 @@ def grams(term: ox.Term) -> int | None:
 
 def release_year(term: ox.Term) -> int | None:
     """Year of a release date: a ``xsd:gYear`` by its first four characters, a date by its year."""
-    text = term.value
-    if isinstance(term, ox.Literal) and term.datatype.value == GYEAR:
+    if not isinstance(term, ox.Literal):
+        return None
+    text, datatype = term.value, term.datatype.value
+    if datatype == GYEAR:
         head = text[:4]
-    else:
+    elif datatype in DATES:  # YEAR() of anything else is an error in the query: no year
         head = text.lstrip("-")[:4]
+    else:
+        return None
     return int(head) if head.isdigit() else None
 
 
