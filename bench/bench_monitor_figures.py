@@ -4,7 +4,7 @@ keeping the aggregates (rebuild, and µs per passport of a write); and the SQL f
 aggregate rows of the same shape (``--synthetic 1000000``: the < 1 s at 1,000,000 passports).
 
     python3 bench/bench_monitor_figures.py --size 2000                  # builds a demo store first
-    python3 bench/bench_monitor_figures.py --data /tmp/agg/demo100k --synthetic 1000000
+    python3 bench/bench_monitor_figures.py --data /tmp/agg/demo100k --sparql GM0153 --synthetic 1000000
 
 Writes bench/results/monitor_figures.json with the load average (the machine is shared).
 """
@@ -97,7 +97,7 @@ def write_cost(registry: Registry, sample: int) -> dict:
             "valuation_record_us": round(records_s / n * 1e6, 1)}
 
 
-def store_figures(data: Path, rounds: int, sparql: bool) -> dict:
+def store_figures(data: Path, rounds: int, sparql: tuple[str, ...]) -> dict:
     start = time.perf_counter()
     registry = Registry.open(Settings(data_dir=data, base_iri=BASE))  # rebuilds the aggregates if needed
     opened = time.perf_counter() - start
@@ -112,7 +112,7 @@ def store_figures(data: Path, rounds: int, sparql: bool) -> dict:
         for scope, municipality in SCOPES.items():
             agg_s, rows = best(partial(figure, conn, name, municipality, on=DAY, year=DAY.year), rounds)
             entry = {"aggregates_s": agg_s, "rows": len(rows), "load_1min": os.getloadavg()[0]}
-            if sparql:
+            if scope in sparql:
                 query_s, want = best(partial(query_rows, registry.store, name, municipality), 1)
                 entry.update(saved_query_s=query_s, equal=want == rows)
             out["figures"][f"{name} {scope}"] = entry
@@ -206,7 +206,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="an existing data directory (else a demo store is made)")
     parser.add_argument("--size", type=int, default=2000, help="passports of the demo store to make")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--no-sparql", action="store_true", help="do not run the saved queries")
+    parser.add_argument("--sparql", nargs="*", default=list(SCOPES), choices=list(SCOPES),
+                        help="the scopes in which to run the saved queries too (default both; none: just the aggregates)")
     parser.add_argument("--synthetic", type=int, default=0, help="also time the SQL figures on this many "
                         "synthetic passports")
     parser.add_argument("--output", type=Path, default=ROOT / "bench" / "results" / "monitor_figures.json")
@@ -214,7 +215,7 @@ def main() -> None:
     results = {"cpus": os.cpu_count(), "date": DAY.isoformat(), "load_before": os.getloadavg(),
                "uptime": subprocess.run(["uptime"], check=False, capture_output=True, text=True).stdout.strip()}
     if args.data or args.size:
-        results["store"] = store_figures(args.data or demo_store(args.size), args.rounds, not args.no_sparql)
+        results["store"] = store_figures(args.data or demo_store(args.size), args.rounds, tuple(args.sparql))
     if args.synthetic:
         results["synthetic"] = synthetic(args.synthetic, args.rounds)
     results["load_after"] = os.getloadavg()

@@ -188,12 +188,12 @@ class MonitorIndex(Sidecar):
             try:
                 self._add_valuations((passport, when, canonical_decimal(amount), record)
                                      for record, passport, when, amount in records)
-                conn.execute("INSERT OR REPLACE INTO meta VALUES ('state', 'clean')")
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('state', ?)", (self._state_after(),))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            self._dirty = False
+            self._dirty = self.missed
 
     def _rebuild_extra(self, store: ox.Store) -> None:
         """Valuation records in other graphs than the passports' (``?r mp:valuationOf ?p``, as the

@@ -89,6 +89,11 @@ class Sidecar:
         """True when the file matches the store as the last write left it."""
         return all(self._meta(k) == v for k, v in self._expected().items())
 
+    missed = False  # an update failed after its store commit: stay dirty until the next rebuild
+
+    def _state_after(self) -> str:
+        return "dirty" if self.missed else "clean"
+
     def mark_dirty(self) -> None:
         """Before a store commit: if the process dies before :meth:`apply`, the next opening sees
         the mark and rebuilds."""
@@ -128,12 +133,12 @@ class Sidecar:
                     self._delete(facts.iri, serial)
                     self._insert(facts, serial)
                 conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                                 (("state", "clean"), ("serial", str(serial))))
+                                 (("state", self._state_after()), ("serial", str(serial))))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            self._dirty = False
+            self._dirty = self.missed
         self._after_write()
 
     def rebuild(self, store: ox.Store) -> int:
@@ -159,7 +164,7 @@ class Sidecar:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            self._dirty = False
+            self._dirty = self.missed = False
         return count
 
     def ensure(self, store: ox.Store) -> bool:

@@ -228,6 +228,8 @@ class BatchWriter(VersionReader):
         try:
             getattr(index, method)(*args)
         except sqlite3.Error as exc:
+            if method != "mark_dirty":
+                index.missed = True  # later updates must not mark it clean
             log.warning("%s not updated (%s); it is rebuilt at the next opening", index.FILE, exc)
 
     def _commit_batch(self, quads: list[ox.Quad], replaced: list[ox.NamedNode],

@@ -178,3 +178,26 @@ def test_monitor_page_figures_from_the_aggregates_equal_those_of_the_saved_queri
     from registry.store.monitor_figures import readable
 
     assert readable(registry.settings.data_dir, registry.base) is None
+
+
+def test_a_failed_update_is_not_hidden_by_the_next_write(settings, registry):
+    import sqlite3
+
+    write_fixed(registry)
+    index = registry.monitor_index
+
+    def full_disk(*args, **kwargs):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    index._insert = full_disk  # the update after the store commit fails (the write stays stored)
+    bench = (DATA / "p2-bank-ind-1.ttl").read_text(encoding="utf-8")
+    assert registry.add(docs_from(bench.replace("bank-ind-1", "bank-ind-8"))).written == 1
+    del index._insert
+    # the next write's update succeeds, but the file lacks the earlier one: it stays dirty
+    assert registry.add(docs_from(bench.replace("bank-ind-1", "bank-ind-7"))).written == 1
+    assert not index.is_fresh()
+    from registry.store.monitor_figures import readable
+
+    assert readable(settings.data_dir, registry.base) is None
+    registry.close()
+    reopen_and_compare(settings)
