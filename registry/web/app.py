@@ -41,7 +41,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # no compaction on the way out: RocksDB compacts in the background while the server runs
             app.state.registry.close(compact=False)
 
-    # /docs is a route of its own (routers/docs.py: its own Content-Security-Policy); no Redoc
+    # /docs is a route of its own (routers/docs.py: Swagger UI shipped with the site); no Redoc
     app = FastAPI(title="Materiaalpaspoorten-register", version="0.1.0", lifespan=lifespan,
                   description="Material passport registry of the Twente and Stedendriehoek municipalities",
                   docs_url=None, redoc_url=None)
