@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from browser_support import Watched, launched_chromium, playwright_or_skip
-from pages_support import Server, build_registry, doc_path
+from pages_support import Server, build_registry
 
 pytestmark = pytest.mark.browser
 playwright_api = playwright_or_skip()
