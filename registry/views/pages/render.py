@@ -160,12 +160,15 @@ def _formatter(lang: str):
         return f"{symbol} {num(value, 0)}"
 
     def date(value: str | None) -> str:
+        """A date as written; a time with its seconds and zone (``2026-12-05 01:34:11 UTC``)."""
         if not value:
             return ""
         text = str(value)
         if "T" in text:
             day, _, time = text.partition("T")
-            return f"{day} {time[:5]}"
+            clock, zone = time[:8], time[8:].lstrip(".0123456789")
+            zone = "UTC" if zone in ("Z", "+00:00", "-00:00") else zone
+            return f"{day} {clock} {zone}".rstrip()
         return text[:10]
 
     def percent(value) -> str:

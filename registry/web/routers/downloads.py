@@ -2,7 +2,8 @@
 server the same downloads page, dumps and sitemap as the static site
 (:mod:`registry.static_site.downloads`, :mod:`registry.static_site.sitemap`). The dumps are made on
 the first request after a write and kept in ``DATA/downloads`` (:class:`LiveDumps`); the sitemap
-is kept in memory for the store generation it was made for."""
+is kept in memory for the store generation it was made for. ``/table/{name}.csv``: the full data of a
+table of the pages (:mod:`registry.views.pages.tables`), in the request's language."""
 
 from __future__ import annotations
 
@@ -12,10 +13,12 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from registry.core.i18n import request_language
 from registry.model.terms import get_terms
 from registry.static_site.downloads import LiveDumps, downloads_page
 from registry.static_site.sitemap import live_page_paths, sitemap_files
 from registry.store.versions import iter_passport_iris
+from registry.views.pages.tables import TABLES, table_csv
 from registry.web.routers.pages import render_page
 
 router = APIRouter(tags=["downloads"])
@@ -73,3 +76,15 @@ async def sitemap_part(request: Request, name: str) -> Response:
     if body is None:
         return Response("not found", status_code=404, media_type="text/plain")
     return Response(body, media_type="application/xml")
+
+
+@router.get("/table/{name}.csv", include_in_schema=False)
+async def table(request: Request, name: str) -> Response:
+    if name not in TABLES:
+        return Response("not found", status_code=404, media_type="text/plain")
+    lang, _ = request_language(request)
+    params = {k: v for k, v in request.query_params.items() if k != "lang"}
+    body = await run_in_threadpool(table_csv, request.app.state.registry, get_terms(), name, params, lang)
+    return Response(body, media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"',
+                             "Content-Language": lang})
