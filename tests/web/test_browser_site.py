@@ -41,3 +41,38 @@ def test_api_docs_render_offline(browser, server):
         assert w.problems == [], w.problems
     finally:
         w.close()
+
+
+def page_types(fixture) -> dict[str, str]:
+    """One page of every type (path)."""
+    from pages_support import doc_path
+
+    passport = doc_path(fixture.updated)
+    municipality = "/doc/municipality/" + passport.split("/")[3]
+    return {"home": "/", "municipality": municipality, "material": "/doc/material/concrete",
+            "object kind": "/doc/objectkind/Bridge", "passport": passport, "history": passport + "/v/1",
+            "query list": "/query/", "query page": "/query/count-passports-per-municipality",
+            "sparql": "/sparql", "ontology": "/ontology", "concept": "/doc/rstrategy/R3",
+            "scheme": "/concepts/rstrategy", "search": "/search?q=a", "downloads": "/downloads",
+            "municipalities": "/municipality/", "materials": "/material/"}
+
+
+@pytest.mark.parametrize("width", sorted(WIDTHS))
+@pytest.mark.parametrize("lang", ["nl", "en"])
+def test_every_page_type_fits_and_stays_on_the_server(browser, server, fixture, lang, width):
+    w = Watched(browser, server.url, viewport=WIDTHS[width], is_mobile=width == "phone")
+    try:
+        wide = []
+        for name, path in page_types(fixture).items():
+            url = server.url + path + ("&" if "?" in path else "?") + f"lang={lang}"
+            response = w.open(url)
+            assert response.status == 200, (name, path, response.status)
+            assert w.page.locator("html").get_attribute("lang") == lang, (name, path)
+            # against the viewport asked for: a phone browser widens innerWidth to a wide page
+            scroll = w.page.evaluate("document.scrollingElement.scrollWidth")
+            if scroll > WIDTHS[width]["width"]:
+                wide.append(f"{name} {path}: {scroll}px")
+        assert wide == [], wide
+        assert w.problems == [], w.problems
+    finally:
+        w.close()
