@@ -63,7 +63,7 @@ def test_rladder_step_and_words_instead_of_rdf_terms(client):
     for path in ("/concepts/rstrategy", "/concepts/phase", "/concepts/condition", "/material/"):
         for lang in ("nl", "en"):
             text = client.get(path, params={"lang": lang}).text
-            prose = re.sub(r"<code>.*?</code>", "", text, flags=re.S)
+            prose = re.sub(r"<code>.*?</code>", "", text, flags=re.DOTALL)
             assert not re.search(r"\bmp:(rank|defaultDensity|defaultPricePerTonne)\b", prose), (path, lang)
 
 
