@@ -76,3 +76,37 @@ def test_every_page_type_fits_and_stays_on_the_server(browser, server, fixture, 
         assert w.problems == [], w.problems
     finally:
         w.close()
+
+
+def test_charts_read_right(browser, server, fixture):
+    """Home bars: each number beside its bar, never on it. Valuation chart: a legend naming the
+    series, a tick per year labelled with the year, a value axis that starts at 0."""
+    from pages_support import doc_path
+
+    w = Watched(browser, server.url, viewport=WIDTHS["desktop"])
+    try:
+        w.open(server.url + "/?lang=en")
+        boxes = w.page.evaluate("""() => [...document.querySelectorAll('table.bars .barline')].map(line => {
+            const n = line.querySelector('.n').getBoundingClientRect();
+            const bar = line.querySelector('.bar').getBoundingClientRect();
+            return [n.right, bar.left, bar.width];
+        })""")
+        assert boxes and all(right <= left for right, left, _ in boxes), boxes
+        assert any(width > 0 for _, _, width in boxes)
+        for iri in fixture.iris:
+            w.open(server.url + doc_path(iri) + "?lang=en")
+            if w.page.locator("#valuation-chart").count():
+                break
+        else:
+            pytest.fail("no passport with a valuation chart")
+        w.page.wait_for_selector("#valuation-chart canvas", timeout=5000)
+        assert "Value" in w.page.locator("#valuation-chart .u-legend").inner_text()
+        chart = w.page.locator("#valuation-chart")
+        years = sorted({int(row[0][:4]) for row in w.page.evaluate(
+            "JSON.parse(document.getElementById('valuation-data').textContent)")})
+        ticks = [int(y) for y in chart.get_attribute("data-x-ticks").split()]
+        assert ticks == list(range(years[0], years[-1] + 1)), (ticks, years)  # one a year, no months
+        assert float(chart.get_attribute("data-y-min")) == 0
+        assert w.problems == [], w.problems
+    finally:
+        w.close()

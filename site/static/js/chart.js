@@ -34,6 +34,7 @@
       y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.1 : 1]; } }
     },
     legend: { show: true, live: false },
+    hooks: { draw: [function (u) { box.setAttribute("data-y-min", String(u.scales.y.min)); }] },
     series: [
       { label: box.getAttribute("data-date-label") || "" },
       { label: box.getAttribute("data-label") || "", stroke: "#0b4f8a", width: 2, fill: "rgba(11,79,138,0.08)",
@@ -45,5 +46,7 @@
     ]
   };
   var plot = new uPlot(opts, [xs, ys], box);
+  /* what the axes show, for tests and tools (the canvas itself cannot be read) */
+  box.setAttribute("data-x-ticks", yearTicks().map(year).join(" "));
   window.addEventListener("resize", function () { plot.setSize({ width: width(), height: 260 }); });
 })();
