@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from browser_support import Watched, launched_chromium, playwright_or_skip
-from pages_support import Server, build_registry
+from pages_support import served
 
 pytestmark = pytest.mark.browser
 playwright_api = playwright_or_skip()
@@ -16,14 +16,8 @@ WIDTHS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "he
 
 
 @pytest.fixture(scope="module")
-def fixture(tmp_path_factory):
-    return build_registry(tmp_path_factory.mktemp("browser-site") / "data", size=24, seed=5)
-
-
-@pytest.fixture(scope="module")
-def server(fixture):
-    with Server(fixture.data_dir) as srv:
-        yield srv
+def server(tmp_path_factory):
+    yield from served(tmp_path_factory, "browser-site", size=24, seed=5)
 
 
 @pytest.fixture(scope="module")
@@ -59,7 +53,8 @@ def page_types(fixture) -> dict[str, str]:
 
 @pytest.mark.parametrize("width", sorted(WIDTHS))
 @pytest.mark.parametrize("lang", ["nl", "en"])
-def test_every_page_type_fits_and_stays_on_the_server(browser, server, fixture, lang, width):
+def test_every_page_type_fits_and_stays_on_the_server(browser, server, lang, width):
+    fixture = server.fixture
     w = Watched(browser, server.url, viewport=WIDTHS[width], is_mobile=width == "phone")
     try:
         wide = []
@@ -78,9 +73,10 @@ def test_every_page_type_fits_and_stays_on_the_server(browser, server, fixture, 
         w.close()
 
 
-def test_charts_read_right(browser, server, fixture):
+def test_charts_read_right(browser, server):
     """Home bars: each number beside its bar, never on it. Valuation chart: a legend naming the
     series, a tick per year labelled with the year, a value axis that starts at 0."""
+    fixture = server.fixture
     from pages_support import doc_path
 
     w = Watched(browser, server.url, viewport=WIDTHS["desktop"])

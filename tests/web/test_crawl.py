@@ -8,16 +8,14 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from pages_support import Server, build_registry
+from pages_support import served
 
 HREF = re.compile(r'(?:href|src)="([^"#]*)')
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    fixture = build_registry(tmp_path_factory.mktemp("crawl") / "data", size=10, seed=9)
-    with Server(fixture.data_dir) as srv:
-        yield srv
+    yield from served(tmp_path_factory, "crawl", size=10, seed=9)
 
 
 def links_of(base_url: str, page_url: str, html: str) -> set[str]:

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 
 import pyoxigraph as ox
 import pytest
-from pages_support import BASE, Server, build_registry, doc_path
+from pages_support import BASE, doc_path, served
 
 from registry.model.uris import owning_passport
 
@@ -16,14 +16,8 @@ SITEMAP = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
 @pytest.fixture(scope="module")
-def fixture(tmp_path_factory):
-    return build_registry(tmp_path_factory.mktemp("downloads") / "data", size=8, seed=4)
-
-
-@pytest.fixture(scope="module")
-def server(fixture):
-    with Server(fixture.data_dir) as srv:
-        yield srv
+def server(tmp_path_factory):
+    yield from served(tmp_path_factory, "downloads", size=8, seed=4)
 
 
 def graphs_of(body: bytes) -> set[str]:
@@ -42,7 +36,8 @@ def test_downloads_page_links_every_download(server):
         assert 'href="/downloads"' in client.get("/").text  # in the menu of every page
 
 
-def test_dumps_hold_the_registry_and_follow_writes(server, fixture):
+def test_dumps_hold_the_registry_and_follow_writes(server):
+    fixture = server.fixture
     with server.client() as client:
         main = client.get("/dumps/registry.nq.gz")
         assert main.status_code == 200 and main.headers["content-type"] == "application/gzip"
@@ -58,7 +53,8 @@ def test_dumps_hold_the_registry_and_follow_writes(server, fixture):
         assert client.get("/dumps/registry.nq.gz").content != main.content  # made again after the write
 
 
-def test_sitemap_lists_every_page_in_both_languages(server, fixture):
+def test_sitemap_lists_every_page_in_both_languages(server):
+    fixture = server.fixture
     with server.client() as client:
         index = client.get("/sitemap.xml")
         assert index.status_code == 200 and index.headers["content-type"].startswith("application/xml")

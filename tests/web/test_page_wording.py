@@ -10,19 +10,19 @@ import io
 import re
 
 import pytest
-from pages_support import Server, build_registry, doc_path
+from pages_support import doc_path, served
 
 from registry.query import saved
 
 
 @pytest.fixture(scope="module")
-def fixture(tmp_path_factory):
-    return build_registry(tmp_path_factory.mktemp("wording") / "data", size=12, seed=8)
+def server(tmp_path_factory):
+    yield from served(tmp_path_factory, "wording", size=12, seed=8)
 
 
 @pytest.fixture(scope="module")
-def client(fixture):
-    with Server(fixture.data_dir) as srv, srv.client() as c:
+def client(server):
+    with server.client() as c:
         yield c
 
 
@@ -39,7 +39,8 @@ def test_query_list_in_the_page_language_without_the_pages_own_queries(client):
     assert client.get("/query/page-recent-changes").status_code == 200  # still reachable
 
 
-def test_passport_page_words(client, fixture):
+def test_passport_page_words(client, server):
+    fixture = server.fixture
     for other in fixture.iris:
         en = client.get(doc_path(other), params={"lang": "en"}).text
         if "Indicative market prices" in en:

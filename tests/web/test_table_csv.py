@@ -11,7 +11,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from pages_support import Server, build_registry, doc_path
+from pages_support import doc_path, served
 
 # table name -> for each column the page shows, the CSV column that holds it (None: not compared)
 COLUMNS = {
@@ -134,17 +134,12 @@ def check_page(client, path: str, lang: str) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def fixture(tmp_path_factory):
-    return build_registry(tmp_path_factory.mktemp("tables") / "data", size=14, seed=6)
+def server(tmp_path_factory):
+    yield from served(tmp_path_factory, "tables", size=14, seed=6)
 
 
-@pytest.fixture(scope="module")
-def server(fixture):
-    with Server(fixture.data_dir) as srv:
-        yield srv
-
-
-def test_every_table_has_its_data_as_csv(server, fixture):
+def test_every_table_has_its_data_as_csv(server):
+    fixture = server.fixture
     from registry.model.uris import owning_passport
 
     ref = owning_passport(server.registry.base, fixture.updated)

@@ -91,23 +91,23 @@ class _Table:
         return (self.head("passport.municipality", "IRI", "home.passports"),
                 ([self.label(iri), iri, n] for iri, n in ranked))
 
-    def kinds(self, params: dict) -> Rows:
+    def _ranked(self, params: dict, part: str) -> list:
+        """The home page's ranking ``part`` (kinds, materials), or one municipality's when given."""
         stats = _stats(self.registry)
         if params.get("municipality"):
-            ranked = contexts.municipality_figures(stats, self.terms, params["municipality"])[0]
+            kinds, materials, _ = contexts.municipality_figures(stats, self.terms, params["municipality"])
         else:
-            ranked = contexts.home_rankings(stats)[1]
-        return self.head("passport.kind", "IRI", "home.passports"), ([self.label(i), i, n] for i, n in ranked)
+            _, kinds, materials = contexts.home_rankings(stats)
+        return kinds if part == "kinds" else materials
+
+    def kinds(self, params: dict) -> Rows:
+        return (self.head("passport.kind", "IRI", "home.passports"),
+                ([self.label(i), i, n] for i, n in self._ranked(params, "kinds")))
 
     def materials_in_use(self, params: dict) -> Rows:
         """Materials recorded in passports (of one municipality when given): passports, tonnes."""
-        stats = _stats(self.registry)
-        if params.get("municipality"):
-            ranked = contexts.municipality_figures(stats, self.terms, params["municipality"])[1]
-        else:
-            ranked = contexts.home_rankings(stats)[2]
         return (self.head("material.material", "IRI", "home.passports", "material.tonnes"),
-                ([self.label(m), m, n, _num(t)] for m, n, t in ranked))
+                ([self.label(m), m, n, _num(t)] for m, n, t in self._ranked(params, "materials")))
 
     def materials(self, params: dict) -> Rows:
         """The material list page: every material of the scheme."""
