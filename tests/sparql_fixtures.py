@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from registry.model.mass import mass_triples
+
 BASE = "http://localhost:8000/"
 MP = "https://w3id.org/materiaalpaspoort/def#"
 MPV = "https://w3id.org/materiaalpaspoort/id/"
@@ -144,8 +146,10 @@ def write_nquads(path: Path, passports=PASSPORTS) -> int:
     graphs += [(RETIRED_IRI, EXTRA_TURTLE), (f"{BASE}graph/provenance", PROVENANCE_TURTLE)]
     for graph, text in graphs:
         g = ox.NamedNode(graph)
-        for t in ox.parse(text, format=ox.RdfFormat.TURTLE):
-            quads.append(ox.Quad(t.subject, t.predicate, t.object, g))
+        triples = list(ox.parse(text, format=ox.RdfFormat.TURTLE))
+        if "/id/passport/" in graph:  # the mass of each quantity, as the registry's writer adds it
+            triples += mass_triples(triples)
+        quads += (ox.Quad(t.subject, t.predicate, t.object, g) for t in triples)
     ox.serialize(quads, str(path), format=ox.RdfFormat.N_QUADS)
     return len(quads)
 

@@ -30,6 +30,7 @@ from registry.cli.common import (
 from registry.cli.demo import demo as demo_command
 from registry.cli.demo import register as register_demo
 from registry.cli.imports import register as register_import
+from registry.cli.masses import cli as masses_cli
 from registry.cli.site import cli as site_cli
 from registry.cli.tokens import cli as tokens_cli
 from registry.core.errors import EXIT_ERROR, RegistryError
@@ -297,6 +298,7 @@ def ontology_check(extra: list[Path] = typer.Argument(None, help="Extra Turtle f
 
 app.add_typer(tokens_cli, name="token")
 app.add_typer(site_cli, name="site")
+app.add_typer(masses_cli, name="masses")
 register_import(app)
 register_demo(app)
 

@@ -37,7 +37,14 @@ from registry.model.prescan import (
     triples_error,
 )
 from registry.model.uris import PASSPORT_KINDS, PassportRef, UriError, owning_passport
-from registry.model.vocab import MANAGED_PREDICATES, MUNICIPALITY, PASSPORT, RDF_TYPE, mpv
+from registry.model.vocab import (
+    MANAGED_PREDICATES,
+    MANAGED_QUANTITY_PREDICATES,
+    MUNICIPALITY,
+    PASSPORT,
+    RDF_TYPE,
+    mpv,
+)
 
 FORMATS = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -264,6 +271,13 @@ def make_doc(passport_iri: str, base: str, source: str, *, triples: list[ox.Trip
     if ref is None or ref.iri != passport_iri:
         raise DocumentError(f"graph name is not a passport IRI of this registry (expected "
                             f"{base}id/passport/GMxxxx/key)", source=source, node=passport_iri)
+    # The mass of each quantity (mp:massKg, ...) is the registry's: a passport read back from the
+    # registry and sent again carries it, so it is dropped here and derived again by the writer.
+    managed = MANAGED_QUANTITY_PREDICATES
+    if triples is not None:
+        triples = [t for t in triples if t.predicate not in managed]
+    if quads is not None:
+        quads = [q for q in quads if q.predicate not in managed]
     return PassportDoc(ref, triples, source, quads=quads)
 
 

@@ -61,3 +61,12 @@ MODIFIED = NamedNode(DCTERMS + "modified")
 # Predicates only the registry may write into a passport graph.
 MANAGED_PREDICATES = frozenset({VERSION_NUMBER, CURRENT_VERSION, CONTENT_HASH, CREATED, MODIFIED,
                                 RETIRED_AT, RETIREMENT_REASON})
+
+# The mass of a material quantity (docs/model.md, "Mass"): written by the registry next to every recorded
+# quantity (registry.model.mass), never part of a passport's content hash. Input that carries them has them
+# removed when it is read (registry.model.documents); the writer derives them again.
+MASS_KG = mp("massKg")
+MASS_QUALITY = mp("massQuality")
+MASS_METHOD = mp("massMethod")
+MASS_DERIVATION = mp("massDerivation")
+MANAGED_QUANTITY_PREDICATES = frozenset({MASS_KG, MASS_QUALITY, MASS_METHOD, MASS_DERIVATION})

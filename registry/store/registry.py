@@ -42,7 +42,7 @@ from registry.model.vocab import (
     RETIRED_PASSPORT,
     RETIREMENT_REASON,
 )
-from registry.store import reference_graphs
+from registry.store import masses, reference_graphs
 from registry.store.compaction import Compaction
 from registry.store.failures import StoreError, describe, storage_errors
 from registry.store.provenance import INVALIDATED_AT, activity_quads, cli_agent, now
@@ -118,11 +118,24 @@ class Registry(BatchWriter, Compaction):
             registry = cls(settings, ox.Store(str(main_path)), ox.Store(str(history_path)))
             registry._recover()
             with storage_errors(settings.data_dir, "open"):
-                if reference_graphs.sync(registry.store):
+                synced = reference_graphs.sync(registry.store)
+                if masses.is_stale(registry.store, registry.base, registry.provenance_graph):
+                    registry.refresh_masses()
+                elif synced:
                     registry._bump_generation()
             return registry
         except OSError as exc:
             raise describe(exc, settings.data_dir, "open") from exc
+
+    def refresh_masses(self, progress: Callable[[int], None] | None = None) -> int:
+        """Derive the mass of every stored quantity again (``registry.store.masses``); the number of
+        graphs that changed. Runs by itself at opening when the reference values changed."""
+        self._writable()
+        with self._storage("write"):
+            changed = masses.refresh(self.store, self.history_store, self.base, self.provenance_graph,
+                                     progress=progress)
+        self._bump_generation()
+        return changed
 
     def close(self, *, compact: bool = True) -> None:
         """Flush and close; first ``compact`` when a large import asks for it (and ``compact``)."""

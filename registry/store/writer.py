@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from registry.core.settings import Settings
 from registry.core.workers import bump_generation
 from registry.model.documents import PassportDoc
+from registry.model.mass import mass_tables, mass_triples
 from registry.model.uris import PassportRef
 from registry.model.vocab import (
     CONTENT_HASH,
@@ -109,8 +110,11 @@ class BatchWriter(VersionReader):
         quads: list[ox.Quad] = activity_quads(prov, activity, agent_node, source, comment, started,
                                               timestamp)
         replaced: list[ox.NamedNode] = []
+        tables = mass_tables()
         for doc, latest in good:
             node = ox.NamedNode(doc.iri)
+            # the registry-managed mass of every quantity, next to the recorded one (not hashed)
+            quads += (ox.Quad(t.subject, t.predicate, t.object, node) for t in mass_triples(doc.triples, tables))
             number = latest + 1
             version = ox.NamedNode(f"{doc.iri}/v/{number}")
             created = timestamp

@@ -28,7 +28,7 @@ DCTERMS = "http://purl.org/dc/terms/"
 IMBOR_NAMESPACES = ("https://data.crow.nl/imbor/", "http://definities.geostandaarden.nl/def/nen3610#")
 
 OWN_FILES = ["mp.ttl", "alignments.ttl", "rladder.ttl", "phases.ttl", "policyangles.ttl", "themes.ttl",
-             "materials.ttl", "codelists.ttl", "detachability.ttl", "regions.ttl"]
+             "materials.ttl", "codelists.ttl", "detachability.ttl", "regions.ttl", "mass.ttl"]
 
 OBJECT_KINDS = ["Bridge", "RoadSection", "Paving", "Kerb", "StreetFurniture", "Bench", "LampPost",
                 "SewerPipe", "Manhole", "PlaygroundEquipment", "Building", "Quay", "Fence", "TrafficSign",

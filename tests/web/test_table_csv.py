@@ -16,9 +16,9 @@ from pages_support import doc_path, served
 # table name -> for each column the page shows, the CSV column that holds it (None: not compared)
 COLUMNS = {
     "municipalities": [0, 2], "kinds": [0, 2], "materials-in-use": [0, 2, 3],
-    "materials": [0, 2, None, 5, 6, 7], "material-usage": [0, 2, None],
+    "materials": [0, 2, None, 5, 6, 7], "material-usage": [0, 2, 3],
     "passports": [0, 1, 2, 3], "passports-no-municipality": [0, 1, 3],
-    "passport-materials": [0, 2, 4, 5], "passport-quantities": [1, 2, 4, 5, 6, 7],
+    "passport-materials": [0, 2, None, 5, 6], "passport-quantities": [1, 2, 4, 6, 7, 8, 9],
     "passport-valuations": [0, 1, 3, 4], "passport-history": [0, 1, 2, None, None],
     "saved-queries": [1, 2, None],
 }
@@ -80,7 +80,7 @@ def number(text: str, lang: str) -> tuple[float, int] | None:
 
 
 def same(shown: str, value: str, lang: str) -> bool:
-    if shown in ("", "–"):
+    if shown in ("", "–", "geen massa", "no mass"):
         return value == ""
     if shown == value or value and value in shown:
         return True
@@ -115,8 +115,6 @@ def check_page(client, path: str, lang: str) -> list[str]:
         answer = client.get(href)
         assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv"), href
         rows = list(csv.reader(io.StringIO(answer.text)))[1:]
-        if name == "material-usage":  # one row per unit in the CSV, one per municipality on the page
-            rows = list({r[1]: r for r in rows}.values())
         key = name
         if name == "passports" and shown and len(shown[0]) == 3:
             key = "passports-no-municipality"

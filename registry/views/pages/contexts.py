@@ -29,7 +29,6 @@ from registry.views.pages.lists import (
 from registry.views.pages.passport_view import graph_status, passport_graph, passport_view
 from registry.views.pages.vocabulary import (
     SCHEME_PREDICATES,
-    UNIT_SYMBOLS,
     agent_label,
     is_municipality,
     scheme_of,
@@ -168,11 +167,9 @@ def material(registry, terms: Terms, iri: str, page: int, *, wait: float | None 
 
 def material_usage(stats: page_stats.Stats, iri: str) -> list:
     usage = []
-    for muni, units in sorted(stats.materials.get(iri, {}).items(),
-                              key=lambda kv: -stats.material_passports(iri, kv[0])):
-        totals = [(UNIT_SYMBOLS.get(local_name(u), local_name(u)), v[2])
-                  for u, v in sorted(units.items())]
-        usage.append((muni, stats.material_passports(iri, muni), totals))
+    for muni, (_, records, with_mass, kg) in sorted(stats.materials.get(iri, {}).items(),
+                                                   key=lambda kv: -stats.material_passports(iri, kv[0])):
+        usage.append((muni, stats.material_passports(iri, muni), kg / 1000, records - with_mass))
     return usage
 
 

@@ -23,7 +23,6 @@ from registry.views.pages.vocabulary import (
     T_PREDECESSOR,
     T_TITLE,
     T_TYPE,
-    TONNES_PER_UNIT,
     UNIT_SYMBOLS,
 )
 
@@ -124,7 +123,10 @@ def _quantity(g: PassportGraph, node, base: str) -> Attrs:
                  data_quality=g.iri(node, MP + "dataQuality"), origin=g.iri(node, MP + "origin"),
                  material_phase=g.iri(node, MP + "materialPhase"),
                  recycled_content=g.number(node, MP + "recycledContent"),
-                 derived_from=g.text(node, MP + "derivedFrom"))
+                 derived_from=g.text(node, MP + "derivedFrom"),
+                 # the registry's mass (docs/model.md, "Mass"): None when it cannot be derived
+                 mass_kg=g.number(node, MP + "massKg"), mass_quality=g.iri(node, MP + "massQuality"),
+                 mass_derivation=g.texts(node, MP + "massDerivation"))
 
 
 def _component(g: PassportGraph, node, base: str, seen: set, depth: int = 0) -> Attrs:
@@ -153,6 +155,29 @@ def _walk_quantities(components: list[dict]) -> Iterator[dict]:
         yield from _walk_quantities(c["children"])
 
 
+def _materials(quantities: list[Attrs], terms: Terms) -> list[Attrs]:
+    """One row per material: its mass in tonnes (None when no quantity of it has a mass), the recorded
+    amounts per unit (the detail), origins and the number of records; heaviest first."""
+    summary: dict[str, Attrs] = {}
+    for q in quantities:
+        row = summary.get(q["material"])
+        if row is None:
+            row = summary[q["material"]] = Attrs(material=q["material"], tonnes=None, recorded={},
+                                                 origins=set(), records=0, without_mass=0)
+        if q["mass_kg"] is not None:
+            row["tonnes"] = (row["tonnes"] or 0.0) + q["mass_kg"] / 1000
+        else:
+            row["without_mass"] += 1
+        row["recorded"][q["unit_symbol"]] = row["recorded"].get(q["unit_symbol"], 0.0) + (q["value"] or 0.0)
+        row["records"] += 1
+        if q["origin"]:
+            row["origins"].add(q["origin"])
+    for row in summary.values():
+        row["origins"] = sorted(row["origins"])
+        row["recorded"] = sorted(row["recorded"].items())
+    return sorted(summary.values(), key=lambda r: (-(r["tonnes"] or 0.0), terms.label(r["material"], "nl")))
+
+
 def passport_view(registry, ref: PassportRef, triples, terms: Terms) -> Attrs:
     """Everything the passport page shows about one passport version.
 
@@ -167,23 +192,8 @@ def passport_view(registry, ref: PassportRef, triples, terms: Terms) -> Attrs:
     components = [_component(g, c, ref.base, seen) for c in (g.all(obj, T_HAS_COMPONENT) if obj else [])]
     direct = [_quantity(g, q, ref.base) for q in (g.all(obj, T_HAS_QUANTITY) if obj else [])]
     quantities = direct + list(_walk_quantities(components))
-    summary: dict[tuple[str, str], dict] = {}
-    for q in quantities:
-        key = (q["material"], q["unit"])
-        row = summary.get(key)
-        if row is None:
-            row = summary[key] = Attrs(material=q["material"], unit=q["unit"],
-                                       unit_symbol=q["unit_symbol"], total=0.0, origins=set(), records=0)
-        row["total"] += q["value"] or 0.0
-        row["records"] += 1
-        if q["origin"]:
-            row["origins"].add(q["origin"])
-    materials = sorted(summary.values(), key=lambda r: (-r["total"] * TONNES_PER_UNIT.get(
-        local_name(r["unit"]), 0.0), terms.label(r["material"], "nl")))
-    for row in materials:
-        row["origins"] = sorted(row["origins"])
-    tonnes = sum((q["value"] or 0.0) * TONNES_PER_UNIT.get(local_name(q["unit"]), 0.0)
-                 for q in quantities)
+    materials = _materials(quantities, terms)
+    tonnes = sum(q["mass_kg"] or 0.0 for q in quantities) / 1000
     valuations = []
     for v in (g.all(obj, MP + "valuation") if obj else []):
         valuations.append(Attrs(iri=v.value if isinstance(v, ox.NamedNode) else "",

@@ -10,10 +10,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from registry.model.terms import local_name
 from registry.store.named_queries import select
 from registry.views.pages.cache import cache_for
-from registry.views.pages.vocabulary import TONNES_PER_UNIT
 
 _MISSING = object()
 
@@ -25,8 +23,8 @@ class Stats:
     by_municipality: dict[str, int] = field(default_factory=dict)
     by_kind: dict[str, int] = field(default_factory=dict)
     by_municipality_kind: dict[str, dict[str, int]] = field(default_factory=dict)
-    # material -> municipality -> unit -> (passports, records, total)
-    materials: dict[str, dict[str, dict[str, tuple[int, int, float]]]] = field(default_factory=dict)
+    # material -> municipality -> (passports, records, records with a mass, mass in kg)
+    materials: dict[str, dict[str, tuple[int, int, int, float]]] = field(default_factory=dict)
     # material -> municipality -> passports recording it in any unit
     material_counts: dict[str, dict[str, int]] = field(default_factory=dict)
     recent: list[dict] = field(default_factory=list)
@@ -50,17 +48,10 @@ class Stats:
         return sum(per.values())
 
     def material_tonnes(self, material: str, municipality: str | None = None) -> float:
-        return self.derived(("tonnes", material, municipality),
-                            lambda: self._material_tonnes(material, municipality))
-
-    def _material_tonnes(self, material: str, municipality: str | None) -> float:
+        """The mass of the material in tonnes (mp:massKg of its quantities: docs/model.md, "Mass")."""
         per = self.materials.get(material, {})
         munis = [municipality] if municipality else list(per)
-        total = 0.0
-        for m in munis:
-            for unit, (_, _, amount) in per.get(m, {}).items():
-                total += amount * TONNES_PER_UNIT.get(local_name(unit), 0.0)
-        return total
+        return sum(per[m][3] for m in munis if m in per) / 1000
 
 
 def _int(term) -> int:
@@ -80,10 +71,9 @@ def compute_stats(store: ox.Store) -> Stats:
         stats.by_municipality[row["municipality"].value] = _int(row.get("n"))
     stats.total = sum(stats.by_municipality.values())
     for row in select(store, "page-counts-by-municipality-material"):
-        material = row["material"].value
-        total = float(row["total"].value) if "total" in row else 0.0
-        stats.materials.setdefault(material, {}).setdefault(row["municipality"].value, {})[
-            row["unit"].value] = (_int(row.get("passports")), _int(row.get("records")), total)
+        kg = float(row["kg"].value) if "kg" in row else 0.0
+        stats.materials.setdefault(row["material"].value, {})[row["municipality"].value] = (
+            _int(row.get("passports")), _int(row.get("records")), _int(row.get("withMass")), kg)
     for row in select(store, "page-counts-passports-by-material"):
         stats.material_counts.setdefault(row["material"].value, {})[row["municipality"].value] = \
             _int(row.get("passports"))

@@ -120,12 +120,13 @@ class _Table:
                   r["passports"], _num(r["tonnes"])] for r in rows))
 
     def material_usage(self, params: dict) -> Rows:
-        """A material's use per municipality: passports and the total per unit."""
+        """A material's use per municipality: passports, mass in tonnes, records without a mass."""
         iri = _require(params, "material")
-        usage = _stats(self.registry).derived(("material", iri), lambda: contexts.material_usage(_stats(self.registry), iri))
-        return (self.head("passport.municipality", "IRI", "home.passports", "quantity.total", "quantity.unit"),
-                ([self.label(muni), muni, n, _num(amount), unit]
-                 for muni, n, totals in usage for unit, amount in totals))
+        stats = _stats(self.registry)
+        usage = stats.derived(("material", iri), lambda: contexts.material_usage(stats, iri))
+        return (self.head("passport.municipality", "IRI", "home.passports", "material.tonnes",
+                          "table.without_mass"),
+                ([self.label(muni), muni, n, _num(tonnes), without] for muni, n, tonnes, without in usage))
 
     def _passport(self, params: dict):
         ref = owning_passport(self.registry.base, _require(params, "passport"))
@@ -138,9 +139,10 @@ class _Table:
 
     def passport_materials(self, params: dict) -> Rows:
         view = self._passport(params)["view"]
-        return (self.head("material.material", "IRI", "quantity.total", "quantity.unit", "quantity.origin",
-                          "quantity.records"),
-                ([self.label(r["material"]), r["material"], _num(r["total"]), r["unit_symbol"],
+        return (self.head("material.material", "IRI", "material.tonnes", "table.without_mass",
+                          "quantity.recorded", "quantity.origin", "quantity.records"),
+                ([self.label(r["material"]), r["material"], _num(r["tonnes"]), r["without_mass"],
+                  " | ".join(f"{_num(amount)} {unit}" for unit, amount in r["recorded"]),
                   " | ".join(self.label(o) for o in r["origins"]), r["records"]] for r in view["materials"]))
 
     def passport_quantities(self, params: dict) -> Rows:
@@ -156,10 +158,11 @@ class _Table:
 
         found = [("", q) for q in view["direct_quantities"]] + list(walk(view["components"], ""))
         return (self.head("passport.components", "material.material", "quantity.amount", "quantity.unit",
-                          "quantity.origin", "quantity.phase", "quantity.quality", "quantity.recycled", "IRI"),
-                ([component, self.label(q["material"]), _num(q["value"]), q["unit_symbol"],
-                  self.label(q["origin"]), self.label(q["material_phase"]), self.label(q["data_quality"]),
-                  _num(q["recycled_content"]), q["iri"]] for component, q in found))
+                          "quantity.mass_kg", "quantity.mass_quality", "quantity.origin", "quantity.phase",
+                          "quantity.quality", "quantity.recycled", "IRI"),
+                ([component, self.label(q["material"]), _num(q["value"]), q["unit_symbol"], _num(q["mass_kg"]),
+                  self.label(q["mass_quality"]), self.label(q["origin"]), self.label(q["material_phase"]),
+                  self.label(q["data_quality"]), _num(q["recycled_content"]), q["iri"]] for component, q in found))
 
     def passport_valuations(self, params: dict) -> Rows:
         view = self._passport(params)["view"]

@@ -1,0 +1,33 @@
+"""``passports masses refresh``: derive the mass of every stored quantity again (docs/model.md, "Mass").
+
+Opening a store for writing does this by itself when the reference values changed (or the store was
+made before masses existed); the command does it on demand, with a progress bar, e.g. after a change
+to the derivation was deployed without a change to ``ontology/``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from registry.cli.common import BaseOption, DataOption, err, opened, out, settings_from
+from registry.store import masses
+
+cli = typer.Typer(help="The mass of every material quantity / De massa van elke materiaalhoeveelheid",
+                  no_args_is_help=True)
+
+
+@cli.command()
+def refresh(data: Path = DataOption, base: str = BaseOption) -> None:
+    """Derive the mass of every quantity of every passport (and archived versions without one) again."""
+    with opened(settings_from(data, base)) as registry:
+        started = time.perf_counter()
+        total = masses.count(registry.store, registry.history_store)
+        with Progress(TextColumn("[bold]masses"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=err, transient=False, disable=not err.is_terminal) as bar:
+            task = bar.add_task("masses", total=total)
+            changed = registry.refresh_masses(progress=lambda n: bar.update(task, advance=n))
+    out.print(f"{changed} of {total} graphs changed ({time.perf_counter() - started:.1f} s)")
