@@ -1,7 +1,7 @@
 """``/downloads``, ``/dumps/{name}``, ``/sitemap.xml`` and ``/sitemaps/sitemap-N.xml``: on the live
 server the same downloads page, dumps and sitemap as the static site
 (:mod:`registry.static_site.downloads`, :mod:`registry.static_site.sitemap`). The dumps are made on
-the first request after a write and kept in ``DATA/downloads`` (:class:`LiveDumps`); the sitemap
+the first request after a write and kept in ``DATA/cache/downloads`` (:class:`LiveDumps`); the sitemap
 is kept in memory for the store generation it was made for. ``/table/{name}.csv``: the full data of a
 table of the pages (:mod:`registry.views.pages.tables`), in the request's language."""
 
@@ -26,12 +26,12 @@ _lock = threading.Lock()
 
 
 def live_dumps(request: Request) -> LiveDumps:
-    """The app's :class:`LiveDumps` (made on first use, in ``DATA/downloads``)."""
+    """The app's :class:`LiveDumps` (made on first use, in ``DATA/cache/downloads``)."""
     state = request.app.state
     with _lock:
         found = getattr(state, "live_dumps", None)
         if found is None or found.registry is not state.registry:
-            found = state.live_dumps = LiveDumps(state.registry, state.settings.data_dir / "downloads")
+            found = state.live_dumps = LiveDumps(state.registry, state.settings.data_dir / "cache" / "downloads")
     return found
 
 
