@@ -229,8 +229,10 @@ def emit_passport(a: Asset, base: str, V: Vocab, materials: dict[str, Material],
             f"{W} {V.currency} {V.eur}{e}"
             f'{W} {V.date} "{year}-01-01"{V.date_type}{e}'
             f"{W} {V.valuationMethod} {V.c_valuationmethod[method]}{e}"
-            f'{W} {V.priceSource} "Indicatieve marktprijzen per ton (mp:defaultPricePerTonne), '
-            f'prijspeil {year}"{e}')
+            f'{W} {V.priceSource} "Indicatieve marktprijzen per ton (standaardprijs van elk materiaal), '
+            f'prijspeil {year}"@nl{e}'
+            f'{W} {V.priceSource} "Indicative market prices per tonne (default price of each material), '
+            f'price level {year}"@en{e}')
     return passport_iri, "".join(out)
 
 

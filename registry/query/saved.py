@@ -193,6 +193,15 @@ def all_queries(directory: Path = SPARQL_DIR) -> dict[str, SavedQuery]:
     return _load_all(str(directory), stamp)
 
 
+INTERNAL_PREFIX = "page-"  # queries the pages run: published at /query/{name}, not listed
+
+
+def public_queries(directory: Path = SPARQL_DIR) -> list[SavedQuery]:
+    """The saved queries the query list and the editor's tabs show: all but the pages' own
+    (``page-*``), which stay reachable at their address."""
+    return [q for name, q in all_queries(directory).items() if not name.startswith(INTERNAL_PREFIX)]
+
+
 def get(name: str, directory: Path = SPARQL_DIR) -> SavedQuery:
     if not NAME_RE.match(name or ""):
         raise UnknownSavedQuery(name)

@@ -48,6 +48,7 @@ from registry.core.settings import Settings
 from registry.model.terms import Terms, get_terms
 from registry.model.uris import owning_passport
 from registry.model.vocab import MPV, RDF_TYPE, RETIRED_PASSPORT
+from registry.static_site.downloads import downloads_page
 from registry.static_site.dumps import Dumps
 from registry.static_site.manifest import Manifest, code_fingerprint, passport_fingerprint
 from registry.static_site.report import BuildReport, TaskResult
@@ -289,14 +290,7 @@ class SiteBuilder:
         self.progress(PASSPORTS, done, done)
 
     def _downloads_page(self) -> Page:
-        dumps = []
-        for name, rel in (("registry.nq.gz", "dumps/registry.nq.gz"), ("history.nq.gz", "dumps/history.nq.gz")):
-            target = self.out / rel
-            if target.exists():
-                dumps.append((name, "/" + rel, f"{target.stat().st_size / 2**20:.1f} MB"))
-        dumps.append(("def.ttl", "/def.ttl", ""))
-        return Page("downloads.html", {"dumps": dumps, "built": self.manifest.meta("dumped_at") or "–",
-                                       "active": "downloads"}, 200, "/downloads")
+        return downloads_page(self.out, self.manifest.meta("dumped_at") or "–")
 
     # -- stale files -----------------------------------------------------------------------
     def _retire_stale_files(self) -> None:

@@ -76,7 +76,7 @@ class Dumps:
 
     def _dump_in_thread(self, store: ox.Store, target: Path) -> None:
         try:
-            _dump_store(store, target)
+            dump_store(store, target)
         except Exception as exc:  # noqa: BLE001 (re-raised in finish())
             self.errors.append(exc)
 
@@ -96,7 +96,7 @@ class Dumps:
                 self.collected.replace(self.out / self.MAIN)
             else:
                 self.collected.unlink()
-                _dump_store(self.registry.store, self.out / self.MAIN)
+                dump_store(self.registry.store, self.out / self.MAIN)
         for thread in self.threads:
             thread.join()
         if self.errors:
@@ -132,7 +132,8 @@ class Dumps:
         return True
 
 
-def _dump_store(store: ox.Store, target: Path) -> None:
+def dump_store(store: ox.Store, target: Path) -> None:
+    """The whole of ``store`` as gzip N-Quads in ``target`` (written beside it, then moved)."""
     partial = target.with_suffix(".partial")
     with gzip.open(partial, "wb", compresslevel=5) as stream:
         store.dump(stream, ox.RdfFormat.N_QUADS)

@@ -9,9 +9,10 @@ server configuration (``_headers``, ``nginx.conf.example``; :mod:`registry.stati
   the map tile server of ``Settings.tile_url`` when one is set. ``frame-ancestors 'none'``: no other
   site can frame a page (clickjacking). Answers that are not HTML (RDF, SPARQL results, JSON, plain
   text) get a policy that allows nothing, so even a document a browser is tricked into rendering
-  can run nothing. Two pages widen the policy for what they load, each by exact hashes rather than
+  can run nothing. One page widens the policy for what it loads, by exact hashes rather than
   ``'unsafe-inline'``: the SPARQL query editor (:func:`editor_policy`, the style sheets YASGUI's
-  column resizer inserts) and the API documentation at ``/docs`` (:mod:`registry.web.routers.docs`).
+  column resizer inserts). The API documentation at ``/docs`` (:mod:`registry.web.routers.docs`)
+  needs nothing more: Swagger UI is shipped with the site and started from a script file.
 - ``X-Content-Type-Options: nosniff``: a browser takes the declared media type (plain text stays
   text).
 - ``X-Frame-Options: DENY``: ``frame-ancestors`` for browsers that predate it.
@@ -69,7 +70,7 @@ def tile_source(tile_url: str) -> str | None:
 def page_policy(tile_url: str = "", *, scripts: tuple[str, ...] = (), styles: tuple[str, ...] = (),
                 images: tuple[str, ...] = ()) -> str:
     """The Content-Security-Policy of an HTML page; ``scripts``, ``styles`` and ``images`` add
-    sources (the API documentation page's CDN and the hash of its one inline script)."""
+    sources (the query editor's style sheets, by hash)."""
     tiles = tile_source(tile_url)
     img = ["'self'", "data:", *([tiles] if tiles else []), *images]
     directives = [

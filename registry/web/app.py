@@ -19,6 +19,7 @@ from registry.web.budget import ByteMeter
 from registry.web.errors import install_error_handler
 from registry.web.page_pool import PagePool
 from registry.web.routers import docs, imports, linked_data, pages, passports, sparql, valuations
+from registry.web.routers import downloads as downloads_router
 from registry.web.security import install_security
 
 
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             # no compaction on the way out: RocksDB compacts in the background while the server runs
             app.state.registry.close(compact=False)
 
-    # /docs is a route of its own (routers/docs.py: its own Content-Security-Policy); no Redoc
+    # /docs is a route of its own (routers/docs.py: Swagger UI shipped with the site); no Redoc
     app = FastAPI(title="Materiaalpaspoorten-register", version="0.1.0", lifespan=lifespan,
                   description="Material passport registry of the Twente and Stedendriehoek municipalities",
                   docs_url=None, redoc_url=None)
@@ -56,5 +57,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(imports.router)
     app.include_router(valuations.router)
     app.include_router(docs.router)
+    app.include_router(downloads_router.router)
     app.include_router(pages.router)
     return app

@@ -25,7 +25,7 @@ def test_the_readme_tour_works_literally(tmp_path):
     for args in commands:
         if args[:2] == ["ontology", "check"]:
             continue  # the reasoner: tests/validation/test_consistency.py
-        args = [str(tmp_path / a) if i and args[i - 1] == "--output" else a for i, a in enumerate(args)]
+        args = [str(tmp_path / a) if i and args[i - 1] in ("--output", "--out") else a for i, a in enumerate(args)]
         args = ["30" if i and args[i - 1] == "--size" else a for i, a in enumerate(args)]
         done = run_cli(*args, env=env)
         expected = 1 if re.search(r"examples/invalid/", " ".join(args)) else 0

@@ -28,7 +28,6 @@ from registry.views.headers import (
     tile_source,
 )
 from registry.web import security
-from registry.web.routers.docs import script_hashes
 from registry.web.security import install_security
 
 PASSPORT = "/doc/passport/GM0153/brug-0042"
@@ -146,17 +145,16 @@ def test_docstring_examples():
         assert doctest.testmod(module).failed == 0
 
 
-def test_docs_page_has_its_own_policy(client):
-    """/docs (Swagger UI from FastAPI's CDN) allows the CDN and its one inline script, by hash."""
+def test_docs_page_runs_under_the_pages_policy(client):
+    """/docs (Swagger UI shipped with the site) needs no CDN and no inline script: the pages' policy."""
     response = client.get("/docs")
-    assert response.status_code == 200 and "swagger" in response.text.lower()
-    policy = response.headers["content-security-policy"]
-    hashes = script_hashes(response.text)
-    assert len(hashes) == 1
-    assert f"script-src 'self' https://cdn.jsdelivr.net {hashes[0]};" in policy
-    assert "unsafe-inline" not in policy and "frame-ancestors 'none'" in policy
-    for name, value in COMMON.items():
-        assert response.headers[name] == value
+    assert response.status_code == 200 and "swagger-ui-bundle.js" in response.text
+    assert "<script>" not in response.text and "http" not in response.text.replace('href="/', "")
+    assert_secured(response)
+    assert response.headers["content-security-policy"] == page_policy()
+    for path in ("/static/vendor/swagger-ui/swagger-ui-bundle.js", "/static/vendor/swagger-ui/swagger-ui.css",
+                 "/static/js/api-docs.js"):
+        assert client.get(path).status_code == 200, path
     assert client.get("/redoc").status_code == 404  # not served: it needs more from other sites
 
 
@@ -244,8 +242,7 @@ def test_head_answers_wherever_get_does(client):
         if "content-length" in get.headers and get.status_code == 200 and path != "/sparql":
             # (not the service description: its blank node labels differ from answer to answer)
             assert head.headers["content-length"] == get.headers["content-length"], path
-        if path != "/docs":  # its own policy: test_docs_page_has_its_own_policy
-            assert_secured(head)
+        assert_secured(head)
     assert client.head("/").status_code == 200 and client.head("/sparql").status_code == 200
 
 

@@ -58,7 +58,7 @@ def home(registry, terms: Terms, *, wait: float | None = 5.0) -> Page:
     stats = page_stats.stats(registry, wait=wait)
     ctx: dict = {"stats": stats, "active": "home"}
     if stats is not None:
-        municipalities, kinds, materials = stats.derived("home", lambda: _home_rankings(stats))
+        municipalities, kinds, materials = stats.derived("home", lambda: home_rankings(stats))
         recent = []
         cards = {c["iri"]: c for c in cards_for(
             registry, list(dict.fromkeys(r["passport"] for r in stats.recent)), terms)}
@@ -68,13 +68,14 @@ def home(registry, terms: Terms, *, wait: float | None = 5.0) -> Page:
                            "identifier": card.get("identifier", local_name(r["passport"])),
                            "agent_label": agent_label(terms, r["agent"])})
         ctx.update(municipalities=municipalities, kinds=kinds, materials=materials[:15],
+                   materials_in_use=len(materials),
                    recent=recent, max_municipality=max([n for _, n in municipalities] or [1]) or 1,
                    max_kind=max([n for _, n in kinds] or [1]) or 1)
         ctx["agent_names"] = agent_names(registry, (r["agent"] for r in stats.recent))  # by name, not IRI
     return Page("home.html", ctx, path="/")
 
 
-def _home_rankings(stats: page_stats.Stats) -> tuple[list, list, list]:
+def home_rankings(stats: page_stats.Stats) -> tuple[list, list, list]:
     municipalities = sorted(stats.by_municipality.items(), key=lambda kv: (-kv[1], kv[0]))
     kinds = sorted(stats.by_kind.items(), key=lambda kv: (-kv[1], kv[0]))
     materials = sorted(((m, stats.material_passports(m), stats.material_tonnes(m))
@@ -103,7 +104,7 @@ def municipality(registry, terms: Terms, iri: str, page: int, *, wait: float | N
     if stats is not None:
         count = stats.by_municipality.get(iri, 0)
         kinds, materials, tonnes = stats.derived(("municipality", iri),
-                                                 lambda: _municipality_figures(stats, terms, iri))
+                                                 lambda: municipality_figures(stats, terms, iri))
     iris, has_next = listing or municipality_passports(registry, iri, page)
     region = terms.iris(iri, MP + "region")
     ctx = {"iri": iri, "region": region[0] if region else "", "count": count, "tonnes": tonnes,
@@ -115,7 +116,7 @@ def municipality(registry, terms: Terms, iri: str, page: int, *, wait: float | N
     return Page("municipality.html", ctx, path=path, page=page)
 
 
-def _municipality_figures(stats: page_stats.Stats, terms: Terms, iri: str) -> tuple[list, list, float]:
+def municipality_figures(stats: page_stats.Stats, terms: Terms, iri: str) -> tuple[list, list, float]:
     kinds = sorted(stats.by_municipality_kind.get(iri, {}).items(), key=lambda kv: -kv[1])
     kinds = [(k, n) for k, n in kinds if terms.is_object_kind(k)]
     materials = sorted(((m, stats.material_passports(m, iri), stats.material_tonnes(m, iri))
@@ -128,13 +129,14 @@ def materials(registry, terms: Terms, *, wait: float | None = 5.0) -> Page:
     stats = page_stats.stats(registry, wait=wait)
     rows = []
     for iri in terms.members(MPV + "material"):
-        rows.append({"iri": iri, "broader": terms.iris(iri, SKOS + "broader"),
+        rows.append({"iri": iri, "label": {lang: terms.label(iri, lang) for lang in ("nl", "en")},
+                     "broader": terms.iris(iri, SKOS + "broader"),
                      "renewable": _flag(terms, iri, MP + "renewable"),
                      "abiotic": _flag(terms, iri, MP + "abiotic"),
                      "density": terms.number(iri, MP + "defaultDensity"),
                      "passports": stats.material_passports(iri) if stats else None,
                      "tonnes": stats.material_tonnes(iri) if stats else None})
-    rows.sort(key=lambda r: terms.label(r["iri"], "nl").lower())
+    rows.sort(key=lambda r: r["label"]["nl"].lower())  # the template sorts by the page's language
     return Page("materials.html", {"rows": rows, "active": "materials"}, path="/material/")
 
 
@@ -150,7 +152,7 @@ def material(registry, terms: Terms, iri: str, page: int, *, wait: float | None 
     usage = None
     usage_passports = usage_tonnes = 0
     if stats is not None:
-        usage = stats.derived(("material", iri), lambda: _material_usage(stats, iri))
+        usage = stats.derived(("material", iri), lambda: material_usage(stats, iri))
         usage_passports = stats.material_passports(iri)
         usage_tonnes = stats.material_tonnes(iri)
     iris, has_next = listing or material_passports(registry, iri, page)
@@ -165,7 +167,7 @@ def material(registry, terms: Terms, iri: str, page: int, *, wait: float | None 
     return Page("material.html", ctx, path=path, page=page)
 
 
-def _material_usage(stats: page_stats.Stats, iri: str) -> list:
+def material_usage(stats: page_stats.Stats, iri: str) -> list:
     usage = []
     for muni, (_, records, with_mass, kg) in sorted(stats.materials.get(iri, {}).items(),
                                                    key=lambda kv: -stats.material_passports(iri, kv[0])):

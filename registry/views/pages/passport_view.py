@@ -201,7 +201,7 @@ def passport_view(registry, ref: PassportRef, triples, terms: Terms) -> Attrs:
                                 currency=g.text(v, MP + "currency") or "EUR",
                                 date=g.text(v, DCTERMS + "date"),
                                 method=g.iri(v, MP + "valuationMethod"),
-                                source=g.text(v, MP + "priceSource")))
+                                source=g.texts(v, MP + "priceSource")))
     valuations.sort(key=lambda v: v["date"])
     geometry = None
     geom = g.one(obj, GEO + "hasGeometry") if obj else None

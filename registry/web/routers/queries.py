@@ -175,7 +175,7 @@ def editor_page(request: Request, *, query: str | None = None, result=None, erro
     return _render(request, "sparql.html", status_code=status_code, headers=headers,
                    endpoint=endpoint_iri(request), query_text=query or "",
                    result=result_view(request, result) if result is not None else None,
-                   error=error, saved=list(saved_queries.all_queries().values()),
+                   error=error, saved=saved_queries.public_queries(),
                    tabs=_tab_queries(), format_links=_format_links(request) if result is not None else [])
 
 
@@ -188,7 +188,7 @@ def _format_links(request: Request) -> list[tuple[str, str]]:
 
 @router.get("/query/", summary="The saved SPARQL queries")
 async def query_list(request: Request) -> Response:
-    return _render(request, "query_list.html", saved=list(saved_queries.all_queries().values()))
+    return _render(request, "query_list.html", saved=saved_queries.public_queries())
 
 
 @router.get("/query/{name}", summary="One saved SPARQL query, run")
@@ -198,7 +198,7 @@ async def query_page(request: Request, name: str) -> Response:
     except saved_queries.UnknownSavedQuery:
 
         lang, _ = request_language(request)
-        return _render(request, "query_list.html", status_code=404, saved=list(saved_queries.all_queries().values()),
+        return _render(request, "query_list.html", status_code=404, saved=saved_queries.public_queries(),
                        error=UI[lang]["not_found"].format(name=name[:100]))
     values = {p.name: request.query_params.get(p.name, "") for p in saved.parameters}
     format_name = request.query_params.get("format")
