@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from browser_support import Watched, launched_chromium, playwright_or_skip
-from pages_support import Server, build_registry
+from pages_support import BASE, Server, build_registry
 
 pytestmark = pytest.mark.browser
 playwright_api = playwright_or_skip()
@@ -29,9 +29,25 @@ _COVERED = """() => {
 }"""
 
 
+def open_a_popup(page):
+    """Click a marker (first a numbered group, when all are in groups: that zooms in); its popup's link."""
+    marker = page.locator("#results-map path.leaflet-interactive").first
+    if not marker.count():
+        page.locator("#results-map .map-cluster").first.click()
+        page.wait_for_selector("#results-map path.leaflet-interactive", timeout=5000)
+    marker.click(force=True)
+    link = page.locator(".leaflet-popup-content a")
+    link.wait_for(timeout=5000)
+    return link
+
+
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    fixture = build_registry(tmp_path_factory.mktemp("object-maps-browser") / "data", size=120, seed=8)
+def fixture(tmp_path_factory):
+    return build_registry(tmp_path_factory.mktemp("object-maps-browser") / "data", size=120, seed=8)
+
+
+@pytest.fixture(scope="module")
+def server(fixture):
     with Server(fixture.data_dir) as srv:
         yield srv
 
@@ -56,15 +72,30 @@ def test_map_of_the_objects(browser, server, path, lang, heading, width):
         assert shown.count() >= 1
         w.page.locator("#results-map").scroll_into_view_if_needed()
         assert w.page.evaluate(_COVERED) == []  # no marker under the note
-        marker = w.page.locator("#results-map path.leaflet-interactive").first
-        if not marker.count():  # all in groups: a click on one zooms in to its markers
-            w.page.locator("#results-map .map-cluster").first.click()
-            w.page.wait_for_selector("#results-map path.leaflet-interactive", timeout=5000)
-            marker = w.page.locator("#results-map path.leaflet-interactive").first
-        marker.click(force=True)
-        w.page.wait_for_selector(".leaflet-popup-content a[href^='/doc/passport/']", timeout=5000)
+        open_a_popup(w.page)
+        assert w.page.locator(".leaflet-popup-content a[href^='/doc/passport/']").count() == 1
         width_seen = w.page.evaluate("document.documentElement.scrollWidth")
         assert width_seen <= width + 2, f"scrolls sideways ({width_seen}px)"
+        assert w.problems == [], w.problems
+    finally:
+        w.close()
+
+
+def test_static_site_pages_have_the_map(browser, fixture, tmp_path):
+    from registry.core.settings import Settings
+    from registry.static_site.builder import build_site
+
+    out = tmp_path / "site"
+    build_site(Settings(data_dir=fixture.data_dir, base_iri=BASE), out, workers=1, languages=("nl", "en"))
+    w = Watched(browser, "file://", viewport={"width": 390, "height": 900}, is_mobile=True)
+    try:
+        w.open((out / "en" / "doc" / "material" / "concrete.html").as_uri())
+        w.page.wait_for_selector("#results-map.leaflet-container", timeout=5000)
+        shown = w.page.locator("#results-map path.leaflet-interactive, #results-map .map-cluster")
+        assert shown.count() >= 1
+        open_a_popup(w.page).click()
+        w.page.wait_for_load_state("load")
+        assert "/en/doc/passport/" in w.page.url and w.page.url.endswith(".html")
         assert w.problems == [], w.problems
     finally:
         w.close()
