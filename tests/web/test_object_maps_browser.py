@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from browser_support import Watched, launched_chromium, playwright_or_skip
-from pages_support import BASE, Server, build_registry
+from pages_support import BASE, served
 
 pytestmark = pytest.mark.browser
 playwright_api = playwright_or_skip()
@@ -42,14 +42,8 @@ def open_a_popup(page):
 
 
 @pytest.fixture(scope="module")
-def fixture(tmp_path_factory):
-    return build_registry(tmp_path_factory.mktemp("object-maps-browser") / "data", size=120, seed=8)
-
-
-@pytest.fixture(scope="module")
-def server(fixture):
-    with Server(fixture.data_dir) as srv:
-        yield srv
+def server(tmp_path_factory):
+    yield from served(tmp_path_factory, "object-maps-browser", size=120, seed=8)
 
 
 @pytest.fixture(scope="module")
@@ -81,12 +75,12 @@ def test_map_of_the_objects(browser, server, path, lang, heading, width):
         w.close()
 
 
-def test_static_site_pages_have_the_map(browser, fixture, tmp_path):
+def test_static_site_pages_have_the_map(browser, server, tmp_path):
     from registry.core.settings import Settings
     from registry.static_site.builder import build_site
 
     out = tmp_path / "site"
-    build_site(Settings(data_dir=fixture.data_dir, base_iri=BASE), out, workers=1, languages=("nl", "en"))
+    build_site(Settings(data_dir=server.fixture.data_dir, base_iri=BASE), out, workers=1, languages=("nl", "en"))
     w = Watched(browser, "file://", viewport={"width": 390, "height": 900}, is_mobile=True)
     try:
         w.open((out / "en" / "doc" / "material" / "concrete.html").as_uri())
