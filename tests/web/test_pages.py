@@ -181,7 +181,7 @@ def test_municipality_page_lists_only_its_passports(client, fixture, monkeypatch
     well_formed(r.text)
     listed = set(re.findall(r'href="/doc/passport/(GM\d{4}/[^"/]+)"', r.text))
     assert listed == {i.split("/id/passport/")[1] for i in own}
-    assert 'id="map"' in r.text
+    assert 'id="results-map"' in r.text and 'id="results-map-outline"' in r.text  # its objects over its area
 
 
 def test_lists_are_paged(client, fixture, server, monkeypatch):

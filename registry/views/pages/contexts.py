@@ -112,7 +112,8 @@ def municipality(registry, terms: Terms, iri: str, page: int, *, wait: float | N
            "cards": cards_for(registry, iris, terms), "has_next": has_next,
            "page": page, "path": path, "active": "municipalities",
            "centroid": vocabulary_wkt(terms, iri, MP + "centroid"),
-           "bbox": vocabulary_wkt(terms, iri, MP + "bbox")}
+           "bbox": vocabulary_wkt(terms, iri, MP + "bbox"),
+           "objects": page_search.object_map(registry, terms, municipality=local_name(iri))}
     return Page("municipality.html", ctx, path=path, page=page)
 
 
@@ -163,7 +164,8 @@ def material(registry, terms: Terms, iri: str, page: int, *, wait: float | None 
            "alt_labels": sorted({v.value for v in terms.values(iri, SKOS + "altLabel")}),
            "matches": _matches(terms, iri), "usage": usage, "usage_passports": usage_passports,
            "usage_tonnes": usage_tonnes, "cards": cards_for(registry, iris, terms),
-           "has_next": has_next, "page": page, "path": path, "active": "materials"}
+           "has_next": has_next, "page": page, "path": path, "active": "materials",
+           "objects": page_search.object_map(registry, terms, material=local_name(iri))}
     return Page("material.html", ctx, path=path, page=page)
 
 
@@ -190,7 +192,8 @@ def objectkind(registry, terms: Terms, iri: str, page: int, *, wait: float | Non
     ctx = {"iri": iri, "parents": terms.iris(iri, RDFS + "subClassOf"), "matches": _matches(terms, iri),
            "count": stats.by_kind.get(iri, 0) if stats is not None else None,
            "cards": cards_for(registry, iris, terms), "has_next": has_next,
-           "page": page, "path": path, "active": ""}
+           "page": page, "path": path, "active": "",
+           "objects": page_search.object_map(registry, terms, kind=local_name(iri))}
     return Page("objectkind.html", ctx, path=path, page=page)
 
 

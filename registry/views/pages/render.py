@@ -313,8 +313,13 @@ def _make_link_helpers(links: Links, terms: Terms, lang: str) -> dict:
             found = parts[key] = macro(*args)
         return found
 
+    def map_json(points: list[list]) -> Markup:
+        """The points of a map of objects (``search.map_points``) as JSON, their page paths as
+        links from this page (relative files in the static site)."""
+        return _json([[*p[:4], links.page(p[4])] for p in points])
+
     return {"concept_link": concept_link, "concept_links": concept_links, "rbadge": rbadge, "D": docs,
-            "link": link, "row": row, "part": part}
+            "link": link, "row": row, "part": part, "map_json": map_json}
 
 
 _ROWS_MAX = 20_000  # rows remembered per language and depth (about 400 bytes each), then started afresh

@@ -136,6 +136,19 @@ def map_points(points: list[dict], terms: Terms, lang: str, base: str) -> list[l
              "/doc/" + p["iri"][len(base) + len("id/"):]] for p in points if p["iri"].startswith(base)]
 
 
+def object_map(registry, terms: Terms, **page_filter: str) -> dict:
+    """The map of a page's objects (a municipality's, a material's, an object kind's): the search
+    index's located results for that filter (``municipality``/``material``/``kind`` as on the search
+    page), the first ``MAP_MAX`` by title, as ``map_points`` per language, and how many have a location."""
+    index = reader(registry.settings.data_dir)
+    if not index.ready():
+        return {"points": {"nl": [], "en": []}, "located": 0, "max": MAP_MAX}
+    found = index.find(SearchQuery(sort="title", **page_filter), facets=False)
+    points = index.rows(index.top(found, MAP_MAX, located=True), columns=POINT)
+    return {"points": {lang: map_points(points, terms, lang, registry.base) for lang in ("nl", "en")},
+            "located": index.located(found), "max": MAP_MAX}
+
+
 CSV_COLUMNS = ("iri", "identifier", "name", "kind", "municipality", "phase", "materials", "mass_kg",
                "release_year", "latitude", "longitude")
 
@@ -163,4 +176,4 @@ def csv_lines(registry, terms: Terms, form: SearchForm) -> Iterator[str]:
 
 
 __all__ = ["CSV_COLUMNS", "MAP_MAX", "PAGE_SIZE", "SEARCH_TEXT_MAX", "SearchForm", "SearchResult",
-           "csv_lines", "map_points", "parse_search", "search", "with_labels"]
+           "csv_lines", "map_points", "object_map", "parse_search", "search", "with_labels"]

@@ -179,7 +179,7 @@ class _Table:
         rows = history_rows(self.registry, ref.at(1) if ref.version else ref)
         return (self.head("history.version", "history.generated", "history.agent", "history.source",
                           "history.comment", "history.invalidated", "IRI"),
-                ([v["number"], v["generated"], agent_label(self.terms, v["agent"]) if v["agent"] else "",
+                ([v["number"], v["generated"], agent_label(self.terms, v["agent"], self.lang, v.get("agent_names")),
                   v["source"] or "", v["comment"] or "", v["invalidated"] or "", v["iri"]]
                  for v in reversed(rows)))
 

@@ -43,12 +43,16 @@ def is_municipality(terms: Terms, iri: str) -> bool:
     return any(t == MUNICIPALITY_CLASS for t in terms.types(iri))
 
 
-def agent_label(terms: Terms, agent: str | None) -> str:
-    """How the pages name who made a version: the label of a known agent, else its IRI's last part."""
+def agent_label(terms: Terms, agent: str | None, lang: str = "nl",
+                names: dict[str, str] | None = None) -> str:
+    """How the pages name who made a version: the label of a known agent, else the name recorded
+    for it in the provenance graph (``names``: language -> text), else its IRI's last part."""
     if not agent:
         return ""
     if terms.known(agent):
-        return terms.label(agent, "nl")
+        return terms.label(agent, lang)
+    if names:
+        return names.get(lang) or names.get("") or next(iter(names.values()))
     return local_name(agent)
 
 

@@ -1,35 +1,26 @@
-/* The map of search results (Leaflet, shipped with the site): one marker per result with a
-   location, nearby markers drawn as one numbered circle until zoomed in (a grid per zoom level);
-   a popup names the object and its kind and links to its passport. Without a configured tile
-   server, or when tiles cannot load, the markers are drawn on a plain background. Every text is
-   set with textContent, never parsed as HTML. */
+/* The map of objects (Leaflet, shipped with the site; after js/map.js, whose registryBaseMap sets
+   up the background) on the search page and the municipality, material and object-kind pages:
+   one marker per object with a location, over an optional outline (a municipality's area);
+   nearby markers drawn as one numbered circle until zoomed in (a grid per zoom level); a popup
+   names the object and its kind and links to its passport. Without a configured tile server, or
+   when tiles cannot load, the markers are drawn on a plain background (registryBaseMap). Every
+   text is set with textContent, never parsed as HTML. */
 (function () {
   "use strict";
   var box = document.getElementById("results-map");
   var source = document.getElementById("results-map-data");
-  if (!box || !source || typeof window.L === "undefined") { return; }
-  var points;
-  try { points = JSON.parse(source.textContent); } catch (e) { return; }
-  if (!points.length) { box.hidden = true; return; }
-  box.classList.add("map-live");
-  var map = L.map(box, { scrollWheelZoom: false, zoomSnap: 0.25 });
-  map.attributionControl.setPrefix("Leaflet");
-  var plain = function () {
-    box.classList.add("map-plain");
-    if (box.querySelector(".map-note")) { return; }
-    var p = document.createElement("p");
-    p.className = "map-note";
-    p.textContent = box.getAttribute("data-no-tiles") || "";
-    box.appendChild(p);
-  };
-  var tiles = box.getAttribute("data-tiles");
-  if (tiles) {
-    var failed = 0;
-    var layer = L.tileLayer(tiles, { maxZoom: 19, attribution: "" });
-    layer.on("tileerror", function () { failed += 1; if (failed === 1) { plain(); } });
-    layer.addTo(map);
-  } else {
-    plain();
+  if (!box || !source || typeof window.L === "undefined" || !window.registryBaseMap) { return; }
+  var points, outline = [];
+  try {
+    points = JSON.parse(source.textContent);
+    var area = document.getElementById("results-map-outline");
+    if (area) { outline = JSON.parse(area.textContent); }
+  } catch (e) { return; }
+  if (!points.length && outline.length < 3) { box.hidden = true; return; }
+  var map = window.registryBaseMap(box);
+  var outlineLayer = null;
+  if (outline.length > 2) {
+    outlineLayer = L.polygon(outline, { color: "#5b6b7a", weight: 1, dashArray: "4 4", fillColor: "#dfe7ee", fillOpacity: 0.5, interactive: false }).addTo(map);
   }
   var openText = box.getAttribute("data-open") || "";
   var popup = function (pt) {
@@ -74,7 +65,13 @@
       marker.addTo(markers);
     });
   };
-  map.fitBounds(L.latLngBounds(points.map(function (pt) { return [pt[0], pt[1]]; })), { padding: [16, 16], maxZoom: 15 });
+  /* Room at the bottom for the "no background map" note; the markers are drawn above it anyway. */
+  var fit = { paddingTopLeft: [16, 16], paddingBottomRight: [16, 48], maxZoom: 15 };
+  if (points.length) {
+    map.fitBounds(L.latLngBounds(points.map(function (pt) { return [pt[0], pt[1]]; })), fit);
+  } else {
+    map.fitBounds(outlineLayer.getBounds(), fit);
+  }
   map.on("zoomend", draw);
   draw();
 })();
