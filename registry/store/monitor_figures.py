@@ -82,7 +82,7 @@ def goal3_valued_share(conn: sqlite3.Connection, municipality: str | None, on: d
     row = {"date": on.isoformat(), "from": since.isoformat(), "until": on.isoformat(), "objects": str(objects),
            "valuedObjects": str(valued), "objectShare": _text(divide(Decimal(valued), Decimal(objects))),
            "massKg": _kg(grams), "valuedMassKg": _kg(valued_grams)}
-    share = divide(Decimal(valued_grams), Decimal(grams))
+    share = divide(Decimal(valued_grams) / 1000, Decimal(grams) / 1000)
     if share is not None:
         row["massShare"] = _text(share)
     row.update(target="0.5", targetYear="2035")

@@ -77,8 +77,10 @@ def join_exact(units: int, high: int, low: int) -> Decimal:
 
 
 def divide(a: Decimal, b: Decimal) -> Decimal | None:
-    """``a / b`` as the store divides decimals: 18 decimals, truncated; None when ``b`` is zero."""
-    if b == 0:
+    """``a / b`` as the store divides decimals: 18 decimals, truncated; None when ``b`` is zero, and
+    (as pyoxigraph 0.5 does: its division of zero by a decimal with a fraction is an error) when
+    ``a`` is zero and ``b`` is not a whole number."""
+    if b == 0 or (a == 0 and b != b.to_integral_value()):
         return None
     with localcontext() as ctx:
         ctx.prec = 80
