@@ -47,11 +47,11 @@ def finish(conforms: bool) -> None:
     raise typer.Exit(EXIT_OK if conforms else EXIT_NOT_CONFORMING)
 
 
-def fail(message: str | tuple[str, str] | RegistryError, code: int = EXIT_ERROR) -> None:
+def fail(message: str | tuple[str, str] | RegistryError, code: int = EXIT_ERROR, lang: str | None = None) -> None:
     """Print an error in the command's language (``--lang``, else PASSPORTS_LANG) and exit with
     ``code``: ``message`` is an error carrying both languages, or a pair (English, Dutch) from a
     module's :class:`~registry.core.phrases.Wording`, or text that is the same in both (a path)."""
-    lang = cli_language()
+    lang = lang or cli_language()
     if isinstance(message, RegistryError):
         message = message.message(lang)
     elif isinstance(message, tuple):

@@ -153,8 +153,9 @@ def _ref(registry: Registry, iri: str):
 
 @app.command()
 def show(iri: str, data: Path = DataOption, base: str = BaseOption,
-         format: str = typer.Option("ttl", "--format", help="ttl, nt or jsonld")) -> None:
+         format: str = typer.Option("ttl", "--format", help="ttl, nt or jsonld"), lang: str = LangOption) -> None:
     """Print a passport (current version, or a version IRI ending in /v/N)."""
+    language(lang)  # messages follow --lang
     formats = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
     if format not in formats:
         fail(both("format", format=format, formats=", ".join(formats)))
@@ -204,11 +205,12 @@ def retire(iri: str, reason: str = typer.Option(..., help="Why, e.g. 'gesloopt i
 @app.command()
 def query(file: Path = typer.Argument(None, help="A .rq file"),
           name: str = typer.Option(None, "--name", help="A saved query of sparql/ by name"),
-          data: Path = DataOption, base: str = BaseOption,
+          data: Path = DataOption, base: str = BaseOption, lang: str = LangOption,
           format: str = typer.Option("table", "--format", help="table, csv or json"),
           param: list[str] = typer.Option(None, "--param", help="NAME=VALUE, a parameter of the saved "
                                           "query (repeatable), e.g. municipality=mpv:municipality/GM0153")) -> None:
     """Run a SPARQL query over the current passports and the reference data (union of their graphs)."""
+    language(lang)  # messages follow --lang
     if (file is None) == (name is None):
         fail(both("query.which"))
     substitutions = {}
@@ -250,14 +252,14 @@ def query(file: Path = typer.Argument(None, help="A .rq file"),
 
 
 @app.command()
-def compact(data: Path = DataOption, base: str = BaseOption) -> None:
+def compact(data: Path = DataOption, base: str = BaseOption, lang: str = LangOption) -> None:
     """Rewrite the store's files for fast reading (after large imports; an import that makes up a
     quarter of the store or more does this by itself). The content stays the same."""
     with opened(settings_from(data, base)) as registry:
         started = time.perf_counter()
-        with err.status(say("compact.busy", cli_language())):
+        with err.status(say("compact.busy", language(lang))):
             registry.compact()
-    out.print(say("compact.done", cli_language(), seconds=f"{time.perf_counter() - started:.1f}"))
+    out.print(say("compact.done", language(lang), seconds=f"{time.perf_counter() - started:.1f}"))
 
 
 @app.command()

@@ -16,6 +16,7 @@ NOUNS: dict[str, dict[str, tuple[str, str]]] = {
     "bad row": {"en": ("bad row", "bad rows"), "nl": ("foute rij", "foute rijen")},
     "price": {"en": ("price", "prices"), "nl": ("prijs", "prijzen")},
     "row": {"en": ("row", "rows"), "nl": ("rij", "rijen")},
+    "triple": {"en": ("triple", "triples"), "nl": ("tripel", "tripels")},
     "file": {"en": ("file", "files"), "nl": ("bestand", "bestanden")},
     "graph changed": {"en": ("graph changed", "graphs changed"), "nl": ("graaf gewijzigd", "grafen gewijzigd")},
 }
