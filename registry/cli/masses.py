@@ -15,10 +15,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from registry.cli.common import BaseOption, DataOption, err, opened, out, settings_from
 from registry.cli.texts import LangOption, language
-from registry.core.phrases import Wording, counted
+from registry.core.phrases import Wording
 from registry.store import masses
 
-WORDS = Wording({"changed": ("{changed} of {total} changed ({seconds} s)", "{changed} van {total} gewijzigd ({seconds} s)")})
+WORDS = Wording({"changed": ("{changed} of {total} graphs changed ({seconds} s)",
+                             "{changed} van {total} grafen gewijzigd ({seconds} s)")})
 
 cli = typer.Typer(help="The mass of every material quantity / De massa van elke materiaalhoeveelheid",
                   no_args_is_help=True)
@@ -35,5 +36,5 @@ def refresh(data: Path = DataOption, base: str = BaseOption, lang: str = LangOpt
                       console=err, transient=False, disable=not err.is_terminal) as bar:
             task = bar.add_task("masses", total=total)
             changed = registry.refresh_masses(progress=lambda n: bar.update(task, advance=n))
-    out.print(WORDS.say("changed", lang, changed=changed, total=counted(total, "graph", lang),
+    out.print(WORDS.say("changed", lang, changed=changed, total=total,
                         seconds=f"{time.perf_counter() - started:.1f}"), highlight=False)
