@@ -48,6 +48,9 @@ CASES = [
      "is een bestand; geef een map voor de site"),
     (["site", "build", "{TMP}/site", "--languages", "fr"], 2, "--languages takes nl and/or en, not fr",
      "--languages neemt nl en/of en, niet fr"),
+    (["token", "create", "-m", "GM9999", "--data", "{DATA}"], 2, "'GM9999' is not a known municipality",
+     "'GM9999' is geen bekende gemeente"),
+    (["token", "revoke", "abc", "--data", "{DATA}"], 2, "no token with id 'abc'", "geen token met id 'abc'"),
     (["masses", "refresh", "--data", "{DATA}"], 0, "0 of 0 graphs changed", "0 van 0 grafen gewijzigd"),
     (["demo", "--size", "1", "-o", "{TMP}/demo.csv"], 0, "1 passport, 4 rows -> ", "1 paspoort, 4 rijen -> "),
 ]

@@ -63,3 +63,13 @@ def test_401_in_dutch_with_an_ascii_challenge(app_client):
     assert answer.status_code == 401
     assert answer.json()["detail"] == "het token is onbekend of ingetrokken; vraag uw beheerder om een nieuw"
     assert 'error_description="the token is unknown or revoked' in answer.headers["www-authenticate"]
+
+
+def test_sparql_protocol_refusals_in_dutch(app_client):
+    answer = app_client.post("/sparql", content=b"x", headers={"Content-Type": "text/plain", "Accept-Language": "nl"})
+    assert answer.status_code == 415
+    assert answer.text.startswith("Content-Type text/plain wordt hier niet aangenomen"), answer.text
+    answer = app_client.get("/sparql?query=%20&lang=nl")
+    assert (answer.status_code, answer.text.strip()) == (400, "de zoekvraag is leeg; stuur een SPARQL-zoekvraag")
+    answer = app_client.get("/sparql?query=%20")
+    assert (answer.status_code, answer.text.strip()) == (400, "the query is empty; send a SPARQL query")
