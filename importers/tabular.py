@@ -33,6 +33,7 @@ from importers.source import (
     pick_header,
 )
 from importers.values import ValueProblem
+from registry.core.phrases import Note
 
 DELIMITERS = (";", ",", "\t", "|")
 DELIMITER_NAMES = {";": "semicolon ';'", ",": "comma ','", "\t": "tab", "|": "bar '|'"}
@@ -232,12 +233,16 @@ def open_csv(path: Path, spec: FormatSpec, wanted: set[str], limits: ImportLimit
         if encoding != encodings[0]:  # read the column names again in the encoding found
             delimiter, header_index, columns = _sniff(head.decode(encoding, errors="replace"), spec,
                                                       wanted, source)
-        notes = [f"encoding {ENCODING_NAMES.get(encoding, encoding)}"
-                 + (" (the file is not valid UTF-8)" if encoding == "cp1252" and spec.encoding == "auto" else ""),
-                 f"separator {DELIMITER_NAMES.get(delimiter, repr(delimiter))}",
-                 f"header on row {header_index + 1}"]
-        if encoding == "utf-8-sig" and head.startswith(codecs.BOM_UTF8):
-            notes[0] += " with BOM"
+        name = ENCODING_NAMES.get(encoding, encoding)
+        guessed = encoding == "cp1252" and spec.encoding == "auto"
+        bom = encoding == "utf-8-sig" and head.startswith(codecs.BOM_UTF8)
+        separator = DELIMITER_NAMES.get(delimiter, repr(delimiter))
+        notes = [Note(f"encoding {name}" + (" (the file is not valid UTF-8)" if guessed else "")
+                      + (" with BOM" if bom else ""),
+                      f"tekenset {name}" + (" (het bestand is geen geldige UTF-8)" if guessed else "")
+                      + (" met BOM" if bom else "")),
+                 Note(f"separator {separator}", f"scheidingsteken {separator}"),
+                 Note(f"header on row {header_index + 1}", f"kolomnamen op rij {header_index + 1}")]
         return CsvSource(path, encoding, delimiter, header_index, columns, notes,
                          max(rows - header_index - 1, 0), limits)
     raise SourceError("the file is neither UTF-8 nor Windows-1252 text: tried " + "; ".join(failures)

@@ -25,6 +25,7 @@ from importers.mapping import FormatSpec
 from importers.source import HEADER_SEARCH_ROWS, Record, Source, SourceError, header_names, pick_header
 from importers.values import ValueProblem, is_empty
 from importers.xlsx_scan import check_archive, scan_sheet
+from registry.core.phrases import Note
 
 
 def _ref(r0: int, c0: int, r1: int, c1: int) -> str:
@@ -201,8 +202,12 @@ def open_xlsx(path: Path, spec: FormatSpec, wanted: set[str], limits: ImportLimi
         raise SourceError(f"sheet {title!r} is empty", source=source)
     index = pick_header(head, wanted, spec, source)
     columns = header_names(head[index])
-    notes = [f"sheet {title!r}", f"header on row {index + 1}"]
+    notes = [Note(f"sheet {title!r}", f"werkblad {title!r}"),
+             Note(f"header on row {index + 1}", f"kolomnamen op rij {index + 1}")]
     if scan.merges:
-        notes.append(f"{len(scan.merges)} merged cell range(s) filled from their top-left cell")
+        merged = len(scan.merges)
+        notes.append(Note(f"{merged} merged cell {'range' if merged == 1 else 'ranges'} filled from their top-left "
+                          "cell", f"{merged} {'samengevoegd celbereik' if merged == 1 else 'samengevoegde celbereiken'} "
+                          "gevuld vanuit de cel linksboven"))
     rows = max(scan.rows, scan.last_row)
     return XlsxSource(path, title, index + 1, columns, notes, max(rows - index - 1, 0), scan.merges)

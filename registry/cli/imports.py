@@ -15,8 +15,9 @@ from rich.table import Table
 from importers.pipeline import ImportFailed, ImportResult, import_file
 from registry.cli.common import err, fail, finish, opened, out, settings_from
 from registry.cli.texts import LangOption, language
+from registry.cli.texts import say as cli_say
 from registry.cli.valuation import parse_day, print_valuation, run_valuation
-from registry.core.phrases import Wording
+from registry.core.phrases import Wording, in_language
 
 WORDS = Wording({
     "title": ("{file} -> {municipality} (mapping {mapping})", "{file} -> {municipality} (koppeling {mapping})"),
@@ -75,13 +76,14 @@ def _summary(result: ImportResult, lang: str) -> None:
         if n or key in ("read", f"created{dry}", "unchanged", "rejected"):
             table.add_row(say(key), f"{n:,}")
     out.print(table)
-    out.print(say("read_as", notes="; ".join(result.notes)), highlight=False)
+    out.print(say("read_as", notes="; ".join(in_language(note, lang) for note in result.notes)), highlight=False)
     if result.problem_counts:
         problems = Table(title=say("problems"), show_header=True)
         problems.add_column(say("problem"))
         problems.add_column(say("count"), justify="right")
         for name, n in list(result.problem_counts.items())[:15]:
-            problems.add_row(name, f"{n:,}")
+            severity, _, problem = name.partition(": ")  # the problem is a code, as in the report's CSV
+            problems.add_row(f"{cli_say(severity, lang)}: {problem}" if problem else name, f"{n:,}")
         out.print(problems)
     shown = [i for i in result.issues if i.severity == "Violation"][:10]
     for issue in shown:

@@ -14,7 +14,7 @@ from rich.table import Table
 from registry.cli.common import BaseOption, DataOption, err, fail, opened, out, settings_from
 from registry.cli.texts import LangOption, cli_language, language
 from registry.core.errors import RegistryError
-from registry.core.phrases import Wording, counted
+from registry.core.phrases import Wording, counted, in_language
 from registry.model.uris import UriError, check_municipality
 from registry.store.price_lists import price_lists, store_price_list
 from registry.store.valuations import ValuationReport, valuate
@@ -150,7 +150,7 @@ def import_prices(
         except RegistryError as exc:
             fail(exc)
     out.print(WORDS.say("imported" if created else "unchanged", lang, iri=iri,
-                        prices=counted(len(rows), "price", lang), notes="; ".join(notes)), highlight=False)
+                        prices=counted(len(rows), "price", lang), notes="; ".join(in_language(note, lang) for note in notes)), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

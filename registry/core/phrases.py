@@ -4,6 +4,7 @@ Dutch with the right singular or plural ("1 passport", "2 paspoorten"), never "p
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Self
 
 from registry.core.errors import RegistryError
 
@@ -72,6 +73,25 @@ def timestamp(value: str | None) -> str:
     if zone.startswith("UTC") and len(zone) == 8:
         zone = f"{zone[:6]}:{zone[6:]}"
     return moment.strftime("%Y-%m-%d %H:%M:%S ") + zone
+
+
+class Note(str):
+    """A text that is English as a string (in JSON, logs) and carries its Dutch: ``note.nl``;
+    ``in_language(note, "nl")`` is the Dutch of a ``Note`` and any other text as it is."""
+
+    nl: str
+
+    def __new__(cls, en: str, nl: str) -> Self:
+        note = super().__new__(cls, en)
+        note.nl = nl
+        return note
+
+    def __reduce__(self):
+        return Note, (str(self), self.nl)
+
+
+def in_language(text: str, lang: str) -> str:
+    return text.nl if lang == "nl" and isinstance(text, Note) else str(text)
 
 
 class Wording:
