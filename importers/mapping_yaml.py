@@ -23,10 +23,13 @@ class MappingError(RegistryError, ValueError):
     """A mapping file that cannot be used: says which key, on which line, and what to do."""
 
     def __init__(self, message: str, *, source: str = "", line: int | None = None, key: str = "",
-                 status: int | None = None):
+                 status: int | None = None, message_nl: str | None = None):
         self.source, self.line, self.key = source, line, key
         where = source + (f", line {line}" if line else "") + (f", key {key}" if key else "")
-        super().__init__(f"{where}: {message}" if where else message, status=status)
+        where_nl = source + (f", regel {line}" if line else "") + (f", sleutel {key}" if key else "")
+        message_nl = message_nl or message
+        super().__init__(f"{where}: {message}" if where else message, status=status,
+                         message_nl=f"{where_nl}: {message_nl}" if where_nl else message_nl)
 
 
 def read_mapping_text(path: Path, limits: ImportLimits) -> str:

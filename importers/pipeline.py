@@ -290,12 +290,15 @@ def import_file(registry: Registry, path: str | Path, municipality: str, mapping
     try:
         check_municipality(municipality)
     except UriError as exc:
-        raise ImportFailed(str(exc)) from None
+        raise ImportFailed(exc.message_en, message_nl=exc.message_nl) from None
     if municipality not in vocabulary.municipalities:
         known = ", ".join(f"{m.code} {m.name}" for m in sorted(vocabulary.municipalities.values(),
                                                                key=lambda m: m.code))
         raise ImportFailed(f"{municipality} is not a municipality of this registry (ontology/organisations.ttl "
-                           f"lists {known}); passports can only be imported for one of those")
+                           f"lists {known}); passports can only be imported for one of those",
+                           message_nl=f"{municipality} is geen gemeente van dit register (ontology/organisations.ttl "
+                                      f"noemt {known}); paspoorten kunnen alleen voor een daarvan worden "
+                                      "geïmporteerd")
     try:
         mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, limits)
     except MappingError as exc:
@@ -311,7 +314,7 @@ def import_file(registry: Registry, path: str | Path, municipality: str, mapping
                            columns=opened.columns, check_bbox=check_bbox, source_crs=getattr(opened, "crs", None),
                            decimal_hint=opened.decimal_hint)
     except MappingError as exc:
-        raise ImportFailed(str(exc)) from None
+        raise ImportFailed(exc.message_en, message_nl=exc.message_nl) from None
     name = display_name or str(path)
     result = ImportResult(name, mapping.name, mapping.kind, municipality, opened.format,
                           opened.notes + mapper.notes, dry_run, all_or_nothing)
