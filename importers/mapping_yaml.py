@@ -42,6 +42,7 @@ def read_mapping_text(path: Path, limits: ImportLimits) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MappingError(f"not UTF-8 text (byte {exc.start}); save the mapping as UTF-8",
+                           message_nl=f"geen UTF-8-tekst (byte {exc.start}); sla de koppeling op als UTF-8",
                            source=str(path)) from None
 
 
@@ -117,7 +118,8 @@ def load_yaml(text: str, source: str, limits: ImportLimits):
             loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise MappingError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
+        problem = getattr(exc, "problem", None) or exc
+        raise MappingError(f"not valid YAML: {problem}", message_nl=f"geen geldige YAML: {problem}",
                            source=source, line=mark.line + 1 if mark else None) from exc
     except MappingError:
         raise
