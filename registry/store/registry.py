@@ -121,7 +121,9 @@ class Registry(BatchWriter, Compaction):
             if read_only:
                 if not main_path.exists():
                     raise StoreError(f"no registry at {settings.data_dir}: run `passports init` or "
-                                     "`passports demo` first")
+                                     "`passports demo` first",
+                                     message_nl=f"geen register in {settings.data_dir}: geef eerst `passports init` "
+                                                "of `passports demo`")
                 main = ox.Store.read_only(str(main_path))
                 return cls(stored_base.adopt(settings, main, write=False), main,
                            ox.Store.read_only(str(history_path)) if history_path.exists() else None,

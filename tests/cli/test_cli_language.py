@@ -26,6 +26,8 @@ CASES = [
      "--param werkt met --name"),
     (["show", NOPE, "--format", "pdf", "--data", "{DATA}"], 2, "unknown format 'pdf'; use one of ttl, nt, jsonld",
      "onbekend formaat 'pdf'; gebruik een van ttl, nt, jsonld"),
+    (["export", "--data", "{TMP}/none"], 2, "no registry at {TMP}/none: run `passports init`",
+     "geen register in {TMP}/none: geef eerst `passports init`"),
     (["show", NOPE, "--data", "{DATA}"], 1, f"{NOPE} is not in this registry", f"{NOPE} staat niet in dit register"),
     (["show", "http://localhost:8000/id/thing/x", "--data", "{DATA}"], 2, "is not a passport IRI of this registry",
      "is geen paspoort-IRI van dit register"),
