@@ -9,6 +9,7 @@ from importers.mapping import FieldSpec, Mapping
 from importers.source import Record
 from importers.values import ValueProblem, is_empty, text_of
 from importers.vocabulary import normalise
+from registry.core.phrases import Note
 
 # Fields whose columns must exist in the file; the others are left empty (with a note) when missing.
 REQUIRED_COLUMNS = ("key.source_id", "key.passport_key", "object.kind", "quantity.material",
@@ -34,7 +35,8 @@ class Field:
                     raise mapping.error(
                         f"the file has no column {name!r} (needed for {key}); its columns are: "
                         + ", ".join(list(dict.fromkeys(columns.values()))[:40]), key)
-                notes.append(f"column {name!r} ({key}) is not in the file; that field stays empty")
+                notes.append(Note(f"column {name!r} ({key}) is not in the file; that field stays empty",
+                                  f"kolom {name!r} ({key}) staat niet in het bestand; dat veld blijft leeg"))
                 self.missing = True
             resolved.append(actual)
         self.columns = [c for c in resolved if c]

@@ -25,6 +25,7 @@ from importers.limits import ImportLimits, LimitExceeded, cell_too_large, too_ma
 from importers.mapping import FormatSpec
 from importers.source import Record, Source, SourceError
 from importers.values import ValueProblem
+from registry.core.phrases import Note
 
 _OPEN, _CLOSE = ("start_map", "start_array"), ("end_map", "end_array")
 _SKIP = object()
@@ -109,18 +110,21 @@ def open_geojson(path: Path, spec: FormatSpec, wanted: set[str], limits: ImportL
             for event, value in ijson.basic_parse(fh, use_float=True):
                 scan.event(event, value)
     except ijson.JSONError as exc:
-        raise SourceError(f"not valid JSON: {exc}. The file may be truncated; export it again",
-                          source=source) from exc
+        raise SourceError(f"not valid JSON: {exc}. The file may be truncated; export it again", source=source,
+                          message_nl=f"geen geldige JSON: {exc}. Het bestand is misschien afgekapt; exporteer het "
+                                     "opnieuw") from exc
     except LimitExceeded:
         raise
     except (UnicodeDecodeError, ValueError) as exc:
         raise SourceError(f"cannot read the file as JSON text: {exc}", source=source) from exc
     if scan.top_type != "FeatureCollection":
         raise SourceError(f"a GeoJSON FeatureCollection is expected, the file's type is {scan.top_type!r}",
-                          source=source)
-    notes = [f"{scan.count} features"]
+                          source=source, message_nl=f"verwacht is een GeoJSON FeatureCollection, het type van het "
+                                                    f"bestand is {scan.top_type!r}")
+    notes = [Note(f"{scan.count} features", f"{scan.count} objecten")]
     if scan.crs:
-        notes.append(f"coordinate system {scan.crs} (from the file's crs member)")
+        notes.append(Note(f"coordinate system {scan.crs} (from the file's crs member)",
+                          f"coördinatenstelsel {scan.crs} (uit het crs-lid van het bestand)"))
     return GeoJsonSource(path, list(scan.columns), notes, scan.count, scan.crs, scan.flagged)
 
 

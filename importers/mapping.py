@@ -284,8 +284,10 @@ def resolve(name_or_path: str | Path) -> Path:
         candidate = MAPPINGS_DIR / f"{text}.yaml"
         if candidate.exists():
             return candidate
-    raise MappingError(f"no mapping {text!r}: give the name of a shipped mapping ("
-                       + ", ".join(available()) + ") or the path of a .yaml file")
+    names = ", ".join(available())
+    raise MappingError(f"no mapping {text!r}: give the name of a shipped mapping ({names}) or the path of a "
+                       ".yaml file", message_nl=f"geen koppeling {text!r}: geef de naam van een meegeleverde "
+                       f"koppeling ({names}) of het pad van een .yaml-bestand")
 
 
 def load_mapping(name_or_path: str | Path, limits: ImportLimits | None = None) -> Mapping:
@@ -299,7 +301,9 @@ def parse_mapping(text: str, source: str = "mapping", limits: ImportLimits | Non
     node, data = load_yaml(text, source, limits)
     if not isinstance(data, dict):
         raise MappingError("a mapping file is a YAML mapping with at least name, key, passport, object "
-                           "and quantity", source=source, line=1)
+                           "and quantity", source=source, line=1,
+                           message_nl="een koppelingsbestand is een YAML-mapping met ten minste name, key, "
+                                      "passport, object en quantity")
     try:
         mapping = Mapping.model_validate(data)
     except ValidationError as exc:
@@ -313,7 +317,7 @@ def parse_mapping(text: str, source: str = "mapping", limits: ImportLimits | Non
             message = f"the key {loc[-1]!r} is required here"
         more = len(exc.errors()) - 1
         if more:
-            message += f" (and {more} more problem(s) after fixing this one)"
+            message += f" (and {more} more {'problem' if more == 1 else 'problems'} after fixing this one)"
         raise MappingError(message, source=source, line=line_of(node, loc), key=key) from None
     mapping._origin = source
     mapping._node = node

@@ -23,10 +23,13 @@ class MappingError(RegistryError, ValueError):
     """A mapping file that cannot be used: says which key, on which line, and what to do."""
 
     def __init__(self, message: str, *, source: str = "", line: int | None = None, key: str = "",
-                 status: int | None = None):
+                 status: int | None = None, message_nl: str | None = None):
         self.source, self.line, self.key = source, line, key
         where = source + (f", line {line}" if line else "") + (f", key {key}" if key else "")
-        super().__init__(f"{where}: {message}" if where else message, status=status)
+        where_nl = source + (f", regel {line}" if line else "") + (f", sleutel {key}" if key else "")
+        message_nl = message_nl or message
+        super().__init__(f"{where}: {message}" if where else message, status=status,
+                         message_nl=f"{where_nl}: {message_nl}" if where_nl else message_nl)
 
 
 def read_mapping_text(path: Path, limits: ImportLimits) -> str:
@@ -39,6 +42,7 @@ def read_mapping_text(path: Path, limits: ImportLimits) -> str:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MappingError(f"not UTF-8 text (byte {exc.start}); save the mapping as UTF-8",
+                           message_nl=f"geen UTF-8-tekst (byte {exc.start}); sla de koppeling op als UTF-8",
                            source=str(path)) from None
 
 
@@ -114,7 +118,8 @@ def load_yaml(text: str, source: str, limits: ImportLimits):
             loader.dispose()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise MappingError(f"not valid YAML: {getattr(exc, 'problem', None) or exc}",
+        problem = getattr(exc, "problem", None) or exc
+        raise MappingError(f"not valid YAML: {problem}", message_nl=f"geen geldige YAML: {problem}",
                            source=source, line=mark.line + 1 if mark else None) from exc
     except MappingError:
         raise

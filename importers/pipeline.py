@@ -42,6 +42,7 @@ from importers.source import Record, Source, SourceError
 from importers.terms import SOURCE
 from importers.values import ValueProblem
 from importers.vocabulary import load_vocabulary, normalise
+from registry.core.phrases import Note
 from registry.model.documents import PassportDoc, grouped
 from registry.model.uris import PassportRef, UriError, check_municipality, owning_passport
 from registry.model.vocab import PASSPORT, RDF_TYPE
@@ -289,12 +290,15 @@ def import_file(registry: Registry, path: str | Path, municipality: str, mapping
     try:
         check_municipality(municipality)
     except UriError as exc:
-        raise ImportFailed(str(exc)) from None
+        raise ImportFailed(exc.message_en, message_nl=exc.message_nl) from None
     if municipality not in vocabulary.municipalities:
         known = ", ".join(f"{m.code} {m.name}" for m in sorted(vocabulary.municipalities.values(),
                                                                key=lambda m: m.code))
         raise ImportFailed(f"{municipality} is not a municipality of this registry (ontology/organisations.ttl "
-                           f"lists {known}); passports can only be imported for one of those")
+                           f"lists {known}); passports can only be imported for one of those",
+                           message_nl=f"{municipality} is geen gemeente van dit register (ontology/organisations.ttl "
+                                      f"noemt {known}); paspoorten kunnen alleen voor een daarvan worden "
+                                      "geïmporteerd")
     try:
         mapping = mapping if isinstance(mapping, Mapping) else load_mapping(mapping, limits)
     except MappingError as exc:
@@ -310,15 +314,17 @@ def import_file(registry: Registry, path: str | Path, municipality: str, mapping
                            columns=opened.columns, check_bbox=check_bbox, source_crs=getattr(opened, "crs", None),
                            decimal_hint=opened.decimal_hint)
     except MappingError as exc:
-        raise ImportFailed(str(exc)) from None
+        raise ImportFailed(exc.message_en, message_nl=exc.message_nl) from None
     name = display_name or str(path)
     result = ImportResult(name, mapping.name, mapping.kind, municipality, opened.format,
                           opened.notes + mapper.notes, dry_run, all_or_nothing)
     if mapper.decimal != "auto":
-        result.notes.append(f"decimal {mapper.decimal}" + (" (from the separator)" if mapping.format.decimal
-                                                           == "auto" else ""))
+        found = mapping.format.decimal == "auto"
+        result.notes.append(Note(f"decimal {mapper.decimal}" + (" (from the separator)" if found else ""),
+                                 f"decimaalteken {mapper.decimal}" + (" (uit het scheidingsteken)" if found else "")))
     if not check_bbox:
-        result.notes.append("coordinates NOT checked against the municipality's extent (--no-bbox-check)")
+        result.notes.append(Note("coordinates NOT checked against the municipality's extent (--no-bbox-check)",
+                                 "coördinaten NIET getoetst aan het gebied van de gemeente (--no-bbox-check)"))
     report = RowReport(report_path)
     result.report_path = str(report_path) if report_path else None
     comment = comment or f"passports import {path.name} --mapping {mapping.name} --municipality {municipality}"
@@ -342,8 +348,10 @@ def import_file(registry: Registry, path: str | Path, municipality: str, mapping
             seen = run.seen
         if retire_missing and not result.stored_nothing:
             if result.objects == 0 and result.rejected == 0:
-                result.notes.append("--retire-missing skipped: the file holds no object of this "
-                                    "municipality, which looks like a wrong or empty export")
+                result.notes.append(Note("--retire-missing skipped: the file holds no object of this "
+                                         "municipality, which looks like a wrong or empty export",
+                                         "--retire-missing overgeslagen: het bestand heeft geen object van deze "
+                                         "gemeente; dat lijkt op een verkeerde of lege export"))
             else:
                 _retire_missing(registry, mapper, seen, result, export_date or date.today().isoformat(),
                                 dry_run, agent, write_kwargs["source"])

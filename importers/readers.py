@@ -26,12 +26,14 @@ def detect_format(path: Path, spec: FormatSpec) -> str:
         return "geojson"
     if suffix == ".xls":
         raise SourceError("old Excel files (.xls) cannot be read; save the sheet as .xlsx or CSV",
-                          source=str(path))
+                          source=str(path), message_nl="oude Excel-bestanden (.xls) kunnen niet worden gelezen; "
+                                                       "sla het werkblad op als .xlsx of CSV")
     try:
         with open(path, "rb") as fh:
             head = fh.read(512)
     except OSError as exc:
-        raise SourceError(f"cannot read the file: {exc.strerror}", source=str(path)) from exc
+        raise SourceError(f"cannot read the file: {exc.strerror}", source=str(path),
+                          message_nl=f"kan het bestand niet lezen: {exc.strerror}") from exc
     if head.startswith(b"PK\x03\x04"):
         return "xlsx"
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{"):
@@ -46,7 +48,7 @@ def open_source(path: str | Path, spec: FormatSpec, wanted: set[str],
     path = Path(path)
     limits = limits or ImportLimits.of()
     if not path.is_file():
-        raise SourceError("no such file", source=str(path))
+        raise SourceError("no such file", source=str(path), message_nl="dat bestand bestaat niet")
     kind = detect_format(path, spec)
     if kind == "csv":
         return open_csv(path, spec, wanted, limits)

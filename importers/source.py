@@ -22,10 +22,13 @@ HEADER_SEARCH_ROWS = 30
 class SourceError(RegistryError, ValueError):
     """A file that cannot be read at all: names the file (and line) and says what to do."""
 
-    def __init__(self, message: str, *, source: str = "", line: int | None = None):
+    def __init__(self, message: str, *, source: str = "", line: int | None = None, message_nl: str | None = None):
         self.source, self.line = source, line
         where = source + (f", line {line}" if line else "")
-        super().__init__(f"{where}: {message}" if where else message)
+        where_nl = source + (f", regel {line}" if line else "")
+        message_nl = message_nl or message
+        super().__init__(f"{where}: {message}" if where else message,
+                         message_nl=f"{where_nl}: {message_nl}" if where_nl else message_nl)
 
 
 @dataclass

@@ -33,6 +33,7 @@ from importers.source import (
     pick_header,
 )
 from importers.values import ValueProblem
+from registry.core.phrases import Note
 
 DELIMITERS = (";", ",", "\t", "|")
 DELIMITER_NAMES = {";": "semicolon ';'", ",": "comma ','", "\t": "tab", "|": "bar '|'"}
@@ -93,10 +94,14 @@ def _encoding_from_head(head: bytes, spec: FormatSpec, source: str) -> list[str]
         return ["utf-16"]
     if head.startswith(b"PK\x03\x04"):
         raise SourceError("this is a ZIP file (an XLSX workbook?), not CSV: give it the .xlsx extension "
-                          "or set format.type: xlsx", source=source)
+                          "or set format.type: xlsx", source=source,
+                          message_nl="dit is een ZIP-bestand (een XLSX-werkmap?), geen CSV: geef het de extensie "
+                                     ".xlsx of zet format.type: xlsx")
     if b"\x00" in head:
         raise SourceError("the file contains NUL bytes: it is not a text (CSV) file. Export it again as "
-                          "CSV (UTF-8 or Windows-1252)", source=source)
+                          "CSV (UTF-8 or Windows-1252)", source=source,
+                          message_nl="het bestand bevat NUL-bytes: het is geen tekstbestand (CSV). Exporteer het "
+                                     "opnieuw als CSV (UTF-8 of Windows-1252)")
     return ["utf-8-sig", "cp1252"]
 
 
@@ -215,9 +220,10 @@ def open_csv(path: Path, spec: FormatSpec, wanted: set[str], limits: ImportLimit
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
     except OSError as exc:
-        raise SourceError(f"cannot read the file: {exc.strerror}", source=source) from exc
+        raise SourceError(f"cannot read the file: {exc.strerror}", source=source,
+                          message_nl=f"kan het bestand niet lezen: {exc.strerror}") from exc
     if not head.strip():
-        raise SourceError("the file is empty", source=source)
+        raise SourceError("the file is empty", source=source, message_nl="het bestand is leeg")
     encodings = _encoding_from_head(head, spec, source)
     delimiter, header_index, columns = _sniff(head.decode(encodings[0], errors="replace"), spec, wanted,
                                               source)
@@ -232,16 +238,22 @@ def open_csv(path: Path, spec: FormatSpec, wanted: set[str], limits: ImportLimit
         if encoding != encodings[0]:  # read the column names again in the encoding found
             delimiter, header_index, columns = _sniff(head.decode(encoding, errors="replace"), spec,
                                                       wanted, source)
-        notes = [f"encoding {ENCODING_NAMES.get(encoding, encoding)}"
-                 + (" (the file is not valid UTF-8)" if encoding == "cp1252" and spec.encoding == "auto" else ""),
-                 f"separator {DELIMITER_NAMES.get(delimiter, repr(delimiter))}",
-                 f"header on row {header_index + 1}"]
-        if encoding == "utf-8-sig" and head.startswith(codecs.BOM_UTF8):
-            notes[0] += " with BOM"
+        name = ENCODING_NAMES.get(encoding, encoding)
+        guessed = encoding == "cp1252" and spec.encoding == "auto"
+        bom = encoding == "utf-8-sig" and head.startswith(codecs.BOM_UTF8)
+        separator = DELIMITER_NAMES.get(delimiter, repr(delimiter))
+        notes = [Note(f"encoding {name}" + (" (the file is not valid UTF-8)" if guessed else "")
+                      + (" with BOM" if bom else ""),
+                      f"tekenset {name}" + (" (het bestand is geen geldige UTF-8)" if guessed else "")
+                      + (" met BOM" if bom else "")),
+                 Note(f"separator {separator}", f"scheidingsteken {separator}"),
+                 Note(f"header on row {header_index + 1}", f"kolomnamen op rij {header_index + 1}")]
         return CsvSource(path, encoding, delimiter, header_index, columns, notes,
                          max(rows - header_index - 1, 0), limits)
-    raise SourceError("the file is neither UTF-8 nor Windows-1252 text: tried " + "; ".join(failures)
-                      + ". Export it again as CSV in UTF-8", source=source)
+    tried = "; ".join(failures)
+    raise SourceError(f"the file is neither UTF-8 nor Windows-1252 text: tried {tried}. Export it again as CSV in "
+                      "UTF-8", source=source, message_nl=f"het bestand is geen UTF-8- of Windows-1252-tekst: "
+                      f"geprobeerd {tried}. Exporteer het opnieuw als CSV in UTF-8")
 
 
 def _check_structure(path: Path, encoding: str, delimiter: str, limits: ImportLimits) -> int:
@@ -268,7 +280,10 @@ def _check_structure(path: Path, encoding: str, delimiter: str, limits: ImportLi
                     if "unexpected end of data" in str(exc):
                         raise SourceError("a double quote opened here is never closed, so the rest of the "
                                           "file would be one value; close or remove it and try again",
-                                          source=str(path), line=start) from exc
+                                          source=str(path), line=start,
+                                          message_nl="een aanhalingsteken dat hier opent wordt nooit gesloten, "
+                                                     "dus de rest van het bestand zou één waarde zijn; sluit of "
+                                                     "verwijder het en probeer het opnieuw") from exc
                     if not _too_large(exc):
                         if strict:
                             break

@@ -16,7 +16,7 @@ class ValueProblem(RegistryError, ValueError):
     """One value that cannot be used; the row it is in is not imported."""
 
     def __init__(self, problem: str, en: str, nl: str, *, column: str = "", value: object = ""):
-        super().__init__(en)
+        super().__init__(en, message_nl=nl)
         self.problem, self.en, self.nl = problem, en, nl
         self.column, self.value = column, value
 

@@ -25,6 +25,7 @@ from importers.mapping import FormatSpec
 from importers.source import HEADER_SEARCH_ROWS, Record, Source, SourceError, header_names, pick_header
 from importers.values import ValueProblem, is_empty
 from importers.xlsx_scan import check_archive, scan_sheet
+from registry.core.phrases import Note
 
 
 def _ref(r0: int, c0: int, r1: int, c1: int) -> str:
@@ -145,7 +146,9 @@ def _load(path: Path):
         return load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, EOFError) as exc:
         raise SourceError(f"not a complete XLSX workbook ({exc}); the file may be truncated or "
-                          "damaged: export or download it again", source=str(path)) from exc
+                          "damaged: export or download it again", source=str(path),
+                          message_nl=f"geen volledige XLSX-werkmap ({exc}); het bestand is misschien afgekapt of "
+                                     "beschadigd: exporteer of download het opnieuw") from exc
     except Exception as exc:  # openpyxl raises many kinds on damaged or hostile XML
         raise SourceError(f"the workbook cannot be read ({type(exc).__name__}: {exc}); export it "
                           "again as .xlsx", source=str(path)) from exc
@@ -157,11 +160,14 @@ def _pick_sheet(names: list[str], spec: FormatSpec, source: str) -> str:
     if isinstance(spec.sheet, int):
         if not 1 <= spec.sheet <= len(names):
             raise SourceError(f"format.sheet {spec.sheet} does not exist; the workbook has "
-                              f"{len(names)} sheet(s): {', '.join(names)}", source=source)
+                              f"{len(names)} {'sheet' if len(names) == 1 else 'sheets'}: {', '.join(names)}",
+                              source=source, message_nl=f"format.sheet {spec.sheet} bestaat niet; de werkmap heeft "
+                              f"{len(names)} {'werkblad' if len(names) == 1 else 'werkbladen'}: {', '.join(names)}")
         return names[spec.sheet - 1]
     if spec.sheet in names:
         return spec.sheet
-    raise SourceError(f"no sheet {spec.sheet!r}; the workbook has: {', '.join(names)}", source=source)
+    raise SourceError(f"no sheet {spec.sheet!r}; the workbook has: {', '.join(names)}", source=source,
+                      message_nl=f"geen werkblad {spec.sheet!r}; de werkmap heeft: {', '.join(names)}")
 
 
 def open_xlsx(path: Path, spec: FormatSpec, wanted: set[str], limits: ImportLimits | None = None) -> XlsxSource:
@@ -172,7 +178,7 @@ def open_xlsx(path: Path, spec: FormatSpec, wanted: set[str], limits: ImportLimi
     try:
         names = workbook.sheetnames
         if not names:
-            raise SourceError("the workbook has no sheet", source=source)
+            raise SourceError("the workbook has no sheet", source=source, message_nl="de werkmap heeft geen werkblad")
         title = _pick_sheet(names, spec, source)
         sheet = workbook[title]
         try:
@@ -198,11 +204,15 @@ def open_xlsx(path: Path, spec: FormatSpec, wanted: set[str], limits: ImportLimi
                           "again as .xlsx", source=source) from exc
     workbook.close()
     if not head:
-        raise SourceError(f"sheet {title!r} is empty", source=source)
+        raise SourceError(f"sheet {title!r} is empty", source=source, message_nl=f"werkblad {title!r} is leeg")
     index = pick_header(head, wanted, spec, source)
     columns = header_names(head[index])
-    notes = [f"sheet {title!r}", f"header on row {index + 1}"]
+    notes = [Note(f"sheet {title!r}", f"werkblad {title!r}"),
+             Note(f"header on row {index + 1}", f"kolomnamen op rij {index + 1}")]
     if scan.merges:
-        notes.append(f"{len(scan.merges)} merged cell range(s) filled from their top-left cell")
+        merged = len(scan.merges)
+        notes.append(Note(f"{merged} merged cell {'range' if merged == 1 else 'ranges'} filled from their top-left "
+                          "cell", f"{merged} {'samengevoegd celbereik' if merged == 1 else 'samengevoegde celbereiken'} "
+                          "gevuld vanuit de cel linksboven"))
     rows = max(scan.rows, scan.last_row)
     return XlsxSource(path, title, index + 1, columns, notes, max(rows - index - 1, 0), scan.merges)

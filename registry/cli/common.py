@@ -13,8 +13,8 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TransferSpeedColumn
 
-from registry.cli.texts import say
-from registry.core.errors import EXIT_ERROR, EXIT_NOT_CONFORMING, EXIT_OK
+from registry.cli.texts import cli_language, say
+from registry.core.errors import EXIT_ERROR, EXIT_NOT_CONFORMING, EXIT_OK, RegistryError
 from registry.core.settings import Settings
 from registry.model.documents import ParseLimits, format_for, read_stream
 from registry.store import stored_base
@@ -47,8 +47,16 @@ def finish(conforms: bool) -> None:
     raise typer.Exit(EXIT_OK if conforms else EXIT_NOT_CONFORMING)
 
 
-def fail(message: str, code: int = EXIT_ERROR) -> None:
-    err.print(f"[bold red]error:[/] {message}", highlight=False)
+def fail(message: str | tuple[str, str] | RegistryError, code: int = EXIT_ERROR, lang: str | None = None) -> None:
+    """Print an error in the command's language (``--lang``, else PASSPORTS_LANG) and exit with
+    ``code``: ``message`` is an error carrying both languages, or a pair (English, Dutch) from a
+    module's :class:`~registry.core.phrases.Wording`, or text that is the same in both (a path)."""
+    lang = lang or cli_language()
+    if isinstance(message, RegistryError):
+        message = message.message(lang)
+    elif isinstance(message, tuple):
+        message = message[1] if lang == "nl" else message[0]
+    err.print(f"[bold red]{say('error', lang)}:[/] {message}", highlight=False)
     raise typer.Exit(code)
 
 
@@ -57,11 +65,11 @@ def opened(settings: Settings, read_only: bool = False):
     try:
         registry = Registry.open(settings, read_only=read_only)
     except StoreError as exc:
-        fail(str(exc))
+        fail(exc)
     try:
         yield registry
         if registry.needs_compaction():
-            with err.status("Compacting the store after a large import (reads are faster after it) ..."):
+            with err.status(say("compacting.import", cli_language())):
                 registry.compact()
     except BaseException:
         registry.close(compact=False)
@@ -71,7 +79,7 @@ def opened(settings: Settings, read_only: bool = False):
 
 def progress_bar() -> Progress:
     return Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                    TransferSpeedColumn(), TimeElapsedColumn(), TextColumn("{task.fields[passports]} passports"),
+                    TransferSpeedColumn(), TimeElapsedColumn(), TextColumn("{task.fields[passports]} " + say("passports", cli_language())),
                     console=err, transient=False, disable=not err.is_terminal)
 
 

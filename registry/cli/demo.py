@@ -22,10 +22,18 @@ from rich.progress import (
 )
 
 from registry.cli.common import err, finish, opened, print_verdicts, progress_bar, settings_from, summarise
+from registry.cli.texts import LangOption, language
+from registry.core.phrases import Wording, counted
 from registry.core.settings import Settings
 from registry.demo import generate, write, write_csv
 from registry.model.documents import PassportDoc
 from registry.model.uris import owning_passport
+
+WORDS = Wording({
+    "rate": ("{rate} passports/s", "{rate} paspoorten/s"),
+    "written": ("{passports}, {records} -> {path} in {seconds} s ({rate})",
+                "{passports}, {records} -> {path} in {seconds} s ({rate})"),
+})
 
 
 def demo(
@@ -40,16 +48,18 @@ def demo(
                                ".nt or .csv (flat asset register), optionally followed by .gz")] = None,
     municipality: Annotated[list[str] | None, typer.Option(
         "--municipality", help="CBS code, e.g. GM0153 (repeatable); default all 22")] = None,
+    lang: str = LangOption,
 ) -> None:
     """Generate realistic demo passports for both regions and store them (or write them to a file)."""
+    lang = language(lang)
     settings = settings_from(data, base)
     if output is not None:
-        _write_file(output, size, seed, settings.base_iri, municipality or None)
+        _write_file(output, size, seed, settings.base_iri, municipality or None, lang)
         return
-    _store(settings, size, seed, municipality or None)
+    _store(settings, size, seed, municipality or None, lang)
 
 
-def _store(settings: Settings, size: int, seed: int, municipalities: list[str] | None) -> None:
+def _store(settings: Settings, size: int, seed: int, municipalities: list[str] | None, lang: str) -> None:
     with opened(settings) as registry, progress_bar() as progress:
         task = progress.add_task("demo", total=size, passports=0)
         docs = (PassportDoc(owning_passport(registry.base, iri), triples, "demo")
@@ -58,12 +68,13 @@ def _store(settings: Settings, size: int, seed: int, municipalities: list[str] |
         report = registry.add(docs, source="urn:passports:demo", comment=f"passports demo --size {size}",
                               progress=lambda n: progress.update(task, advance=n,
                                                                  passports=progress.tasks[task].completed + n))
-    print_verdicts(report.rejected, "en")
-    summarise(report)
+    print_verdicts(report.rejected, lang)
+    summarise(report, lang)
     finish(not report.rejected)
 
 
-def _write_file(path: Path, size: int, seed: int, base: str, municipalities: list[str] | None) -> None:
+def _write_file(path: Path, size: int, seed: int, base: str, municipalities: list[str] | None,
+                lang: str) -> None:
     bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TimeRemainingColumn(),
                    console=err, disable=not err.is_terminal, transient=False)
@@ -72,17 +83,18 @@ def _write_file(path: Path, size: int, seed: int, base: str, municipalities: lis
 
     def advance(done: int) -> None:
         rate = done / max(time.perf_counter() - started, 1e-9)
-        bar.update(task, completed=done, rate=f"{rate:,.0f} passports/s")
+        bar.update(task, completed=done, rate=WORDS.say("rate", lang, rate=f"{rate:,.0f}"))
 
     with bar:
         if ".csv" in path.suffixes:
             stats = write_csv(path, size, seed, municipalities, progress=advance)
-            what = "rows"
+            what = "row"
         else:
             stats = write(path, size, seed, base, municipalities=municipalities, progress=advance)
-            what = "triples"
-    err.print(f"{stats.passports} passports, {stats.records} {what} -> {stats.path} "
-              f"in {stats.seconds:.1f} s ({stats.rate:,.0f} passports/s)", highlight=False)
+            what = "triple"
+    err.print(WORDS.say("written", lang, passports=counted(stats.passports, "passport", lang),
+                        records=counted(stats.records, what, lang), path=stats.path, seconds=f"{stats.seconds:.1f}",
+                        rate=WORDS.say("rate", lang, rate=f"{stats.rate:,.0f}")), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

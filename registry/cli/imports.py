@@ -14,51 +14,91 @@ from rich.table import Table
 
 from importers.pipeline import ImportFailed, ImportResult, import_file
 from registry.cli.common import err, fail, finish, opened, out, settings_from
+from registry.cli.texts import LangOption, language
+from registry.cli.texts import say as cli_say
 from registry.cli.valuation import parse_day, print_valuation, run_valuation
+from registry.core.phrases import Wording, in_language
+
+WORDS = Wording({
+    "title": ("{file} -> {municipality} (mapping {mapping})", "{file} -> {municipality} (koppeling {mapping})"),
+    "dry": (" - DRY RUN, nothing written", " - PROEF, niets geschreven"),
+    "what": ("what", "wat"),
+    "how_many": ("how many", "aantal"),
+    "read": ("rows read", "rijen gelezen"),
+    "empty": ("empty rows skipped", "lege rijen overgeslagen"),
+    "other": ("rows of other municipalities skipped", "rijen van andere gemeenten overgeslagen"),
+    "objects": ("objects (passports) in the file", "objecten (paspoorten) in het bestand"),
+    "created": ("created", "nieuw"),
+    "created.dry": ("would be created", "zou nieuw zijn"),
+    "updated": ("updated (new version)", "bijgewerkt (nieuwe versie)"),
+    "updated.dry": ("would be updated (new version)", "zou worden bijgewerkt (nieuwe versie)"),
+    "unchanged": ("unchanged", "ongewijzigd"),
+    "rejected": ("not imported (objects)", "niet geïmporteerd (objecten)"),
+    "rows_rejected": ("rows not imported", "rijen niet geïmporteerd"),
+    "warnings": ("stored with warnings", "opgeslagen met waarschuwingen"),
+    "retired": ("retired (absent from export)", "ingetrokken (niet meer in de export)"),
+    "retired.dry": ("would be retired (absent from export)", "zou worden ingetrokken (niet meer in de export)"),
+    "read_as": ("read as: {notes}", "gelezen als: {notes}"),
+    "problems": ("problems by kind", "problemen per soort"),
+    "problem": ("severity: problem", "ernst: probleem"),
+    "count": ("count", "aantal"),
+    "where": ("row {row}", "rij {row}"),
+    "column": (", column {column}", ", kolom {column}"),
+    "value": (", value {value!r}", ", waarde {value!r}"),
+    "nothing": (("[bold red]--all-or-nothing: the file has problems, so NOTHING was stored.[/] Fix the rows above "
+                "(see the report) and import again."),
+                ("[bold red]--all-or-nothing: het bestand heeft problemen, dus er is NIETS opgeslagen.[/] Verbeter "
+                "de rijen hierboven (zie het rapport) en importeer opnieuw.")),
+    "report": ("per-row report: {path}", "rapport per rij: {path}"),
+    "ask_report": ("add --report problems.csv for every problem with its row, column and message",
+                   "voeg --report problemen.csv toe voor elk probleem met zijn rij, kolom en melding"),
+    "speed": ("{seconds} s, {rate} rows/s", "{seconds} s, {rate} rijen/s"),
+    "export_date": ("--export-date {value!r} is not a date like 2026-03-01",
+                    "--export-date {value!r} is geen datum zoals 2026-03-01"),
+})
 
 
 def _summary(result: ImportResult, lang: str) -> None:
-    verb = "would be " if result.dry_run else ""
-    table = Table(title=f"{Path(result.file).name} -> {result.municipality} (mapping {result.mapping})"
-                  + (" - DRY RUN, nothing written" if result.dry_run else ""), show_header=False)
-    table.add_column("what")
-    table.add_column("how many", justify="right")
-    rows = [("rows read", result.rows_read), ("empty rows skipped", result.rows_empty),
-            ("rows of other municipalities skipped", result.rows_other_municipality),
-            ("objects (passports) in the file", result.objects + result.rejected),
-            (f"{verb}created", result.created), (f"{verb}updated (new version)", result.updated),
-            ("unchanged", result.unchanged),
-            ("not imported (objects)", result.rejected), ("rows not imported", result.rows_rejected),
-            ("stored with warnings", result.with_warnings),
-            (f"{verb}retired (absent from export)", len(result.retired))]
-    for label, n in rows:
-        if n or label in ("rows read", f"{verb}created", "unchanged", "not imported (objects)"):
-            table.add_row(label, f"{n:,}")
+    def say(key: str, **values) -> str:
+        return WORDS.say(key, lang, **values)
+
+    dry = ".dry" if result.dry_run else ""
+    table = Table(title=say("title", file=Path(result.file).name, municipality=result.municipality,
+                            mapping=result.mapping) + (say("dry") if result.dry_run else ""), show_header=False)
+    table.add_column(say("what"))
+    table.add_column(say("how_many"), justify="right")
+    rows = [("read", result.rows_read), ("empty", result.rows_empty), ("other", result.rows_other_municipality),
+            ("objects", result.objects + result.rejected), (f"created{dry}", result.created),
+            (f"updated{dry}", result.updated), ("unchanged", result.unchanged), ("rejected", result.rejected),
+            ("rows_rejected", result.rows_rejected), ("warnings", result.with_warnings),
+            (f"retired{dry}", len(result.retired))]
+    for key, n in rows:
+        if n or key in ("read", f"created{dry}", "unchanged", "rejected"):
+            table.add_row(say(key), f"{n:,}")
     out.print(table)
-    out.print("read as: " + "; ".join(result.notes), highlight=False)
+    out.print(say("read_as", notes="; ".join(in_language(note, lang) for note in result.notes)), highlight=False)
     if result.problem_counts:
-        problems = Table(title="problems by kind", show_header=True)
-        problems.add_column("severity: problem")
-        problems.add_column("count", justify="right")
+        problems = Table(title=say("problems"), show_header=True)
+        problems.add_column(say("problem"))
+        problems.add_column(say("count"), justify="right")
         for name, n in list(result.problem_counts.items())[:15]:
-            problems.add_row(name, f"{n:,}")
+            severity, _, problem = name.partition(": ")  # the problem is a code, as in the report's CSV
+            problems.add_row(f"{cli_say(severity, lang)}: {problem}" if problem else name, f"{n:,}")
         out.print(problems)
     shown = [i for i in result.issues if i.severity == "Violation"][:10]
     for issue in shown:
         text = issue.message_nl if lang == "nl" else issue.message_en
-        where = f"row {issue.row}" + (f", column {issue.column}" if issue.column else "") + \
-            (f", value {issue.value!r}" if issue.value else "")
+        where = say("where", row=issue.row) + (say("column", column=issue.column) if issue.column else "") + \
+            (say("value", value=issue.value) if issue.value else "")
         err.print(f"[red]{where}[/]: {text}", highlight=False)
     if result.stored_nothing:
-        err.print("[bold red]--all-or-nothing: the file has problems, so NOTHING was stored.[/] "
-                  "Fix the rows above (see the report) and import again.", highlight=False)
+        err.print(say("nothing"), highlight=False)
     if result.report_path:
-        out.print(f"per-row report: {result.report_path}", highlight=False)
+        out.print(say("report", path=result.report_path), highlight=False)
     elif result.severity_counts.get("Violation"):
-        out.print("add --report problems.csv for every problem with its row, column and message",
-                  highlight=False)
-    out.print(f"{result.seconds:.1f} s, {result.rows_read / max(result.seconds, 1e-9):,.0f} rows/s",
-              highlight=False)
+        out.print(say("ask_report"), highlight=False)
+    out.print(say("speed", seconds=f"{result.seconds:.1f}",
+                  rate=f"{result.rows_read / max(result.seconds, 1e-9):,.0f}"), highlight=False)
 
 
 def import_command(
@@ -82,18 +122,19 @@ def import_command(
         "--valuate-date", help="value the imported passports on this date (passports valuate)")] = None,
     price_list: Annotated[str | None, typer.Option(
         "--price-list", help="with --valuate-date: IRI of the price-list version to use")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="language of the messages on screen: nl or en")] = "nl",
+    lang: str = LangOption,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
     data: Annotated[Path | None, typer.Option("--data", help="Data directory (default $PASSPORTS_DATA "
                                                                "or ./data)")] = None,
     base: Annotated[str | None, typer.Option("--base", help="Base IRI of this instance")] = None,
 ) -> None:
     """Import an asset-register export (CSV, XLSX, GeoJSON) with a mapping into passports."""
+    lang = language(lang)
     if export_date:
         try:
             date.fromisoformat(export_date)
         except ValueError:
-            fail(f"--export-date {export_date!r} is not a date like 2026-03-01")
+            fail(WORDS.both("export_date", value=export_date))
     valuation_day = parse_day(valuate_date, "--valuate-date")
     settings = settings_from(data, base)
     valued = None
@@ -112,7 +153,7 @@ def import_command(
                                      retire_missing=retire_missing, progress=advance,
                                      check_bbox=not no_bbox_check, export_date=export_date)
         except ImportFailed as exc:
-            fail(exc.message(lang))
+            fail(exc)
         if valuation_day and not dry_run and result.stored:
             valued = run_valuation(registry, valuation_day, municipality=result.municipality,
                                    price_list=price_list, dry_run=False, passports=result.stored)

@@ -35,7 +35,7 @@ from registry.cli.imports import register as register_import
 from registry.cli.masses import cli as masses_cli
 from registry.cli.report import register as register_report
 from registry.cli.site import cli as site_cli
-from registry.cli.texts import LangOption, cli_language, export_summary, language, say
+from registry.cli.texts import LangOption, both, cli_language, export_summary, language, say
 from registry.cli.tokens import cli as tokens_cli
 from registry.cli.valuation import register as register_valuation
 from registry.core.errors import EXIT_ERROR, RegistryError
@@ -83,15 +83,14 @@ def add(files: list[Path] = typer.Argument(..., help="Turtle, TriG, JSON-LD, N-T
     with opened(settings) as registry, progress_bar() as progress:
         for path in files:
             if not path.is_file():
-                fail(f"{path}: no such file")
+                fail(both("no_file", path=path))
             try:
                 report = registry.add(read_with_progress(path, registry.base, progress,
                                                          ParseLimits.from_settings(settings)),
                                       source=str(path), comment=f"passports add {path.name}",
                                       municipality=municipality)
             except (DocumentError, LimitError) as exc:
-                fail(f"{exc}\nNothing after the last complete batch was stored; passports stored before "
-                     "stay. Fix the file and run the same command again: stored passports are skipped.")
+                fail(both("add.broken", problem=exc.message(lang)))
             total.merge(report)
     print_verdicts(total.rejected, lang)
     summarise(total, lang)
@@ -108,9 +107,9 @@ def validate(file: Path, base: str = BaseOption,
     lang = language(lang)
     settings = settings_from(None, base)
     if not file.is_file():
-        fail(f"{file}: no such file")
+        fail(both("no_file", path=file))
     if engine not in ("fast", "pyshacl"):
-        fail(f"unknown engine {engine!r}; use fast or pyshacl")
+        fail(both("engine", engine=engine))
     validator = Validator(engine=engine)
     verdicts: list[Verdict] = []
     try:
@@ -118,9 +117,9 @@ def validate(file: Path, base: str = BaseOption,
                              1000):
             verdicts += validator.validate(batch)
     except (DocumentError, LimitError) as exc:
-        fail(str(exc))
+        fail(exc)
     if not verdicts:
-        fail(f"{file}: no passport found (nothing typed mp:Passport)")
+        fail(both("validate.none", file=file))
     conforms = all(v.conforms for v in verdicts)
     if format == "json":
         out.print_json(json.dumps({"conforms": conforms, "passports": [
@@ -149,21 +148,22 @@ def _ref(registry: Registry, iri: str):
     try:
         return parse_passport_iri(registry.base, iri)
     except UriError as exc:
-        fail(str(exc))
+        fail(exc)
 
 
 @app.command()
 def show(iri: str, data: Path = DataOption, base: str = BaseOption,
-         format: str = typer.Option("ttl", "--format", help="ttl, nt or jsonld")) -> None:
+         format: str = typer.Option("ttl", "--format", help="ttl, nt or jsonld"), lang: str = LangOption) -> None:
     """Print a passport (current version, or a version IRI ending in /v/N)."""
+    language(lang)  # messages follow --lang
     formats = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
     if format not in formats:
-        fail(f"unknown format {format!r}; use one of {', '.join(formats)}")
+        fail(both("format", format=format, formats=", ".join(formats)))
     with opened(settings_from(data, base), read_only=True) as registry:
         ref = _ref(registry, iri)
         triples = registry.get(ref)
         if triples is None:
-            fail(f"{iri} is not in this registry", 1)
+            fail(both("show.missing", iri=iri), 1)
         sys.stdout.write(ox.serialize(triples, format=formats[format],
                                       prefixes=PREFIXES if format == "ttl" else None).decode())
 
@@ -176,7 +176,7 @@ def history(iri: str, data: Path = DataOption, base: str = BaseOption, lang: str
         ref = _ref(registry, iri)
         versions = registry.history(ref)
         if not versions:
-            fail(f"{iri} has no versions in this registry", 1)
+            fail(both("history.none", iri=iri), 1)
         table = Table(*(say(f"history.{key}", lang) for key in ("version", "written", "replaced", "by", "source")))
         names = registry.agent_names({v.agent for v in versions if v.agent}, lang)
         for v in versions:
@@ -198,37 +198,38 @@ def retire(iri: str, reason: str = typer.Option(..., help="Why, e.g. 'gesloopt i
         try:
             version = registry.retire(ref, reason)
         except ValueError as exc:
-            fail(str(exc), 1)
+            fail(exc if isinstance(exc, RegistryError) else str(exc), 1)
     out.print(say("retire.done", language(lang), iri=iri, version=version), highlight=False)
 
 
 @app.command()
 def query(file: Path = typer.Argument(None, help="A .rq file"),
           name: str = typer.Option(None, "--name", help="A saved query of sparql/ by name"),
-          data: Path = DataOption, base: str = BaseOption,
+          data: Path = DataOption, base: str = BaseOption, lang: str = LangOption,
           format: str = typer.Option("table", "--format", help="table, csv or json"),
           param: list[str] = typer.Option(None, "--param", help="NAME=VALUE, a parameter of the saved "
                                           "query (repeatable), e.g. municipality=mpv:municipality/GM0153")) -> None:
     """Run a SPARQL query over the current passports and the reference data (union of their graphs)."""
+    language(lang)  # messages follow --lang
     if (file is None) == (name is None):
-        fail("give a .rq file or --name NAME (one of them)")
+        fail(both("query.which"))
     substitutions = {}
     if param:
         if name is None:
-            fail("--param works with --name (a saved query declares its parameters)")
+            fail(both("query.param"))
         try:
             substitutions = saved_queries.get(name).bindings(dict(p.partition("=")[::2] for p in param))
         except (saved_queries.UnknownSavedQuery, saved_queries.ParameterError) as exc:
-            fail(f"cannot bind the parameters: {exc}")
+            fail(both("query.bind", problem=exc))
     try:
         text = file.read_text(encoding="utf-8") if file else load(name)
     except (OSError, UnknownQuery) as exc:
-        fail(f"cannot read the query: {exc}")
+        fail(both("query.read", problem=exc))
     with opened(settings_from(data, base), read_only=True) as registry:
         try:
             result = registry.query(text, substitutions=substitutions)
         except SyntaxError as exc:
-            fail(f"SPARQL syntax error: {exc}")
+            fail(both("query.syntax", problem=exc))
         if isinstance(result, ox.QueryBoolean):
             out.print(json.dumps(bool(result)) if format == "json" else str(bool(result)).lower())
             return
@@ -251,14 +252,14 @@ def query(file: Path = typer.Argument(None, help="A .rq file"),
 
 
 @app.command()
-def compact(data: Path = DataOption, base: str = BaseOption) -> None:
+def compact(data: Path = DataOption, base: str = BaseOption, lang: str = LangOption) -> None:
     """Rewrite the store's files for fast reading (after large imports; an import that makes up a
     quarter of the store or more does this by itself). The content stays the same."""
     with opened(settings_from(data, base)) as registry:
         started = time.perf_counter()
-        with err.status("Compacting the store ..."):
+        with err.status(say("compact.busy", language(lang))):
             registry.compact()
-    out.print(f"store compacted in {time.perf_counter() - started:.1f} s")
+    out.print(say("compact.done", language(lang), seconds=f"{time.perf_counter() - started:.1f}"))
 
 
 @app.command()
@@ -275,7 +276,7 @@ def export(output: Path = typer.Option(None, "--output", "-o", help="File; .gz c
     lang = language(lang)
     formats = {"nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "ttl": ox.RdfFormat.TURTLE}
     if format not in formats:
-        fail(f"unknown format {format!r}; use nq, trig or ttl")
+        fail(both("format", format=format, formats="nq, trig, ttl"))
     with opened(settings_from(data, base), read_only=True) as registry:
         if output is None:
             summary = registry.export(sys.stdout.buffer, formats[format], include_history=history)
@@ -344,7 +345,7 @@ def _demo_into(settings: Settings, size: int = 500) -> None:
         demo_command(size=size, seed=42, data=settings.data_dir, base=settings.base_iri)
     except typer.Exit as exit_:
         if exit_.exit_code:
-            fail("demo data did not load")
+            fail(both("demo.failed"))
 
 
 @ontology_app.command("check")
@@ -356,7 +357,7 @@ def ontology_check(extra: list[Path] = typer.Argument(None, help="Extra Turtle f
 
     missing = [p for p in extra or () if not p.is_file()]
     if missing:
-        fail(f"no such file: {', '.join(map(str, missing))}")
+        fail(both("no_file", path=", ".join(map(str, missing))))
     result = check_consistency(ontology_files() + list(extra) if extra else None)
     out.print(result.summary(language(lang)), highlight=False)
     finish(result.ok)
@@ -383,8 +384,9 @@ def main() -> None:
     except OSError as exc:  # a full disk or an unwritable file outside the store (which says its own)
         if exc.errno not in (*FULL, *DENIED):
             raise
-        err.print(f"[bold red]error:[/] {exc.filename or 'a file'}: {exc.strerror}. Free space on that "
-                  "disk or make the folder writable, then run the command again.", highlight=False)
+        lang = cli_language()
+        err.print(f"[bold red]{say('error', lang)}:[/] " + say("disk", lang, file=exc.filename or "?",
+                  reason=exc.strerror), highlight=False)
         sys.exit(EXIT_ERROR)
 
 

@@ -14,15 +14,21 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from registry.cli.common import BaseOption, DataOption, err, opened, out, settings_from
+from registry.cli.texts import LangOption, language
+from registry.core.phrases import Wording
 from registry.store import masses
+
+WORDS = Wording({"changed": ("{changed} of {total} graphs changed ({seconds} s)",
+                             "{changed} van {total} grafen gewijzigd ({seconds} s)")})
 
 cli = typer.Typer(help="The mass of every material quantity / De massa van elke materiaalhoeveelheid",
                   no_args_is_help=True)
 
 
 @cli.command()
-def refresh(data: Path = DataOption, base: str = BaseOption) -> None:
+def refresh(data: Path = DataOption, base: str = BaseOption, lang: str = LangOption) -> None:
     """Derive the mass of every quantity of every passport (and archived versions without one) again."""
+    lang = language(lang)
     with opened(settings_from(data, base)) as registry:
         started = time.perf_counter()
         total = masses.count(registry.store, registry.history_store)
@@ -30,4 +36,5 @@ def refresh(data: Path = DataOption, base: str = BaseOption) -> None:
                       console=err, transient=False, disable=not err.is_terminal) as bar:
             task = bar.add_task("masses", total=total)
             changed = registry.refresh_masses(progress=lambda n: bar.update(task, advance=n))
-    out.print(f"{changed} of {total} graphs changed ({time.perf_counter() - started:.1f} s)")
+    out.print(WORDS.say("changed", lang, changed=changed, total=total,
+                        seconds=f"{time.perf_counter() - started:.1f}"), highlight=False)

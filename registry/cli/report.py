@@ -12,8 +12,15 @@ import typer
 
 from registry.cli.common import BaseOption, DataOption, fail, opened, out, settings_from
 from registry.core.errors import RegistryError
+from registry.core.phrases import Wording, counted
 from registry.model.terms import get_terms
 from registry.static_site.annual_report import write_report
+
+WORDS = Wording({
+    "lang": ("--lang {lang}: use nl or en", "--lang {lang}: gebruik nl of en"),
+    "wrote": ("wrote {folder}/index.html and {csv} CSV files ({files})",
+              "{folder}/index.html en {csv} CSV-bestanden geschreven ({files})"),
+})
 
 
 def report_command(
@@ -26,7 +33,7 @@ def report_command(
 ) -> None:
     """Write an annual report: index.html (tables and charts, readable offline) and a CSV per table."""
     if lang not in ("nl", "en"):
-        fail(f"--lang {lang}: use nl or en")
+        fail(WORDS.both("lang", lang=lang))
     year = year or dt.date.today().year
     folder = out_dir or Path(f"report-{(municipality or 'region').upper()}-{year}")
     settings = settings_from(data, base)
@@ -34,9 +41,9 @@ def report_command(
         try:
             report = write_report(registry, get_terms(), municipality, year, folder, lang)
         except RegistryError as exc:
-            fail(exc.message(lang))
-    out.print(f"wrote {report.folder}/index.html and {report.figures} CSV files "
-              f"({len(report.files)} files)", highlight=False)
+            fail(exc, lang=lang)
+    out.print(WORDS.say("wrote", lang, folder=report.folder, csv=report.figures,
+                        files=counted(len(report.files), "file", lang)), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -11,13 +11,25 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from registry.cli.common import settings_from
+from registry.cli.common import fail, settings_from
+from registry.cli.texts import LangOption, language
+from registry.core.phrases import Wording
 from registry.static_site.builder import build_site
 from registry.static_site.writer import STATIC_LIST_PAGES
 from registry.store.registry import StoreError
 
 cli = typer.Typer(help="Static copy of the site / Statische kopie van de website", no_args_is_help=True)
 console = Console(stderr=True, soft_wrap=True, highlight=False)
+WORDS = Wording({
+    "languages": ("--languages takes nl and/or en, not {given}", "--languages neemt nl en/of en, niet {given}"),
+    "file": ("{out} is a file; give a folder for the site", "{out} is een bestand; geef een map voor de site"),
+    "done": (("site in {out}: {written} pages written, {unchanged} unchanged, {rdf} RDF files; passports {built} "
+              "built, {same} unchanged; {seconds} s ({pages} pages/s, {files} files/s; {cpu} s CPU in {workers} "
+              "worker processes and this one)"),
+             ("site in {out}: {written} pagina's geschreven, {unchanged} ongewijzigd, {rdf} RDF-bestanden; "
+              "paspoorten {built} gemaakt, {same} ongewijzigd; {seconds} s ({pages} pagina's/s, {files} "
+              "bestanden/s; {cpu} s CPU in {workers} werkprocessen en dit proces)")),
+})
 
 
 @contextmanager
@@ -63,28 +75,25 @@ def build_command(
         progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
         workers: int = typer.Option(0, "--workers", min=0,
                                     help="processes rendering passports (0: one per CPU core)"),
+        lang: str = LangOption,
 ) -> None:
     """Write the whole site (HTML, RDF per resource, dumps, sitemap) into OUT, incrementally."""
-    langs = tuple(lang.strip() for lang in languages.split(",") if lang.strip())
-    unknown = [lang for lang in langs if lang not in ("nl", "en")]
+    langs = tuple(code.strip() for code in languages.split(",") if code.strip())
+    unknown = [code for code in langs if code not in ("nl", "en")]
     if not langs or unknown:
-        console.print(f"[red]error:[/red] --languages takes nl and/or en, not {', '.join(unknown) or 'nothing'}")
-        raise typer.Exit(2)
+        fail(WORDS.both("languages", given=", ".join(unknown) or "-"))
     settings = settings_from(data_dir, base)  # the base IRI stored with the data
     if out.exists() and not out.is_dir():
-        console.print(f"[red]error:[/red] {out} is a file; give a folder for the site")
-        raise typer.Exit(2)
+        fail(WORDS.both("file", out=out))
     try:
         with _progress_bars(progress) as callback:
             report = build_site(settings, out, site_url=site_url, languages=langs, force=force,
                                 list_pages=list_pages, progress=callback,
                                 workers=workers or os.cpu_count() or 1)
     except StoreError as exc:
-        console.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from exc
-    console.print(
-        f"site in {out}: {report.pages_written} pages written, {report.pages_unchanged} unchanged, "
-        f"{report.rdf_files} RDF files; passports {report.passports_built} built, "
-        f"{report.passports_unchanged} unchanged; {report.seconds:.1f} s "
-        f"({report.pages_per_second:.0f} pages/s, {report.files_per_second:.0f} files/s; "
-        f"{report.cpu_seconds:.1f} s CPU in {report.workers} worker processes and this one)")
+        fail(exc)
+    console.print(WORDS.say(
+        "done", language(lang), out=out, written=report.pages_written, unchanged=report.pages_unchanged,
+        rdf=report.rdf_files, built=report.passports_built, same=report.passports_unchanged,
+        seconds=f"{report.seconds:.1f}", pages=f"{report.pages_per_second:.0f}",
+        files=f"{report.files_per_second:.0f}", cpu=f"{report.cpu_seconds:.1f}", workers=report.workers))

@@ -12,7 +12,7 @@ import sys
 import typer
 
 from registry.core.errors import RegistryError
-from registry.core.phrases import counted
+from registry.core.phrases import Wording, counted
 from registry.core.settings import Settings
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -53,6 +53,36 @@ TEXTS: dict[str, tuple[str, str]] = {
     "Violation": ("Violation", "Overtreding"),
     "Warning": ("Warning", "Waarschuwing"),
     "Info": ("Info", "Info"),
+    "passports": ("passports", "paspoorten"),
+    "no_file": ("{path}: no such file", "{path}: dat bestand bestaat niet"),
+    "add.broken": (("{problem}\nNothing after the last complete batch was stored; passports stored before stay. "
+                    "Fix the file and run the same command again: stored passports are skipped."),
+                   ("{problem}\nNa de laatste volledige reeks is niets opgeslagen; eerder opgeslagen paspoorten "
+                    "blijven. Verbeter het bestand en geef dezelfde opdracht opnieuw: opgeslagen paspoorten "
+                    "worden overgeslagen.")),
+    "engine": ("unknown engine {engine!r}; use fast or pyshacl",
+               "onbekende controlemethode {engine!r}; gebruik fast of pyshacl"),
+    "validate.none": ("{file}: no passport found (the file describes no passport)",
+                      "{file}: geen paspoort gevonden (het bestand beschrijft geen paspoort)"),
+    "format": ("unknown format {format!r}; use one of {formats}",
+               "onbekend formaat {format!r}; gebruik een van {formats}"),
+    "show.missing": ("{iri} is not in this registry", "{iri} staat niet in dit register"),
+    "history.none": ("{iri} has no versions in this registry", "{iri} heeft geen versies in dit register"),
+    "query.which": ("give a .rq file or --name NAME (one of them)",
+                    "geef een .rq-bestand of --name NAAM (een van beide)"),
+    "query.param": ("--param works with --name (a saved query declares its parameters)",
+                    "--param werkt met --name (een opgeslagen zoekvraag noemt zijn parameters)"),
+    "query.bind": ("cannot bind the parameters: {problem}", "de parameters passen niet: {problem}"),
+    "query.read": ("cannot read the query: {problem}", "kan de zoekvraag niet lezen: {problem}"),
+    "query.syntax": ("SPARQL syntax error: {problem}", "fout in de SPARQL-zoekvraag: {problem}"),
+    "compact.busy": ("Compacting the store ...", "De opslag wordt samengeperst ..."),
+    "compact.done": ("store compacted in {seconds} s", "opslag samengeperst in {seconds} s"),
+    "demo.failed": ("demo data did not load", "de demogegevens zijn niet geladen"),
+    "disk": ("{file}: {reason}. Free space on that disk or make the folder writable, then run the command again.",
+             ("{file}: {reason}. Maak ruimte vrij op die schijf of maak de map schrijfbaar en geef de opdracht "
+             "daarna opnieuw.")),
+    "compacting.import": ("Compacting the store after a large import (reads are faster after it) ...",
+                          "De opslag wordt na een grote import samengeperst (lezen gaat daarna sneller) ..."),
 }
 
 LangOption = typer.Option(None, "--lang", help="Language of messages, tables and counts: nl or en "
@@ -80,10 +110,9 @@ def cli_language(argv: list[str] | None = None) -> str:
     return lang if lang in ("nl", "en") else "en"
 
 
-def say(key: str, lang: str = "en", /, **values) -> str:
-    en, nl = TEXTS[key]
-    text = nl if lang == "nl" else en
-    return text.format(**values) if values else text
+WORDS = Wording(TEXTS)
+say = WORDS.say
+both = WORDS.both
 
 
 def export_summary(summary, output, fmt: str, lang: str = "en") -> str:

@@ -29,7 +29,7 @@ def _store(data: Path | None) -> TokenStore:
 
 
 def _fail(exc: Exception) -> None:
-    fail(str(exc))
+    fail(exc)
 
 
 @cli.command()

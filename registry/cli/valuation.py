@@ -12,11 +12,30 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from registry.cli.common import BaseOption, DataOption, err, fail, opened, out, settings_from
+from registry.cli.texts import LangOption, cli_language, language
 from registry.core.errors import RegistryError
+from registry.core.phrases import Wording, counted, in_language
 from registry.model.uris import UriError, check_municipality
 from registry.store.price_lists import price_lists, store_price_list
 from registry.store.valuations import ValuationReport, valuate
 
+WORDS = Wording({
+    "date": ("{option} {value!r} is not a date like 2026-12-31", "{option} {value!r} is geen datum zoals 2026-12-31"),
+    "header": ("valuation on {date} with price list {price_list}", "waardering op {date} met prijslijst {price_list}"),
+    "dry": (" - DRY RUN, nothing written", " - PROEF, niets geschreven"),
+    "counts": ("created {created}, unchanged {unchanged}, total {total} EUR",
+               "gemaakt {created}, ongewijzigd {unchanged}, totaal {total} EUR"),
+    "counts.dry": ("would be created {created}, unchanged {unchanged}, total {total} EUR",
+                   "zou worden gemaakt {created}, ongewijzigd {unchanged}, totaal {total} EUR"),
+    "bad_rows": ("{rows}: nothing was stored", "{rows}: niets opgeslagen"),
+    "where": ("row {row}, column {column}, value {value!r}", "rij {row}, kolom {column}, waarde {value!r}"),
+    "imported": ("imported: {iri} ({prices}; {notes})", "geïmporteerd: {iri} ({prices}; {notes})"),
+    "unchanged": ("unchanged (already imported): {iri} ({prices}; {notes})",
+                  "ongewijzigd (al geïmporteerd): {iri} ({prices}; {notes})"),
+    "list.title": ("price lists", "prijslijsten"),
+    "list.columns": ("IRI|title|issued|valid|prices|indicative", "IRI|titel|uitgegeven|geldig|prijzen|indicatief"),
+    "yes": ("yes", "ja"),
+})
 prices_app = typer.Typer(help="Price lists for valuation / Prijslijsten voor de waardering.", no_args_is_help=True)
 
 
@@ -26,7 +45,7 @@ def parse_day(value: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        fail(f"{option} {value!r} is not a date like 2026-12-31 / is geen datum zoals 2026-12-31")
+        fail(WORDS.both("date", option=option, value=value))
     return None
 
 
@@ -34,11 +53,11 @@ def print_valuation(report: ValuationReport, as_json: bool = False) -> None:
     if as_json:
         out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
         return
-    verb = "would be created" if report.dry_run else "created"
-    out.print(f"valuation on {report.date} with price list {report.price_list}"
-              + (" - DRY RUN, nothing written" if report.dry_run else ""), highlight=False)
-    out.print(f"{verb} {len(report.created)}, unchanged {report.unchanged}, total {report.total} EUR",
-              highlight=False)
+    lang = cli_language()
+    out.print(WORDS.say("header", lang, date=report.date, price_list=report.price_list)
+              + (WORDS.say("dry", lang) if report.dry_run else ""), highlight=False)
+    out.print(WORDS.say("counts.dry" if report.dry_run else "counts", lang, created=len(report.created),
+                        unchanged=report.unchanged, total=report.total), highlight=False)
 
 
 def run_valuation(registry, on: date, *, municipality: str | None, price_list: str | None, dry_run: bool,
@@ -52,7 +71,7 @@ def run_valuation(registry, on: date, *, municipality: str | None, price_list: s
             return valuate(registry, on, municipality=municipality, price_list=price_list, dry_run=dry_run,
                            passports=passports, progress=lambda d, t: progress.update(task, completed=d, total=t))
     except RegistryError as exc:
-        fail(str(exc))
+        fail(exc)
     raise AssertionError  # fail() exits
 
 
@@ -63,32 +82,34 @@ def valuate_command(
                                                    "(default: the newest valid on the date)")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="compute and report; write nothing")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
-    data: Path = DataOption, base: str = BaseOption,
+    data: Path = DataOption, base: str = BaseOption, lang: str = LangOption,
 ) -> None:
     """Value every current passport on a date: one record per passport, earlier records kept."""
+    language(lang)  # checked: messages follow --lang
     day = parse_day(on, "--date")
     if municipality:
         try:
             municipality = check_municipality(municipality.strip().upper())
         except UriError as exc:
-            fail(str(exc))
+            fail(exc)
     with opened(settings_from(data, base)) as registry:
         report = run_valuation(registry, day, municipality=municipality, price_list=price_list, dry_run=dry_run)
     print_valuation(report, as_json)
 
 
 @prices_app.command("list")
-def list_prices(data: Path = DataOption, base: str = BaseOption) -> None:
+def list_prices(data: Path = DataOption, base: str = BaseOption, lang: str = LangOption) -> None:
     """The price lists in the registry, newest first."""
+    lang = language(lang)
     settings = settings_from(data, base)
     with opened(settings, read_only=True) as registry:
         found = price_lists(registry.store, settings.base_iri)
-    table = Table(title="price lists / prijslijsten")
-    for name in ("IRI", "title", "issued", "valid", "prices", "indicative"):
+    table = Table(title=WORDS.say("list.title", lang))
+    for name in WORDS.say("list.columns", lang).split("|"):
         table.add_column(name)
     for p in found:
         table.add_row(p.iri, p.title, p.issued, f"{p.valid_from or ''} - {p.valid_until or ''}", str(p.entries),
-                      "yes" if p.indicative else "")
+                      WORDS.say("yes", lang) if p.indicative else "")
     out.print(table)
 
 
@@ -102,35 +123,34 @@ def import_prices(
     region: Annotated[list[str] | None, typer.Option("--region", help="GM code or region (repeatable)")] = None,
     valid_from: Annotated[str | None, typer.Option("--valid-from", help="first day, e.g. 2026-01-01")] = None,
     valid_until: Annotated[str | None, typer.Option("--valid-until", help="last day, e.g. 2026-12-31")] = None,
-    lang: Annotated[str, typer.Option("--lang", help="language of the messages: nl or en")] = "en",
-    data: Path = DataOption, base: str = BaseOption,
+    lang: str = LangOption, data: Path = DataOption, base: str = BaseOption,
 ) -> None:
     """Import a price list; every bad row is reported (row, column, value, reason) and nothing is stored."""
     from importers.prices import parse_region, read_price_file
     from importers.values import ValueProblem
     from importers.vocabulary import load_vocabulary
 
+    lang = language(lang)
     first, last = parse_day(valid_from, "--valid-from"), parse_day(valid_until, "--valid-until")
     try:
         regions = [parse_region(r, load_vocabulary()) for r in region or []]
         rows, problems, notes = read_price_file(file)
     except (ValueProblem, RegistryError) as exc:
-        fail(exc.nl if lang == "nl" and isinstance(exc, ValueProblem) else str(exc))
-    words = ("rij", "kolom", "waarde") if lang == "nl" else ("row", "column", "value")
+        fail(exc)
     for problem in problems:
-        err.print(f"[red]{words[0]} {problem.row}, {words[1]} {problem.column}, {words[2]} {problem.value!r}[/]: "
-                  f"{problem.message(lang)}", highlight=False)
+        where = WORDS.say("where", lang, row=problem.row, column=problem.column, value=problem.value)
+        err.print(f"[red]{where}[/]: {problem.message(lang)}", highlight=False)
     if problems:
-        fail(f"{len(problems)} bad row(s): nothing was stored / {len(problems)} foute rij(en): niets opgeslagen",
-             code=1)
+        fail((WORDS.say("bad_rows", "en", rows=counted(len(problems), "bad row", "en")),
+              WORDS.say("bad_rows", "nl", rows=counted(len(problems), "bad row", "nl"))), code=1)
     with opened(settings_from(data, base)) as registry:
         try:
             iri, created = store_price_list(registry, name, rows, source=source or file.name, title=title or name,
                                             regions=regions, valid_from=first, valid_until=last)
         except RegistryError as exc:
-            fail(str(exc))
-    out.print(f"{'imported' if created else 'unchanged (already imported)'}: {iri} ({len(rows)} prices; "
-              + "; ".join(notes) + ")", highlight=False)
+            fail(exc)
+    out.print(WORDS.say("imported" if created else "unchanged", lang, iri=iri,
+                        prices=counted(len(rows), "price", lang), notes="; ".join(in_language(note, lang) for note in notes)), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -4,6 +4,9 @@ Dutch with the right singular or plural ("1 passport", "2 paspoorten"), never "p
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Self
+
+from registry.core.errors import RegistryError
 
 # noun -> language -> (singular, plural)
 NOUNS: dict[str, dict[str, tuple[str, str]]] = {
@@ -11,6 +14,12 @@ NOUNS: dict[str, dict[str, tuple[str, str]]] = {
     "version": {"en": ("version", "versions"), "nl": ("versie", "versies")},
     "graph": {"en": ("graph", "graphs"), "nl": ("graaf", "grafen")},
     "quad": {"en": ("quad", "quads"), "nl": ("quad", "quads")},
+    "bad row": {"en": ("bad row", "bad rows"), "nl": ("foute rij", "foute rijen")},
+    "price": {"en": ("price", "prices"), "nl": ("prijs", "prijzen")},
+    "row": {"en": ("row", "rows"), "nl": ("rij", "rijen")},
+    "triple": {"en": ("triple", "triples"), "nl": ("tripel", "tripels")},
+    "file": {"en": ("file", "files"), "nl": ("bestand", "bestanden")},
+    "graph changed": {"en": ("graph changed", "graphs changed"), "nl": ("graaf gewijzigd", "grafen gewijzigd")},
 }
 
 
@@ -64,3 +73,47 @@ def timestamp(value: str | None) -> str:
     if zone.startswith("UTC") and len(zone) == 8:
         zone = f"{zone[:6]}:{zone[6:]}"
     return moment.strftime("%Y-%m-%d %H:%M:%S ") + zone
+
+
+class Note(str):
+    """A text that is English as a string (in JSON, logs) and carries its Dutch: ``note.nl``;
+    ``in_language(note, "nl")`` is the Dutch of a ``Note`` and any other text as it is."""
+
+    nl: str
+
+    def __new__(cls, en: str, nl: str) -> Self:
+        note = super().__new__(cls, en)
+        note.nl = nl
+        return note
+
+    def __reduce__(self):
+        return Note, (str(self), self.nl)
+
+
+def in_language(text: str, lang: str) -> str:
+    return text.nl if lang == "nl" and isinstance(text, Note) else str(text)
+
+
+class Wording:
+    """The texts a person sees from one module, each in English and Dutch under a key, kept in one
+    place per module: ``WORDS.say("no_file", "nl", path=p)`` is the Dutch text filled in,
+    ``WORDS.both(...)`` the pair (English, Dutch) for an error that carries both.
+
+    >>> WORDS = Wording({"no_file": ("{path}: no such file", "{path}: dat bestand bestaat niet")})
+    >>> WORDS.say("no_file", "nl", path="a.ttl")
+    'a.ttl: dat bestand bestaat niet'
+    """
+
+    def __init__(self, texts: dict[str, tuple[str, str]]) -> None:
+        self.texts = texts
+
+    def say(self, key: str, lang: str = "en", /, **values) -> str:
+        """The text of ``key`` in ``lang``; an error among ``values`` is put in with its message in
+        that language."""
+        en, nl = self.texts[key]
+        text = nl if lang == "nl" else en
+        values = {k: v.message(lang) if isinstance(v, RegistryError) else v for k, v in values.items()}
+        return text.format(**values) if values else text
+
+    def both(self, key: str, /, **values) -> tuple[str, str]:
+        return self.say(key, "en", **values), self.say(key, "nl", **values)

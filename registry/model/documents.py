@@ -27,6 +27,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from registry.core.errors import RegistryError
+from registry.core.phrases import counted
 from registry.model.jsonld import inline_own_context
 from registry.model.prescan import (
     LimitError,
@@ -69,14 +70,16 @@ class DocumentError(RegistryError, ValueError):
     """Input that cannot become passports: says where (file, line, column or node) and what to do."""
 
     def __init__(self, message: str, *, source: str = "", line: int | None = None,
-                 column: int | None = None, node: str | None = None):
+                 column: int | None = None, node: str | None = None, message_nl: str | None = None):
         self.source, self.line, self.column, self.node = source, line, column, node
         where = source
         if line is not None:
             where += f":{line}" + (f":{column}" if column is not None else "")
         if node:
             where += f" ({node})"
-        super().__init__(f"{where}: {message}" if where else message)
+        message_nl = message_nl or message
+        super().__init__(f"{where}: {message}" if where else message,
+                         message_nl=f"{where}: {message_nl}" if where else message_nl)
 
 
 class PassportDoc:
@@ -141,16 +144,19 @@ def format_for(name: str | None = None, media_type: str | None = None) -> ox.Rdf
     if media_type:
         fmt = MEDIA_TYPES.get(media_type.split(";")[0].strip().lower())
         if fmt is None:
-            raise DocumentError(f"unsupported media type {media_type!r}; send one of "
-                                + ", ".join(sorted(MEDIA_TYPES)))
+            types = ", ".join(sorted(MEDIA_TYPES))
+            raise DocumentError(f"unsupported media type {media_type!r}; send one of {types}",
+                                message_nl=f"mediatype {media_type!r} wordt niet aangenomen; stuur een van {types}")
         return fmt
     suffixes = Path(name or "").suffixes
     if suffixes and suffixes[-1] == ".gz":
         suffixes = suffixes[:-1]
     fmt = FORMATS.get(suffixes[-1].lower()) if suffixes else None
     if fmt is None:
-        raise DocumentError("cannot tell the RDF format from the file name; use one of "
-                            + ", ".join(sorted(FORMATS)) + " (optionally .gz)", source=name or "")
+        names = ", ".join(sorted(FORMATS))
+        raise DocumentError(f"cannot tell the RDF format from the file name; use one of {names} (optionally .gz)",
+                            message_nl=f"het RDF-formaat blijkt niet uit de bestandsnaam; gebruik een van {names} "
+                                       "(eventueel .gz)", source=name or "")
     return fmt
 
 
@@ -165,7 +171,8 @@ def _syntax_error(exc: SyntaxError, source: str) -> DocumentError:
     column = getattr(exc, "offset", None)
     message = str(exc.msg if hasattr(exc, "msg") and exc.msg else exc)
     return DocumentError(f"RDF syntax error: {message}. Fix the file there and try again.",
-                         source=source, line=line, column=column)
+                         message_nl=f"fout in de RDF-syntax: {message}. Verbeter het bestand daar en probeer "
+                                    "het opnieuw.", source=source, line=line, column=column)
 
 
 def read_file(path: str | Path, base: str, fmt: ox.RdfFormat | None = None, *,
@@ -178,7 +185,8 @@ def read_file(path: str | Path, base: str, fmt: ox.RdfFormat | None = None, *,
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise DocumentError(f"cannot read the file: {exc.strerror}", source=source) from exc
+        raise DocumentError(f"cannot read the file: {exc.strerror}", message_nl=f"kan het bestand niet lezen: "
+                            f"{exc.strerror}", source=source) from exc
     with _open(path) as stream:
         if fmt == ox.RdfFormat.JSON_LD and size <= IN_MEMORY_LIMIT:  # the registry's own context inline
             stream = io.BytesIO(inline_own_context(stream.read(), base))
@@ -232,8 +240,9 @@ def _parsed(parser, source: str, limits: ParseLimits,
     except SyntaxError as exc:
         raise _syntax_error(exc, source) from exc
     except UnicodeDecodeError as exc:
-        raise DocumentError(f"the file is not UTF-8 ({exc.reason} at byte {exc.start}); "
-                            "save it as UTF-8 and try again", source=source) from exc
+        raise DocumentError(f"the file is not UTF-8 ({exc.reason} at byte {exc.start}); save it as UTF-8 and "
+                            "try again", message_nl=f"het bestand is geen UTF-8 ({exc.reason} bij byte {exc.start}); "
+                            "sla het op als UTF-8 en probeer het opnieuw", source=source) from exc
     except MemoryError as exc:
         if "buffer maximal size" not in str(exc):  # out of memory, not pyoxigraph's buffer
             raise
@@ -252,15 +261,17 @@ def _split_graphs(parsed: Iterator[ox.Quad], base: str, source: str) -> Iterator
         graph = quad.graph_name
         if not isinstance(graph, ox.NamedNode):
             raise DocumentError("triples outside a named graph: in N-Quads/TriG every passport is one "
-                                "named graph named by its passport IRI", source=source,
-                                node=str(quad.subject))
+                                "named graph named by its passport IRI", source=source, node=str(quad.subject),
+                                message_nl="gegevens buiten een benoemde graaf: in N-Quads/TriG is elk paspoort "
+                                           "één graaf met het IRI van het paspoort als naam")
         if graph != current:
             if current is not None:
                 yield make_doc(current.value, base, source, quads=quads)
             if graph.value in seen:
                 raise DocumentError("the quads of this graph are not together in the file; sort the "
-                                    "file by graph (or send Turtle) and try again",
-                                    source=source, node=graph.value)
+                                    "file by graph (or send Turtle) and try again", source=source, node=graph.value,
+                                    message_nl="de gegevens van deze graaf staan niet bij elkaar in het bestand; "
+                                               "sorteer het op graaf (of stuur Turtle) en probeer het opnieuw")
             seen.add(graph.value)
             current, quads = graph, []
         quads.append(quad)
@@ -273,7 +284,9 @@ def make_doc(passport_iri: str, base: str, source: str, *, triples: list[ox.Trip
     ref = owning_passport(base, passport_iri)
     if ref is None or ref.iri != passport_iri:
         raise DocumentError(f"graph name is not a passport IRI of this registry (expected "
-                            f"{base}id/passport/GMxxxx/key)", source=source, node=passport_iri)
+                            f"{base}id/passport/GMxxxx/key)", source=source, node=passport_iri,
+                            message_nl=f"de naam van de graaf is geen paspoort-IRI van dit register (verwacht: "
+                                       f"{base}id/passport/GMxxxx/sleutel)")
     # The mass of each quantity (mp:massKg, ...) is the registry's: a passport read back from the
     # registry and sent again carries it, so it is dropped here and derived again by the writer.
     managed = MANAGED_QUANTITY_PREDICATES
@@ -292,7 +305,8 @@ def _split_triples(parsed: Iterator[ox.Quad], base: str, source: str, *,
         for quad in parsed:
             if not isinstance(quad.graph_name, ox.DefaultGraph):
                 raise DocumentError("named graphs are only read from N-Quads or TriG files",
-                                    source=source, node=str(quad.graph_name))
+                                    source=source, node=str(quad.graph_name),
+                                    message_nl="benoemde grafen worden alleen uit N-Quads- of TriG-bestanden gelezen")
             batch.append(quad)
             if len(batch) >= 100_000:
                 scratch.bulk_extend(batch)
@@ -302,20 +316,26 @@ def _split_triples(parsed: Iterator[ox.Quad], base: str, source: str, *,
         assigned = 0
         for quad in scratch.quads_for_pattern(None, RDF_TYPE, PASSPORT, None):
             if not isinstance(quad.subject, ox.NamedNode):
-                raise DocumentError("a passport must be named by an IRI, not a blank node",
-                                    source=source)
+                raise DocumentError("a passport must be named by an IRI, not a blank node", source=source,
+                                    message_nl="een paspoort moet een IRI als naam hebben, geen lege knoop")
             if owning_passport(base, quad.subject.value) is None:
                 raise DocumentError(f"this is not a passport IRI of this registry: its passports are named "
-                                    f"{base}id/passport/GMxxxx/key", source=source, node=quad.subject.value)
+                                    f"{base}id/passport/GMxxxx/key", source=source, node=quad.subject.value,
+                                    message_nl=f"dit is geen paspoort-IRI van dit register: de paspoorten heten "
+                                               f"{base}id/passport/GMxxxx/sleutel")
             triples = _collect(scratch, quad.subject.value, base)
             assigned += len(triples)
             yield make_doc(quad.subject.value, base, source, triples=triples)
         if assigned != total:
             orphan = _first_orphan(scratch, base)
+            left = total - assigned
             raise DocumentError(
-                f"{total - assigned} triple(s) belong to no passport: every resource must be under "
-                f"a passport's own IRI prefix ({base}id/<kind>/GMxxxx/<key>) or be a blank node "
-                "linked from one", source=source, node=orphan)
+                f"{counted(left, 'triple')} {'belongs' if left == 1 else 'belong'} to no passport: every "
+                f"resource must be under a passport's own IRI prefix ({base}id/<kind>/GMxxxx/<key>) or be a "
+                "blank node linked from one", source=source, node=orphan,
+                message_nl=f"{counted(left, 'triple', 'nl')} {'hoort' if left == 1 else 'horen'} bij geen "
+                           f"paspoort: alles moet onder het IRI-voorvoegsel van een paspoort staan "
+                           f"({base}id/<soort>/GMxxxx/<sleutel>) of een lege knoop zijn die daaraan hangt")
         del scratch
 
 

@@ -140,7 +140,7 @@ def _decode(reply: tuple, base: str) -> list[PassportDoc]:
     if kind == "limit":
         raise LimitError(*value["text"], status=value["status"], setting=value["setting"],
                          value=value["value"], source=SOURCE, line=value["line"])
-    error = DocumentError(value["message"])
+    error = DocumentError(value["message"], message_nl=value.get("message_nl"))
     error.source, error.line, error.column, error.node = SOURCE, value["line"], value["column"], value["node"]
     error.foreign = value["foreign"]
     raise error
@@ -171,7 +171,7 @@ def _handle(limits: ParseLimits, memory_mib: int, task: tuple) -> tuple:
         return "limit", {"text": exc.text, "status": exc.status, "setting": exc.setting, "value": exc.value,
                          "line": exc.line}
     except DocumentError as exc:
-        return "error", {"message": str(exc), "line": exc.line, "column": exc.column, "node": exc.node,
+        return "error", {"message": str(exc), "message_nl": exc.message_nl, "line": exc.line, "column": exc.column, "node": exc.node,
                          "foreign": getattr(exc, "foreign", None)}
     except (SyntaxError, ValueError, RuntimeError, OSError) as exc:  # what pyoxigraph raises otherwise
         return "error", {"message": f"{SOURCE}: {exc}", "line": None, "column": None, "node": None,

@@ -41,7 +41,7 @@ class PassportRef:
     @property
     def version_iri(self) -> str:
         if self.version is None:
-            raise UriError(f"{self.iri} names no version")
+            raise UriError(f"{self.iri} names no version", message_nl=f"{self.iri} noemt geen versie")
         return f"{self.iri}/v/{self.version}"
 
     def at(self, version: int) -> PassportRef:
@@ -59,13 +59,16 @@ def check_key(key: str) -> str:
     if not _KEY_RE.match(key):
         raise UriError(
             f"passport key {key!r} is not allowed: use 1-128 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit")
+            "starting with a letter or digit",
+            message_nl=f"paspoortsleutel {key!r} is niet toegestaan: gebruik 1-128 letters, cijfers, '.', '_' of "
+                       "'-', beginnend met een letter of cijfer")
     return key
 
 
 def check_municipality(code: str) -> str:
     if not _GM_RE.match(code):
-        raise UriError(f"municipality code {code!r} is not a CBS code like GM0153")
+        raise UriError(f"municipality code {code!r} is not a CBS code like GM0153",
+                       message_nl=f"gemeentecode {code!r} is geen CBS-code zoals GM0153")
     return code
 
 
@@ -98,5 +101,7 @@ def parse_passport_iri(base: str, iri: str) -> PassportRef:
     ref = owning_passport(base, iri)
     if ref is None or iri not in (ref.iri, f"{ref.iri}/v/{ref.version}"):
         raise UriError(f"{iri} is not a passport IRI of this registry; expected "
-                       f"{base}id/passport/GM0153/some-key (optionally ending in /v/N)")
+                       f"{base}id/passport/GM0153/some-key (optionally ending in /v/N)",
+                       message_nl=f"{iri} is geen paspoort-IRI van dit register; verwacht: "
+                                  f"{base}id/passport/GM0153/een-sleutel (eventueel met /v/N erachter)")
     return ref

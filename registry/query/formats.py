@@ -91,7 +91,10 @@ def formats_for(form: str) -> tuple[ResultFormat, ...]:
     return GRAPH_FORMATS if form == GRAPH else RESULT_FORMATS
 
 
-def _form_name(form: str) -> str:
+def _form_name(form: str, lang: str = "en") -> str:
+    if lang == "nl":
+        return {SOLUTIONS: "een SELECT-zoekvraag", BOOLEAN: "een ASK-zoekvraag",
+                GRAPH: "een CONSTRUCT- of DESCRIBE-zoekvraag"}[form]
     return {SOLUTIONS: "a SELECT query", BOOLEAN: "an ASK query", GRAPH: "a CONSTRUCT or DESCRIBE query"}[form]
 
 
@@ -112,7 +115,10 @@ def check_format_name(name: str | None, *, allow_html: bool = False) -> None:
         raise FormatError(
             f"format={name!r} is not a format this endpoint writes; use json, xml, csv or tsv for "
             "SELECT/ASK and turtle, jsonld, nt or rdfxml for CONSTRUCT/DESCRIBE (or leave it out and "
-            "send an Accept header)")
+            "send an Accept header)",
+            message_nl=f"format={name!r} is geen formaat dat dit endpoint schrijft; gebruik json, xml, csv of tsv "
+                       "voor SELECT/ASK en turtle, jsonld, nt of rdfxml voor CONSTRUCT/DESCRIBE (of laat het weg "
+                       "en stuur een Accept-header)")
 
 
 def choose(form: str, accept: str | None, format_name: str | None = None, *,
@@ -123,7 +129,9 @@ def choose(form: str, accept: str | None, format_name: str | None = None, *,
         fmt = _by_name(candidates, format_name)
         if fmt is None:
             fits = ", ".join(f.names[0] for f in formats_for(form))
-            raise FormatError(f"format={format_name!r} does not fit {_form_name(form)}; use one of {fits}")
+            raise FormatError(f"format={format_name!r} does not fit {_form_name(form)}; use one of {fits}",
+                              message_nl=f"format={format_name!r} past niet bij {_form_name(form, 'nl')}; gebruik een "
+                                         f"van {fits}")
         return fmt
     default = formats_for(form)[-1]
     if not accept or not accept.strip():

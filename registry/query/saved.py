@@ -60,7 +60,10 @@ class Parameter:
                 raise ParameterError(
                     f"{self.name}: {value!r} is not an IRI; give a full IRI such as "
                     "https://w3id.org/materiaalpaspoort/id/municipality/GM0153 or a prefixed name "
-                    "such as mpv:municipality/GM0153") from None
+                    "such as mpv:municipality/GM0153",
+                    message_nl=f"{self.name}: {value!r} is geen IRI; geef een volledig IRI zoals "
+                               "https://w3id.org/materiaalpaspoort/id/municipality/GM0153 of een naam met "
+                               "voorvoegsel zoals mpv:municipality/GM0153") from None
             return ("iri", iri)
         datatype = {"integer": XSD + "integer", "decimal": XSD + "decimal", "date": XSD + "date",
                     "boolean": XSD + "boolean"}.get(self.kind)
@@ -68,7 +71,10 @@ class Parameter:
             checks = {"integer": r"[+-]?\d+", "decimal": r"[+-]?(\d+(\.\d*)?|\.\d+)",
                       "date": r"\d{4}-\d{2}-\d{2}", "boolean": r"true|false"}
             if not re.fullmatch(checks[self.kind], value):
-                raise ParameterError(f"{self.name}: {value!r} is not a valid {self.kind}")
+                kind_nl = {"integer": "geheel getal", "decimal": "getal", "date": "datum",
+                           "boolean": "waarheidswaarde (true of false)"}[self.kind]
+                raise ParameterError(f"{self.name}: {value!r} is not a valid {self.kind}",
+                                     message_nl=f"{self.name}: {value!r} is geen geldige {kind_nl}")
         return ("literal", value, datatype, None)
 
 
@@ -151,8 +157,10 @@ class SavedQuery:
 
         unknown = sorted(set(values) - {p.name for p in self.parameters})
         if unknown:
-            known = ", ".join(p.name for p in self.parameters) or "none"
-            raise ParameterError(f"{self.name} has no parameter {', '.join(unknown)} (parameters: {known})")
+            names = ", ".join(p.name for p in self.parameters)
+            raise ParameterError(f"{self.name} has no parameter {', '.join(unknown)} (parameters: {names or 'none'})",
+                                 message_nl=f"{self.name} heeft geen parameter {', '.join(unknown)} (parameters: "
+                                            f"{names or 'geen'})")
         return {Variable(name): spec_term(spec) for name, spec in self.substitutions(values)}
 
 

@@ -59,13 +59,18 @@ BATCH_SIZE = 1000
 log = logging.getLogger(__name__)
 
 
+class RetireError(RegistryError, ValueError):
+    """A passport that cannot be retired (no reason given, or not current)."""
+
+
 class RejectedError(RegistryError, ValueError):
     """A write refused by validation or by the rules of the registry; the store is unchanged."""
 
     def __init__(self, verdicts: list[Verdict]):
         self.verdicts = verdicts
         first = next((i for v in verdicts for i in v.issues if i.severity == "Violation"), None)
-        super().__init__(first.text("en") if first else "rejected")
+        super().__init__(first.text("en") if first else "rejected",
+                         message_nl=first.text("nl") if first else "geweigerd")
 
 
 @dataclass
@@ -117,7 +122,9 @@ class Registry(BatchWriter, Compaction):
             if read_only:
                 if not main_path.exists():
                     raise StoreError(f"no registry at {settings.data_dir}: run `passports init` or "
-                                     "`passports demo` first")
+                                     "`passports demo` first",
+                                     message_nl=f"geen register in {settings.data_dir}: geef eerst `passports init` "
+                                                "of `passports demo`")
                 main = ox.Store.read_only(str(main_path))
                 return cls(stored_base.adopt(settings, main, write=False), main,
                            ox.Store.read_only(str(history_path)) if history_path.exists() else None,
@@ -340,9 +347,14 @@ class Registry(BatchWriter, Compaction):
         """Retire a passport: its graph becomes a tombstone; every version stays resolvable."""
         reason = reason.strip()
         if not reason:
-            raise ValueError("give a reason for retiring the passport (e.g. 'demolished in 2026')")
-        if self.status(ref) != "current":
-            raise ValueError(f"{ref.iri} is {self.status(ref)}, not a current passport; nothing to retire")
+            raise RetireError("give a reason for retiring the passport (e.g. 'demolished in 2026')",
+                              message_nl="geef een reden om het paspoort in te trekken (bv. 'gesloopt in 2026')")
+        status = self.status(ref)
+        if status != "current":
+            state_nl = {"retired": "al ingetrokken", "absent": "niet in dit register"}.get(status, "een oude versie")
+            raise RetireError(f"{ref.iri} is {status}, not a current passport; nothing to retire",
+                              message_nl=f"{ref.iri} is {state_nl}, geen actueel paspoort; er is niets in te "
+                                         "trekken")
         self._writable()
         agent_node = ox.NamedNode(agent or self._cli_agent())
         node = ox.NamedNode(ref.iri)

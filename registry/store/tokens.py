@@ -66,7 +66,8 @@ def known_municipalities(path: Path = ORGANISATIONS_FILE) -> frozenset[str]:
     try:
         return _municipalities_in(path, path.stat().st_mtime_ns)
     except (OSError, SyntaxError) as exc:
-        raise TokenError(f"cannot read the municipalities from {path}: {exc}") from exc
+        raise TokenError(f"cannot read the municipalities from {path}: {exc}",
+                         message_nl=f"kan de gemeenten niet lezen uit {path}: {exc}") from exc
 
 
 @dataclass
@@ -117,7 +118,9 @@ class TokenStore:
             return [TokenRecord(**item) for item in data["tokens"]]
         except (ValueError, KeyError, TypeError) as exc:
             raise TokenError(f"{self.path} is damaged ({exc}); restore it from a backup or move it "
-                             "away and create new tokens") from exc
+                             "away and create new tokens",
+                             message_nl=f"{self.path} is beschadigd ({exc}); zet het terug uit een reservekopie "
+                                        "of zet het opzij en maak nieuwe tokens") from exc
 
     def _write(self, records: list[TokenRecord]) -> None:
         data = {"format": "passports-tokens/1", "tokens": [asdict(r) for r in records]}
@@ -148,8 +151,11 @@ class TokenStore:
         code = municipality.strip().upper()
         known = known_municipalities(self.organisations)
         if code not in known:
+            codes = ", ".join(sorted(known))
             raise TokenError(f"{municipality!r} is not a known municipality; use one of the CBS codes "
-                             f"in {self.organisations.name}: " + ", ".join(sorted(known)))
+                             f"in {self.organisations.name}: {codes}",
+                             message_nl=f"{municipality!r} is geen bekende gemeente; gebruik een van de CBS-codes "
+                                        f"in {self.organisations.name}: {codes}")
         with self._locked() as records:
             ids = {r.id for r in records}
             token_id = secrets.token_hex(6)
@@ -170,10 +176,12 @@ class TokenStore:
             for record in records:
                 if record.id == token_id.strip():
                     if record.revoked:
-                        raise TokenError(f"token {record.id} was already revoked at {record.revoked}")
+                        raise TokenError(f"token {record.id} was already revoked at {record.revoked}",
+                                         message_nl=f"token {record.id} is al ingetrokken op {record.revoked}")
                     record.revoked = _now()
                     return record
-        raise TokenError(f"no token with id {token_id!r}; `passports token list` shows the ids")
+        raise TokenError(f"no token with id {token_id!r}; `passports token list` shows the ids",
+                         message_nl=f"geen token met id {token_id!r}; `passports token list` toont de ids")
 
     def verify(self, token: str) -> TokenRecord | None:
         """The active record the token belongs to, or None (unknown, malformed or revoked)."""

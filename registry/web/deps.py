@@ -15,10 +15,24 @@ import asyncio
 from typing import Annotated
 
 from fastapi import Depends, Request, Security
-from fastapi.exceptions import HTTPException
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from registry.core.phrases import Wording
 from registry.store.tokens import TokenError, TokenRecord, TokenStore
+from registry.web.errors import Refusal
+
+WORDS = Wording({
+    "scheme": ("the Authorization header must be 'Bearer <token>'",
+               "de Authorization-header moet 'Bearer <token>' zijn"),
+    "missing": (("this needs a municipality's token: send 'Authorization: Bearer <token>' (an administrator makes "
+                "one with `passports token create`)"),
+                ("hiervoor is het token van een gemeente nodig: stuur 'Authorization: Bearer <token>' (een beheerder "
+                "maakt er een met `passports token create`)")),
+    "store": ("the token store cannot be read; tell the administrator",
+              "de tokens kunnen niet worden gelezen; meld het de beheerder"),
+    "unknown": ("the token is unknown or revoked; ask your administrator for a new one",
+                "het token is onbekend of ingetrokken; vraag uw beheerder om een nieuw"),
+})
 
 bearer = HTTPBearer(auto_error=False, scheme_name="municipalityToken",
                     description="A municipality's write token, made with "
@@ -27,27 +41,27 @@ bearer = HTTPBearer(auto_error=False, scheme_name="municipalityToken",
 BearerCredentials = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 
 
-def _unauthorized(message: str, error: str | None = "invalid_token") -> HTTPException:
+def _unauthorized(key: str, error: str | None = "invalid_token") -> Refusal:
+    """401 with the challenge of RFC 6750 (its description in English: a header is ASCII)."""
     challenge = 'Bearer realm="passports"'
     if error:
-        challenge += f', error="{error}", error_description="{message}"'
-    return HTTPException(401, detail=message, headers={"WWW-Authenticate": challenge})
+        challenge += f', error="{error}", error_description="{WORDS.say(key)}"'
+    return Refusal(401, WORDS.both(key), headers={"WWW-Authenticate": challenge})
 
 
 def authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> TokenRecord:
     """The token record of a request, or HTTP 401 with a ``WWW-Authenticate`` challenge (RFC 6750)."""
     if credentials is None:
         if request.headers.get("authorization"):
-            raise _unauthorized("the Authorization header must be 'Bearer <token>'", "invalid_request")
-        raise _unauthorized("this needs a municipality's token: send 'Authorization: Bearer <token>' "
-                            "(an administrator makes one with `passports token create`)", None)
+            raise _unauthorized("scheme", "invalid_request")
+        raise _unauthorized("missing", None)
     store = TokenStore(request.app.state.settings.tokens_path)
     try:
         record = store.verify(credentials.credentials)
     except TokenError:
-        raise HTTPException(503, detail="the token store cannot be read; tell the administrator")
+        raise Refusal(503, WORDS.both("store")) from None
     if record is None:
-        raise _unauthorized("the token is unknown or revoked; ask your administrator for a new one")
+        raise _unauthorized("unknown")
     request.state.token = record
     return record
 

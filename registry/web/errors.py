@@ -17,12 +17,26 @@ CORS_HEADERS = {
 }
 
 
+Detail = str | tuple[str, str] | RegistryError
+
+
+def _both(detail: Detail) -> tuple[str, str]:
+    """(English, Dutch) of a refusal's text: a pair from a module's ``Wording``, an error carrying
+    both, or text that reads the same in both (a number, an IRI)."""
+    if isinstance(detail, RegistryError):
+        return detail.message_en, detail.message_nl
+    if isinstance(detail, tuple):
+        return detail
+    return detail, detail
+
+
 class Refusal(RegistryError):
     """A write-API request refused before anything was written; ``extra`` goes into the JSON body
-    (e.g. the line and column of a syntax error)."""
+    (e.g. the line and column of a syntax error). ``detail``: see :func:`_both`."""
 
-    def __init__(self, status: int, detail: str, headers: dict | None = None, **extra) -> None:
-        super().__init__(detail, status=status, headers=headers)
+    def __init__(self, status: int, detail: Detail, headers: dict | None = None, **extra) -> None:
+        en, nl = _both(detail)
+        super().__init__(en, message_nl=nl, status=status, headers=headers)
         self.extra = {k: v for k, v in extra.items() if v is not None}
 
     @property
@@ -33,8 +47,9 @@ class Refusal(RegistryError):
 class ProtocolError(RegistryError):
     """A SPARQL Protocol request that cannot be answered (plain text, with the CORS headers)."""
 
-    def __init__(self, status: int, message: str, headers: dict | None = None) -> None:
-        super().__init__(message, status=status, headers={**CORS_HEADERS, **(headers or {})})
+    def __init__(self, status: int, message: Detail, headers: dict | None = None) -> None:
+        en, nl = _both(message)
+        super().__init__(en, message_nl=nl, status=status, headers={**CORS_HEADERS, **(headers or {})})
 
 
 def api_language(request: Request) -> str:

@@ -355,7 +355,7 @@ def test_empty_bodies_and_stray_triples_are_400(server, client):
         assert post(client, b"", server.token).status_code == 400
         stray = ttl(server, "kapot-0004") + "<http://example.org/x> <http://example.org/p> 1 .\n"
         r = post(client, stray, server.token)
-        assert r.status_code == 400 and "belong to no passport" in r.json()["detail"]
+        assert r.status_code == 400 and "1 triple belongs to no passport" in r.json()["detail"]
 
 
 def test_json_ld_remote_context_is_never_fetched(server, client):

@@ -32,11 +32,27 @@ from fastapi.responses import JSONResponse, Response
 
 from importers.mapping import MAPPINGS_DIR, NAME_PATTERN, available
 from importers.pipeline import import_file
+from registry.core.phrases import Wording
 from registry.model.vocab import MPV
 from registry.web.body import copy_body, declared_length
 from registry.web.deps import TokenMunicipality, write_locks
 from registry.web.errors import Refusal
 
+WORDS = Wording({
+    "too_large": (("the upload is larger than {limit} bytes; split the export or ask the administrator to raise "
+                  "PASSPORTS_MAX_IMPORT"),
+                  ("het bestand is groter dan {limit} bytes; splits de export of vraag de beheerder "
+                  "PASSPORTS_MAX_IMPORT te verhogen")),
+    "length": ("send Content-Length with a multipart upload (or send the file as the body)",
+               "stuur Content-Length mee met een multipart-upload (of stuur het bestand als de inhoud)"),
+    "no_file": ("the multipart form has no file in the field 'file'",
+                "het multipart-formulier heeft geen bestand in het veld 'file'"),
+    "mapping": ("no mapping {mapping!r}; available: {available}",
+                "geen koppeling {mapping!r}; beschikbaar: {available}"),
+    "date": ("export_date {value!r} is not a date like 2026-03-01",
+             "export_date {value!r} is geen datum zoals 2026-03-01"),
+    "empty": ("the upload is empty", "het bestand is leeg"),
+})
 router = APIRouter(prefix="/api/v1", tags=["import / importeren"])
 
 SUFFIXES = {
@@ -57,18 +73,17 @@ def _suffix(filename: str | None, content_type: str) -> str:
 async def _spool(request: Request, target: Path, limit: int) -> str | None:
     """Write the upload to ``target``; the file name the client gave, if any."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    too_large = Refusal(413, f"the upload is larger than {limit} bytes; split the export or ask the "
-                             "administrator to raise PASSPORTS_MAX_IMPORT")
+    too_large = Refusal(413, WORDS.both("too_large", limit=limit))
     length = declared_length(request)
     if length is not None and length > limit:
         raise too_large
     if content_type == "multipart/form-data":
         if length is None:
-            raise Refusal(411, "send Content-Length with a multipart upload (or send the file as the body)")
+            raise Refusal(411, WORDS.both("length"))
         form = await request.form(max_files=1, max_fields=5)
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
-            raise Refusal(400, "the multipart form has no file in the field 'file'")
+            raise Refusal(400, WORDS.both("no_file"))
         size = 0
         with open(target, "wb") as out:  # noqa: ASYNC230 - a local temp file, 1 MiB writes
             while chunk := await upload.read(1 << 20):
@@ -106,12 +121,12 @@ async def post_import(
     filename: str | None = Query(None, description="the file's name, to tell its format"),
 ) -> Response:
     if not re.fullmatch(NAME_PATTERN, mapping) or not (MAPPINGS_DIR / f"{mapping}.yaml").is_file():
-        raise Refusal(404, f"no mapping {mapping!r}; available: {', '.join(available())}")
+        raise Refusal(404, WORDS.both("mapping", mapping=mapping, available=", ".join(available())))
     if export_date is not None:
         try:
             date.fromisoformat(export_date)
         except ValueError:
-            raise Refusal(400, f"export_date {export_date!r} is not a date like 2026-03-01")
+            raise Refusal(400, WORDS.both("date", value=export_date))
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     with tempfile.TemporaryDirectory(prefix="passports-import-") as scratch:
         raw = Path(scratch) / "upload"
@@ -120,7 +135,7 @@ async def post_import(
         path = raw.with_name("upload" + _suffix(name, content_type))
         raw.rename(path)
         if path.stat().st_size == 0:
-            raise Refusal(400, "the upload is empty")
+            raise Refusal(400, WORDS.both("empty"))
         report = Path(scratch) / "report.csv"
         registry = request.app.state.registry
         token = getattr(request.state, "token", None)

@@ -31,7 +31,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
-from registry.core.phrases import report_summary
+from registry.core.phrases import Wording, report_summary
 from registry.model.documents import PassportDoc
 from registry.model.uris import PassportRef, UriError, owning_passport, passport_ref
 from registry.model.vocab import MPV
@@ -46,6 +46,24 @@ from registry.web.rdf_body import parse_passports, read_rdf_body
 router = APIRouter(prefix="/api/v1", tags=["write API / schrijf-API"])
 
 MAX_REASON = 2000
+WORDS = Wording({
+    "foreign_passport": ("{iri} is a passport of {municipality}; this token writes only for {allowed}",
+                         "{iri} is een paspoort van {municipality}; dit token schrijft alleen voor {allowed}"),
+    "foreign_resource": ("{iri} is a resource of {municipality}; this token writes only for {allowed}",
+                         "{iri} hoort bij {municipality}; dit token schrijft alleen voor {allowed}"),
+    "other": ("this token writes only for {allowed}, not for {municipality}",
+              "dit token schrijft alleen voor {allowed}, niet voor {municipality}"),
+    "exactly": (("the body must describe exactly the passport <{iri}>; it describes {found}. Use POST "
+                "/api/v1/passports for several passports."),
+                ("de inhoud moet precies het paspoort <{iri}> beschrijven; hij beschrijft {found}. Gebruik POST "
+                "/api/v1/passports voor meer paspoorten.")),
+    "reason": ("give a reason: DELETE ...?reason=gesloopt%20in%202026",
+               "geef een reden: DELETE ...?reason=gesloopt%20in%202026"),
+    "long": ("the reason is longer than {limit} characters; shorten it",
+             "de reden is langer dan {limit} tekens; maak hem korter"),
+    "absent": ("there is no passport <{iri}>", "er is geen paspoort <{iri}>"),
+    "retired": ("<{iri}> was already retired at {at}: {reason}", "<{iri}> is al ingetrokken op {at}: {reason}"),
+})
 
 
 # -- response shapes (for the OpenAPI document at /docs) ---------------------------------------
@@ -165,14 +183,14 @@ def _check_owner(docs: list[PassportDoc], municipality: str, base: str) -> None:
     """403 unless every passport and every IRI subject in the body is of ``municipality``."""
     for doc in docs:
         if doc.ref.municipality != municipality:
-            raise Refusal(403, f"{doc.iri} is a passport of {doc.ref.municipality}; this token writes "
-                               f"only for {municipality}", node=doc.iri)
+            raise Refusal(403, WORDS.both("foreign_passport", iri=doc.iri, municipality=doc.ref.municipality,
+                                          allowed=municipality), node=doc.iri)
         for triple in doc.triples:
             if isinstance(triple.subject, ox.NamedNode):
                 ref = owning_passport(base, triple.subject.value)
                 if ref is not None and ref.municipality != municipality:
-                    raise Refusal(403, f"{triple.subject.value} is a resource of {ref.municipality}; "
-                                       f"this token writes only for {municipality}",
+                    raise Refusal(403, WORDS.both("foreign_resource", iri=triple.subject.value,
+                                                  municipality=ref.municipality, allowed=municipality),
                                   node=triple.subject.value)
 
 
@@ -180,9 +198,9 @@ def _path_ref(request: Request, municipality: str, key: str, allowed: str) -> Pa
     try:
         ref = passport_ref(_registry(request).base, municipality, key)
     except UriError as exc:
-        raise Refusal(400, str(exc)) from exc
+        raise Refusal(400, exc) from exc
     if ref.municipality != allowed:
-        raise Refusal(403, f"this token writes only for {allowed}, not for {ref.municipality}")
+        raise Refusal(403, WORDS.both("other", allowed=allowed, municipality=ref.municipality))
     return ref
 
 
@@ -277,9 +295,7 @@ async def put_passport(request: Request, allowed: TokenMunicipality, municipalit
     docs = await parse_passports(request, allowed)
     _check_owner(docs, allowed, ref.base)
     if [doc.iri for doc in docs] != [ref.iri]:
-        raise Refusal(400, f"the body must describe exactly the passport <{ref.iri}>; it describes "
-                           + ", ".join(f"<{doc.iri}>" for doc in docs)
-                           + ". Use POST /api/v1/passports for several passports.")
+        raise Refusal(400, WORDS.both("exactly", iri=ref.iri, found=", ".join(f"<{doc.iri}>" for doc in docs)))
     return await _store(request, docs, allowed)
 
 
@@ -299,19 +315,18 @@ async def delete_passport(
     ref = _path_ref(request, municipality, key, allowed)
     reason = (reason or "").strip()
     if not reason:
-        raise Refusal(400, "give a reason: DELETE ...?reason=gesloopt%20in%202026")
+        raise Refusal(400, WORDS.both("reason"))
     if len(reason) > MAX_REASON:
-        raise Refusal(400, f"the reason is longer than {MAX_REASON} characters; shorten it")
+        raise Refusal(400, WORDS.both("long", limit=MAX_REASON))
     registry = _registry(request)
 
     def work() -> dict:
         status = registry.status(ref)
         if status == "absent":
-            raise Refusal(404, f"there is no passport <{ref.iri}>")
+            raise Refusal(404, WORDS.both("absent", iri=ref.iri))
         if status == "retired":
             info = registry.retirement(ref) or {}
-            raise Refusal(409, f"<{ref.iri}> was already retired at {info.get('at')}: "
-                               f"{info.get('reason')}")
+            raise Refusal(409, WORDS.both("retired", iri=ref.iri, at=info.get("at"), reason=info.get("reason")))
         last = registry.retire(ref, reason, agent=f"{MPV}municipality/{allowed}")
         info = registry.retirement(ref) or {}
         return {"retired": ref.iri, "last_version": ref.at(last).version_iri, "reason": reason,

@@ -123,7 +123,7 @@ async def _describe_service(request: Request, params: list[tuple[str, str]]) -> 
         fmt = sparql_formats.choose(sparql_formats.GRAPH, request.headers.get("accept"), format_name,
                                     allow_html=True)
     except sparql_formats.FormatError as exc:
-        raise ProtocolError(400, str(exc)) from None
+        raise ProtocolError(400, exc) from None
     if fmt.key == "html":
         return query_pages.editor_page(request)
     triples = service_description(endpoint_iri(request), request.app.state.settings)

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from registry.core.phrases import Wording
 from registry.model.uris import MUNICIPALITY_PATTERN
 from registry.model.vocab import MPV
 from registry.store.price_lists import ValuationError
@@ -23,6 +24,11 @@ from registry.store.valuations import valuate
 from registry.web.deps import TokenMunicipality, write_locks
 from registry.web.errors import Refusal
 
+WORDS = Wording({
+    "other": ("this token writes for {allowed}, not for {municipality}",
+              "dit token schrijft voor {allowed}, niet voor {municipality}"),
+    "date": ("date: {value!r} is not a date like 2026-12-31", "date: {value!r} is geen datum zoals 2026-12-31"),
+})
 router = APIRouter(prefix="/api/v1", tags=["valuation / waardering"])
 
 
@@ -44,11 +50,11 @@ async def post_valuation(
     dry_run: bool = Query(False, description="compute and report; write nothing"),
 ) -> JSONResponse:
     if municipality != token_municipality:
-        raise Refusal(403, f"this token writes for {token_municipality}, not for {municipality}")
+        raise Refusal(403, WORDS.both("other", allowed=token_municipality, municipality=municipality))
     try:
         day = date.fromisoformat(on)
     except ValueError:
-        raise Refusal(422, f"date: {on!r} is not a date like 2026-12-31", field="date") from None
+        raise Refusal(422, WORDS.both("date", value=on), field="date") from None
     registry = request.app.state.registry
     token = getattr(request.state, "token", None)
 
@@ -61,7 +67,7 @@ async def post_valuation(
         try:
             report = await run_in_threadpool(work)
         except ValuationError as exc:
-            raise Refusal(422, str(exc), field="price_list") from exc
+            raise Refusal(422, exc, field="price_list") from exc
     payload = report.as_dict()
     payload["token"] = token.id if token else None
     return JSONResponse(payload)
