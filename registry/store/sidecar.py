@@ -21,6 +21,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import uuid
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-class Sidecar:
+class Sidecar(ABC):
     """The writer's handle of one sidecar file; subclasses give the file, schema and rows."""
 
     FILE = ""
@@ -103,14 +104,17 @@ class Sidecar:
             self._dirty = True
 
     # -- writes ------------------------------------------------------------------------------
+    @abstractmethod
     def facts(self, iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> Any | None:
-        raise NotImplementedError
+        """Implemented by each sidecar."""
 
+    @abstractmethod
     def _delete(self, iri: str, serial: int) -> None:
-        raise NotImplementedError
+        """Implemented by each sidecar."""
 
+    @abstractmethod
     def _insert(self, facts: Any, serial: int) -> None:
-        raise NotImplementedError
+        """Implemented by each sidecar."""
 
     def _after_write(self) -> None:
         """Work after a committed write (the search index checkpoints now and then)."""
