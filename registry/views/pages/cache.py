@@ -214,25 +214,26 @@ class FreshMemo:
 
 _caches: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 _memos: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_caches_lock = threading.Lock()
+_caches_lock = threading.RLock()  # re-entrant: a maker may ask for another per-registry object
+
+
+def per_registry(table: weakref.WeakKeyDictionary, registry, make: Callable[[], Any]) -> Any:
+    """The one object of ``table`` for an open registry, made by ``make`` the first time (kept as
+    long as the registry lives)."""
+    with _caches_lock:
+        found = table.get(registry)
+        if found is None:
+            found = table[registry] = make()
+        return found
 
 
 def cache_for(registry) -> GenerationCache:
     """The aggregate cache of one open registry."""
-    with _caches_lock:
-        cache = _caches.get(registry)
-        if cache is None:
-            cache = _caches[registry] = GenerationCache(
-                registry.settings.data_dir / "generation",
-                min_interval=registry.settings.stats_refresh,
-                shared_dir=registry.settings.data_dir / "cache" / "pages")
-        return cache
+    return per_registry(_caches, registry, lambda: GenerationCache(
+        registry.settings.data_dir / "generation", min_interval=registry.settings.stats_refresh,
+        shared_dir=registry.settings.data_dir / "cache" / "pages"))
 
 
 def memo_for(registry) -> FreshMemo:
     """The strict per-generation memo of one open registry (lists and cards of the pages)."""
-    with _caches_lock:
-        memo = _memos.get(registry)
-        if memo is None:
-            memo = _memos[registry] = FreshMemo(registry.settings.data_dir / "generation")
-        return memo
+    return per_registry(_memos, registry, lambda: FreshMemo(registry.settings.data_dir / "generation"))

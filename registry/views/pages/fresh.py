@@ -21,7 +21,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
-from registry.views.pages.cache import memo_for, shared_value
+from registry.views.pages.cache import memo_for, per_registry, shared_value
 
 _MISSING = object()
 
@@ -77,17 +77,12 @@ class BackgroundMemo:
 
 
 _memos: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_memos_lock = threading.Lock()
 
 
 def background_for(registry) -> BackgroundMemo:
     """The background memo of one open registry (generation as ``memo_for`` reads it)."""
-    with _memos_lock:
-        memo = _memos.get(registry)
-        if memo is None:
-            memo = _memos[registry] = BackgroundMemo(
-                memo_for(registry).generation, shared_dir=registry.settings.data_dir / "cache" / "monitor")
-        return memo
+    return per_registry(_memos, registry, lambda: BackgroundMemo(
+        memo_for(registry).generation, shared_dir=registry.settings.data_dir / "cache" / "monitor"))
 
 
 def ready(value: Any) -> bool:
