@@ -243,7 +243,9 @@ def checked_base(base: str) -> str:
     try:
         ox.NamedNode(base + "id/")
     except ValueError as e:
-        raise DemoError(f"base {base!r} is not an absolute IRI (e.g. {DEFAULT_BASE}): {e}") from None
+        raise DemoError(f"base {base!r} is not an absolute IRI (e.g. {DEFAULT_BASE}): {e}",
+                        message_nl=f"basis {base!r} is geen absolute IRI (bijv. {DEFAULT_BASE}): {e}") from None
     if any(c in base for c in '<>"{}|^`\\ '):
-        raise DemoError(f"base {base!r} contains characters not allowed in an IRI")
+        raise DemoError(f"base {base!r} contains characters not allowed in an IRI",
+                        message_nl=f"basis {base!r} bevat tekens die in een IRI niet mogen")
     return base

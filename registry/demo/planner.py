@@ -54,7 +54,8 @@ def detachability_index(scores: Iterable[float]) -> float:
     """
     values = [max(float(s), 0.01) for s in scores]
     if not values:
-        raise DemoError("a detachability index needs at least one factor score")
+        raise DemoError("a detachability index needs at least one factor score",
+                        message_nl="een losmaakbaarheidsindex heeft minstens één factorscore nodig")
     return round(len(values) / sum(1.0 / v for v in values), 2)
 
 
@@ -233,9 +234,12 @@ def select_municipalities(municipalities) -> list[Municipality]:
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise DemoError(f"unknown municipality code(s) {', '.join(unknown)}: use CBS codes from "
-                        f"{ORGANISATIONS_FILE.name}, e.g. {', '.join(list(known)[:3])}")
+                        f"{ORGANISATIONS_FILE.name}, e.g. {', '.join(list(known)[:3])}",
+                        message_nl=f"onbekende gemeentecode {', '.join(unknown)}: gebruik CBS-codes uit "
+                        f"{ORGANISATIONS_FILE.name}, bijv. {', '.join(list(known)[:3])}")
     if not codes:
-        raise DemoError("no municipalities selected: pass None for all, or a list of CBS codes")
+        raise DemoError("no municipalities selected: pass None for all, or a list of CBS codes",
+                        message_nl="geen gemeenten gekozen: geef er geen op voor alle, of een lijst CBS-codes")
     return [known[c] for c in dict.fromkeys(codes)]
 
 
@@ -245,11 +249,16 @@ def planner_for(seed: int, municipalities) -> Planner:
     missing = sorted(m for m in recipe_materials() if m not in planner.materials)
     if missing:
         raise DemoError(f"{planner.materials_source} has no mp:defaultDensity/mp:defaultPricePerTonne "
-                        f"for material(s) {', '.join(missing)} that the demo recipes use: add them")
+                        f"for material(s) {', '.join(missing)} that the demo recipes use: add them",
+                        message_nl=f"{planner.materials_source} heeft geen mp:defaultDensity/"
+                        f"mp:defaultPricePerTonne voor materiaal/materialen {', '.join(missing)} die de "
+                        "demo gebruikt: voeg ze toe")
     absent = sorted(c for c in recipe_connections() if c not in planner.factor_scores["connectiontype"])
     if absent:
         raise DemoError(f"connection type(s) {', '.join(absent)} have no mp:score in ontology/*.ttl "
-                        "(mpv:connectiontype/...): add them")
+                        "(mpv:connectiontype/...): add them",
+                        message_nl=f"verbindingstypen {', '.join(absent)} hebben geen mp:score in "
+                        "ontology/*.ttl (mpv:connectiontype/...): voeg ze toe")
     return planner
 
 

@@ -22,7 +22,8 @@ from registry.demo.planner import planner_for, select_municipalities
 def texts(size: int, seed: int, base: str, municipalities, graph: bool) -> Iterator[tuple[str, str]]:
     """(passport IRI, N-Triples or N-Quads text) for ``size`` passports, in this process."""
     if size < 0:
-        raise DemoError(f"size must be 0 or more, not {size}")
+        raise DemoError(f"size must be 0 or more, not {size}",
+                        message_nl=f"het aantal moet 0 of meer zijn, niet {size}")
     base = checked_base(base)
     planner = planner_for(seed, municipalities)
     vocab = Vocab()
@@ -43,7 +44,8 @@ def texts_in_worker(size: int, seed: int, base: str, municipalities,
     passport to its stdout; the pipe's buffer bounds the memory. Output is identical to ``texts``.
     """
     if size < 0:
-        raise DemoError(f"size must be 0 or more, not {size}")
+        raise DemoError(f"size must be 0 or more, not {size}",
+                        message_nl=f"het aantal moet 0 of meer zijn, niet {size}")
     base = checked_base(base)
     codes = None if municipalities is None else [m.code for m in select_municipalities(municipalities)]
     planner_for(seed, codes)  # the same checks as in-process, raised here with a clear traceback

@@ -48,7 +48,10 @@ def format_for(path: str | Path, fmt: str | ox.RdfFormat | None = None) -> ox.Rd
     if name not in _FORMATS:
         raise DemoError(f"unknown RDF format {name!r} for {path}: use one of "
                         f"{', '.join(sorted(set(_FORMATS)))} (or a file name ending in "
-                        ".nq, .trig, .ttl or .nt, optionally followed by .gz)")
+                        ".nq, .trig, .ttl or .nt, optionally followed by .gz)",
+                        message_nl=f"onbekend RDF-formaat {name!r} voor {path}: kies uit "
+                        f"{', '.join(sorted(set(_FORMATS)))} (of een bestandsnaam die eindigt op "
+                        ".nq, .trig, .ttl of .nt, eventueel gevolgd door .gz)")
     return _FORMATS[name]
 
 

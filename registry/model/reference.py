@@ -81,7 +81,9 @@ def load_ontology_store(files: list[Path] | None = None) -> ox.Store:
             store.load(path=str(path), format=ox.RdfFormat.TURTLE, to_graph=ox.DefaultGraph())
         except (SyntaxError, ValueError, OSError) as e:
             raise OntologyError(f"{path}: cannot be read as Turtle: {e}. Fix the file (the message gives the "
-                                "line and column) and try again.") from e
+                                "line and column) and try again.",
+                                message_nl=f"{path}: geen leesbare Turtle: {e}. Verbeter het bestand (de melding "
+                                "noemt regel en kolom) en probeer het opnieuw.") from e
     return store
 
 
@@ -157,14 +159,17 @@ def municipalities_in(statements: Iterable[ox.Triple | ox.Quad], source: str) ->
         missing = [k for k in ("code", "region", "bbox", "centroid", "name") if k not in r]
         if missing:
             raise OntologyError(f"{source}: municipality {s} lacks {', '.join(missing)}; give it "
-                                "skos:notation, skos:prefLabel @nl, mp:region, mp:bbox and mp:centroid")
+                                "skos:notation, skos:prefLabel @nl, mp:region, mp:bbox and mp:centroid",
+                                message_nl=f"{source}: bij gemeente {s} ontbreekt {', '.join(missing)}; geef haar "
+                                "skos:notation, skos:prefLabel @nl, mp:region, mp:bbox en mp:centroid")
         xs = _wkt_numbers(r["bbox"])
         lons, lats = xs[0::2], xs[1::2]
         c = _wkt_numbers(r["centroid"])
         out[r["code"]] = Municipality(r["code"], r["name"], r["region"].rsplit("/", 1)[-1],
                                       (min(lons), min(lats), max(lons), max(lats)), (c[0], c[1]))
     if not out:
-        raise OntologyError(f"{source} defines no mp:Municipality")
+        raise OntologyError(f"{source} defines no mp:Municipality",
+                            message_nl=f"{source} beschrijft geen enkele gemeente (mp:Municipality)")
     return dict(sorted(out.items()))
 
 
@@ -267,7 +272,9 @@ def load_factor_scores(ontology_dir: Path = ONTOLOGY_DIR) -> dict[str, dict[str,
     empty = [s for s, v in found.items() if not v]
     if empty:
         raise OntologyError(f"no concepts with mp:score for mpv:{', mpv:'.join(empty)} in {ontology_dir}/*.ttl: "
-                            "the demo needs the detachability factors of the ontology")
+                            "the demo needs the detachability factors of the ontology",
+                            message_nl=f"geen begrippen met mp:score voor mpv:{', mpv:'.join(empty)} in "
+                            f"{ontology_dir}/*.ttl: de demo heeft de losmaakbaarheidsfactoren van de ontologie nodig")
     return found
 
 
@@ -300,7 +307,9 @@ def reference_files(folders: tuple[Path, ...] = REFERENCE_FOLDERS) -> list[Refer
         for path in ontology_files(folder):
             if path.stem in found:
                 raise OntologyError(f"{path} and {found[path.stem].path} have the same name: every reference "
-                                    "file becomes the graph named after it, so rename one of them")
+                                    "file becomes the graph named after it, so rename one of them",
+                                    message_nl=f"{path} en {found[path.stem].path} hebben dezelfde naam: elk "
+                                    "referentiebestand wordt de graaf met zijn naam, dus hernoem er een")
             found[path.stem] = ReferenceFile(path, path.stem)
     return list(found.values())
 
@@ -335,7 +344,9 @@ def reference_quads(folders: tuple[Path, ...] = REFERENCE_FOLDERS) -> tuple[list
             parsed.append((ref, list(ox.parse(path=str(ref.path), format=ox.RdfFormat.TURTLE))))
         except (SyntaxError, ValueError, OSError) as e:
             raise OntologyError(f"{ref.path}: cannot be read as Turtle: {e}. Fix the file (the message gives "
-                                "the line and column) and try again.") from e
+                                "the line and column) and try again.",
+                                message_nl=f"{ref.path}: geen leesbare Turtle: {e}. Verbeter het bestand (de "
+                                "melding noemt regel en kolom) en probeer het opnieuw.") from e
     version = next((v for _, ts in parsed if (v := version_iri(ts))), None) or ONTOLOGY_IRI + "/unversioned"
     manifest = ox.NamedNode(MANIFEST_GRAPH)
     quads = [ox.Quad(manifest, ox.NamedNode(HAS_VERSION), ox.Literal(digest), manifest),

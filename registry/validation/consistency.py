@@ -105,7 +105,8 @@ def check_consistency(files: list[Path] | None = None, extra_turtle: str | None 
         try:
             store.load(input=extra_turtle, format=ox.RdfFormat.TURTLE, to_graph=ox.DefaultGraph())
         except SyntaxError as e:
-            raise OntologyError(f"the extra Turtle cannot be read: {e}") from e
+            raise OntologyError(f"the extra Turtle cannot be read: {e}",
+                                message_nl=f"de extra Turtle is niet leesbaar: {e}") from e
     unchecked = _unchecked_datatypes(store)
     started = time.perf_counter()
     consistent, unsatisfiable, error = True, (), None

@@ -55,6 +55,13 @@ CASES = [
     (["token", "revoke", "abc", "--data", "{DATA}"], 2, "no token with id 'abc'", "geen token met id 'abc'"),
     (["masses", "refresh", "--data", "{DATA}"], 0, "0 of 0 graphs changed", "0 van 0 grafen gewijzigd"),
     (["demo", "--size", "1", "-o", "{TMP}/demo.csv"], 0, "1 passport, 4 rows -> ", "1 paspoort, 4 rijen -> "),
+    (["demo", "--size", "-1", "--data", "{TMP}/demo-data"], 2, "size must be 0 or more, not -1",
+     "het aantal moet 0 of meer zijn, niet -1"),
+    (["demo", "--size", "1", "--municipality", "GM9999", "--data", "{TMP}/demo-data"], 2,
+     "unknown municipality code(s) GM9999", "onbekende gemeentecode GM9999"),
+    (["demo", "--size", "1", "-o", "{TMP}/demo.foo"], 2, "unknown RDF format 'foo'", "onbekend RDF-formaat 'foo'"),
+    (["demo", "--size", "1", "--base", "not an iri", "-o", "{TMP}/demo.nq"], 2, "is not an absolute IRI",
+     "is geen absolute IRI"),
 ]
 
 
