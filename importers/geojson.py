@@ -116,7 +116,8 @@ def open_geojson(path: Path, spec: FormatSpec, wanted: set[str], limits: ImportL
     except LimitExceeded:
         raise
     except (UnicodeDecodeError, ValueError) as exc:
-        raise SourceError(f"cannot read the file as JSON text: {exc}", source=source) from exc
+        raise SourceError(f"cannot read the file as JSON text: {exc}", source=source,
+                          message_nl=f"het bestand is niet te lezen als JSON-tekst: {exc}") from exc
     if scan.top_type != "FeatureCollection":
         raise SourceError(f"a GeoJSON FeatureCollection is expected, the file's type is {scan.top_type!r}",
                           source=source, message_nl=f"verwacht is een GeoJSON FeatureCollection, het type van het "

@@ -32,6 +32,7 @@ from pydantic import (
 )
 
 from importers.limits import ImportLimits
+from importers.mapping_errors import describe, more_problems, refused
 from importers.mapping_yaml import MappingError, line_of, load_yaml, read_mapping_text
 
 MAPPINGS_DIR = Path(str(resources.files("importers") / "mappings"))
@@ -74,16 +75,19 @@ class FieldSpec(_Strict):
     def _one_source(self):
         given = [k for k in ("column", "value", "template") if getattr(self, k) is not None]
         if len(given) > 1:
-            raise ValueError(f"give only one of column, value or template (got {', '.join(given)})")
+            raise refused(f"give only one of column, value or template (got {', '.join(given)})",
+                          f"geef maar een van column, value of template (nu {', '.join(given)})")
         if not given and self.default is None:
-            raise ValueError("give a column, a value or a template")
+            raise refused("give a column, a value or a template", "geef een column, een value of een template")
         if self.template is not None and not template_columns(self.template):
-            raise ValueError("the template names no {COLUMN}; use value: for a constant text")
+            raise refused("the template names no {COLUMN}; use value: for a constant text",
+                          "de template noemt geen {KOLOM}; gebruik value: voor een vaste tekst")
         if self.pattern is not None:
             try:
                 re.compile(self.pattern)
             except re.error as exc:
-                raise ValueError(f"pattern is not a valid regular expression: {exc}") from None
+                raise refused(f"pattern is not a valid regular expression: {exc}",
+                              f"pattern is geen geldige reguliere expressie: {exc}") from None
         return self
 
     def columns(self) -> list[str]:
@@ -118,14 +122,15 @@ class FormatSpec(_Strict):
     def _delimiter(cls, v: str) -> str:
         v = {"tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ","}.get(v, v)
         if v != "auto" and len(v) != 1:
-            raise ValueError("delimiter is auto or one character such as ';', ',', '|' or tab")
+            raise refused("delimiter is auto or one character such as ';', ',', '|' or tab",
+                          "delimiter is auto of een teken zoals ';', ',', '|' of tab")
         return v
 
     @field_validator("header_row")
     @classmethod
     def _header_row(cls, v):
         if isinstance(v, int) and v < 1:
-            raise ValueError("header_row counts from 1")
+            raise refused("header_row counts from 1", "header_row telt vanaf 1")
         return v
 
 
@@ -167,9 +172,10 @@ class LocationSpec(_Strict):
     def _one_way(self):
         ways = [bool(self.x or self.y), self.wkt is not None, self.feature_geometry]
         if sum(ways) != 1:
-            raise ValueError("give exactly one of: x and y, wkt, or feature_geometry: true")
+            raise refused("give exactly one of: x and y, wkt, or feature_geometry: true",
+                          "geef precies een van: x en y, wkt, of feature_geometry: true")
         if (self.x is None) != (self.y is None):
-            raise ValueError("give both x and y")
+            raise refused("give both x and y", "geef zowel x als y")
         return self
 
 
@@ -309,16 +315,9 @@ def parse_mapping(text: str, source: str = "mapping", limits: ImportLimits | Non
     except ValidationError as exc:
         error = exc.errors()[0]
         loc = tuple(str(p) for p in error["loc"])
-        key = ".".join(loc)
-        message = error["msg"].removeprefix("Value error, ")
-        if error["type"] == "extra_forbidden":
-            message = f"unknown key {loc[-1]!r}; see docs/importing.md for the keys of this section"
-        elif error["type"] == "missing":
-            message = f"the key {loc[-1]!r} is required here"
-        more = len(exc.errors()) - 1
-        if more:
-            message += f" (and {more} more {'problem' if more == 1 else 'problems'} after fixing this one)"
-        raise MappingError(message, source=source, line=line_of(node, loc), key=key) from None
+        (en, nl), (more_en, more_nl) = describe(error), more_problems(len(exc.errors()) - 1)
+        raise MappingError(en + more_en, message_nl=nl + more_nl, source=source, line=line_of(node, loc),
+                           key=".".join(loc)) from None
     mapping._origin = source
     mapping._node = node
     return mapping

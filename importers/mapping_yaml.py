@@ -60,7 +60,9 @@ def _check_events(text: str, limits: ImportLimits, source: str) -> None:
             if depth > limits.mapping_depth:
                 raise MappingError(f"nested more than {limits.mapping_depth} levels deep "
                                    f"({ENV['mapping_depth']}); a mapping needs about five",
-                                   source=source, line=event.start_mark.line + 1, status=413)
+                                   source=source, line=event.start_mark.line + 1, status=413,
+                                   message_nl=f"meer dan {limits.mapping_depth} niveaus diep genest "
+                                   f"({ENV['mapping_depth']}); een koppeling heeft er een stuk of vijf nodig")
         elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
             depth -= 1
 
@@ -89,13 +91,17 @@ def _expanded_size(root, limits: ImportLimits, source: str) -> int:
                 raise MappingError(
                     f"the mapping expands to more than {limits.mapping_nodes} values through anchors and "
                     f"aliases (&name, *name) ({ENV['mapping_nodes']}); write the values out",
-                    source=source, line=node.start_mark.line + 1, status=413)
+                    source=source, line=node.start_mark.line + 1, status=413,
+                    message_nl=f"de koppeling groeit door ankers en aliassen (&naam, *naam) tot meer dan "
+                    f"{limits.mapping_nodes} waarden ({ENV['mapping_nodes']}); schrijf de waarden uit")
             continue
         if key in sizes:
             continue
         if key in on_path:
             raise MappingError("an alias (*name) refers to a node that contains it; a mapping cannot be "
-                               "recursive", source=source, line=node.start_mark.line + 1)
+                               "recursive", source=source, line=node.start_mark.line + 1,
+                               message_nl="een alias (*naam) verwijst naar een knoop waar hij zelf in staat; een "
+                               "koppeling kan niet naar zichzelf verwijzen")
         on_path.add(key)
         stack.append((node, True))
         stack.extend((c, False) for c in children(node) if id(c) not in sizes)
@@ -124,7 +130,8 @@ def load_yaml(text: str, source: str, limits: ImportLimits):
     except MappingError:
         raise
     except (ValueError, TypeError, OverflowError) as exc:  # e.g. a date such as 2001-02-30
-        raise MappingError(f"a value cannot be read: {exc}", source=source) from exc
+        raise MappingError(f"a value cannot be read: {exc}", source=source,
+                           message_nl=f"een waarde is niet leesbaar: {exc}") from exc
     return node, data
 
 

@@ -75,7 +75,8 @@ def pick_header(rows: list[list[object]], wanted: set[str], spec: FormatSpec, so
         index = spec.header_row - first_row
         if not 0 <= index < len(rows):
             raise SourceError(f"header_row {spec.header_row} is beyond the first rows of the file",
-                              source=source)
+                              source=source,
+                              message_nl=f"header_row {spec.header_row} ligt voorbij de eerste rijen van het bestand")
         return index
     best, best_score = None, 0
     for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -87,7 +88,10 @@ def pick_header(rows: list[list[object]], wanted: set[str], spec: FormatSpec, so
         raise SourceError(
             f"no header row found in the first {HEADER_SEARCH_ROWS} rows: the mapping expects columns "
             f"such as {', '.join(sorted(wanted)[:8])}; the file starts with: {shown or '(nothing)'}. "
-            "Check that this is the right mapping, or set format.header_row.", source=source)
+            "Check that this is the right mapping, or set format.header_row.", source=source,
+            message_nl=f"geen kopregel gevonden in de eerste {HEADER_SEARCH_ROWS} rijen: de koppeling verwacht "
+            f"kolommen zoals {', '.join(sorted(wanted)[:8])}; het bestand begint met: {shown or '(niets)'}. "
+            "Controleer of dit de juiste koppeling is, of zet format.header_row.")
     return best
 
 

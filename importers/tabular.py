@@ -89,7 +89,9 @@ def _encoding_from_head(head: bytes, spec: FormatSpec, source: str) -> list[str]
             return [codecs.lookup(spec.encoding).name]
         except LookupError:
             raise SourceError(f"format.encoding {spec.encoding!r} is not an encoding Python knows; use "
-                              "utf-8 or cp1252", source=source) from None
+                              "utf-8 or cp1252", source=source,
+                              message_nl=f"format.encoding {spec.encoding!r} is geen bekende tekenset; gebruik "
+                              "utf-8 of cp1252") from None
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return ["utf-16"]
     if head.startswith(b"PK\x03\x04"):
@@ -134,7 +136,7 @@ class CsvSource(Source):
                 except csv.Error as exc:  # a quoted value over many lines, longer than the cap
                     if not _too_large(exc):
                         raise SourceError(f"the CSV structure is broken: {exc}", source=str(self.path),
-                                          line=first_line) from exc
+                                          line=first_line, message_nl=f"de CSV-structuur is kapot: {exc}") from exc
                     cells = None
                 index += 1
                 if index <= self.header_index:
@@ -208,7 +210,7 @@ def _sniff(text: str, spec: FormatSpec, wanted: set[str], source: str) -> tuple[
     if best is None or best[0][0] == 0:
         rows = _head_rows(text, candidates[0]) if candidates else []
         pick_header(rows or [[]], wanted, spec, source)  # raises with what the file starts with
-        raise SourceError("no header row found", source=source)  # pragma: no cover
+        raise SourceError("no header row found", source=source, message_nl="geen kopregel gevonden")  # pragma: no cover
     _, delimiter, index, rows = best
     return delimiter, index, header_names(rows[index])
 
@@ -288,7 +290,7 @@ def _check_structure(path: Path, encoding: str, delimiter: str, limits: ImportLi
                         if strict:
                             break
                         raise SourceError(f"the CSV structure is broken: {exc}", source=str(path),
-                                          line=start) from exc
+                                          line=start, message_nl=f"de CSV-structuur is kapot: {exc}") from exc
                 count += 1
                 if count > most:
                     raise LimitExceeded.of(limits, "rows", "the number of rows", "het aantal rijen",

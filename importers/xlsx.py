@@ -63,7 +63,10 @@ class _Merges:
                     raise SourceError(
                         f"the merged ranges {_ref(r0, c0, r1, c1)} and {_ref(other[1], other[0], other[2], other[3])} "
                         "overlap, which no spreadsheet program writes; unmerge them and save the workbook again",
-                        source=self.source)
+                        source=self.source,
+                        message_nl=f"de samengevoegde cellen {_ref(r0, c0, r1, c1)} en "
+                        f"{_ref(other[1], other[0], other[2], other[3])} overlappen, wat geen rekenprogramma "
+                        "schrijft; maak de samenvoeging ongedaan en sla de werkmap opnieuw op")
         self.active.insert(i, [c0, r0, r1, c1, [None] * (c1 - c0 + 1)])
 
     def apply(self, row_number: int, cells: list[object]) -> list[object]:
@@ -132,7 +135,9 @@ def _rows(sheet, source: str) -> Iterator[tuple[int, tuple]]:
             cells = next(rows, None)
         except Exception as exc:  # openpyxl raises many kinds on damaged XML
             raise SourceError(f"the sheet cannot be read after row {number} ({type(exc).__name__}: {exc}); "
-                              "export it again as .xlsx", source=source) from exc
+                              "export it again as .xlsx", source=source,
+                              message_nl=f"het werkblad is na rij {number} niet leesbaar ({type(exc).__name__}: "
+                              f"{exc}); exporteer het opnieuw als .xlsx") from exc
         if cells is None:
             return
         number += 1
@@ -151,7 +156,9 @@ def _load(path: Path):
                                      "beschadigd: exporteer of download het opnieuw") from exc
     except Exception as exc:  # openpyxl raises many kinds on damaged or hostile XML
         raise SourceError(f"the workbook cannot be read ({type(exc).__name__}: {exc}); export it "
-                          "again as .xlsx", source=str(path)) from exc
+                          "again as .xlsx", source=str(path),
+                          message_nl=f"de werkmap is niet leesbaar ({type(exc).__name__}: {exc}); exporteer "
+                          "haar opnieuw als .xlsx") from exc
 
 
 def _pick_sheet(names: list[str], spec: FormatSpec, source: str) -> str:
@@ -188,7 +195,9 @@ def open_xlsx(path: Path, spec: FormatSpec, wanted: set[str], limits: ImportLimi
             raise
         except (zipfile.BadZipFile, EOFError, OSError, ValueError, KeyError) as exc:
             raise SourceError(f"sheet {title!r} cannot be read to its end ({exc}); the file is truncated "
-                              "or damaged: export or download it again", source=source) from exc
+                              "or damaged: export or download it again", source=source,
+                              message_nl=f"werkblad {title!r} is niet tot het einde leesbaar ({exc}); het bestand "
+                              "is afgebroken of beschadigd: exporteer of download het opnieuw") from exc
         sheet.reset_dimensions()
         head, applier = [], _Merges(scan.merges, source)
         for number, cells in _rows(sheet, source):
@@ -201,7 +210,9 @@ def open_xlsx(path: Path, spec: FormatSpec, wanted: set[str], limits: ImportLimi
     except Exception as exc:  # openpyxl raises many kinds on damaged XML
         workbook.close()
         raise SourceError(f"the workbook cannot be read ({type(exc).__name__}: {exc}); export it "
-                          "again as .xlsx", source=source) from exc
+                          "again as .xlsx", source=source,
+                          message_nl=f"de werkmap is niet leesbaar ({type(exc).__name__}: {exc}); exporteer "
+                          "haar opnieuw als .xlsx") from exc
     workbook.close()
     if not head:
         raise SourceError(f"sheet {title!r} is empty", source=source, message_nl=f"werkblad {title!r} is leeg")

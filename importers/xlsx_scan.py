@@ -155,7 +155,9 @@ def check_archive(path, limits: ImportLimits, source: str) -> int:
         archive = zipfile.ZipFile(path)
     except Exception as exc:  # zipfile raises many kinds on a damaged directory
         raise SourceError(f"not a complete XLSX workbook ({exc}); the file may be truncated or damaged: "
-                          "export or download it again", source=source) from exc
+                          "export or download it again", source=source,
+                          message_nl=f"geen volledige XLSX-werkmap ({exc}); het bestand is misschien afgebroken "
+                          "of beschadigd: exporteer of download het opnieuw") from exc
     shared = 0
     with archive:
         infos = archive.infolist()
@@ -194,7 +196,9 @@ def check_archive(path, limits: ImportLimits, source: str) -> int:
                 raise
             except Exception as exc:  # bad CRC, an unknown compression method, an encrypted part, ...
                 raise SourceError(f"part {name} cannot be read ({exc}); the file is truncated or damaged: "
-                                  "export or download it again", source=source) from exc
+                                  "export or download it again", source=source,
+                                  message_nl=f"onderdeel {name} is niet leesbaar ({exc}); het bestand is afgebroken "
+                                  "of beschadigd: exporteer of download het opnieuw") from exc
             if shared > limits.shared_strings:
                 raise LimitExceeded.of(limits, "shared_strings", "the number of shared strings",
                                        "het aantal gedeelde teksten (shared strings)", f"over {shared}",

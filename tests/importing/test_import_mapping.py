@@ -45,18 +45,23 @@ def test_minimal_mapping_and_shorthands():
     assert mapping.quantity.data_quality.value == "measured"  # the default
 
 
-@pytest.mark.parametrize("text, key, line, words", [
-    (MINIMAL.replace("  kind: Type", "  kind: Type\n  colour: Kleur"), "object.colour", 8, "unknown key 'colour'"),
-    (MINIMAL.replace("object:\n  kind: Type\n", ""), "object", None, "'object' is required"),
+@pytest.mark.parametrize("text, key, line, words, words_nl", [
+    (MINIMAL.replace("  kind: Type", "  kind: Type\n  colour: Kleur"), "object.colour", 8, "unknown key 'colour'",
+     "onbekende sleutel 'colour'"),
+    (MINIMAL.replace("object:\n  kind: Type\n", ""), "object", None, "'object' is required",
+     "'object' is hier verplicht"),
     (MINIMAL.replace("  source_id: ID", "  source_id: {column: ID, value: x}"), "key.source_id", 3,
-     "only one of column, value or template"),
+     "only one of column, value or template", "maar een van column, value of template"),
     (MINIMAL.replace("  material: Materiaal", "  material: {column: M, pattern: '(['}"), "quantity.material", 9,
-     "not a valid regular expression"),
-    (MINIMAL.replace("name: test-mapping", "name: Test Mapping!"), "name", 1, "pattern"),
-    (MINIMAL + "format:\n  delimiter: ';;'\n", "format.delimiter", 13, "one character"),
-    (MINIMAL + "units:\n  zak: {unit: BAG}\n", "units.zak.unit", 13, "KiloGM"),
+     "not a valid regular expression", "geen geldige reguliere expressie"),
+    (MINIMAL.replace("name: test-mapping", "name: Test Mapping!"), "name", 1, "pattern", "past niet bij het patroon"),
+    (MINIMAL + "format:\n  delimiter: ';;'\n", "format.delimiter", 13, "one character", "een teken zoals"),
+    (MINIMAL + "units:\n  zak: {unit: BAG}\n", "units.zak.unit", 13, "KiloGM", "kies uit"),
+    (MINIMAL + "format:\n  header_row: 0\n", "format.header_row", 13, "counts from 1", "telt vanaf 1"),
+    (MINIMAL + "location:\n  x: X\n", "location", 12, "give both x and y", "geef zowel x als y"),
+    (MINIMAL + "format:\n  fill_down: {a: b}\n", "format.fill_down", 13, "give a list here", "hier hoort een lijst"),
 ])
-def test_mapping_errors_name_key_and_line(text, key, line, words):
+def test_mapping_errors_name_key_and_line(text, key, line, words, words_nl):
     with pytest.raises(MappingError) as caught:
         parse_mapping(text, "my-mapping.yaml")
     error = caught.value
@@ -64,6 +69,9 @@ def test_mapping_errors_name_key_and_line(text, key, line, words):
     if line is not None:
         assert error.line == line, str(error)
     assert "my-mapping.yaml" in str(error) and words in str(error)
+    dutch = error.message("nl")
+    assert "my-mapping.yaml" in dutch and f"sleutel {key}" in dutch and words_nl in dutch, dutch
+    assert not any(marker in dutch for marker in (" key ", " line ", "give ", "Input should")), dutch
 
 
 def test_bad_yaml_names_the_line():
