@@ -13,11 +13,12 @@ from registry.views.pages.render import render
 
 def render_static(page: Page, lang: str, base: str, terms: Terms, object_kinds: frozenset,
                   languages: tuple[str, ...], shared: dict[str, dict[str, str]] | None = None,
-                  tile_url: str = "") -> tuple[str, bytes]:
+                  tile_url: str = "", tables: dict | None = None) -> tuple[str, bytes]:
     """(file path, HTML bytes) of one page in one language, with relative links.
 
     ``shared``: parts of the page already rendered for the same view, per language (see
-    ``shared_parts``)."""
+    ``shared_parts``). ``tables`` (a dict) receives the CSV files the page links: file -> (table
+    name, parameters)."""
     prefix = "" if lang == "nl" else f"{lang}/"
     number = page.page if page.page > 1 else None
     rel = prefix + static_file(page.path, number)
@@ -30,6 +31,8 @@ def render_static(page: Page, lang: str, base: str, terms: Terms, object_kinds: 
         up = links.file("")
         extra = {name: Markup(html.replace(UP, up)) for name, html in shared[lang].items()}
     html = render(page.template, lang, links, terms, switch_url=switch, **page.context, **extra)
+    if tables is not None:
+        tables.update(links.tables)
     return rel, html.encode("utf-8")
 
 

@@ -32,6 +32,7 @@ from registry.views.pages.history import history_rows
 from registry.views.pages.links import static_file
 from registry.views.pages.lists import iter_concept, iter_kind, iter_material, iter_municipality
 from registry.views.pages.search import SearchForm
+from registry.views.pages.tables import table_csv
 from registry.views.serialization import CONTEXT_PATH, serialize
 from registry.views.vocabulary import ontology_triples, vocabulary_triples
 
@@ -195,9 +196,14 @@ class Writer:
 
     def page(self, result: TaskResult, page: Page) -> None:
         for lang in self.languages:
+            tables: dict[str, tuple[str, dict]] = {}
             rel, body = render_static(page, lang, self.base, self.terms, self.object_kinds,
-                                      self.languages, tile_url=self.tile_url)
+                                      self.languages, tile_url=self.tile_url, tables=tables)
             self.file(result, rel, body, html=True)
+            for table_rel, (name, params) in tables.items():
+                if table_rel not in result.seen:  # the pages of one list link the same table
+                    self.file(result, table_rel, table_csv(self.registry, self.terms, name, params, lang),
+                              html=False)
 
     def rdf_aggregate(self, result: TaskResult, path: str, triples) -> None:
         """RDF documents of vocabulary: rewritten only when the statements changed (blank node

@@ -135,6 +135,41 @@ def test_every_relative_link_resolves_on_disk(site):
     assert not broken, broken[:10]
 
 
+def test_tables_of_overview_pages_are_csv_files_beside_them(site, fixture):
+    """Every table of an overview page links its full data as a CSV file beside the page, in the
+    page's language, with the same bytes as the live server's ``/table/NAME.csv``; a passport's
+    tables are not written (its RDF documents are)."""
+    from registry.core.settings import Settings
+    from registry.model.terms import get_terms
+    from registry.store.registry import Registry
+    from registry.views.pages.tables import table_csv
+
+    out, _ = site
+    home = (out / "index.html").read_text()
+    assert 'href="index.municipalities.csv"' in home and 'href="index.kinds.csv"' in home
+    pages = sorted((out / "doc" / "municipality").glob("GM????.html"))
+    code = next(p.stem for p in pages if f'/doc/municipality/{p.stem}.passports.csv"' in p.read_text())
+    registry = Registry.open(Settings(data_dir=fixture.data_dir, base_iri=BASE), read_only=True)
+    try:
+        terms = get_terms()
+        cases = [("index.municipalities.csv", "municipalities", {}, "nl"),
+                 ("en/index.materials-in-use.csv", "materials-in-use", {}, "en"),
+                 (f"doc/municipality/{code}.passports.csv", "passports", {"municipality": terms_iri(terms, code)},
+                  "nl")]
+        for rel, name, params, lang in cases:
+            written = (out / rel).read_bytes()
+            assert written == table_csv(registry, terms, name, params, lang), rel
+            assert written.count(b"\r\n") > 1, rel
+    finally:
+        registry.close()
+    page = passport_file(out, fixture.iris[0]).read_text()
+    assert ".csv" not in page and "/table/" not in page
+
+
+def terms_iri(terms, code: str) -> str:
+    return next(iri for iri in terms.municipalities if iri.endswith(code))
+
+
 def test_second_build_changes_nothing_and_a_new_version_rebuilds_one(site, fixture):
     from registry.core.settings import Settings
     from registry.model.documents import PassportDoc

@@ -44,6 +44,12 @@ def static_file(path: str, page: int | None = None) -> str:
     return stem + ".html"
 
 
+def table_file(path: str, name: str) -> str:
+    """The static-site file of table ``name`` on the page with server path ``path``: beside the
+    page's first file, whatever page of a list links it."""
+    return static_file(path).removesuffix(".html") + f".{name}.csv"
+
+
 @functools.lru_cache(maxsize=65536)
 def anchor(base: str, iri: str) -> str:
     """The in-page anchor of a passport's own resource (component, quantity, ...)."""
@@ -74,6 +80,7 @@ class Links:
         self.tile_url = tile_url  # background map tiles (Settings.tile_url); empty: none
         self._up = "../" * current.count("/") if current is not None else ""
         self._prefix = "" if lang == "nl" else f"{lang}/"
+        self.tables: dict[str, tuple[str, dict]] = {}  # static mode: CSV file -> (table, parameters)
 
     @property
     def cache_key(self) -> tuple:
@@ -91,6 +98,20 @@ class Links:
                 params["page"] = page
             url = self.root + path + (("?" + urlencode(params)) if params else "")
         return url + (f"#{fragment}" if fragment else "")
+
+    def table(self, name: str, **params) -> str:
+        """The CSV of table ``name`` of this page (:mod:`registry.views.pages.tables`). On the server
+        ``/table/NAME.csv`` with the page's parameters; in the static site a file beside the page
+        (``index.municipalities.csv``), recorded in ``tables`` for the site builder to write. The
+        tables of a passport are not written into the static site (its RDF documents are there):
+        "" (no link)."""
+        if not self.static_mode:
+            return self.page(f"/table/{name}.csv", lang=self.lang, **params)
+        if name.startswith("passport-"):
+            return ""
+        rel = self._prefix + table_file(self.current_path, name)
+        self.tables[rel] = (name, params)
+        return self._rel(rel)
 
     def static(self, path: str) -> str:
         if self.static_mode:
