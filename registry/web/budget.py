@@ -1,5 +1,6 @@
 """The budget each client shares over the anonymous endpoints that do real work: ``/sparql``,
-``/query/*`` and ``/api/v1/validate``.
+``/query/*``, ``/api/v1/validate`` and the full-data downloads (``/table/*.csv``, ``/search.csv``,
+``/dumps/*``).
 
 A client is an address (:func:`registry.web.clients.client_id`: the socket's peer unless a trusted
 proxy is configured). Each client has four budgets, every one a setting (0 or less turns it off):
@@ -34,10 +35,10 @@ from registry.core.settings import Settings
 from registry.web.clients import client_id, scope_client_id
 from registry.web.errors import ProtocolError
 
-ENDPOINTS = "/sparql, /query/ and /api/v1/validate"
-ENDPOINTS_NL = "/sparql, /query/ en /api/v1/validate"
+ENDPOINTS = "/sparql, /query/, /api/v1/validate and the downloads (/table/, /search.csv, /dumps/)"
+ENDPOINTS_NL = "/sparql, /query/, /api/v1/validate en de downloads (/table/, /search.csv, /dumps/)"
 # The paths whose bodies count against the byte budget (the same as the admitted requests).
-METERED = ("/sparql", "/query/", "/api/v1/validate")
+METERED = ("/sparql", "/query/", "/api/v1/validate", "/table/", "/search.csv", "/dumps/")
 
 
 class BudgetSpent(ProtocolError):
@@ -205,6 +206,14 @@ def client_budget(app) -> ClientBudget:
 def admitted(request):
     """``with admitted(request) as ticket:`` around the work of one budgeted request."""
     with client_budget(request.app).admit(client_id(request)) as ticket:
+        yield ticket
+
+
+@contextmanager
+def admitted_and_timed(request):
+    """:func:`admitted`, with the time spent inside charged as the request's work (a download
+    made in this process rather than by a query worker)."""
+    with admitted(request) as ticket, _timed(ticket):
         yield ticket
 
 

@@ -93,6 +93,40 @@ def test_rotating_x_forwarded_for_from_loopback_does_not_bypass_the_rate_limit(s
     still_serving(server)
 
 
+def test_downloads_share_the_budget_of_the_query_endpoints(tmp_path):
+    """The full-data downloads (/table/*.csv, /search.csv, /dumps/*) do real work too: one rate
+    limit over them and /sparql, refused with 429 before any work; the bytes they send count."""
+    downloads = ["/table/municipalities.csv", "/table/materials.csv", "/search.csv?q=beton",
+                 "/dumps/registry.nq.gz"]
+    make_data_dir(tmp_path / "data")
+    with serve(settings_for(tmp_path / "data", budget_bytes_per_minute=0)) as srv:
+        srv.dump_before = dump(srv.registry)
+        _downloads_share_the_rate_limit(srv, downloads)
+        still_serving(srv)
+    make_data_dir(tmp_path / "bytes")
+    with serve(settings_for(tmp_path / "bytes", budget_bytes_per_minute=20_000)) as srv, \
+            client_at(srv, "127.0.0.41") as c:
+        sent = 0
+        while sent <= 20_000:
+            r = c.get("/dumps/registry.nq.gz")
+            assert r.status_code == 200, r.text[:200]
+            sent += len(r.content)
+        refused(c.get("/table/kinds.csv"), "PASSPORTS_BUDGET_BYTES")
+
+
+def _downloads_share_the_rate_limit(server, downloads: list[str]) -> None:
+    with client_at(server, "127.0.0.40") as c:
+        for i in range(LIMITS["rate_limit_per_minute"]):
+            path = downloads[i % len(downloads)] if i % 5 else None
+            r = c.get(path) if path else sparql(c, "ASK {}")
+            assert r.status_code == 200, (path, r.status_code, r.text[:200])
+        for path in downloads:
+            refused(c.get(path), "PASSPORTS_RATE_LIMIT")
+        refused(sparql(c, "ASK {}"), "PASSPORTS_RATE_LIMIT")
+        r = c.get("/table/municipalities.csv", headers={"Accept-Language": "nl"})
+        assert r.status_code == 429 and "de downloads" in r.text
+
+
 def test_a_trusted_proxy_names_the_client(tmp_path):
     make_data_dir(tmp_path / "data")  # its own store: the module's server holds the other one
     settings = settings_for(tmp_path / "data", rate_limit_per_minute=2, trusted_proxies=("127.0.0.1",))

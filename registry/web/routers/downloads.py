@@ -19,6 +19,7 @@ from registry.static_site.downloads import LiveDumps, downloads_page
 from registry.static_site.sitemap import live_page_paths, sitemap_files
 from registry.store.versions import iter_passport_iris
 from registry.views.pages.tables import TABLES, table_csv
+from registry.web.budget import admitted_and_timed
 from registry.web.routers.pages import render_page
 
 router = APIRouter(tags=["downloads"])
@@ -44,7 +45,8 @@ async def downloads(request: Request) -> Response:
 
 @router.get("/dumps/{name}", include_in_schema=False)
 async def dump(request: Request, name: str) -> Response:
-    path = await run_in_threadpool(live_dumps(request).path, name)
+    with admitted_and_timed(request):  # 429 when the client's budget is spent; the bytes count too
+        path = await run_in_threadpool(live_dumps(request).path, name)
     if path is None or not path.exists():
         return Response("not found", status_code=404, media_type="text/plain")
     return FileResponse(path, media_type="application/gzip", filename=name,
@@ -84,7 +86,8 @@ async def table(request: Request, name: str) -> Response:
         return Response("not found", status_code=404, media_type="text/plain")
     lang, _ = request_language(request)
     params = {k: v for k, v in request.query_params.items() if k != "lang"}
-    body = await run_in_threadpool(table_csv, request.app.state.registry, get_terms(), name, params, lang)
+    with admitted_and_timed(request):  # 429 when the client's budget is spent
+        body = await run_in_threadpool(table_csv, request.app.state.registry, get_terms(), name, params, lang)
     return Response(body, media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"',
                              "Content-Language": lang})

@@ -26,6 +26,7 @@ from registry.views.pages.paging import MAX_PAGE
 from registry.views.pages.render import STATIC_DIR
 from registry.views.pages.render import render as render_template
 from registry.views.pages.search import csv_lines, parse_search
+from registry.web.budget import admitted_and_timed
 
 router = APIRouter(tags=["pages"])
 
@@ -180,7 +181,8 @@ def search_csv(request: Request) -> Response:
     if form.errors:
         message = "; ".join(translator(form.lang)(e) for e in form.errors)
         return Response(message + "\n", status_code=400, media_type="text/plain; charset=utf-8")
-    lines = csv_lines(request.app.state.registry, get_terms(), form)
+    with admitted_and_timed(request):  # 429 when the client's budget is spent; the bytes count too
+        lines = csv_lines(request.app.state.registry, get_terms(), form)
     return StreamingResponse(lines, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="search.csv"'})
 
