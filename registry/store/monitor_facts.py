@@ -21,13 +21,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation, localcontext
 
 import pyoxigraph as ox
 
 from registry.model.vocab import DCTERMS, MP, RDF, XSD
 from registry.store.search_facts import by_subject
 
+SCALE = Decimal(10) ** -18  # the store divides decimals to 18 decimals, truncated
 GYEAR = XSD + "gYear"
 DATES = (XSD + "date", XSD + "dateTime", XSD + "dateTimeStamp")
 _P = {name: iri for name, iri in (
@@ -63,6 +64,9 @@ class MonitorFacts:
     iri: str
     municipality: str = ""  # IRI
     built: int | None = None  # the first four characters of the object's mp:constructionYear
+    obj: str = ""  # the IRI of the object the passport describes
+    kinds: tuple[str, ...] = ()  # the object's rdf:type IRIs
+    object_release: int | None = None  # the year of the object's own mp:expectedRelease (not a part's)
     quantities: list[QuantityRow] = field(default_factory=list)
     valuations: list[tuple[str, str | None]] = field(default_factory=list)  # (date, canonical amount)
 
@@ -79,6 +83,17 @@ def canonical_decimal(text: str) -> str | None:
     if "." in out:
         out = out.rstrip("0").rstrip(".")
     return "0" if out in ("-0", "") else out
+
+
+def divide(a: Decimal, b: Decimal) -> Decimal | None:
+    """``a / b`` as the store divides decimals: 18 decimals, truncated; None when ``b`` is zero, and
+    (as pyoxigraph 0.5 does: its division of zero by a decimal with a fraction is an error) when
+    ``a`` is zero and ``b`` is not a whole number."""
+    if b == 0 or (a == 0 and b != b.to_integral_value()):
+        return None
+    with localcontext() as ctx:
+        ctx.prec = 80
+        return (a / b).quantize(SCALE, rounding=ROUND_DOWN)
 
 
 def grams(term: ox.Term) -> int | None:
@@ -124,9 +139,11 @@ def monitor_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFa
     if not any(o.value == MP + "Passport" for o in own.get("type", ())) or not own.get("describes"):
         return None
     facts = MonitorFacts(iri, own["municipality"][0].value if own.get("municipality") else "")
-    obj = props.get(own["describes"][0].value, {})
+    facts.obj = own["describes"][0].value
+    obj = props.get(facts.obj, {})
     built = first_of(obj, "built")
     facts.built = int(built.value[:4]) if built is not None and built.value[:4].isdigit() else None
+    facts.kinds = tuple(t.value for t in obj.get("type", ()))
 
     def index_of(p: dict[str, list[ox.Term]]) -> str | None:
         node = first_of(p, "detachability")
@@ -144,6 +161,7 @@ def monitor_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFa
 
     obj_strategy = first_of(obj, "rstrategy")
     obj_index, obj_release = index_of(obj), release_of(obj)
+    facts.object_release = obj_release[0] if obj_release else None
     for part in props.values():
         for quantity in part.get("quantity", ()):
             q = props.get(quantity.value, {})

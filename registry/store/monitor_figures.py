@@ -9,7 +9,8 @@ them after each kind of write. ``/query/indicator-*`` stays the saved query: the
 Figures answered here: ``indicator-goal3-valued-share``, ``indicator-stock-by-material``,
 ``indicator-rstrategy-by-mass``, ``indicator-detachability-distribution``,
 ``indicator-release-forecast``, ``indicator-stock-over-years``, ``indicator-goal2-material-origin``,
-``indicator-embodied-carbon``. ``municipality``: an IRI (None: the region).
+``indicator-embodied-carbon``, ``indicator-mci`` and ``indicator-mci-per-object`` (``monitor_mci``;
+their doubles agree to the last bits, :data:`DOUBLE_COLUMNS`). ``municipality``: an IRI (None: the region).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from registry.model.terms import Terms, get_terms
 from registry.model.vocab import MP, MPV, SKOS
 from registry.store.monitor_facts import canonical_decimal
 from registry.store.monitor_index import MONITOR_FILE, MonitorIndex, divide, join_exact
+from registry.store.monitor_mci import mci_figure, mci_per_object
 from registry.store.sidecar import connect
 
 Row = dict[str, str]
@@ -307,6 +309,8 @@ def figure(conn: sqlite3.Connection, name: str, municipality: str | None = None,
         "indicator-stock-over-years": lambda: stock_over_years(conn, municipality),
         "indicator-goal2-material-origin": lambda: goal2_material_origin(conn, municipality),
         "indicator-embodied-carbon": lambda: embodied_carbon(conn, municipality),
+        "indicator-mci": lambda: mci_figure(conn, municipality),
+        "indicator-mci-per-object": lambda: mci_per_object(conn, municipality),
     }
     return functions[name]()
 
@@ -330,9 +334,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                                         "quantities", "quantitiesWithoutMass"),
     "indicator-embodied-carbon": ("municipality", "material", "labelNl", "labelEn", "massKg", "kgCO2ePerKg",
                                   "kgCO2e", "massWithoutFactorKg", "source"),
+    "indicator-mci": ("municipality", "objects", "massKg", "mci"),
+    "indicator-mci-per-object": ("municipality", "passport", "object", "passportMunicipality", "massKg", "virginKg",
+                                 "wasteKg", "lfi", "lifetime", "averageLifetime", "utility", "mci"),
 }
+# columns of xsd:double: equal to the saved query's to the last bits (the store's order of adding)
+DOUBLE_COLUMNS = frozenset({"lfi", "utility", "mci"})
 IRI_COLUMNS = frozenset({"municipality", "material", "strategy", "class", "quality", "passportMunicipality",
-                         "source"})
+                         "source", "passport", "object"})
 TEXT_COLUMNS = frozenset({"labelNl", "labelEn", "date", "from", "until", "source"})
 
 
@@ -365,6 +374,8 @@ def readable(data_dir: Path, base: str) -> sqlite3.Connection | None:
 
 FIGURES = ("indicator-goal3-valued-share", "indicator-stock-by-material", "indicator-rstrategy-by-mass",
            "indicator-detachability-distribution", "indicator-release-forecast", "indicator-stock-over-years",
-           "indicator-goal2-material-origin", "indicator-embodied-carbon")
+           "indicator-goal2-material-origin", "indicator-embodied-carbon", "indicator-mci")
+# answered here too, but not a figure of the monitor pages (a list: its CSV and the report use it)
+LISTS = ("indicator-mci-per-object",)
 
-__all__ = ["COLUMNS", "FIGURES", "cell_kind", "figure", "open_figures", "readable"]
+__all__ = ["COLUMNS", "DOUBLE_COLUMNS", "FIGURES", "LISTS", "cell_kind", "figure", "open_figures", "readable"]

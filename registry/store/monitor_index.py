@@ -28,13 +28,14 @@ from decimal import ROUND_DOWN, Decimal, localcontext
 
 import pyoxigraph as ox
 
+from registry.model.terms import get_terms
 from registry.model.vocab import DCTERMS, MP
-from registry.store.monitor_facts import MonitorFacts, canonical_decimal, monitor_facts
+from registry.store.monitor_facts import SCALE, MonitorFacts, canonical_decimal, divide, monitor_facts
+from registry.store.monitor_mci import object_mci
 from registry.store.monitor_totals import TOTAL_TABLES, schema, summarise
 from registry.store.sidecar import Sidecar
 
 MONITOR_FILE = "monitor.sqlite"
-SCALE = Decimal(10) ** -18
 NINE = 10 ** 9
 
 SCHEMA = """
@@ -54,6 +55,12 @@ CREATE TABLE IF NOT EXISTS material (
   quantities INTEGER NOT NULL, with_mass INTEGER NOT NULL, v_units INTEGER NOT NULL, v_high INTEGER NOT NULL,
   v_low INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS material_passport ON material (passport);
+CREATE TABLE IF NOT EXISTS mci (
+  passport INTEGER PRIMARY KEY, iri TEXT NOT NULL, object TEXT NOT NULL, municipality TEXT NOT NULL,
+  grams INTEGER NOT NULL, virgin TEXT, waste TEXT, lfi REAL, lifetime INTEGER, average TEXT, utility REAL NOT NULL,
+  mci REAL);
+CREATE INDEX IF NOT EXISTS mci_municipality ON mci (municipality, iri);
+CREATE INDEX IF NOT EXISTS mci_iri ON mci (iri);
 CREATE TABLE IF NOT EXISTS valuation (
   passport TEXT NOT NULL, date TEXT NOT NULL, amount TEXT, record TEXT);
 CREATE INDEX IF NOT EXISTS valuation_passport ON valuation (passport, date);
@@ -76,15 +83,8 @@ def join_exact(units: int, high: int, low: int) -> Decimal:
         return Decimal(units) + Decimal(high) / NINE + Decimal(low) * SCALE
 
 
-def divide(a: Decimal, b: Decimal) -> Decimal | None:
-    """``a / b`` as the store divides decimals: 18 decimals, truncated; None when ``b`` is zero, and
-    (as pyoxigraph 0.5 does: its division of zero by a decimal with a fraction is an error) when
-    ``a`` is zero and ``b`` is not a whole number."""
-    if b == 0 or (a == 0 and b != b.to_integral_value()):
-        return None
-    with localcontext() as ctx:
-        ctx.prec = 80
-        return (a / b).quantize(SCALE, rounding=ROUND_DOWN)
+def _opt(value: Decimal | None) -> str | None:
+    return None if value is None else canonical_decimal(format(value, "f"))
 
 
 def latest_amount(latest: str | None) -> Decimal | None:
@@ -98,10 +98,10 @@ class MonitorIndex(Sidecar):
     """The writer's handle of the monitor aggregates (one per writable ``Registry``)."""
 
     FILE = MONITOR_FILE
-    SCHEMA_VERSION = "3"
+    SCHEMA_VERSION = "4"
     SCHEMA = SCHEMA
-    TABLES = ("passport", "quantity", "material", "valuation", "meta", *TOTAL_TABLES)
-    CLEARED = ("passport", "quantity", "material", "valuation", *TOTAL_TABLES)
+    TABLES = ("passport", "quantity", "material", "mci", "valuation", "meta", *TOTAL_TABLES)
+    CLEARED = ("passport", "quantity", "material", "mci", "valuation", *TOTAL_TABLES)
 
     def facts(self, iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFacts | None:
         return monitor_facts(iri, triples)
@@ -114,7 +114,7 @@ class MonitorIndex(Sidecar):
         conn.execute("DELETE FROM valuation WHERE passport = ? AND record IS NULL", (iri,))
         if row is None:
             return
-        for table in ("quantity", "material"):
+        for table in ("quantity", "material", "mci"):
             conn.execute(f"DELETE FROM {table} WHERE passport = ?", row)
         conn.execute("DELETE FROM passport WHERE id = ?", row)
 
@@ -138,6 +138,11 @@ class MonitorIndex(Sidecar):
                 m[2] += q.grams is not None
         conn.executemany("INSERT INTO material VALUES (?,?,?,?,?,?,0,0,0)",
                          ((pid, f.municipality, k, *v) for k, v in materials.items()))
+        mci = object_mci(f, get_terms())
+        if mci is not None:
+            conn.execute("INSERT INTO mci VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (
+                pid, f.iri, f.obj, f.municipality, int(mci.mass * 1000), _opt(mci.virgin), _opt(mci.waste), mci.lfi,
+                mci.lifetime, mci.average_lifetime, mci.utility, mci.mci))
         self._revalue(f.iri, adjust=False)
         summarise(conn, pid, 1)
 
