@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from registry.core.settings import Settings
 from registry.query import saved
 from registry.store import named_queries
-from registry.store.monitor_figures import FIGURES, figure, open_figures
+from registry.store.monitor_answers import FIGURES, figure, open_figures
 from registry.store.monitor_index import MonitorIndex
 from registry.store.registry import Registry
 from registry.store.sidecar import passport_graphs

@@ -25,7 +25,7 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation, localcontext
 
 import pyoxigraph as ox
 
-from registry.model.vocab import DCTERMS, MP, RDF, XSD
+from registry.model.vocab import DCTERMS, GEO, MP, RDF, XSD
 from registry.store.search_facts import by_subject
 
 SCALE = Decimal(10) ** -18  # the store divides decimals to 18 decimals, truncated
@@ -39,7 +39,7 @@ _P = {name: iri for name, iri in (
     ("quality", MP + "releaseQuality"), ("valuation", MP + "valuation"), ("when", DCTERMS + "date"),
     ("amount", MP + "amount"), ("built", MP + "constructionYear"), ("lifeCycle", MP + "lifeCycleOrigin"),
     ("nature", MP + "materialNature"), ("origin", MP + "origin"), ("phase", MP + "materialPhase"),
-    ("recycled", MP + "recycledContent"))}
+    ("recycled", MP + "recycledContent"), ("geometry", GEO + "hasGeometry"), ("wkt", GEO + "asWKT"))}
 _NAMES = {iri: name for name, iri in _P.items()}
 
 
@@ -67,6 +67,7 @@ class MonitorFacts:
     obj: str = ""  # the IRI of the object the passport describes
     kinds: tuple[str, ...] = ()  # the object's rdf:type IRIs
     object_release: int | None = None  # the year of the object's own mp:expectedRelease (not a part's)
+    wkt: str | None = None  # a geo:asWKT of the object's geometry (the saved queries take any one: SAMPLE)
     quantities: list[QuantityRow] = field(default_factory=list)
     valuations: list[tuple[str, str | None]] = field(default_factory=list)  # (date, canonical amount)
 
@@ -144,6 +145,8 @@ def monitor_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFa
     built = first_of(obj, "built")
     facts.built = int(built.value[:4]) if built is not None and built.value[:4].isdigit() else None
     facts.kinds = tuple(t.value for t in obj.get("type", ()))
+    wkts = sorted(w.value for g in obj.get("geometry", ()) for w in props.get(g.value, {}).get("wkt", ()))
+    facts.wkt = wkts[0] if wkts else None
 
     def index_of(p: dict[str, list[ox.Term]]) -> str | None:
         node = first_of(p, "detachability")

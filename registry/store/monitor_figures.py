@@ -1,4 +1,5 @@
-"""The indicator figures answered from the monitor aggregates (``monitor_index``), not the store.
+"""The indicator figures answered from the monitor aggregates (``monitor_index``), not the store
+(asked through ``monitor_answers``).
 
 Each function gives exactly the rows ``named_queries.select_plain`` gives for the saved query of the
 same name (``sparql/indicator-*.rq``): the same columns (a column the query leaves unbound is
@@ -16,34 +17,25 @@ their doubles agree to the last bits, :data:`DOUBLE_COLUMNS`). ``municipality``:
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pyoxigraph as ox
 
-from registry.model.reference import reference_digest
 from registry.model.terms import Terms, get_terms
 from registry.model.vocab import MP, MPV, SKOS
 from registry.store.monitor_facts import canonical_decimal
-from registry.store.monitor_index import MONITOR_FILE, MonitorIndex, divide, join_exact
-from registry.store.monitor_mci import mci_figure, mci_per_object
-from registry.store.sidecar import connect
+from registry.store.monitor_index import divide, join_exact
 
 Row = dict[str, str]
 
 
-def open_figures(data_dir: Path) -> sqlite3.Connection:
-    return connect(Path(data_dir) / MONITOR_FILE)
-
-
-def _text(value: Decimal | int) -> str:
+def text(value: Decimal | int) -> str:
     return canonical_decimal(format(Decimal(value), "f")) or "0"
 
 
-def _kg(grams: int | None) -> str:
-    return _text(Decimal(grams or 0) / 1000)
+def kg(grams: int | None) -> str:
+    return text(Decimal(grams or 0) / 1000)
 
 
 def _scope(municipality: str | None, column: str = "municipality") -> tuple[str, tuple]:
@@ -64,7 +56,7 @@ def _labels(terms: Terms, iri: str) -> Row:
     return out
 
 
-def _year_before(day: date) -> date:
+def year_before(day: date) -> date:
     try:
         return day.replace(year=day.year - 1)
     except ValueError:  # 29 February
@@ -72,7 +64,7 @@ def _year_before(day: date) -> date:
 
 
 def goal3_valued_share(conn: sqlite3.Connection, municipality: str | None, on: date) -> list[Row]:
-    since = _year_before(on)
+    since = year_before(on)
     where, args = _scope(municipality)
     objects, grams = conn.execute("SELECT COALESCE(SUM(passports), 0), COALESCE(SUM(grams), 0) FROM t_passport "
                                   "WHERE 1" + where, args).fetchone()
@@ -82,11 +74,11 @@ def goal3_valued_share(conn: sqlite3.Connection, municipality: str | None, on: d
     if not objects:
         return []
     row = {"date": on.isoformat(), "from": since.isoformat(), "until": on.isoformat(), "objects": str(objects),
-           "valuedObjects": str(valued), "objectShare": _text(divide(Decimal(valued), Decimal(objects))),
-           "massKg": _kg(grams), "valuedMassKg": _kg(valued_grams)}
+           "valuedObjects": str(valued), "objectShare": text(divide(Decimal(valued), Decimal(objects))),
+           "massKg": kg(grams), "valuedMassKg": kg(valued_grams)}
     share = divide(Decimal(valued_grams) / 1000, Decimal(grams) / 1000)
     if share is not None:
-        row["massShare"] = _text(share)
+        row["massShare"] = text(share)
     row.update(target="0.5", targetYear="2035")
     return [_echo(row, municipality=municipality)]
 
@@ -99,8 +91,8 @@ def stock_by_material(conn: sqlite3.Connection, municipality: str | None, terms:
             "SELECT material, SUM(grams), SUM(v_units), SUM(v_high), SUM(v_low), SUM(passports), "
             "SUM(quantities), SUM(with_mass) FROM t_material WHERE 1" + where + " GROUP BY material", args):
         rows.append((Decimal(grams) / 1000, material, _echo({
-            "material": material, **_labels(terms, material), "massKg": _kg(grams),
-            "valueEur": _text(join_exact(units, high, low)), "passports": str(passports),
+            "material": material, **_labels(terms, material), "massKg": kg(grams),
+            "valueEur": text(join_exact(units, high, low)), "passports": str(passports),
             "quantities": str(quantities), "quantitiesWithoutMass": str(quantities - with_mass)},
             municipality=municipality)))
     rows.sort(key=lambda r: (-r[0], r[1]))
@@ -121,7 +113,7 @@ def rstrategy_by_mass(conn: sqlite3.Connection, municipality: str | None, terms:
             "FROM t_strategy WHERE 1" + where + " GROUP BY strategy", args):
         rank = _rank(terms, strategy) if strategy != "none" else None
         row = {"strategy": strategy, **({"rank": rank} if rank is not None else {}), **_labels(terms, strategy),
-               "massKg": _kg(grams), "quantities": str(quantities),
+               "massKg": kg(grams), "quantities": str(quantities),
                "quantitiesWithoutMass": str(quantities - with_mass), "objects": str(objects)}
         rows.append(((Decimal(rank) if rank is not None else Decimal(99)), strategy == "none", strategy,
                      _echo(row, municipality=municipality)))
@@ -155,7 +147,7 @@ def detachability_distribution(conn: sqlite3.Connection, municipality: str | Non
             c[1] += grams
             c[2] += quantities
     rows = [_echo({"class": iri, "rank": rank, **(_labels(terms, iri) if iri != "unknown" else {}),
-                   "massKg": _kg(grams), "quantities": str(quantities)}, municipality=municipality)
+                   "massKg": kg(grams), "quantities": str(quantities)}, municipality=municipality)
             for iri, (rank, grams, quantities) in classes.items()]
     return sorted(rows, key=lambda r: Decimal(r["rank"]))
 
@@ -169,10 +161,27 @@ def release_forecast(conn: sqlite3.Connection, municipality: str | None, year: i
             + " GROUP BY release_year, municipality, material, quality", (year, year + 10, *args)):
         rows.append(((release, place, material, quality == "unknown", quality), _echo({
             "releaseYear": str(release), "passportMunicipality": place, "material": material, "quality": quality,
-            "massKg": _kg(grams), "objects": str(objects), "quantities": str(quantities),
+            "massKg": kg(grams), "objects": str(objects), "quantities": str(quantities),
             "quantitiesWithoutMass": str(quantities - with_mass)}, year=str(year), municipality=municipality)))
     rows.sort(key=lambda r: r[0])
     return [r[1] for r in rows]
+
+
+def release_forecast_objects(conn: sqlite3.Connection, municipality: str | None, year: int) -> list[Row]:
+    """``indicator-release-forecast-objects``: per passport, release year, material and quality."""
+    where, args = _scope(municipality, "q.municipality")
+    rows = []
+    for release, place, iri, obj, material, quality, grams, without, wkt in conn.execute(
+            "SELECT q.release_year, p.municipality, p.iri, p.object, q.material, q.quality, SUM(COALESCE(q.grams, 0)), "
+            "COUNT(*) - COUNT(q.grams), p.wkt FROM quantity q JOIN passport p ON p.id = q.passport "
+            "WHERE q.material IS NOT NULL AND q.release_year >= ? AND q.release_year < ?" + where
+            + " GROUP BY q.passport, q.release_year, q.material, q.quality "
+            "ORDER BY q.release_year, p.municipality, p.iri, q.material, q.quality", (year, year + 10, *args)):
+        row = {"passport": iri, "object": obj, "passportMunicipality": place, "releaseYear": str(release),
+               "material": material, "quality": quality, "massKg": kg(grams),
+               **({"wkt": wkt} if wkt is not None else {}), "quantitiesWithoutMass": str(without)}
+        rows.append(_echo(row, year=str(year), municipality=municipality))
+    return rows
 
 
 def stock_over_years(conn: sqlite3.Connection, municipality: str | None) -> list[Row]:
@@ -182,7 +191,7 @@ def stock_over_years(conn: sqlite3.Connection, municipality: str | None) -> list
     rows, grams, objects = [], 0, 0
     for year, year_grams, year_objects in built:
         grams, objects = grams + year_grams, objects + year_objects
-        rows.append(_echo({"year": str(year), "massKg": _kg(grams), "objects": str(objects)},
+        rows.append(_echo({"year": str(year), "massKg": kg(grams), "objects": str(objects)},
                           municipality=municipality))
     return rows
 
@@ -243,12 +252,12 @@ def goal2_material_origin(conn: sqlite3.Connection, municipality: str | None, te
         sums["natureUnknown"] += zero if kind is not None else mass
         sums["lifeCycleNotRecorded"] += zero if life is not None else mass
         quantities, with_mass = quantities + count, with_mass + massed
-    row = {"massKg": _text(sums["mass"])}
-    row.update({f"{k}Kg": _text(v) for k, v in sums.items() if k != "mass"})
+    row = {"massKg": text(sums["mass"])}
+    row.update({f"{k}Kg": text(v) for k, v in sums.items() if k != "mass"})
     for key in ("primaryAbiotic", "secondaryAbiotic", "biobased"):
         share = divide(sums[key], sums["mass"])
         if share is not None:
-            row[f"{key}Share"] = _text(share)
+            row[f"{key}Share"] = text(share)
     row.update(quantities=str(quantities), quantitiesWithoutMass=str(quantities - with_mass))
     return [_echo(row, municipality=municipality)]
 
@@ -278,104 +287,36 @@ def embodied_carbon(conn: sqlite3.Connection, municipality: str | None, terms: T
         mass = Decimal(grams) / 1000
         for factor, source in _carbon_factors(terms, material):
             total["mass"] += mass
-            row = {"material": material, **_labels(terms, material), "massKg": _text(mass)}
+            row = {"material": material, **_labels(terms, material), "massKg": text(mass)}
             carbon = None
             if factor is not None:
                 carbon = mass * Decimal(factor.value)
-                row.update(kgCO2ePerKg=factor.value, kgCO2e=_text(carbon), massWithoutFactorKg="0")
+                row.update(kgCO2ePerKg=factor.value, kgCO2e=text(carbon), massWithoutFactorKg="0")
                 total["carbon"] += carbon
             else:
-                row["massWithoutFactorKg"] = _text(mass)
+                row["massWithoutFactorKg"] = text(mass)
                 total["without"] += mass
             if source is not None:
                 row["source"] = source.value
             rows.append((carbon is None, -(carbon or 0), material, _echo(row, municipality=municipality)))
     rows.sort(key=lambda r: r[:3])
-    last = {"labelNl": "Totaal", "labelEn": "Total", "massKg": _text(total["mass"]), "kgCO2e": _text(total["carbon"]),
-            "massWithoutFactorKg": _text(total["without"])}
+    last = {"labelNl": "Totaal", "labelEn": "Total", "massKg": text(total["mass"]), "kgCO2e": text(total["carbon"]),
+            "massWithoutFactorKg": text(total["without"])}
     return [r[3] for r in rows] + [_echo(last, municipality=municipality)]
 
 
-def figure(conn: sqlite3.Connection, name: str, municipality: str | None = None, *,
-           on: date | None = None, year: int | None = None) -> list[Row]:
-    """The rows of indicator ``name`` from the aggregates (``KeyError`` for one not answered here)."""
-    on = on or date.today()
-    functions: dict[str, Callable[[], list[Row]]] = {
-        "indicator-goal3-valued-share": lambda: goal3_valued_share(conn, municipality, on),
-        "indicator-stock-by-material": lambda: stock_by_material(conn, municipality),
-        "indicator-rstrategy-by-mass": lambda: rstrategy_by_mass(conn, municipality),
-        "indicator-detachability-distribution": lambda: detachability_distribution(conn, municipality),
-        "indicator-release-forecast": lambda: release_forecast(conn, municipality, year or on.year),
-        "indicator-stock-over-years": lambda: stock_over_years(conn, municipality),
-        "indicator-goal2-material-origin": lambda: goal2_material_origin(conn, municipality),
-        "indicator-embodied-carbon": lambda: embodied_carbon(conn, municipality),
-        "indicator-mci": lambda: mci_figure(conn, municipality),
-        "indicator-mci-per-object": lambda: mci_per_object(conn, municipality),
-    }
-    return functions[name]()
-
-
-# the variables of each saved query, in its order (tests/store/test_monitor_index.py checks them)
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "indicator-goal3-valued-share": ("municipality", "date", "from", "until", "objects", "valuedObjects",
-                                     "objectShare", "massKg", "valuedMassKg", "massShare", "target", "targetYear"),
-    "indicator-stock-by-material": ("municipality", "material", "labelNl", "labelEn", "massKg", "valueEur",
-                                    "passports", "quantities", "quantitiesWithoutMass"),
-    "indicator-rstrategy-by-mass": ("municipality", "strategy", "rank", "labelNl", "labelEn", "massKg", "quantities",
-                                    "quantitiesWithoutMass", "objects"),
-    "indicator-detachability-distribution": ("municipality", "class", "rank", "labelNl", "labelEn", "massKg",
-                                             "quantities"),
-    "indicator-release-forecast": ("year", "municipality", "releaseYear", "passportMunicipality", "material",
-                                   "quality", "massKg", "objects", "quantities", "quantitiesWithoutMass"),
-    "indicator-stock-over-years": ("municipality", "year", "massKg", "objects"),
-    "indicator-goal2-material-origin": ("municipality", "massKg", "primaryAbioticKg", "secondaryAbioticKg",
-                                        "biobasedKg", "natureUnknownKg", "lifeCycleNotRecordedKg",
-                                        "primaryAbioticShare", "secondaryAbioticShare", "biobasedShare",
-                                        "quantities", "quantitiesWithoutMass"),
-    "indicator-embodied-carbon": ("municipality", "material", "labelNl", "labelEn", "massKg", "kgCO2ePerKg",
-                                  "kgCO2e", "massWithoutFactorKg", "source"),
-    "indicator-mci": ("municipality", "objects", "massKg", "mci"),
-    "indicator-mci-per-object": ("municipality", "passport", "object", "passportMunicipality", "massKg", "virginKg",
-                                 "wasteKg", "lfi", "lifetime", "averageLifetime", "utility", "mci"),
-}
-# columns of xsd:double: equal to the saved query's to the last bits (the store's order of adding)
-DOUBLE_COLUMNS = frozenset({"lfi", "utility", "mci"})
-IRI_COLUMNS = frozenset({"municipality", "material", "strategy", "class", "quality", "passportMunicipality",
-                         "source", "passport", "object"})
-TEXT_COLUMNS = frozenset({"labelNl", "labelEn", "date", "from", "until", "source"})
-
-
-def cell_kind(column: str, value: str) -> str:
-    """What kind of term a value of ``column`` is: "iri", "num" or "text" (as the saved query gives it)."""
-    if column in IRI_COLUMNS and value.startswith(("http://", "https://", "urn:")):
-        return "iri"
-    return "text" if column in TEXT_COLUMNS or column in IRI_COLUMNS else "num"
-
-
-def readable(data_dir: Path, base: str) -> sqlite3.Connection | None:
-    """A reader's connection to the aggregates when they match the store as the last write left
-    them (clean, this schema, base IRI and reference data); None otherwise: the caller asks the
-    store (the saved query), which is always right."""
-    path = Path(data_dir) / MONITOR_FILE
-    if not path.exists():
-        return None
-    try:
-        conn = open_figures(data_dir)
-        meta = dict(conn.execute("SELECT key, value FROM meta"))
-    except sqlite3.Error:
-        return None
-    expected = {"schema": MonitorIndex.SCHEMA_VERSION, "base": base, "reference": reference_digest(),
-                "state": "clean"}
-    if any(meta.get(k) != v for k, v in expected.items()):
-        conn.close()
-        return None
-    return conn
-
-
-FIGURES = ("indicator-goal3-valued-share", "indicator-stock-by-material", "indicator-rstrategy-by-mass",
-           "indicator-detachability-distribution", "indicator-release-forecast", "indicator-stock-over-years",
-           "indicator-goal2-material-origin", "indicator-embodied-carbon", "indicator-mci")
-# answered here too, but not a figure of the monitor pages (a list: its CSV and the report use it)
-LISTS = ("indicator-mci-per-object",)
-
-__all__ = ["COLUMNS", "DOUBLE_COLUMNS", "FIGURES", "LISTS", "cell_kind", "figure", "open_figures", "readable"]
+__all__ = [
+    "detachability_distribution",
+    "embodied_carbon",
+    "goal2_material_origin",
+    "goal3_valued_share",
+    "kg",
+    "origin_axes",
+    "release_forecast",
+    "release_forecast_objects",
+    "rstrategy_by_mass",
+    "stock_by_material",
+    "stock_over_years",
+    "text",
+    "year_before",
+]

@@ -10,7 +10,7 @@ Tables (``monitor_figures`` answers the indicators from them, with the saved que
 * ``passport``: each current passport: municipality, construction year, its mass in grams (the sum of its
   quantities' ``mp:massKg``) and ``latest``, the key of its latest valuation as the saved queries
   choose it (``MAX("date amount")`` over the valuations the passport records and the records of
-  ``passports valuate``);
+  ``passports valuate``), and that amount exactly as three integers (``la_units``, ``la_high``, ``la_low``);
 * ``quantity``: each material quantity: material, grams, R-strategy, detachability index,
   release year and quality, and its origin as recorded (``monitor_facts``);
 * ``material``: per passport and material: grams, quantities, quantities with a mass, and the
@@ -42,7 +42,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS passport (
   id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, municipality TEXT NOT NULL, grams INTEGER NOT NULL,
-  built INTEGER, latest TEXT, serial INTEGER NOT NULL);
+  built INTEGER, latest TEXT, serial INTEGER NOT NULL, object TEXT, wkt TEXT, la_units INTEGER NOT NULL DEFAULT 0,
+  la_high INTEGER NOT NULL DEFAULT 0, la_low INTEGER NOT NULL DEFAULT 0);
 CREATE INDEX IF NOT EXISTS passport_municipality ON passport (municipality);
 CREATE TABLE IF NOT EXISTS quantity (
   passport INTEGER NOT NULL, municipality TEXT NOT NULL, material TEXT, grams INTEGER, strategy TEXT NOT NULL,
@@ -98,7 +99,7 @@ class MonitorIndex(Sidecar):
     """The writer's handle of the monitor aggregates (one per writable ``Registry``)."""
 
     FILE = MONITOR_FILE
-    SCHEMA_VERSION = "4"
+    SCHEMA_VERSION = "6"
     SCHEMA = SCHEMA
     TABLES = ("passport", "quantity", "material", "mci", "valuation", "meta", *TOTAL_TABLES)
     CLEARED = ("passport", "quantity", "material", "mci", "valuation", *TOTAL_TABLES)
@@ -123,8 +124,9 @@ class MonitorIndex(Sidecar):
         total = sum(q.grams or 0 for q in f.quantities)
         conn.executemany("INSERT INTO valuation VALUES (?, ?, ?, NULL)",
                          ((f.iri, when, amount) for when, amount in f.valuations))
-        cur = conn.execute("INSERT INTO passport (iri, municipality, grams, built, latest, serial) "
-                           "VALUES (?,?,?,?,?,?)", (f.iri, f.municipality, total, f.built, None, serial))
+        cur = conn.execute("INSERT INTO passport (iri, municipality, grams, built, latest, serial, object, wkt) "
+                           "VALUES (?,?,?,?,?,?,?,?)", (f.iri, f.municipality, total, f.built, None, serial, f.obj,
+                                                        f.wkt))
         pid = cur.lastrowid
         conn.executemany("INSERT INTO quantity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                          ((pid, f.municipality, q.material, q.grams, q.strategy, q.detachability, q.release_year,
@@ -155,19 +157,20 @@ class MonitorIndex(Sidecar):
             return
         pid, total = row
         if adjust:
-            summarise(conn, pid, -1, ("t_material",))
+            summarise(conn, pid, -1, ("t_material", "t_value"))
         keys = [f"{d} {a}" for d, a in conn.execute(
             "SELECT date, amount FROM valuation WHERE passport = ? AND amount IS NOT NULL", (iri,))]
         latest = max(keys) if keys else None
-        conn.execute("UPDATE passport SET latest = ? WHERE id = ?", (latest, pid))
         amount = latest_amount(latest)
+        conn.execute("UPDATE passport SET latest = ?, la_units = ?, la_high = ?, la_low = ? WHERE id = ?",
+                     (latest, *split_exact(amount or Decimal(0)), pid))
         for material, grams_ in conn.execute("SELECT material, grams FROM material WHERE passport = ?",
                                              (pid,)).fetchall():
             value = None if amount is None else divide(amount * Decimal(grams_) / 1000, Decimal(total) / 1000)
             conn.execute("UPDATE material SET v_units = ?, v_high = ?, v_low = ? WHERE passport = ? AND material = ?",
                          (*split_exact(value or Decimal(0)), pid, material))
         if adjust:
-            summarise(conn, pid, 1, ("t_material",))
+            summarise(conn, pid, 1, ("t_material", "t_value"))
 
     def _add_valuations(self, rows: Iterable[tuple[str, str, str | None, str]]) -> None:
         """Valuation rows (passport, date, canonical amount, record) beside the passports' own,

@@ -10,6 +10,9 @@ never disagree. Rows whose count falls to zero are removed.
 passport and each distinct date ``day`` of its valuations, with ``prev`` its previous valuation
 date ('' for the first), the passport has a valuation in (F, D] exactly when one of its rows has
 F < day <= D and prev <= F (the first of its dates in the window), and only one row does.
+``t_value`` sums each passport's latest valuation (exactly, as three integers: ``monitor_index``),
+``t_mci`` the mass of the objects with an MCI row (``monitor_mci``): the comparison of
+municipalities adds them up.
 """
 
 from __future__ import annotations
@@ -43,8 +46,12 @@ TOTALS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
                  ("SELECT municipality, material, life_cycle, nature, origin, phase, recycled, SUM(COALESCE(grams, 0)), "
                  "COUNT(*), COUNT(grams) FROM quantity WHERE passport = ? AND material IS NOT NULL "
                  "GROUP BY municipality, material, life_cycle, nature, origin, phase, recycled")),
-    "t_valued": (("municipality", "day", "prev"), ("grams", "passports"), "passports",
-                 ("SELECT p.municipality, d.day, d.prev, p.grams, 1 FROM passport p, ("
+    "t_value": (("municipality",), ("v_units", "v_high", "v_low", "passports"), "passports",
+                "SELECT municipality, la_units, la_high, la_low, 1 FROM passport WHERE id = ?"),
+    "t_mci": (("municipality",), ("grams", "objects"), "objects", "SELECT municipality, grams, 1 FROM mci WHERE passport = ?"),
+    "t_valued": (("municipality", "day", "prev"), ("grams", "mci_grams", "passports"), "passports",
+                 ("SELECT p.municipality, d.day, d.prev, p.grams, "
+                 "COALESCE((SELECT grams FROM mci WHERE passport = ?1), 0), 1 FROM passport p, ("
                  " SELECT date AS day, LAG(date, 1, '') OVER (ORDER BY date) AS prev FROM ("
                  "  SELECT DISTINCT date FROM valuation WHERE passport = (SELECT iri FROM passport WHERE id = ?1))"
                  ") d WHERE p.id = ?1")),

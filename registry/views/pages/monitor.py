@@ -22,7 +22,7 @@ import pyoxigraph as ox
 from registry.model.terms import Terms
 from registry.model.vocab import MP, MPV, XSD
 from registry.query import saved as saved_queries
-from registry.store import monitor_figures, named_queries
+from registry.store import monitor_answers, named_queries
 from registry.views.pages.charts import bar_chart, gauge
 from registry.views.pages.fresh import background_for, ready
 from registry.views.pages.geo import vocabulary_wkt, wkt_points
@@ -141,16 +141,16 @@ def _bindings(query: str, params: dict[str, str]) -> dict[str, ox.Term]:
 
 def _rows(store: ox.Store, spec: Figure, params: dict[str, str], scope: str | None, day: dt.date,
           aggregates: Path | None, base: str) -> tuple[list[str], list[list[tuple[str, str]]]]:
-    """Columns and cells of a figure: from the monitor aggregates (``monitor_figures``, the same
+    """Columns and cells of a figure: from the monitor aggregates (``monitor_answers``, the same
     rows as the saved query) when they answer it and are up to date, else from the saved query."""
-    conn = monitor_figures.readable(aggregates, base) if aggregates and spec.query in monitor_figures.FIGURES else None
+    conn = monitor_answers.readable(aggregates, base) if aggregates and spec.query in monitor_answers.FIGURES else None
     if conn is not None:
         try:
-            found = monitor_figures.figure(conn, spec.query, scope, on=day, year=day.year)
+            found = monitor_answers.figure(conn, spec.query, scope, on=day, year=day.year)
         finally:
             conn.close()
-        columns = list(monitor_figures.COLUMNS[spec.query])
-        return columns, [[(monitor_figures.cell_kind(c, row[c]), row[c]) if c in row else ("", "") for c in columns]
+        columns = list(monitor_answers.COLUMNS[spec.query])
+        return columns, [[(monitor_answers.cell_kind(c, row[c]), row[c]) if c in row else ("", "") for c in columns]
                          for row in found]
     result = named_queries.run(store, spec.query, _bindings(spec.query, params))
     columns = [v.value for v in result.variables]

@@ -1,0 +1,133 @@
+"""The indicators the monitor aggregates answer: :func:`figure` gives exactly the rows
+``named_queries.select_plain`` gives for the saved query of the same name (``sparql/indicator-*.rq``),
+from ``DATA/monitor.sqlite`` (:func:`readable`: only while it matches the store), with the saved
+queries' columns (:data:`COLUMNS`). The figures themselves are in ``monitor_figures``,
+``monitor_mci`` and ``monitor_comparison``; tests/store/test_monitor_index.py compares every one
+with its saved query after each kind of write.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from registry.model.reference import reference_digest
+from registry.store.monitor_comparison import municipality_comparison
+from registry.store.monitor_figures import (
+    detachability_distribution,
+    embodied_carbon,
+    goal2_material_origin,
+    goal3_valued_share,
+    release_forecast,
+    release_forecast_objects,
+    rstrategy_by_mass,
+    stock_by_material,
+    stock_over_years,
+)
+from registry.store.monitor_index import MONITOR_FILE, MonitorIndex
+from registry.store.monitor_mci import mci_figure, mci_per_object
+from registry.store.sidecar import connect
+
+Row = dict[str, str]
+
+
+def open_figures(data_dir: Path) -> sqlite3.Connection:
+    return connect(Path(data_dir) / MONITOR_FILE)
+
+
+def figure(conn: sqlite3.Connection, name: str, municipality: str | None = None, *,
+           on: date | None = None, year: int | None = None) -> list[Row]:
+    """The rows of indicator ``name`` from the aggregates (``KeyError`` for one not answered here)."""
+    on = on or date.today()
+    functions: dict[str, Callable[[], list[Row]]] = {
+        "indicator-goal3-valued-share": lambda: goal3_valued_share(conn, municipality, on),
+        "indicator-stock-by-material": lambda: stock_by_material(conn, municipality),
+        "indicator-rstrategy-by-mass": lambda: rstrategy_by_mass(conn, municipality),
+        "indicator-detachability-distribution": lambda: detachability_distribution(conn, municipality),
+        "indicator-release-forecast": lambda: release_forecast(conn, municipality, year or on.year),
+        "indicator-release-forecast-objects": lambda: release_forecast_objects(conn, municipality, year or on.year),
+        "indicator-stock-over-years": lambda: stock_over_years(conn, municipality),
+        "indicator-goal2-material-origin": lambda: goal2_material_origin(conn, municipality),
+        "indicator-embodied-carbon": lambda: embodied_carbon(conn, municipality),
+        "indicator-mci": lambda: mci_figure(conn, municipality),
+        "indicator-mci-per-object": lambda: mci_per_object(conn, municipality),
+        "indicator-municipality-comparison": lambda: municipality_comparison(conn, municipality, on),
+    }
+    return functions[name]()
+
+
+# the variables of each saved query, in its order (tests/store/test_monitor_index.py checks them)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "indicator-goal3-valued-share": ("municipality", "date", "from", "until", "objects", "valuedObjects",
+                                     "objectShare", "massKg", "valuedMassKg", "massShare", "target", "targetYear"),
+    "indicator-stock-by-material": ("municipality", "material", "labelNl", "labelEn", "massKg", "valueEur",
+                                    "passports", "quantities", "quantitiesWithoutMass"),
+    "indicator-rstrategy-by-mass": ("municipality", "strategy", "rank", "labelNl", "labelEn", "massKg", "quantities",
+                                    "quantitiesWithoutMass", "objects"),
+    "indicator-detachability-distribution": ("municipality", "class", "rank", "labelNl", "labelEn", "massKg",
+                                             "quantities"),
+    "indicator-release-forecast": ("year", "municipality", "releaseYear", "passportMunicipality", "material",
+                                   "quality", "massKg", "objects", "quantities", "quantitiesWithoutMass"),
+    "indicator-stock-over-years": ("municipality", "year", "massKg", "objects"),
+    "indicator-goal2-material-origin": ("municipality", "massKg", "primaryAbioticKg", "secondaryAbioticKg",
+                                        "biobasedKg", "natureUnknownKg", "lifeCycleNotRecordedKg",
+                                        "primaryAbioticShare", "secondaryAbioticShare", "biobasedShare",
+                                        "quantities", "quantitiesWithoutMass"),
+    "indicator-embodied-carbon": ("municipality", "material", "labelNl", "labelEn", "massKg", "kgCO2ePerKg",
+                                  "kgCO2e", "massWithoutFactorKg", "source"),
+    "indicator-mci": ("municipality", "objects", "massKg", "mci"),
+    "indicator-release-forecast-objects": ("year", "municipality", "passport", "object", "passportMunicipality",
+                                           "releaseYear", "material", "quality", "massKg", "wkt",
+                                           "quantitiesWithoutMass"),
+    "indicator-municipality-comparison": ("municipality", "name", "date", "passports", "massKg", "valueEur",
+                                          "valuedObjects", "objectShare", "valuedMassKg", "massShare",
+                                          "primaryAbioticShare", "mci"),
+    "indicator-mci-per-object": ("municipality", "passport", "object", "passportMunicipality", "massKg", "virginKg",
+                                 "wasteKg", "lfi", "lifetime", "averageLifetime", "utility", "mci"),
+}
+# columns of xsd:double: equal to the saved query's to the last bits (the store's order of adding)
+DOUBLE_COLUMNS = frozenset({"lfi", "utility", "mci"})
+# a SAMPLE of the query: any one of the object's geometries (the aggregates keep the first by text)
+SAMPLE_COLUMNS = frozenset({"wkt"})
+IRI_COLUMNS = frozenset({"municipality", "material", "strategy", "class", "quality", "passportMunicipality",
+                         "source", "passport", "object"})
+TEXT_COLUMNS = frozenset({"labelNl", "labelEn", "date", "from", "until", "source", "name", "wkt"})
+
+
+def cell_kind(column: str, value: str) -> str:
+    """What kind of term a value of ``column`` is: "iri", "num" or "text" (as the saved query gives it)."""
+    if column in IRI_COLUMNS and value.startswith(("http://", "https://", "urn:")):
+        return "iri"
+    return "text" if column in TEXT_COLUMNS or column in IRI_COLUMNS else "num"
+
+
+def readable(data_dir: Path, base: str) -> sqlite3.Connection | None:
+    """A reader's connection to the aggregates when they match the store as the last write left
+    them (clean, this schema, base IRI and reference data); None otherwise: the caller asks the
+    store (the saved query), which is always right."""
+    path = Path(data_dir) / MONITOR_FILE
+    if not path.exists():
+        return None
+    try:
+        conn = open_figures(data_dir)
+        meta = dict(conn.execute("SELECT key, value FROM meta"))
+    except sqlite3.Error:
+        return None
+    expected = {"schema": MonitorIndex.SCHEMA_VERSION, "base": base, "reference": reference_digest(),
+                "state": "clean"}
+    if any(meta.get(k) != v for k, v in expected.items()):
+        conn.close()
+        return None
+    return conn
+
+
+FIGURES = ("indicator-goal3-valued-share", "indicator-stock-by-material", "indicator-rstrategy-by-mass",
+           "indicator-detachability-distribution", "indicator-release-forecast", "indicator-stock-over-years",
+           "indicator-goal2-material-origin", "indicator-embodied-carbon", "indicator-mci",
+           "indicator-municipality-comparison", "indicator-release-forecast-objects")
+# answered here too, but not a figure of the monitor pages (a list: its CSV and the report use it)
+LISTS = ("indicator-mci-per-object",)
+
+__all__ = ["COLUMNS", "DOUBLE_COLUMNS", "FIGURES", "LISTS", "SAMPLE_COLUMNS", "cell_kind", "figure", "open_figures", "readable"]
