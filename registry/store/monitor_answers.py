@@ -87,8 +87,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "indicator-mci-per-object": ("municipality", "passport", "object", "passportMunicipality", "massKg", "virginKg",
                                  "wasteKg", "lfi", "lifetime", "averageLifetime", "utility", "mci"),
 }
-# columns of xsd:double: equal to the saved query's to the last bits (the store's order of adding)
-DOUBLE_COLUMNS = frozenset({"lfi", "utility", "mci"})
 # a SAMPLE of the query: any one of the object's geometries (the aggregates keep the first by text)
 SAMPLE_COLUMNS = frozenset({"wkt"})
 IRI_COLUMNS = frozenset({"municipality", "material", "strategy", "class", "quality", "passportMunicipality",
@@ -130,4 +128,4 @@ FIGURES = ("indicator-goal3-valued-share", "indicator-stock-by-material", "indic
 # answered here too, but not a figure of the monitor pages (a list: its CSV and the report use it)
 LISTS = ("indicator-mci-per-object",)
 
-__all__ = ["COLUMNS", "DOUBLE_COLUMNS", "FIGURES", "LISTS", "SAMPLE_COLUMNS", "cell_kind", "figure", "open_figures", "readable"]
+__all__ = ["COLUMNS", "FIGURES", "LISTS", "SAMPLE_COLUMNS", "cell_kind", "figure", "open_figures", "readable"]

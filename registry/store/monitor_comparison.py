@@ -1,11 +1,11 @@
 """``indicator-municipality-comparison`` from the monitor aggregates: one row per municipality,
 each figure as the indicator of the same name computes it (goal 3 from ``t_valued``, goal 2's
-primary abiotic share from ``t_origin``, the mass-weighted MCI from the ``mci`` rows), with the
+primary abiotic share from ``t_origin``, the mass-weighted MCI from ``t_mci``), with the
 passports' latest valuations summed exactly (``t_value``) and their objects' mass (``t_mci``).
 
 The saved query joins a municipality's passports with its quantities' origins, so a
 municipality whose quantities have no material has no row; every division is the store's
-(decimals truncated to 18 decimals; the MCI a double).
+(decimals truncated to 18 decimals).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from registry.model.terms import Terms, get_terms
 from registry.model.vocab import SKOS
 from registry.store.monitor_figures import goal2_material_origin, kg, text, year_before
 from registry.store.monitor_index import divide, join_exact
-from registry.store.monitor_mci import double_text
+from registry.store.monitor_mci import mci_totals
 
 
 def _name(terms: Terms, municipality: str) -> str | None:
@@ -27,16 +27,6 @@ def _name(terms: Terms, municipality: str) -> str | None:
         if language == "nl" or language.startswith("nl-"):
             return label.value
     return None
-
-
-def _weighted_mci(conn: sqlite3.Connection, municipality: str, grams: int) -> str | None:
-    """``SUM(COALESCE(?objectMci, 0) * ?passportMass) / SUM(?passportMass)``: a passport without an
-    MCI counts with 0; unbound when the mass is zero."""
-    if not grams:
-        return None
-    weighted = conn.execute("SELECT SUM(COALESCE(mci, 0) * (grams / 1000.0)) FROM mci WHERE municipality = ?",
-                            (municipality,)).fetchone()[0] or 0.0
-    return double_text(weighted / float(Decimal(grams) / 1000))
 
 
 def municipality_comparison(conn: sqlite3.Connection, municipality: str | None, on: date,
@@ -54,7 +44,7 @@ def municipality_comparison(conn: sqlite3.Connection, municipality: str | None, 
         if not origin or not place:
             continue  # no quantity with a material: the query's join drops the municipality
         passports = conn.execute("SELECT passports FROM t_passport WHERE municipality = ?", (place,)).fetchone()[0]
-        grams = (conn.execute("SELECT grams FROM t_mci WHERE municipality = ?", (place,)).fetchone() or (0,))[0]
+        _, grams, _, weighted = mci_totals(conn, place)
         value = conn.execute("SELECT v_units, v_high, v_low FROM t_value WHERE municipality = ?", (place,)).fetchone()
         valued, valued_grams = conn.execute(
             "SELECT COALESCE(SUM(passports), 0), COALESCE(SUM(mci_grams), 0) FROM t_valued WHERE day > ?1 "
@@ -67,7 +57,8 @@ def municipality_comparison(conn: sqlite3.Connection, municipality: str | None, 
         if mass_share is not None:
             row["massShare"] = text(mass_share)
         row["primaryAbioticShare"] = origin[0].get("primaryAbioticShare")
-        row["mci"] = _weighted_mci(conn, place, grams)
+        mean = divide(weighted, Decimal(grams) / 1000)  # objects without an MCI count as 0
+        row["mci"] = text(mean) if mean is not None else None
         rows.append({k: v for k, v in row.items() if v is not None})
     return rows
 

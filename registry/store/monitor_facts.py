@@ -29,6 +29,7 @@ from registry.model.vocab import DCTERMS, GEO, MP, RDF, XSD
 from registry.store.search_facts import by_subject
 
 SCALE = Decimal(10) ** -18  # the store divides decimals to 18 decimals, truncated
+NINE = 10 ** 9
 GYEAR = XSD + "gYear"
 DATES = (XSD + "date", XSD + "dateTime", XSD + "dateTimeStamp")
 _P = {name: iri for name, iri in (
@@ -95,6 +96,21 @@ def divide(a: Decimal, b: Decimal) -> Decimal | None:
     with localcontext() as ctx:
         ctx.prec = 80
         return (a / b).quantize(SCALE, rounding=ROUND_DOWN)
+
+
+def split_exact(value: Decimal) -> tuple[int, int, int]:
+    """A decimal with at most 18 decimals as (units, first nine decimals, next nine decimals)."""
+    scaled = int((value / SCALE).to_integral_value(rounding=ROUND_DOWN))
+    sign = -1 if scaled < 0 else 1
+    units, fraction = divmod(abs(scaled), 10 ** 18)
+    high, low = divmod(fraction, NINE)
+    return sign * units, sign * high, sign * low
+
+
+def join_exact(units: int, high: int, low: int) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return Decimal(units) + Decimal(high) / NINE + Decimal(low) * SCALE
 
 
 def grams(term: ox.Term) -> int | None:
@@ -185,4 +201,5 @@ def monitor_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFa
     return facts
 
 
-__all__ = ["MonitorFacts", "QuantityRow", "canonical_decimal", "grams", "monitor_facts", "release_year"]
+__all__ = ["MonitorFacts", "QuantityRow", "canonical_decimal", "divide", "grams", "join_exact", "monitor_facts",
+           "release_year", "split_exact"]

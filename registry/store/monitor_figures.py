@@ -10,8 +10,7 @@ them after each kind of write. ``/query/indicator-*`` stays the saved query: the
 Figures answered here: ``indicator-goal3-valued-share``, ``indicator-stock-by-material``,
 ``indicator-rstrategy-by-mass``, ``indicator-detachability-distribution``,
 ``indicator-release-forecast``, ``indicator-stock-over-years``, ``indicator-goal2-material-origin``,
-``indicator-embodied-carbon``, ``indicator-mci`` and ``indicator-mci-per-object`` (``monitor_mci``;
-their doubles agree to the last bits, :data:`DOUBLE_COLUMNS`). ``municipality``: an IRI (None: the region).
+``indicator-embodied-carbon``; ``monitor_mci`` and ``monitor_comparison`` answer the others. ``municipality``: an IRI (None: the region).
 """
 
 from __future__ import annotations

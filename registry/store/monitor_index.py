@@ -24,19 +24,25 @@ Tables (``monitor_figures`` answers the indicators from them, with the saved que
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import ROUND_DOWN, Decimal, localcontext
+from decimal import Decimal
 
 import pyoxigraph as ox
 
 from registry.model.terms import get_terms
 from registry.model.vocab import DCTERMS, MP
-from registry.store.monitor_facts import SCALE, MonitorFacts, canonical_decimal, divide, monitor_facts
-from registry.store.monitor_mci import object_mci
+from registry.store.monitor_facts import (
+    MonitorFacts,
+    canonical_decimal,
+    divide,
+    join_exact,
+    monitor_facts,
+    split_exact,
+)
+from registry.store.monitor_mci import object_mci, rounded
 from registry.store.monitor_totals import TOTAL_TABLES, schema, summarise
 from registry.store.sidecar import Sidecar
 
 MONITOR_FILE = "monitor.sqlite"
-NINE = 10 ** 9
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,7 +65,7 @@ CREATE INDEX IF NOT EXISTS material_passport ON material (passport);
 CREATE TABLE IF NOT EXISTS mci (
   passport INTEGER PRIMARY KEY, iri TEXT NOT NULL, object TEXT NOT NULL, municipality TEXT NOT NULL,
   grams INTEGER NOT NULL, virgin TEXT, waste TEXT, lfi REAL, lifetime INTEGER, average TEXT, utility REAL NOT NULL,
-  mci REAL);
+  mci REAL, w_units INTEGER NOT NULL, w_high INTEGER NOT NULL, w_low INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS mci_municipality ON mci (municipality, iri);
 CREATE INDEX IF NOT EXISTS mci_iri ON mci (iri);
 CREATE TABLE IF NOT EXISTS valuation (
@@ -67,21 +73,6 @@ CREATE TABLE IF NOT EXISTS valuation (
 CREATE INDEX IF NOT EXISTS valuation_passport ON valuation (passport, date);
 CREATE UNIQUE INDEX IF NOT EXISTS valuation_record ON valuation (record) WHERE record IS NOT NULL;
 """ + schema()
-
-
-def split_exact(value: Decimal) -> tuple[int, int, int]:
-    """A decimal with at most 18 decimals as (units, first nine decimals, next nine decimals)."""
-    scaled = int((value / SCALE).to_integral_value(rounding=ROUND_DOWN))
-    sign = -1 if scaled < 0 else 1
-    units, fraction = divmod(abs(scaled), 10 ** 18)
-    high, low = divmod(fraction, NINE)
-    return sign * units, sign * high, sign * low
-
-
-def join_exact(units: int, high: int, low: int) -> Decimal:
-    with localcontext() as ctx:
-        ctx.prec = 60
-        return Decimal(units) + Decimal(high) / NINE + Decimal(low) * SCALE
 
 
 def _opt(value: Decimal | None) -> str | None:
@@ -99,7 +90,7 @@ class MonitorIndex(Sidecar):
     """The writer's handle of the monitor aggregates (one per writable ``Registry``)."""
 
     FILE = MONITOR_FILE
-    SCHEMA_VERSION = "6"
+    SCHEMA_VERSION = "7"
     SCHEMA = SCHEMA
     TABLES = ("passport", "quantity", "material", "mci", "valuation", "meta", *TOTAL_TABLES)
     CLEARED = ("passport", "quantity", "material", "mci", "valuation", *TOTAL_TABLES)
@@ -142,9 +133,10 @@ class MonitorIndex(Sidecar):
                          ((pid, f.municipality, k, *v) for k, v in materials.items()))
         mci = object_mci(f, get_terms())
         if mci is not None:
-            conn.execute("INSERT INTO mci VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", (
+            weighted = (rounded(mci.mci) or Decimal(0)) * mci.mass  # exact: 9 decimals x 3
+            conn.execute("INSERT INTO mci VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", (
                 pid, f.iri, f.obj, f.municipality, int(mci.mass * 1000), _opt(mci.virgin), _opt(mci.waste), mci.lfi,
-                mci.lifetime, mci.average_lifetime, mci.utility, mci.mci))
+                mci.lifetime, mci.average_lifetime, mci.utility, mci.mci, *split_exact(weighted)))
         self._revalue(f.iri, adjust=False)
         summarise(conn, pid, 1)
 

@@ -6,28 +6,30 @@ life cycle, nature, origin, material phase, recycled content), works out virgin 
 unrecoverable waste per group in decimals (divisions truncated to 18 decimals as the store
 divides), sums them per object, and turns them into the linear flow index, the utility and the
 MCI in doubles. This module does the same steps in the same arithmetic, so the stored rows
-(``monitor_index``: table ``mci``) answer ``indicator-mci`` and ``indicator-mci-per-object``
-without the store; tests/store/test_monitor_mci.py compares both with the saved queries. The
-decimals agree exactly; the doubles agree to the last bits (a sum of doubles depends on the order
-the store adds them in).
+(``monitor_index``: table ``mci``) answer ``indicator-mci-per-object`` without the store, equal to
+the last digit (the same IEEE operations in the same order; the store turns a decimal into a double
+correctly rounded, as Python does). The means over objects (``indicator-mci``, the comparison of
+municipalities) take each object's MCI rounded to 9 decimals as a decimal, so that they are exact
+whatever order the store adds in; ``t_mci`` keeps those sums per municipality.
+tests/store/test_monitor_index.py compares every figure with its saved query.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pyoxigraph as ox
 
 from registry.model.terms import Terms
 from registry.model.vocab import MP, MPV
-from registry.store.monitor_facts import MonitorFacts, canonical_decimal, divide
+from registry.store.monitor_facts import MonitorFacts, canonical_decimal, divide, join_exact
 
 LIFECYCLE, NATURE = MPV + "lifecycleorigin/", MPV + "materialnature/"
 REUSED_PHASES = (MPV + "materialphase/second-use", MPV + "materialphase/third-use-or-later")
 DEFAULTS = MPV + "mci-defaults"
-ONE, ZERO = Decimal(1), Decimal(0)
+ONE, ZERO, NANO = Decimal(1), Decimal(0), Decimal(10 ** 9)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,16 @@ class ObjectMci:
     average_lifetime: str | None
     utility: float
     mci: float | None
+
+
+def rounded(mci: float | None) -> Decimal | None:
+    """An object's MCI to 9 decimals as the mean takes it: ``ROUND(xsd:decimal(?mci) * 1000000000) /
+    1000000000``; the store turns a double into a decimal as ``int(x * 1e18) / 10^18`` and rounds
+    halves up."""
+    if mci is None:
+        return None
+    exact = Decimal(int(mci * 1e18)) / 10 ** 18
+    return (exact * NANO).quantize(ONE, rounding=ROUND_HALF_UP) / NANO
 
 
 def double_text(value: float | None) -> str | None:
@@ -145,16 +157,25 @@ def _scoped(municipality: str | None) -> tuple[str, tuple, dict[str, str]]:
     return "", (), {}
 
 
+def mci_totals(conn: sqlite3.Connection, municipality: str | None) -> tuple[int, int, int, Decimal]:
+    """(objects, grams, objects with an MCI, the sum of rounded MCI × mass) from ``t_mci``."""
+    where, args, _ = _scoped(municipality)
+    objects, grams, with_mci, units, high, low = conn.execute(
+        "SELECT COALESCE(SUM(objects), 0), COALESCE(SUM(grams), 0), COALESCE(SUM(with_mci), 0), "
+        "COALESCE(SUM(w_units), 0), COALESCE(SUM(w_high), 0), COALESCE(SUM(w_low), 0) FROM t_mci" + where,
+        args).fetchone()
+    return objects, grams, with_mci, join_exact(units, high, low)
+
+
 def mci_figure(conn: sqlite3.Connection, municipality: str | None) -> list[dict[str, str]]:
-    """``indicator-mci``: objects, their mass and the mass-weighted mean of their MCI."""
-    where, args, echo = _scoped(municipality)
-    objects, grams, weighted, with_mci = conn.execute(
-        "SELECT COUNT(*), SUM(grams), SUM(mci * (grams / 1000.0)), COUNT(mci) FROM mci" + where, args).fetchone()
+    """``indicator-mci``: objects, their mass and the mass-weighted mean of their rounded MCI."""
+    objects, grams, with_mci, weighted = mci_totals(conn, municipality)
     if not objects:
         return []
-    row = {**echo, "objects": str(objects), "massKg": _kg(grams)}
-    if with_mci == objects:  # one object without an MCI leaves the query's mean unbound
-        row["mci"] = double_text(weighted / float(Decimal(grams) / 1000))
+    row = {**_scoped(municipality)[2], "objects": str(objects), "massKg": _kg(grams)}
+    mean = divide(weighted, Decimal(grams) / 1000)
+    if with_mci == objects and mean is not None:  # an object without an MCI leaves the mean unbound
+        row["mci"] = canonical_decimal(format(mean, "f"))
     return [row]
 
 
@@ -173,4 +194,4 @@ def mci_per_object(conn: sqlite3.Connection, municipality: str | None) -> list[d
     return rows
 
 
-__all__ = ["ObjectMci", "double_text", "mci_figure", "mci_per_object", "object_mci"]
+__all__ = ["ObjectMci", "double_text", "mci_figure", "mci_per_object", "mci_totals", "object_mci", "rounded"]

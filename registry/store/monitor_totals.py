@@ -11,8 +11,8 @@ passport and each distinct date ``day`` of its valuations, with ``prev`` its pre
 date ('' for the first), the passport has a valuation in (F, D] exactly when one of its rows has
 F < day <= D and prev <= F (the first of its dates in the window), and only one row does.
 ``t_value`` sums each passport's latest valuation (exactly, as three integers: ``monitor_index``),
-``t_mci`` the mass of the objects with an MCI row (``monitor_mci``): the comparison of
-municipalities adds them up.
+``t_mci`` the mass of the objects with an MCI row and the sum of their MCI (rounded to 9 decimals)
+times mass, exactly (``monitor_mci``): ``indicator-mci`` and the comparison of municipalities add them up.
 """
 
 from __future__ import annotations
@@ -48,7 +48,8 @@ TOTALS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
                  "GROUP BY municipality, material, life_cycle, nature, origin, phase, recycled")),
     "t_value": (("municipality",), ("v_units", "v_high", "v_low", "passports"), "passports",
                 "SELECT municipality, la_units, la_high, la_low, 1 FROM passport WHERE id = ?"),
-    "t_mci": (("municipality",), ("grams", "objects"), "objects", "SELECT municipality, grams, 1 FROM mci WHERE passport = ?"),
+    "t_mci": (("municipality",), ("grams", "objects", "with_mci", "w_units", "w_high", "w_low"), "objects",
+              "SELECT municipality, grams, 1, mci IS NOT NULL, w_units, w_high, w_low FROM mci WHERE passport = ?"),
     "t_valued": (("municipality", "day", "prev"), ("grams", "mci_grams", "passports"), "passports",
                  ("SELECT p.municipality, d.day, d.prev, p.grams, "
                  "COALESCE((SELECT grams FROM mci WHERE passport = ?1), 0), 1 FROM passport p, ("

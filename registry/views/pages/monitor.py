@@ -23,6 +23,8 @@ from registry.model.terms import Terms
 from registry.model.vocab import MP, MPV, XSD
 from registry.query import saved as saved_queries
 from registry.store import monitor_answers, named_queries
+from registry.store.search_query import POINT, SearchQuery
+from registry.store.search_query import reader as search_reader
 from registry.views.pages.charts import bar_chart, gauge
 from registry.views.pages.fresh import background_for, ready
 from registry.views.pages.geo import vocabulary_wkt, wkt_points
@@ -256,7 +258,26 @@ def goals_of(figures: list[FigureData]) -> list[dict]:
 
 def map_points(registry, municipality: str | None) -> dict:
     """The objects with a location, for the map: ``points`` as [lat, lon, kind index, label nl,
-    label en, page path], ``kinds`` (IRIs), ``total`` (all objects with a location)."""
+    label en, page path], ``kinds`` (IRIs), ``total`` (all objects with a location). From the
+    search index (its located results, the first ``MAP_MAX`` by title) when it is ready, else
+    from the store (``page-monitor-objects``)."""
+    index = search_reader(registry.settings.data_dir)
+    if index.ready():
+        code = municipality[len(MPV + "municipality/"):] if municipality else ""
+        found = index.find(SearchQuery(sort="title", municipality=code), facets=False)
+        kinds: list[str] = []
+        where: dict[str, int] = {}
+        points = []
+        for row in index.rows(index.top(found, MAP_MAX, located=True), columns=POINT):
+            kind = MP + row["kind"] if row["kind"] else ""
+            if kind not in where:
+                where[kind] = len(kinds)
+                kinds.append(kind)
+            iri = row["iri"]
+            path = "/doc/" + iri[len(registry.base):] if iri.startswith(registry.base) else ""
+            points.append([round(row["lat"], 6), round(row["lon"], 6), where[kind], row["name_nl"] or "",
+                           row["name_en"] or "", path])
+        return {"points": points, "kinds": kinds, "total": index.located(found)}
     bindings = {"municipality": ox.NamedNode(municipality)} if municipality else {}
     base = registry.base + "id/"
     kinds: list[str] = []
