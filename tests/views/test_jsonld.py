@@ -226,3 +226,21 @@ def test_the_own_context_is_put_back_inline_by_either_url_and_others_stay():
         assert first["label"] == {"@id": "rdfs:label", "@container": "@language"}
     other = b'{"@context": "https://example.org/context.jsonld"}'
     assert inline_own_context(other, BASE) == other
+
+
+# --- which form ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("accept,flat", [
+    ("application/ld+json", False),
+    ('application/ld+json;profile="http://www.w3.org/ns/json-ld#flattened"', True),
+    ('application/ld+json; profile="http://www.w3.org/ns/json-ld#compacted http://www.w3.org/ns/json-ld#flattened"', True),
+    ('text/turtle;q=0.5, application/ld+json;profile="http://www.w3.org/ns/json-ld#flattened"', True),
+    ('application/ld+json;profile="http://www.w3.org/ns/json-ld#framed"', False),
+])
+def test_the_flattened_profile_asks_for_the_flat_form(accept, flat):
+    from registry.views import negotiation
+
+    fmt = negotiation.negotiate(accept)
+    assert fmt == negotiation.JSON_LD
+    assert (negotiation.with_profile(fmt, accept) == negotiation.JSON_LD_FLAT) is flat
+    assert negotiation.with_profile(negotiation.TURTLE, accept) == negotiation.TURTLE
