@@ -107,7 +107,7 @@ def declarations(ontology_dir: Path = ONTOLOGY_DIR) -> tuple[dict[str, str], dic
     return kinds, ranges
 
 
-def _coercion(iri: str, ranges: set[str], kinds: dict[str, str]) -> str | None:
+def _coercion(iri: str, ranges: set[str]) -> str | None:
     """The ``@type`` of a property's values: "@id", a datatype IRI, or None (no coercion)."""
     if iri in RANGE_IN_PRACTICE:
         return RANGE_IN_PRACTICE[iri]
@@ -156,7 +156,7 @@ def build_context(ontology_dir: Path = ONTOLOGY_DIR) -> dict:
             body[term] = short
             continue
         definition: dict = {"@id": short}
-        coercion = _coercion(iri, ranges.get(iri, set()), kinds)
+        coercion = _coercion(iri, ranges.get(iri, set()))
         if iri in LANGUAGE_MAPS:
             definition["@container"] = "@language"
         elif coercion is not None:

@@ -214,6 +214,11 @@ def test_what_the_direct_compaction_does_not_cover_goes_to_pyld():
         jsonld_compact.flat(odd)
     doc = json.loads(to_jsonld(odd))
     assert isomorphic(pyld_graph(doc), graph_of(odd))
+    passport = triples_of(passport_ttl()) + [ox.Triple(ox.NamedNode(EX + "passport/GM0153/brug-0042"),
+                                                       odd[0].predicate, odd[0].object)]
+    framed = json.loads(to_jsonld(passport))  # pyld's framing
+    assert framed["describes"]["@type"] == "Bridge"
+    assert isomorphic(pyld_graph(framed), graph_of(passport))
 
 
 # --- reading -----------------------------------------------------------------------------------
