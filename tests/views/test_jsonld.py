@@ -115,6 +115,15 @@ def test_every_class_and_property_of_the_ontology_has_its_own_term():
     assert len(ranges) > 50
 
 
+def test_two_iris_with_one_local_name_get_two_terms():
+    from registry.model.jsonld_context import term_names
+    from registry.model.vocab import DCTERMS, MP, PREFIXES
+
+    kinds = {MP + "source": "property", DCTERMS + "source": "property", MP + "Source": "class"}
+    assert term_names(kinds, PREFIXES) == {MP + "source": "source", DCTERMS + "source": "dctermsSource",
+                                           MP + "Source": "Source"}
+
+
 # --- against pyld and the Turtle graph ---------------------------------------------------------
 
 def check(triples, *, against_pyld: bool = True) -> tuple[dict, dict]:
