@@ -18,11 +18,21 @@ import functools
 import json
 
 from registry.core.resources import ONTOLOGY_DIR
-from registry.model.jsonld_context import CONTEXT_FILE_NAME, EXTRA_PREFIXES  # noqa: F401 (re-exported)
+from registry.model.jsonld_context import CONTEXT_FILE_NAME, EXTRA_PREFIXES
+from registry.model.vocab import MPV, PREFIXES
 
 CONTEXT_PATH = "context.jsonld"
 CONTEXT_URL = "https://w3id.org/materiaalpaspoort/" + CONTEXT_PATH  # beside the ontology's def# and id/
 CONTEXT_FILE = ONTOLOGY_DIR / CONTEXT_FILE_NAME
+
+# The prefixes of the Turtle and RDF/XML documents (the JSON-LD context has terms instead): one per
+# vocabulary scheme as well, so ``mpv:rstrategy/R3`` reads ``rstrategy:R3``.
+SCHEMES = ("rstrategy", "rgroup", "phase", "policyangle", "theme", "material", "origin",
+           "materialphase", "dataquality", "condition", "connectiontype", "accessibility",
+           "intersection", "productedge", "valuationmethod", "releasequality", "municipality",
+           "organisation", "region")
+ALL_PREFIXES: dict[str, str] = {**PREFIXES, **EXTRA_PREFIXES,
+                                **{s: f"{MPV}{s}/" for s in SCHEMES}}
 
 
 @functools.lru_cache(maxsize=1)

@@ -16,18 +16,19 @@ from collections.abc import Sequence
 
 import pyoxigraph as ox
 
-from registry.model.jsonld import CONTEXT_PATH, CONTEXT_URL, EXTRA_PREFIXES, context, context_bytes  # noqa: F401 (re-exported)
-from registry.model.vocab import MPV, PREFIXES, RDF
+from registry.model.jsonld import (  # noqa: F401 (re-exported)
+    ALL_PREFIXES,
+    CONTEXT_PATH,
+    CONTEXT_URL,
+    EXTRA_PREFIXES,
+    SCHEMES,
+    context,
+    context_bytes,
+)
+from registry.model.vocab import MPV, RDF
 from registry.views import jsonld_compact
 from registry.views.negotiation import JSON_LD_FLAT, DocFormat
 
-# One Turtle prefix per vocabulary scheme, so ``mpv:rstrategy/R3`` reads ``rstrategy:R3``.
-SCHEMES = ("rstrategy", "rgroup", "phase", "policyangle", "theme", "material", "origin",
-           "materialphase", "dataquality", "condition", "connectiontype", "accessibility",
-           "intersection", "productedge", "valuationmethod", "releasequality", "municipality",
-           "organisation", "region")
-ALL_PREFIXES: dict[str, str] = {**PREFIXES, **EXTRA_PREFIXES,
-                                **{s: f"{MPV}{s}/" for s in SCHEMES}}
 RDF_TYPE_IRI = RDF + "type"
 _BY_NAMESPACE = {ns: name for name, ns in ALL_PREFIXES.items()}
 # What a passport document may use (docs/model.md). Declared in every passport document: finding
