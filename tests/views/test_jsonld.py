@@ -258,3 +258,18 @@ def test_the_flattened_profile_asks_for_the_flat_form(accept, flat):
     assert fmt == negotiation.JSON_LD
     assert (negotiation.with_profile(fmt, accept) == negotiation.JSON_LD_FLAT) is flat
     assert negotiation.with_profile(negotiation.TURTLE, accept) == negotiation.TURTLE
+
+
+def test_a_downloaded_file_is_read_with_the_context_inline(tmp_path):
+    """``passports add passport.jsonld`` of a download: the file reader inlines the context too."""
+    from conftest import docs_from
+
+    from registry.model.documents import read_file
+
+    triples = triples_of(passport_ttl())
+    (expected,) = docs_from(passport_ttl())  # as the reader gives it (decimals in canonical form)
+    for framed in (True, False):
+        path = tmp_path / f"passport-{framed}.jsonld"
+        path.write_bytes(to_jsonld(triples, framed=framed))
+        (doc,) = read_file(path, BASE)
+        assert isomorphic(graph_of(doc.triples), graph_of(expected.triples))
