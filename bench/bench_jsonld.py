@@ -4,6 +4,8 @@ For N demo passports (default 200) the same triples are written, in one process 
 
 - Turtle and N-Triples by pyoxigraph (the peer: what the other formats cost);
 - framed JSON-LD (the default answer) and flat JSON-LD by ``registry.views.jsonld_compact``;
+- the server's path: the passport's named graph read from a store and written as Turtle and as
+  framed JSON-LD (``serialize_graph``, no cache);
 - framed and compacted JSON-LD by pyld (the reference algorithms, from pyoxigraph's expanded
   JSON-LD, the context given inline so nothing is fetched), on the first ``--pyld`` passports.
 
@@ -68,7 +70,8 @@ def main() -> None:
     from registry.demo import generate
     from registry.model.jsonld import context
     from registry.views import jsonld_compact
-    from registry.views.serialization import PASSPORT_PREFIXES, to_jsonld
+    from registry.views.negotiation import JSON_LD, TURTLE
+    from registry.views.serialization import PASSPORT_PREFIXES, serialize_graph, to_jsonld
 
     load_before = os.getloadavg()
     docs = [list(triples) for _, triples in generate(args.size, 11, BASE)]
@@ -89,7 +92,17 @@ def main() -> None:
         "jsonld_framed": lambda t: to_jsonld(t),
         "jsonld_flat": lambda t: to_jsonld(t, framed=False),
     }
-    results = {name: summary(timed(fn, docs, args.rounds)) for name, fn in cases.items()}
+    # The server's path: a passport's named graph read from the store and written (no cache).
+    store = ox.Store()
+    graphs = []
+    for i, triples in enumerate(docs):
+        graph = ox.NamedNode(f"{BASE}graph/{i}")
+        store.extend([ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples])
+        graphs.append(graph)
+    cases["store_turtle"] = lambda g: serialize_graph(store, g, TURTLE, prefixes=PASSPORT_PREFIXES)
+    cases["store_jsonld_framed"] = lambda g: serialize_graph(store, g, JSON_LD, prefixes=PASSPORT_PREFIXES)
+    inputs = {name: graphs if name.startswith("store_") else docs for name in cases}
+    results = {name: summary(timed(fn, inputs[name], args.rounds)) for name, fn in cases.items()}
     few = docs[:args.pyld]
     results["pyld_framed"] = summary(timed(
         lambda t: jsonld.frame(pyld_input(t), {**ctx, **jsonld_compact.FRAME}, {"omitGraph": True}), few, 1))
