@@ -33,7 +33,7 @@ from registry.views.pages.links import static_file
 from registry.views.pages.lists import iter_concept, iter_kind, iter_material, iter_municipality
 from registry.views.pages.search import SearchForm
 from registry.views.pages.tables import table_csv
-from registry.views.serialization import CONTEXT_PATH, serialize
+from registry.views.serialization import CONTEXT_URL, serialize
 from registry.views.vocabulary import ontology_triples, vocabulary_triples
 
 RDF_FORMATS = (TURTLE, JSON_LD, N_TRIPLES)
@@ -89,7 +89,7 @@ class Writer:
         self.languages = languages
         self.list_pages = list_pages
         self.old_files = old_files or {}
-        self.context_url = site_url + CONTEXT_PATH
+        self.context_url = CONTEXT_URL  # the stable URL; the site serves the same context at context.jsonld
         self.current: dict[str, bool] = {}  # graph name -> a current passport (the store is a snapshot)
 
     def run(self, task: tuple) -> TaskResult:

@@ -48,7 +48,7 @@ from registry.store.valuations import valuation_graph
 from registry.views import negotiation
 from registry.views.negotiation import DocFormat
 from registry.views.pages.links import web_iri
-from registry.views.serialization import PASSPORT_PREFIXES, serialize, serialize_graph
+from registry.views.serialization import CONTEXT_URL, PASSPORT_PREFIXES, serialize, serialize_graph
 from registry.views.vocabulary import instance_path, subject_triples, vocabulary_iri, vocabulary_triples
 
 # How long a document may be cached (the ``Cache-Control`` it is served with)
@@ -142,7 +142,7 @@ class Document:
             self.triples = graph_triples(*self.source)
         return self.triples or []
 
-    def serialize(self, fmt: DocFormat, *, context_url: str, cache_key: str | None = None) -> bytes:
+    def serialize(self, fmt: DocFormat, *, context_url: str = CONTEXT_URL, cache_key: str | None = None) -> bytes:
         if self.triples is None and self.source is not None:
             return serialize_graph(*self.source, fmt, context_url=context_url, prefixes=PASSPORT_PREFIXES,
                                    cache_key=cache_key)

@@ -23,10 +23,14 @@ class DocFormat:
     media_type: str
     rdf_format: ox.RdfFormat | None  # None for HTML
 
+    profile: str | None = None  # a JSON-LD form other than the default (framed passports)
+
     @property
     def content_type(self) -> str:
         if self.media_type == "application/rdf+xml":
             return self.media_type
+        if self.profile:
+            return f'{self.media_type}; profile="{self.profile}"; charset=utf-8'
         return f"{self.media_type}; charset=utf-8"
 
     @property
@@ -37,6 +41,10 @@ class DocFormat:
 HTML = DocFormat("html", ".html", "text/html", None)
 TURTLE = DocFormat("turtle", ".ttl", "text/turtle", ox.RdfFormat.TURTLE)
 JSON_LD = DocFormat("jsonld", ".jsonld", "application/ld+json", ox.RdfFormat.JSON_LD)
+# A passport's JSON-LD is framed (object -> components -> quantities nested); the flat form (one node
+# per subject in "@graph") is asked for with the JSON-LD media type's profile parameter.
+FLATTENED = "http://www.w3.org/ns/json-ld#flattened"
+JSON_LD_FLAT = DocFormat("jsonld-flat", ".jsonld", "application/ld+json", ox.RdfFormat.JSON_LD, FLATTENED)
 N_TRIPLES = DocFormat("ntriples", ".nt", "application/n-triples", ox.RdfFormat.N_TRIPLES)
 RDF_XML = DocFormat("rdfxml", ".rdf", "application/rdf+xml", ox.RdfFormat.RDF_XML)
 
@@ -74,6 +82,23 @@ def negotiate(accept: str | None, default: DocFormat = HTML) -> DocFormat | None
     except (mimeparse.MimeTypeParseException, ValueError):
         return default
     return _ACCEPTED.get(best) if best else None
+
+
+@functools.lru_cache(maxsize=512)
+def with_profile(fmt: DocFormat | None, accept: str | None) -> DocFormat | None:
+    """``JSON_LD_FLAT`` for JSON-LD when ``accept`` asks for the flattened profile
+    (``application/ld+json;profile="http://www.w3.org/ns/json-ld#flattened"``), ``fmt`` otherwise."""
+    if fmt != JSON_LD or not accept or FLATTENED not in accept:
+        return fmt
+    for media_range in accept.split(","):
+        try:
+            kind, subtype, params = mimeparse.parse_media_range(media_range)
+            wanted = float(params.get("q", "1")) > 0
+        except (mimeparse.MimeTypeParseException, ValueError):
+            continue
+        if f"{kind}/{subtype}" == JSON_LD.media_type and wanted and FLATTENED in params.get("profile", "").split():
+            return JSON_LD_FLAT
+    return fmt
 
 
 def split_suffix(path: str) -> tuple[str, DocFormat | None]:

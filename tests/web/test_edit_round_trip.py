@@ -100,3 +100,13 @@ def test_a_stale_download_is_refused_and_says_to_download_again(editor):
     results = r.json()["results"]
     assert {"version number", "current version", "content hash"} <= {x["field_en"] for x in results}
     assert all("download the passport again" in x["message"] for x in results)
+
+
+def test_the_flat_json_ld_download_sent_back_is_unchanged(editor):
+    """The framed JSON-LD is the default download (in FORMATS above); the flattened one goes back too."""
+    flat = 'application/ld+json;profile="http://www.w3.org/ns/json-ld#flattened"'
+    r = editor.get(DOC, headers={"Accept": flat}, follow_redirects=True)
+    assert r.status_code == 200 and "json-ld#flattened" in r.headers["content-type"], r.headers
+    assert '"@graph"' in r.text and '"numericValue":"120.5"' in r.text
+    same = put(editor, r.text, flat)
+    assert same.status_code == 200 and same.json()["unchanged"], same.text

@@ -23,6 +23,9 @@ from pyld import jsonld
 from rdflib.compare import isomorphic
 from servers import free_port
 
+from registry.model.jsonld import CONTEXT_URL
+from registry.views.negotiation import FLATTENED
+
 MPV = "https://w3id.org/materiaalpaspoort/id/"
 MP = "https://w3id.org/materiaalpaspoort/def#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -137,14 +140,15 @@ def _jsonld_graph(body: bytes, base: str) -> rdflib.Graph:
 
     def loader(url, options=None):
         fetched.append(url)
-        response = httpx.get(url, timeout=10)
+        assert url == CONTEXT_URL  # the stable URL, served by this instance too
+        response = httpx.get(base + "context.jsonld", timeout=10)
         response.raise_for_status()
         return {"contextUrl": None, "documentUrl": url, "document": response.json()}
 
     doc = json.loads(body)
-    assert doc["@context"] == base + "context.jsonld"
+    assert doc["@context"] == CONTEXT_URL
     expanded = jsonld.expand(doc, {"documentLoader": loader})
-    assert fetched == [base + "context.jsonld"]
+    assert fetched == [CONTEXT_URL]
     nquads = jsonld.to_rdf(expanded, {"format": "application/n-quads"})
     return rdflib.Graph().parse(data=nquads, format="nt")
 
@@ -215,15 +219,20 @@ def test_turtle_uses_readable_prefixes_and_json_ld_is_compacted(server):
     assert "@prefix mp: <https://w3id.org/materiaalpaspoort/def#>" in ttl
     assert "municipality:GM0153" in ttl and "mp:projectPhase phase:" in ttl
     assert "@prefix sh:" not in ttl  # only prefixes the document uses
-    doc = client.get(f"/doc/{PASSPORT}.jsonld").json()
-    nodes = doc["@graph"]
-    passport = next(n for n in nodes if n["@id"].endswith("/id/" + PASSPORT))
-    assert passport["@type"] == "mp:Passport"
-    assert passport["mp:projectPhase"]["@id"].startswith("phase:")
-    assert passport["mp:municipality"] == {"@id": "municipality:GM0153"}
+    passport = client.get(f"/doc/{PASSPORT}.jsonld").json()  # framed: the passport on top
+    assert passport["@id"].endswith("/id/" + PASSPORT) and passport["@type"] == "Passport"
+    assert passport["projectPhase"].startswith("mpv:phase/")
+    assert passport["municipality"] == "mpv:municipality/GM0153"
+    assert passport["describes"]["hasComponent"]
+    flat = client.get(f"/doc/{PASSPORT}.jsonld", headers={"Accept": f'application/ld+json;profile="{FLATTENED}"'})
+    assert flat.headers["content-type"].startswith(f'application/ld+json; profile="{FLATTENED}"')
+    assert "accept" in flat.headers["vary"].lower()
+    nodes = flat.json()["@graph"]
+    assert next(n for n in nodes if n["@id"] == passport["@id"])["describes"] == passport["describes"]["@id"]
     context = client.get("/context.jsonld")
     assert context.headers["content-type"].startswith("application/ld+json")
     assert context.json()["@context"]["mp"] == MP
+    assert context.json()["@context"]["hasComponent"] == {"@id": "mp:hasComponent", "@type": "@id"}
 
 
 def test_suffix_fixes_the_format_whatever_the_accept_header(server):
@@ -418,43 +427,3 @@ def test_provenance_activity_resolves(server):
     assert (rdflib.URIRef(activity), RDF_TYPE, rdflib.PROV.Activity) in g
 
 
-def test_fast_json_ld_compaction_equals_pyld():
-    """registry.serialization.compact does what pyld's compaction does with the published context."""
-    from registry.demo import generate
-    from registry.views.serialization import compact, context, lift_types
-
-    for _, triples in generate(40, 7, "http://localhost:8000/"):
-        expanded = json.loads(ox.serialize(triples, format=ox.RdfFormat.JSON_LD))
-        ours = compact(json.loads(json.dumps(expanded)))
-        reference = jsonld.compact(lift_types(expanded), context(), {"compactArrays": True})
-        reference.pop("@context")
-        assert ours == reference
-
-
-def test_json_ld_straight_from_triples_is_the_compacted_expanded_output():
-    """registry.serialization.to_jsonld builds the compacted document from the triples: the same
-    bytes as compacting pyoxigraph's expanded JSON-LD, also with subjects out of order; what only
-    pyld handles (JSON literals) goes through pyld and still expands to the same graph."""
-    import random
-
-    from registry.demo import generate
-    from registry.views.serialization import compact_triples, compacted_with_pyld, context, to_jsonld
-
-    docs = [list(triples) for _, triples in generate(30, 3, "http://localhost:8000/")]
-    shuffled = docs[0][:]
-    random.Random(1).shuffle(shuffled)
-    for triples in docs + [shuffled]:
-        expanded = ox.serialize(triples, format=ox.RdfFormat.JSON_LD)
-        assert to_jsonld(triples, "https://example.org/context.jsonld") == compacted_with_pyld(
-            expanded, "https://example.org/context.jsonld")
-    node = ox.NamedNode("http://localhost:8000/id/passport/GM0153/x")
-    odd = docs[1] + [ox.Triple(node, ox.NamedNode("http://purl.org/dc/terms/description"),
-                               ox.Literal('{"a": 1}', datatype=ox.NamedNode(RDF_JSON)))]
-    assert compact_triples(odd) is None
-    doc = json.loads(to_jsonld(odd, "x"))
-    doc["@context"] = context()["@context"]
-    nquads = jsonld.to_rdf(doc, {"format": "application/n-quads"})
-    assert len(list(ox.parse(nquads.encode(), ox.RdfFormat.N_QUADS))) == len(odd)
-
-
-RDF_JSON = "http://www.w3.org/1999/02/22-rdf-syntax-ns#JSON"

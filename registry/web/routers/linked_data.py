@@ -46,7 +46,7 @@ from registry.views.linked_data import (
     target_exists,
 )
 from registry.views.negotiation import HTML, DocFormat
-from registry.views.serialization import CONTEXT_PATH, context_bytes, serialize
+from registry.views.serialization import CONTEXT_PATH, CONTEXT_URL, context_bytes, serialize
 from registry.views.vocabulary import ontology_triples, vocabulary_triples
 from registry.web.routers import pages
 
@@ -133,14 +133,14 @@ async def _document(request: Request, registry, kind: str, path: str,
     target = resolve_target(registry.base, kind, path)
     if target is None:
         return None
-    fmt = fixed or negotiation.negotiate(_accept(request))
+    fmt = negotiation.with_profile(fixed or negotiation.negotiate(_accept(request)), _accept(request))
     if target.ref is not None and target.kind != "passport":
         if not resource_exists(registry, target.ref, target.iri):
             return None
         return RedirectResponse(_passport_doc_location(target.ref, fixed), 303, headers=_REDIRECT_HEADERS)
     if fmt is None:
         return _not_acceptable()
-    vary = fixed is None
+    vary = fixed is None or fmt.media_type == negotiation.JSON_LD.media_type  # flat or framed: the profile
     if target.vocabulary:
         if vocabulary_triples(target.iri) is None:
             return None
@@ -160,7 +160,7 @@ async def _document(request: Request, registry, kind: str, path: str,
 
 
 def _context_url(request: Request) -> str:
-    return f"{request.app.state.registry.base}{CONTEXT_PATH}"
+    return CONTEXT_URL  # the stable URL; this instance serves the same context at /context.jsonld
 
 
 def _headers(fmt: DocFormat, vary: bool, cache_control: str) -> dict[str, str]:
