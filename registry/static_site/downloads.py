@@ -1,5 +1,7 @@
 """What the static site and the live server both offer for download: the dumps of the registry
-(``dumps/registry.nq.gz``, ``dumps/history.nq.gz``), the ontology, and the sitemap.
+(``dumps/registry.nq.gz``, ``dumps/history.nq.gz``, ``dumps/reference.nq.gz``, ``dumps/GMxxxx.ttl.gz``
+per municipality, listed with size, SHA-256 and date in ``dumps/manifest.json``), the ontology,
+and the sitemap.
 
 The static build writes the dumps while it builds the pages (:mod:`registry.static_site.dumps`);
 the live server makes them on the first request after a write (:class:`LiveDumps`, cached in the
@@ -14,25 +16,20 @@ from pathlib import Path
 
 from registry.core.workers import GENERATION_FILE, read_generation
 from registry.static_site.dumps import Dumps, dump_store
+from registry.static_site.opendata_dumps import write_open_data_dumps
 from registry.store.registry import Registry
+from registry.views.opendata.dumpinfo import MANIFEST, DumpFile, read_manifest
 from registry.views.pages.contexts import Page
 
-# (file name, path under the site root) of each dump, in the order of the downloads page
-DUMP_FILES = (("registry.nq.gz", Dumps.MAIN), ("history.nq.gz", Dumps.HISTORY))
 ONTOLOGY_FILES = (("def.ttl", "/def.ttl"), ("def.jsonld", "/def.jsonld"))
 
 
-def downloads_page(root: Path, built: str, *, sizes: bool = True) -> Page:
-    """The downloads page: every dump present under ``root`` (with its size when ``sizes``), the
-    ontology, and the date the dumps were made."""
-    dumps = []
-    for name, rel in DUMP_FILES:
-        target = root / rel
-        if target.exists() or not sizes:
-            size = f"{target.stat().st_size / 2**20:.1f} MB" if target.exists() else ""
-            dumps.append((name, "/" + rel, size))
-    dumps += [(name, path, "") for name, path in ONTOLOGY_FILES]
-    return Page("downloads.html", {"dumps": dumps, "built": built, "active": "downloads"}, 200, "/downloads")
+def downloads_page(root: Path, built: str) -> Page:
+    """The downloads page: every dump of ``root/dumps/manifest.json`` with its size, SHA-256 and
+    date, the ontology, the catalog and VoID description, and the date the dumps were made."""
+    _, files = read_manifest(root)
+    return Page("downloads.html", {"files": files, "ontology": ONTOLOGY_FILES,
+                                   "built": built, "active": "downloads"}, 200, "/downloads")
 
 
 class LiveDumps:
@@ -58,16 +55,21 @@ class LiveDumps:
             pass
         return ""
 
-    def path(self, name: str) -> Path | None:
-        """The file of dump ``name`` (``registry.nq.gz``, ``history.nq.gz``) of the store as it is
-        now, made first when the store changed since the last one; None for another name."""
-        rel = dict(DUMP_FILES).get(name)
-        if rel is None:
-            return None
+    def files(self) -> list[DumpFile]:
+        """Every dump of the store as it is now (made first when the store changed since the last
+        ones), as ``dumps/manifest.json`` lists them."""
         with self.lock:
             if not self.built():
                 self._dump_all()
-        return self.folder / rel
+        return read_manifest(self.folder)[1]
+
+    def path(self, name: str) -> Path | None:
+        """The file of dump ``name`` (``registry.nq.gz``, ``GM0153.ttl.gz``, ``manifest.json``, ...)
+        of the store as it is now, made first when the store changed since the last one; None for
+        another name."""
+        names = {f.name: f.path for f in self.files()} | {"manifest.json": MANIFEST}
+        rel = names.get(name)
+        return None if rel is None else self.folder / rel
 
     def _dump_all(self) -> None:
         generation = self.generation()  # before the dump: a write during it makes the next one redo it
@@ -79,5 +81,6 @@ class LiveDumps:
                 target.unlink(missing_ok=True)
             else:
                 dump_store(store, target)
+        write_open_data_dumps(self.registry, self.folder, generation)
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         (self.folder / "generation").write_text(f"{generation}\n{stamp}\n")
