@@ -66,6 +66,8 @@ WORDS = Wording({
         ("Materialenpaspoorten van de openbare ruimte en gebouwen van Nederlandse gemeenten (objecten, hun "
         "onderdelen, materialen, hoeveelheden en circulariteitsgegevens) als linked data: één dataset per "
         "gemeente en één voor de hele regio.")),
+    "void.title": ("VoID description of the material passport registry",
+                   "VoID-beschrijving van het materialenpaspoortregister"),
     "region.title": ("Material passports of the region", "Materialenpaspoorten van de regio"),
     "region.description": (
         ("All {passports} of the registry ({municipalities}), their provenance and version history, and "
