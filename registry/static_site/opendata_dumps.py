@@ -2,7 +2,8 @@
 ``dumps/GMxxxx.ttl.gz`` per municipality with current passports (the union of its passports'
 graphs, Turtle), ``dumps/reference.nq.gz`` (the reference graphs: ontology, schemes,
 municipalities) and ``dumps/manifest.json`` (every dump with its size, SHA-256 and modification
-date: :mod:`registry.views.opendata.dumpinfo`). Written by the static build, by the live server
+date: :mod:`registry.views.opendata.dumpinfo`); and for the static site the catalog and VoID
+documents made from them (:func:`open_data_documents`). Written by the static build, by the live server
 once per store generation (:class:`registry.static_site.downloads.LiveDumps`) and by
 ``passports export --dumps DIR``."""
 
@@ -19,9 +20,17 @@ from registry.model.uris import owning_passport
 from registry.model.vocab import PREFIXES
 from registry.store.registry import Registry
 from registry.store.versions import iter_passport_iris
-from registry.views.opendata.dumpinfo import N_QUADS, TURTLE, DumpFile, describe_file, write_manifest
+from registry.views.negotiation import JSON_LD, N_TRIPLES, RDF_XML, TURTLE
+from registry.views.opendata.catalog import CATALOG_PATH, VOID_PATH, catalog_triples
+from registry.views.opendata.documents import catalog_page, rdf_bytes
+from registry.views.opendata.dumpinfo import N_QUADS, DumpFile, describe_file, read_manifest, write_manifest
+from registry.views.opendata.dumpinfo import TURTLE as TURTLE_MEDIA_TYPE
+from registry.views.opendata.facts import facts
+from registry.views.opendata.void import counts, void_triples
+from registry.views.pages.contexts import Page
 
 MAIN, HISTORY, REFERENCE = "dumps/registry.nq.gz", "dumps/history.nq.gz", "dumps/reference.nq.gz"
+RDF_FORMATS = (TURTLE, JSON_LD, RDF_XML, N_TRIPLES)
 CHUNK = 500  # passports serialised together (one Turtle document each; prefixes repeat per chunk)
 
 
@@ -77,6 +86,20 @@ def write_open_data_dumps(registry: Registry, root: Path, generation: str) -> li
     files = [describe_file(root, rel, kind, N_QUADS)
              for rel, kind in ((MAIN, "registry"), (HISTORY, "history"), (REFERENCE, "reference"))
              if (root / rel).exists()]
-    files += [describe_file(root, municipality_dump(code), "municipality", TURTLE, code) for code in groups]
+    files += [describe_file(root, municipality_dump(code), "municipality", TURTLE_MEDIA_TYPE, code) for code in groups]
     write_manifest(root, files, generation)
     return files
+
+
+def open_data_documents(registry: Registry, root: Path, site_url: str) -> tuple[list[tuple[str, bytes]], Page]:
+    """The catalog (``catalog.ttl``, ``.jsonld``, ``.rdf``, ``.nt``), the VoID description
+    (``.well-known/void``, Turtle, and ``.well-known/void.ttl``) and the catalog's HTML page of a
+    static site whose dumps (and manifest) are written under ``root``."""
+    _, files = read_manifest(root)
+    found = facts(registry)
+    catalog = catalog_triples(registry.settings, registry.base, found, files, dumps_url=site_url)
+    documents = [(CATALOG_PATH + fmt.suffix, rdf_bytes(catalog, fmt)) for fmt in RDF_FORMATS]
+    dumps = {f.municipality or "region": site_url + f.path for f in files if f.municipality or f.kind == "registry"}
+    void = rdf_bytes(void_triples(registry.base, counts(registry), dumps), TURTLE)
+    documents += [(VOID_PATH, void), (VOID_PATH + ".ttl", void)]
+    return documents, catalog_page(registry.settings, registry.base, found, files)
