@@ -4,7 +4,8 @@
 resource, class and property partitions, the SPARQL endpoint, its dump and its URI space.
 
 The counts are over the graphs of the current passports (not the provenance, history or
-reference graphs) and come from the aggregate queries ``sparql/void-*.rq``: whole-store scans,
+reference graphs) and come from the aggregate queries ``sparql/void-*.rq`` (the partitions one municipality at a
+time): whole-store scans,
 so the description is computed once per store generation (:func:`registry.views.pages.cache.cache_for`,
 shared between processes) and served from there. The region's partitions are the sums of the
 municipalities' (a resource belongs to one passport, and so to one municipality)."""
@@ -33,6 +34,7 @@ class Counts:
 
     totals: dict[str, int] = field(default_factory=dict)
     example: str = ""
+    municipality: str = ""  # its IRI ("" for the region)
     classes: dict[str, int] = field(default_factory=dict)
     properties: dict[str, int] = field(default_factory=dict)
 
@@ -45,17 +47,21 @@ def compute_counts(store: ox.Store) -> dict[str, Counts]:
         counts = out[code(row["municipality"])]
         counts.totals = {key: int(row.get(key, 0)) for key in TOTALS}
         counts.example = row.get("example", "")
+        counts.municipality = row["municipality"]
     for row in select_plain(store, "void-region-totals", union=False):
         if int(row.get("triples", 0)):
             out["region"].totals = {key: int(row.get(key, 0)) for key in TOTALS}
             out["region"].example = row.get("example", "")
     region = out["region"]
-    for name, query, column in (("classes", "void-class-partitions", "entities"),
-                                ("properties", "void-property-partitions", "triples")):
-        for row in select_plain(store, query, union=False):
-            key, n = row["class" if name == "classes" else "property"], int(row[column])
-            getattr(out[code(row["municipality"])], name)[key] = n
-            getattr(region, name)[key] = getattr(region, name).get(key, 0) + n
+    for found in [found for found in out.values() if found.municipality]:
+        municipality = {"municipality": ox.NamedNode(found.municipality)}
+        for row in select_plain(store, "void-class-partitions", municipality, union=False):
+            found.classes[row["class"]] = int(row["entities"])
+        for row in select_plain(store, "void-property-partitions", municipality, union=False):
+            found.properties[row["property"]] = int(row["triples"])
+        for mine, theirs in ((found.classes, region.classes), (found.properties, region.properties)):
+            for key, n in mine.items():
+                theirs[key] = theirs.get(key, 0) + n
     return dict(out)
 
 
