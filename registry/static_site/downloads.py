@@ -42,8 +42,7 @@ class LiveDumps:
         self.lock = threading.Lock()
 
     def generation(self) -> str:
-        found = read_generation(self.registry.settings.data_dir / GENERATION_FILE)
-        return (found or b"0").decode("ascii", "replace").strip() or "0"
+        return store_generation(self.registry.settings.data_dir)
 
     def built(self) -> str:
         """When the dumps on disk were made ("" when there are none of the current generation)."""
@@ -73,14 +72,26 @@ class LiveDumps:
 
     def _dump_all(self) -> None:
         generation = self.generation()  # before the dump: a write during it makes the next one redo it
-        self.folder.joinpath("dumps").mkdir(parents=True, exist_ok=True)
-        stores = {Dumps.MAIN: self.registry.store, Dumps.HISTORY: self.registry.history_store}
-        for rel, store in stores.items():
-            target = self.folder / rel
-            if store is None:
-                target.unlink(missing_ok=True)
-            else:
-                dump_store(store, target)
-        write_open_data_dumps(self.registry, self.folder, generation)
+        write_all_dumps(self.registry, self.folder, generation)
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
         (self.folder / "generation").write_text(f"{generation}\n{stamp}\n")
+
+
+def store_generation(data_dir: Path) -> str:
+    """The store's generation token (``DATA/generation``, moved by every write); "0" when none."""
+    found = read_generation(data_dir / GENERATION_FILE)
+    return (found or b"0").decode("ascii", "replace").strip() or "0"
+
+
+def write_all_dumps(registry: Registry, folder: Path, generation: str) -> list[DumpFile]:
+    """Every dump under ``folder/dumps``: the main and history stores (N-Quads), then the
+    per-municipality and reference dumps and the manifest (also ``passports export --dumps``)."""
+    folder.joinpath("dumps").mkdir(parents=True, exist_ok=True)
+    stores = {Dumps.MAIN: registry.store, Dumps.HISTORY: registry.history_store}
+    for rel, store in stores.items():
+        target = folder / rel
+        if store is None:
+            target.unlink(missing_ok=True)
+        else:
+            dump_store(store, target)
+    return write_open_data_dumps(registry, folder, generation)
