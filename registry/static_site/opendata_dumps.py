@@ -31,7 +31,6 @@ from registry.views.pages.contexts import Page
 
 MAIN, HISTORY, REFERENCE = "dumps/registry.nq.gz", "dumps/history.nq.gz", "dumps/reference.nq.gz"
 RDF_FORMATS = (TURTLE, JSON_LD, RDF_XML, N_TRIPLES)
-CHUNK = 500  # passports serialised together (one Turtle document each; prefixes repeat per chunk)
 
 
 def municipality_dump(code: str) -> str:
@@ -49,15 +48,13 @@ def passports_by_municipality(registry: Registry) -> dict[str, list[str]]:
 
 
 def write_municipality_dump(store: ox.Store, iris: list[str], target: Path) -> None:
-    """The graphs of ``iris`` as one Turtle file (gzip): Turtle documents of ``CHUNK`` passports
-    one after the other (a Turtle file may declare its prefixes again)."""
+    """The graphs of ``iris`` as one Turtle file (gzip): a Turtle document per passport, one after
+    the other (a Turtle file may declare its prefixes again; written by pyoxigraph from the store,
+    about twice as fast as serialising the triples from Python, and 3 % larger)."""
     partial = target.with_suffix(".partial")
     with gzip.open(partial, "wb", compresslevel=5) as stream:
-        for start in range(0, len(iris), CHUNK):
-            triples = [ox.Triple(q.subject, q.predicate, q.object)
-                       for iri in iris[start:start + CHUNK]
-                       for q in store.quads_for_pattern(None, None, None, ox.NamedNode(iri))]
-            stream.write(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES))
+        for iri in iris:
+            stream.write(store.dump(format=ox.RdfFormat.TURTLE, from_graph=ox.NamedNode(iri), prefixes=PREFIXES))
     partial.replace(target)
 
 

@@ -68,7 +68,8 @@ def test_catalog_page_in_both_languages(client):
         page = client.get("/catalog", params={"lang": lang}, headers={"Accept": "text/html"})
         assert page.status_code == 200 and f"<h1>{heading}</h1>" in page.text
         assert 'href="/catalog.ttl"' in page.text and 'href="/.well-known/void"' in page.text
-        assert "Creative Commons" in page.text
+        assert "Creative Commons" in page.text and page.headers["content-language"] == lang
+        assert {"Accept", "Cookie"} <= {v.strip() for v in page.headers["vary"].split(",")}
 
 
 def test_dumps_and_manifest_match_the_files_and_the_store(client):

@@ -48,7 +48,9 @@ async def _catalog(request: Request, suffix: str) -> Response:
     found = await run_in_threadpool(facts, registry)
     if fmt is HTML:
         page = catalog_page(settings, registry.base, found, files)
-        return render_page(request, page.template, headers=CACHE, **page.context)
+        response = render_page(request, page.template, **page.context)
+        response.headers.update({**CACHE, "Vary": "Accept, Cookie"})  # the page's language: ?lang= or cookie
+        return response
     triples = catalog_triples(settings, registry.base, found, files)
     return _rdf(rdf_bytes(triples, fmt), fmt)
 
