@@ -1,10 +1,13 @@
 """The catalog and the VoID description as documents: RDF in every format of
-:mod:`registry.views.negotiation` (JSON-LD expanded, as pyoxigraph writes it; Turtle and RDF/XML
-with the catalog's prefixes) and the catalog's HTML page (``catalog.html``, Dutch and English)."""
+:mod:`registry.views.negotiation` (JSON-LD compacted with the catalog's prefixes as its inline
+context; Turtle and RDF/XML with the same prefixes) and the catalog's HTML page (``catalog.html``, Dutch and English)."""
 
 from __future__ import annotations
 
+import json
+
 import pyoxigraph as ox
+from pyld import jsonld
 
 from registry.core.settings import Settings
 from registry.views.negotiation import DocFormat
@@ -16,9 +19,14 @@ from registry.views.pages.contexts import Page
 
 
 def rdf_bytes(triples: list[ox.Triple], fmt: DocFormat) -> bytes:
-    """``triples`` in the RDF format ``fmt`` (grouped by subject, so Turtle lists each once)."""
+    """``triples`` in the RDF format ``fmt`` (grouped by subject, so Turtle lists each once;
+    JSON-LD compacted by pyld with the prefixes as an inline context: ``dcat:dataset`` keys)."""
     triples = sorted(triples, key=lambda t: str(t.subject))
-    if fmt.rdf_format in (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.JSON_LD):
+    if fmt.rdf_format == ox.RdfFormat.JSON_LD:
+        expanded = json.loads(ox.serialize(triples, format=fmt.rdf_format))
+        compacted = jsonld.compact(expanded, {"@context": PREFIXES})
+        return json.dumps(compacted, ensure_ascii=False, indent=1).encode()
+    if fmt.rdf_format == ox.RdfFormat.N_TRIPLES:
         return ox.serialize(triples, format=fmt.rdf_format)
     return ox.serialize(triples, format=fmt.rdf_format, prefixes=PREFIXES)
 
