@@ -16,6 +16,7 @@ from pages_support import BASE, build_registry
 from registry.model.uris import owning_passport
 
 DCAT, VOID = "http://www.w3.org/ns/dcat#", "http://rdfs.org/ns/void#"
+DCT = "http://purl.org/dc/terms/"
 FORMATS = {"text/turtle": ox.RdfFormat.TURTLE, "application/ld+json": ox.RdfFormat.JSON_LD,
            "application/rdf+xml": ox.RdfFormat.RDF_XML, "application/n-triples": ox.RdfFormat.N_TRIPLES}
 
@@ -55,12 +56,22 @@ def test_catalog_in_every_format_is_the_same_graph(client):
     datasets = {o.value for o in objects(catalog, BASE + "catalog", DCAT + "dataset")}
     codes = {iri.rsplit("/", 3)[-2] for iri in client.fixture.iris}
     assert datasets == {BASE + "catalog#region"} | {f"{BASE}catalog#{code}" for code in codes}
-    licences = {o.value for t in catalog if t.predicate.value == "http://purl.org/dc/terms/license"
-                for o in [t.object]}
+    licences = {t.object.value for t in catalog if t.predicate.value == DCT + "license"}
     assert licences == {"http://publications.europa.eu/resource/authority/licence/CC_BY_4_0"}
     access = {o.value for o in (t.object for t in catalog if t.predicate.value == DCAT + "accessURL")}
     assert {BASE + "sparql", BASE + "feed/passports", BASE + "dumps/registry.nq.gz"} <= access
     assert client.get("/catalog", headers={"Accept": "image/png"}).status_code == 406
+    code = min(codes)
+    dataset = f"{BASE}catalog#{code}"
+    spatial = [o.value for o in objects(catalog, dataset, DCT + "spatial")]
+    assert spatial == [f"https://identifier.overheid.nl/tooi/id/gemeente/{code.lower()}"]
+    assert objects(catalog, spatial[0], DCAT + "bbox")[0].value.startswith("POLYGON((")
+    period = objects(catalog, dataset, DCT + "temporal")[0].value
+    start, end = (objects(catalog, period, DCAT + p)[0].value for p in ("startDate", "endDate"))
+    assert start <= end and end[:4] >= "2026"
+    assert [o.value for o in objects(catalog, dataset, DCT + "publisher")] == [
+        f"https://w3id.org/materiaalpaspoort/id/municipality/{code}"]
+    assert objects(catalog, dataset, DCT + "conformsTo")[0].value.startswith("https://w3id.org/materiaalpaspoort/def/")
 
 
 def test_catalog_page_in_both_languages(client):
