@@ -75,8 +75,7 @@ class CatalogBuilder:
         self.dumps_url = (dumps_url or base).rstrip("/") + "/"
         self.catalog = base + CATALOG_PATH
         self.g = Triples()
-        code = settings.data_licence if settings.data_licence in T.LICENCES else "CC0-1.0"
-        self.licence_code = code
+        code = T.licence_code(settings.data_licence)
         iri, en, nl = T.LICENCES[code]
         self.licence = self.g.term(iri, DCTERMS + "LicenseDocument", en, nl, DCTERMS + "title")
         self.g.add(iri, RDFS + "seeAlso", T.LICENCE_PAGES[code])

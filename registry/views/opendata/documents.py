@@ -14,7 +14,7 @@ from registry.views.negotiation import DocFormat
 from registry.views.opendata.catalog import FEED_PATH, VOID_PATH
 from registry.views.opendata.dumpinfo import DumpFile
 from registry.views.opendata.facts import Facts
-from registry.views.opendata.terms import LICENCE_PAGES, LICENCES, PREFIXES
+from registry.views.opendata.terms import LICENCE_PAGES, LICENCES, PREFIXES, licence_code
 from registry.views.pages.contexts import Page
 
 
@@ -34,7 +34,7 @@ def rdf_bytes(triples: list[ox.Triple], fmt: DocFormat) -> bytes:
 def catalog_page(settings: Settings, base: str, facts: Facts, files: list[DumpFile]) -> Page:
     """The catalog's HTML page: the region and each municipality with its passports, dates,
     spatial identifier and downloads, and the licence, publisher and contact point."""
-    code = settings.data_licence if settings.data_licence in LICENCES else "CC0-1.0"
+    code = licence_code(settings.data_licence)
     iri, en, nl = LICENCES[code]
     by_code: dict[str, list[DumpFile]] = {}
     for f in files:

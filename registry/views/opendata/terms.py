@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
+from registry.core.errors import RegistryError
 from registry.core.phrases import Wording
 from registry.model.vocab import DCTERMS, GEO, OWL, RDF, RDFS, SKOS, XSD
 
@@ -38,6 +39,24 @@ LICENCES = {
 LICENCE_PAGES = {"CC0-1.0": "https://creativecommons.org/publicdomain/zero/1.0/",
                  "CC-BY-4.0": "https://creativecommons.org/licenses/by/4.0/"}
 
+
+
+class LicenceError(RegistryError):
+    """``PASSPORTS_DATA_LICENCE`` names no licence the catalog knows: refused rather than
+    publishing the data under another licence than meant."""
+
+    status = 500
+
+
+def licence_code(value: str) -> str:
+    """The licence of ``Settings.data_licence`` (``CC0-1.0`` or ``CC-BY-4.0``, any case)."""
+    for code in LICENCES:
+        if value.strip().upper() == code.upper():
+            return code
+    en, nl = WORDS.both("licence", value=value, choices=", ".join(LICENCES))
+    raise LicenceError(en, message_nl=nl)
+
+
 # (IRI, class, English label, Dutch label) of every controlled term the catalog uses
 THEME_SCHEME = EU + "data-theme"
 THEMES = ((EU + "data-theme/ENVI", "Environment", "Milieu"),
@@ -58,6 +77,8 @@ FILE_TYPES = {"application/n-quads": (EU + "file-type/RDF_N_QUADS", "RDF N-Quads
 MEDIA_TYPES = {"application/n-quads": N_QUADS, "text/turtle": TURTLE}
 
 WORDS = Wording({
+    "licence": ("PASSPORTS_DATA_LICENCE is {value!r}; set it to one of {choices}",
+                "PASSPORTS_DATA_LICENCE is {value!r}; kies een van {choices}"),
     "catalog.title": ("Material passports: open data catalog", "Materialenpaspoorten: catalogus van open data"),
     "catalog.description": (
         ("Material passports of the public space and buildings of Dutch municipalities (objects, their "
