@@ -35,6 +35,7 @@ from registry.cli.imports import register as register_import
 from registry.cli.masses import cli as masses_cli
 from registry.cli.report import register as register_report
 from registry.cli.site import cli as site_cli
+from registry.cli.site import export_dumps
 from registry.cli.texts import LangOption, both, cli_language, export_summary, language, say
 from registry.cli.tokens import cli as tokens_cli
 from registry.cli.valuation import register as register_valuation
@@ -269,11 +270,16 @@ def export(output: Path = typer.Option(None, "--output", "-o", help="File; .gz c
            history: bool = typer.Option(True, "--history/--no-history",
                                         help="Also dump every past version, and so the last content of "
                                              "retired passports (default; nq and trig only)"),
+           dumps: Path = typer.Option(None, "--dumps", help="Instead: write every dump of the downloads page "
+                                      "(registry, history, reference data, a Turtle file per municipality and "
+                                      "manifest.json) into DIR/dumps/", metavar="DIR"),
            data: Path = DataOption, base: str = BaseOption, lang: str = LangOption) -> None:
     """Dump the whole registry (N-Quads by default): current passports, every past version, retired
     passports' last content, provenance, reference data and valuations. What it holds is printed
     on stderr."""
     lang = language(lang)
+    if dumps is not None:
+        return export_dumps(settings_from(data, base), dumps, lang)
     formats = {"nq": ox.RdfFormat.N_QUADS, "trig": ox.RdfFormat.TRIG, "ttl": ox.RdfFormat.TURTLE}
     if format not in formats:
         fail(both("format", format=format, formats="nq, trig, ttl"))

@@ -11,10 +11,11 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from registry.cli.common import fail, settings_from
-from registry.cli.texts import LangOption, language
-from registry.core.phrases import Wording
+from registry.cli.common import err, fail, opened, settings_from
+from registry.cli.texts import LangOption, language, say
+from registry.core.phrases import Wording, counted
 from registry.static_site.builder import build_site
+from registry.static_site.downloads import store_generation, write_all_dumps
 from registry.static_site.writer import STATIC_LIST_PAGES
 from registry.store.registry import StoreError
 
@@ -97,3 +98,12 @@ def build_command(
         rdf=report.rdf_files, built=report.passports_built, same=report.passports_unchanged,
         seconds=f"{report.seconds:.1f}", pages=f"{report.pages_per_second:.0f}",
         files=f"{report.files_per_second:.0f}", cpu=f"{report.cpu_seconds:.1f}", workers=report.workers))
+
+
+def export_dumps(settings, folder: Path, lang: str) -> None:
+    """``passports export --dumps DIR``: every dump of the downloads page, as the live server and
+    the static site make them, with ``dumps/manifest.json``."""
+    with opened(settings, read_only=True) as registry:
+        files = write_all_dumps(registry, folder, store_generation(registry.settings.data_dir))
+    err.print(say("export.dumps", lang, files=counted(len(files), "file", lang), folder=folder / "dumps",
+                  manifest="manifest.json"), highlight=False)

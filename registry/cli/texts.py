@@ -76,6 +76,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "query.read": ("cannot read the query: {problem}", "kan de zoekvraag niet lezen: {problem}"),
     "query.syntax": ("SPARQL syntax error: {problem}", "fout in de SPARQL-zoekvraag: {problem}"),
     "compact.busy": ("Compacting the store ...", "De opslag wordt samengeperst ..."),
+    "export.dumps": ("{files} written to {folder} (sizes and SHA-256 in {manifest})",
+                     "{files} geschreven naar {folder} (groottes en SHA-256 in {manifest})"),
     "compact.done": ("store compacted in {seconds} s", "opslag samengeperst in {seconds} s"),
     "demo.failed": ("demo data did not load", "de demogegevens zijn niet geladen"),
     "disk": ("{file}: {reason}. Free space on that disk or make the folder writable, then run the command again.",

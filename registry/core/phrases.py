@@ -19,6 +19,7 @@ NOUNS: dict[str, dict[str, tuple[str, str]]] = {
     "row": {"en": ("row", "rows"), "nl": ("rij", "rijen")},
     "triple": {"en": ("triple", "triples"), "nl": ("tripel", "tripels")},
     "file": {"en": ("file", "files"), "nl": ("bestand", "bestanden")},
+    "municipality": {"en": ("municipality", "municipalities"), "nl": ("gemeente", "gemeenten")},
     "graph changed": {"en": ("graph changed", "graphs changed"), "nl": ("graaf gewijzigd", "grafen gewijzigd")},
 }
 

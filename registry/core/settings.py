@@ -122,6 +122,15 @@ class Settings:
     mapping_max_depth: int = field(default_factory=lambda: int(_env("PASSPORTS_MAPPING_MAX_DEPTH", "32")))
     mapping_max_nodes: int = field(default_factory=lambda: int(_env("PASSPORTS_MAPPING_MAX_NODES", "20000")))
 
+    # Open data (the DCAT catalog at /catalog, registry.views.catalog): the licence of the data
+    # ("CC0-1.0" or "CC-BY-4.0"), the publisher (name and IRI; empty IRI: {base}catalog#publisher)
+    # and the contact e-mail address (empty: the site's address is the contact point).
+    data_licence: str = field(default_factory=lambda: _env("PASSPORTS_DATA_LICENCE", "CC0-1.0"))
+    publisher_name: str = field(default_factory=lambda: _env("PASSPORTS_PUBLISHER_NAME",
+                                                             "Materialenpaspoortregister"))
+    publisher_iri: str = field(default_factory=lambda: _env("PASSPORTS_PUBLISHER_IRI", ""))
+    contact_email: str = field(default_factory=lambda: _env("PASSPORTS_CONTACT_EMAIL", ""))
+
     def __post_init__(self) -> None:
         if self.base_given is None:
             object.__setattr__(self, "base_given", bool(self.base_iri))

@@ -10,7 +10,10 @@ server; Dutch at the root, other languages under ``en/``):
 - RDF per resource next to its page: ``.ttl``, ``.jsonld`` (compacted, ``context.jsonld``) and
   ``.nt`` for passports, versions and vocabulary;
 - ``dumps/registry.nq.gz`` (current passports and provenance) and ``dumps/history.nq.gz``
-  (:mod:`registry.static_site.dumps`);
+  (:mod:`registry.static_site.dumps`), ``dumps/GMxxxx.ttl.gz`` per municipality,
+  ``dumps/reference.nq.gz`` and ``dumps/manifest.json`` (:mod:`registry.static_site.opendata_dumps`);
+- the DCAT catalog (``catalog.html`` and ``catalog.ttl``, ``.jsonld``, ``.rdf``, ``.nt``) and the
+  VoID description (``.well-known/void``) (:mod:`registry.views.opendata`);
 - ``sitemap.xml`` (:mod:`registry.static_site.sitemap`);
 - ``_headers`` and ``nginx.conf.example``: the security headers for the web server that serves the
   site (:mod:`registry.static_site.server_config`).
@@ -51,6 +54,7 @@ from registry.model.vocab import MPV, RDF_TYPE, RETIRED_PASSPORT
 from registry.static_site.downloads import downloads_page
 from registry.static_site.dumps import Dumps
 from registry.static_site.manifest import Manifest, code_fingerprint, passport_fingerprint
+from registry.static_site.opendata_dumps import open_data_documents
 from registry.static_site.report import BuildReport, TaskResult
 from registry.static_site.server_config import headers_file, nginx_example
 from registry.static_site.sitemap import write_sitemap
@@ -156,6 +160,7 @@ class SiteBuilder:
         self.report.passport_seconds = time.perf_counter() - t0
         dumps.finish()
         self._local(lambda result: self.writer.page(result, self._downloads_page()))
+        self._local(self._open_data)
         self._retire_stale_files()
         write_sitemap(self.output, self.manifest.html_pages(), self.site_url, self.languages)
         self.manifest.commit()
@@ -288,6 +293,13 @@ class SiteBuilder:
             self._record(self.writer.passports(extra))
         done = self.report.passports_built + self.report.passports_unchanged
         self.progress(PASSPORTS, done, done)
+
+    def _open_data(self, result: TaskResult) -> None:
+        """The DCAT catalog (RDF and its page) and the VoID description, from the dumps' manifest."""
+        documents, page = open_data_documents(self.registry, self.out, self.site_url)
+        for rel, body in documents:
+            self.writer.file(result, rel, body, html=False)
+        self.writer.page(result, page)
 
     def _downloads_page(self) -> Page:
         return downloads_page(self.out, self.manifest.meta("dumped_at") or "–")

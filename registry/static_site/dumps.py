@@ -1,6 +1,8 @@
 """The dumps of a site build: ``dumps/registry.nq.gz`` (current passports, provenance and the
 reference graphs) and
-``dumps/history.nq.gz`` (every superseded version), written while the pages are built."""
+``dumps/history.nq.gz`` (every superseded version), written while the pages are built; then the
+per-municipality and reference dumps and ``dumps/manifest.json``
+(:mod:`registry.static_site.opendata_dumps`)."""
 
 from __future__ import annotations
 
@@ -14,8 +16,10 @@ import pyoxigraph as ox
 
 from registry.model.reference import is_reference_graph
 from registry.static_site.manifest import Manifest
+from registry.static_site.opendata_dumps import HISTORY, MAIN, write_open_data_dumps
 from registry.static_site.report import BuildReport, TaskResult
 from registry.store.registry import Registry
+from registry.views.opendata.dumpinfo import MANIFEST
 
 
 class Build(Protocol):
@@ -40,7 +44,7 @@ class Dumps:
     (they release the GIL), next to the page work.
     """
 
-    MAIN, HISTORY = "dumps/registry.nq.gz", "dumps/history.nq.gz"
+    MAIN, HISTORY = MAIN, HISTORY
 
     def __init__(self, builder: Build, first_build: bool):
         self.builder = builder
@@ -52,7 +56,7 @@ class Dumps:
                        if store is not None}
         builder.seen_files.update(self.stores)
         self.needed = builder.manifest.meta("generation") != self.generation or not all(
-            (self.out / rel).exists() for rel in self.stores)
+            (self.out / rel).exists() for rel in (*self.stores, MANIFEST))
         self.collecting = self.needed and first_build and self.MAIN in self.stores
         self.graphs: set[str] = set()
         self.quads = 0
@@ -101,6 +105,7 @@ class Dumps:
             thread.join()
         if self.errors:
             raise self.errors[0]
+        write_open_data_dumps(self.registry, self.out, self.generation)
         manifest = self.builder.manifest
         manifest.set_meta("generation", self.generation)
         manifest.set_meta("dumped_at", datetime.now(UTC).isoformat(timespec="seconds"))

@@ -19,7 +19,9 @@ MEDIA_TYPES = (("text/html", "html"), ("text/css", "css"), ("application/javascr
                ("application/json", "json"), ("image/svg+xml", "svg"), ("image/png", "png"),
                ("text/plain", "txt"), ("application/xml", "xml"), ("text/turtle", "ttl"),
                ("application/ld+json", "jsonld"), ("application/n-triples", "nt"),
-               ("application/gzip", "gz"))
+               ("application/gzip", "gz"), ("application/rdf+xml", "rdf"))
+# Files without a suffix that are not HTML: the VoID description (registry.views.opendata.void)
+NO_SUFFIX = (("/.well-known/void", "text/turtle"),)
 
 
 def headers_file(tile_url: str = "") -> str:
@@ -27,6 +29,8 @@ def headers_file(tile_url: str = "") -> str:
     lines = ["# Security headers of the material passport registry's static site",
              "# (Netlify / Cloudflare Pages format; written by `passports site`).", "/*"]
     lines += [f"  {name}: {value}" for name, value in security_headers(tile_url).items()]
+    for path, media_type in NO_SUFFIX:
+        lines += [path, f"  Content-Type: {media_type}"]
     return "\n".join(lines) + "\n"
 
 
@@ -35,6 +39,8 @@ def nginx_example(tile_url: str = "") -> str:
     headers = "\n".join(f'    add_header {name} "{value}" always;'
                         for name, value in security_headers(tile_url).items())
     types = "\n".join(f"        {media_type} {suffix};" for media_type, suffix in MEDIA_TYPES)
+    exact = "".join(f"location = {path} {{\n    root /srv/passports/site;\n    default_type {media_type};\n"
+                    f"{headers}\n}}\n" for path, media_type in NO_SUFFIX)
     return f"""# nginx: serve the material passport registry's static site with its security headers.
 # Put this inside a server {{ }} block (with TLS) and set root to the folder of this file.
 location / {{
@@ -47,4 +53,4 @@ location / {{
     }}
     default_type application/octet-stream;
 }}
-"""
+{exact}"""

@@ -17,7 +17,7 @@ from registry.views.pages.links import doc_path
 SITEMAP_CHUNK = 50_000
 # the pages of the live server that are not about one resource
 LIVE_FIXED_PAGES = ("/", "/search", "/municipality/", "/material/", "/concepts/", "/concepts/rstrategy",
-                    "/ontology", "/query/", "/sparql", "/downloads")
+                    "/ontology", "/query/", "/sparql", "/downloads", "/catalog")
 
 
 def sitemap_files(urls: Iterable[str], site_url: str, chunk: int = SITEMAP_CHUNK) -> Iterator[tuple[str, bytes]]:

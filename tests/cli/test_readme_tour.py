@@ -25,12 +25,14 @@ def test_the_readme_tour_works_literally(tmp_path):
     for args in commands:
         if args[:2] == ["ontology", "check"]:
             continue  # the reasoner: tests/validation/test_consistency.py
-        args = [str(tmp_path / a) if i and args[i - 1] in ("--output", "--out") else a for i, a in enumerate(args)]
+        args = [str(tmp_path / a) if i and args[i - 1] in ("--output", "--out", "--dumps") else a for i, a in enumerate(args)]
         args = ["30" if i and args[i - 1] == "--size" else a for i, a in enumerate(args)]
         done = run_cli(*args, env=env)
         expected = 1 if re.search(r"examples/invalid/", " ".join(args)) else 0
         assert done.returncode == expected, (args, done.stdout[-2000:], done.stderr[-2000:])
         if args[0] == "query" and args[1].endswith(".rq"):
             assert done.stdout.startswith("passport,material,value,unit"), done.stdout
-        if args[0] == "export":
+        if args[0] == "export" and "--output" in args:
             assert "from the history" in done.stderr
+        if args[0] == "export" and "--dumps" in args:
+            assert (tmp_path / "open-data" / "dumps" / "manifest.json").is_file()

@@ -219,7 +219,7 @@ def test_a_build_with_nothing_changed_renders_no_overview_page(site, fixture):
     again = build_site(Settings(data_dir=fixture.data_dir, base_iri=BASE), out, workers=2,
                        site_url="https://paspoorten.example.nl/")
     assert again.passports_built == 0 and again.pages_written == 0
-    assert again.pages_unchanged == 2  # the downloads page, nl and en: the only one looked at
+    assert again.pages_unchanged == 4  # the downloads and catalog pages, nl and en: the only ones looked at
 
 
 def test_current_version_page_equals_the_version_page_rendered_alone(site, fixture):

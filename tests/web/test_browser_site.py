@@ -48,7 +48,8 @@ def page_types(fixture) -> dict[str, str]:
             "query list": "/query/", "query page": "/query/count-passports-per-municipality",
             "sparql": "/sparql", "ontology": "/ontology", "concept": "/doc/rstrategy/R3",
             "scheme": "/concepts/rstrategy", "search": "/search?q=a", "downloads": "/downloads",
-            "municipalities": "/municipality/", "materials": "/material/", "api docs": "/docs"}
+            "municipalities": "/municipality/", "materials": "/material/", "api docs": "/docs",
+            "catalog": "/catalog"}
 
 
 @pytest.mark.parametrize("width", sorted(WIDTHS))

@@ -276,6 +276,8 @@ def test_static_site_server_config_has_the_same_headers():
         assert f"  {name}: {value}\n" in text
         assert f'add_header {name} "{value}" always;' in nginx_example(tiles)
     assert "text/turtle ttl;" in nginx_example(tiles)
+    assert "/.well-known/void\n  Content-Type: text/turtle\n" in text  # the VoID file has no suffix
+    assert "location = /.well-known/void {" in nginx_example(tiles)
 
 
 def test_static_site_writes_the_server_config(settings, tmp_path):

@@ -39,7 +39,8 @@ def live_dumps(request: Request) -> LiveDumps:
 @router.get("/downloads", include_in_schema=False)
 async def downloads(request: Request) -> Response:
     dumps = live_dumps(request)
-    page = downloads_page(dumps.folder, dumps.built(), sizes=False)
+    await run_in_threadpool(dumps.files)  # made once per store generation: sizes and checksums
+    page = downloads_page(dumps.folder, dumps.built())
     return render_page(request, page.template, **page.context)
 
 
@@ -49,7 +50,8 @@ async def dump(request: Request, name: str) -> Response:
         path = await run_in_threadpool(live_dumps(request).path, name)
     if path is None or not path.exists():
         return Response("not found", status_code=404, media_type="text/plain")
-    return FileResponse(path, media_type="application/gzip", filename=name,
+    media_type = "application/json" if name.endswith(".json") else "application/gzip"
+    return FileResponse(path, media_type=media_type, filename=name,
                         headers={"Cache-Control": "no-cache"})
 
 
