@@ -13,6 +13,7 @@ from registry.model.vocab import (
     MANAGED_QUANTITY_PREDICATES,
     MASS_KG,
     MASS_METHOD,
+    MASS_PREDICATES,
     MASS_QUALITY,
 )
 from registry.store import masses
@@ -91,7 +92,7 @@ def test_a_quantity_without_possible_derivation_has_no_mass(registry):
 def _strip_masses(registry: Registry) -> None:
     """Make the store look like one written before masses existed."""
     for store in (registry.store, registry.history_store):
-        for quad in [q for q in store if q.predicate in MANAGED_QUANTITY_PREDICATES]:
+        for quad in [q for q in store if q.predicate in MASS_PREDICATES]:
             store.remove(quad)
     for quad in list(registry.store.quads_for_pattern(masses.state_node(BASE), None, None, None)):
         registry.store.remove(quad)
@@ -133,7 +134,7 @@ def test_refresh_leaves_content_hashes_and_counts_alone(registry):
     assert dump(registry) == before
     assert registry.count_passports() == 2
     stored = registry.get(passport_ref(BASE, "GM0153", "a"))
-    assert len([t for t in stored if t.predicate in MANAGED_QUANTITY_PREDICATES]) == len(
+    assert len([t for t in stored if t.predicate in MASS_PREDICATES]) == len(
         mass_triples([t for t in stored if t.predicate not in MANAGED_QUANTITY_PREDICATES]))
 
 
