@@ -37,9 +37,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from federation_support import free_port, make_peer_data, peer_server  # noqa: E402
+from federation_support import free_port, make_peer_data, peer_server
 
-from registry.store import named_queries  # noqa: E402
+from registry.store import named_queries
 
 RESULTS = ROOT / "bench" / "results" / "federation.json"
 QUERIES = {"regional-passports-per-municipality": "count-passports-per-municipality",
