@@ -147,12 +147,3 @@ def test_a_store_without_copies_gets_them_at_the_next_writable_opening(settings)
     finally:
         registry.close()
 
-
-def test_geometries_refresh_command(settings):
-    from conftest import DATA, run_cli
-
-    env = {"PASSPORTS_DATA": str(settings.data_dir), "PASSPORTS_BASE": BASE}
-    assert run_cli("add", str(DATA / "brug-0042.ttl"), env=env).returncode == 0
-    result = run_cli("geometries", "refresh", env=env)
-    assert result.returncode == 0, result.stderr
-    assert "0 of 1 graphs changed" in result.stdout

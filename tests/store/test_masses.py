@@ -4,6 +4,7 @@ kept by history, re-derived when the reference values change or a store predates
 from __future__ import annotations
 
 import pyoxigraph as ox
+import pytest
 from conftest import BASE, docs_from, dump, passport_ttl
 
 from registry.model.mass import mass_triples
@@ -138,12 +139,13 @@ def test_refresh_leaves_content_hashes_and_counts_alone(registry):
         mass_triples([t for t in stored if t.predicate not in MANAGED_QUANTITY_PREDICATES]))
 
 
-def test_masses_refresh_command(settings):
+@pytest.mark.parametrize("what", ["masses", "geometries"])  # geometries: the CRS84 copy (docs/model.md)
+def test_masses_refresh_command(settings, what):
     from conftest import DATA, run_cli
 
     env = {"PASSPORTS_DATA": str(settings.data_dir), "PASSPORTS_BASE": BASE}
     assert run_cli("add", str(DATA / "brug-0042.ttl"), env=env).returncode == 0
-    result = run_cli("masses", "refresh", env=env)
+    result = run_cli(what, "refresh", env=env)
     assert result.returncode == 0, result.stderr
     assert "0 of 1 graphs changed" in result.stdout
 
