@@ -111,3 +111,22 @@ def test_a_peer_down_or_silent_gives_a_partial_answer_and_the_region_keeps_servi
         dutch = c.get("/regional/regional-passports-per-municipality", params={"partial": "0", "lang": "nl"})
         assert dutch.status_code == 502 and "andere registraties gaven geen antwoord" in dutch.text
         assert c.get("/sparql", params={"query": "ASK {}"}).status_code == 200
+
+
+def test_regional_objects_within_distance_is_the_union_of_the_peers(peers, tmp_path):
+    endpoints, dirs = peers
+    point = {"lat": "52.25", "long": "6.5", "km": "40"}  # between Deventer and Enschede
+    with serve_at_own_address(tmp_path / "regional", service_allowlist=tuple(endpoints), query_workers=2) as srv:
+        answer = regional(srv, "regional-objects-within-distance", **point)
+        assert answer.status_code == 200, answer.text
+        got = {r["object"]["value"]: float(r["distanceKm"]["value"]) for r in answer.json()["results"]["bindings"]}
+    decimal = ox.NamedNode("http://www.w3.org/2001/XMLSchema#decimal")
+    expected = {}
+    for data in dirs:
+        store = ox.Store.read_only(str(data / "main"))
+        rows = named_queries.select_plain(store, "objects-within-distance",
+                                          {k: ox.Literal(v, datatype=decimal) for k, v in point.items()})
+        expected.update({r["object"]: float(r["distanceKm"]) for r in rows})
+    assert {o.split("/")[-2] for o in got} == {"GM0153", "GM0150"}
+    assert got.keys() == expected.keys()
+    assert all(got[o] == pytest.approx(d, abs=1e-9) for o, d in expected.items())
