@@ -173,7 +173,7 @@ class Registry(BatchWriter, Compaction):
             changed = masses.refresh(self.store, self.history_store, self.base, self.provenance_graph,
                                      progress=progress, kind=kind)
         self._bump_generation()
-        if changed:  # the masses the sidecar indexes show changed: build them again
+        if changed and kind is masses.MASSES:  # the masses the sidecar indexes show changed: build them again
             if not self.sidecars():
                 self._search_stale = True  # at opening, before the indexes are opened
             for index in self.sidecars():
