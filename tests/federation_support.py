@@ -4,6 +4,7 @@ data directory of demo passports: for the federation tests and bench/bench_feder
 from __future__ import annotations
 
 import contextlib
+import http.server
 import os
 import socket
 import subprocess
@@ -99,3 +100,31 @@ def silent_peer():
         for conn in held:
             conn.close()
         sock.close()
+
+
+@contextlib.contextmanager
+def garbage_peer():
+    """An endpoint that answers every request at once with 200 and something that is not SPARQL results."""
+
+    class Garbage(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"<html><body>not SPARQL {{{</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Garbage)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/sparql"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -1,7 +1,7 @@
 """Federation across processes: two peer registries (Enschede and Deventer demo data, each its own data
 directory, each a `passports serve` process on a loopback port) and a regional instance whose SERVICE
 allow-list names them. The regional saved queries answer the union the peers' own saved queries give
-locally; a peer that is down or never answers is named in a partial answer (or fails the query when
+locally; a peer that is down, never answers or answers garbage is named in a partial answer (or fails the query when
 partial answers are off) while the regional server keeps serving."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import time
 
 import pyoxigraph as ox
 import pytest
-from federation_support import free_port, make_peer_data, peer_server, silent_peer
+from federation_support import free_port, garbage_peer, make_peer_data, peer_server, silent_peer
 from servers import serve_at_own_address
 
 from registry.store import named_queries
@@ -89,25 +89,25 @@ def test_one_peer_through_the_saved_query_page_and_the_allow_list(peers, tmp_pat
         assert adhoc.status_code == 403
 
 
-def test_a_peer_down_or_silent_gives_a_partial_answer_and_the_region_keeps_serving(peers, tmp_path):
+def test_a_peer_down_silent_or_lying_gives_a_partial_answer_and_the_region_keeps_serving(peers, tmp_path):
     endpoints, _ = peers
     down = f"http://127.0.0.1:{free_port()}/sparql"
-    with silent_peer() as silent, serve_at_own_address(
-            tmp_path / "regional", service_allowlist=(endpoints[0], down, silent), query_workers=3,
+    with silent_peer() as silent, garbage_peer() as garbage, serve_at_own_address(
+            tmp_path / "regional", service_allowlist=(endpoints[0], down, silent, garbage), query_workers=3,
             federation_timeout=3.0) as srv, srv.client(timeout=60) as c:
         started = time.monotonic()
         answer = c.get("/regional/regional-passports-per-municipality")
         assert time.monotonic() - started < 20
         assert answer.status_code == 200, answer.text
         body = answer.json()
-        assert set(body["federation"]["failed"]) == {down, silent}
+        assert set(body["federation"]["failed"]) == {down, silent, garbage}
         assert "timeout" in body["federation"]["failed"][silent]
-        assert set(answer.headers["X-Federation-Failed"].split()) == {down, silent}
+        assert set(answer.headers["X-Federation-Failed"].split()) == {down, silent, garbage}
         assert {r["municipality"]["value"] for r in body["results"]["bindings"]} == {MPV + "municipality/GM0153"}
         assert c.get("/sparql", params={"query": "ASK {}"}).status_code == 200
         strict = c.get("/regional/regional-passports-per-municipality", params={"partial": "0"})
         assert strict.status_code == 502
-        assert down in strict.text and silent in strict.text
+        assert down in strict.text and silent in strict.text and garbage in strict.text
         dutch = c.get("/regional/regional-passports-per-municipality", params={"partial": "0", "lang": "nl"})
         assert dutch.status_code == 502 and "andere registraties gaven geen antwoord" in dutch.text
         assert c.get("/sparql", params={"query": "ASK {}"}).status_code == 200
