@@ -33,6 +33,7 @@ from registry.cli.demo import demo as demo_command
 from registry.cli.demo import register as register_demo
 from registry.cli.imports import register as register_import
 from registry.cli.masses import cli as masses_cli
+from registry.cli.masses import geometries_cli
 from registry.cli.report import register as register_report
 from registry.cli.site import cli as site_cli
 from registry.cli.site import export_dumps
@@ -372,6 +373,7 @@ def ontology_check(extra: list[Path] = typer.Argument(None, help="Extra Turtle f
 app.add_typer(tokens_cli, name="token")
 app.add_typer(site_cli, name="site")
 app.add_typer(masses_cli, name="masses")
+app.add_typer(geometries_cli, name="geometries")
 register_import(app)
 register_valuation(app)
 register_report(app)

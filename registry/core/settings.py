@@ -121,6 +121,11 @@ class Settings:
                                                                     str(256 * 2**10))))
     mapping_max_depth: int = field(default_factory=lambda: int(_env("PASSPORTS_MAPPING_MAX_DEPTH", "32")))
     mapping_max_nodes: int = field(default_factory=lambda: int(_env("PASSPORTS_MAPPING_MAX_NODES", "20000")))
+    # Regional queries (docs/federation.md): seconds each peer registry gets to answer, and whether the
+    # answer leaves out a peer that is down or slow (and names it) instead of failing (1 or 0).
+    federation_timeout: float = field(default_factory=lambda: float(_env("PASSPORTS_FEDERATION_TIMEOUT", "10")))
+    federation_partial: bool = field(
+        default_factory=lambda: _env("PASSPORTS_FEDERATION_PARTIAL", "1").strip().lower() not in ("0", "false", "no"))
 
     # Open data (the DCAT catalog at /catalog, registry.views.catalog): the licence of the data
     # ("CC0-1.0" or "CC-BY-4.0"), the publisher (name and IRI; empty IRI: {base}catalog#publisher)

@@ -69,4 +69,12 @@ MASS_KG = mp("massKg")
 MASS_QUALITY = mp("massQuality")
 MASS_METHOD = mp("massMethod")
 MASS_DERIVATION = mp("massDerivation")
-MANAGED_QUANTITY_PREDICATES = frozenset({MASS_KG, MASS_QUALITY, MASS_METHOD, MASS_DERIVATION})
+MASS_PREDICATES = frozenset({MASS_KG, MASS_QUALITY, MASS_METHOD, MASS_DERIVATION})
+# The CRS84 copy of a geometry (registry.model.geometry): written by the registry next to every recorded
+# geo:asWKT, managed the same way as the mass.
+WKT_CRS84 = mp("wktCRS84")
+LATITUDE = mp("latitude")
+LONGITUDE = mp("longitude")
+GEOMETRY_PREDICATES = frozenset({WKT_CRS84, LATITUDE, LONGITUDE})
+# Every registry-managed triple on a passport's resources (the name is older than the geometry).
+MANAGED_QUANTITY_PREDICATES = MASS_PREDICATES | GEOMETRY_PREDICATES

@@ -238,10 +238,18 @@ def is_allowed(endpoint: str, allowlist: tuple[str, ...] | list[str]) -> bool:
     return False
 
 
-def check_services(query: str, allowlist: tuple[str, ...] | list[str]) -> list[str]:
-    """Raise :class:`ServiceRefused` unless every SERVICE endpoint is allow-listed; return them."""
+def check_services(query: str, allowlist: tuple[str, ...] | list[str],
+                   bound: dict[str, str] | None = None) -> list[str]:
+    """Raise :class:`ServiceRefused` unless every SERVICE endpoint is allow-listed; return them.
+
+    ``bound``: variables the server binds itself (a saved query's parameters, as substitutions) to
+    IRIs: ``SERVICE ?peer`` with ``?peer`` bound there counts as a call to that IRI (the regional
+    saved queries, docs/federation.md). A variable bound by the query itself is still refused."""
     endpoints: list[str] = []
     for call in service_calls(query):
+        name = call.written[1:] if call.written[:1] in "?$" and call.written else None
+        if call.endpoint is None and name and bound and name in bound:
+            call = ServiceCall(bound[name], call.written, call.silent)
         if call.endpoint is None:
             shown = call.written or "(nothing)"
             raise ServiceRefused(

@@ -45,7 +45,7 @@ from registry.model.vocab import (
     RETIRED_PASSPORT,
     RETIREMENT_REASON,
 )
-from registry.store import masses, reference_graphs, stored_base, valuations
+from registry.store import geometries, masses, reference_graphs, stored_base, valuations
 from registry.store.compaction import Compaction
 from registry.store.failures import StoreError, describe, storage_errors
 from registry.store.monitor_index import MonitorIndex
@@ -137,6 +137,8 @@ class Registry(BatchWriter, Compaction):
             valuations.recover(registry)  # the records of an interrupted valuation batch
             with storage_errors(settings.data_dir, "open"):
                 synced = reference_graphs.sync(registry.store)
+                if geometries.is_stale(registry.store, registry.base, registry.provenance_graph):
+                    registry.refresh_geometries()
                 if masses.is_stale(registry.store, registry.base, registry.provenance_graph):
                     registry.refresh_masses()
                 elif synced:
@@ -161,20 +163,26 @@ class Registry(BatchWriter, Compaction):
                 log.warning("no %s (%s)", kind.FILE, exc)
                 setattr(self, attr, None)
 
-    def refresh_masses(self, progress: Callable[[int], None] | None = None) -> int:
-        """Derive the mass of every stored quantity again (``registry.store.masses``); the number of
-        graphs that changed. Runs by itself at opening when the reference values changed."""
+    def refresh_masses(self, progress: Callable[[int], None] | None = None, *,
+                       kind: masses.Derivation = masses.MASSES) -> int:
+        """Derive the mass of every stored quantity again (``registry.store.masses``; or the triples
+        of another ``kind``); the number of graphs that changed. Runs by itself at opening when the
+        reference values changed."""
         self._writable()
         with self._storage("write"):
             changed = masses.refresh(self.store, self.history_store, self.base, self.provenance_graph,
-                                     progress=progress)
+                                     progress=progress, kind=kind)
         self._bump_generation()
-        if changed:  # the masses the sidecar indexes show changed: build them again
+        if changed and kind is masses.MASSES:  # the masses the sidecar indexes show changed: build them again
             if not self.sidecars():
                 self._search_stale = True  # at opening, before the indexes are opened
             for index in self.sidecars():
                 index.rebuild(self.store)
         return changed
+
+    def refresh_geometries(self, progress: Callable[[int], None] | None = None) -> int:
+        """Derive the CRS84 copy of every stored geometry again (``registry.store.geometries``)."""
+        return self.refresh_masses(progress, kind=geometries.GEOMETRIES)
 
     def close(self, *, compact: bool = True) -> None:
         """Flush and close; first ``compact`` when a large import asks for it (and ``compact``)."""

@@ -25,6 +25,7 @@ import pyoxigraph as ox
 from registry.core.settings import Settings
 from registry.core.workers import bump_generation
 from registry.model.documents import PassportDoc
+from registry.model.geometry import geometry_triples
 from registry.model.mass import mass_tables, mass_triples
 from registry.model.uris import PassportRef
 from registry.model.vocab import (
@@ -140,7 +141,7 @@ class BatchWriter(VersionReader):
         for doc, latest in good:
             node = ox.NamedNode(doc.iri)
             # the registry-managed mass of every quantity, next to the recorded one (not hashed)
-            masses[doc.iri] = list(mass_triples(doc.triples, tables))
+            masses[doc.iri] = list(mass_triples(doc.triples, tables)) + geometry_triples(doc.triples)
             quads += (ox.Quad(t.subject, t.predicate, t.object, node) for t in masses[doc.iri])
             number = latest + 1
             version = ox.NamedNode(f"{doc.iri}/v/{number}")

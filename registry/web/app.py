@@ -21,6 +21,7 @@ from registry.web.page_pool import PagePool
 from registry.web.routers import catalog as catalog_router
 from registry.web.routers import docs, imports, linked_data, pages, passports, sparql, valuations
 from registry.web.routers import downloads as downloads_router
+from registry.web.routers import regional as regional_router
 from registry.web.security import install_security
 
 
@@ -54,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_security(app, settings)  # malformed paths, HEAD, security headers: every request
     app.include_router(linked_data.router)  # first: the /id and /doc routes are the busiest
     app.include_router(sparql.router)
+    app.include_router(regional_router.router)
     app.include_router(passports.router)
     app.include_router(imports.router)
     app.include_router(valuations.router)

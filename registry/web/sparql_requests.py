@@ -175,7 +175,8 @@ async def run_query(request: Request, query: str, params: list[tuple[str, str]],
     default_graphs = _graph_iris(params, "default-graph-uri")
     named_graphs = _graph_iris(params, "named-graph-uri")
     try:
-        service_policy.check_services(query, settings.service_allowlist)
+        service_policy.check_services(query, settings.service_allowlist,
+                                      {name: spec[1] for name, spec in substitutions if spec[0] == "iri"})
     except service_policy.ServiceRefused as exc:
         raise ProtocolError(403, exc) from None
     dataset = {}

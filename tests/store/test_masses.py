@@ -4,6 +4,7 @@ kept by history, re-derived when the reference values change or a store predates
 from __future__ import annotations
 
 import pyoxigraph as ox
+import pytest
 from conftest import BASE, docs_from, dump, passport_ttl
 
 from registry.model.mass import mass_triples
@@ -13,6 +14,7 @@ from registry.model.vocab import (
     MANAGED_QUANTITY_PREDICATES,
     MASS_KG,
     MASS_METHOD,
+    MASS_PREDICATES,
     MASS_QUALITY,
 )
 from registry.store import masses
@@ -91,7 +93,7 @@ def test_a_quantity_without_possible_derivation_has_no_mass(registry):
 def _strip_masses(registry: Registry) -> None:
     """Make the store look like one written before masses existed."""
     for store in (registry.store, registry.history_store):
-        for quad in [q for q in store if q.predicate in MANAGED_QUANTITY_PREDICATES]:
+        for quad in [q for q in store if q.predicate in MASS_PREDICATES]:
             store.remove(quad)
     for quad in list(registry.store.quads_for_pattern(masses.state_node(BASE), None, None, None)):
         registry.store.remove(quad)
@@ -133,16 +135,17 @@ def test_refresh_leaves_content_hashes_and_counts_alone(registry):
     assert dump(registry) == before
     assert registry.count_passports() == 2
     stored = registry.get(passport_ref(BASE, "GM0153", "a"))
-    assert len([t for t in stored if t.predicate in MANAGED_QUANTITY_PREDICATES]) == len(
+    assert len([t for t in stored if t.predicate in MASS_PREDICATES]) == len(
         mass_triples([t for t in stored if t.predicate not in MANAGED_QUANTITY_PREDICATES]))
 
 
-def test_masses_refresh_command(settings):
+@pytest.mark.parametrize("what", ["masses", "geometries"])  # geometries: the CRS84 copy (docs/model.md)
+def test_masses_refresh_command(settings, what):
     from conftest import DATA, run_cli
 
     env = {"PASSPORTS_DATA": str(settings.data_dir), "PASSPORTS_BASE": BASE}
     assert run_cli("add", str(DATA / "brug-0042.ttl"), env=env).returncode == 0
-    result = run_cli("masses", "refresh", env=env)
+    result = run_cli(what, "refresh", env=env)
     assert result.returncode == 0, result.stderr
     assert "0 of 1 graphs changed" in result.stdout
 

@@ -210,10 +210,12 @@ def test_sigkill_during_bulk_add_leaves_only_whole_passports(tmp_path):
     source = tmp_path / "demo.nq"
     _demo_nquads(source, 3000)
     from registry.model.documents import read_file
+    from registry.model.geometry import geometry_triples
     from registry.model.mass import mass_triples
 
-    # each passport's quads plus the mass triples the registry derives for its quantities
-    expected = {doc.iri: len(doc.quads()) + len(mass_triples(doc.triples)) for doc in read_file(source, BASE)}
+    # each passport's quads plus the mass triples and CRS84 geometry copy the registry derives
+    expected = {doc.iri: len(doc.quads()) + len(mass_triples(doc.triples)) + len(geometry_triples(doc.triples))
+                for doc in read_file(source, BASE)}
     data = tmp_path / "data"
     env = {**os.environ, "PASSPORTS_DATA": str(data), "PASSPORTS_BASE": BASE}
     proc = subprocess.Popen([sys.executable, "-m", "registry.cli", "add", str(source)], cwd=ROOT, env=env,
