@@ -28,7 +28,8 @@ _P = {name: iri for name, iri in (
     ("municipality", MP + "municipality"), ("phase", MP + "projectPhase"), ("describes", MP + "describes"),
     ("label", RDFS + "label"), ("source", MP + "sourceIdentifier"), ("material", MP + "material"),
     ("value", QUDT + "numericValue"), ("unit", QUDT + "unit"), ("mass", MP + "massKg"),
-    ("rstrategy", MP + "plannedRStrategy"), ("release", MP + "releaseDate"), ("wkt", GEO + "asWKT"))}
+    ("rstrategy", MP + "plannedRStrategy"), ("release", MP + "releaseDate"), ("wkt", GEO + "asWKT"),
+    ("lat", MP + "latitude"), ("lon", MP + "longitude"))}
 _NAMES = {iri: name for name, iri in _P.items()}
 
 
@@ -49,6 +50,7 @@ class PassportFacts:
     rstrategies: set[str] = field(default_factory=set)
     release_year: int | None = None
     lat: float | None = None
+    from_wkt: bool = False  # the location read from a WGS84 WKT (a stored CRS84 centre comes first)
     lon: float | None = None
 
     @property
@@ -126,9 +128,13 @@ def passport_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad], terms: Term
             year = _year(release.value)
             if year is not None and (facts.release_year is None or year < facts.release_year):
                 facts.release_year = year
+        if p.get("lat") and p.get("lon") and (facts.lat is None or facts.from_wkt):
+            # the registry's CRS84 centre of the geometry (registry.model.geometry): RD New too
+            facts.lat, facts.lon, facts.from_wkt = float(p["lat"][0].value), float(p["lon"][0].value), False
         for wkt in p.get("wkt", ()):
             if facts.lat is None:
                 facts.lon, facts.lat = _centre(wkt.value)
+                facts.from_wkt = facts.lat is not None
     if not facts.names:
         for o in own.get("title", ()):
             facts.names.setdefault(getattr(o, "language", None) or "", o.value)

@@ -38,7 +38,7 @@ from registry.store.search_facts import PassportFacts, passport_facts
 from registry.store.sidecar import Sidecar, connect
 
 INDEX_FILE = "search.sqlite"
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"  # 3: the location from the CRS84 centre, RD New geometries too
 # The full-text columns; a word found in the first two (municipality, identifiers) ranks higher.
 COLUMNS = ("place", "ident", "kind", "material", "names")
 CHECKPOINT_EVERY = 100

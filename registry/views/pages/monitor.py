@@ -274,7 +274,7 @@ def map_points(registry, municipality: str | None) -> dict:
                 where[kind] = len(kinds)
                 kinds.append(kind)
             iri = row["iri"]
-            path = "/doc/" + iri[len(registry.base):] if iri.startswith(registry.base) else ""
+            path = "/doc/" + iri[len(registry.base) + 3:] if iri.startswith(registry.base + "id/") else ""
             points.append([round(row["lat"], 6), round(row["lon"], 6), where[kind], row["name_nl"] or "",
                            row["name_en"] or "", path])
         return {"points": points, "kinds": kinds, "total": index.located(found)}
