@@ -37,6 +37,7 @@ from registry.model.vocab import (
     VERSION_NUMBER,
 )
 from registry.store.failures import StoreError, storage_errors
+from registry.store.feed_index import FeedIndex
 from registry.store.monitor_index import MonitorIndex
 from registry.store.provenance import (
     ATTRIBUTED_TO,
@@ -72,10 +73,11 @@ class BatchWriter(VersionReader):
     _failed: bool = False  # a write failed in the storage: reopen the stores before the next one
     search_index: SearchIndex | None = None  # the writer's handle of the search index
     monitor_index: MonitorIndex | None = None  # and of the monitor aggregates
+    feed_index: FeedIndex | None = None  # and of the change feed's order
 
     def sidecars(self) -> list[Sidecar]:
         """The sidecar indexes this writer keeps up to date (``sidecar``)."""
-        return [s for s in (self.search_index, self.monitor_index) if s is not None]
+        return [s for s in (self.search_index, self.monitor_index, self.feed_index) if s is not None]
 
     @contextmanager
     def _storage(self, action: str) -> Iterator[None]:

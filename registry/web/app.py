@@ -20,6 +20,7 @@ from registry.web.errors import install_error_handler
 from registry.web.page_pool import PagePool
 from registry.web.routers import docs, imports, linked_data, pages, passports, sparql, valuations
 from registry.web.routers import downloads as downloads_router
+from registry.web.routers import feed as feed_router
 from registry.web.security import install_security
 
 
@@ -58,5 +59,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(valuations.router)
     app.include_router(docs.router)
     app.include_router(downloads_router.router)
+    app.include_router(feed_router.router)
     app.include_router(pages.router)
     return app

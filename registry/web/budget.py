@@ -1,5 +1,5 @@
 """The budget each client shares over the anonymous endpoints that do real work: ``/sparql``,
-``/query/*`` and ``/api/v1/validate``.
+``/query/*``, the change feed ``/feed/*`` and ``/api/v1/validate``.
 
 A client is an address (:func:`registry.web.clients.client_id`: the socket's peer unless a trusted
 proxy is configured). Each client has four budgets, every one a setting (0 or less turns it off):
@@ -34,10 +34,10 @@ from registry.core.settings import Settings
 from registry.web.clients import client_id, scope_client_id
 from registry.web.errors import ProtocolError
 
-ENDPOINTS = "/sparql, /query/ and /api/v1/validate"
-ENDPOINTS_NL = "/sparql, /query/ en /api/v1/validate"
+ENDPOINTS = "/sparql, /query/, /feed/ and /api/v1/validate"
+ENDPOINTS_NL = "/sparql, /query/, /feed/ en /api/v1/validate"
 # The paths whose bodies count against the byte budget (the same as the admitted requests).
-METERED = ("/sparql", "/query/", "/api/v1/validate")
+METERED = ("/sparql", "/query/", "/api/v1/validate", "/feed/")
 
 
 class BudgetSpent(ProtocolError):
