@@ -20,6 +20,8 @@ NOUNS: dict[str, dict[str, tuple[str, str]]] = {
     "triple": {"en": ("triple", "triples"), "nl": ("tripel", "tripels")},
     "file": {"en": ("file", "files"), "nl": ("bestand", "bestanden")},
     "graph changed": {"en": ("graph changed", "graphs changed"), "nl": ("graaf gewijzigd", "grafen gewijzigd")},
+    "page": {"en": ("page", "pages"), "nl": ("pagina", "pagina's")},
+    "member": {"en": ("member", "members"), "nl": ("lid", "leden")},
 }
 
 
