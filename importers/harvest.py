@@ -93,6 +93,8 @@ def harvest(registry: Registry, root: str, settings: Settings,
             state.stream, state.page = first_page(http, root, settings)
         while True:
             page = read_page(http, state.page, settings, state.last_time)
+            if page.next_url is not None and (page.next_url == page.url or page.next_url in state.seen):
+                raise HarvestError(page.url, "loop", target=page.next_url)
             take_in(registry, page, page.members[state.members:], report)
             report.pages += 1
             if progress:
@@ -101,8 +103,6 @@ def harvest(registry: Registry, root: str, settings: Settings,
                 state.members = len(page.members)
                 state.save()
                 return report
-            if page.next_url == page.url or page.next_url in state.seen:
-                raise HarvestError(page.url, "loop", target=page.next_url)
             # the lower bound of the next page's times: its relation's value, the last time here
             bounds = [t for t in (state.last_time, page.next_value) if t is not None]
             bounds += [page.members[-1].time] if page.members else []
