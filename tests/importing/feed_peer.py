@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 
 import pyoxigraph as ox
 
@@ -39,7 +40,7 @@ class Peer:
         peer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 answer = peer.pages.get(self.path)
                 answer = answer() if callable(answer) else answer
                 if answer is None:
@@ -68,7 +69,7 @@ class Peer:
         self.base = self.url + "/"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def __enter__(self) -> Peer:
+    def __enter__(self) -> Self:
         self.thread.start()
         return self
 
