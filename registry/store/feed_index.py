@@ -16,6 +16,7 @@ between two writes; a feed whose rows would move is the cost of a clock set back
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,39 +82,25 @@ class FeedIndex(Sidecar):
 
     def apply(self, put: Iterable[_Written] = (), remove: Iterable[str] = ()) -> None:
         """Append the new versions (sorted by IRI) and the retirements of one committed write."""
-        with self._lock:
-            conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                for facts in sorted(put, key=lambda f: f.iri):
-                    self._insert(facts, 0)
-                for iri in sorted(remove):
-                    conn.execute("INSERT INTO event (passport, version, kind) VALUES (?, ?, ?)",
-                                 (iri, self._latest(iri), RETIRED))
-                conn.execute("INSERT OR REPLACE INTO meta VALUES ('state', ?)", (self._state_after(),))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            self._dirty = self.missed
+        with self._transaction() as conn:
+            for facts in sorted(put, key=lambda f: f.iri):
+                self._insert(facts, 0)
+            for iri in sorted(remove):
+                conn.execute("INSERT INTO event (passport, version, kind) VALUES (?, ?, ?)",
+                             (iri, self._latest(iri), RETIRED))
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('state', ?)", (self._state_after(),))
+        self._dirty = self.missed
 
     def rebuild(self, store: ox.Store) -> int:
         """Every event again from the provenance graph, in one transaction; returns how many."""
         events = sorted(provenance_events(store, ox.NamedNode(f"{self.base}graph/provenance")))
-        with self._lock:
-            conn = self.conn
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.execute("DELETE FROM event")
-                conn.executemany("INSERT INTO event (seq, passport, version, kind) VALUES (?, ?, ?, ?)",
-                                 ((n, passport, version, kind)
-                                  for n, (_, _, passport, version, kind) in enumerate(events, 1)))
-                conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", self._expected().items())
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            self._dirty = self.missed = False
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM event")
+            conn.executemany("INSERT INTO event (seq, passport, version, kind) VALUES (?, ?, ?, ?)",
+                             ((n, passport, version, kind)
+                              for n, (_, _, passport, version, kind) in enumerate(events, 1)))
+            conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", self._expected().items())
+        self._dirty = self.missed = False
         return len(events)
 
 
@@ -146,27 +133,27 @@ class FeedReader:
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / FEED_FILE
         self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()  # one connection, used by the server's threads in turn
 
-    def _connection(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self._conn = connect(self.path)
-        return self._conn
+    def _rows(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            if self._conn is None:
+                self._conn = connect(self.path)
+            return self._conn.execute(sql, args).fetchall()
 
     def count(self) -> int:
-        row = self._connection().execute("SELECT MAX(seq) FROM event").fetchone()
-        return int(row[0] or 0)
+        return int(self._rows("SELECT MAX(seq) FROM event")[0][0] or 0)
 
     def events(self, first: int, last: int) -> list[Event]:
         """The events with sequence numbers ``first .. last`` (an index range)."""
-        rows = self._connection().execute(
-            "SELECT seq, passport, version, kind FROM event WHERE seq BETWEEN ? AND ? ORDER BY seq",
-            (first, last)).fetchall()
-        return [Event(*row) for row in rows]
+        return [Event(*row) for row in self._rows(
+            "SELECT seq, passport, version, kind FROM event WHERE seq BETWEEN ? AND ? ORDER BY seq", (first, last))]
 
     def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
 
 
 __all__ = ["FEED_FILE", "RETIRED", "VERSION", "Event", "FeedIndex", "FeedReader", "provenance_events"]
