@@ -151,8 +151,8 @@ def _add(registry: Registry, run: list[PassportDoc], page: Page, report: Harvest
 
 
 def _retire(registry: Registry, ref: PassportRef, member: Member, page: Page, report: HarvestReport) -> None:
-    if registry.status(ref) != "current" or registry.current_version(ref) != member.version:
-        return  # retired before, or a version this registry does not hold
+    if registry.status(ref) != "current" or registry.current_version(ref) > member.version:
+        return  # retired before, or written again after this retirement (a page read again)
     registry.retire(ref, f"retired at the source ({member.iri})", source=page.url)
     report.retired.append(member.passport)
 

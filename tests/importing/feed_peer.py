@@ -87,19 +87,19 @@ class Peer:
     def passport_iri(self, key: str) -> str:
         return f"{self.base}id/passport/GM0153/{key}"
 
-    def page(self, number: int, members: list[tuple[str, int, str]], next_page: int | None = None) -> bytes:
-        """N-Quads of page ``number``: ``members`` as (key, version, time); a relation to
-        ``next_page``."""
+    def page(self, number: int, members: list[tuple], next_page: int | None = None) -> bytes:
+        """N-Quads of page ``number``: ``members`` as (key, version, time) or (key, version, time,
+        amount); a relation to ``next_page``."""
         stream, node = _n(self.base + "feed/passports"), _n(f"{self.base}feed/passports/{number}")
         quads: list[ox.Quad] = []
-        for key, version, moment in members:
+        for key, version, moment, *amount in members:
             passport = self.passport_iri(key)
             member = _n(f"{passport}/v/{version}")
             quads += [ox.Quad(stream, _n(TREE + "member"), member),
                       ox.Quad(member, _n(DCTERMS + "isVersionOf"), _n(passport)),
                       ox.Quad(member, _n(PROV + "generatedAtTime"),
                               ox.Literal(moment, datatype=_n("http://www.w3.org/2001/XMLSchema#dateTime")))]
-            text = passport_ttl(key, amount=str(100 + version)).replace(BASE, self.base)
+            text = passport_ttl(key, amount=amount[0] if amount else str(100 + version)).replace(BASE, self.base)
             doc = read_bytes(text.encode(), self.base, ox.RdfFormat.TURTLE)[0]
             quads += [ox.Quad(t.subject, t.predicate, t.object, member) for t in doc.triples]
         if next_page is not None:

@@ -46,6 +46,13 @@ def test_a_good_peer_is_taken_in(registry, settings, peer):
     assert not report.added.rejected
 
 
+def test_a_member_that_does_not_conform_is_refused_and_the_others_are_taken_in(registry, settings, peer):
+    peer.pages["/feed/passports/1"] = Answer(peer.page(1, [("a1", 1, T1), ("a2", 1, T2, "-5"), ("a3", 1, T3)]))
+    report = harvest(registry, peer.url + "/feed/passports", settings)
+    assert [v.iri for v in report.added.rejected] == [peer.passport_iri("a2")]
+    assert [_status(registry, peer, k) for k in ("a1", "a2", "a3")] == ["current", "absent", "current"]
+
+
 def test_a_feed_that_loops(registry, settings, peer):
     peer.pages["/feed/passports/1"] = Answer(peer.page(1, [("a1", 1, T1)], next_page=2))
     peer.pages["/feed/passports/2"] = Answer(peer.page(2, [("a2", 1, T2)], next_page=1))
