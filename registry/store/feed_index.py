@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,7 +100,8 @@ class FeedIndex(Sidecar):
             conn.executemany("INSERT INTO event (seq, passport, version, kind) VALUES (?, ?, ?, ?)",
                              ((n, passport, version, kind)
                               for n, (_, _, passport, version, kind) in enumerate(events, 1)))
-            conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", self._expected().items())
+            meta = {**self._expected(), "epoch": uuid.uuid4().hex}  # cached pages of before are void
+            conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
         self._dirty = self.missed = False
         return len(events)
 
@@ -143,6 +145,11 @@ class FeedReader:
 
     def count(self) -> int:
         return int(self._rows("SELECT MAX(seq) FROM event")[0][0] or 0)
+
+    def epoch(self) -> str:
+        """Changes with every rebuild (the order or the stored versions may have changed)."""
+        rows = self._rows("SELECT value FROM meta WHERE key = 'epoch'")
+        return rows[0][0] if rows else ""
 
     def events(self, first: int, last: int) -> list[Event]:
         """The events with sequence numbers ``first .. last`` (an index range)."""

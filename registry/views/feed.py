@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
+import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 import mimeparse
 import pyoxigraph as ox
@@ -121,6 +124,7 @@ class Feed:
     def __init__(self, registry, page_size: int) -> None:
         self.registry, self.size = registry, max(1, int(page_size))
         self.reader = FeedReader(registry.settings.data_dir)
+        self.cache = registry.settings.data_dir / "cache" / "feed"
         self.prov = ox.NamedNode(f"{registry.base}graph/provenance")
 
     def exists(self, number: int) -> bool:
@@ -128,8 +132,32 @@ class Feed:
         return number == 1 or (number > 1 and (number - 1) * self.size <= self.reader.count())
 
     def page(self, number: int, media_type: str) -> FeedDocument | None:
+        """Page ``number``; a full page is made once and kept in ``DATA/cache/feed`` (it never
+        changes, until a rebuild of the feed index starts a new epoch)."""
         if not self.exists(number):
             return None
+        full, epoch = number * self.size <= self.reader.count(), self.reader.epoch()
+        cached = self.cache / f"{epoch}-{self.size}-{number}.{FORMATS[media_type].file_extension}"
+        if full and cached.exists():
+            return FeedDocument(cached.read_bytes(), media_type, immutable=True)
+        document = self._page(number, media_type)
+        if document.immutable:
+            try:
+                self._keep(cached, document.body, f"{epoch}-{self.size}-")
+            except OSError:
+                pass  # a full disk: served as made, kept another time
+        return document
+
+    def _keep(self, path: Path, body: bytes, prefix: str) -> None:
+        self.cache.mkdir(parents=True, exist_ok=True)
+        for stale in self.cache.iterdir():  # pages of an earlier epoch or page size
+            if not stale.name.startswith(prefix):
+                stale.unlink(missing_ok=True)
+        temporary = path.with_suffix(f".{uuid.uuid4().hex}.tmp")
+        temporary.write_bytes(body)
+        os.replace(temporary, path)
+
+    def _page(self, number: int, media_type: str) -> FeedDocument:
         events = self.reader.events((number - 1) * self.size + 1, number * self.size)
         full = len(events) == self.size
         base = self.registry.base

@@ -120,6 +120,20 @@ def test_unacceptable_format_is_406_in_the_asked_language(feed_client):
     assert answer.status_code == 406 and "de feed is beschikbaar als" in answer.text
 
 
+def test_full_pages_are_kept_and_made_again_after_a_rebuild(feed_client):
+    registry = feed_client.app.state.registry
+    _write(registry)
+    first = feed_client.get("/feed/passports/1", headers=NQUADS).content
+    cache = registry.settings.data_dir / "cache" / "feed"
+    kept = sorted(p.name for p in cache.iterdir())
+    assert len(kept) == 1 and kept[0].endswith("-2-1.nq")
+    assert feed_client.get("/feed/passports/3", headers=NQUADS).status_code == 200  # open: not kept
+    assert len(list(cache.iterdir())) == 1
+    registry.feed_index.rebuild(registry.store)  # a new epoch
+    assert feed_client.get("/feed/passports/1", headers=NQUADS).content == first
+    assert [p.name for p in cache.iterdir()] != kept and len(list(cache.iterdir())) == 1
+
+
 def test_a_rebuilt_feed_index_keeps_the_order(registry, settings):
     _write(registry)
     reader = FeedReader(settings.data_dir)
