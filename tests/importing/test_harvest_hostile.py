@@ -5,6 +5,7 @@ with --lang nl) and nothing of that page is stored."""
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 
 import pytest
@@ -51,6 +52,16 @@ def test_a_member_that_does_not_conform_is_refused_and_the_others_are_taken_in(r
     report = harvest(registry, peer.url + "/feed/passports", settings)
     assert [v.iri for v in report.added.rejected] == [peer.passport_iri("a2")]
     assert [_status(registry, peer, k) for k in ("a1", "a2", "a3")] == ["current", "absent", "current"]
+
+
+def test_a_busy_peer_is_waited_for(registry, settings, peer):
+    """429 with Retry-After (a peer's budget, as this registry's own feed answers) is waited out."""
+    answers = iter([Answer(b"busy", status=429, content_type="text/plain", headers={"Retry-After": "1"}),
+                    Answer(peer.page(1, [("a1", 1, T1)]))])
+    peer.pages["/feed/passports/1"] = lambda: next(answers)
+    started = time.monotonic()
+    report = harvest(registry, peer.url + "/feed/passports", settings)
+    assert len(report.added.created) == 1 and time.monotonic() - started >= 1
 
 
 def test_a_feed_that_loops(registry, settings, peer):
