@@ -92,7 +92,7 @@ def harvest(registry: Registry, root: str, settings: Settings,
         if not state.page:
             state.stream, state.page = first_page(http, root, settings)
         while True:
-            page = read_page(http, state.page, settings, state.last_time)
+            page = read_page(http, state.page, settings, state.last_time, state.stream)
             if page.next_url is not None and (page.next_url == page.url or page.next_url in state.seen):
                 raise HarvestError(page.url, "loop", target=page.next_url)
             take_in(registry, page, page.members[state.members:], report)
@@ -116,15 +116,16 @@ def take_in(registry: Registry, page: Page, members: list[Member], report: Harve
     """The members of a checked page, in order: runs of versions (one version of a passport per
     run) as one ``add``, each retirement on its own."""
     run: list[PassportDoc] = []
+    in_run: set[str] = set()
     for member in members:
         report.members += 1
         ref = owning_passport(member.base, member.passport)
         if ref is None:
             report.added.rejected.append(_refused(member, "not a passport IRI", "geen paspoort-IRI"))
             continue
-        if member.retired or any(doc.iri == member.passport for doc in run):
+        if member.retired or member.passport in in_run:
             _add(registry, run, page, report)
-            run = []
+            run, in_run = [], set()
         if member.retired:
             _retire(registry, ref, member, page, report)
             continue
@@ -132,6 +133,7 @@ def take_in(registry: Registry, page: Page, members: list[Member], report: Harve
             continue  # taken in before (a run that was stopped in this page)
         try:
             run.append(_document(member, page.url))
+            in_run.add(member.passport)
         except DocumentError as exc:
             report.added.rejected.append(_refused(member, exc.message("en"), exc.message("nl")))
     _add(registry, run, page, report)

@@ -160,15 +160,16 @@ def first_page(http: httpx.Client, url: str, settings: Settings) -> tuple[str, s
     raise HarvestError(url, "no_stream")
 
 
-def read_page(http: httpx.Client, url: str, settings: Settings, after: datetime | None) -> Page:
-    """Page ``url`` with every check; ``after``: the time of the last member taken in before it."""
+def read_page(http: httpx.Client, url: str, settings: Settings, after: datetime | None, stream: str = "") -> Page:
+    """Page ``url`` with every check; ``after``: the time no member may be before; ``stream``:
+    the event stream whose members are read (any, when not known)."""
     quads = parse(url, *fetch(http, url, settings), settings)
     default = [q for q in quads if q.graph_name == ox.DefaultGraph()]
     graphs: dict[str, list[ox.Quad]] = {}
     for quad in quads:
         if isinstance(quad.graph_name, ox.NamedNode):
             graphs.setdefault(quad.graph_name.value, []).append(quad)
-    listed = [q.object for q in default if q.predicate == MEMBER]
+    listed = [q.object for q in default if q.predicate == MEMBER and (not stream or q.subject.value == stream)]
     if len(listed) > settings.harvest_max_page_members:
         raise HarvestError(url, "too_many", count=len(listed), limit=settings.harvest_max_page_members)
     members: list[Member] = []
