@@ -55,6 +55,9 @@ CASES = [
     (["token", "revoke", "abc", "--data", "{DATA}"], 2, "no token with id 'abc'", "geen token met id 'abc'"),
     (["masses", "refresh", "--data", "{DATA}"], 0, "0 of 0 graphs changed", "0 van 0 grafen gewijzigd"),
     (["demo", "--size", "1", "-o", "{TMP}/demo.csv"], 0, "1 passport, 4 rows -> ", "1 paspoort, 4 rijen -> "),
+    (["harvest", "http://127.0.0.1:9/feed/passports", "--data", "{DATA}"], 2,
+     "http://127.0.0.1:9/feed/passports: the connection failed",
+     "http://127.0.0.1:9/feed/passports: de verbinding mislukte"),
 ]
 
 
