@@ -34,6 +34,7 @@ from registry.model.vocab import (
     MODIFIED,
     PASSPORT_VERSION,
     RDF_TYPE,
+    RETIRED_PASSPORT,
     VERSION_NUMBER,
 )
 from registry.store.failures import StoreError, storage_errors
@@ -150,7 +151,8 @@ class BatchWriter(VersionReader):
             if latest:
                 replaced.append(node)
                 created = self._value(node, CREATED, node) or timestamp
-                self._archive(doc.ref.at(latest), node)
+                if ox.Quad(node, RDF_TYPE, RETIRED_PASSPORT, node) not in self.store:
+                    self._archive(doc.ref.at(latest), node)  # (a retired one's was, when it was retired)
                 previous = ox.NamedNode(f"{doc.iri}/v/{latest}")
                 quads.append(ox.Quad(previous, INVALIDATED_AT, timestamp, prov))
                 quads.append(ox.Quad(version, WAS_REVISION_OF, previous, prov))

@@ -3,6 +3,7 @@ full pages immutable, retirements as tombstones, the order kept by a rebuild of 
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import replace
 
 import pyoxigraph as ox
@@ -132,6 +133,21 @@ def test_full_pages_are_kept_and_made_again_after_a_rebuild(feed_client):
     registry.feed_index.rebuild(registry.store)  # a new epoch
     assert feed_client.get("/feed/passports/1", headers=NQUADS).content == first
     assert [p.name for p in cache.iterdir()] != kept and len(list(cache.iterdir())) == 1
+
+
+def test_a_passport_written_again_after_its_retirement_keeps_its_last_version(feed_client):
+    """Writing a retired passport again must not archive its tombstone over its last version: the
+    feed's page holding that version (immutable) and the history would change."""
+    registry = feed_client.app.state.registry
+    _write(registry)
+    before = feed_client.get("/feed/passports/1", headers=NQUADS).content
+    version = ox.NamedNode(BASE + "id/passport/GM0153/b2/v/1")
+    kept = sorted(str(q) for q in registry.history_store.quads_for_pattern(None, None, None, version))
+    registry.add(docs_from(passport_ttl("b2", amount="98")))
+    assert sorted(str(q) for q in registry.history_store.quads_for_pattern(None, None, None, version)) == kept
+    shutil.rmtree(registry.settings.data_dir / "cache" / "feed")  # made again from the store
+    assert feed_client.get("/feed/passports/1", headers=NQUADS).content == before
+    assert _members(feed_client.get("/feed/passports/3", headers=NQUADS))[-1] == BASE + "id/passport/GM0153/b2/v/2"
 
 
 def test_a_rebuilt_feed_index_keeps_the_order(registry, settings):
