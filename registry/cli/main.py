@@ -31,6 +31,7 @@ from registry.cli.common import (
 )
 from registry.cli.demo import demo as demo_command
 from registry.cli.demo import register as register_demo
+from registry.cli.harvest import register as register_harvest
 from registry.cli.imports import register as register_import
 from registry.cli.masses import cli as masses_cli
 from registry.cli.masses import geometries_cli
@@ -378,6 +379,7 @@ register_import(app)
 register_valuation(app)
 register_report(app)
 register_demo(app)
+register_harvest(app)
 
 
 def main() -> None:

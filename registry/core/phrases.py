@@ -21,6 +21,8 @@ NOUNS: dict[str, dict[str, tuple[str, str]]] = {
     "file": {"en": ("file", "files"), "nl": ("bestand", "bestanden")},
     "municipality": {"en": ("municipality", "municipalities"), "nl": ("gemeente", "gemeenten")},
     "graph changed": {"en": ("graph changed", "graphs changed"), "nl": ("graaf gewijzigd", "grafen gewijzigd")},
+    "page": {"en": ("page", "pages"), "nl": ("pagina", "pagina's")},
+    "member": {"en": ("member", "members"), "nl": ("lid", "leden")},
 }
 
 

@@ -135,6 +135,17 @@ class Settings:
                                                              "Materialenpaspoortregister"))
     publisher_iri: str = field(default_factory=lambda: _env("PASSPORTS_PUBLISHER_IRI", ""))
     contact_email: str = field(default_factory=lambda: _env("PASSPORTS_CONTACT_EMAIL", ""))
+    # The change feed (/feed/passports, docs/feed.md): members a page, and how long the open last
+    # page may be cached (seconds); full pages are immutable.
+    feed_page_size: int = field(default_factory=lambda: int(_env("PASSPORTS_FEED_PAGE_SIZE", "250")))
+    feed_open_max_age: int = field(default_factory=lambda: int(_env("PASSPORTS_FEED_OPEN_MAX_AGE", "60")))
+    # `passports harvest`: seconds to wait for a peer's answer, the largest page it takes in (bytes
+    # and members).
+    harvest_timeout: float = field(default_factory=lambda: float(_env("PASSPORTS_HARVEST_TIMEOUT", "30")))
+    harvest_max_page_bytes: int = field(default_factory=lambda: int(_env("PASSPORTS_HARVEST_MAX_PAGE_BYTES",
+                                                                         str(64 * 2**20))))
+    harvest_max_page_members: int = field(default_factory=lambda: int(_env("PASSPORTS_HARVEST_MAX_PAGE_MEMBERS",
+                                                                           "10000")))
 
     def __post_init__(self) -> None:
         if self.base_given is None:

@@ -48,6 +48,7 @@ from registry.model.vocab import (
 from registry.store import geometries, masses, reference_graphs, stored_base, valuations
 from registry.store.compaction import Compaction
 from registry.store.failures import StoreError, describe, storage_errors
+from registry.store.feed_index import FeedIndex
 from registry.store.monitor_index import MonitorIndex
 from registry.store.provenance import INVALIDATED_AT, activity_quads, cli_agent, now
 from registry.store.search_index import SearchIndex
@@ -152,7 +153,8 @@ class Registry(BatchWriter, Compaction):
         """The writer's sidecar indexes (the search index and the monitor aggregates, see
         ``sidecar``), each rebuilt when it does not match the store; without a usable file the
         registry works, and search (or the monitor's figures) finds nothing until the next opening."""
-        for attr, kind in (("search_index", SearchIndex), ("monitor_index", MonitorIndex)):
+        for attr, kind in (("search_index", SearchIndex), ("monitor_index", MonitorIndex),
+                           ("feed_index", FeedIndex)):
             try:
                 index = kind(self.settings.data_dir, self.base)
                 setattr(self, attr, index)
@@ -198,7 +200,7 @@ class Registry(BatchWriter, Compaction):
             self.store = self.history_store = None  # type: ignore[assignment]
             for index in self.sidecars():
                 index.close()
-            self.search_index = self.monitor_index = None
+            self.search_index = self.monitor_index = self.feed_index = None
 
     def __enter__(self) -> Self:
         return self

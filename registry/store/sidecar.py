@@ -23,6 +23,7 @@ import threading
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,18 @@ class Sidecar(ABC):
             with self._lock:
                 self.conn.execute("INSERT OR REPLACE INTO meta VALUES ('state', 'dirty')")
             self._dirty = True
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction under the handle's lock, rolled back on any error."""
+        with self._lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.conn
+                self.conn.execute("COMMIT")
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
 
     # -- writes ------------------------------------------------------------------------------
     @abstractmethod

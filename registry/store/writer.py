@@ -35,9 +35,11 @@ from registry.model.vocab import (
     MODIFIED,
     PASSPORT_VERSION,
     RDF_TYPE,
+    RETIRED_PASSPORT,
     VERSION_NUMBER,
 )
 from registry.store.failures import StoreError, storage_errors
+from registry.store.feed_index import FeedIndex
 from registry.store.monitor_index import MonitorIndex
 from registry.store.provenance import (
     ATTRIBUTED_TO,
@@ -73,10 +75,11 @@ class BatchWriter(VersionReader):
     _failed: bool = False  # a write failed in the storage: reopen the stores before the next one
     search_index: SearchIndex | None = None  # the writer's handle of the search index
     monitor_index: MonitorIndex | None = None  # and of the monitor aggregates
+    feed_index: FeedIndex | None = None  # and of the change feed's order
 
     def sidecars(self) -> list[Sidecar]:
         """The sidecar indexes this writer keeps up to date (``sidecar``)."""
-        return [s for s in (self.search_index, self.monitor_index) if s is not None]
+        return [s for s in (self.search_index, self.monitor_index, self.feed_index) if s is not None]
 
     @contextmanager
     def _storage(self, action: str) -> Iterator[None]:
@@ -149,7 +152,8 @@ class BatchWriter(VersionReader):
             if latest:
                 replaced.append(node)
                 created = self._value(node, CREATED, node) or timestamp
-                self._archive(doc.ref.at(latest), node)
+                if ox.Quad(node, RDF_TYPE, RETIRED_PASSPORT, node) not in self.store:
+                    self._archive(doc.ref.at(latest), node)  # (a retired one's was, when it was retired)
                 previous = ox.NamedNode(f"{doc.iri}/v/{latest}")
                 quads.append(ox.Quad(previous, INVALIDATED_AT, timestamp, prov))
                 quads.append(ox.Quad(version, WAS_REVISION_OF, previous, prov))

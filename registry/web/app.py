@@ -21,6 +21,7 @@ from registry.web.page_pool import PagePool
 from registry.web.routers import catalog as catalog_router
 from registry.web.routers import docs, imports, linked_data, pages, passports, sparql, valuations
 from registry.web.routers import downloads as downloads_router
+from registry.web.routers import feed as feed_router
 from registry.web.routers import regional as regional_router
 from registry.web.security import install_security
 
@@ -62,5 +63,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(docs.router)
     app.include_router(downloads_router.router)
     app.include_router(catalog_router.router)
+    app.include_router(feed_router.router)
     app.include_router(pages.router)
     return app

@@ -1,6 +1,6 @@
 """The budget each client shares over the anonymous endpoints that do real work: ``/sparql``,
-``/query/*``, ``/api/v1/validate`` and the full-data downloads (``/table/*.csv``, ``/search.csv``,
-``/dumps/*``).
+``/query/*``, the change feed ``/feed/*``, ``/api/v1/validate`` and the full-data downloads
+(``/table/*.csv``, ``/search.csv``, ``/dumps/*``).
 
 A client is an address (:func:`registry.web.clients.client_id`: the socket's peer unless a trusted
 proxy is configured). Each client has four budgets, every one a setting (0 or less turns it off):
@@ -35,10 +35,10 @@ from registry.core.settings import Settings
 from registry.web.clients import client_id, scope_client_id
 from registry.web.errors import ProtocolError
 
-ENDPOINTS = "/sparql, /query/, /api/v1/validate and the downloads (/table/, /search.csv, /dumps/)"
-ENDPOINTS_NL = "/sparql, /query/, /api/v1/validate en de downloads (/table/, /search.csv, /dumps/)"
+ENDPOINTS = "/sparql, /query/, /feed/, /api/v1/validate and the downloads (/table/, /search.csv, /dumps/)"
+ENDPOINTS_NL = "/sparql, /query/, /feed/, /api/v1/validate en de downloads (/table/, /search.csv, /dumps/)"
 # The paths whose bodies count against the byte budget (the same as the admitted requests).
-METERED = ("/sparql", "/query/", "/api/v1/validate", "/table/", "/search.csv", "/dumps/")
+METERED = ("/sparql", "/query/", "/api/v1/validate", "/feed/", "/table/", "/search.csv", "/dumps/")
 
 
 class BudgetSpent(ProtocolError):

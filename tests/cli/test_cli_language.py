@@ -62,6 +62,9 @@ CASES = [
     (["demo", "--size", "1", "-o", "{TMP}/demo.foo"], 2, "unknown RDF format 'foo'", "onbekend RDF-formaat 'foo'"),
     (["demo", "--size", "1", "--base", "not an iri", "-o", "{TMP}/demo.nq"], 2, "is not an absolute IRI",
      "is geen absolute IRI"),
+    (["harvest", "http://127.0.0.1:9/feed/passports", "--data", "{DATA}"], 2,
+     "http://127.0.0.1:9/feed/passports: the connection failed",
+     "http://127.0.0.1:9/feed/passports: de verbinding mislukte"),
 ]
 
 

@@ -1,0 +1,166 @@
+"""The order of the change feed: one row per event (a new passport version, a retirement) with a
+sequence number, in ``DATA/feed.sqlite`` (a sidecar, ``sidecar``; the feed itself is
+``registry.views.feed``).
+
+The writer appends the rows of each committed write in commit order (a batch's versions sorted by
+IRI), so page ``n`` of the feed is the rows ``(n-1)*size+1 .. n*size``: an index range, whatever
+the length of the feed. A row holds what names the member (passport, version number, kind); the
+member's content and time are read from the store (the version's graph, its
+``prov:generatedAtTime``; a retirement's ``prov:invalidatedAtTime``), which never change.
+
+A rebuild (missing or dirty file) makes the rows again from the provenance graph in the same order:
+events by time, then version IRI. That is the commit order as long as the clock did not step back
+between two writes; a feed whose rows would move is the cost of a clock set back by hand.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from registry.model.vocab import PASSPORT_VERSION, RDF_TYPE, VERSION_NUMBER
+from registry.store.provenance import GENERATED_AT, INVALIDATED_AT, SPECIALIZATION_OF
+from registry.store.sidecar import Sidecar, connect
+
+FEED_FILE = "feed.sqlite"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS event (
+  seq INTEGER PRIMARY KEY, passport TEXT NOT NULL, version INTEGER NOT NULL, kind TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS event_passport ON event (passport, version);
+"""
+VERSION, RETIRED = "version", "retired"
+
+
+@dataclass(frozen=True)
+class Event:
+    """One member of the feed: ``kind`` is ``version`` (version ``version`` of ``passport`` was
+    written) or ``retired`` (the passport was retired at that version)."""
+
+    seq: int
+    passport: str
+    version: int
+    kind: str
+
+    @property
+    def version_iri(self) -> str:
+        return f"{self.passport}/v/{self.version}"
+
+
+@dataclass(frozen=True)
+class _Written:
+    iri: str
+
+
+class FeedIndex(Sidecar):
+    """The writer's handle of ``DATA/feed.sqlite``."""
+
+    FILE = FEED_FILE
+    SCHEMA_VERSION = "1"
+    SCHEMA = SCHEMA
+    TABLES = ("event", "meta")
+    CLEARED = ("event",)
+
+    def facts(self, iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> _Written:
+        return _Written(iri)
+
+    def _delete(self, iri: str, serial: int) -> None:
+        """Nothing leaves the feed."""
+
+    def _latest(self, iri: str) -> int:
+        row = self.conn.execute("SELECT MAX(version) FROM event WHERE passport = ?", (iri,)).fetchone()
+        return int(row[0] or 0)
+
+    def _insert(self, facts: _Written, serial: int) -> None:
+        self.conn.execute("INSERT INTO event (passport, version, kind) VALUES (?, ?, ?)",
+                          (facts.iri, self._latest(facts.iri) + 1, VERSION))
+
+    def apply(self, put: Iterable[_Written] = (), remove: Iterable[str] = ()) -> None:
+        """Append the new versions (sorted by IRI) and the retirements of one committed write."""
+        with self._transaction() as conn:
+            for facts in sorted(put, key=lambda f: f.iri):
+                self._insert(facts, 0)
+            for iri in sorted(remove):
+                conn.execute("INSERT INTO event (passport, version, kind) VALUES (?, ?, ?)",
+                             (iri, self._latest(iri), RETIRED))
+            conn.execute("INSERT OR REPLACE INTO meta VALUES ('state', ?)", (self._state_after(),))
+        self._dirty = self.missed
+
+    def rebuild(self, store: ox.Store) -> int:
+        """Every event again from the provenance graph, in one transaction; returns how many."""
+        events = sorted(provenance_events(store, ox.NamedNode(f"{self.base}graph/provenance")))
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM event")
+            conn.executemany("INSERT INTO event (seq, passport, version, kind) VALUES (?, ?, ?, ?)",
+                             ((n, passport, version, kind)
+                              for n, (_, _, passport, version, kind) in enumerate(events, 1)))
+            meta = {**self._expected(), "epoch": uuid.uuid4().hex}  # cached pages of before are void
+            conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
+        self._dirty = self.missed = False
+        return len(events)
+
+
+def provenance_events(store: ox.Store, prov: ox.NamedNode) -> Iterator[tuple[str, str, str, int, str]]:
+    """``(time, version IRI, passport, version, kind)`` of every event the provenance graph records.
+
+    A version is retired when it was invalidated and no next version was generated at that moment
+    (a retirement, possibly followed later by a new version of the same passport)."""
+    versions: dict[tuple[str, int], tuple[str, str, str | None]] = {}
+    for quad in store.quads_for_pattern(None, RDF_TYPE, PASSPORT_VERSION, prov):
+        node = quad.subject
+        passport = next(store.quads_for_pattern(node, SPECIALIZATION_OF, None, prov), None)
+        number = next(store.quads_for_pattern(node, VERSION_NUMBER, None, prov), None)
+        generated = next(store.quads_for_pattern(node, GENERATED_AT, None, prov), None)
+        if passport is None or number is None or generated is None:
+            continue
+        invalidated = [q.object.value for q in store.quads_for_pattern(node, INVALIDATED_AT, None, prov)]
+        versions[(passport.object.value, int(number.object.value))] = (
+            node.value, generated.object.value, min(invalidated) if invalidated else None)
+    for (passport, number), (iri, generated, invalidated) in versions.items():
+        yield generated, iri, passport, number, VERSION
+        following = versions.get((passport, number + 1))
+        if invalidated is not None and (following is None or invalidated < following[1]):
+            yield invalidated, iri + "#retired", passport, number, RETIRED
+
+
+class FeedReader:
+    """Reads the feed's rows (any process; read-only, SQLite's log gives the last commit)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.path = Path(data_dir) / FEED_FILE
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()  # one connection, used by the server's threads in turn
+
+    def _rows(self, sql: str, args: tuple = ()) -> list[tuple]:
+        with self._lock:
+            if self._conn is None:
+                self._conn = connect(self.path)
+            return self._conn.execute(sql, args).fetchall()
+
+    def count(self) -> int:
+        return int(self._rows("SELECT MAX(seq) FROM event")[0][0] or 0)
+
+    def epoch(self) -> str:
+        """Changes with every rebuild (the order or the stored versions may have changed)."""
+        rows = self._rows("SELECT value FROM meta WHERE key = 'epoch'")
+        return rows[0][0] if rows else ""
+
+    def events(self, first: int, last: int) -> list[Event]:
+        """The events with sequence numbers ``first .. last`` (an index range)."""
+        return [Event(*row) for row in self._rows(
+            "SELECT seq, passport, version, kind FROM event WHERE seq BETWEEN ? AND ? ORDER BY seq", (first, last))]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                self._conn.close()
+                self._conn = None
+
+
+__all__ = ["FEED_FILE", "RETIRED", "VERSION", "Event", "FeedIndex", "FeedReader", "provenance_events"]
