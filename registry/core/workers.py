@@ -256,6 +256,51 @@ class WorkerPool:
         self._idle.put(worker)
         return reply
 
+    async def acall(self, task, *, limit: float):
+        """:meth:`call` for async code when a worker is idle now (else :class:`PoolBusy` at once):
+        the event loop waits for the worker's reply on its socket, with no thread in between."""
+        import asyncio
+
+        try:
+            worker = self._idle.get_nowait()
+        except queue.Empty:
+            raise PoolBusy() from None
+        loop = asyncio.get_running_loop()
+        fd = worker.conn.fileno()
+        replied = loop.create_future()
+        try:
+            worker.conn.send(task)
+            loop.add_reader(fd, lambda: replied.done() or replied.set_result(None))
+            try:
+                await asyncio.wait_for(replied, limit)
+            except TimeoutError:
+                self.killed += 1
+                self._replace(worker)
+                raise WorkerTimeout() from None
+            finally:
+                loop.remove_reader(fd)
+                os.set_blocking(fd, True)  # uvloop makes a watched descriptor non-blocking
+            reply = worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            self._replace(worker)
+            raise WorkerDied(str(exc)) from None
+        except asyncio.CancelledError:  # the caller went away: the worker is idle again once it answers
+            threading.Thread(target=self._drain, args=(worker, limit), daemon=True,
+                             name=f"{self.name}-drain").start()
+            raise
+        self._idle.put(worker)
+        return reply
+
+    def _drain(self, worker: _Worker, limit: float) -> None:
+        try:
+            if worker.conn.poll(limit):
+                worker.conn.recv()
+                self._idle.put(worker)
+                return
+        except (EOFError, OSError):
+            pass
+        self._replace(worker)
+
     def close(self) -> None:
         self._closed = True
         workers = self.workers()

@@ -5,9 +5,10 @@ query in its own process. A :class:`QueryPool` keeps ``settings.query_workers`` 
 (plain subprocesses running :mod:`registry.query.worker`), each holding
 ``Store.read_only(DATA/main)`` beside the server's read-write store. A query goes to an idle
 worker; when no answer comes within the time limit the worker is killed (SIGKILL: the query stops
-at once) and a fresh one is started, and the caller gets :class:`QueryTimeout`. The waiting
-happens in a thread (``arun`` for async code), so the server keeps answering other requests
-meanwhile. A query waits at most the same time limit for a free worker before it gets
+at once) and a fresh one is started, and the caller gets :class:`QueryTimeout`. Async code
+(``arun``) hands an idle worker the query from the event loop and waits on the worker's socket;
+only when no worker is idle does the waiting happen in a thread, so the server keeps answering
+other requests meanwhile. A query waits at most the same time limit for a free worker before it gets
 :class:`PoolBusy` (503).
 
 The fast lane: long queries must not starve cheap ones. One more worker (``PASSPORTS_QUERY_FAST_LANE``
@@ -175,10 +176,24 @@ class QueryPool(WorkerPool):
         task = Task(query=query, accept=accept, format=format, **task_fields)
         started = time.perf_counter()
         reply, worked = self._dispatch(task, limit, fast_lane and self.fast is not None)
+        return self._result(reply, started, worked)
+
+    @staticmethod
+    def _result(reply: tuple, started: float, worked: float) -> QueryResult:
         if reply[0] == "ok":
             _, body, media_type, form, key, count, _seconds = reply
             return QueryResult(body, media_type, form, key, count, time.perf_counter() - started, worked)
         raise _charged(_ERRORS.get(reply[0], QueryFailed)(reply[1]), worked)
+
+    def _failed(self, exc: WorkerTimeout | WorkerDied, limit: float, worked: float) -> RegistryError:
+        if isinstance(exc, WorkerTimeout):
+            return _charged(QueryTimeout(
+                f"query timeout after {limit:g} s: the query was stopped. Narrow the query or "
+                "add LIMIT (the limit is PASSPORTS_QUERY_TIMEOUT)"), worked)
+        return _charged(QueryFailed(
+            f"the query worker ended while running the query ({exc}); the query may need "
+            f"more than the {self.settings.query_memory_mib} MiB a worker may use "
+            "(PASSPORTS_QUERY_MEMORY): narrow it"), worked)
 
     def _dispatch(self, task: Task, limit: float, fast: bool) -> tuple[tuple, float]:
         """The reply to ``task`` and the seconds of work it took.
@@ -200,21 +215,16 @@ class QueryPool(WorkerPool):
                     reply = lane.call(task, wait=0, limit=lane_limit)
                 except PoolBusy:
                     continue  # nothing was sent: try the next lane
-                except WorkerTimeout:
+                except WorkerTimeout as exc:
                     worked += time.perf_counter() - begun
                     self._notify()
                     if lane is self or worked >= limit - 0.01:
-                        raise _charged(QueryTimeout(
-                            f"query timeout after {limit:g} s: the query was stopped. Narrow the query or "
-                            "add LIMIT (the limit is PASSPORTS_QUERY_TIMEOUT)"), worked) from None
+                        raise self._failed(exc, limit, worked) from None
                     fast = False  # too long for the fast lane: wait for a regular worker
                     break
                 except WorkerDied as exc:
                     self._notify()
-                    raise _charged(QueryFailed(
-                        f"the query worker ended while running the query ({exc}); the query may need "
-                        f"more than the {self.settings.query_memory_mib} MiB a worker may use "
-                        "(PASSPORTS_QUERY_MEMORY): narrow it"), worked + time.perf_counter() - begun) from None
+                    raise self._failed(exc, limit, worked + time.perf_counter() - begun) from None
                 self._notify()
                 return reply, worked + time.perf_counter() - begun
             else:
@@ -230,13 +240,32 @@ class QueryPool(WorkerPool):
         with self._freed:
             self._freed.notify_all()
 
-    async def arun(self, query: str, **kwargs) -> QueryResult:
-        """:meth:`run` for async code: waits in a worker thread, the event loop stays free."""
+    async def arun(self, query: str, *, accept: str | None = None, format: str | None = None,
+                   timeout: float | None = None, fast_lane: bool = True, **task_fields) -> QueryResult:
+        """:meth:`run` for async code. When a regular worker is idle (the usual case), the event
+        loop hands it the query and waits for its answer on the worker's socket; otherwise the
+        waiting for a worker (and the fast lane) happens in a thread. Either way the event loop
+        stays free."""
         from functools import partial
 
         from anyio import to_thread
 
-        return await to_thread.run_sync(partial(self.run, query, **kwargs))
+        limit = self.timeout if timeout is None else float(timeout)
+        if not self._closed:
+            task = Task(query=query, accept=accept, format=format, **task_fields)
+            started = time.perf_counter()
+            try:
+                reply = await self.acall(task, limit=limit)
+            except PoolBusy:
+                pass  # no regular worker idle: wait for one (or the fast lane) in a thread
+            except (WorkerTimeout, WorkerDied) as exc:
+                self._notify()
+                raise self._failed(exc, limit, time.perf_counter() - started) from None
+            else:
+                self._notify()
+                return self._result(reply, started, time.perf_counter() - started)
+        return await to_thread.run_sync(partial(self.run, query, accept=accept, format=format, timeout=timeout,
+                                                fast_lane=fast_lane, **task_fields))
 
 
 def _charged(exc: RegistryError, seconds: float) -> RegistryError:
