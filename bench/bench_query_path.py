@@ -127,11 +127,11 @@ def open_seconds(data: Path, times: int = 7) -> float:
 # --- the two servers -------------------------------------------------------------------------
 
 class Engine:
-    def __init__(self, name: str, url: str, path: str) -> None:
+    def __init__(self, name: str, server, path: str) -> None:
         import httpx
 
-        self.name, self.url, self.path = name, url, path
-        self.client = httpx.Client(base_url=url, timeout=120)
+        self.name, self.url, self.path, self.pid = name, server.url, path, server.pid
+        self.client = httpx.Client(base_url=self.url, timeout=120)
 
     def target(self, query: str) -> str:
         return f"{self.path}?query={quote(query, safe='')}"
@@ -182,16 +182,66 @@ def interleaved(engines: list[Engine], queries: list[str], accept: str, pause: f
                    "samples": len(v)} for name, v in spent.items()}
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time used so far by process ``pid`` and every process below it (the query workers)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                pass
+    family, ticks = {pid}, 0
+    for _ in range(4):  # server -> workers (and a shell's exec keeps the pid)
+        family |= {child for child, parent in parents.items() if parent in family}
+    for member in family:
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks += sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+        except (OSError, IndexError, ValueError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def throughput(engines: list[Engine], iris: list[str], args, scratch: Path) -> dict:
+    """wrk at ``--connections`` on each engine, two rounds alternating; with the CPU time the
+    engine's processes used per request (less sensitive to the load of a shared machine than
+    the rate itself)."""
     out: dict[str, list[dict]] = {e.name: [] for e in engines}
     for round_ in range(2):
         for engine in (engines if round_ == 0 else engines[::-1]):
             paths = [engine.target(PASSPORT % iri) for iri in iris]
-            out[engine.name].append(run_wrk(engine.url, paths, args.duration, args.connections, None, scratch))
+            cpu = cpu_seconds(engine.pid)
+            run = run_wrk(engine.url, paths, args.duration, args.connections, None, scratch)
+            run["cpu_ms_per_request"] = round((cpu_seconds(engine.pid) - cpu) * 1000 / max(1, run["requests"]), 3)
+            out[engine.name].append(run)
     return {name: {"throughput_rps": round(statistics.mean(r["throughput_rps"] for r in runs), 1),
                    "p50_ms": round(statistics.mean(r["p50_ms"] for r in runs), 3),
                    "p99_ms": round(statistics.mean(r["p99_ms"] for r in runs), 3),
+                   "cpu_ms_per_request": round(statistics.mean(r["cpu_ms_per_request"] for r in runs), 3),
                    "non_2xx": sum(r["non_2xx"] for r in runs), "rounds": runs} for name, runs in out.items()}
+
+
+def our_server(root: Path, data: Path, scratch: Path, name: str):
+    """``passports serve`` of the checkout at ``root`` on ``data`` (the registry directory)."""
+    port = free_port()
+    os.environ.update({**ENV, "PYTHONPATH": str(root)})  # for our server (oxigraph ignores them)
+    serve = [sys.executable, "-m", "registry.cli", "serve", "--data", str(data), "--port", str(port), "--base", BASE,
+             "--no-access-log", "--page-workers", "0"]
+    # In the checkout's own directory: ``python -m`` (the server and its query workers) imports from there.
+    proc = start(["sh", "-c", 'cd "$0" && exec "$@"', str(root), *serve],
+                 f"http://127.0.0.1:{port}/sparql?query=ASK%7B%7D", name, scratch / f"{name}.log")
+    proc.url = f"http://127.0.0.1:{port}"
+    return proc
+
+
+def baseline_server(root: Path, data: Path, scratch: Path):
+    import shutil
+
+    copy = scratch / "before-registry"
+    if not copy.exists():
+        shutil.copytree(data / "registry", copy)
+    return our_server(root, copy, scratch, "before")
 
 
 def loadavg() -> list[float]:
@@ -210,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spaced", type=int, default=10, help="how many spaced requests per engine")
     parser.add_argument("--aggregate-rounds", type=int, default=7)
     parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--baseline", type=Path, help="a checkout of this project before the change: its "
+                        "server (on a copy of the same data) joins the run as a third engine, 'before'")
     args = parser.parse_args(argv)
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-qpath-"))
@@ -222,17 +274,18 @@ def main(argv: list[str] | None = None) -> int:
     load_before = loadavg()
     opened = open_seconds(data)
 
-    ours_port, ox_port = free_port(), free_port()
-    os.environ.update({**ENV, "PYTHONPATH": str(ROOT)})  # for our server (oxigraph ignores them)
-    ours = start([sys.executable, "-m", "registry.cli", "serve", "--data", str(data / "registry"), "--port",
-                  str(ours_port), "--base", BASE, "--no-access-log", "--page-workers", "0"],
-                 f"http://127.0.0.1:{ours_port}/sparql?query=ASK%7B%7D", "our server", scratch / "ours.log")
+    ours = our_server(ROOT, data / "registry", scratch, "ours")
+    ox_port = free_port()
     oxi = start(["oxigraph", "serve-read-only", "--location", str(data / "oxigraph"), "--bind",
                  f"127.0.0.1:{ox_port}", "--union-default-graph"],
                 f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D", "oxigraph", scratch / "oxigraph.log")
+    servers = [ours, oxi]
     try:
-        engines = [Engine("ours", f"http://127.0.0.1:{ours_port}", "/sparql"),
-                   Engine("oxigraph", f"http://127.0.0.1:{ox_port}", "/query")]
+        oxi.url = f"http://127.0.0.1:{ox_port}"
+        engines = [Engine("ours", ours, "/sparql"), Engine("oxigraph", oxi, "/query")]
+        if args.baseline:
+            servers.append(baseline_server(args.baseline, data, scratch))
+            engines.append(Engine("before", servers[-1], "/sparql"))
         checked = same_answers(engines, iris)
         interleaved(engines, [PASSPORT % iri for iri in iris[:50]], "text/turtle")  # warm-up
         rows = {
@@ -245,14 +298,16 @@ def main(argv: list[str] | None = None) -> int:
             rows[name] = interleaved(engines, [query] * args.aggregate_rounds, JSON_RESULTS)
         rates = throughput(engines, iris[:2000], args, scratch)
     finally:
-        stop(ours)
-        stop(oxi)
+        for server in servers:
+            stop(server)
     load_after = loadavg()
 
     import pyoxigraph
 
     for name, row in rows.items():
         row["ratio_p50"] = round(row["ours"]["p50_ms"] / row["oxigraph"]["p50_ms"], 3)
+        if "before" in row:
+            row["before_ratio_p50"] = round(row["before"]["p50_ms"] / row["oxigraph"]["p50_ms"], 3)
     ratio_rps = round(rates["ours"]["throughput_rps"] / rates["oxigraph"]["throughput_rps"], 3)
     result = {
         "benchmark": "query_path", "data": info, "checked_same_answers": checked,
@@ -265,11 +320,20 @@ def main(argv: list[str] | None = None) -> int:
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n")
-    print("| query | this project p50 | oxigraph p50 | ratio |\n|---|---|---|---|")
+    before = "before" in rates
+    print("| query | this project | oxigraph serve | ratio |" + (" before this change | ratio |" if before else ""))
+    print("|---|---|---|---|" + ("---|---|" if before else ""))
     for name, row in rows.items():
-        print(f"| {name} | {row['ours']['p50_ms']:.2f} ms | {row['oxigraph']['p50_ms']:.2f} ms | {row['ratio_p50']:.2f} |")
+        print(f"| {name} (p50) | {row['ours']['p50_ms']:.2f} ms | {row['oxigraph']['p50_ms']:.2f} ms | "
+              f"{row['ratio_p50']:.2f} |" + (f" {row['before']['p50_ms']:.2f} ms | {row['before_ratio_p50']:.2f} |"
+                                           if before else ""))
+    ox_rps = rates["oxigraph"]["throughput_rps"]
     print(f"| passport, {args.connections} connections | {rates['ours']['throughput_rps']:.0f} req/s | "
-          f"{rates['oxigraph']['throughput_rps']:.0f} req/s | {ratio_rps:.2f} |")
+          f"{ox_rps:.0f} req/s | {ratio_rps:.2f} |" + (
+              f" {rates['before']['throughput_rps']:.0f} req/s | {rates['before']['throughput_rps'] / ox_rps:.2f} |"
+              if before else ""))
+    print("CPU ms per passport request under load: " + ", ".join(
+        f"{name} {rates[name]['cpu_ms_per_request']:.3f}" for name in rates))
     print(f"reopen of the store: {opened * 1000:.1f} ms; load {load_before} -> {load_after}; -> {args.output}")
     return 0
 

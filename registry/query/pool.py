@@ -5,10 +5,9 @@ query in its own process. A :class:`QueryPool` keeps ``settings.query_workers`` 
 (plain subprocesses running :mod:`registry.query.worker`), each holding
 ``Store.read_only(DATA/main)`` beside the server's read-write store. A query goes to an idle
 worker; when no answer comes within the time limit the worker is killed (SIGKILL: the query stops
-at once) and a fresh one is started, and the caller gets :class:`QueryTimeout`. Async code
-(``arun``) hands an idle worker the query from the event loop and waits on the worker's socket;
-only when no worker is idle does the waiting happen in a thread, so the server keeps answering
-other requests meanwhile. A query waits at most the same time limit for a free worker before it gets
+at once) and a fresh one is started, and the caller gets :class:`QueryTimeout`. The server's
+event loop hands the worker the query and waits for the answer on the worker's socket (``arun``;
+no thread in between), so it keeps answering other requests meanwhile. A query waits at most the same time limit for a free worker before it gets
 :class:`PoolBusy` (503).
 
 The fast lane: long queries must not starve cheap ones. One more worker (``PASSPORTS_QUERY_FAST_LANE``
@@ -34,7 +33,6 @@ result too big is refused before it is built whole.
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,7 +140,7 @@ class QueryPool(WorkerPool):
         args = (str(settings.main_store_path), str(Path(settings.data_dir) / GENERATION_FILE),
                 self.cap, not settings.service_allowlist, int(settings.result_max_bytes),
                 int(settings.query_memory_mib))
-        self._freed = threading.Condition()
+        self._waiting: list = []  # (event loop, future) of queries waiting for a free worker
         super().__init__(WORKER_MODULE, args, size if size is not None else settings.query_workers)
         self.fast: FastLane | None = FastLane(WORKER_MODULE, args, 1) if self.fast_seconds > 0 else None
 
@@ -161,25 +159,29 @@ class QueryPool(WorkerPool):
         super().close()
 
     # -- queries ---------------------------------------------------------------------------------
-    def run(self, query: str, *, accept: str | None = None, format: str | None = None,
-            timeout: float | None = None, fast_lane: bool = True, **task_fields) -> QueryResult:
+    def run(self, query: str, **kwargs) -> QueryResult:
+        """:meth:`arun` for code that is not async (tests, scripts): its own event loop."""
+        import asyncio
+
+        return asyncio.run(self.arun(query, **kwargs))
+
+    async def arun(self, query: str, *, accept: str | None = None, format: str | None = None,
+                   timeout: float | None = None, fast_lane: bool = True, **task_fields) -> QueryResult:
         """Run ``query`` in a worker; return the serialized answer or raise a :class:`QueryError`.
 
-        ``fast_lane``: the query may use the fast lane when every regular worker is busy (the web
-        app allows it to a client with no other request in flight). ``task_fields`` are the other
-        fields of :class:`Task` (dataset, substitutions, ...). The seconds a worker spent on the
-        query are in the result's ``work_seconds``, or in the error's.
+        The event loop hands the worker the query and waits for its answer on the worker's socket
+        (no thread in between), so it stays free meanwhile. ``fast_lane``: the query may use the
+        fast lane when every regular worker is busy (the web app allows it to a client with no
+        other request in flight). ``task_fields`` are the other fields of :class:`Task` (dataset,
+        substitutions, ...). The seconds a worker spent on the query are in the result's
+        ``work_seconds``, or in the error's.
         """
         if self._closed:
             raise StoreUnavailable("the query service is shutting down")
         limit = self.timeout if timeout is None else float(timeout)
         task = Task(query=query, accept=accept, format=format, **task_fields)
         started = time.perf_counter()
-        reply, worked = self._dispatch(task, limit, fast_lane and self.fast is not None)
-        return self._result(reply, started, worked)
-
-    @staticmethod
-    def _result(reply: tuple, started: float, worked: float) -> QueryResult:
+        reply, worked = await self._dispatch(task, limit, fast_lane and self.fast is not None)
         if reply[0] == "ok":
             _, body, media_type, form, key, count, _seconds = reply
             return QueryResult(body, media_type, form, key, count, time.perf_counter() - started, worked)
@@ -195,7 +197,7 @@ class QueryPool(WorkerPool):
             f"more than the {self.settings.query_memory_mib} MiB a worker may use "
             "(PASSPORTS_QUERY_MEMORY): narrow it"), worked)
 
-    def _dispatch(self, task: Task, limit: float, fast: bool) -> tuple[tuple, float]:
+    async def _dispatch(self, task: Task, limit: float, fast: bool) -> tuple[tuple, float]:
         """The reply to ``task`` and the seconds of work it took.
 
         A regular worker that is idle gets the query with its whole time limit. When all are busy
@@ -212,7 +214,7 @@ class QueryPool(WorkerPool):
             for lane, lane_limit in lanes:
                 begun = time.perf_counter()
                 try:
-                    reply = lane.call(task, wait=0, limit=lane_limit)
+                    reply = await lane.acall(task, limit=lane_limit)
                 except PoolBusy:
                     continue  # nothing was sent: try the next lane
                 except WorkerTimeout as exc:
@@ -232,40 +234,35 @@ class QueryPool(WorkerPool):
                 if remaining <= 0:
                     raise _charged(PoolBusy(f"all {self.size} query workers stayed busy for {limit:g} s; "
                                             "try again in a moment"), worked)
-                with self._freed:
-                    # Woken when a query ends; a replaced worker becomes idle unannounced, hence the poll.
-                    self._freed.wait(min(0.05, remaining))
+                # Woken when a query ends; a replaced worker becomes idle unannounced, hence the poll.
+                await self._freed_or(min(0.05, remaining))
+
+    async def _freed_or(self, seconds: float) -> None:
+        """Wait until a query ends (in any event loop or thread) or ``seconds`` pass."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        freed = loop.create_future()
+        entry = (loop, freed)
+        with self._lock:
+            self._waiting.append(entry)
+        try:
+            await asyncio.wait_for(freed, seconds)
+        except TimeoutError:
+            pass
+        finally:
+            with self._lock:
+                if entry in self._waiting:
+                    self._waiting.remove(entry)
 
     def _notify(self) -> None:
-        with self._freed:
-            self._freed.notify_all()
-
-    async def arun(self, query: str, *, accept: str | None = None, format: str | None = None,
-                   timeout: float | None = None, fast_lane: bool = True, **task_fields) -> QueryResult:
-        """:meth:`run` for async code. When a regular worker is idle (the usual case), the event
-        loop hands it the query and waits for its answer on the worker's socket; otherwise the
-        waiting for a worker (and the fast lane) happens in a thread. Either way the event loop
-        stays free."""
-        from functools import partial
-
-        from anyio import to_thread
-
-        limit = self.timeout if timeout is None else float(timeout)
-        if not self._closed:
-            task = Task(query=query, accept=accept, format=format, **task_fields)
-            started = time.perf_counter()
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+        for loop, freed in waiting:
             try:
-                reply = await self.acall(task, limit=limit)
-            except PoolBusy:
-                pass  # no regular worker idle: wait for one (or the fast lane) in a thread
-            except (WorkerTimeout, WorkerDied) as exc:
-                self._notify()
-                raise self._failed(exc, limit, time.perf_counter() - started) from None
-            else:
-                self._notify()
-                return self._result(reply, started, time.perf_counter() - started)
-        return await to_thread.run_sync(partial(self.run, query, accept=accept, format=format, timeout=timeout,
-                                                fast_lane=fast_lane, **task_fields))
+                loop.call_soon_threadsafe(lambda f=freed: f.done() or f.set_result(None))
+            except RuntimeError:  # that loop has closed
+                pass
 
 
 def _charged(exc: RegistryError, seconds: float) -> RegistryError:
