@@ -85,9 +85,10 @@ def build(data: Path, size: int, seed: int) -> dict:
         return json.loads(marker.read_text())
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "registry.cli", "demo", "--size", str(size), "--seed", str(seed),
-                    "--data", str(data / "registry"), "--base", BASE], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
+    if not (data / "registry" / "main").exists():  # else made before by `passports demo --size N`
+        subprocess.run([sys.executable, "-m", "registry.cli", "demo", "--size", str(size), "--seed", str(seed),
+                        "--data", str(data / "registry"), "--base", BASE], check=True, env=env,
+                       stdout=subprocess.DEVNULL)
     made = time.perf_counter() - started
     store = ox.Store(str(data / "registry" / "main"))
     store.optimize()

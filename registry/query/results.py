@@ -25,8 +25,10 @@ from pyoxigraph import QueryResultsFormat, RdfFormat
 
 FIRST_COUNT = 1 << 16  # bytes written before the rows are first counted
 
-_JSON_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"')  # also Turtle's strings (oxigraph writes "..." only)
-_CSV_STRING = re.compile(rb'"(?:[^"]|"")*"')
+# Written "unrolled" (a run of plain characters, then escapes each followed by another run): about
+# twice as fast as one alternation per character.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')  # also Turtle's strings (oxigraph writes "..." only)
+_CSV_STRING = re.compile(rb'"[^"]*(?:""[^"]*)*"')
 
 
 class TooLarge(Exception):
