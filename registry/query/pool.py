@@ -27,8 +27,8 @@ Bounded results: a SELECT answer with more than ``settings.result_cap`` rows, or
 CONSTRUCT/DESCRIBE answer with more than that many triples, or an answer of more than
 ``settings.result_max_bytes`` bytes, is never cut short; the query fails with
 :class:`ResultTooLarge`, whose message names the cap and says to add LIMIT. A result that arrives
-is always complete. The worker measures rows as they come (:mod:`registry.query.worker`), so a
-result too big is refused before it is built whole.
+is always complete. The worker measures the answer while pyoxigraph writes it
+(:mod:`registry.query.results`), so a result too big is refused before it is built whole.
 """
 
 from __future__ import annotations
