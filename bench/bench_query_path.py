@@ -36,6 +36,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -237,8 +238,6 @@ def our_server(root: Path, data: Path, scratch: Path, name: str):
 
 
 def baseline_server(root: Path, data: Path, scratch: Path):
-    import shutil
-
     copy = scratch / "before-registry"
     if not copy.exists():
         shutil.copytree(data / "registry", copy)
@@ -302,6 +301,7 @@ def main(argv: list[str] | None = None) -> int:
         for server in servers:
             stop(server)
     load_after = loadavg()
+    shutil.rmtree(scratch / "before-registry", ignore_errors=True)  # the copy for the baseline server
 
     import pyoxigraph
 
