@@ -256,9 +256,19 @@ class QueryPool(WorkerPool):
                     self._waiting.remove(entry)
 
     def _notify(self) -> None:
+        import asyncio
+
         with self._lock:
             waiting, self._waiting = self._waiting, []
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
         for loop, freed in waiting:
+            if loop is here:  # this event loop: at once, without a wake-up through its pipe
+                if not freed.done():
+                    freed.set_result(None)
+                continue
             try:
                 loop.call_soon_threadsafe(lambda f=freed: f.done() or f.set_result(None))
             except RuntimeError:  # that loop has closed
