@@ -13,9 +13,13 @@ the server goes away.
 
 Fresh data (:class:`FreshStore`): a read-only store sees a snapshot as of its opening. A worker
 reopens it before a task when the content of the file ``DATA/generation`` changed since it
-opened the store (the writer writes a new value there after each commit, see
-:func:`bump_generation`, so a write is visible to the next request) or when it is older than
-``max_age`` seconds (a writer that does not bump is at most that stale).
+opened the store (every writer writes a new value there after each commit, see
+:func:`bump_generation`, so a write is visible to the next request), and only then: no timer.
+Reopening costs tens of milliseconds at 20,000 passports (more on bigger stores) and starts with
+a cold cache, so a handle that is still current is kept for as long as nothing is written.
+pyoxigraph 0.5 has only ``Store.read_only`` (a snapshot; no secondary instance that catches up
+with the writer), so a reopen is a new read-only handle. It is made before the next task rather
+than in the background, so that a write is visible to the very next request.
 """
 
 from __future__ import annotations
@@ -74,11 +78,11 @@ def read_generation(path: Path) -> bytes | None:
 class FreshStore:
     """Something opened read-only (``opener()``), opened again when the store has changed."""
 
-    def __init__(self, opener: Callable[[], object], generation_path: Path, max_age: float) -> None:
-        self.opener, self.generation_path, self.max_age = opener, generation_path, max_age
+    def __init__(self, opener: Callable[[], object], generation_path: Path) -> None:
+        self.opener, self.generation_path = opener, generation_path
         self.value = None
         self._generation: bytes | None = None
-        self._opened_at = 0.0
+        self.opened = 0  # how many times the value was opened (for tests and monitoring)
 
     def run(self, work: Callable):
         """``work(value)``, once more on a freshly opened value when the first try found a file
@@ -94,11 +98,11 @@ class FreshStore:
 
     def get(self):
         generation = read_generation(self.generation_path)
-        if self.value is None or generation != self._generation or \
-                time.monotonic() - self._opened_at > self.max_age:
+        if self.value is None or generation != self._generation:
             self.value = None
             self.value = self._open()
-            self._generation, self._opened_at = generation, time.monotonic()
+            self._generation = generation
+            self.opened += 1
         return self.value
 
     def _open(self):
@@ -254,6 +258,51 @@ class WorkerPool:
             raise WorkerDied(str(exc)) from None
         self._idle.put(worker)
         return reply
+
+    async def acall(self, task, *, limit: float):
+        """:meth:`call` for async code when a worker is idle now (else :class:`PoolBusy` at once):
+        the event loop waits for the worker's reply on its socket, with no thread in between."""
+        import asyncio
+
+        try:
+            worker = self._idle.get_nowait()
+        except queue.Empty:
+            raise PoolBusy() from None
+        loop = asyncio.get_running_loop()
+        fd = worker.conn.fileno()
+        replied = loop.create_future()
+        try:
+            worker.conn.send(task)
+            loop.add_reader(fd, lambda: replied.done() or replied.set_result(None))
+            try:
+                await asyncio.wait_for(replied, limit)
+            except TimeoutError:
+                self.killed += 1
+                self._replace(worker)
+                raise WorkerTimeout() from None
+            finally:
+                loop.remove_reader(fd)
+                os.set_blocking(fd, True)  # uvloop makes a watched descriptor non-blocking
+            reply = worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            self._replace(worker)
+            raise WorkerDied(str(exc)) from None
+        except asyncio.CancelledError:  # the caller went away: the worker is idle again once it answers
+            threading.Thread(target=self._drain, args=(worker, limit), daemon=True,
+                             name=f"{self.name}-drain").start()
+            raise
+        self._idle.put(worker)
+        return reply
+
+    def _drain(self, worker: _Worker, limit: float) -> None:
+        try:
+            if worker.conn.poll(limit):
+                worker.conn.recv()
+                self._idle.put(worker)
+                return
+        except (EOFError, OSError):
+            pass
+        self._replace(worker)
 
     def close(self) -> None:
         self._closed = True

@@ -12,6 +12,7 @@ than 406, which is what SPARQL clients that send one Accept header for every que
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import mimeparse
 from pyoxigraph import QueryResultsFormat, RdfFormat
@@ -121,6 +122,7 @@ def check_format_name(name: str | None, *, allow_html: bool = False) -> None:
                        "en stuur een Accept-header)")
 
 
+@lru_cache(maxsize=512)  # clients send the same few Accept headers again and again
 def choose(form: str, accept: str | None, format_name: str | None = None, *,
            allow_html: bool = False) -> ResultFormat:
     """The format to answer a query of ``form`` in, from the ``format`` parameter or ``Accept``."""

@@ -5,9 +5,9 @@ query in its own process. A :class:`QueryPool` keeps ``settings.query_workers`` 
 (plain subprocesses running :mod:`registry.query.worker`), each holding
 ``Store.read_only(DATA/main)`` beside the server's read-write store. A query goes to an idle
 worker; when no answer comes within the time limit the worker is killed (SIGKILL: the query stops
-at once) and a fresh one is started, and the caller gets :class:`QueryTimeout`. The waiting
-happens in a thread (``arun`` for async code), so the server keeps answering other requests
-meanwhile. A query waits at most the same time limit for a free worker before it gets
+at once) and a fresh one is started, and the caller gets :class:`QueryTimeout`. The server's
+event loop hands the worker the query and waits for the answer on the worker's socket (``arun``;
+no thread in between), so it keeps answering other requests meanwhile. A query waits at most the same time limit for a free worker before it gets
 :class:`PoolBusy` (503).
 
 The fast lane: long queries must not starve cheap ones. One more worker (``PASSPORTS_QUERY_FAST_LANE``
@@ -17,24 +17,22 @@ with what is left of its time limit. The web app lets a query into the fast lane
 client has nothing else in flight, so clients holding the regular workers with long queries cannot
 also hold the fast lane, and a cheap query of anyone else is answered at once.
 
-Fresh data: a read-only store sees a snapshot as of its opening. A worker reopens it (about
-10 ms) before a query when the content of the file ``DATA/generation`` changed since it opened the
-store (the writer writes a new value there after each commit, as ``Registry`` and
-:func:`bump_generation` do, so writes are visible at once) or when
-the store is older than ``max_age`` seconds (1 s by default: a writer that does not bump is at
-most that stale).
+Fresh data: a read-only store sees a snapshot as of its opening. A worker reopens it (10-40 ms
+at 20,000 passports, then a cold cache) before a query when the content of the file
+``DATA/generation`` changed since it opened the store (every writer writes a new value there after
+each commit, as ``Registry`` and :func:`bump_generation` do, so writes are visible at once), and
+only then: while nothing is written a worker keeps its handle and its warm cache.
 
 Bounded results: a SELECT answer with more than ``settings.result_cap`` rows, or a
 CONSTRUCT/DESCRIBE answer with more than that many triples, or an answer of more than
 ``settings.result_max_bytes`` bytes, is never cut short; the query fails with
 :class:`ResultTooLarge`, whose message names the cap and says to add LIMIT. A result that arrives
-is always complete. The worker measures rows as they come (:mod:`registry.query.worker`), so a
-result too big is refused before it is built whole.
+is always complete. The worker measures the answer while pyoxigraph writes it
+(:mod:`registry.query.results`), so a result too big is refused before it is built whole.
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -134,15 +132,15 @@ class QueryPool(WorkerPool):
 
     name = "SPARQL query worker"
 
-    def __init__(self, settings: Settings, *, size: int | None = None, max_age: float = 1.0) -> None:
+    def __init__(self, settings: Settings, *, size: int | None = None) -> None:
         self.settings = settings
         self.timeout = float(settings.query_timeout)
         self.cap = int(settings.result_cap)
         self.fast_seconds = float(settings.query_fast_lane)
         args = (str(settings.main_store_path), str(Path(settings.data_dir) / GENERATION_FILE),
-                self.cap, max_age, not settings.service_allowlist, int(settings.result_max_bytes),
+                self.cap, not settings.service_allowlist, int(settings.result_max_bytes),
                 int(settings.query_memory_mib))
-        self._freed = threading.Condition()
+        self._waiting: list = []  # (event loop, future) of queries waiting for a free worker
         super().__init__(WORKER_MODULE, args, size if size is not None else settings.query_workers)
         self.fast: FastLane | None = FastLane(WORKER_MODULE, args, 1) if self.fast_seconds > 0 else None
 
@@ -161,27 +159,45 @@ class QueryPool(WorkerPool):
         super().close()
 
     # -- queries ---------------------------------------------------------------------------------
-    def run(self, query: str, *, accept: str | None = None, format: str | None = None,
-            timeout: float | None = None, fast_lane: bool = True, **task_fields) -> QueryResult:
+    def run(self, query: str, **kwargs) -> QueryResult:
+        """:meth:`arun` for code that is not async (tests, scripts): its own event loop."""
+        import asyncio
+
+        return asyncio.run(self.arun(query, **kwargs))
+
+    async def arun(self, query: str, *, accept: str | None = None, format: str | None = None,
+                   timeout: float | None = None, fast_lane: bool = True, **task_fields) -> QueryResult:
         """Run ``query`` in a worker; return the serialized answer or raise a :class:`QueryError`.
 
-        ``fast_lane``: the query may use the fast lane when every regular worker is busy (the web
-        app allows it to a client with no other request in flight). ``task_fields`` are the other
-        fields of :class:`Task` (dataset, substitutions, ...). The seconds a worker spent on the
-        query are in the result's ``work_seconds``, or in the error's.
+        The event loop hands the worker the query and waits for its answer on the worker's socket
+        (no thread in between), so it stays free meanwhile. ``fast_lane``: the query may use the
+        fast lane when every regular worker is busy (the web app allows it to a client with no
+        other request in flight). ``task_fields`` are the other fields of :class:`Task` (dataset,
+        substitutions, ...). The seconds a worker spent on the query are in the result's
+        ``work_seconds``, or in the error's.
         """
         if self._closed:
             raise StoreUnavailable("the query service is shutting down")
         limit = self.timeout if timeout is None else float(timeout)
         task = Task(query=query, accept=accept, format=format, **task_fields)
         started = time.perf_counter()
-        reply, worked = self._dispatch(task, limit, fast_lane and self.fast is not None)
+        reply, worked = await self._dispatch(task, limit, fast_lane and self.fast is not None)
         if reply[0] == "ok":
             _, body, media_type, form, key, count, _seconds = reply
             return QueryResult(body, media_type, form, key, count, time.perf_counter() - started, worked)
         raise _charged(_ERRORS.get(reply[0], QueryFailed)(reply[1]), worked)
 
-    def _dispatch(self, task: Task, limit: float, fast: bool) -> tuple[tuple, float]:
+    def _failed(self, exc: WorkerTimeout | WorkerDied, limit: float, worked: float) -> RegistryError:
+        if isinstance(exc, WorkerTimeout):
+            return _charged(QueryTimeout(
+                f"query timeout after {limit:g} s: the query was stopped. Narrow the query or "
+                "add LIMIT (the limit is PASSPORTS_QUERY_TIMEOUT)"), worked)
+        return _charged(QueryFailed(
+            f"the query worker ended while running the query ({exc}); the query may need "
+            f"more than the {self.settings.query_memory_mib} MiB a worker may use "
+            "(PASSPORTS_QUERY_MEMORY): narrow it"), worked)
+
+    async def _dispatch(self, task: Task, limit: float, fast: bool) -> tuple[tuple, float]:
         """The reply to ``task`` and the seconds of work it took.
 
         A regular worker that is idle gets the query with its whole time limit. When all are busy
@@ -198,24 +214,19 @@ class QueryPool(WorkerPool):
             for lane, lane_limit in lanes:
                 begun = time.perf_counter()
                 try:
-                    reply = lane.call(task, wait=0, limit=lane_limit)
+                    reply = await lane.acall(task, limit=lane_limit)
                 except PoolBusy:
                     continue  # nothing was sent: try the next lane
-                except WorkerTimeout:
+                except WorkerTimeout as exc:
                     worked += time.perf_counter() - begun
                     self._notify()
                     if lane is self or worked >= limit - 0.01:
-                        raise _charged(QueryTimeout(
-                            f"query timeout after {limit:g} s: the query was stopped. Narrow the query or "
-                            "add LIMIT (the limit is PASSPORTS_QUERY_TIMEOUT)"), worked) from None
+                        raise self._failed(exc, limit, worked) from None
                     fast = False  # too long for the fast lane: wait for a regular worker
                     break
                 except WorkerDied as exc:
                     self._notify()
-                    raise _charged(QueryFailed(
-                        f"the query worker ended while running the query ({exc}); the query may need "
-                        f"more than the {self.settings.query_memory_mib} MiB a worker may use "
-                        "(PASSPORTS_QUERY_MEMORY): narrow it"), worked + time.perf_counter() - begun) from None
+                    raise self._failed(exc, limit, worked + time.perf_counter() - begun) from None
                 self._notify()
                 return reply, worked + time.perf_counter() - begun
             else:
@@ -223,21 +234,45 @@ class QueryPool(WorkerPool):
                 if remaining <= 0:
                     raise _charged(PoolBusy(f"all {self.size} query workers stayed busy for {limit:g} s; "
                                             "try again in a moment"), worked)
-                with self._freed:
-                    # Woken when a query ends; a replaced worker becomes idle unannounced, hence the poll.
-                    self._freed.wait(min(0.05, remaining))
+                # Woken when a query ends; a replaced worker becomes idle unannounced, hence the poll.
+                await self._freed_or(min(0.05, remaining))
+
+    async def _freed_or(self, seconds: float) -> None:
+        """Wait until a query ends (in any event loop or thread) or ``seconds`` pass."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        freed = loop.create_future()
+        entry = (loop, freed)
+        with self._lock:
+            self._waiting.append(entry)
+        try:
+            await asyncio.wait_for(freed, seconds)
+        except TimeoutError:
+            pass
+        finally:
+            with self._lock:
+                if entry in self._waiting:
+                    self._waiting.remove(entry)
 
     def _notify(self) -> None:
-        with self._freed:
-            self._freed.notify_all()
+        import asyncio
 
-    async def arun(self, query: str, **kwargs) -> QueryResult:
-        """:meth:`run` for async code: waits in a worker thread, the event loop stays free."""
-        from functools import partial
-
-        from anyio import to_thread
-
-        return await to_thread.run_sync(partial(self.run, query, **kwargs))
+        with self._lock:
+            waiting, self._waiting = self._waiting, []
+        try:
+            here = asyncio.get_running_loop()
+        except RuntimeError:
+            here = None
+        for loop, freed in waiting:
+            if loop is here:  # this event loop: at once, without a wake-up through its pipe
+                if not freed.done():
+                    freed.set_result(None)
+                continue
+            try:
+                loop.call_soon_threadsafe(lambda f=freed: f.done() or f.set_result(None))
+            except RuntimeError:  # that loop has closed
+                pass
 
 
 def _charged(exc: RegistryError, seconds: float) -> RegistryError:

@@ -165,14 +165,18 @@ def _service_calls(toks: list[Token]) -> list[ServiceCall]:
     return calls
 
 
-def service_calls(query: str) -> list[ServiceCall]:
-    """Every SERVICE clause in ``query`` (lexed as written and with ``\\u`` escapes expanded)."""
+def service_calls(query: str, lexed: list[Token] | _Untokenizable | None = None) -> list[ServiceCall]:
+    """Every SERVICE clause in ``query`` (lexed as written and with ``\\u`` escapes expanded);
+    ``lexed``: the tokens of ``query`` as written (or the error lexing it), when already known."""
     calls: list[ServiceCall] = []
     for text in dict.fromkeys((query, expand_escapes(query))):
         if "service" not in text.lower():
             continue
         try:
-            calls.extend(_service_calls(tokens(text)))
+            toks = lexed if text is query and lexed is not None else tokens(text)
+            if isinstance(toks, _Untokenizable):
+                raise toks
+            calls.extend(_service_calls(toks))
         except _Untokenizable as exc:
             raise ServiceRefused(
                 f"the query mentions SERVICE but could not be checked ({exc}); fix the quoting "
@@ -239,14 +243,16 @@ def is_allowed(endpoint: str, allowlist: tuple[str, ...] | list[str]) -> bool:
 
 
 def check_services(query: str, allowlist: tuple[str, ...] | list[str],
-                   bound: dict[str, str] | None = None) -> list[str]:
+                   bound: dict[str, str] | None = None,
+                   lexed: list[Token] | _Untokenizable | None = None) -> list[str]:
     """Raise :class:`ServiceRefused` unless every SERVICE endpoint is allow-listed; return them.
 
     ``bound``: variables the server binds itself (a saved query's parameters, as substitutions) to
     IRIs: ``SERVICE ?peer`` with ``?peer`` bound there counts as a call to that IRI (the regional
-    saved queries, docs/federation.md). A variable bound by the query itself is still refused."""
+    saved queries, docs/federation.md). A variable bound by the query itself is still refused.
+    ``lexed``: the query's tokens when the caller has them already."""
     endpoints: list[str] = []
-    for call in service_calls(query):
+    for call in service_calls(query, lexed):
         name = call.written[1:] if call.written[:1] in "?$" and call.written else None
         if call.endpoint is None and name and bound and name in bound:
             call = ServiceCall(bound[name], call.written, call.silent)
@@ -273,7 +279,7 @@ def _describe(allowlist) -> str:
     return "now: " + " ".join(allowlist) if allowlist else "now empty, so no SERVICE is allowed"
 
 
-def has_dataset_clause(query: str) -> bool:
+def has_dataset_clause(query: str, lexed: list[Token] | _Untokenizable | None = None) -> bool:
     """Whether the query names its own dataset (FROM / FROM NAMED).
 
     Such a query must not be run with the union default graph: pyoxigraph's union flag would
@@ -282,6 +288,26 @@ def has_dataset_clause(query: str) -> bool:
     if "from" not in query.lower():
         return False
     try:
-        return any(t.kind == "word" and t.text.upper() == "FROM" for t in tokens(query))
+        toks = tokens(query) if lexed is None else lexed
     except _Untokenizable:
         return False  # the parser will reject the query anyway
+    if isinstance(toks, _Untokenizable):
+        return False
+    return any(t.kind == "word" and t.text.upper() == "FROM" for t in toks)
+
+
+def inspect(query: str, allowlist: tuple[str, ...] | list[str], bound: dict[str, str] | None = None) -> bool:
+    """The checks the endpoint makes on a query's text before it runs, on one lexing of it:
+    :func:`check_services` (raises :class:`ServiceRefused`), then whether it names its own
+    dataset (:func:`has_dataset_clause`, returned). Most queries mention neither SERVICE nor FROM
+    and are not lexed at all; pyoxigraph parses the query once more, in the query worker."""
+    lowered = query.lower()
+    if "service" not in lowered and "from" not in lowered:
+        return False
+    lexed: list[Token] | _Untokenizable
+    try:
+        lexed = tokens(query)
+    except _Untokenizable as exc:
+        lexed = exc
+    check_services(query, allowlist, bound, lexed)
+    return has_dataset_clause(query, lexed)

@@ -5,9 +5,10 @@ answers each :class:`~registry.query.pool.Task` with the serialised result or th
 error and its message (:func:`answer`). What it guards itself against, besides the time limit the
 pool enforces by killing it:
 
-- results too big: rows are measured as they come and the query is refused as soon as it passes
-  ``PASSPORTS_RESULT_CAP`` rows or ``PASSPORTS_RESULT_MAX_BYTES`` bytes, so a huge answer is never
-  built first; the serialised answer is measured again before it is sent;
+- results too big: pyoxigraph's serialisers write the answer in the format asked for straight into
+  a buffer that refuses it as soon as it passes ``PASSPORTS_RESULT_MAX_BYTES`` bytes, and counts
+  its rows as it grows (:mod:`registry.query.results`), so an answer over ``PASSPORTS_RESULT_CAP``
+  rows is refused before it is built whole;
 - memory: the process's data segment is capped (``PASSPORTS_QUERY_MEMORY``), so values built
   inside a query (``CONCAT`` of ``CONCAT``...) end this worker, not the machine;
 - network: when the SERVICE allow-list is empty, the worker moves itself into a network namespace
@@ -25,6 +26,7 @@ from pathlib import Path
 
 from registry.core.workers import FreshStore, limit_memory, serve_tasks, vanished, worker_entry
 from registry.query import formats as sparql_formats
+from registry.query import results
 from registry.query.pool import QueryError, ResultTooLarge, StoreUnavailable, Task
 from registry.query.saved import spec_term
 
@@ -40,15 +42,7 @@ def _isolate_network() -> bool:
 
 
 def _execute(store, task: Task, cap: int, max_bytes: int):
-    from pyoxigraph import (
-        NamedNode,
-        QueryBoolean,
-        QueryResultsFormat,
-        QuerySolutions,
-        Variable,
-        parse_query_results,
-        serialize,
-    )
+    from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Variable
 
     kwargs: dict = {}
     if task.default_graphs is not None or task.named_graphs is not None:
@@ -74,47 +68,26 @@ def _execute(store, task: Task, cap: int, max_bytes: int):
         out = QueryResultsFormat.JSON if fmt.key == "html" else fmt.results_format
         return form, fmt, result.serialize(format=out), None
 
-    what = "rows" if form == sparql_formats.SOLUTIONS else "triples"
-    # Rows are taken one at a time and measured as they come (as N-Triples terms, about what
-    # every format writes of them), so a result that grows too big is refused after the row that
-    # crossed the cap, never built whole first.
-    rows: list = []
-    size = 0
-    for row in result:
-        if len(rows) == cap:
-            raise ResultTooLarge(
-                f"the result has more than {cap} {what}, the cap of this endpoint (PASSPORTS_RESULT_CAP); "
-                f"nothing was sent rather than a cut-off result. Add LIMIT {cap} (and OFFSET to page "
-                "through it) or narrow the query")
-        if form == sparql_formats.GRAPH:
-            size += len(str(row)) + 3
-            rows.append(row)
-        else:
-            line = "\t".join("" if t is None else str(t) for t in row)
-            size += len(line) + 1
-            rows.append(line)
-        if size > max_bytes:
-            raise _too_many_bytes(max_bytes, f"after {len(rows)} {what}")
-
-    count = len(rows)
+    # pyoxigraph's serialisers write the answer straight into a capped buffer: the rows are
+    # counted in what they wrote, and the answer is refused at the first cap it passes.
     if form == sparql_formats.GRAPH:
-        if fmt.key == "html":
-            fmt_out = sparql_formats.BY_KEY["turtle"].rdf_format
-        else:
-            fmt_out = fmt.rdf_format
-        prefixes = dict(task.prefixes) if fmt_out.name in ("TURTLE", "RDF_XML") else None
-        body = serialize(rows, format=fmt_out, prefixes=prefixes) if prefixes else serialize(rows, format=fmt_out)
+        out = RdfFormat.TURTLE if fmt.key == "html" else fmt.rdf_format
     else:
-        # SELECT: the rows already taken are written as TSV (terms in N-Triples syntax, exact) and
-        # pyoxigraph's own serializers turn that into the format asked for.
-        header = "\t".join(str(v) for v in result.variables)
-        tsv = ("\n".join([header, *rows]) + "\n").encode()
-        rows.clear()
         out = QueryResultsFormat.JSON if fmt.key == "html" else fmt.results_format
-        body = parse_query_results(tsv, format=QueryResultsFormat.TSV).serialize(format=out)
-    body = body or b""
-    if len(body) > max_bytes:
-        raise _too_many_bytes(max_bytes, f"written as {fmt.label}")
+    what = "rows" if form == sparql_formats.SOLUTIONS else "triples"
+    try:
+        body, count = results.write(result, out, cap, max_bytes)
+    except results.TooLarge as exc:
+        if exc.what == "bytes":
+            raise _too_many_bytes(max_bytes, f"after {exc.rows} {what} written as {fmt.label}") from None
+        raise ResultTooLarge(
+            f"the result has more than {cap} {what}, the cap of this endpoint (PASSPORTS_RESULT_CAP); "
+            f"nothing was sent rather than a cut-off result. Add LIMIT {cap} (and OFFSET to page "
+            "through it) or narrow the query") from None
+    if form == sparql_formats.GRAPH and fmt.key == "html":  # shown to a person: with prefixes
+        from pyoxigraph import parse, serialize
+
+        body = serialize(parse(body, format=out), format=out, prefixes=dict(task.prefixes))
     return form, fmt, body, count
 
 
@@ -127,8 +100,8 @@ def _too_many_bytes(max_bytes: int, where: str) -> ResultTooLarge:
 
 
 
-def worker_main(conn, store_path: str, generation_path: str, cap: int, max_age: float,
-                 isolate: bool, max_bytes: int = 16 * 2**20, memory_mib: int = 0) -> None:
+def worker_main(conn, store_path: str, generation_path: str, cap: int, isolate: bool,
+                max_bytes: int = 16 * 2**20, memory_mib: int = 0) -> None:
     isolated = _isolate_network() if isolate else False
     limit_memory(memory_mib)
     import pyoxigraph
@@ -141,7 +114,7 @@ def worker_main(conn, store_path: str, generation_path: str, cap: int, max_age: 
                 raise
             raise StoreUnavailable(f"the store at {store_path} cannot be opened: {exc}") from None
 
-    store = FreshStore(open_store, Path(generation_path), max_age)
+    store = FreshStore(open_store, Path(generation_path))
 
     def answer(task: Task) -> tuple:
         started = time.perf_counter()

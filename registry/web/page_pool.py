@@ -45,8 +45,6 @@ log = logging.getLogger(__name__)
 
 # A page that takes longer than this in a worker is stopped (the worker is killed and replaced).
 RENDER_LIMIT = 60.0
-# Workers reopen the store at least this often, even without a new generation.
-MAX_AGE = 5.0
 _SCOPE_KEYS = ("type", "http_version", "method", "scheme", "path", "raw_path", "root_path",
                "query_string", "headers", "server", "client")
 
@@ -108,7 +106,7 @@ def _worker_main(conn, fields: dict) -> None:
             kept[0].store, kept[0].history_store = fresh.store, fresh.history_store
         return kept[0]
 
-    registry = FreshStore(open_registry, Path(settings.data_dir) / GENERATION_FILE, MAX_AGE)
+    registry = FreshStore(open_registry, Path(settings.data_dir) / GENERATION_FILE)
 
     def answer(task: tuple) -> tuple:
         name, args, scope = task

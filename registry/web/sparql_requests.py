@@ -175,8 +175,8 @@ async def run_query(request: Request, query: str, params: list[tuple[str, str]],
     default_graphs = _graph_iris(params, "default-graph-uri")
     named_graphs = _graph_iris(params, "named-graph-uri")
     try:
-        service_policy.check_services(query, settings.service_allowlist,
-                                      {name: spec[1] for name, spec in substitutions if spec[0] == "iri"})
+        own_dataset = service_policy.inspect(query, settings.service_allowlist,
+                                             {name: spec[1] for name, spec in substitutions if spec[0] == "iri"})
     except service_policy.ServiceRefused as exc:
         raise ProtocolError(403, exc) from None
     dataset = {}
@@ -187,7 +187,7 @@ async def run_query(request: Request, query: str, params: list[tuple[str, str]],
         try:
             result = await pool.arun(
                 query, accept=request.headers.get("accept"), format=format_name, allow_html=allow_html,
-                union_default_graph=not service_policy.has_dataset_clause(query),
+                union_default_graph=not own_dataset,
                 base_iri=settings.base_iri + "sparql", prefixes=tuple(PREFIXES.items()),
                 substitutions=substitutions, fast_lane=ticket.alone, **dataset)
         except (QueryError, PoolBusy) as exc:

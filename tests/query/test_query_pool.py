@@ -156,3 +156,29 @@ def test_without_the_fast_lane_a_query_waits_for_the_regular_worker(pool):
     assert pool.run(CHEAP, fast_lane=False).count == 1
     assert time.monotonic() - started > 0.5  # it waited for the long query's time limit
     holder.join()
+
+
+def test_a_worker_keeps_its_store_until_the_generation_changes(tmp_path):
+    # A write that does not bump the generation stays unseen however long one waits (no timer
+    # reopens the store: a reopen costs tens of ms and a cold cache); the bump makes it visible.
+    import pyoxigraph as ox
+    from sparql_fixtures import PASSPORTS, passport_turtle
+
+    from registry.core.workers import bump_generation
+
+    data = tmp_path / "data"
+    make_data_dir(data, passports=PASSPORTS[:2])
+    pool = pool_for(data, query_fast_lane=0)
+    count = "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?g a ?t } }"
+    try:
+        before = pool.run(count, format="tsv").body
+        writer = ox.Store(str(data / "main"))
+        writer.load(passport_turtle(PASSPORTS[2]), format=ox.RdfFormat.TURTLE, to_graph=ox.NamedNode(PASSPORTS[2].iri))
+        writer.flush()
+        time.sleep(2.5)
+        assert pool.run(count, format="tsv").body == before
+        bump_generation(data)
+        assert pool.run(count, format="tsv").body != before
+        del writer
+    finally:
+        pool.close()

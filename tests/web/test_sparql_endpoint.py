@@ -643,6 +643,10 @@ def test_browser_query_gets_an_html_table(client):
     assert r.status_code == 200 and "<table" in r.text and "?n" in r.text
     r = client.get("/sparql", params={"query": "SELECT * WHERE {"}, headers={"Accept": "text/html"})
     assert r.status_code == 400 and "syntax error" in r.text and "<html" in r.text
+    # A graph is shown as Turtle with the registry's prefixes (the API answers it without them).
+    q = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{PASSPORTS[0].iri}> {{ ?s ?p ?o }} }}"
+    r = client.get("/sparql", params={"query": q}, headers={"Accept": "text/html"})
+    assert r.status_code == 200 and "@prefix mp:" in r.text and "mp:Passport" in r.text
 
 
 # ---------------------------------------------------------------------------------------------
