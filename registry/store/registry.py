@@ -175,7 +175,7 @@ class Registry(BatchWriter, Compaction):
             changed = masses.refresh(self.store, self.history_store, self.base, self.provenance_graph,
                                      progress=progress, kind=kind)
         self._bump_generation()
-        if changed and kind is masses.MASSES:  # the masses the sidecar indexes show changed: build them again
+        if changed:  # the masses (or, for the search index's map, the locations) they show changed: build again
             if not self.sidecars():
                 self._search_stale = True  # at opening, before the indexes are opened
             for index in self.sidecars():
