@@ -49,6 +49,7 @@ from registry.core.workers import (
     WorkerTimeout,
     bump_generation,
 )
+from registry.store.remote import server_config, uses_server
 
 __all__ = ["GENERATION_FILE", "QueryPool", "QueryResult", "Task", "bump_generation"]
 
@@ -140,8 +141,8 @@ class QueryPool(WorkerPool):
         self.cap = int(settings.result_cap)
         self.fast_seconds = float(settings.query_fast_lane)
         args = (str(settings.main_store_path), str(Path(settings.data_dir) / GENERATION_FILE),
-                self.cap, max_age, not settings.service_allowlist, int(settings.result_max_bytes),
-                int(settings.query_memory_mib))
+                self.cap, max_age, not settings.service_allowlist and not uses_server(settings),
+                int(settings.result_max_bytes), int(settings.query_memory_mib), server_config(settings))
         self._freed = threading.Condition()
         super().__init__(WORKER_MODULE, args, size if size is not None else settings.query_workers)
         self.fast: FastLane | None = FastLane(WORKER_MODULE, args, 1) if self.fast_seconds > 0 else None
