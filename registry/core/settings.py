@@ -126,7 +126,6 @@ class Settings:
     backend: str = field(default_factory=lambda: _env("PASSPORTS_BACKEND", "embedded"))
     sparql_query_url: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_QUERY_URL", ""))
     sparql_update_url: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_UPDATE_URL", ""))
-    sparql_gsp_url: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_GSP_URL", ""))
     sparql_user: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_USER", ""))
     sparql_password: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_PASSWORD", ""))
     sparql_auth: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_AUTH", "basic"))  # or "digest"

@@ -41,7 +41,7 @@ WORDS = Wording({
                 "PASSPORTS_BACKEND is {value!r}; gebruik 'embedded' of 'sparql'"),
 })
 RESULTS_JSON = "application/sparql-results+json"
-ACCEPT = f"{RESULTS_JSON}, application/n-triples;q=0.9, text/turtle;q=0.8"
+TRIPLES = "application/n-triples, text/turtle;q=0.9"
 BULK_CHUNK = 20_000  # quads per request of a bulk load
 
 
@@ -88,7 +88,7 @@ class SparqlStore:
         self.virtuoso = "virtuoso" in probe.headers.get("server", "").lower()
 
     # -- the protocol -------------------------------------------------------------------------
-    def _post(self, url: str, form: dict, accept: str = ACCEPT) -> httpx.Response:
+    def _post(self, url: str, form: dict, accept: str = RESULTS_JSON) -> httpx.Response:
         try:
             response = self.client.post(url, data=form, headers={"Accept": accept})
         except httpx.HTTPError as exc:
@@ -179,7 +179,8 @@ class SparqlStore:
                                                            else [default_graph])]
         if named_graphs is not None:
             form["named-graph-uri"] = [g.value for g in named_graphs]
-        response = self._post(self.query_url, form)
+        triples = remote_terms.query_form(query) in ("CONSTRUCT", "DESCRIBE")
+        response = self._post(self.query_url, form, TRIPLES if triples else RESULTS_JSON)
         kind = response.headers.get("content-type", "")
         if "sparql-results" in kind:
             return ox.parse_query_results(self._results(response.content), format=ox.QueryResultsFormat.JSON)

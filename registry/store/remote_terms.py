@@ -67,6 +67,15 @@ def bind(query: str, substitutions: Mapping[ox.Variable, ox.Term] | None) -> str
     raise ValueError("no group pattern to bind the values in")
 
 
+def query_form(query: str) -> str:
+    """``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE``: the form of ``query`` (its first keyword
+    after the prologue), to ask the server for results or for triples."""
+    for match in _TOKEN.finditer(query):
+        if match.group().upper() in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            return match.group().upper()
+    return "SELECT"
+
+
 def outgoing(term: ox.Term, virtuoso: bool) -> ox.Term:
     """A term as written to the server (Virtuoso: WKT under the private datatype)."""
     if virtuoso and isinstance(term, ox.Literal):

@@ -65,7 +65,7 @@ def settings(request, tmp_path, servers):
     server = servers.get(request.param)
     server.clear()
     return dataclasses.replace(plain, backend="sparql", sparql_query_url=server.query_url,
-                               sparql_update_url=server.update_url, sparql_gsp_url=server.gsp_url)
+                               sparql_update_url=server.update_url)
 
 
 def test_the_backend_is_the_one_asked_for(registry, settings):
@@ -103,3 +103,20 @@ def test_named_queries_bind_their_values(registry):
     rows = registry.query("SELECT ?p ?m WHERE { ?p <https://w3id.org/materiaalpaspoort/def#municipality> ?m }",
                           substitutions={ox.Variable("p"): ox.NamedNode(REF.iri.replace("brug-0042", "brug-1"))})
     assert [r["m"].value for r in rows] == ["https://w3id.org/materiaalpaspoort/id/municipality/GM0153"]
+
+
+def test_the_public_endpoint_and_a_page_answer_from_the_backend(app_client):
+    """/sparql goes through the query workers (to the server, with the same caps); a passport's
+    page and its Turtle document are read from the backend too."""
+    app_client.app.state.registry.add(docs_from(passport_ttl()))
+    query = "SELECT (COUNT(?p) AS ?n) WHERE { ?p a <https://w3id.org/materiaalpaspoort/def#Passport> }"
+    answer = app_client.get("/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["results"]["bindings"][0]["n"]["value"] == "1"
+    too_many = app_client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o . ?x ?y ?z } LIMIT 10001"},
+                              headers={"Accept": "application/sparql-results+json"})
+    assert too_many.status_code != 200 and "PASSPORTS_RESULT_CAP" in too_many.text
+    page = app_client.get("/id/passport/GM0153/brug-0042", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "Brug Twentekanaal" in page.text
+    turtle = app_client.get("/id/passport/GM0153/brug-0042", headers={"Accept": "text/turtle"})
+    assert turtle.status_code == 200 and "Brug Twentekanaal" in turtle.text
