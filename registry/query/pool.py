@@ -49,7 +49,6 @@ from registry.core.workers import (
     WorkerTimeout,
     bump_generation,
 )
-from registry.store.remote import server_config, uses_server
 
 __all__ = ["GENERATION_FILE", "QueryPool", "QueryResult", "Task", "bump_generation"]
 
@@ -140,6 +139,8 @@ class QueryPool(WorkerPool):
         self.timeout = float(settings.query_timeout)
         self.cap = int(settings.result_cap)
         self.fast_seconds = float(settings.query_fast_lane)
+        from registry.store.remote import server_config, uses_server  # not in the workers' imports
+
         args = (str(settings.main_store_path), str(Path(settings.data_dir) / GENERATION_FILE),
                 self.cap, max_age, not settings.service_allowlist and not uses_server(settings),
                 int(settings.result_max_bytes), int(settings.query_memory_mib), server_config(settings))
