@@ -120,3 +120,15 @@ def test_the_public_endpoint_and_a_page_answer_from_the_backend(app_client):
     assert page.status_code == 200 and "Brug Twentekanaal" in page.text
     turtle = app_client.get("/id/passport/GM0153/brug-0042", headers={"Accept": "text/turtle"})
     assert turtle.status_code == 200 and "Brug Twentekanaal" in turtle.text
+
+
+def test_values_are_bound_in_the_group_pattern_not_in_comments_templates_or_iris():
+    from registry.store.remote_terms import bind, query_form
+
+    values = {ox.Variable("p"): ox.NamedNode("http://example.org/p")}
+    text = ('# a comment with { a brace\nPREFIX ex: <http://example.org/x>\n'
+            'CONSTRUCT { ?p ex:q "}" } WHERE { ?p ex:q ?o }')
+    assert bind(text, values).endswith('WHERE { VALUES (?p) { (<http://example.org/p>) } ?p ex:q ?o }')
+    assert bind("SELECT * { ?p ?q ?o }", values) == "SELECT * { VALUES (?p) { (<http://example.org/p>) } ?p ?q ?o }"
+    assert bind("ASK { ?p ?q ?o }", {}) == "ASK { ?p ?q ?o }"
+    assert query_form(text) == "CONSTRUCT" and query_form("# SELECT\nDESCRIBE <x>") == "DESCRIBE"
