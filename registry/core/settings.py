@@ -146,6 +146,14 @@ class Settings:
                                                                          str(64 * 2**20))))
     harvest_max_page_members: int = field(default_factory=lambda: int(_env("PASSPORTS_HARVEST_MAX_PAGE_MEMBERS",
                                                                            "10000")))
+    # The store of current versions: "embedded" (pyoxigraph in DATA/main) or "sparql" (an existing
+    # SPARQL 1.1 server at these URLs: registry/store/remote.py, docs/deployment.md).
+    backend: str = field(default_factory=lambda: _env("PASSPORTS_BACKEND", "embedded"))
+    sparql_query_url: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_QUERY_URL", ""))
+    sparql_update_url: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_UPDATE_URL", ""))
+    sparql_user: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_USER", ""))
+    sparql_password: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_PASSWORD", ""))
+    sparql_auth: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_AUTH", "basic"))  # or "digest"
 
     def __post_init__(self) -> None:
         if self.base_given is None:

@@ -137,9 +137,11 @@ class QueryPool(WorkerPool):
         self.timeout = float(settings.query_timeout)
         self.cap = int(settings.result_cap)
         self.fast_seconds = float(settings.query_fast_lane)
+        from registry.store.remote import server_config, uses_server  # not in the workers' imports
+
         args = (str(settings.main_store_path), str(Path(settings.data_dir) / GENERATION_FILE),
-                self.cap, not settings.service_allowlist, int(settings.result_max_bytes),
-                int(settings.query_memory_mib))
+                self.cap, not settings.service_allowlist and not uses_server(settings),
+                int(settings.result_max_bytes), int(settings.query_memory_mib), server_config(settings))
         self._waiting: list = []  # (event loop, future) of queries waiting for a free worker
         super().__init__(WORKER_MODULE, args, size if size is not None else settings.query_workers)
         self.fast: FastLane | None = FastLane(WORKER_MODULE, args, 1) if self.fast_seconds > 0 else None

@@ -101,12 +101,16 @@ def _too_many_bytes(max_bytes: int, where: str) -> ResultTooLarge:
 
 
 def worker_main(conn, store_path: str, generation_path: str, cap: int, isolate: bool,
-                max_bytes: int = 16 * 2**20, memory_mib: int = 0) -> None:
+                max_bytes: int = 16 * 2**20, memory_mib: int = 0, server: dict | None = None) -> None:
     isolated = _isolate_network() if isolate else False
     limit_memory(memory_mib)
     import pyoxigraph
 
     def open_store():
+        if server is not None:  # PASSPORTS_BACKEND=sparql: the queries go to the server
+            from registry.store.remote import SparqlStore
+
+            return SparqlStore(**server, read_only=True)
         try:
             return pyoxigraph.Store.read_only(store_path)
         except OSError as exc:

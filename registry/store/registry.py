@@ -51,6 +51,8 @@ from registry.store.failures import StoreError, describe, storage_errors
 from registry.store.feed_index import FeedIndex
 from registry.store.monitor_index import MonitorIndex
 from registry.store.provenance import INVALIDATED_AT, activity_quads, cli_agent, now
+from registry.store.remote import open_store as open_server_store
+from registry.store.remote import uses_server
 from registry.store.search_index import SearchIndex
 from registry.store.writer import BatchWriter
 from registry.validation.validator import Issue, Validator, Verdict
@@ -120,18 +122,19 @@ class Registry(BatchWriter, Compaction):
         settings = stored_base.resolve(settings or Settings())
         main_path, history_path = settings.main_store_path, settings.history_store_path
         try:
+            remote_main = open_server_store(settings, read_only=read_only) if uses_server(settings) else None
             if read_only:
-                if not main_path.exists():
+                if remote_main is None and not main_path.exists():
                     raise StoreError(f"no registry at {settings.data_dir}: run `passports init` or "
                                      "`passports demo` first",
                                      message_nl=f"geen register in {settings.data_dir}: geef eerst `passports init` "
                                                 "of `passports demo`")
-                main = ox.Store.read_only(str(main_path))
+                main = remote_main if remote_main is not None else ox.Store.read_only(str(main_path))
                 return cls(stored_base.adopt(settings, main, write=False), main,
                            ox.Store.read_only(str(history_path)) if history_path.exists() else None,
                            read_only=True)
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-            main = ox.Store(str(main_path))
+            main = remote_main if remote_main is not None else ox.Store(str(main_path))
             settings = stored_base.adopt(settings, main)
             registry = cls(settings, main, ox.Store(str(history_path)))
             registry._recover()

@@ -55,6 +55,7 @@ from registry.store.provenance import (
     cli_agent,
     now,
 )
+from registry.store.remote import SparqlStore
 from registry.store.search_index import SearchIndex
 from registry.store.sidecar import Sidecar
 from registry.store.versions import VersionReader
@@ -99,7 +100,8 @@ class BatchWriter(VersionReader):
         space is freed, without a restart. A request of this process still reading the old handle
         keeps it open; the write is then refused (503) and the next one tries again.
         """
-        if not self._failed:
+        if not self._failed or isinstance(self.store, SparqlStore):  # a server has no handle to reopen
+            self._failed = False
             return
         main_path, history_path = self.settings.main_store_path, self.settings.history_store_path
         self.store = self.history_store = None  # the old handles close when no reader holds them
@@ -266,6 +268,8 @@ class BatchWriter(VersionReader):
             self._journal.unlink()
         elif not replaced:
             self.store.extend(quads)
+        elif isinstance(self.store, SparqlStore):
+            self.store.replace_graphs(replaced, quads)  # one request
         else:
             # The update text is made only of terms serialised by pyoxigraph itself (N-Triples
             # syntax of already-parsed IRIs and literals), never of raw input text.

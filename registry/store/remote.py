@@ -1,0 +1,259 @@
+"""The SPARQL-server backend: :class:`SparqlStore`, the part of ``pyoxigraph.Store`` the registry
+uses, over an existing SPARQL 1.1 server (Query and Update protocols; Virtuoso, Fuseki, ...), so
+that ``PASSPORTS_BACKEND=sparql`` keeps the current versions and the provenance there instead of
+in ``DATA/main`` (the history store stays embedded: docs/deployment.md).
+
+- writes: ``extend``, ``update``, ``remove``, ``remove_graph``, ``bulk_load`` are SPARQL Updates;
+  one call is one request (a batch of passports is one call), which Fuseki applies whole or not
+  at all; Virtuoso applies it operation by operation (see docs/deployment.md);
+- reads: ``quads_for_pattern`` is a ``SELECT`` over ``GRAPH ?g``, ``query`` passes the SPARQL text
+  through (values of named queries bound with ``remote_terms.bind``) and returns pyoxigraph's own
+  result objects, parsed with ``parse_query_results``;
+- the server's default graph must be the union of its named graphs (Virtuoso's default; Fuseki:
+  ``tdb:unionDefaultGraph``), as the embedded store is queried with ``use_default_graph_as_union``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping
+
+import httpx
+import pyoxigraph as ox
+
+from registry.core.errors import RegistryError
+from registry.core.phrases import Wording
+from registry.core.settings import Settings
+from registry.store import remote_terms
+from registry.store.failures import StoreError
+
+WORDS = Wording({
+    "unreachable": (("the SPARQL server at {url} does not answer ({error}); check PASSPORTS_SPARQL_QUERY_URL "
+                    "and that the server runs"),
+                    ("de SPARQL-server op {url} antwoordt niet ({error}); controleer "
+                    "PASSPORTS_SPARQL_QUERY_URL en of de server draait")),
+    "refused": ("the SPARQL server at {url} refused a request (HTTP {status}): {text}",
+                "de SPARQL-server op {url} weigerde een verzoek (HTTP {status}): {text}"),
+    "settings": ("PASSPORTS_BACKEND=sparql needs PASSPORTS_SPARQL_QUERY_URL (and _UPDATE_URL to write)",
+                 "PASSPORTS_BACKEND=sparql heeft PASSPORTS_SPARQL_QUERY_URL nodig (en _UPDATE_URL om te schrijven)"),
+    "read_only": ("this handle of the SPARQL store is read-only", "deze toegang tot de SPARQL-opslag is alleen-lezen"),
+    "backend": ("PASSPORTS_BACKEND is {value!r}; use 'embedded' or 'sparql'",
+                "PASSPORTS_BACKEND is {value!r}; gebruik 'embedded' of 'sparql'"),
+})
+RESULTS_JSON = "application/sparql-results+json"
+TRIPLES = "application/n-triples, text/turtle;q=0.9"
+BULK_CHUNK = 20_000  # quads per request of a bulk load
+
+
+class RemoteStoreError(StoreError):
+    """A SPARQL server that does not answer, or refuses a request."""
+
+    def __init__(self, message_en: str, message_nl: str) -> None:
+        super().__init__(message_en, message_nl=message_nl)
+
+
+def uses_server(settings: Settings) -> bool:
+    """Whether ``settings`` keep the current versions on a SPARQL server."""
+    if settings.backend not in ("embedded", "sparql"):
+        en, nl = WORDS.both("backend", value=settings.backend)
+        raise RegistryError(en, message_nl=nl)
+    return settings.backend == "sparql"
+
+
+def server_config(settings: Settings) -> dict | None:
+    """What a worker process needs to open the store itself (JSON), or None for the embedded one."""
+    if not uses_server(settings):
+        return None
+    return {"query_url": settings.sparql_query_url, "update_url": settings.sparql_update_url,
+            "user": settings.sparql_user, "password": settings.sparql_password, "auth": settings.sparql_auth}
+
+
+def open_store(settings: Settings, *, read_only: bool = False) -> SparqlStore:
+    return SparqlStore(**server_config(settings), read_only=read_only)
+
+
+class SparqlStore:
+    """A dataset on a SPARQL 1.1 server, used like a ``pyoxigraph.Store``."""
+
+    def __init__(self, query_url: str, update_url: str = "", user: str = "", password: str = "",
+                 auth: str = "basic", *, read_only: bool = False, timeout: float = 600) -> None:
+        if not query_url or not (update_url or read_only):
+            raise RemoteStoreError(*WORDS.both("settings"))
+        self.query_url, self.update_url, self.read_only = query_url, update_url or query_url, read_only
+        credentials = None
+        if user:
+            credentials = httpx.DigestAuth(user, password) if auth == "digest" else httpx.BasicAuth(user, password)
+        self.client = httpx.Client(auth=credentials, timeout=timeout)
+        probe = self._post(self.query_url, {"query": "ASK {}"}, RESULTS_JSON)
+        self.virtuoso = "virtuoso" in probe.headers.get("server", "").lower()
+
+    # -- the protocol -------------------------------------------------------------------------
+    def _post(self, url: str, form: dict, accept: str = RESULTS_JSON) -> httpx.Response:
+        try:
+            response = self.client.post(url, data=form, headers={"Accept": accept})
+        except httpx.HTTPError as exc:
+            raise RemoteStoreError(*WORDS.both("unreachable", url=url, error=exc)) from exc
+        if response.status_code >= 400:
+            text = response.text[:500]
+            if response.status_code == 400 and "query" in form:
+                raise SyntaxError(text)
+            raise RemoteStoreError(*WORDS.both("refused", url=url, status=response.status_code, text=text))
+        return response
+
+    def _writable(self) -> None:
+        if self.read_only:
+            raise RemoteStoreError(*WORDS.both("read_only"))
+
+    def _update(self, operations: Iterable[str]) -> None:
+        text = " ;\n".join(operations)
+        if text:
+            self._writable()
+            self._post(self.update_url, {"update": text})
+
+    def _select(self, query: str) -> ox.QuerySolutions:
+        response = self._post(self.query_url, {"query": query}, RESULTS_JSON)
+        return ox.parse_query_results(self._results(response.content), format=ox.QueryResultsFormat.JSON)
+
+    def _results(self, body: bytes) -> bytes:
+        if not self.virtuoso:
+            return body
+        return json.dumps(remote_terms.fix_virtuoso_bindings(json.loads(body))).encode()
+
+    # -- reading ------------------------------------------------------------------------------
+    def quads_for_pattern(self, subject=None, predicate=None, object=None, graph_name=None) -> Iterator[ox.Quad]:
+        """The quads matching the pattern (None: any), in named graphs only (the registry keeps
+        nothing in the default graph)."""
+        if isinstance(graph_name, ox.DefaultGraph):
+            return iter(())
+        terms = {"s": subject, "p": predicate, "o": object, "g": graph_name}
+        if self.virtuoso and object is not None:
+            terms["o"] = remote_terms.outgoing(object, True)
+        pattern = " ".join(str(terms[k]) if terms[k] is not None else f"?{k}" for k in "spo")
+        graph = str(graph_name) if graph_name is not None else "?g"
+        projection = " ".join(f"?{k}" for k in "spog" if terms[k] is None) or "*"
+        query = f"SELECT {projection} WHERE {{ GRAPH {graph} {{ {pattern} }} }}"
+        if projection == "*":
+            query = f"ASK {{ GRAPH {graph} {{ {pattern} }} }}"
+            if self._post(self.query_url, {"query": query}, RESULTS_JSON).json().get("boolean"):
+                return iter([ox.Quad(subject, predicate, object, graph_name)])
+            return iter(())
+        return self._quads(self._select(query), terms, object)
+
+    def _quads(self, solutions, terms: Mapping, object) -> Iterator[ox.Quad]:
+        for row in solutions:
+            g = terms["g"] if terms["g"] is not None else row["g"]
+            if terms["g"] is None and remote_terms.is_system_graph(g.value):
+                continue
+            yield ox.Quad(terms["s"] or row["s"], terms["p"] or row["p"],
+                          object if object is not None else remote_terms.canonical(row["o"]), g)
+
+    def named_graphs(self) -> Iterator[ox.NamedNode]:
+        # Virtuoso answers an empty GRAPH pattern with an unbound ?g; Jena lists graphs faster so
+        rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { %s } }" % ("?s ?p ?o" if self.virtuoso else ""))
+        return iter([row["g"] for row in rows if not remote_terms.is_system_graph(row["g"].value)])
+
+    def contains_named_graph(self, graph: ox.NamedNode) -> bool:
+        answer = self._post(self.query_url, {"query": f"ASK {{ GRAPH {graph} {{ ?s ?p ?o }} }}"}, RESULTS_JSON)
+        return bool(answer.json().get("boolean"))
+
+    def __contains__(self, quad: ox.Quad) -> bool:
+        return next(self.quads_for_pattern(quad.subject, quad.predicate, quad.object, quad.graph_name), None) \
+            is not None
+
+    def __iter__(self) -> Iterator[ox.Quad]:
+        return self.quads_for_pattern()
+
+    def __bool__(self) -> bool:  # a handle, true even when the dataset is empty
+        return True
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def query(self, query: str, *, use_default_graph_as_union: bool = False, substitutions=None,
+              default_graph=None, named_graphs=None, base_iri: str | None = None, **_ignored):
+        """The result of ``query`` as pyoxigraph gives it: ``QuerySolutions``, ``QueryBoolean``,
+        or an iterator of triples. The server's default graph is the union of its graphs."""
+        form = {"query": remote_terms.bind(query, substitutions)}
+        if default_graph is not None:
+            form["default-graph-uri"] = [g.value for g in (default_graph if isinstance(default_graph, list)
+                                                           else [default_graph])]
+        if named_graphs is not None:
+            form["named-graph-uri"] = [g.value for g in named_graphs]
+        triples = remote_terms.query_form(query) in ("CONSTRUCT", "DESCRIBE")
+        response = self._post(self.query_url, form, TRIPLES if triples else RESULTS_JSON)
+        kind = response.headers.get("content-type", "")
+        if "sparql-results" in kind:
+            return ox.parse_query_results(self._results(response.content), format=ox.QueryResultsFormat.JSON)
+        fmt = ox.RdfFormat.N_TRIPLES if "n-triples" in kind else ox.RdfFormat.TURTLE
+        triples = (q.triple for q in ox.parse(response.content, fmt))
+        if self.virtuoso:
+            return iter([ox.Triple(t.subject, t.predicate, self._back(t.object)) for t in triples])
+        return triples
+
+    @staticmethod
+    def _back(term: ox.Term) -> ox.Term:
+        if isinstance(term, ox.Literal) and term.datatype.value in (remote_terms.VIRTUOSO_WKT,
+                                                                    remote_terms.VIRTUOSO_GEOMETRY):
+            return ox.Literal(term.value, datatype=ox.NamedNode(remote_terms.WKT))
+        return term
+
+    def dump(self, output=None, format: ox.RdfFormat = ox.RdfFormat.N_QUADS, *, from_graph=None, prefixes=None,
+             **_ignored):
+        quads = self.quads_for_pattern(None, None, None, from_graph)
+        items = [q.triple for q in quads] if from_graph is not None else list(quads)
+        options = {"prefixes": prefixes} if prefixes else {}
+        return ox.serialize(items, output, format, **options)
+
+    # -- writing ------------------------------------------------------------------------------
+    def extend(self, quads: Iterable[ox.Quad]) -> None:
+        """Insert ``quads`` in one request."""
+        self._update(remote_terms.insert_operations(quads, self.virtuoso))
+
+    bulk_extend = extend
+
+    def add(self, quad: ox.Quad) -> None:
+        self.extend([quad])
+
+    def bulk_load(self, input=None, format: ox.RdfFormat = ox.RdfFormat.N_QUADS, *, path=None, base_iri=None,
+                  to_graph=None, **_ignored) -> None:
+        """Parse here, insert in requests of ``BULK_CHUNK`` quads (the registry's journal removes a
+        batch that was cut short)."""
+        options = {"base_iri": base_iri} if base_iri else {}
+        if to_graph is not None:
+            options["to_graph"] = to_graph
+        batch: list[ox.Quad] = []
+        for quad in ox.parse(input, format, path=path, **options):
+            batch.append(quad)
+            if len(batch) == BULK_CHUNK:
+                self.extend(batch)
+                batch = []
+        self.extend(batch)
+
+    load = bulk_load
+
+    def update(self, update: str, **_ignored) -> None:
+        self._update([update])
+
+    def replace_graphs(self, graphs: Iterable[ox.NamedNode], quads: Iterable[ox.Quad]) -> None:
+        """Drop ``graphs`` and insert ``quads``, in one request."""
+        drops = [f"DROP SILENT GRAPH {g}" for g in graphs]
+        self._update([*drops, *remote_terms.insert_operations(quads, self.virtuoso)])
+
+    def remove(self, quad: ox.Quad) -> None:
+        obj = remote_terms.outgoing(quad.object, self.virtuoso)
+        self._update([f"DELETE DATA {{ GRAPH {quad.graph_name} {{ {quad.subject} {quad.predicate} {obj} }} }}"])
+
+    def remove_graph(self, graph: ox.NamedNode) -> None:
+        self._update([f"DROP SILENT GRAPH {graph}"])
+
+    def clear(self) -> None:
+        self._update([f"DROP SILENT GRAPH {g}" for g in self.named_graphs()])
+
+    def flush(self) -> None:
+        """Nothing to flush: the server keeps its own storage."""
+
+    def optimize(self) -> None:
+        """Nothing to compact here: the server keeps its own storage."""
+
+    def close(self) -> None:
+        self.client.close()

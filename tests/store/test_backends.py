@@ -1,0 +1,134 @@
+"""The store-level suite on every backend: the embedded pyoxigraph store and the SPARQL-server
+backend (``PASSPORTS_BACKEND=sparql``, registry/store/remote.py) on Virtuoso and on Fuseki (or
+Jena ARQ/TDB2 where the Fuseki jar cannot be had: tests/external_servers.py).
+
+The core tests of ``test_store.py`` are collected here again with ``settings`` parametrised over
+the three backends (one server per session, every graph dropped before each test); the tests
+below them check what only a server shows (exact literals, named queries, the query workers)."""
+
+from __future__ import annotations
+
+import dataclasses
+from contextlib import ExitStack
+
+import pyoxigraph as ox
+import pytest
+from conftest import BASE, docs_from, passport_ttl
+from test_store import (  # noqa: F401 - collected here, on every backend
+    REF,
+    test_a_municipality_writes_only_its_own_passports,
+    test_export_round_trips_through_nquads,
+    test_new_content_is_a_new_version_and_history_stays_out_of_the_union,
+    test_provenance_records_agent_time_source_and_previous_version,
+    test_re_adding_a_retired_passport_revives_it_as_a_new_version,
+    test_rejected_write_changes_nothing,
+    test_retire_keeps_history_resolvable_and_leaves_the_count,
+    test_round_trip_is_isomorphic,
+    test_same_content_is_unchanged_and_makes_no_version,
+    test_valid_passports_of_a_batch_are_stored_and_invalid_ones_are_not,
+)
+
+from registry.store import named_queries
+from tests import external_servers
+
+BACKENDS = ["embedded", "virtuoso", "fuseki"]
+
+
+class Servers:
+    """The external servers of this session, started when first asked for."""
+
+    def __init__(self, workdir) -> None:
+        self.workdir, self.running, self.stack = workdir, {}, ExitStack()
+
+    def get(self, name: str) -> external_servers.Endpoint:
+        if name not in self.running:
+            start = getattr(external_servers, name)
+            self.running[name] = self.stack.enter_context(start(self.workdir / name))
+        return self.running[name]
+
+
+@pytest.fixture(scope="session")
+def servers(tmp_path_factory):
+    running = Servers(tmp_path_factory.mktemp("sparql-servers"))
+    with running.stack:
+        yield running
+
+
+@pytest.fixture(params=BACKENDS)
+def settings(request, tmp_path, servers):
+    from registry.core.settings import Settings
+
+    plain = Settings(data_dir=tmp_path / "data", base_iri=BASE)
+    if request.param == "embedded":
+        return plain
+    external_servers.require(request.param)
+    server = servers.get(request.param)
+    server.clear()
+    return dataclasses.replace(plain, backend="sparql", sparql_query_url=server.query_url,
+                               sparql_update_url=server.update_url)
+
+
+def test_the_backend_is_the_one_asked_for(registry, settings):
+    from registry.store.remote import SparqlStore
+
+    assert isinstance(registry.store, SparqlStore) == (settings.backend == "sparql")
+    assert not settings.main_store_path.exists() or settings.backend == "embedded"
+
+
+def test_literals_come_back_exactly(registry):
+    """Datatypes, language tags, WKT with a CRS IRI, booleans and escapes as written."""
+    graph = ox.NamedNode(f"{BASE}graph/literal-check")
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    objects = [ox.Literal("brug", language="nl"), ox.Literal("a \"b\"\nc é"), ox.Literal("true", datatype=ox.NamedNode(xsd + "boolean")),
+               ox.Literal("2026-01-31", datatype=ox.NamedNode(xsd + "date")),
+               ox.Literal("2026-01-31T10:00:00Z", datatype=ox.NamedNode(xsd + "dateTime")),
+               ox.Literal("120.5", datatype=ox.NamedNode(xsd + "decimal")),
+               ox.Literal("7", datatype=ox.NamedNode(xsd + "integer")),
+               ox.Literal("<http://www.opengis.net/def/crs/EPSG/0/28992> POINT(257000 471000)",
+                          datatype=ox.NamedNode("http://www.opengis.net/ont/geosparql#wktLiteral")),
+               ox.Literal("x", datatype=ox.NamedNode("https://example.org/own-type"))]
+    subject, predicate = ox.NamedNode(f"{BASE}id/x"), ox.NamedNode(f"{BASE}def/p")
+    registry.store.extend([ox.Quad(subject, predicate, o, graph) for o in objects])
+    back = {q.object for q in registry.store.quads_for_pattern(subject, None, None, graph)}
+    assert back == set(objects)
+    assert all(ox.Quad(subject, predicate, o, graph) in registry.store for o in objects)
+    registry.store.remove_graph(graph)
+    assert not registry.store.contains_named_graph(graph)
+
+
+def test_named_queries_bind_their_values(registry):
+    registry.add(docs_from(passport_ttl("brug-1") + passport_ttl("brug-2", municipality="GM0164")))
+    assert named_queries.select_plain(registry.store, "count-passports", {}) == [{"n": "2"}]
+    assert registry.count_passports() == 2
+    rows = registry.query("SELECT ?p ?m WHERE { ?p <https://w3id.org/materiaalpaspoort/def#municipality> ?m }",
+                          substitutions={ox.Variable("p"): ox.NamedNode(REF.iri.replace("brug-0042", "brug-1"))})
+    assert [r["m"].value for r in rows] == ["https://w3id.org/materiaalpaspoort/id/municipality/GM0153"]
+
+
+def test_the_public_endpoint_and_a_page_answer_from_the_backend(app_client):
+    """/sparql goes through the query workers (to the server, with the same caps); a passport's
+    page and its Turtle document are read from the backend too."""
+    app_client.app.state.registry.add(docs_from(passport_ttl()))
+    query = "SELECT (COUNT(?p) AS ?n) WHERE { ?p a <https://w3id.org/materiaalpaspoort/def#Passport> }"
+    answer = app_client.get("/sparql", params={"query": query}, headers={"Accept": "application/sparql-results+json"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["results"]["bindings"][0]["n"]["value"] == "1"
+    too_many = app_client.get("/sparql", params={"query": "SELECT * WHERE { ?s ?p ?o . ?x ?y ?z } LIMIT 10001"},
+                              headers={"Accept": "application/sparql-results+json"})
+    assert too_many.status_code != 200 and "PASSPORTS_RESULT_CAP" in too_many.text
+    page = app_client.get("/id/passport/GM0153/brug-0042", headers={"Accept": "text/html"})
+    assert page.status_code == 200 and "Brug Twentekanaal" in page.text
+    turtle = app_client.get("/id/passport/GM0153/brug-0042", headers={"Accept": "text/turtle"})
+    assert turtle.status_code == 200 and "Brug Twentekanaal" in turtle.text
+
+
+def test_values_are_bound_in_the_group_pattern_not_in_comments_templates_or_iris():
+    from registry.store.remote_terms import bind, query_form
+
+    values = {ox.Variable("p"): ox.NamedNode("http://example.org/p")}
+    text = ('# a comment with { a brace\nPREFIX ex: <http://example.org/x>\n'
+            'CONSTRUCT { ?p ex:q "}" } WHERE { ?p ex:q ?o }')
+    assert bind(text, values).endswith('WHERE { VALUES (?p) { (<http://example.org/p>) } ?p ex:q ?o }')
+    assert bind("SELECT * { ?p ?q ?o }", values) == "SELECT * { VALUES (?p) { (<http://example.org/p>) } ?p ?q ?o }"
+    assert bind("ASK { ?p ?q ?o }", {}) == "ASK { ?p ?q ?o }"
+    assert query_form(text) == "CONSTRUCT" and query_form("# SELECT\nDESCRIBE <x>") == "DESCRIBE"
