@@ -45,7 +45,7 @@ import pyoxigraph as ox
 from registry.core.errors import RegistryError
 from registry.core.phrases import Wording
 from registry.core.settings import Settings
-from registry.core.workers import GENERATION_FILE, read_generation
+from registry.core.workers import GENERATION_FILE, read_generation, vanished
 from registry.store.valuations import JOURNAL as VALUATION_JOURNAL
 
 MANIFEST = "manifest.json"
@@ -140,11 +140,16 @@ def _snapshot(settings: Settings, attempts: int) -> tuple[ox.Store, ox.Store | N
     data = settings.data_dir
     for attempt in range(attempts):
         before = read_generation(data / GENERATION_FILE), {n: _read(data / n) for n in SMALL_FILES}
-        main = ox.Store.read_only(str(settings.main_store_path))
-        history = (ox.Store.read_only(str(settings.history_store_path))
-                   if settings.history_store_path.exists() else None)
+        try:
+            main = ox.Store.read_only(str(settings.main_store_path))
+            history = (ox.Store.read_only(str(settings.history_store_path))
+                       if settings.history_store_path.exists() else None)
+        except (OSError, RuntimeError) as exc:
+            if not vanished(exc):  # else: the writer compacted a file away while it was opened
+                raise
+            main = history = None
         after = read_generation(data / GENERATION_FILE), {n: _read(data / n) for n in SMALL_FILES}
-        if before == after:
+        if main is not None and before == after:
             return main, history, after[1], after[0]
         del main, history
         time.sleep(min(0.01 * (attempt + 1), 0.2))
@@ -159,6 +164,28 @@ def _copy_store(store: ox.Store, target: Path) -> None:
     copy.flush()
     copy.optimize()
     del copy
+
+
+def _copy_snapshot(settings: Settings, partial: Path, stores: dict[str, int], attempts: int,
+                   say: Callable[[str], None]) -> tuple[dict, bytes | None]:
+    """Copy a snapshot of both stores into ``partial``; once more from a new snapshot when the
+    writer compacted away a file the read-only handles had not opened yet."""
+    for attempt in range(1, 4):
+        main, history, files, generation = _snapshot(settings, attempts)
+        try:
+            for name, store in zip(STORES, (main, history)):
+                say(name)
+                stores[name] = len(store) if store is not None else 0
+                _copy_store(store if store is not None else ox.Store(), partial / name)
+            return files, generation
+        except (OSError, RuntimeError) as exc:
+            if not vanished(exc) or attempt == 3:
+                raise
+            for name in STORES:
+                shutil.rmtree(partial / name, ignore_errors=True)
+        finally:
+            del main, history
+    raise AssertionError("unreachable")
 
 
 def backup(settings: Settings, target: Path, *, attempts: int = ATTEMPTS,
@@ -187,12 +214,7 @@ def backup(settings: Settings, target: Path, *, attempts: int = ATTEMPTS,
         del held, store
     else:
         method = "snapshot"
-        main, history, files, generation = _snapshot(settings, attempts)
-        for name, store in zip(STORES, (main, history)):
-            say(name)
-            stores[name] = len(store) if store is not None else 0
-            _copy_store(store if store is not None else ox.Store(), partial / name)
-        del main, history
+        files, generation = _copy_snapshot(settings, partial, stores, attempts, say)
     for name, content in files.items():
         if content is not None:
             (partial / name).write_bytes(content)
