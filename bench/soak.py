@@ -46,6 +46,7 @@ sys.path.insert(0, str(ROOT))
 RESULTS = ROOT / "bench" / "results" / "soak.json"
 TEMPLATE = ROOT / "tests" / "data" / "brug-0042.ttl"
 MIX = {"page": 4, "rdf": 3, "sparql": 2, "write": 1}
+PAGES = ("PASSPORT", "/", "/municipality/", "/monitor/GM0153", "/search?q=brug", "PASSPORT")
 RDF_TYPES = ("text/turtle", "application/n-triples", "application/ld+json")
 
 
@@ -119,6 +120,7 @@ class Soak:
         self.template = TEMPLATE.read_text(encoding="utf-8").replace(
             "mp:predecessor <http://localhost:8000/id/passport/GM0153/brug-0007> .", ".").replace(
             "http://localhost:8000/", base)
+        self.pages = PAGES
         self.records: list[tuple[float, str, float, int]] = []  # (start, kind, seconds, status)
         self.errors: list[str] = []
         self.lock = threading.Lock()
@@ -136,7 +138,7 @@ class Soak:
         passport = pick.choice(self.passports)
         path = passport.removeprefix(self.base.rstrip("/"))
         if kind == "page":
-            page = pick.choice([path, "/", "/municipality/", "/monitor/GM0153", "/search?q=brug", path])
+            page = pick.choice([path if p == "PASSPORT" else p for p in self.pages])
             return "GET", page, {"Accept": "text/html"}, None
         if kind == "rdf":
             return "GET", path, {"Accept": pick.choice(RDF_TYPES)}, None
@@ -257,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-rss-growth", type=float, default=1.25)
     parser.add_argument("--max-rss-mib", type=float, default=4096,
                         help="stop the run when the server's processes hold more (protects the machine)")
+    parser.add_argument("--pages", nargs="+", default=PAGES,
+                        help="the HTML pages of the mix (PASSPORT: a random passport's page)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     from registry.core.settings import Settings
@@ -279,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
             stored = (data / "base-iri").read_text().strip() if (data / "base-iri").exists() else base
             soak = Soak(url, stored, token, passports_of(url, stored), args.seed)
             soak.max_rss = args.max_rss_mib * 2**20
+            soak.pages = args.pages
             result = soak.run(args.minutes * 60, args.rate, args.threads, lambda: tree_rss(server.pid))
         finally:
             server.terminate()
