@@ -9,7 +9,7 @@ configured). Requests are sent open-loop at ``--rate`` per second (each at its s
 whatever the earlier ones do; ``--threads`` clients), drawn from a fixed mix:
 
 - ``page``: HTML pages (a passport's page, the home page, the municipality list, the monitor of a
-  municipality, a search);
+  municipality, a search; ``--pages`` chooses others);
 - ``rdf``: a passport's RDF document (Turtle, N-Triples or JSON-LD by content negotiation);
 - ``sparql``: ``/sparql`` (one passport's graph as a CONSTRUCT, or a count per municipality);
 - ``write``: an authenticated ``PUT /api/v1/passports/GM0153/soak-N`` (new passports, then new
