@@ -14,6 +14,7 @@ import pyoxigraph as ox
 import typer
 from rich.table import Table
 
+from registry.cli.backup import register as register_backup
 from registry.cli.common import (
     BaseOption,
     DataOption,
@@ -380,6 +381,7 @@ register_valuation(app)
 register_report(app)
 register_demo(app)
 register_harvest(app)
+register_backup(app)
 
 
 def main() -> None:
