@@ -6,7 +6,9 @@ recomputes), so a figure on a page always equals the query run now, or is not sh
 
 One thread per open registry computes the values one at a time (the machine's cores are for
 the requests); a value asked for again while it is being computed is not computed twice, and the page
-worker processes share what one of them computed (``cache.shared_value``).
+worker processes share what one of them computed (``cache.shared_value``). A computation still
+waiting when the store has moved on to a newer generation is dropped, so writes coming faster than
+the figures are computed cannot pile work up.
 """
 
 from __future__ import annotations
@@ -57,6 +59,10 @@ class BackgroundMemo:
             return _MISSING
 
     def _compute(self, key: Any, compute: Callable[[], Any], generation: str) -> Any:
+        if self.generation() != generation:  # written meanwhile: a newer request computes it
+            with self._lock:
+                self._forget(key, generation)
+            return _MISSING
         try:
             value = shared_value(self.shared_dir, key, compute, generation)
         except BaseException:
