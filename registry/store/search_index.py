@@ -32,7 +32,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from registry.store.search_facts import PassportFacts, passport_facts
-from registry.store.sidecar import Sidecar, checkpoint, connect
+from registry.store.sidecar import Sidecar, connect
 
 INDEX_FILE = "search.sqlite"
 SCHEMA_VERSION = "2"
@@ -114,11 +114,6 @@ class SearchIndex(Sidecar):
              f.mass_kg, f.lat, f.lon, materials, json.dumps(sorted(f.rstrategies)), serial))
         self.conn.execute(f"INSERT INTO passport_text (rowid, {', '.join(COLUMNS)}) "
                           "VALUES (?,?,?,?,?,?)", (cur.lastrowid, *f.text_columns(self.terms)))
-
-    def rebuild(self, store: ox.Store) -> int:
-        count = super().rebuild(store)
-        checkpoint(self.path)
-        return count
 
 
 __all__ = ["COLUMNS", "INDEX_FILE", "SearchIndex", "connect", "index_path"]

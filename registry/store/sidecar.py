@@ -17,10 +17,10 @@ Readers only read: SQLite's write-ahead log lets them read while the writer writ
 
 Upkeep off the write path: SQLite's automatic checkpoint (copying the log into the file, with an
 fsync) would land on every thousandth page written, inside a write. It is off
-(``wal_autocheckpoint=0``); every ``CHECKPOINT_EVERY`` writes (and at closing) the sidecar's
-upkeep thread does the work instead: ``_upkeep_step`` (the search index merges its full-text
-segments there, a few pages per step, each step taking the writer's lock so a write waits at most
-one step) and a passive checkpoint on a connection of its own, which never waits for the writer
+(``wal_autocheckpoint=0``); every ``CHECKPOINT_EVERY`` writes, or when the log has grown past
+``WAL_LIMIT``, the sidecar's upkeep thread does the work instead (and closing, and a rebuild):
+``_upkeep_step`` (the search index merges its full-text segments there, a few pages per step,
+each step taking the writer's lock so a write waits at most one step) and a passive checkpoint on a connection of its own, which never waits for the writer
 nor makes it wait. Neither changes what the file holds, only where it is kept: a crash in the
 middle loses nothing SQLite committed, and the dirty mark protocol above is untouched.
 """
@@ -43,6 +43,7 @@ from registry.model.terms import Terms, get_terms
 
 CHECKPOINT_EVERY = 32  # writes between two rounds of the upkeep thread
 STEP_PAUSE = 0.002  # seconds between two upkeep steps
+WAL_LIMIT = 32 * 2**20  # or sooner, when the log has grown to this many bytes (large batches)
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -140,7 +141,7 @@ class Sidecar(ABC):
     def _after_write(self) -> None:
         """After a committed write: every ``CHECKPOINT_EVERY`` writes, wake the upkeep thread."""
         self._writes += 1
-        if self._writes % CHECKPOINT_EVERY:
+        if self._writes % CHECKPOINT_EVERY and self._wal_bytes() < WAL_LIMIT:
             return
         if self._upkeep is None:
             self._upkeep = threading.Thread(target=self._upkeep_loop, name=f"upkeep {self.FILE}", daemon=True)
@@ -148,6 +149,12 @@ class Sidecar(ABC):
         self._wake.set()
 
     # -- upkeep (off the write path) -----------------------------------------------------------
+    def _wal_bytes(self) -> int:
+        try:
+            return Path(f"{self.path}-wal").stat().st_size
+        except OSError:
+            return 0
+
     def _upkeep_step(self) -> bool:
         """One small piece of upkeep on ``self.conn`` under the writer's lock; True when there is
         more to do. Nothing here; the search index merges full-text segments."""
@@ -234,6 +241,7 @@ class Sidecar(ABC):
                 conn.execute("ROLLBACK")
                 raise
             self._dirty = self.missed = False
+        checkpoint(self.path)
         return count
 
     def ensure(self, store: ox.Store) -> bool:
