@@ -63,7 +63,7 @@ FLUSH_EVERY = 200_000  # quads written between flushes of the memory tables
 # bytes into one bulk load: each bulk load adds files that overlap all others, which RocksDB then
 # merges again and again (an import of 100,000 passports in loads of 1,000 wrote ~9x the store);
 # the first loads are smaller (``_commit``).
-BULK_LOAD_BYTES = 64 * 2**20
+BULK_LOAD_BYTES = 32 * 2**20
 log = logging.getLogger(__name__)
 
 
@@ -250,6 +250,9 @@ class BatchWriter(VersionReader):
                 rows.setdefault(index, []).extend(put)
         self._commit_now([q for batch in batches for q in batch[0]], [], [g for batch in batches for g in batch[1]],
                          [part for batch in batches for part in batch[2]], rows=rows)
+        # for ``needs_compaction`` each batch counts as a load, as if loaded alone: a run of them
+        # is compacted when the registry closes, as before
+        self._bulk_loads += len(batches) - 1
 
     def _commit_now(self, quads: list[ox.Quad], replaced: list[ox.NamedNode], created: list[ox.NamedNode],
                     content: list[bytes] | None, *, action: str = "write", rows: dict[Sidecar, list] | None = None,
@@ -285,7 +288,9 @@ class BatchWriter(VersionReader):
                 raise
             try:
                 if content:
-                    payload = b"".join(content) + ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+                    content.append(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+                    payload = b"".join(content)  # one copy of the batch's bytes, not two
+                    content.clear()
                     self.store.bulk_load(payload, ox.RdfFormat.N_QUADS)
                     self._bulk_bytes += len(payload)
                 else:
