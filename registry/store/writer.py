@@ -62,8 +62,9 @@ FLUSH_EVERY = 200_000  # quads written between flushes of the memory tables
 # A long ``add`` gathers the N-Quads of consecutive batches of new passports up to about this many
 # bytes into one bulk load: each bulk load adds files that overlap all others, which RocksDB then
 # merges again and again (an import of 100,000 passports in loads of 1,000 wrote ~9x the store);
-# the first loads are smaller (``_commit``).
-BULK_LOAD_BYTES = 32 * 2**20
+# the first loads are smaller (``_commit``). 16 MB (about two batches of demo passports) keeps the
+# memory of an add flat (tests/cli/test_cli.py::test_huge_file_is_streamed_with_bounded_memory).
+BULK_LOAD_BYTES = 16 * 2**20
 log = logging.getLogger(__name__)
 
 
