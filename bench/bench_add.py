@@ -45,6 +45,18 @@ def rss_mb(pid: int | str = "self") -> float:
     return 0.0
 
 
+def written_bytes() -> int:
+    """Bytes this process (all its threads, RocksDB's background ones too) had written to the disk."""
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("write_bytes:"):
+            return int(line.split()[1])
+    return 0
+
+
+def tree_bytes(folder: Path) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
 def children_rss_mb() -> float:
     """Resident memory of this process's children (the validation worker)."""
     return sum(rss_mb(child.pid) for child in multiprocessing.active_children())
@@ -67,11 +79,12 @@ def main() -> None:
         triples = sum(1 for _ in ox.parse(path=str(source)))
 
         raw = ox.Store(str(tmp / "raw"))
-        t0 = time.perf_counter()
+        t0, w0 = time.perf_counter(), written_bytes()
         raw.bulk_load(path=str(source), format=ox.RdfFormat.N_QUADS)
         raw.flush()
         raw_s = time.perf_counter() - t0
         del raw
+        raw_written, raw_size = written_bytes() - w0, tree_bytes(tmp / "raw")
 
         settings = Settings(data_dir=tmp / "registry", base_iri=BASE)
         samples: list[float] = []
@@ -83,7 +96,7 @@ def main() -> None:
 
         with Registry.open(settings) as registry:
             cpu0, children0 = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
-            t0 = time.perf_counter()
+            t0, w0 = time.perf_counter(), written_bytes()
             report = registry.add(read_file(source, BASE), source=str(source), batch_size=args.batch,
                                   progress=sample)
             add_s = time.perf_counter() - t0
@@ -97,6 +110,7 @@ def main() -> None:
             if compacted:
                 registry.compact()
             compact_s = time.perf_counter() - t0
+        add_written, add_size = written_bytes() - w0, tree_bytes(tmp / "registry")  # closed: all flushed
 
     fifth = max(1, len(samples) // 5)
     result = {
@@ -113,10 +127,16 @@ def main() -> None:
         "compacted_after_add": compacted,
         "compact_seconds": round(compact_s, 2),
         "ratio_validated_and_compacted_to_raw": round(raw_s / (add_s + compact_s), 3),
+        "raw_written_mb": round(raw_written / 1e6, 1),
+        "raw_store_mb": round(raw_size / 1e6, 1),
+        "raw_write_amplification": round(raw_written / raw_size, 2),
+        "add_written_mb": round(add_written / 1e6, 1),
+        "add_store_mb": round(add_size / 1e6, 1),
+        "add_write_amplification": round(add_written / add_size, 2),
         "validated_add_cpu_seconds_main": round(main_cpu, 1),
         "validated_add_cpu_seconds_worker": round(worker_cpu, 1),
         "load_average_at_end": os.getloadavg(),
-        "target_ratio": 0.25,
+        "target_ratio": 0.5,
         "stored": stored,
         "rejected": len(report.rejected),
         "load_average_at_start": load_at_start,
@@ -133,7 +153,7 @@ def main() -> None:
     print(json.dumps(result, indent=2))
     print(f"validated add: {result['validated_passports_per_second']} passports/s = "
           f"{result['ratio_validated_to_raw']:.0%} of raw bulk_load "
-          f"({result['raw_passports_per_second']} passports/s); target 25%")
+          f"({result['raw_passports_per_second']} passports/s); target 50%")
 
 
 if __name__ == "__main__":

@@ -117,7 +117,8 @@ def time_writes(registry, writes: int) -> dict:
     facts_ms, apply_ms, total_ms, cpu_ms = [], [], [], []
     for iri in iris:
         triples = registry.get(owning_passport(registry.base, iri))
-        started, started_cpu = time.perf_counter(), time.process_time()
+        # CPU of this thread: the sidecar's upkeep thread works beside it
+        started, started_cpu = time.perf_counter(), time.thread_time()
         facts = index.facts(iri, triples)
         middle = time.perf_counter()
         index.mark_dirty()
@@ -126,7 +127,7 @@ def time_writes(registry, writes: int) -> dict:
         facts_ms.append((middle - started) * 1000)
         apply_ms.append((ended - middle) * 1000)
         total_ms.append((ended - started) * 1000)
-        cpu_ms.append((time.process_time() - started_cpu) * 1000)
+        cpu_ms.append((time.thread_time() - started_cpu) * 1000)
     return {"facts": percentiles(facts_ms), "dirty mark and transaction": percentiles(apply_ms),
             "total": percentiles(total_ms), "total cpu": percentiles(cpu_ms)}
 

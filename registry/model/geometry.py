@@ -108,7 +108,7 @@ def centre(wkt84: str) -> tuple[Decimal, Decimal] | None:
             ((min(lons) + max(lons)) / 2).quantize(PLACES).normalize())
 
 
-def geometry_triples(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+def geometry_triples(triples: Iterable[ox.Triple] | Iterable[ox.Quad]) -> list[ox.Triple]:
     """The registry-managed CRS84 triples for the geometries among one passport's triples."""
     out: list[ox.Triple] = []
     for t in triples:

@@ -114,6 +114,7 @@ class Registry(BatchWriter, Compaction):
         self._unflushed = 0
         self._bulk_loads = 0  # bulk loads since the last compaction, and their N-Quads bytes
         self._bulk_bytes = 0
+        self._gathered = []  # bulk batches of an ``add`` not loaded yet (``BatchWriter._commit``)
         self._search_stale = False  # masses re-derived at opening: rebuild the search index
 
     # -- opening -----------------------------------------------------------------------------
@@ -262,6 +263,8 @@ class Registry(BatchWriter, Compaction):
                     worker = ValidationWorker(self.base, self._validator.engine if self._validator
                                               else "fast", lambda: self.validator)
                     writer = OrderedWriter()
+                    self._gather, self._gather_loads = True, 0  # bulk batches are loaded together
+                    # (``BatchWriter._commit``)
                 if worker is not None:
                     payload = encode([doc for doc, _ in todo])
                     job = (todo, payload, worker.submit(payload, municipality), len(batch))
@@ -280,7 +283,12 @@ class Registry(BatchWriter, Compaction):
             if worker is not None:
                 worker.close()
             if writer is not None:
-                writer.close()  # waits for the last writes; raises what failed
+                self._gather = False
+                try:
+                    writer.submit(self.flush_gathered)  # after the writes submitted before
+                finally:
+                    writer.close()  # waits for the last writes; raises what failed
+                    self._gathered = []  # what a failed write left gathered is not stored
         return report
 
     def _without_unchanged(self, docs: Iterable[PassportDoc]) -> Iterator[PassportDoc]:

@@ -26,14 +26,11 @@ index until the new one is complete.
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 from collections.abc import Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
 
-from registry.model.terms import Terms
 from registry.store.search_facts import PassportFacts, passport_facts
 from registry.store.sidecar import Sidecar, connect
 
@@ -41,7 +38,6 @@ INDEX_FILE = "search.sqlite"
 SCHEMA_VERSION = "3"  # 3: the location from the CRS84 centre, RD New geometries too
 # The full-text columns; a word found in the first two (municipality, identifiers) ranks higher.
 COLUMNS = ("place", "ident", "kind", "material", "names")
-CHECKPOINT_EVERY = 100
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -56,9 +52,13 @@ CREATE VIRTUAL TABLE IF NOT EXISTS passport_text USING fts5(
   {", ".join(COLUMNS)}, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4 5 6',
   detail = column);
 """
-# A write does not merge full-text segments itself (FTS5 ``automerge``, a pause of 10-30 ms every
-# few writes); the checkpoint thread merges them every CHECKPOINT_EVERY writes.
-NO_AUTOMERGE = "INSERT INTO passport_text (passport_text, rank) VALUES ('automerge', 0)"
+# A write does not merge full-text segments itself: FTS5's ``automerge`` (a pause of 10-30 ms every
+# few writes) is off, and its ``crisismerge`` (a forced merge inside the write that finds this many
+# segments on one level) is raised far above what the upkeep thread lets pile up; that thread
+# merges them in steps of MERGE_PAGES pages (``Sidecar._upkeep_step``).
+NO_AUTOMERGE = ("INSERT INTO passport_text (passport_text, rank) VALUES ('automerge', 0)",
+                "INSERT INTO passport_text (passport_text, rank) VALUES ('crisismerge', 256)")
+MERGE_PAGES = 16
 
 
 OLD_TABLES = ("passport_text", "passport", "passport_material", "passport_rstrategy", "removed", "meta")
@@ -78,30 +78,17 @@ class SearchIndex(Sidecar):
     TABLES = OLD_TABLES
     CLEARED = ("passport", "removed", "passport_text")
 
-    def __init__(self, data_dir: Path, base: str, terms: Terms | None = None):
-        super().__init__(data_dir, base, terms)
-        # Checkpoints (copying the log into the file, with an fsync) run on a thread of their own
-        # every CHECKPOINT_EVERY writes, never inside a write.
-        self.conn.execute("PRAGMA wal_autocheckpoint=0")
-        self._writes = 0
-
-    def close(self) -> None:
-        if self._writes:
-            try:
-                with self._lock:
-                    self.conn.execute("INSERT INTO passport_text (passport_text, rank) VALUES ('merge', 500)")
-            except sqlite3.Error:
-                pass
-        super().close()
-
-    def _after_write(self) -> None:
-        self._writes += 1
-        if self._writes % CHECKPOINT_EVERY == 0:
-            threading.Thread(target=_checkpoint, args=(self.path,), daemon=True).start()
-
     def _migrate(self) -> None:
         super()._migrate()
-        self.conn.execute(NO_AUTOMERGE)
+        for statement in NO_AUTOMERGE:
+            self.conn.execute(statement)
+
+    def _upkeep_step(self) -> bool:
+        """Merge full-text segments, about MERGE_PAGES pages; True when it found work (FTS5 changes
+        more than one row then)."""
+        before = self.conn.total_changes
+        self.conn.execute("INSERT INTO passport_text (passport_text, rank) VALUES ('merge', ?)", (MERGE_PAGES,))
+        return self.conn.total_changes - before >= 2
 
     def facts(self, iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> PassportFacts | None:
         return passport_facts(iri, triples, self.terms)
@@ -127,26 +114,6 @@ class SearchIndex(Sidecar):
              f.mass_kg, f.lat, f.lon, materials, json.dumps(sorted(f.rstrategies)), serial))
         self.conn.execute(f"INSERT INTO passport_text (rowid, {', '.join(COLUMNS)}) "
                           "VALUES (?,?,?,?,?,?)", (cur.lastrowid, *f.text_columns(self.terms)))
-
-    def rebuild(self, store: ox.Store) -> int:
-        count = super().rebuild(store)
-        _checkpoint(self.path)
-        return count
-
-
-def _checkpoint(path: Path) -> None:
-    """Merge the full-text segments the last writes left (FTS5 ``merge``: work a write would
-    otherwise do itself now and then, see ``SCHEMA``) and copy the write-ahead log into the index
-    file (without waiting for readers)."""
-    try:
-        conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None)
-        try:
-            conn.execute("INSERT INTO passport_text (passport_text, rank) VALUES ('merge', 500)")
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        finally:
-            conn.close()
-    except sqlite3.Error:
-        pass  # the next one tries again
 
 
 __all__ = ["COLUMNS", "INDEX_FILE", "SearchIndex", "connect", "index_path"]

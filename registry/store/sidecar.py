@@ -14,12 +14,22 @@ aggregates (``monitor_index``, ``DATA/monitor.sqlite``). Both follow one protoco
   ones are complete.
 
 Readers only read: SQLite's write-ahead log lets them read while the writer writes.
+
+Upkeep off the write path: SQLite's automatic checkpoint (copying the log into the file, with an
+fsync) would land on every thousandth page written, inside a write. It is off
+(``wal_autocheckpoint=0``); every ``CHECKPOINT_EVERY`` writes, or when the log has grown past
+``WAL_LIMIT``, the sidecar's upkeep thread does the work instead (and closing, and a rebuild):
+``_upkeep_step`` (the search index merges its full-text segments there, a few pages per step,
+each step taking the writer's lock so a write waits at most one step) and a passive checkpoint on a connection of its own, which never waits for the writer
+nor makes it wait. Neither changes what the file holds, only where it is kept: a crash in the
+middle loses nothing SQLite committed, and the dirty mark protocol above is untouched.
 """
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator
@@ -31,6 +41,10 @@ import pyoxigraph as ox
 
 from registry.model.reference import reference_digest
 from registry.model.terms import Terms, get_terms
+
+CHECKPOINT_EVERY = 32  # writes between two rounds of the upkeep thread
+STEP_PAUSE = 0.002  # seconds between two upkeep steps
+WAL_LIMIT = 32 * 2**20  # or sooner, when the log has grown to this many bytes (large batches)
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -61,8 +75,16 @@ class Sidecar(ABC):
         self.conn = connect(self.path)
         self._migrate()
         self._dirty = self._meta("state") == "dirty"
+        self.conn.execute("PRAGMA wal_autocheckpoint=0")  # the upkeep thread checkpoints
+        self._writes = 0
+        self._wake = threading.Event()
+        self._stopping = False
+        self._upkeep: threading.Thread | None = None
 
     def close(self) -> None:
+        self._stop_upkeep()
+        if self._writes:
+            self._upkeep_round(steps=None)
         with self._lock:
             try:
                 self.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -130,7 +152,57 @@ class Sidecar(ABC):
         """Implemented by each sidecar."""
 
     def _after_write(self) -> None:
-        """Work after a committed write (the search index checkpoints now and then)."""
+        """After a committed write: every ``CHECKPOINT_EVERY`` writes, wake the upkeep thread."""
+        self._writes += 1
+        if self._writes % CHECKPOINT_EVERY and self._wal_bytes() < WAL_LIMIT:
+            return
+        if self._upkeep is None:
+            self._upkeep = threading.Thread(target=self._upkeep_loop, name=f"upkeep {self.FILE}", daemon=True)
+            self._upkeep.start()
+        self._wake.set()
+
+    # -- upkeep (off the write path) -----------------------------------------------------------
+    def _wal_bytes(self) -> int:
+        try:
+            return Path(f"{self.path}-wal").stat().st_size
+        except OSError:
+            return 0
+
+    def _upkeep_step(self) -> bool:
+        """One small piece of upkeep on ``self.conn`` under the writer's lock; True when there is
+        more to do. Nothing here; the search index merges full-text segments."""
+        return False
+
+    def _upkeep_round(self, steps: int | None = 64) -> None:
+        """Up to ``steps`` upkeep steps (all when None), then a passive checkpoint."""
+        done = 0
+        while (steps is None or done < steps) and not (self._stopping and steps is not None):
+            try:
+                with self._lock:
+                    more = self._upkeep_step()
+            except sqlite3.Error:
+                break  # the next round tries again
+            done += 1
+            if not more:
+                break
+            time.sleep(STEP_PAUSE)  # a write waiting for the lock takes it now
+        checkpoint(self.path)
+
+    def _upkeep_loop(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._stopping:
+                return
+            self._upkeep_round()
+
+    def _stop_upkeep(self) -> None:
+        self._stopping = True
+        self._wake.set()
+        if self._upkeep is not None:
+            self._upkeep.join()
+            self._upkeep = None
+        self._stopping = False
 
     def _rebuild_extra(self, store: ox.Store) -> None:
         """Rows that do not come from passport graphs (the monitor's valuation records)."""
@@ -182,6 +254,7 @@ class Sidecar(ABC):
                 conn.execute("ROLLBACK")
                 raise
             self._dirty = self.missed = False
+        checkpoint(self.path)
         return count
 
     def ensure(self, store: ox.Store) -> bool:
@@ -192,6 +265,19 @@ class Sidecar(ABC):
         return True
 
 
+def checkpoint(path: Path) -> None:
+    """Copy the write-ahead log into the file as far as no reader needs it (a passive checkpoint:
+    it neither waits for the writer nor makes it wait)."""
+    try:
+        conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None)
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        pass  # the next round tries again
+
+
 def passport_graphs(store: ox.Store, prefix: str) -> Iterator[tuple[str, Iterator[ox.Quad]]]:
     """The quads of each passport graph (other graphs, as provenance, are not read)."""
     for graph in store.named_graphs():
@@ -199,4 +285,4 @@ def passport_graphs(store: ox.Store, prefix: str) -> Iterator[tuple[str, Iterato
             yield graph.value, store.quads_for_pattern(None, None, None, graph)
 
 
-__all__ = ["Sidecar", "connect", "passport_graphs"]
+__all__ = ["CHECKPOINT_EVERY", "Sidecar", "checkpoint", "connect", "passport_graphs"]

@@ -11,7 +11,7 @@ row per combination of optional values.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 
 import pyoxigraph as ox
@@ -99,14 +99,29 @@ def _passport_quantities(t: dict, values: dict, units: dict, masses: dict, graph
     return quantities
 
 
-def read_inputs(store: ox.Store, municipality: str | None = None) -> Inputs:
-    """Every material quantity of every current passport (of ``municipality``, a CBS code)."""
+def _skipped(t: dict, graph, skip: Callable[[str, str, str], bool]) -> bool:
+    version, where = _first(t["currentVersion"], graph, graph), _first(t["municipality"], graph, graph)
+    return version is not None and where is not None and skip(graph.value, version.value, where.value)
+
+
+def read_inputs(store: ox.Store, municipality: str | None = None,
+                skip: Callable[[str, str, str], bool] | None = None) -> Inputs:
+    """Every material quantity of every current passport (of ``municipality``, a CBS code).
+
+    ``skip(passport, version, municipality)``: True for a passport whose quantities are not needed
+    (``valuate``: valued on that date already); it is left out before its quantities are read."""
     wanted = ox.NamedNode(f"{MPV}municipality/{municipality}") if municipality else None
     graphs = {q.graph_name for q in store.quads_for_pattern(None, RDF_TYPE, PASSPORT, None)
               if q.subject == q.graph_name}
     if wanted is not None:
         graphs = {g for g in graphs if ox.Quad(g, _P["municipality"], wanted, g) in store}
-    t = {name: _scan(store, node, graphs) for name, node in _P.items()}
+    first = ("currentVersion", "municipality", "describes")
+    t = {name: _scan(store, _P[name], graphs) for name in first}
+    if skip is not None:
+        graphs = {g for g in graphs if not _skipped(t, g, skip)}
+    if not graphs:
+        return {}
+    t |= {name: _scan(store, node, graphs) for name, node in _P.items() if name not in first}
     values, units, masses = (_scan(store, p, graphs) for p in (VALUE, UNIT, MASS_KG))
     found: Inputs = {}
     for graph in graphs:

@@ -34,6 +34,9 @@ from registry.store.provenance import now
 from registry.store.valuation_inputs import read_inputs
 
 BATCH = 1000
+# Each bulk load into a large store has a fixed cost of seconds (RocksDB flushes and then merges the
+# files it adds with all others): the loads grow from BATCH records to GROWTH * BATCH.
+GROWTH = 8
 MARKET = f"<{MPV}valuationmethod/market>"
 JOURNAL = "valuation-journal"
 VALUATION = ox.NamedNode(MP + "Valuation")
@@ -149,10 +152,20 @@ def valuate(registry, on: date, *, municipality: str | None = None, price_list: 
     prices = load_price_list(store, info)
     factors = load_factors(store)
     report = ValuationReport(on, info.iri, dry_run=dry_run)
-    found = read_inputs(store, municipality)
-    if passports is not None:
-        wanted = set(passports)
-        found = {p: v for p, v in found.items() if p in wanted}
+    wanted = set(passports) if passports is not None else None
+
+    def valued(passport: str, version: str, municipality_iri: str) -> bool:
+        """Not wanted, or valued on this date with this price list already (its quantities are
+        then not read)."""
+        if wanted is not None and passport not in wanted:
+            return True
+        graph = valuation_graph(base, municipality_iri.rsplit("/", 1)[-1])
+        if ox.Quad(ox.NamedNode(record_iri(passport, version, info.iri, on)), RDF_TYPE, VALUATION, graph) in store:
+            report.unchanged += 1
+            return True
+        return False
+
+    found = read_inputs(store, municipality, skip=valued)
     regions = {m.iri: frozenset({m.iri, f"{MPV}region/{m.region}"}) for m in load_municipalities().values()}
     activity = ox.NamedNode(f"{base}id/activity/{uuid.uuid4()}")
     prov = registry.provenance_graph
@@ -160,6 +173,7 @@ def valuate(registry, on: date, *, municipality: str | None = None, price_list: 
     records: list[tuple[str, str, int]] = []  # (graph, record, inputs) of the batch, for the journal
     monitor: list[tuple[str, str, str, str]] = []  # (record, passport, date, amount) for the aggregates
     started = now()
+    size = batch  # records per bulk load: batch, then twice as many, ... up to GROWTH * batch
     for done, passport in enumerate(sorted(found), 1):
         version, municipality_iri, quantities = found[passport]
         iri = record_iri(passport, version, info.iri, on)
@@ -176,9 +190,10 @@ def valuate(registry, on: date, *, municipality: str | None = None, price_list: 
                 monitor.append((iri, passport, on.isoformat(), str(summary.amount)))
                 pending += _record_lines(iri, passport, version, graph.value, on, info.iri, factors.model,
                                          prices.currency, activity.value, values)
-        if len(pending) >= batch * 60 or (done % batch == 0 and pending):
+        if len(pending) >= size * 60 or (len(records) >= size and pending):
             _write(registry, pending, records, monitor)
             pending, records, monitor = [], [], []
+            size = min(2 * size, GROWTH * batch)
         if progress and (done % 200 == 0 or done == len(found)):
             progress(done, len(found))
     if report.created and not dry_run:
