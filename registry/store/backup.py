@@ -45,7 +45,7 @@ import pyoxigraph as ox
 from registry.core.errors import RegistryError
 from registry.core.phrases import Wording
 from registry.core.settings import Settings
-from registry.core.workers import GENERATION_FILE, read_generation, vanished
+from registry.core.workers import GENERATION_FILE, read_generation, vanished, write_lock
 from registry.store.valuations import JOURNAL as VALUATION_JOURNAL
 
 MANIFEST = "manifest.json"
@@ -139,16 +139,19 @@ def _snapshot(settings: Settings, attempts: int) -> tuple[ox.Store, ox.Store | N
     generation of that point."""
     data = settings.data_dir
     for attempt in range(attempts):
-        before = read_generation(data / GENERATION_FILE), {n: _read(data / n) for n in SMALL_FILES}
-        try:
-            main = ox.Store.read_only(str(settings.main_store_path))
-            history = (ox.Store.read_only(str(settings.history_store_path))
-                       if settings.history_store_path.exists() else None)
-        except (OSError, RuntimeError) as exc:
-            if not vanished(exc):  # else: the writer compacted a file away while it was opened
-                raise
-            main = history = None
-        after = read_generation(data / GENERATION_FILE), {n: _read(data / n) for n in SMALL_FILES}
+        # the writer's lock (held for a commit and its generation bump): the handles open between
+        # two writes; the generation and journals are still compared, for the other writers
+        with write_lock(data, wait=5.0):
+            before = read_generation(data / GENERATION_FILE), {n: _read(data / n) for n in SMALL_FILES}
+            try:
+                main = ox.Store.read_only(str(settings.main_store_path))
+                history = (ox.Store.read_only(str(settings.history_store_path))
+                           if settings.history_store_path.exists() else None)
+            except (OSError, RuntimeError) as exc:
+                if not vanished(exc):  # else: the writer compacted a file away while it was opened
+                    raise
+                main = history = None
+            after = read_generation(data / GENERATION_FILE), {n: _read(data / n) for n in SMALL_FILES}
         if main is not None and before == after:
             return main, history, after[1], after[0]
         del main, history

@@ -24,7 +24,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from registry.core.settings import Settings
-from registry.core.workers import bump_generation
+from registry.core.workers import bump_generation, write_lock
 from registry.model.documents import PassportDoc
 from registry.model.geometry import geometry_triples
 from registry.model.mass import mass_tables, mass_triples
@@ -268,9 +268,10 @@ class BatchWriter(VersionReader):
                     remove: list[str] = ()) -> None:
         for index in self.sidecars():
             self._sidecar_call(index, "mark_dirty")
-        with self._storage(action):
-            self._commit_batch(quads, replaced, created, content)
-        self._bump_generation()
+        with write_lock(self.settings.data_dir):  # a backup opens its snapshot between two of these
+            with self._storage(action):
+                self._commit_batch(quads, replaced, created, content)
+            self._bump_generation()
         for index in self.sidecars():
             self._sidecar_call(index, "apply", (rows or {}).get(index, ()), remove)
 
