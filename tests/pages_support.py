@@ -64,11 +64,11 @@ def Server(data_dir: Path, **settings) -> LiveServer:
     return serve(Settings(data_dir=data_dir, base_iri=BASE, **settings))
 
 
-def served(tmp_path_factory, name: str, size: int, seed: int):
+def served(tmp_path_factory, name: str, size: int, seed: int, **settings):
     """For a module-scoped fixture (``yield from served(...)``): a live server on a fresh demo
     registry of ``size`` passports; that registry's :class:`Fixture` is ``server.fixture``."""
     fixture = build_registry(tmp_path_factory.mktemp(name) / "data", size=size, seed=seed)
-    with Server(fixture.data_dir) as srv:
+    with Server(fixture.data_dir, **settings) as srv:
         srv.fixture = fixture
         yield srv
 

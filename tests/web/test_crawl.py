@@ -15,7 +15,10 @@ HREF = re.compile(r'(?:href|src)="([^"#]*)')
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    yield from served(tmp_path_factory, "crawl", size=10, seed=9)
+    # one client following every link: the per-client budgets (which the CSV downloads share with
+    # /sparql) are off here; tests/web/test_hostile_budget.py tests them
+    yield from served(tmp_path_factory, "crawl", size=10, seed=9, rate_limit_per_minute=0,
+                      budget_seconds_per_minute=0, budget_bytes_per_minute=0)
 
 
 def links_of(base_url: str, page_url: str, html: str) -> set[str]:
