@@ -61,6 +61,7 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 """
 WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
 VIRTUOSO_WKT = "urn:bench:wktLiteral"
+BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 NUMERIC = {"http://www.w3.org/2001/XMLSchema#" + t for t in (
     "integer", "decimal", "double", "float", "int", "long", "short", "nonNegativeInteger")}
 
@@ -108,9 +109,12 @@ def node(term):
 
 
 def literal(node) -> str:
-    """A number as a number: Virtuoso keeps a whole xsd:decimal ("9750") as an xsd:integer."""
+    """A number as a number: Virtuoso keeps a whole xsd:decimal ("9750") as an xsd:integer, and a
+    boolean as 1 or 0."""
     if isinstance(node, ox.Literal) and node.datatype.value in NUMERIC:
         return repr(round(float(node.value), 4))
+    if isinstance(node, ox.Literal) and node.datatype.value == BOOLEAN:  # Virtuoso answers 1 or 0
+        return repr(1.0 if node.value in ("true", "1") else 0.0)
     return str(node)
 
 
