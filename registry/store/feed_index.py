@@ -18,6 +18,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import uuid
+from datetime import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,7 +95,8 @@ class FeedIndex(Sidecar):
 
     def rebuild(self, store: ox.Store) -> int:
         """Every event again from the provenance graph, in one transaction; returns how many."""
-        events = sorted(provenance_events(store, ox.NamedNode(f"{self.base}graph/provenance")))
+        events = sorted(provenance_events(store, ox.NamedNode(f"{self.base}graph/provenance")),
+                        key=lambda event: (_instant(event[0]), event[1]))
         with self._transaction() as conn:
             conn.execute("DELETE FROM event")
             conn.executemany("INSERT INTO event (seq, passport, version, kind) VALUES (?, ?, ?, ?)",
@@ -104,6 +106,12 @@ class FeedIndex(Sidecar):
             conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
         self._dirty = self.missed = False
         return len(events)
+
+
+def _instant(lexical: str) -> datetime:
+    """The moment an ``xsd:dateTime`` names: the store writes ``...48.02Z`` for ``...48.020+00:00``,
+    so the lexical forms do not sort in time order."""
+    return datetime.fromisoformat(lexical)
 
 
 def provenance_events(store: ox.Store, prov: ox.NamedNode) -> Iterator[tuple[str, str, str, int, str]]:
@@ -121,11 +129,11 @@ def provenance_events(store: ox.Store, prov: ox.NamedNode) -> Iterator[tuple[str
             continue
         invalidated = [q.object.value for q in store.quads_for_pattern(node, INVALIDATED_AT, None, prov)]
         versions[(passport.object.value, int(number.object.value))] = (
-            node.value, generated.object.value, min(invalidated) if invalidated else None)
+            node.value, generated.object.value, min(invalidated, key=_instant) if invalidated else None)
     for (passport, number), (iri, generated, invalidated) in versions.items():
         yield generated, iri, passport, number, VERSION
         following = versions.get((passport, number + 1))
-        if invalidated is not None and (following is None or invalidated < following[1]):
+        if invalidated is not None and (following is None or _instant(invalidated) < _instant(following[1])):
             yield invalidated, iri + "#retired", passport, number, RETIRED
 
 

@@ -7,8 +7,9 @@ graph ``{base}graph/provenance``; every version of a passport is a ``prov:Entity
 
 from __future__ import annotations
 
+import threading
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -39,8 +40,20 @@ INTEGER = ox.NamedNode(XSD + "integer")
 TITLE = ox.NamedNode(DCTERMS + "title")
 
 
+_last = datetime.min.replace(tzinfo=UTC)
+_last_lock = threading.Lock()
+
+
 def now() -> ox.Literal:
-    return ox.Literal(datetime.now(UTC).isoformat(timespec="milliseconds"), datatype=DATETIME)
+    """The time of a write, to the millisecond and later than every earlier one of this process: two
+    writes in the same millisecond would otherwise tie, and the change feed, rebuilt from these
+    times, would order them by IRI instead of as they happened."""
+    global _last
+    with _last_lock:
+        moment = datetime.now(UTC)
+        moment = max(moment.replace(microsecond=moment.microsecond // 1000 * 1000), _last + timedelta(milliseconds=1))
+        _last = moment
+    return ox.Literal(moment.isoformat(timespec="milliseconds"), datatype=DATETIME)
 
 
 def cli_agent(base: str, name: str = "") -> str:

@@ -222,16 +222,21 @@ def test_sigkill_during_bulk_add_leaves_only_whole_passports(tmp_path):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     generation = data / "generation"
     deadline = time.time() + 240
-    while not generation.exists() and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    # The first change is the reference data loaded at opening; the next one is the first batch.
-    opened_at = generation.read_bytes() if generation.exists() else b""
-    while generation.exists() and generation.read_bytes() == opened_at and time.time() < deadline \
-            and proc.poll() is None:
-        time.sleep(0.05)
-    time.sleep(0.3)
+    workers: set[int] = set()  # every child seen: on a fast machine the pool may be gone before the kill
+    # Wait for the validation worker, then for a batch written after it started (the generation file
+    # changes with every commit), so the kill falls between two batches of a running add.
+    seen_at = None
+    while time.time() < deadline and proc.poll() is None:
+        workers.update(_children(proc.pid))
+        current = generation.read_bytes() if generation.exists() else None
+        if workers and seen_at is None:
+            seen_at = current
+        elif workers and current != seen_at:
+            break
+        time.sleep(0.02)
+    time.sleep(0.2)
     assert proc.poll() is None, "add finished before it could be killed; make the input larger"
-    workers = _children(proc.pid)
+    workers.update(_children(proc.pid))
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert workers, "the add ran no validation worker"

@@ -164,3 +164,18 @@ def test_the_feed_counts_against_the_anonymous_budget(settings):
     with TestClient(app) as client:
         codes = [client.get("/feed/passports/1").status_code for _ in range(3)]
     assert codes == [200, 200, 429]
+
+
+def test_write_times_never_tie_so_a_rebuild_keeps_the_order():
+    """Writes in the same millisecond get successive times (a rebuilt feed sorts by time)."""
+    from registry.store.provenance import now
+    times = [now().value for _ in range(500)]
+    assert times == sorted(times) and len(set(times)) == len(times)
+
+
+def test_the_rebuild_orders_by_the_moment_not_by_the_text():
+    """The store writes 12:00:00.020 as "12:00:00.02Z", which sorts after "12:00:00.026Z" as text."""
+    from registry.store.feed_index import _instant
+    stamps = ["2026-12-05T12:00:00.026Z", "2026-12-05T12:00:00.02Z", "2026-12-05T12:00:00Z",
+              "2026-12-05T13:00:00.001+01:00"]
+    assert sorted(stamps, key=_instant) == [stamps[2], stamps[3], stamps[1], stamps[0]]
