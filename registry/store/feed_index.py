@@ -18,9 +18,9 @@ from __future__ import annotations
 import sqlite3
 import threading
 import uuid
-from datetime import datetime
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pyoxigraph as ox
