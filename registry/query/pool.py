@@ -145,6 +145,12 @@ class QueryPool(WorkerPool):
         self._waiting: list = []  # (event loop, future) of queries waiting for a free worker
         super().__init__(WORKER_MODULE, args, size if size is not None else settings.query_workers)
         self.fast: FastLane | None = FastLane(WORKER_MODULE, args, 1) if self.fast_seconds > 0 else None
+        self.inline = None  # one quad pattern in one graph: on a thread here (registry.query.inline)
+        if settings.query_inline > 0 and not uses_server(settings):
+            from registry.query.inline import InlineRunner
+
+            self.inline = InlineRunner(args[0], Path(args[1]), self.cap, int(settings.result_max_bytes),
+                                       int(settings.query_inline))
 
     @property
     def isolated(self) -> bool:
@@ -158,6 +164,8 @@ class QueryPool(WorkerPool):
     def close(self) -> None:
         if self.fast is not None:
             self.fast.close()
+        if self.inline is not None:
+            self.inline.close()
         super().close()
 
     # -- queries ---------------------------------------------------------------------------------
@@ -183,7 +191,12 @@ class QueryPool(WorkerPool):
         limit = self.timeout if timeout is None else float(timeout)
         task = Task(query=query, accept=accept, format=format, **task_fields)
         started = time.perf_counter()
-        reply, worked = await self._dispatch(task, limit, fast_lane and self.fast is not None)
+        reply = None
+        if self.inline is not None and self.inline.eligible(task):
+            reply = await self.inline.arun(task)  # None: every inline slot taken
+            worked = time.perf_counter() - started
+        if reply is None:
+            reply, worked = await self._dispatch(task, limit, fast_lane and self.fast is not None)
         if reply[0] == "ok":
             _, body, media_type, form, key, count, _seconds = reply
             return QueryResult(body, media_type, form, key, count, time.perf_counter() - started, worked)
