@@ -84,15 +84,22 @@ def _execute(store, task: Task, cap: int, max_bytes: int):
     else:
         out = QueryResultsFormat.JSON if fmt.key == "html" else fmt.results_format
     what = "rows" if form == sparql_formats.SOLUTIONS else "triples"
+    # Raised outside the except clause, and with the result dropped first: a refusal must not keep
+    # the frame (and the result in it) in a reference cycle, which the server's inline runner would
+    # then free on another thread than the one that made the result (pyoxigraph forbids that).
+    refused = None
     try:
         body, count = results.write(result, out, cap, max_bytes)
     except results.TooLarge as exc:
-        if exc.what == "bytes":
-            raise _too_many_bytes(max_bytes, f"after {exc.rows} {what} written as {fmt.label}") from None
+        refused = (exc.what, exc.rows)
+    del result
+    if refused is not None:
+        if refused[0] == "bytes":
+            raise _too_many_bytes(max_bytes, f"after {refused[1]} {what} written as {fmt.label}")
         raise ResultTooLarge(
             f"the result has more than {cap} {what}, the cap of this endpoint (PASSPORTS_RESULT_CAP); "
             f"nothing was sent rather than a cut-off result. Add LIMIT {cap} (and OFFSET to page "
-            "through it) or narrow the query") from None
+            "through it) or narrow the query")
     if form == sparql_formats.GRAPH and fmt.key == "html":  # shown to a person: with prefixes
         from pyoxigraph import parse, serialize
 
