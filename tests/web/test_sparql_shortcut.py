@@ -67,3 +67,14 @@ def test_the_service_description_and_head(client):
     assert r.status_code == 200 and "ServiceDescription" not in r.text and "sd:Service" in r.text
     r = client.head(url("ASK {}"))
     assert r.status_code == 200 and r.content == b""
+
+
+def test_a_post_takes_the_shortcut_too(client):
+    r = client.post("/sparql", content=GRAPH, headers={"Content-Type": "application/sparql-query",
+                                                       "Accept": "application/n-triples"})
+    assert r.status_code == 200 and len(list(ox.parse(r.content, format=ox.RdfFormat.N_TRIPLES))) > 10
+    assert client.app.state.query_pool.inline.ran == 1 and r.headers["x-content-type-options"] == "nosniff"
+    r = client.post("/sparql", content="query=" + quote(GRAPH), headers={"Content-Type": "text/plain"})
+    assert r.status_code == 415 and "Content-Type text/plain" in r.text
+    r = client.post("/sparql", content="update=x", headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 405 and "read-only" in r.text
