@@ -10,17 +10,19 @@ cap: the answer is written into the same capped buffer as in a worker
 :func:`bounded` accepts only queries of that kind, from their tokens:
 
 - ``CONSTRUCT { T } WHERE { GRAPH <g> { T } }`` (the template the same triple pattern ``T``), and
-- ``SELECT * | ?v ... WHERE { GRAPH <g> | ?g { T } }``,
+- ``SELECT * | ?v ... WHERE { GRAPH <g> | ?g { T } }``, each with an optional ``LIMIT n``, and
+- ``ASK {}``, ``ASK { T }``, ``ASK { GRAPH <g> | ?g { T } }`` (the first quad read answers it),
 
-each with PREFIX / BASE declarations and an optional ``LIMIT n``, where the terms of ``T`` are
-variables, IRIs, prefixed names or ``a``, and no variable occurs twice. Why the work is bounded:
+with PREFIX / BASE declarations, where the terms of ``T`` are variables, IRIs, prefixed names or
+``a``, and no variable occurs twice. Why the work is bounded:
 pyoxigraph answers one quad pattern by a prefix scan of the index that has the fixed terms first
 (it has one for every combination), so each quad it reads is a solution; with distinct variables
 no solution is dropped, and without DISTINCT, ORDER BY, OFFSET or GROUP BY each solution becomes a
 row (a triple of a named graph is there once, so the CONSTRUCT loses none either). The quads read
 are therefore at most the rows written. Anything else (a FILTER, a second pattern, a literal, a
 blank node, a repeated variable such as ``?x ?x ?x``, which scans a whole graph for a few rows, a
-pattern over the union default graph, where one triple can be in many graphs) goes to a worker.
+SELECT or CONSTRUCT over the union default graph, where one triple can be in many graphs) goes to a
+worker.
 
 The server runs these queries on a thread (pyoxigraph releases the GIL while it evaluates) on its
 own read-only handle of the store, reopened when ``DATA/generation`` changes, like a worker's;
@@ -42,7 +44,8 @@ _TERMS = ("var", "iri", "pname")
 
 def bounded(query: str) -> bool:
     """Whether ``query`` is one of the shapes above (a conservative check: False when unsure)."""
-    if len(query) > 4096 or "graph" not in query.lower():  # most queries are rejected without lexing
+    lowered = query.lower()
+    if len(query) > 4096 or ("graph" not in lowered and "ask" not in lowered):  # most: without lexing
         return False
     try:
         toks = tokens(query)
@@ -99,7 +102,9 @@ class _Reader:
                 return False
             if not self.take("iri"):
                 return False
-        form = self.word("CONSTRUCT", "SELECT")
+        form = self.word("CONSTRUCT", "SELECT", "ASK")
+        if form == "ASK":
+            return self.ask()
         template = None
         projected: list[Token] = []
         if form == "CONSTRUCT":
@@ -132,6 +137,24 @@ class _Reader:
         if len(set(names)) != len(names):
             return False
         return all(v.text[1:] in names for v in projected)
+
+    def ask(self) -> bool:
+        """``ASK {}``, ``ASK { T }`` or ``ASK { GRAPH G { T } }``: the first quad read answers it."""
+        self.word("WHERE")
+        if not self.punct("{"):
+            return False
+        if self.punct("}"):
+            return self.peek() is None
+        graph = None
+        if self.word("GRAPH"):
+            graph = self.take("var", "iri", "pname")
+            if graph is None or not self.punct("{"):
+                return False
+        pattern = self.triple()
+        if pattern is None or not self.punct("}") or (graph is not None and not self.punct("}")):
+            return False
+        names = [t.text[1:] for t in (graph, *pattern) if t is not None and t.kind == "var"]
+        return self.peek() is None and len(set(names)) == len(names)
 
 
 class InlineRunner:

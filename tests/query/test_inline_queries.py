@@ -24,6 +24,9 @@ BOUNDED = [
     f"# a comment\nBASE <{BASE}>\nSELECT * {{ GRAPH {G} {{ ?s ?p ?o }} }} LIMIT 5",
     "SELECT ?g ?s WHERE { GRAPH ?g { ?s a <https://w3id.org/materiaalpaspoort/def#Passport> } }",
     "SELECT $s WHERE { GRAPH $g { $s ?p ?o } }",
+    "ASK {}",
+    "ask where { ?s a <https://w3id.org/materiaalpaspoort/def#Passport> }",
+    f"ASK {{ GRAPH {G} {{ ?s ?p ?o }} }}",
 ]
 UNBOUNDED = [
     "SELECT * WHERE { ?s ?p ?o }",  # the union default graph: one triple in many graphs
@@ -43,7 +46,11 @@ UNBOUNDED = [
     f"CONSTRUCT {{ ?o ?p ?s }} WHERE {{ GRAPH {G} {{ ?s ?p ?o }} }}",
     f"CONSTRUCT {{ ?s ?p ?o }} FROM {G} WHERE {{ GRAPH {G} {{ ?s ?p ?o }} }}",
     f"SELECT * WHERE {{ GRAPH {G} {{ ?s ?p ?o }} SERVICE <http://evil.example/> {{ ?a ?b ?c }} }}",
-    f"ASK {{ GRAPH {G} {{ ?s ?p ?o }} }}",
+    "ASK { ?s ?s ?o }",
+    "ASK { GRAPH ?g { ?g ?p ?o } }",
+    "ASK { ?s ?p ?o . ?o ?q ?r }",
+    "ASK { ?s ?p ?o FILTER(?o = 1) }",
+    "ASK {} LIMIT 1",
     f"DESCRIBE {G}",
     f"SELECT * WHERE {{ GRAPH {G} {{ ?s ?p ?o }} }} LIMIT",
     "SELECT * WHERE { GRAPH <x> { ?s ?p \"unterminated }",
