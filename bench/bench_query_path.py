@@ -92,9 +92,9 @@ def build(data: Path, size: int, seed: int) -> dict:
     made = time.perf_counter() - started
     # Opened once by this code before the copy: opening may add what a newer version derives (the
     # CRS84 copies of geometries, masses), which the server would add at its start anyway.
-    subprocess.run([sys.executable, "-c", "import sys; from registry.core.settings import Settings; "
+    subprocess.run([sys.executable, "-c", ("import sys; from registry.core.settings import Settings; "
                     "from registry.store.registry import Registry; "
-                    "Registry.open(Settings(data_dir=sys.argv[1], base_iri=sys.argv[2])).close()",
+                    "Registry.open(Settings(data_dir=sys.argv[1], base_iri=sys.argv[2])).close()"),
                     str(data / "registry"), BASE], check=True, env=env, cwd=ROOT)
     store = ox.Store(str(data / "registry" / "main"))
     quads = len(store)
