@@ -133,6 +133,10 @@ class FreshStore:
                 self.value = None
             return work(self.get())
 
+    def current(self) -> bool:
+        """Whether the value is open and the store has not changed since (no reopen needed)."""
+        return self.value is not None and read_generation(self.generation_path) == self._generation
+
     def get(self):
         generation = read_generation(self.generation_path)
         with self._lock:

@@ -24,21 +24,34 @@ blank node, a repeated variable such as ``?x ?x ?x``, which scans a whole graph 
 SELECT or CONSTRUCT over the union default graph, where one triple can be in many graphs) goes to a
 worker.
 
-The server runs these queries on a thread (pyoxigraph releases the GIL while it evaluates) on its
-own read-only handle of the store, reopened when ``DATA/generation`` changes, like a worker's;
-at most ``PASSPORTS_QUERY_INLINE`` at once, the next ones go to the workers.
+The caps alone would allow about twice ``PASSPORTS_RESULT_CAP`` rows, 0.1-0.5 s of work at 10,000
+rows, too much for the server process; so an answer that grows past 256 KiB (``MAX_BYTES``, about
+2,000 rows; one passport's graph is about 13 KB) is dropped here and the query goes to a worker,
+which answers it or refuses it with the endpoint's caps. At most a few milliseconds are spent here
+per query.
+
+The server runs these queries on a thread (pyoxigraph releases the GIL while it evaluates), or on
+the event loop itself when the server was idle (no query for 10 ms: the hand-off to a thread and
+back would only add two wake-ups), on its own read-only handle of the store, reopened when
+``DATA/generation`` changes, like a worker's; at most ``PASSPORTS_QUERY_INLINE`` at once, the next
+ones go to the workers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from registry.core.workers import FreshStore
 from registry.query.service_policy import Token, _Untokenizable, tokens
 
+IDLE_SECONDS = 0.01  # no query ended this long ago, none running: the server is idle
+# An answer larger than this is not finished here but run again by a query worker (with the
+# endpoint's own caps): the work of a query in the server stays within a few milliseconds.
+MAX_BYTES = 256 * 1024
 _TERMS = ("var", "iri", "pname")
 
 
@@ -163,10 +176,12 @@ class InlineRunner:
     def __init__(self, store_path: str, generation_path: Path, cap: int, max_bytes: int, slots: int) -> None:
         from registry.query.execute import read_only_opener
 
-        self.cap, self.max_bytes = cap, max_bytes
+        self.cap, self.max_bytes = cap, min(max_bytes, MAX_BYTES)
         self.slots = threading.BoundedSemaphore(slots)
         self.threads = ThreadPoolExecutor(slots, thread_name_prefix="inline-query")
         self.store = FreshStore(read_only_opener(store_path), generation_path)  # shared by the threads
+        self.busy = 0
+        self.last = 0.0
         self.ran = 0  # queries answered here (for tests and monitoring)
 
     def eligible(self, task) -> bool:
@@ -177,10 +192,23 @@ class InlineRunner:
         """The reply to ``task`` (as a worker gives it), or None when every slot is taken."""
         if not self.slots.acquire(blocking=False):
             return None
+        # A server that was idle answers on the event loop itself: the hand-off to a thread and back
+        # costs two wake-ups (0.3-0.4 ms on a loaded machine), and no other request is waiting.
+        # Under load the thread lets the loop read the next requests while pyoxigraph works; a store
+        # to reopen (after a write: tens of milliseconds) is reopened on the thread too.
+        idle = self.busy == 0 and time.monotonic() - self.last > IDLE_SECONDS and self.store.current()
+        self.busy += 1
         try:
-            reply = await asyncio.get_running_loop().run_in_executor(self.threads, self._answer, task)
+            if idle:
+                reply = self._answer(task)
+            else:
+                reply = await asyncio.get_running_loop().run_in_executor(self.threads, self._answer, task)
         finally:
+            self.busy -= 1
+            self.last = time.monotonic()
             self.slots.release()
+        if reply[0] == "ResultTooLarge":
+            return None  # over the inline byte cap (or a real cap): the worker gives the answer
         self.ran += 1
         return reply
 

@@ -112,15 +112,27 @@ def test_an_inline_answer_is_the_answer_a_worker_gives(data_dir):
         workers_only.close()
 
 
-def test_an_inline_query_is_refused_at_the_row_cap_having_read_about_twice_the_cap(data_dir):
+def test_an_answer_over_a_cap_inline_is_left_to_a_worker(data_dir, monkeypatch):
+    from registry.query import inline
+
     small = pool_for(data_dir, result_cap=50)
     try:
         started = time.monotonic()
-        with pytest.raises(ResultTooLarge) as refused:
+        with pytest.raises(ResultTooLarge) as refused:  # the worker's refusal
             small.run("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", format="tsv")
         assert "more than 50 rows" in str(refused.value) and time.monotonic() - started < 2
-        assert small.inline.ran == 1
+        assert small.inline.ran == 0
         assert small.run("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 50", format="tsv").count == 50
+        assert small.inline.ran == 1
+    finally:
+        small.close()
+    # past the inline byte cap (not the endpoint's): the worker answers it whole
+    monkeypatch.setattr(inline, "MAX_BYTES", 2000)
+    pool = pool_for(data_dir)
+    try:
+        assert pool.inline.max_bytes == 2000
+        answer = pool.run("SELECT * WHERE { GRAPH ?g { ?s ?p ?o } }", format="tsv")
+        assert len(answer.body) > 2000 and answer.count > 50 and pool.inline.ran == 0
     finally:
         small.close()
 
@@ -148,12 +160,15 @@ def test_a_write_is_seen_by_the_next_inline_query(tmp_path):
         pool.close()
 
 
-def test_a_refused_inline_query_leaves_nothing_to_free_on_another_thread(data_dir):
+def test_a_refused_inline_query_leaves_nothing_to_free_on_another_thread(data_dir, monkeypatch):
     # pyoxigraph's results may only be freed on the thread that made them: a refusal must not
     # leave them in a reference cycle that the garbage collector frees later on the event loop.
     import gc
     import sys
 
+    from registry.query import inline
+
+    monkeypatch.setattr(inline, "IDLE_SECONDS", 1e9)  # never idle: every query on the runner's thread
     small = pool_for(data_dir, result_cap=5, result_max_bytes=2000)
     unraisable = []
     hook, sys.unraisablehook = sys.unraisablehook, unraisable.append
@@ -164,8 +179,34 @@ def test_a_refused_inline_query_leaves_nothing_to_free_on_another_thread(data_di
                 with pytest.raises(ResultTooLarge):
                     small.run(query.replace("LIMIT 5", "LIMIT 40"), format=fmt)
         gc.collect()
-        assert small.inline.ran == 6
+        assert small.inline.ran == 0
     finally:
         sys.unraisablehook = hook
         small.close()
     assert not unraisable, [str(u.exc_value) for u in unraisable]
+
+
+def test_an_idle_server_answers_on_the_event_loop_a_busy_one_on_the_thread(data_dir):
+    import asyncio
+    import threading
+
+    pool = pool_for(data_dir)
+    seen = []
+    answer = pool.inline._answer
+    pool.inline._answer = lambda task: seen.append(threading.current_thread().name) or answer(task)
+    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{PASSPORTS[0].iri}> {{ ?s ?p ?o }} }}"
+
+    async def requests():
+        await pool.arun(query)  # the store is opened on the thread (not current yet)
+        await asyncio.sleep(0.05)
+        await pool.arun(query)  # idle, store current: on the loop
+        await pool.arun(query)  # right after another: on the thread
+        await asyncio.gather(*(pool.arun(query) for _ in range(2)))  # together: both on the thread
+
+    try:
+        asyncio.run(requests())
+        loop_thread = threading.current_thread().name
+        assert [name == loop_thread for name in seen] == [False, True, False, False, False], seen
+        assert pool.inline.ran == 5
+    finally:
+        pool.close()
