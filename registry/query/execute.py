@@ -13,8 +13,8 @@ import time
 from registry.core.workers import FreshStore, vanished
 from registry.query import formats as sparql_formats
 from registry.query import results
-from registry.query.pool import QueryError, ResultTooLarge, StoreUnavailable, Task
 from registry.query.saved import spec_term
+from registry.query.tasks import QueryError, ResultTooLarge, StoreUnavailable, Task
 
 
 def read_only_opener(store_path: str):

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from registry.core.workers import FreshStore, limit_memory, serve_tasks, worker_entry
 from registry.query.execute import answer, read_only_opener
-from registry.query.pool import Task
+from registry.query.tasks import Task
 
 
 def _isolate_network() -> bool:
