@@ -189,7 +189,8 @@ class InlineRunner:
                 and not task.substitutions and bounded(task.query))
 
     async def arun(self, task) -> tuple | None:
-        """The reply to ``task`` (as a worker gives it), or None when every slot is taken."""
+        """The reply to ``task`` (as a worker gives it), or None for a worker to answer it: every slot
+        taken, or the answer over :data:`MAX_BYTES` (or another cap)."""
         if not self.slots.acquire(blocking=False):
             return None
         # A server that was idle answers on the event loop itself: the hand-off to a thread and back
