@@ -61,6 +61,14 @@ class Endpoint:
     password: str | None = None
     process: subprocess.Popen | None = field(default=None, repr=False)
     own_graphs: frozenset[str] = frozenset()  # the server's own graphs (Virtuoso's system graphs)
+    sql_port: int | None = None  # Virtuoso's SQL port (isql-vt)
+    workdir: Path | None = None
+
+    def sql(self, statements: str, timeout: float = 120) -> str:
+        """Run SQL statements on Virtuoso through ``isql-vt`` as dba; their output."""
+        if self.sql_port is None:
+            raise RuntimeError(f"{self.engine} has no SQL port")
+        return isql(self.sql_port, statements, self.workdir or Path.cwd(), timeout=timeout)
 
     def graphs(self) -> set[str]:
         answer = httpx.post(self.query_url, data={"query": "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"},
@@ -151,47 +159,52 @@ Striping = 0
 [Parameters]
 ServerPort = 127.0.0.1:{isql_port}
 DisableUnixSocket = 1
-CheckpointInterval = 60
+CheckpointInterval = {checkpoint_minutes}
 CaseMode = 2
 DirsAllowed = ., {dir}
 NumberOfBuffers = {buffers}
 MaxDirtyBuffers = {dirty}
-MaxQueryMem = 1G
+MaxQueryMem = {query_memory}
 ThreadsPerQuery = 2
 [HTTPServer]
 ServerPort = 127.0.0.1:{port}
 ServerRoot = {dir}
 ServerThreads = 10
 MaxClientConnections = 10
+EnabledGzipContent = 0
 Charset = UTF-8
 [SPARQL]
 ResultSetMaxRows = 100000000
-MaxQueryExecutionTime = 600
+MaxQueryExecutionTime = {query_seconds}
 MaxQueryCostEstimationTime = 0
 """
 
 
-def isql(endpoint_port: int, statements: str, workdir: Path) -> str:
+def isql(endpoint_port: int, statements: str, workdir: Path, *, timeout: float = 120) -> str:
     """Run SQL statements through ``isql-vt`` as dba (Virtuoso's default password on a fresh
     database); their output, or RuntimeError."""
     result = subprocess.run([ISQL, str(endpoint_port), "dba", "dba", f"exec={statements}"], cwd=workdir,
-                            capture_output=True, text=True, timeout=120, check=False)
+                            capture_output=True, text=True, timeout=timeout, check=False)
     if result.returncode != 0 or "*** Error" in result.stdout + result.stderr:
         raise RuntimeError(f"isql: {result.stdout}{result.stderr}")
     return result.stdout
 
 
 @contextmanager
-def virtuoso(workdir: Path, port: int | None = None, *, memory_mb: int = 1500) -> Iterator[Endpoint]:
+def virtuoso(workdir: Path, port: int | None = None, *, memory_mb: int = 1500, checkpoint_minutes: int = 60,
+             query_seconds: int = 600, query_memory: str = "1G") -> Iterator[Endpoint]:
     """Virtuoso open source on 127.0.0.1:``port`` (HTTP) with its database in ``workdir``; the
-    anonymous SPARQL user may update (``GRANT SPARQL_UPDATE``), ``/sparql-auth`` takes dba/dba."""
-    workdir = Path(workdir)
+    anonymous SPARQL user may update (``GRANT SPARQL_UPDATE``), ``/sparql-auth`` takes dba/dba.
+    ``checkpoint_minutes`` and ``query_seconds`` 0: no automatic checkpoint, no query time limit
+    (the benchmarks: bench/virtuoso.py)."""
+    workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
     isql_port = free_port()
     buffers = memory_mb * 1024 * 1024 // 8192 * 2 // 3  # two thirds of the memory as 8 kB pages
-    (workdir / "virtuoso.ini").write_text(VIRTUOSO_INI.format(dir=workdir, port=port, isql_port=isql_port,
-                                                              buffers=buffers, dirty=buffers * 3 // 4))
+    (workdir / "virtuoso.ini").write_text(VIRTUOSO_INI.format(
+        dir=workdir, port=port, isql_port=isql_port, buffers=buffers, dirty=buffers * 3 // 4,
+        checkpoint_minutes=checkpoint_minutes, query_seconds=query_seconds, query_memory=query_memory))
     log = workdir / "virtuoso.out"
     with open(log, "wb") as out:
         process = subprocess.Popen([VIRTUOSO, "+foreground", "+configfile", str(workdir / "virtuoso.ini")],
@@ -201,7 +214,8 @@ def virtuoso(workdir: Path, port: int | None = None, *, memory_mb: int = 1500) -
         _wait(process, f"{base}/sparql?query=ASK%7B%7D", log)
         isql(isql_port, 'GRANT SPARQL_UPDATE TO "SPARQL";', workdir)
         server = Endpoint("virtuoso", "Virtuoso open source " + _virtuoso_version(), f"{base}/sparql",
-                          f"{base}/sparql", f"{base}/sparql-graph-crud", process=process)
+                          f"{base}/sparql", f"{base}/sparql-graph-crud", process=process, sql_port=isql_port,
+                          workdir=workdir)
         server.own_graphs = frozenset(server.graphs())
         yield server
     finally:
@@ -212,6 +226,21 @@ def virtuoso(workdir: Path, port: int | None = None, *, memory_mb: int = 1500) -
         except (RuntimeError, subprocess.TimeoutExpired, OSError):
             pass
         _stop(process)
+
+
+def bulk_load(server: Endpoint, nquads: Path, timeout: float = 3600) -> float:
+    """Load an N-Quads file into Virtuoso with its bulk loader (its graphs as they are) and
+    checkpoint; the seconds it took. RuntimeError when the loader refused any of it."""
+    target = server.workdir / "load"
+    target.mkdir(exist_ok=True)
+    shutil.copy(nquads, target / "data.nq")
+    started = time.perf_counter()
+    server.sql(f"ld_dir('{target}', 'data.nq', 'urn:bench:default'); rdf_loader_run(); checkpoint;", timeout)
+    seconds = round(time.perf_counter() - started, 1)
+    errors = server.sql("SELECT ll_file, ll_error FROM DB.DBA.load_list WHERE ll_error IS NOT NULL;")
+    if "\n0 Rows." not in errors:
+        raise RuntimeError(f"the Virtuoso bulk loader refused the data: {errors[-2000:]}")
+    return seconds
 
 
 def _virtuoso_version() -> str:

@@ -118,6 +118,7 @@ class FreshStore:
         self.value = None
         self._generation: bytes | None = None
         self.opened = 0  # how many times the value was opened (for tests and monitoring)
+        self._lock = threading.Lock()  # threads sharing it (the server's inline queries) open it once
 
     def run(self, work: Callable):
         """``work(value)``, once more on a freshly opened value when the first try found a file
@@ -128,17 +129,23 @@ class FreshStore:
         except (OSError, RuntimeError) as exc:
             if not vanished(exc):
                 raise
-            self.value = None
+            with self._lock:
+                self.value = None
             return work(self.get())
+
+    def current(self) -> bool:
+        """Whether the value is open and the store has not changed since (no reopen needed)."""
+        return self.value is not None and read_generation(self.generation_path) == self._generation
 
     def get(self):
         generation = read_generation(self.generation_path)
-        if self.value is None or generation != self._generation:
-            self.value = None
-            self.value = self._open()
-            self._generation = generation
-            self.opened += 1
-        return self.value
+        with self._lock:
+            if self.value is None or generation != self._generation:
+                self.value = None
+                self.value = self._open()
+                self._generation = generation
+                self.opened += 1
+            return self.value
 
     def _open(self):
         """The writer may delete a file the store's manifest names while we open it (a

@@ -34,7 +34,6 @@ is always complete. The worker measures the answer while pyoxigraph writes it
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from registry.core.errors import RegistryError
@@ -47,72 +46,21 @@ from registry.core.workers import (
     WorkerTimeout,
     bump_generation,
 )
+from registry.query.tasks import (
+    _ERRORS,
+    QueryError,
+    QueryFailed,
+    QueryResult,
+    QuerySyntaxError,
+    QueryTimeout,
+    ResultFormatError,
+    ResultTooLarge,
+    StoreUnavailable,
+    Task,
+)
 
-__all__ = ["GENERATION_FILE", "QueryPool", "QueryResult", "Task", "bump_generation"]
-
-
-# ---------------------------------------------------------------------------------------------
-# Errors a query can end in. ``status`` is the HTTP status the endpoint answers with.
-
-class QueryError(RegistryError):
-    status = 500
-
-
-class QuerySyntaxError(QueryError):
-    status = 400
-
-
-class ResultFormatError(QueryError):
-    status = 400
-
-
-class ResultTooLarge(QueryError):
-    status = 400
-
-
-class QueryTimeout(QueryError):
-    status = 503
-
-
-class StoreUnavailable(QueryError):
-    status = 503
-
-
-class QueryFailed(QueryError):
-    status = 500
-
-
-_ERRORS = {cls.__name__: cls for cls in (QuerySyntaxError, ResultFormatError, ResultTooLarge,
-                                           StoreUnavailable, QueryFailed)}
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    body: bytes
-    media_type: str
-    form: str  # sparql_formats.SOLUTIONS, BOOLEAN or GRAPH
-    format: str  # key of the sparql_formats.ResultFormat written; "html" means JSON/Turtle to render
-    count: int | None  # rows or triples; None for ASK
-    seconds: float  # from the call to the answer, waiting for a worker included
-    work_seconds: float = 0.0  # what workers spent on it (charged to the client's budget)
-
-
-@dataclass(frozen=True)
-class Task:
-    query: str
-    accept: str | None = None
-    format: str | None = None
-    allow_html: bool = False
-    # The protocol's dataset (default-graph-uri / named-graph-uri). Both None: the public default
-    # graph, the union of all named graphs (or the query's own FROM / FROM NAMED).
-    default_graphs: tuple[str, ...] | None = None
-    named_graphs: tuple[str, ...] | None = None
-    union_default_graph: bool = True
-    # Values for variables (pyoxigraph substitutions): name -> ("iri", value) or
-    # ("literal", lexical, datatype IRI or None, language or None).
-    substitutions: tuple[tuple[str, tuple], ...] = ()
-    base_iri: str | None = None
-    prefixes: tuple[tuple[str, str], ...] = field(default=())
+__all__ = ["GENERATION_FILE", "QueryError", "QueryFailed", "QueryPool", "QueryResult", "QuerySyntaxError",
+           "QueryTimeout", "ResultFormatError", "ResultTooLarge", "StoreUnavailable", "Task", "bump_generation"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -145,6 +93,12 @@ class QueryPool(WorkerPool):
         self._waiting: list = []  # (event loop, future) of queries waiting for a free worker
         super().__init__(WORKER_MODULE, args, size if size is not None else settings.query_workers)
         self.fast: FastLane | None = FastLane(WORKER_MODULE, args, 1) if self.fast_seconds > 0 else None
+        self.inline = None  # one quad pattern in one graph: on a thread here (registry.query.inline)
+        if settings.query_inline > 0 and not uses_server(settings):
+            from registry.query.inline import InlineRunner
+
+            self.inline = InlineRunner(args[0], Path(args[1]), self.cap, int(settings.result_max_bytes),
+                                       int(settings.query_inline))
 
     @property
     def isolated(self) -> bool:
@@ -158,6 +112,8 @@ class QueryPool(WorkerPool):
     def close(self) -> None:
         if self.fast is not None:
             self.fast.close()
+        if self.inline is not None:
+            self.inline.close()
         super().close()
 
     # -- queries ---------------------------------------------------------------------------------
@@ -183,7 +139,12 @@ class QueryPool(WorkerPool):
         limit = self.timeout if timeout is None else float(timeout)
         task = Task(query=query, accept=accept, format=format, **task_fields)
         started = time.perf_counter()
-        reply, worked = await self._dispatch(task, limit, fast_lane and self.fast is not None)
+        reply = None
+        if self.inline is not None and self.inline.eligible(task):
+            reply = await self.inline.arun(task)  # None: every inline slot taken
+            worked = time.perf_counter() - started
+        if reply is None:
+            reply, worked = await self._dispatch(task, limit, fast_lane and self.fast is not None)
         if reply[0] == "ok":
             _, body, media_type, form, key, count, _seconds = reply
             return QueryResult(body, media_type, form, key, count, time.perf_counter() - started, worked)

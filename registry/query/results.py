@@ -120,6 +120,10 @@ class CappedOutput:
             raise self.refused
         return rows
 
+    def take_refused(self) -> TooLarge:
+        refused, self.refused = self.refused, None
+        return refused
+
     def finish(self) -> tuple[bytes, int]:
         """The whole answer and its rows; :class:`TooLarge` when it has too many."""
         rows = self._check_rows()
@@ -132,8 +136,10 @@ def write(result, fmt, max_rows: int, max_bytes: int) -> tuple[bytes, int]:
     out = CappedOutput(fmt, max_rows, max_bytes)
     try:
         result.serialize(out, format=fmt)
+        return out.finish()
     except Exception:
-        if out.refused is not None:  # pyoxigraph reports the writer's error as its own
-            raise out.refused from None
-        raise
-    return out.finish()
+        if out.refused is None:
+            raise
+    # pyoxigraph reports the writer's error as its own. Raised here, not kept by ``out`` or in a
+    # name of this frame: no reference cycle keeps the frame (and ``result``) alive.
+    raise out.take_refused()

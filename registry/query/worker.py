@@ -21,14 +21,11 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-import time
 from pathlib import Path
 
-from registry.core.workers import FreshStore, limit_memory, serve_tasks, vanished, worker_entry
-from registry.query import formats as sparql_formats
-from registry.query import results
-from registry.query.pool import QueryError, ResultTooLarge, StoreUnavailable, Task
-from registry.query.saved import spec_term
+from registry.core.workers import FreshStore, limit_memory, serve_tasks, worker_entry
+from registry.query.execute import answer, read_only_opener
+from registry.query.tasks import Task
 
 
 def _isolate_network() -> bool:
@@ -41,119 +38,24 @@ def _isolate_network() -> bool:
         return False
 
 
-def _execute(store, task: Task, cap: int, max_bytes: int):
-    from pyoxigraph import NamedNode, QueryBoolean, QueryResultsFormat, QuerySolutions, RdfFormat, Variable
-
-    kwargs: dict = {}
-    if task.default_graphs is not None or task.named_graphs is not None:
-        kwargs["default_graph"] = [NamedNode(g) for g in task.default_graphs or ()]
-        kwargs["named_graphs"] = [NamedNode(g) for g in task.named_graphs or ()]
-    elif task.union_default_graph:
-        kwargs["use_default_graph_as_union"] = True
-    if task.substitutions:
-        kwargs["substitutions"] = {Variable(name): spec_term(spec) for name, spec in task.substitutions}
-    if task.base_iri:
-        kwargs["base_iri"] = task.base_iri
-    result = store.query(task.query, **kwargs)
-
-    if isinstance(result, QueryBoolean):
-        form = sparql_formats.BOOLEAN
-    elif isinstance(result, QuerySolutions):
-        form = sparql_formats.SOLUTIONS
-    else:
-        form = sparql_formats.GRAPH
-    fmt = sparql_formats.choose(form, task.accept, task.format, allow_html=task.allow_html)
-
-    if form == sparql_formats.BOOLEAN:
-        out = QueryResultsFormat.JSON if fmt.key == "html" else fmt.results_format
-        return form, fmt, result.serialize(format=out), None
-
-    # pyoxigraph's serialisers write the answer straight into a capped buffer: the rows are
-    # counted in what they wrote, and the answer is refused at the first cap it passes.
-    if form == sparql_formats.GRAPH:
-        out = RdfFormat.TURTLE if fmt.key == "html" else fmt.rdf_format
-    else:
-        out = QueryResultsFormat.JSON if fmt.key == "html" else fmt.results_format
-    what = "rows" if form == sparql_formats.SOLUTIONS else "triples"
-    try:
-        body, count = results.write(result, out, cap, max_bytes)
-    except results.TooLarge as exc:
-        if exc.what == "bytes":
-            raise _too_many_bytes(max_bytes, f"after {exc.rows} {what} written as {fmt.label}") from None
-        raise ResultTooLarge(
-            f"the result has more than {cap} {what}, the cap of this endpoint (PASSPORTS_RESULT_CAP); "
-            f"nothing was sent rather than a cut-off result. Add LIMIT {cap} (and OFFSET to page "
-            "through it) or narrow the query") from None
-    if form == sparql_formats.GRAPH and fmt.key == "html":  # shown to a person: with prefixes
-        from pyoxigraph import parse, serialize
-
-        body = serialize(parse(body, format=out), format=out, prefixes=dict(task.prefixes))
-    return form, fmt, body, count
-
-
-def _too_many_bytes(max_bytes: int, where: str) -> ResultTooLarge:
-    return ResultTooLarge(
-        f"the result is larger than {max_bytes} bytes ({where}), the byte cap of this endpoint "
-        "(PASSPORTS_RESULT_MAX_BYTES); nothing was sent rather than a cut-off result. Ask for fewer "
-        "rows (LIMIT), fewer or shorter values (e.g. SUBSTR), or narrow the query")
-
-
-
-
 def worker_main(conn, store_path: str, generation_path: str, cap: int, isolate: bool,
                 max_bytes: int = 16 * 2**20, memory_mib: int = 0, server: dict | None = None) -> None:
     isolated = _isolate_network() if isolate else False
     limit_memory(memory_mib)
-    import pyoxigraph
+    if server is not None:  # PASSPORTS_BACKEND=sparql: the queries go to the server
+        from registry.store.remote import SparqlStore
 
-    def open_store():
-        if server is not None:  # PASSPORTS_BACKEND=sparql: the queries go to the server
-            from registry.store.remote import SparqlStore
-
+        def open_store():
             return SparqlStore(**server, read_only=True)
-        try:
-            return pyoxigraph.Store.read_only(store_path)
-        except OSError as exc:
-            if vanished(exc):  # tried again by FreshStore
-                raise
-            raise StoreUnavailable(f"the store at {store_path} cannot be opened: {exc}") from None
-
+    else:
+        open_store = read_only_opener(store_path)
     store = FreshStore(open_store, Path(generation_path))
 
-    def answer(task: Task) -> tuple:
-        started = time.perf_counter()
-        try:
-            form, fmt, body, count = store.run(lambda opened: _execute(opened, task, cap, max_bytes))
-            return ("ok", body, fmt.media_type, form, fmt.key, count, time.perf_counter() - started)
-        except MemoryError:
-            return ("ResultTooLarge", _out_of_memory(memory_mib))
-        except SyntaxError as exc:
-            return ("QuerySyntaxError", _syntax_message(str(exc)))
-        except sparql_formats.FormatError as exc:
-            return ("ResultFormatError", str(exc))
-        except QueryError as exc:
-            return (type(exc).__name__, str(exc))
-        except Exception as exc:  # noqa: BLE001 - evaluation errors (SERVICE failures, I/O) go back
-            return ("QueryFailed", f"the query failed: {type(exc).__name__}: {exc}")
+    def reply(task: Task) -> tuple:
+        return answer(store, task, cap, max_bytes, memory_mib)
 
     conn.send(("ready", os.getpid(), isolated))
-    serve_tasks(conn, answer)
-
-
-def _out_of_memory(memory_mib: int) -> str:
-    return (f"the query needed more than the {memory_mib} MiB of memory a query worker may use "
-            "(PASSPORTS_QUERY_MEMORY) and was stopped. Ask for fewer or shorter values (LIMIT, SUBSTR) "
-            "or narrow the query")
-
-
-def _syntax_message(raw: str) -> str:
-    import re
-
-    m = re.match(r"error at (\d+):(\d+): (.*)", raw, re.DOTALL)
-    if m:
-        return (f"SPARQL syntax error at line {m[1]}, column {m[2]}: {m[3]}. Fix the query there; "
-                "this endpoint accepts SPARQL 1.1 queries (SELECT, ASK, CONSTRUCT, DESCRIBE) only")
-    return f"SPARQL syntax error: {raw}"
+    serve_tasks(conn, reply)
 
 
 if __name__ == "__main__":

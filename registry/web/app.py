@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                   docs_url=None, redoc_url=None)
     app.state.settings = settings
     install_error_handler(app)
+    app.add_middleware(sparql.SparqlShortcut)  # GET /sparql without the routing (inside the two below)
     app.add_middleware(ByteMeter)  # request and response bytes of the budgeted endpoints
     install_security(app, settings)  # malformed paths, HEAD, security headers: every request
     app.include_router(linked_data.router)  # first: the /id and /doc routes are the busiest

@@ -75,7 +75,7 @@ async def _handle(request: Request, exc: RegistryError) -> Response:
     return error_response(request, exc)
 
 
-async def _storage(request: Request, exc: OSError) -> Response:
+async def storage_error(request: Request, exc: OSError) -> Response:
     """A full disk or an unwritable folder outside the store (temporary files of an upload, the
     token file): 503 with the reason, as the store's own ``StoreError``; any other ``OSError`` is
     a bug and stays a 500."""
@@ -95,4 +95,4 @@ def install_error_handler(app: FastAPI) -> None:
     """Answer every ``RegistryError`` raised by a route of ``app`` with :func:`error_response`
     (and a full disk or unwritable folder anywhere with 503)."""
     app.add_exception_handler(RegistryError, _handle)
-    app.add_exception_handler(OSError, _storage)
+    app.add_exception_handler(OSError, storage_error)
