@@ -41,6 +41,7 @@ from registry.model.vocab import (
 )
 from registry.store.failures import StoreError, storage_errors
 from registry.store.feed_index import FeedIndex
+from registry.store.heap import give_back
 from registry.store.monitor_index import MonitorIndex
 from registry.store.provenance import (
     ATTRIBUTED_TO,
@@ -262,6 +263,8 @@ class BatchWriter(VersionReader):
         # for ``needs_compaction`` each batch counts as a load, as if loaded alone: a run of them
         # is compacted when the registry closes, as before
         self._bulk_loads += len(batches) - 1
+        del batches, rows
+        give_back()  # the load's buffers (``heap``)
 
     def _commit_now(self, quads: list[ox.Quad], replaced: list[ox.NamedNode], created: list[ox.NamedNode],
                     content: list[bytes] | None, *, action: str = "write", rows: dict[Sidecar, list] | None = None,
