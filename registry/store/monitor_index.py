@@ -160,6 +160,8 @@ class MonitorIndex(Sidecar):
             self._totals.add(conn, pid, -1, ("t_material", "t_value"))
         keys = [f"{d} {a}" for d, a in conn.execute(
             "SELECT date, amount FROM valuation WHERE passport = ? AND amount IS NOT NULL", (iri,))]
+        if not keys and not adjust:
+            return  # a passport just inserted without valuations keeps the defaults (no value)
         latest = max(keys) if keys else None
         amount = latest_amount(latest)
         conn.execute("UPDATE passport SET latest = ?, la_units = ?, la_high = ?, la_low = ? WHERE id = ?",
