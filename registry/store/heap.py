@@ -6,7 +6,7 @@ size (up to 32 MiB on 64-bit), so from then on the buffers of every bulk load (t
 tens of MB, and the loader's sort runs, in its own threads) are cut from the threads' heaps instead,
 where the space they leave is split up by smaller allocations and rarely returned: the resident
 memory of an ``add`` grew with every load while less than half of its heap was in use
-(``bench/bench_add.py``, docs/benchmarks.md "Flat memory"). ``keep_heap_small`` fixes the
+(``bench/bench_add.py``, docs/benchmarks.md "Load and flat memory"). ``keep_heap_small`` fixes the
 threshold (which also stops its adjustment), and ``give_back`` returns the free pages of every heap
 after a load. Elsewhere (another C library) both do nothing.
 """

@@ -71,7 +71,7 @@ FLUSH_EVERY = 200_000  # quads written between flushes of the memory tables
 # (tests/cli/test_cli.py::test_huge_file_is_streamed_with_bounded_memory): a batch of 1,000 demo
 # passports is about 22 MB of N-Quads, so each is one load; loads of 64 MB write half as much
 # (write amplification 3.5 instead of 6.3 at 20,000 passports) but the memory of the add then grows
-# by about 150 MB per 10,000 passports, and that test fails (docs/benchmarks.md "Flat memory").
+# by about 150 MB per 10,000 passports, and that test fails (docs/benchmarks.md "Load and flat memory").
 BULK_LOAD_BYTES = 16 * 2**20
 log = logging.getLogger(__name__)
 
