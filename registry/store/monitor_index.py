@@ -39,7 +39,7 @@ from registry.store.monitor_facts import (
     split_exact,
 )
 from registry.store.monitor_mci import object_mci, rounded
-from registry.store.monitor_totals import TOTAL_TABLES, schema, summarise
+from registry.store.monitor_totals import TOTAL_TABLES, Totals, schema
 from registry.store.sidecar import Sidecar
 
 MONITOR_FILE = "monitor.sqlite"
@@ -95,14 +95,22 @@ class MonitorIndex(Sidecar):
     TABLES = ("passport", "quantity", "material", "mci", "valuation", "meta", *TOTAL_TABLES)
     CLEARED = ("passport", "quantity", "material", "mci", "valuation", *TOTAL_TABLES)
 
+    _totals: Totals  # the totals' contributions of the transaction under way (``_rows_started``)
+
     def facts(self, iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFacts | None:
         return monitor_facts(iri, triples)
+
+    def _rows_started(self) -> None:
+        self._totals = Totals()
+
+    def _rows_done(self) -> None:
+        self._totals.write(self.conn)
 
     def _delete(self, iri: str, serial: int) -> None:
         conn = self.conn
         row = conn.execute("SELECT id FROM passport WHERE iri = ?", (iri,)).fetchone()
         if row is not None:
-            summarise(conn, row[0], -1)
+            self._totals.add(conn, row[0], -1)
         conn.execute("DELETE FROM valuation WHERE passport = ? AND record IS NULL", (iri,))
         if row is None:
             return
@@ -138,7 +146,7 @@ class MonitorIndex(Sidecar):
                 pid, f.iri, f.obj, f.municipality, int(mci.mass * 1000), _opt(mci.virgin), _opt(mci.waste), mci.lfi,
                 mci.lifetime, mci.average_lifetime, mci.utility, mci.mci, *split_exact(weighted)))
         self._revalue(f.iri, adjust=False)
-        summarise(conn, pid, 1)
+        self._totals.add(conn, pid, 1)
 
     def _revalue(self, iri: str, *, adjust: bool = True) -> None:
         """The latest valuation of passport ``iri`` and its share per material, again (``adjust``:
@@ -149,9 +157,11 @@ class MonitorIndex(Sidecar):
             return
         pid, total = row
         if adjust:
-            summarise(conn, pid, -1, ("t_material", "t_value"))
+            self._totals.add(conn, pid, -1, ("t_material", "t_value"))
         keys = [f"{d} {a}" for d, a in conn.execute(
             "SELECT date, amount FROM valuation WHERE passport = ? AND amount IS NOT NULL", (iri,))]
+        if not keys and not adjust:
+            return  # a passport just inserted without valuations keeps the defaults (no value)
         latest = max(keys) if keys else None
         amount = latest_amount(latest)
         conn.execute("UPDATE passport SET latest = ?, la_units = ?, la_high = ?, la_low = ? WHERE id = ?",
@@ -162,7 +172,7 @@ class MonitorIndex(Sidecar):
             conn.execute("UPDATE material SET v_units = ?, v_high = ?, v_low = ? WHERE passport = ? AND material = ?",
                          (*split_exact(value or Decimal(0)), pid, material))
         if adjust:
-            summarise(conn, pid, 1, ("t_material", "t_value"))
+            self._totals.add(conn, pid, 1, ("t_material", "t_value"))
 
     def _add_valuations(self, rows: Iterable[tuple[str, str, str | None, str]]) -> None:
         """Valuation rows (passport, date, canonical amount, record) beside the passports' own,
@@ -174,11 +184,11 @@ class MonitorIndex(Sidecar):
         for passport, found in by_passport.items():
             pid = conn.execute("SELECT id FROM passport WHERE iri = ?", (passport,)).fetchone()
             if pid is not None:
-                summarise(conn, pid[0], -1, ("t_valued",))
+                self._totals.add(conn, pid[0], -1, ("t_valued",))
             conn.executemany("INSERT OR REPLACE INTO valuation VALUES (?, ?, ?, ?)", found)
             if pid is not None:
                 self._revalue(passport)
-                summarise(conn, pid[0], 1, ("t_valued",))
+                self._totals.add(conn, pid[0], 1, ("t_valued",))
 
     def add_records(self, records: Iterable[tuple[str, str, str, str]]) -> None:
         """Valuation records (record IRI, passport IRI, date, amount) that ``passports valuate``
@@ -188,8 +198,10 @@ class MonitorIndex(Sidecar):
             conn = self.conn
             conn.execute("BEGIN IMMEDIATE")
             try:
+                self._rows_started()
                 self._add_valuations((passport, when, canonical_decimal(amount), record)
                                      for record, passport, when, amount in records)
+                self._rows_done()
                 conn.execute("INSERT OR REPLACE INTO meta VALUES ('state', ?)", (self._state_after(),))
                 conn.execute("COMMIT")
             except BaseException:

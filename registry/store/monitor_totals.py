@@ -2,9 +2,9 @@
 
 A figure for the region sums a few thousand total rows instead of a million detail rows. Each total
 table has the columns of its key and of its sums, and a ``key`` text (the key as JSON: SQLite's
-unique indexes treat NULLs as different); :func:`summarise` adds (``sign`` 1) or takes away (-1)
+unique indexes treat NULLs as different); :class:`Totals` adds (``sign`` 1) or takes away (-1)
 one passport's contribution, computed by SQL from its detail rows, so an insert and a delete can
-never disagree. Rows whose count falls to zero are removed.
+never disagree, and writes the contributions of a transaction together at its end. Rows whose count falls to zero are removed.
 
 ``t_valued`` makes goal 3 (valued within the 12 months up to any date D) a sum too: for each
 passport and each distinct date ``day`` of its valuations, with ``prev`` its previous valuation
@@ -69,24 +69,52 @@ def schema() -> str:
     return "\n".join(out)
 
 
-def summarise(conn: sqlite3.Connection, pid: int, sign: int, only: tuple[str, ...] | None = None) -> None:
-    """Add (``sign`` 1) or take away (-1) the contribution of passport ``pid`` to the totals."""
-    for name in only or TOTALS:
-        keys, sums, count, select = TOTALS[name]
-        rows = conn.execute(select, (pid,)).fetchall()
-        if not rows:
-            continue
-        n = len(keys)
-        updates = ", ".join(f"{s} = {s} + excluded.{s}" for s in sums)
-        conn.executemany(
-            f"INSERT INTO {name} (key, {', '.join(keys)}, {', '.join(sums)}) "
-            f"VALUES (?, {', '.join('?' * (n + len(sums)))}) ON CONFLICT (key) DO UPDATE SET {updates}",
-            ((json.dumps(row[:n]), *row[:n], *(sign * (v or 0) for v in row[n:])) for row in rows))
-        if sign < 0:
+class Totals:
+    """The contributions to the totals of one transaction, gathered and written at its end
+    (:meth:`write`): one upsert per key and table instead of one per passport, key and table.
+
+    Each contribution is read from the detail rows when it is added (the detail rows may change
+    afterwards in the same transaction); the sum of the gathered contributions is what adding them
+    one by one gives, and a row whose count falls to zero is removed as then."""
+
+    def __init__(self) -> None:
+        # (table, key as JSON) -> [key values, the sums, whether a contribution was taken away]
+        self._delta: dict[tuple[str, str], list] = {}
+
+    def add(self, conn: sqlite3.Connection, pid: int, sign: int, only: tuple[str, ...] | None = None) -> None:
+        """Add (``sign`` 1) or take away (-1) the contribution of passport ``pid``."""
+        delta = self._delta
+        for name in only or TOTALS:
+            keys, sums, _, select = TOTALS[name]
+            n = len(keys)
+            for row in conn.execute(select, (pid,)):
+                key = row[:n]
+                entry = delta.get((name, json.dumps(key)))
+                if entry is None:
+                    entry = delta[(name, json.dumps(key))] = [key, [0] * len(sums), False]
+                values = entry[1]
+                for i, v in enumerate(row[n:]):
+                    values[i] += sign * (v or 0)
+                entry[2] = entry[2] or sign < 0
+
+    def write(self, conn: sqlite3.Connection) -> None:
+        """Write the gathered contributions to the total tables; start again empty."""
+        delta, self._delta = self._delta, {}
+        tables: dict[str, list[tuple[str, list]]] = {}
+        for (name, key), entry in delta.items():
+            if any(entry[1]):  # a contribution taken away and added again changes nothing
+                tables.setdefault(name, []).append((key, entry))
+        for name, entries in tables.items():
+            keys, sums, count, _ = TOTALS[name]
+            updates = ", ".join(f"{s} = {s} + excluded.{s}" for s in sums)
+            conn.executemany(
+                f"INSERT INTO {name} (key, {', '.join(keys)}, {', '.join(sums)}) "
+                f"VALUES (?, {', '.join('?' * (len(keys) + len(sums)))}) ON CONFLICT (key) DO UPDATE SET {updates}",
+                ((key, *entry[0], *entry[1]) for key, entry in entries))
             conn.executemany(f"DELETE FROM {name} WHERE key = ? AND {count} = 0",
-                             ((json.dumps(row[:n]),) for row in rows))
+                             ((key,) for key, entry in entries if entry[2]))
 
 
 TOTAL_TABLES = tuple(TOTALS)
 
-__all__ = ["TOTALS", "TOTAL_TABLES", "schema", "summarise"]
+__all__ = ["TOTALS", "TOTAL_TABLES", "Totals", "schema"]

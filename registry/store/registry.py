@@ -49,6 +49,7 @@ from registry.store import geometries, masses, reference_graphs, stored_base, va
 from registry.store.compaction import Compaction
 from registry.store.failures import StoreError, describe, storage_errors
 from registry.store.feed_index import FeedIndex
+from registry.store.heap import keep_heap_small
 from registry.store.monitor_index import MonitorIndex
 from registry.store.provenance import INVALIDATED_AT, activity_quads, cli_agent, now
 from registry.store.remote import open_store as open_server_store
@@ -263,6 +264,7 @@ class Registry(BatchWriter, Compaction):
                     worker = ValidationWorker(self.base, self._validator.engine if self._validator
                                               else "fast", lambda: self.validator)
                     writer = OrderedWriter()
+                    keep_heap_small()  # the loads' buffers are given back (``heap``)
                     self._gather, self._gather_loads = True, 0  # bulk batches are loaded together
                     # (``BatchWriter._commit``)
                 if worker is not None:

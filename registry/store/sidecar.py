@@ -204,6 +204,12 @@ class Sidecar(ABC):
             self._upkeep = None
         self._stopping = False
 
+    def _rows_started(self) -> None:
+        """After BEGIN of a transaction that writes rows (``apply``, ``rebuild``)."""
+
+    def _rows_done(self) -> None:
+        """Before its COMMIT: what the sidecar gathered over the transaction's rows."""
+
     def _rebuild_extra(self, store: ox.Store) -> None:
         """Rows that do not come from passport graphs (the monitor's valuation records)."""
 
@@ -216,11 +222,13 @@ class Sidecar(ABC):
             conn.execute("BEGIN IMMEDIATE")
             try:
                 serial = int(self._meta("serial") or 0) + 1
+                self._rows_started()
                 for iri in remove:
                     self._delete(iri, serial)
                 for facts in put:
                     self._delete(facts.iri, serial)
                     self._insert(facts, serial)
+                self._rows_done()
                 conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                                  (("state", self._state_after()), ("serial", str(serial))))
                 conn.execute("COMMIT")
@@ -240,6 +248,7 @@ class Sidecar(ABC):
             try:
                 for table in self.CLEARED:
                     conn.execute(f"DELETE FROM {table}")
+                self._rows_started()
                 count = 0
                 for iri, quads in passport_graphs(store, prefix):
                     facts = self.facts(iri, quads)
@@ -247,6 +256,7 @@ class Sidecar(ABC):
                         self._insert(facts, 0)
                         count += 1
                 self._rebuild_extra(store)
+                self._rows_done()
                 meta = {**self._expected(), "serial": "0", "epoch": uuid.uuid4().hex}
                 conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)", meta.items())
                 conn.execute("COMMIT")

@@ -41,6 +41,7 @@ from registry.model.vocab import (
 )
 from registry.store.failures import StoreError, storage_errors
 from registry.store.feed_index import FeedIndex
+from registry.store.heap import give_back
 from registry.store.monitor_index import MonitorIndex
 from registry.store.provenance import (
     ATTRIBUTED_TO,
@@ -66,8 +67,11 @@ FLUSH_EVERY = 200_000  # quads written between flushes of the memory tables
 # A long ``add`` gathers the N-Quads of consecutive batches of new passports up to about this many
 # bytes into one bulk load: each bulk load adds files that overlap all others, which RocksDB then
 # merges again and again (an import of 100,000 passports in loads of 1,000 wrote ~9x the store);
-# the first loads are smaller (``_commit``). 16 MB (about two batches of demo passports) keeps the
-# memory of an add flat (tests/cli/test_cli.py::test_huge_file_is_streamed_with_bounded_memory).
+# the first loads are smaller (``_commit``). 16 MB keeps the memory of an add flat
+# (tests/cli/test_cli.py::test_huge_file_is_streamed_with_bounded_memory): a batch of 1,000 demo
+# passports is about 22 MB of N-Quads, so each is one load; loads of 64 MB write half as much
+# (write amplification 3.5 instead of 6.3 at 20,000 passports) but the memory of the add then grows
+# by about 150 MB per 10,000 passports, and that test fails (docs/benchmarks.md "Load and flat memory").
 BULK_LOAD_BYTES = 16 * 2**20
 log = logging.getLogger(__name__)
 
@@ -257,11 +261,16 @@ class BatchWriter(VersionReader):
         for _, _, _, batch_rows in batches:
             for index, put in batch_rows.items():
                 rows.setdefault(index, []).extend(put)
+        content = [part for batch in batches for part in batch[2]]
+        for batch in batches:
+            batch[2].clear()  # each passport's bytes are freed once joined into the load (``_commit_batch``)
         self._commit_now([q for batch in batches for q in batch[0]], [], [g for batch in batches for g in batch[1]],
-                         [part for batch in batches for part in batch[2]], rows=rows)
+                         content, rows=rows)
         # for ``needs_compaction`` each batch counts as a load, as if loaded alone: a run of them
         # is compacted when the registry closes, as before
         self._bulk_loads += len(batches) - 1
+        del batches, rows
+        give_back()  # the load's buffers (``heap``)
 
     def _commit_now(self, quads: list[ox.Quad], replaced: list[ox.NamedNode], created: list[ox.NamedNode],
                     content: list[bytes] | None, *, action: str = "write", rows: dict[Sidecar, list] | None = None,

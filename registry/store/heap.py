@@ -1,0 +1,56 @@
+"""The freed buffers of a long ``add`` go back to the operating system (glibc's allocator).
+
+glibc serves an allocation above its mmap threshold (128 KiB at first) with a mapping of its own,
+unmapped when freed; but after the first such block is freed it raises the threshold to that block's
+size (up to 32 MiB on 64-bit), so from then on the buffers of every bulk load (the N-Quads of a load,
+tens of MB, and the loader's sort runs, in its own threads) are cut from the threads' heaps instead,
+where the space they leave is split up by smaller allocations and rarely returned: the resident
+memory of an ``add`` grew with every load while less than half of its heap was in use
+(``bench/bench_add.py``, docs/benchmarks.md "Load and flat memory"). ``keep_heap_small`` fixes the
+threshold (which also stops its adjustment), and ``give_back`` returns the free pages of every heap
+after a load. Elsewhere (another C library) both do nothing.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+MMAP_THRESHOLD = 1 << 20  # blocks from 1 MiB on are mappings of their own, unmapped when freed
+
+_libc: ctypes.CDLL | None = None
+_fixed = False
+
+
+def _glibc() -> ctypes.CDLL | None:
+    global _libc
+    if _libc is None and sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None)
+            if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") and hasattr(libc, "gnu_get_libc_version"):
+                _libc = libc
+        except OSError:
+            pass
+    return _libc
+
+
+def keep_heap_small() -> bool:
+    """Fix glibc's mmap threshold for this process (once); False when not on glibc."""
+    global _fixed
+    libc = _glibc()
+    if libc is None:
+        return False
+    if not _fixed:
+        _fixed = bool(libc.mallopt(M_MMAP_THRESHOLD, MMAP_THRESHOLD))
+    return _fixed
+
+
+def give_back() -> None:
+    """Return the free pages of every heap of this process to the operating system."""
+    libc = _glibc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+__all__ = ["give_back", "keep_heap_small"]
