@@ -33,6 +33,7 @@ from registry.model.documents import DocumentError, PassportDoc, make_doc
 from registry.model.managed import is_managed
 from registry.model.uris import PassportRef, owning_passport
 from registry.store.registry import AddReport, Registry
+from registry.store.staging import staged
 from registry.validation.validator import Issue, Verdict
 
 
@@ -113,8 +114,13 @@ def harvest(registry: Registry, root: str, settings: Settings,
 
 
 def take_in(registry: Registry, page: Page, members: list[Member], report: HarvestReport) -> None:
-    """The members of a checked page, in order: runs of versions (one version of a passport per
-    run) as one ``add``, each retirement on its own."""
+    """The members of a checked page, in order, as one transaction (``staging``): runs of versions
+    (one version of a passport per run) as one ``add``, each retirement on its own."""
+    with staged(registry, {m.passport for m in members}):  # the page is stored whole or not at all
+        _take_in(registry, page, members, report)
+
+
+def _take_in(registry: Registry, page: Page, members: list[Member], report: HarvestReport) -> None:
     run: list[PassportDoc] = []
     in_run: set[str] = set()
     for member in members:
