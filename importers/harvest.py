@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from importers.harvest_dump import start_from_dump
 from importers.harvest_pages import HarvestError, Member, Page, client, first_page, read_page
 from registry.core.settings import Settings
 from registry.model.documents import DocumentError, PassportDoc, make_doc
@@ -43,6 +44,7 @@ class HarvestReport:
     members: int = 0  # members read (taken in or skipped as already there)
     retired: list[str] = field(default_factory=list)
     added: AddReport = field(default_factory=AddReport)
+    from_dump: int = 0  # passports taken in from the peer's dumps (``--from-dump``)
 
 
 @dataclass
@@ -85,11 +87,16 @@ class HarvestState:
 
 
 def harvest(registry: Registry, root: str, settings: Settings,
-            progress: Callable[[Page], None] | None = None) -> HarvestReport:
-    """Take in the feed whose root is ``root`` from where the last run stopped."""
+            progress: Callable[[Page], None] | None = None, *, from_dump: bool = False,
+            manifest: str = "") -> HarvestReport:
+    """Take in the feed whose root is ``root`` from where the last run stopped; ``from_dump``: a
+    new harvest starts from the peer's dumps (``harvest_dump``; ``manifest``: their manifest's URL
+    when not ``{peer}/dumps/manifest.json``)."""
     state = HarvestState.load(settings.data_dir, root)
     report = HarvestReport()
     with client(settings) as http:
+        if from_dump:
+            report.from_dump = start_from_dump(registry, http, root, settings, state, manifest)
         if not state.page:
             state.stream, state.page = first_page(http, root, settings)
         while True:
