@@ -227,10 +227,11 @@ def _load(registry: Registry, scratch: ox.Store, passports: list[str], versions:
         out.flush()
         os.fsync(out.fileno())
     with registry._storage("write"):
-        registry.history_store.bulk_extend(q for graph in versions for q in scratch.quads_for_pattern(None, None, None, graph))
+        registry.history_store.bulk_load(_n_quads(scratch, versions), ox.RdfFormat.N_QUADS)
         activity = ox.NamedNode(f"{registry.base}id/activity/{uuid.uuid4()}")
         agent = ox.NamedNode(registry._cli_agent())
-        registry.store.bulk_extend(_main_quads(scratch, passports, peer_prov, prov))
+        graphs = [(ox.NamedNode(iri), ox.NamedNode(iri)) for iri in passports] + [(peer_prov, prov)]
+        registry.store.bulk_load(_n_quads(scratch, graphs), ox.RdfFormat.N_QUADS)
         registry.store.extend(activity_quads(prov, activity, agent, source, f"passports harvest --from-dump {source}",
                                              started, now()) + registry._agent_labels(agent.value))
         registry.store.flush()
@@ -242,11 +243,16 @@ def _load(registry: Registry, scratch: ox.Store, passports: list[str], versions:
         index.rebuild(registry.store)
 
 
-def _main_quads(scratch: ox.Store, passports: list[str], peer_prov: ox.NamedNode, prov: ox.NamedNode):
-    for iri in passports:
-        yield from scratch.quads_for_pattern(None, None, None, ox.NamedNode(iri))
-    for quad in scratch.quads_for_pattern(None, None, None, peer_prov):
-        yield ox.Quad(quad.subject, quad.predicate, quad.object, prov)
+def _n_quads(scratch: ox.Store, graphs) -> bytes:
+    """N-Quads of the scratch store's ``graphs`` (each a graph, or a pair: its name there, its name
+    here), written by pyoxigraph graph by graph (N-Triples end every statement with " .\n" and
+    escape the line ends in literals, so the graph name goes before it)."""
+    parts = []
+    for pair in graphs:
+        source, target = pair if isinstance(pair, tuple) else (pair, pair)
+        parts.append(scratch.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=source).replace(
+            b" .\n", f" <{target.value}> .\n".encode()))
+    return b"".join(parts)
 
 
 __all__ = ["DumpError", "start_from_dump"]
