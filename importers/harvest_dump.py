@@ -11,7 +11,7 @@ of its members the dumps hold). Before anything is stored:
   that many members);
 - each file is downloaded into ``DATA/harvest/`` within ``PASSPORTS_HARVEST_MAX_DUMP_BYTES``, no
   larger than its declared size, of that size and SHA-256;
-- both are parsed into a scratch store, and every current passport is validated as ``add``
+- both are parsed into a scratch store (in memory), and every current passport is validated as ``add``
   validates (integrity rules and SHACL). The dump is taken in whole or not at all: one refused
   passport refuses the dump (a part of a snapshot would not match the feed that follows it).
 
@@ -124,7 +124,7 @@ def start_from_dump(registry: Registry, http: httpx.Client, root: str, settings:
     folder = settings.data_dir / "harvest" / f"dump-{uuid.uuid4().hex[:12]}"
     folder.mkdir(parents=True)
     try:
-        scratch = ox.Store(str(folder / "scratch"))
+        scratch = ox.Store()  # in memory: five times faster to load than on disk, and the dump is read once
         for kind, entry in files.items():
             url = str(httpx.URL(manifest_url).join("../" + entry["path"]))  # paths are from the site's root
             target = folder / f"{kind}.nq.gz"
@@ -227,6 +227,9 @@ def _load(registry: Registry, scratch: ox.Store, passports: list[str], versions:
         out.flush()
         os.fsync(out.fileno())
     with registry._storage("write"):
+        for graph in versions:  # copies a killed load left (``BatchWriter._recover`` removes the rest)
+            if registry.history_store.contains_named_graph(graph):
+                registry.history_store.remove_graph(graph)
         registry.history_store.bulk_load(_n_quads(scratch, versions), ox.RdfFormat.N_QUADS)
         activity = ox.NamedNode(f"{registry.base}id/activity/{uuid.uuid4()}")
         agent = ox.NamedNode(registry._cli_agent())
