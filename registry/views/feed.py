@@ -22,6 +22,7 @@ import hashlib
 import os
 import sqlite3
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -121,6 +122,25 @@ def root_document(base: str, media_type: str, epoch: str = "") -> FeedDocument:
     if epoch:
         quads.append(ox.Quad(stream, VERSION_INFO, ox.Literal(epoch)))
     return FeedDocument(serialize(quads, media_type), media_type, immutable=False)
+
+
+STATIC_ROOT = FEED_PATH + "/index.nq"  # the root in a static site (a file and a folder cannot share a name)
+STATIC_MEDIA_TYPE = "application/n-quads"
+
+
+def static_files(registry) -> Iterator[tuple[str, bytes]]:
+    """The feed as files of a static site (``passports site``): the root at ``STATIC_ROOT``, then
+    every page in N-Quads (the harvester's format; a static host cannot negotiate) at the path of
+    its IRI, full pages and the open last one as it is at the build."""
+    size = max(1, int(registry.settings.feed_page_size))
+    feed = Feed(registry, size)
+    try:
+        epoch = feed.reader.epoch()
+        yield STATIC_ROOT, root_document(registry.base, STATIC_MEDIA_TYPE, epoch).body
+        for number in range(1, feed.reader.count() // size + 2):
+            yield f"{FEED_PATH}/{number}", feed.page(number, STATIC_MEDIA_TYPE).body
+    finally:
+        feed.close()
 
 
 def feed_position(registry) -> dict | None:
@@ -236,5 +256,5 @@ class Feed:
         self.reader.close()
 
 
-__all__ = ["FEED_PATH", "FORMATS", "Feed", "FeedDocument", "feed_position", "negotiate", "page_iri",
-           "root_document", "stream_iri"]
+__all__ = ["FEED_PATH", "FORMATS", "STATIC_ROOT", "Feed", "FeedDocument", "feed_position", "negotiate",
+           "page_iri", "root_document", "static_files", "stream_iri"]
