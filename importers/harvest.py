@@ -60,6 +60,7 @@ class HarvestState:
     members: int = 0
     last: str = ""
     seen: list[str] = field(default_factory=list)  # the pages taken in, full ones (loop check)
+    dump_check: str = ""  # a passport of the dump the harvest started from (``harvest_dump``)
 
     @classmethod
     def load(cls, data_dir: Path, root: str) -> HarvestState:
@@ -67,7 +68,7 @@ class HarvestState:
         if path.exists():
             saved = json.loads(path.read_text(encoding="utf-8"))
             return cls(path, root, saved.get("stream", ""), saved.get("page", ""), int(saved.get("members", 0)),
-                       saved.get("last", ""), list(saved.get("seen", [])))
+                       saved.get("last", ""), list(saved.get("seen", [])), saved.get("dump_check", ""))
         return cls(path, root)
 
     def save(self) -> None:
@@ -76,7 +77,7 @@ class HarvestState:
         temporary = self.path.with_suffix(".tmp")
         with open(temporary, "w", encoding="utf-8") as out:
             json.dump({"root": self.root, "stream": self.stream, "page": self.page, "members": self.members,
-                       "last": self.last, "seen": self.seen}, out, indent=1)
+                       "last": self.last, "seen": self.seen, "dump_check": self.dump_check}, out, indent=1)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, self.path)
@@ -93,6 +94,8 @@ def harvest(registry: Registry, root: str, settings: Settings,
     new harvest starts from the peer's dumps (``harvest_dump``; ``manifest``: their manifest's URL
     when not ``{peer}/dumps/manifest.json``)."""
     state = HarvestState.load(settings.data_dir, root)
+    if state.dump_check and not registry.store.contains_named_graph(ox.NamedNode(state.dump_check)):
+        state = HarvestState(state.path, root)  # the opening removed a dump load killed before its end
     report = HarvestReport()
     with client(settings) as http:
         if from_dump:

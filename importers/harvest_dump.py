@@ -134,13 +134,19 @@ def start_from_dump(registry: Registry, http: httpx.Client, root: str, settings:
                     scratch.bulk_load(stream_in, ox.RdfFormat.N_QUADS)
             except (OSError, EOFError, SyntaxError, ValueError) as exc:
                 raise DumpError(url, "rdf", detail=str(exc) or type(exc).__name__) from None
-        count = _take_in(registry, scratch, stream.removesuffix(FEED_PATH), manifest_url)
+        loaded = _take_in(registry, scratch, stream.removesuffix(FEED_PATH), manifest_url)
         del scratch
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    # the position first, then the journal goes: a kill between the two leaves the journal, the next
+    # opening removes the load, and the harvest sees ``dump_check`` gone and starts again
     state.stream, state.page, state.members, state.last = stream, position["page"], position["members"], ""
+    state.dump_check = loaded[0] if loaded else ""
     state.save()
-    return count
+    registry._journal.unlink(missing_ok=True)
+    for index in registry.sidecars():
+        index.rebuild(registry.store)
+    return len(loaded)
 
 
 def _manifest(url: str, body: bytes, _media_type: str) -> tuple[dict, dict[str, dict]]:
@@ -185,8 +191,9 @@ def _download(http: httpx.Client, url: str, target: Path, entry: dict, settings:
         raise DumpError(url, "checksum", found=digest.hexdigest(), expected=entry["sha256"])
 
 
-def _take_in(registry: Registry, scratch: ox.Store, peer_base: str, source: str) -> int:
-    """Validate the dump's current passports, then load its passports, versions and provenance."""
+def _take_in(registry: Registry, scratch: ox.Store, peer_base: str, source: str) -> list[str]:
+    """Validate the dump's current passports, then load its passports, versions and provenance
+    (behind the journal, which the caller removes); the passports loaded."""
     passports: dict[str, str] = {}  # passport IRI -> the base of its registry
     versions: list[ox.NamedNode] = []
     for graph in scratch.named_graphs():
@@ -215,7 +222,7 @@ def _take_in(registry: Registry, scratch: ox.Store, peer_base: str, source: str)
     if refused:
         raise DumpError(source, "refused", count=len(refused), iri=refused[0][0], issue=refused[0][1])
     _load(registry, scratch, list(passports), versions, ox.NamedNode(peer_base + "graph/provenance"), source)
-    return len(passports)
+    return list(passports)
 
 
 def _load(registry: Registry, scratch: ox.Store, passports: list[str], versions: list[ox.NamedNode],
@@ -226,6 +233,8 @@ def _load(registry: Registry, scratch: ox.Store, passports: list[str], versions:
         out.write("\n".join(passports))
         out.flush()
         os.fsync(out.fileno())
+    for index in registry.sidecars():  # rebuilt once the load is kept; at the next opening if killed first
+        registry._sidecar_call(index, "mark_dirty")
     with registry._storage("write"):
         for graph in versions:  # copies a killed load left (``BatchWriter._recover`` removes the rest)
             if registry.history_store.contains_named_graph(graph):
@@ -239,11 +248,8 @@ def _load(registry: Registry, scratch: ox.Store, passports: list[str], versions:
                                              started, now()) + registry._agent_labels(agent.value))
         registry.store.flush()
         registry.history_store.flush()
-    journal.unlink()
     registry._bulk_loads += 1
     registry._bump_generation()
-    for index in registry.sidecars():
-        index.rebuild(registry.store)
 
 
 def _n_quads(scratch: ox.Store, graphs) -> bytes:

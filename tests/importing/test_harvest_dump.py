@@ -6,19 +6,26 @@ epoch) stop it with exit code 2, an error naming the URL, and nothing stored."""
 from __future__ import annotations
 
 import functools
+import gzip
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
+import time
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 from registry.core.settings import Settings
 from registry.model.uris import owning_passport
 from registry.static_site.downloads import write_all_dumps
 from registry.store.registry import Registry
-from tests.conftest import dump, passport_ttl, run_cli
+from tests.conftest import ROOT, dump, passport_ttl, run_cli
 from tests.importing.test_harvest import SERVER, _docs, _fill, passports
 from tests.importing.test_harvest_atomic import _events
 from tests.servers import serve_at_own_address
@@ -133,3 +140,39 @@ def test_dumps_that_lie_are_refused_and_nothing_is_stored(tmp_path, peer, change
                 assert passports(local, peer.base) == {"retired": []}
     finally:
         site.close()
+
+
+def test_a_dump_start_killed_anywhere_leaves_all_or_nothing_and_resumes(tmp_path, peer):
+    """SIGKILL at moments spread over a ``--from-dump`` run, each round in a new data directory:
+    after the kill the registry (opened again) holds none of the dump's passports or all of them,
+    and the next run (from the dump again, or on from the recorded position) ends as the peer."""
+    manifest = peer.site_url + "dumps/manifest.json"
+    body = gzip.decompress((peer.site / "dumps/registry.nq.gz").read_bytes())
+    dumped = {q.graph_name.value for q in ox.parse(body, format=ox.RdfFormat.N_QUADS)
+              if q.graph_name.value.startswith(peer.base + "id/passport/")}
+    kills = 0
+    for n, delay in enumerate((0.8, 1.1, 1.3, 1.5, 1.7, 1.9, 2.2, 2.6)):  # the command starts in about 1-2 s
+        data = tmp_path / f"killed-{n}"
+        process = _start(peer, data, "--from-dump", "--manifest", manifest)
+        time.sleep(delay)
+        if process.poll() is None:
+            os.kill(process.pid, signal.SIGKILL)
+            kills += 1
+        process.wait(60)
+        with Registry.open(Settings(data_dir=data)) as local:  # the next opening removes a half load
+            held = {g.value for g in local.store.named_graphs() if g.value.startswith(peer.base + "id/passport/")}
+        assert not held or held >= dumped, f"part of the dump: {len(held)} of {len(dumped)}"
+        states = list((data / "harvest").glob("*.json")) if (data / "harvest").exists() else []
+        started = bool(states) and bool(json.loads(states[0].read_text())["page"])
+        again = _start(peer, data, *([] if started else ["--from-dump", "--manifest", manifest]))
+        assert again.wait(120) == 0
+        with Registry.open(Settings(data_dir=data), read_only=True) as local:
+            assert passports(local, peer.base) == passports(peer.registry, peer.base)
+            assert _events(local, peer.base) == _events(peer.registry, peer.base)
+    assert kills >= 3, kills
+
+
+def _start(peer, data: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "registry.cli", "harvest", peer.url + "/feed/passports",
+                             "--data", str(data), *extra], cwd=ROOT, env=dict(os.environ),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
