@@ -131,13 +131,20 @@ STATIC_MEDIA_TYPE = "application/n-quads"
 def static_files(registry) -> Iterator[tuple[str, bytes]]:
     """The feed as files of a static site (``passports site``): the root at ``STATIC_ROOT``, then
     every page in N-Quads (the harvester's format; a static host cannot negotiate) at the path of
-    its IRI, full pages and the open last one as it is at the build."""
+    its IRI, full pages and the open last one as it is at the build. Nothing without a feed index
+    (a data directory never opened for writing)."""
+    if not (registry.settings.data_dir / FEED_FILE).exists():
+        return
     size = max(1, int(registry.settings.feed_page_size))
     feed = Feed(registry, size)
     try:
-        epoch = feed.reader.epoch()
+        epoch, count = feed.reader.epoch(), feed.reader.count()
+    except sqlite3.Error:
+        feed.close()
+        return
+    try:
         yield STATIC_ROOT, root_document(registry.base, STATIC_MEDIA_TYPE, epoch).body
-        for number in range(1, feed.reader.count() // size + 2):
+        for number in range(1, count // size + 2):
             yield f"{FEED_PATH}/{number}", feed.page(number, STATIC_MEDIA_TYPE).body
     finally:
         feed.close()
