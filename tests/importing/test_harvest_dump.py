@@ -176,3 +176,13 @@ def _start(peer, data: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "registry.cli", "harvest", peer.url + "/feed/passports",
                              "--data", str(data), *extra], cwd=ROOT, env=dict(os.environ),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def test_a_dump_over_the_size_limit_is_not_downloaded(tmp_path, peer):
+    data = tmp_path / "small"
+    done = run_cli("harvest", peer.url + "/feed/passports", "--data", str(data), "--from-dump", "--manifest",
+                   peer.site_url + "dumps/manifest.json", env={"PASSPORTS_HARVEST_MAX_DUMP_BYTES": "100"})
+    assert done.returncode == 2 and "more than 100 (PASSPORTS_HARVEST_MAX_DUMP_BYTES)" in done.stderr, done.stderr
+    assert "registry.nq.gz" in done.stderr
+    with Registry.open(Settings(data_dir=data), read_only=True) as local:
+        assert passports(local, peer.base) == {"retired": []}
