@@ -127,6 +127,8 @@ def start_from_dump(registry: Registry, http: httpx.Client, root: str, settings:
         scratch = ox.Store()  # in memory: five times faster to load than on disk, and the dump is read once
         for kind, entry in files.items():
             url = str(httpx.URL(manifest_url).join("../" + entry["path"]))  # paths are from the site's root
+            if not url.startswith(str(httpx.URL(manifest_url).join("../"))):  # not a file of another site
+                raise DumpError(manifest_url, "manifest", detail=f"{entry['path']} is not a path in this site")
             target = folder / f"{kind}.nq.gz"
             _download(http, url, target, entry, settings)
             try:
@@ -242,8 +244,9 @@ def _load(registry: Registry, scratch: ox.Store, passports: list[str], versions:
         registry.history_store.bulk_load(_n_quads(scratch, versions), ox.RdfFormat.N_QUADS)
         activity = ox.NamedNode(f"{registry.base}id/activity/{uuid.uuid4()}")
         agent = ox.NamedNode(registry._cli_agent())
-        graphs = [(ox.NamedNode(iri), ox.NamedNode(iri)) for iri in passports] + [(peer_prov, prov)]
-        registry.store.bulk_load(_n_quads(scratch, graphs), ox.RdfFormat.N_QUADS)
+        records = ox.serialize(_records(scratch, set(passports), peer_prov, prov), format=ox.RdfFormat.N_QUADS)
+        registry.store.bulk_load(_n_quads(scratch, [ox.NamedNode(iri) for iri in passports]) + records,
+                                 ox.RdfFormat.N_QUADS)
         registry.store.extend(activity_quads(prov, activity, agent, source, f"passports harvest --from-dump {source}",
                                              started, now()) + registry._agent_labels(agent.value))
         registry.store.flush()
@@ -252,16 +255,25 @@ def _load(registry: Registry, scratch: ox.Store, passports: list[str], versions:
     registry._bump_generation()
 
 
-def _n_quads(scratch: ox.Store, graphs) -> bytes:
-    """N-Quads of the scratch store's ``graphs`` (each a graph, or a pair: its name there, its name
-    here), written by pyoxigraph graph by graph (N-Triples end every statement with " .\n" and
-    escape the line ends in literals, so the graph name goes before it)."""
-    parts = []
-    for pair in graphs:
-        source, target = pair if isinstance(pair, tuple) else (pair, pair)
-        parts.append(scratch.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=source).replace(
-            b" .\n", f" <{target.value}> .\n".encode()))
-    return b"".join(parts)
+def _n_quads(scratch: ox.Store, graphs: list[ox.NamedNode]) -> bytes:
+    """N-Quads of the scratch store's ``graphs``, written by pyoxigraph graph by graph (N-Triples
+    end every statement with " .\n" and escape the line ends in literals, so the graph name goes
+    before it)."""
+    return b"".join(scratch.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=graph).replace(
+        b" .\n", f" <{graph.value}> .\n".encode()) for graph in graphs)
+
+
+def _records(scratch: ox.Store, passports: set[str], peer_prov: ox.NamedNode, prov: ox.NamedNode):
+    """The peer's provenance records, moved into this registry's provenance graph: those of the
+    versions of the dump's passports and those of the peer's own resources (its activities and
+    agents, under its base IRI); nothing about any other resource (this registry's own passports)."""
+    base = peer_prov.value.removesuffix("graph/provenance")
+    for quad in scratch.quads_for_pattern(None, None, None, peer_prov):
+        if not isinstance(quad.subject, ox.NamedNode):
+            continue
+        version = VERSION_IRI.match(quad.subject.value)
+        if (version["passport"] in passports) if version else quad.subject.value.startswith(base):
+            yield ox.Quad(quad.subject, quad.predicate, quad.object, prov)
 
 
 __all__ = ["DumpError", "start_from_dump"]
