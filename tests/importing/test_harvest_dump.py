@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 import json
 import os
 import shutil
@@ -186,3 +187,28 @@ def test_a_dump_over_the_size_limit_is_not_downloaded(tmp_path, peer):
     assert "registry.nq.gz" in done.stderr
     with Registry.open(Settings(data_dir=data), read_only=True) as local:
         assert passports(local, peer.base) == {"retired": []}
+
+
+def test_provenance_records_about_other_resources_are_not_taken_in(tmp_path, peer):
+    """A dump whose provenance graph also speaks of a passport of another registry (here: one of
+    the replica's own): the dump is taken in, that record is not."""
+    folder = tmp_path / "forged"
+    shutil.copytree(peer.site, folder)
+    dump_path = folder / "dumps/registry.nq.gz"
+    other = "http://other.example/id/passport/GM0153/mine/v/1"
+    forged = (f"<{other}> <http://www.w3.org/ns/prov#invalidatedAtTime> "
+              f'"2020-01-01T00:00:00Z"^^<http://www.w3.org/2001/XMLSchema#dateTime> <{peer.base}graph/provenance> .\n')
+    dump_path.write_bytes(gzip.compress(gzip.decompress(dump_path.read_bytes()) + forged.encode()))
+    manifest = json.loads((folder / "dumps/manifest.json").read_text())
+    entry = next(f for f in manifest["files"] if f["kind"] == "registry")
+    entry.update(size=dump_path.stat().st_size, sha256=hashlib.sha256(dump_path.read_bytes()).hexdigest())
+    (folder / "dumps/manifest.json").write_text(json.dumps(manifest))
+    site = StaticSite(folder)
+    try:
+        done = _harvest(tmp_path / "local", peer, "--from-dump", "--manifest", site.url + "dumps/manifest.json")
+    finally:
+        site.close()
+    assert done.returncode == 0, done.stderr
+    with Registry.open(Settings(data_dir=tmp_path / "local"), read_only=True) as local:
+        assert passports(local, peer.base) == passports(peer.registry, peer.base)
+        assert not list(local.store.quads_for_pattern(ox.NamedNode(other), None, None, None))
