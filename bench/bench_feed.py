@@ -6,7 +6,10 @@ Times (in this process, no HTTP): the rebuild of ``DATA/feed.sqlite`` from the p
 and page 1, a middle page and the last full page in N-Quads, made (a page is an index range, so
 the last costs what the first does) and then read from ``DATA/cache/feed``. Then a harvest of the whole feed from a live server on loopback
 into a second data directory (pages and members a second, validation and writes included), and
-a second, idempotent run. The load average is recorded before and after, because the machine may
+a second, idempotent run. Then a new replica started from the peer's dumps (``--from-dump``:
+download, checks, validation of every passport, bulk load, then the feed from the dumps' position)
+into a third data directory, in the same run as the full harvest it is compared with (after the
+peer has made its dumps, timed apart): two of each, in the order dump, full, full, dump. The load average is recorded before and after, because the machine may
 be shared. Results go to ``bench/results/feed.json`` (``--out``).
 """
 
@@ -41,6 +44,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "feed.json")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+
+    import httpx
 
     from importers.harvest import harvest
     from registry.core.settings import Settings
@@ -78,6 +83,14 @@ def main() -> None:
     with serve(settings, port) as server, Registry.open(local) as target:
         report, harvest_seconds = _timed(lambda: harvest(target, server.url + "/feed/passports", local))
         again, again_seconds = _timed(lambda: harvest(target, server.url + "/feed/passports", local))
+        _, dumps_seconds = _timed(lambda: httpx.get(server.url + "/dumps/manifest.json", timeout=600).raise_for_status())
+        replicas: dict[str, list[float]] = {"full": [], "dump": []}
+        for n, kind in enumerate(("dump", "full", "full", "dump")):  # ABBA: the same share of the machine's load
+            replica = Settings(data_dir=folder / f"replica-{n}", harvest_timeout=120)
+            with Registry.open(replica) as started:
+                dumped, seconds = _timed(lambda s=started, r=replica, k=kind: harvest(
+                    s, server.url + "/feed/passports", r, from_dump=k == "dump"))
+            replicas[kind].append(round(seconds, 2))
     load_after = os.getloadavg()
     result = {
         "machine": {"cpus": os.cpu_count(), "load_average_at_start": [round(x, 2) for x in load_before],
@@ -91,6 +104,10 @@ def main() -> None:
                     "members_per_second": round(report.members / harvest_seconds, 1)},
         "second_run": {"seconds": round(again_seconds, 2), "pages": again.pages,
                        "created": len(again.added.created), "updated": len(again.added.updated)},
+        "new_replica": {"peer_makes_dumps_seconds": round(dumps_seconds, 2),
+                        "from_dump_seconds": replicas["dump"], "full_harvest_seconds": replicas["full"],
+                        "passports_from_dump": dumped.from_dump, "pages_read_after_the_dump": dumped.pages,
+                        "full_over_dump_start": round(sum(replicas["full"]) / sum(replicas["dump"]), 1)},
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")

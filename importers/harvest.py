@@ -27,12 +27,14 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from importers.harvest_dump import start_from_dump
 from importers.harvest_pages import HarvestError, Member, Page, client, first_page, read_page
 from registry.core.settings import Settings
 from registry.model.documents import DocumentError, PassportDoc, make_doc
 from registry.model.managed import is_managed
 from registry.model.uris import PassportRef, owning_passport
 from registry.store.registry import AddReport, Registry
+from registry.store.staging import staged
 from registry.validation.validator import Issue, Verdict
 
 
@@ -42,6 +44,7 @@ class HarvestReport:
     members: int = 0  # members read (taken in or skipped as already there)
     retired: list[str] = field(default_factory=list)
     added: AddReport = field(default_factory=AddReport)
+    from_dump: int = 0  # passports taken in from the peer's dumps (``--from-dump``)
 
 
 @dataclass
@@ -57,6 +60,7 @@ class HarvestState:
     members: int = 0
     last: str = ""
     seen: list[str] = field(default_factory=list)  # the pages taken in, full ones (loop check)
+    dump_check: str = ""  # a passport of the dump the harvest started from (``harvest_dump``)
 
     @classmethod
     def load(cls, data_dir: Path, root: str) -> HarvestState:
@@ -64,7 +68,7 @@ class HarvestState:
         if path.exists():
             saved = json.loads(path.read_text(encoding="utf-8"))
             return cls(path, root, saved.get("stream", ""), saved.get("page", ""), int(saved.get("members", 0)),
-                       saved.get("last", ""), list(saved.get("seen", [])))
+                       saved.get("last", ""), list(saved.get("seen", [])), saved.get("dump_check", ""))
         return cls(path, root)
 
     def save(self) -> None:
@@ -73,7 +77,7 @@ class HarvestState:
         temporary = self.path.with_suffix(".tmp")
         with open(temporary, "w", encoding="utf-8") as out:
             json.dump({"root": self.root, "stream": self.stream, "page": self.page, "members": self.members,
-                       "last": self.last, "seen": self.seen}, out, indent=1)
+                       "last": self.last, "seen": self.seen, "dump_check": self.dump_check}, out, indent=1)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temporary, self.path)
@@ -84,11 +88,18 @@ class HarvestState:
 
 
 def harvest(registry: Registry, root: str, settings: Settings,
-            progress: Callable[[Page], None] | None = None) -> HarvestReport:
-    """Take in the feed whose root is ``root`` from where the last run stopped."""
+            progress: Callable[[Page], None] | None = None, *, from_dump: bool = False,
+            manifest: str = "") -> HarvestReport:
+    """Take in the feed whose root is ``root`` from where the last run stopped; ``from_dump``: a
+    new harvest starts from the peer's dumps (``harvest_dump``; ``manifest``: their manifest's URL
+    when not ``{peer}/dumps/manifest.json``)."""
     state = HarvestState.load(settings.data_dir, root)
+    if state.dump_check and not registry.store.contains_named_graph(ox.NamedNode(state.dump_check)):
+        state = HarvestState(state.path, root)  # the opening removed a dump load killed before its end
     report = HarvestReport()
     with client(settings) as http:
+        if from_dump:
+            report.from_dump = start_from_dump(registry, http, root, settings, state, manifest)
         if not state.page:
             state.stream, state.page = first_page(http, root, settings)
         while True:
@@ -113,8 +124,13 @@ def harvest(registry: Registry, root: str, settings: Settings,
 
 
 def take_in(registry: Registry, page: Page, members: list[Member], report: HarvestReport) -> None:
-    """The members of a checked page, in order: runs of versions (one version of a passport per
-    run) as one ``add``, each retirement on its own."""
+    """The members of a checked page, in order, as one transaction (``staging``): runs of versions
+    (one version of a passport per run) as one ``add``, each retirement on its own."""
+    with staged(registry, {m.passport for m in members}):  # the page is stored whole or not at all
+        _take_in(registry, page, members, report)
+
+
+def _take_in(registry: Registry, page: Page, members: list[Member], report: HarvestReport) -> None:
     run: list[PassportDoc] = []
     in_run: set[str] = set()
     for member in members:

@@ -32,6 +32,7 @@ ACCEPT = "application/n-quads, application/trig;q=0.9"
 FORMATS = {"application/n-quads": ox.RdfFormat.N_QUADS, "application/trig": ox.RdfFormat.TRIG}
 VERSION_IRI = re.compile(r"^(?P<passport>(?P<base>.+/)id/passport/[^/]+/[^/]+)/v/(?P<n>[1-9][0-9]{0,8})$")
 RETRIES_429 = 3
+VERSION_INFO = ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo")
 
 WORDS = Wording({
     "error": ("{url}: {problem}", "{url}: {problem}"),
@@ -75,7 +76,7 @@ class HarvestError(RegistryError):
             en, nl = WORDS.both(key, **values)
         super().__init__(WORDS.say("error", "en", url=url, problem=en),
                          message_nl=WORDS.say("error", "nl", url=url, problem=nl), status=502)
-        self.url = url
+        self.url, self.key, self.values = url, key, values
 
 
 @dataclass
@@ -151,12 +152,20 @@ def parse(url: str, body: bytes, media_type: str, settings: Settings) -> list[ox
 
 def first_page(http: httpx.Client, url: str, settings: Settings) -> tuple[str, str]:
     """The stream IRI and the first page of the feed whose root is ``url``."""
+    return stream_root(http, url, settings)[:2]
+
+
+def stream_root(http: httpx.Client, url: str, settings: Settings) -> tuple[str, str, str]:
+    """The stream IRI, the first page and the epoch (``owl:versionInfo``, "" when not given) of
+    the feed whose root is ``url``."""
     quads = parse(url, *fetch(http, url, settings), settings)
     for quad in quads:
         if quad.predicate == RDF_TYPE and quad.object == EVENT_STREAM and quad.graph_name == ox.DefaultGraph():
             view = next((q.object for q in quads if q.subject == quad.subject and q.predicate == VIEW), None)
+            epoch = next((q.object.value for q in quads if q.subject == quad.subject and q.predicate == VERSION_INFO
+                          and isinstance(q.object, ox.Literal)), "")
             if isinstance(view, ox.NamedNode):
-                return quad.subject.value, view.value
+                return quad.subject.value, view.value, epoch
     raise HarvestError(url, "no_stream")
 
 
@@ -229,4 +238,4 @@ def _next(url: str, default: list[ox.Quad]) -> tuple[str | None, datetime | None
     return target, value
 
 
-__all__ = ["HarvestError", "Member", "Page", "client", "fetch", "first_page", "read_page"]
+__all__ = ["VERSION_IRI", "HarvestError", "Member", "Page", "client", "fetch", "first_page", "read_page", "stream_root"]

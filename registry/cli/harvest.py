@@ -25,6 +25,7 @@ from registry.core.phrases import Wording, counted
 
 WORDS = Wording({
     "page": ("{url}: {members}", "{url}: {members}"),
+    "dump": ("{count} passports taken in from the dumps", "{count} paspoorten overgenomen uit de dumps"),
     "summary": (("{pages} read, {members}; {created} new, {updated} updated, {unchanged} unchanged, "
                  "{retired} retired, {rejected} refused"),
                 ("{pages} gelezen, {members}; {created} nieuw, {updated} bijgewerkt, {unchanged} ongewijzigd, "
@@ -34,6 +35,11 @@ WORDS = Wording({
 
 def harvest_command(
     url: Annotated[str, typer.Argument(help="The root of the peer's feed, e.g. https://peer.example/feed/passports")],
+    from_dump: Annotated[bool, typer.Option("--from-dump", help=(
+        "Start a new harvest from the peer's dumps (checked against their manifest), then follow the "
+        "feed from the dumps' position"))] = False,
+    manifest: Annotated[str, typer.Option("--manifest", help=(
+        "With --from-dump: the dumps' manifest.json when not at {peer}/dumps/manifest.json"))] = "",
     data: Path = DataOption, base: str = BaseOption, lang: str = LangOption,
 ) -> None:
     """Take in another registry's change feed (versions and retirements), validated as `add`; run
@@ -44,10 +50,13 @@ def harvest_command(
     with opened(settings) as registry:
         try:
             report = harvest(registry, url, settings, progress=lambda page: err.print(
-                WORDS.say("page", lang, url=page.url, members=counted(len(page.members), "member", lang)), highlight=False))
+                WORDS.say("page", lang, url=page.url, members=counted(len(page.members), "member", lang)), highlight=False),
+                from_dump=from_dump, manifest=manifest)
         except HarvestError as exc:
             fail(exc, lang=lang)
     added = report.added
+    if from_dump:
+        err.print(WORDS.say("dump", lang, count=report.from_dump), highlight=False)
     print_verdicts(added.rejected, lang)
     err.print(WORDS.say("summary", lang, pages=counted(report.pages, "page", lang),
                         members=counted(report.members, "member", lang),

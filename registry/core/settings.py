@@ -149,6 +149,9 @@ class Settings:
                                                                          str(64 * 2**20))))
     harvest_max_page_members: int = field(default_factory=lambda: int(_env("PASSPORTS_HARVEST_MAX_PAGE_MEMBERS",
                                                                            "10000")))
+    # `passports harvest --from-dump`: the largest dump file it downloads (bytes, as sent: gzip)
+    harvest_max_dump_bytes: int = field(default_factory=lambda: int(_env("PASSPORTS_HARVEST_MAX_DUMP_BYTES",
+                                                                         str(4 * 2**30))))
     # The store of current versions: "embedded" (pyoxigraph in DATA/main) or "sparql" (an existing
     # SPARQL 1.1 server at these URLs: registry/store/remote.py, docs/deployment.md).
     backend: str = field(default_factory=lambda: _env("PASSPORTS_BACKEND", "embedded"))

@@ -61,6 +61,7 @@ from registry.static_site.sitemap import write_sitemap
 from registry.static_site.writer import STATIC_LIST_PAGES, Writer, init_worker, run_task
 from registry.store.registry import Registry
 from registry.store.versions import iter_passport_iris
+from registry.views.feed import static_files
 from registry.views.pages import contexts as pages
 from registry.views.pages.contexts import Page
 from registry.views.pages.render import STATIC_DIR, templates_fingerprint
@@ -161,6 +162,7 @@ class SiteBuilder:
         dumps.finish()
         self._local(lambda result: self.writer.page(result, self._downloads_page()))
         self._local(self._open_data)
+        self._local(self._feed)
         self._retire_stale_files()
         write_sitemap(self.output, self.manifest.html_pages(), self.site_url, self.languages)
         self.manifest.commit()
@@ -300,6 +302,12 @@ class SiteBuilder:
         for rel, body in documents:
             self.writer.file(result, rel, body, html=False)
         self.writer.page(result, page)
+
+    def _feed(self, result: TaskResult) -> None:
+        """The change feed as files (``views.feed.static_files``; full pages unchanged since the
+        last build are not written again)."""
+        for rel, body in static_files(self.registry):
+            self.writer.file(result, rel, body, html=False)
 
     def _downloads_page(self) -> Page:
         return downloads_page(self.out, self.manifest.meta("dumped_at") or "–")

@@ -18,6 +18,7 @@ from registry.core.workers import GENERATION_FILE, read_generation
 from registry.static_site.dumps import Dumps, dump_store
 from registry.static_site.opendata_dumps import write_open_data_dumps
 from registry.store.registry import Registry
+from registry.views.feed import feed_position
 from registry.views.opendata.dumpinfo import MANIFEST, DumpFile, read_manifest
 from registry.views.pages.contexts import Page
 
@@ -85,8 +86,10 @@ def store_generation(data_dir: Path) -> str:
 
 def write_all_dumps(registry: Registry, folder: Path, generation: str) -> list[DumpFile]:
     """Every dump under ``folder/dumps``: the main and history stores (N-Quads), then the
-    per-municipality and reference dumps and the manifest (also ``passports export --dumps``)."""
+    per-municipality and reference dumps and the manifest (also ``passports export --dumps``); the
+    main store first, then the history (which then holds every version the main dump superseded)."""
     folder.joinpath("dumps").mkdir(parents=True, exist_ok=True)
+    feed = feed_position(registry)  # before the dumps: they hold at least its members
     stores = {Dumps.MAIN: registry.store, Dumps.HISTORY: registry.history_store}
     for rel, store in stores.items():
         target = folder / rel
@@ -94,4 +97,4 @@ def write_all_dumps(registry: Registry, folder: Path, generation: str) -> list[D
             target.unlink(missing_ok=True)
         else:
             dump_store(store, target)
-    return write_open_data_dumps(registry, folder, generation)
+    return write_open_data_dumps(registry, folder, generation, feed)

@@ -19,6 +19,7 @@ from registry.static_site.manifest import Manifest
 from registry.static_site.opendata_dumps import HISTORY, MAIN, write_open_data_dumps
 from registry.static_site.report import BuildReport, TaskResult
 from registry.store.registry import Registry
+from registry.views.feed import feed_position
 from registry.views.opendata.dumpinfo import MANIFEST
 
 
@@ -62,6 +63,7 @@ class Dumps:
         self.quads = 0
         self.threads: list[threading.Thread] = []
         self.errors: list[BaseException] = []
+        self.feed = feed_position(self.registry) if self.needed else None  # before the dumps start
         if not self.needed:
             return
         (self.out / "dumps").mkdir(parents=True, exist_ok=True)
@@ -105,7 +107,7 @@ class Dumps:
             thread.join()
         if self.errors:
             raise self.errors[0]
-        write_open_data_dumps(self.registry, self.out, self.generation)
+        write_open_data_dumps(self.registry, self.out, self.generation, self.feed)
         manifest = self.builder.manifest
         manifest.set_meta("generation", self.generation)
         manifest.set_meta("dumped_at", datetime.now(UTC).isoformat(timespec="seconds"))

@@ -67,10 +67,10 @@ def write_reference_dump(store: ox.Store, target: Path) -> None:
     partial.replace(target)
 
 
-def write_open_data_dumps(registry: Registry, root: Path, generation: str) -> list[DumpFile]:
+def write_open_data_dumps(registry: Registry, root: Path, generation: str, feed: dict | None = None) -> list[DumpFile]:
     """Per-municipality and reference dumps under ``root/dumps`` (stale municipality dumps are
     removed), then the manifest of every dump there; ``registry.nq.gz`` and ``history.nq.gz``
-    must be written already."""
+    must be written already; ``feed``: the feed position read before they were (for the manifest)."""
     folder = root / "dumps"
     folder.mkdir(parents=True, exist_ok=True)
     groups = passports_by_municipality(registry)
@@ -84,7 +84,7 @@ def write_open_data_dumps(registry: Registry, root: Path, generation: str) -> li
              for rel, kind in ((MAIN, "registry"), (HISTORY, "history"), (REFERENCE, "reference"))
              if (root / rel).exists()]
     files += [describe_file(root, municipality_dump(code), "municipality", TURTLE_MEDIA_TYPE, code) for code in groups]
-    write_manifest(root, files, generation)
+    write_manifest(root, files, generation, feed)
     return files
 
 

@@ -19,9 +19,11 @@ MEDIA_TYPES = (("text/html", "html"), ("text/css", "css"), ("application/javascr
                ("application/json", "json"), ("image/svg+xml", "svg"), ("image/png", "png"),
                ("text/plain", "txt"), ("application/xml", "xml"), ("text/turtle", "ttl"),
                ("application/ld+json", "jsonld"), ("application/n-triples", "nt"),
-               ("application/gzip", "gz"), ("application/rdf+xml", "rdf"))
+               ("application/gzip", "gz"), ("application/rdf+xml", "rdf"), ("application/n-quads", "nq"))
 # Files without a suffix that are not HTML: the VoID description (registry.views.opendata.void)
 NO_SUFFIX = (("/.well-known/void", "text/turtle"),)
+# Folders of such files: the pages of the change feed (registry.views.feed.static_files)
+NO_SUFFIX_FOLDERS = (("/feed/passports/", "application/n-quads"),)
 
 
 def headers_file(tile_url: str = "") -> str:
@@ -29,7 +31,7 @@ def headers_file(tile_url: str = "") -> str:
     lines = ["# Security headers of the material passport registry's static site",
              "# (Netlify / Cloudflare Pages format; written by `passports site`).", "/*"]
     lines += [f"  {name}: {value}" for name, value in security_headers(tile_url).items()]
-    for path, media_type in NO_SUFFIX:
+    for path, media_type in NO_SUFFIX + tuple((folder + "*", t) for folder, t in NO_SUFFIX_FOLDERS):
         lines += [path, f"  Content-Type: {media_type}"]
     return "\n".join(lines) + "\n"
 
@@ -41,6 +43,8 @@ def nginx_example(tile_url: str = "") -> str:
     types = "\n".join(f"        {media_type} {suffix};" for media_type, suffix in MEDIA_TYPES)
     exact = "".join(f"location = {path} {{\n    root /srv/passports/site;\n    default_type {media_type};\n"
                     f"{headers}\n}}\n" for path, media_type in NO_SUFFIX)
+    exact += "".join(f"location {folder} {{\n    root /srv/passports/site;\n    default_type {media_type};\n"
+                     f"    try_files $uri =404;\n{headers}\n}}\n" for folder, media_type in NO_SUFFIX_FOLDERS)
     return f"""# nginx: serve the material passport registry's static site with its security headers.
 # Put this inside a server {{ }} block (with TLS) and set root to the folder of this file.
 location / {{

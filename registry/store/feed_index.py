@@ -84,12 +84,18 @@ class FeedIndex(Sidecar):
 
     def apply(self, put: Iterable[_Written] = (), remove: Iterable[str] = ()) -> None:
         """Append the new versions (sorted by IRI) and the retirements of one committed write."""
+        self.apply_in_order([(put, remove)])
+
+    def apply_in_order(self, steps: Iterable[tuple[Iterable[_Written], Iterable[str]]]) -> None:
+        """The events of several writes committed as one (``staging``), write by write, in one
+        SQLite transaction."""
         with self._transaction() as conn:
-            for facts in sorted(put, key=lambda f: f.iri):
-                self._insert(facts, 0)
-            for iri in sorted(remove):
-                conn.execute("INSERT INTO event (passport, version, kind) VALUES (?, ?, ?)",
-                             (iri, self._latest(iri), RETIRED))
+            for put, remove in steps:
+                for facts in sorted(put, key=lambda f: f.iri):
+                    self._insert(facts, 0)
+                for iri in sorted(remove):
+                    conn.execute("INSERT INTO event (passport, version, kind) VALUES (?, ?, ?)",
+                                 (iri, self._latest(iri), RETIRED))
             conn.execute("INSERT OR REPLACE INTO meta VALUES ('state', ?)", (self._state_after(),))
         self._dirty = self.missed
 

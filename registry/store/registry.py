@@ -45,7 +45,7 @@ from registry.model.vocab import (
     RETIRED_PASSPORT,
     RETIREMENT_REASON,
 )
-from registry.store import geometries, masses, reference_graphs, stored_base, valuations
+from registry.store import geometries, masses, reference_graphs, staging, stored_base, valuations
 from registry.store.compaction import Compaction
 from registry.store.failures import StoreError, describe, storage_errors
 from registry.store.feed_index import FeedIndex
@@ -141,6 +141,7 @@ class Registry(BatchWriter, Compaction):
             registry = cls(settings, main, ox.Store(str(history_path)))
             registry._recover()
             valuations.recover(registry)  # the records of an interrupted valuation batch
+            staging.recover(registry)  # the history copies of an interrupted staged write (a harvested page)
             with storage_errors(settings.data_dir, "open"):
                 synced = reference_graphs.sync(registry.store)
                 if geometries.is_stale(registry.store, registry.base, registry.provenance_graph):

@@ -20,7 +20,9 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+import sqlite3
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +30,7 @@ import mimeparse
 import pyoxigraph as ox
 
 from registry.model.vocab import DCTERMS, PROV, RDF_TYPE, XSD
-from registry.store.feed_index import RETIRED, Event, FeedReader
+from registry.store.feed_index import FEED_FILE, RETIRED, Event, FeedReader
 from registry.store.provenance import GENERATED_AT, INVALIDATED_AT
 
 LDES = "https://w3id.org/ldes#"
@@ -53,6 +55,7 @@ DELETE = ox.NamedNode(AS + "Delete")
 AS_OBJECT = ox.NamedNode(AS + "object")
 IS_PART_OF = ox.NamedNode(DCTERMS + "isPartOf")
 DATETIME = ox.NamedNode(XSD + "dateTime")
+VERSION_INFO = ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo")
 
 # Media types, in increasing preference when q-values tie (mimeparse): "*/*" gets Turtle.
 FORMATS: dict[str, ox.RdfFormat] = {
@@ -109,13 +112,62 @@ def serialize(quads: list[ox.Quad], media_type: str) -> bytes:
     return ox.serialize(quads, format=fmt)
 
 
-def root_document(base: str, media_type: str) -> FeedDocument:
-    """The event stream and its view (changes never: its first page is always page 1)."""
+def root_document(base: str, media_type: str, epoch: str = "") -> FeedDocument:
+    """The event stream and its view (its first page is always page 1), with the feed's epoch as
+    ``owl:versionInfo`` (changes when the feed is rebuilt: a dump's position is void then)."""
     stream, view = ox.NamedNode(stream_iri(base)), ox.NamedNode(page_iri(base, 1))
     quads = [ox.Quad(stream, RDF_TYPE, EVENT_STREAM), ox.Quad(stream, TIMESTAMP_PATH, GENERATED_AT),
              ox.Quad(stream, VERSION_OF_PATH, IS_VERSION_OF), ox.Quad(stream, VIEW, view),
              ox.Quad(view, RDF_TYPE, TREE_NODE)]
+    if epoch:
+        quads.append(ox.Quad(stream, VERSION_INFO, ox.Literal(epoch)))
     return FeedDocument(serialize(quads, media_type), media_type, immutable=False)
+
+
+STATIC_ROOT = FEED_PATH + "/index.nq"  # the root in a static site (a file and a folder cannot share a name)
+STATIC_MEDIA_TYPE = "application/n-quads"
+
+
+def static_files(registry) -> Iterator[tuple[str, bytes]]:
+    """The feed as files of a static site (``passports site``): the root at ``STATIC_ROOT``, then
+    every page in N-Quads (the harvester's format; a static host cannot negotiate) at the path of
+    its IRI, full pages and the open last one as it is at the build. Nothing without a feed index
+    (a data directory never opened for writing)."""
+    if not (registry.settings.data_dir / FEED_FILE).exists():
+        return
+    size = max(1, int(registry.settings.feed_page_size))
+    feed = Feed(registry, size)
+    try:
+        epoch, count = feed.reader.epoch(), feed.reader.count()
+    except sqlite3.Error:
+        feed.close()
+        return
+    try:
+        yield STATIC_ROOT, root_document(registry.base, STATIC_MEDIA_TYPE, epoch).body
+        for number in range(1, count // size + 2):
+            yield f"{FEED_PATH}/{number}", feed.page(number, STATIC_MEDIA_TYPE).body
+    finally:
+        feed.close()
+
+
+def feed_position(registry) -> dict | None:
+    """Where the feed of ``registry`` is now, for a dump's manifest: read *before* the dump is made,
+    so the dump holds at least the members up to ``sequence`` (rows are added after their commit);
+    a harvester starting from the dump reads the feed from ``page`` on, skipping ``members`` of it.
+    None without a feed index."""
+    data_dir = registry.settings.data_dir
+    if not (data_dir / FEED_FILE).exists():
+        return None
+    reader = FeedReader(data_dir)
+    try:
+        count, epoch = reader.count(), reader.epoch()
+    except sqlite3.Error:
+        return None
+    finally:
+        reader.close()
+    size = max(1, int(registry.settings.feed_page_size))
+    return {"stream": stream_iri(registry.base), "epoch": epoch, "page_size": size, "sequence": count,
+            "page": page_iri(registry.base, count // size + 1), "members": count % size}
 
 
 class Feed:
@@ -211,5 +263,5 @@ class Feed:
         self.reader.close()
 
 
-__all__ = ["FEED_PATH", "FORMATS", "Feed", "FeedDocument", "negotiate", "page_iri", "root_document",
-           "stream_iri"]
+__all__ = ["FEED_PATH", "FORMATS", "STATIC_ROOT", "Feed", "FeedDocument", "feed_position", "negotiate",
+           "page_iri", "root_document", "static_files", "stream_iri"]

@@ -72,10 +72,13 @@ def describe_file(root: Path, rel: str, kind: str, media_type: str, municipality
     return DumpFile(path.name, rel, kind, media_type, stat.st_size, sha256_of(path), modified, municipality)
 
 
-def write_manifest(root: Path, files: list[DumpFile], generation: str) -> None:
-    """``dumps/manifest.json``: the machine-readable list of the dumps (written beside, then moved)."""
+def write_manifest(root: Path, files: list[DumpFile], generation: str, feed: dict | None = None) -> None:
+    """``dumps/manifest.json``: the machine-readable list of the dumps (written beside, then moved);
+    ``feed``: the position of the change feed the dumps hold (``views.feed.feed_position``)."""
     target = root / MANIFEST
     body = {"generation": generation, "files": [asdict(f) for f in files]}
+    if feed:
+        body["feed"] = feed
     partial = target.with_suffix(".partial")
     partial.write_text(json.dumps(body, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     partial.replace(target)

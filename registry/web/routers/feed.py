@@ -64,7 +64,8 @@ async def stream(request: Request) -> Response:
     if media_type is None:
         return _not_acceptable(request)
     with admitted(request):
-        return _answer(request, root_document(request.app.state.registry.base, media_type))
+        epoch = await run_in_threadpool(_feed(request).reader.epoch)
+        return _answer(request, root_document(request.app.state.registry.base, media_type, epoch))
 
 
 @router.get("/feed/passports/{page}", include_in_schema=False)
