@@ -63,7 +63,12 @@ from registry.store.sidecar import Sidecar
 from registry.store.versions import VersionReader
 from registry.validation.worker import OrderedWriter
 
-FLUSH_EVERY = 200_000  # quads written between flushes of the memory tables
+# Quads written in transactions between two flushes of RocksDB's memory tables. Every reader
+# (page and query workers, reopened after each write) replays the unflushed log when it opens the
+# store: a log of 200,000 quads made each opening take seconds and hundreds of MB (a page worker
+# of the soak grew to 1.5 GB between writes); at 5,000 an opening takes tens of ms. A flush of
+# that much costs about 15 ms, once per some 30 single-passport writes (docs/benchmarks.md, "Soak").
+FLUSH_EVERY = 5_000
 # A long ``add`` gathers the N-Quads of consecutive batches of new passports up to about this many
 # bytes into one bulk load: each bulk load adds files that overlap all others, which RocksDB then
 # merges again and again (an import of 100,000 passports in loads of 1,000 wrote ~9x the store);
@@ -325,6 +330,7 @@ class BatchWriter(VersionReader):
             self._journal.unlink()
         elif not replaced:
             self.store.extend(quads)
+            self._flush_now_and_then(len(quads))
         elif isinstance(self.store, SparqlStore):
             self.store.replace_graphs(replaced, quads)  # one request
         else:
@@ -334,12 +340,17 @@ class BatchWriter(VersionReader):
             body = "\n".join(f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}"
                              for q in quads)
             self.store.update(drops + " INSERT DATA {\n" + body + "\n}")
-            # RocksDB keeps written data in memory tables until they are flushed; without this a
-            # long run of updates grows to about 2 GB before RocksDB flushes by itself.
-            self._unflushed += len(quads)
-            if self._unflushed >= FLUSH_EVERY:
-                self.store.flush()
-                self._unflushed = 0
+            self._flush_now_and_then(2 * len(quads))  # the old versions went to the history store
+
+    def _flush_now_and_then(self, written: int) -> None:
+        """Flush RocksDB's memory tables (of both stores) every ``FLUSH_EVERY`` quads written in
+        transactions, before the generation bump makes the readers open the store again."""
+        self._unflushed += written
+        if self._unflushed >= FLUSH_EVERY:
+            self.store.flush()
+            if self.history_store is not None:
+                self.history_store.flush()
+            self._unflushed = 0
 
     def _recover(self) -> None:
         """Remove the passports of a bulk batch that was interrupted (see ``_commit``)."""
