@@ -38,7 +38,7 @@ WORDS = Wording({
 
 def demo(
     size: Annotated[int, typer.Option(help="How many passports")] = 500,
-    seed: Annotated[int, typer.Option()] = 42,
+    seed: Annotated[int, typer.Option(help="Seed of the random generator (the same seed gives the same passports)")] = 42,
     data: Annotated[Path | None, typer.Option("--data", help="Data directory (default $PASSPORTS_DATA "
                                                                "or ./data)")] = None,
     base: Annotated[str | None, typer.Option("--base", help="Base IRI of this instance (default "

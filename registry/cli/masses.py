@@ -23,9 +23,9 @@ from registry.store import geometries, masses
 WORDS = Wording({"changed": ("{changed} of {total} graphs changed ({seconds} s)",
                              "{changed} van {total} grafen gewijzigd ({seconds} s)")})
 
-cli = typer.Typer(help="The mass of every material quantity / De massa van elke materiaalhoeveelheid",
+cli = typer.Typer(help="The mass of every material quantity",
                   no_args_is_help=True)
-geometries_cli = typer.Typer(help="The CRS84 copy of every geometry / De CRS84-kopie van elke geometrie",
+geometries_cli = typer.Typer(help="The CRS84 copy of every geometry",
                              no_args_is_help=True)
 
 

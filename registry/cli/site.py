@@ -19,7 +19,7 @@ from registry.static_site.downloads import store_generation, write_all_dumps
 from registry.static_site.writer import STATIC_LIST_PAGES
 from registry.store.registry import StoreError
 
-cli = typer.Typer(help="Static copy of the site / Statische kopie van de website", no_args_is_help=True)
+cli = typer.Typer(help="Static copy of the site", no_args_is_help=True)
 console = Console(stderr=True, soft_wrap=True, highlight=False)
 WORDS = Wording({
     "languages": ("--languages takes nl and/or en, not {given}", "--languages neemt nl en/of en, niet {given}"),

@@ -36,7 +36,7 @@ WORDS = Wording({
     "list.columns": ("IRI|title|issued|valid|prices|indicative", "IRI|titel|uitgegeven|geldig|prijzen|indicatief"),
     "yes": ("yes", "ja"),
 })
-prices_app = typer.Typer(help="Price lists for valuation / Prijslijsten voor de waardering.", no_args_is_help=True)
+prices_app = typer.Typer(help="Price lists for valuation.", no_args_is_help=True)
 
 
 def parse_day(value: str | None, option: str) -> date | None:
