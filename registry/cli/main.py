@@ -41,7 +41,7 @@ from registry.cli.site import cli as site_cli
 from registry.cli.site import export_dumps
 from registry.cli.speech import register as register_language
 from registry.cli.speech import run
-from registry.cli.texts import LangOption, both, cli_language, export_summary, language, say
+from registry.cli.texts import LangOption, both, cli_language, export_summary, language, number, say
 from registry.cli.tokens import cli as tokens_cli
 from registry.cli.valuation import register as register_valuation
 from registry.core.errors import EXIT_ERROR, RegistryError
@@ -265,7 +265,7 @@ def compact(data: Path = DataOption, base: str = BaseOption, lang: str = LangOpt
         started = time.perf_counter()
         with err.status(say("compact.busy", language(lang))):
             registry.compact()
-    out.print(say("compact.done", language(lang), seconds=f"{time.perf_counter() - started:.1f}"))
+    out.print(say("compact.done", language(lang), seconds=number(time.perf_counter() - started, language(lang), 1)))
 
 
 @app.command()

@@ -16,7 +16,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from registry.cli.common import BaseOption, DataOption, err, opened, out, settings_from
-from registry.cli.texts import LangOption, language
+from registry.cli.texts import LangOption, language, number, say
 from registry.core.phrases import Wording
 from registry.store import geometries, masses
 
@@ -34,12 +34,12 @@ def _refresh(data: Path, base: str, lang: str, kind: masses.Derivation) -> None:
     with opened(settings_from(data, base)) as registry:
         started = time.perf_counter()
         total = masses.count(registry.store, registry.history_store)
-        with Progress(TextColumn(f"[bold]{kind.name}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        with Progress(TextColumn(f"[bold]{say(f'progress.{kind.name}', lang)}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err, transient=False, disable=not err.is_terminal) as bar:
             task = bar.add_task(kind.name, total=total)
             changed = registry.refresh_masses(progress=lambda n: bar.update(task, advance=n), kind=kind)
     out.print(WORDS.say("changed", lang, changed=changed, total=total,
-                        seconds=f"{time.perf_counter() - started:.1f}"), highlight=False)
+                        seconds=number(time.perf_counter() - started, lang, 1)), highlight=False)
 
 
 @cli.command()

@@ -83,6 +83,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "disk": ("{file}: {reason}. Free space on that disk or make the folder writable, then run the command again.",
              ("{file}: {reason}. Maak ruimte vrij op die schijf of maak de map schrijfbaar en geef de opdracht "
              "daarna opnieuw.")),
+    "progress.rows": ("rows", "rijen"),
+    "progress.masses": ("masses", "massa's"),
+    "progress.geometries": ("geometries", "geometrieën"),
+    "progress.passports": ("passports", "paspoorten"),
+    "progress.overview pages": ("overview pages", "overzichtspagina's"),
     "compacting.import": ("Compacting the store after a large import (reads are faster after it) ...",
                           "De opslag wordt na een grote import samengeperst (lezen gaat daarna sneller) ..."),
 }
@@ -115,6 +120,12 @@ def cli_language(argv: list[str] | None = None) -> str:
             return arg.split("=", 1)[1]
     lang = GLOBAL["lang"] or Settings().lang
     return lang if lang in ("nl", "en") else "en"
+
+
+def number(value: float, lang: str, decimals: int = 0) -> str:
+    """A number for people: "12,345.6" in English, "12.345,6" in Dutch."""
+    text = f"{value:,.{decimals}f}"
+    return text.translate(str.maketrans(",.", ".,")) if lang == "nl" else text
 
 
 WORDS = Wording(TEXTS)
