@@ -299,7 +299,7 @@ def export(output: Path = typer.Option(None, "--output", "-o", help="File; .gz c
 
 @app.command()
 def serve(data: Path = DataOption, base: str = BaseOption, host: str = typer.Option("127.0.0.1", help="Address to listen on"),
-          port: int = typer.Option(8000, help="Port to listen on"), with_demo: bool = typer.Option(False, "--demo",
+          port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on"), with_demo: bool = typer.Option(False, "--demo",
           help="Load demo passports first when the registry is empty"),
           access_log: bool = typer.Option(True, "--access-log/--no-access-log",
           help="Log every request (about 0.15 ms CPU per request; bench/bench_pages.py runs without)"),
@@ -327,7 +327,7 @@ def serve(data: Path = DataOption, base: str = BaseOption, host: str = typer.Opt
         settings = registry.settings  # the base the data has
     if empty:
         _demo_into(settings)
-    out.print(say("serve.serving", settings.lang if settings.lang == "nl" else "en", base=settings.base_iri,
+    out.print(say("serve.serving", cli_language(), base=settings.base_iri,
                   data=settings.data_dir.resolve(), host=host, port=port), highlight=False)
     # X-Forwarded-For is believed only from PASSPORTS_TRUSTED_PROXIES (uvicorn's default: loopback)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log,

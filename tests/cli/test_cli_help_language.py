@@ -17,7 +17,8 @@ from conftest import run_cli
 from registry.cli.click_dutch import ERRORS, HELP_OPTION, RICH_TEXTS, USAGE
 from registry.cli.help_dutch import HELP
 from registry.cli.main import app
-from registry.cli.speech import folded, run
+from registry.cli.speech import folded, run, speak
+from registry.cli.texts import GLOBAL
 
 ENGLISH_BOILERPLATE = ("Usage:", "Options", "Commands", "Arguments", "Show this message", "[default:",
                        "[required]", "Try '", "Error", "Missing", "No such", "Invalid value", "Did you mean",
@@ -32,6 +33,14 @@ def tree(command, path=()):
 
 
 COMMANDS = [path for path, _ in tree(typer.main.get_command(app))]
+
+
+@pytest.fixture(autouse=True)
+def english_afterwards():
+    """Typer's panel texts and the global --lang are process-wide: back to English after each test."""
+    yield
+    speak("en")
+    GLOBAL["lang"] = None
 
 
 def invoke(capsys, monkeypatch, *args: str, env_lang: str = "") -> tuple[int, str]:
@@ -109,6 +118,7 @@ USAGE_ERRORS = [
     (["--lang", "fr", "init"], ["Ongeldige waarde voor '--lang': 'fr' is niet een van 'nl', 'en'."]),
     (["show", "x", "--data"], ["Optie '--data' heeft een waarde nodig."]),
     (["site", "build", "a", "b"], ["Onverwachte extra argumenten (b)"]),
+    (["serve", "--port", "99999999"], ["Ongeldige waarde voor '--port': Verwacht een waarde van hoogstens 65535"]),
 ]
 
 
