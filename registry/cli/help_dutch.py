@@ -35,8 +35,8 @@ HELP: dict[str, str] = {
     "Base IRI of this instance (default $PASSPORTS_BASE or http://localhost:8000/)":
         "Basis-IRI van deze installatie (standaard $PASSPORTS_BASE of http://localhost:8000/)",
     "base IRI of the registry's data": "basis-IRI van de gegevens van het register",
-    "Language of messages, tables and counts: nl or en (default $PASSPORTS_LANG, else en)":
-        "Taal van meldingen, tabellen en aantallen: nl of en (standaard $PASSPORTS_LANG, anders en)",
+    "Language of help, messages, tables and counts: nl or en (default $PASSPORTS_LANG, else en)":
+        "Taal van hulp, meldingen, tabellen en aantallen: nl of en (standaard $PASSPORTS_LANG, anders en)",
     "print the result as JSON": "toon het resultaat als JSON",
     "CBS code, e.g. GM0153": "CBS-code, bijvoorbeeld GM0153",
     # init, add, validate, show, history, retire

@@ -92,7 +92,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                           "De opslag wordt na een grote import samengeperst (lezen gaat daarna sneller) ..."),
 }
 
-LangOption = typer.Option(None, "--lang", help="Language of messages, tables and counts: nl or en "
+LangOption = typer.Option(None, "--lang", help="Language of help, messages, tables and counts: nl or en "
                                               "(default $PASSPORTS_LANG, else en)")
 
 
