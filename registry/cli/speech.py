@@ -121,7 +121,7 @@ def run(app: typer.Typer, args: list[str] | None = None) -> None:
     except typer.Abort:
         rich_utils.rich_abort_error()
         sys.exit(1)
-    sys.exit(result if isinstance(result, int) else 0)
+    sys.exit(result if type(result) is int else 0)  # an int is the code of a typer.Exit
 
 
 LanguageOption = typer.Option(None, "--lang", show_default=False,
