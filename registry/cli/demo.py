@@ -22,8 +22,8 @@ from rich.progress import (
 )
 
 from registry.cli.common import err, finish, opened, print_verdicts, progress_bar, settings_from, summarise
-from registry.cli.texts import LangOption, language, number
-from registry.core.phrases import Wording, counted
+from registry.cli.texts import LangOption, language
+from registry.core.phrases import Wording, counted, number
 from registry.core.settings import Settings
 from registry.demo import generate, write, write_csv
 from registry.model.documents import PassportDoc

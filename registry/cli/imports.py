@@ -14,10 +14,10 @@ from rich.table import Table
 
 from importers.pipeline import ImportFailed, ImportResult, import_file
 from registry.cli.common import err, fail, finish, opened, out, settings_from
-from registry.cli.texts import LangOption, language, number
+from registry.cli.texts import LangOption, language
 from registry.cli.texts import say as cli_say
 from registry.cli.valuation import parse_day, print_valuation, run_valuation
-from registry.core.phrases import Wording, in_language
+from registry.core.phrases import Wording, in_language, number
 
 WORDS = Wording({
     "title": ("{file} -> {municipality} (mapping {mapping})", "{file} -> {municipality} (koppeling {mapping})"),

@@ -41,11 +41,11 @@ from registry.cli.site import cli as site_cli
 from registry.cli.site import export_dumps
 from registry.cli.speech import register as register_language
 from registry.cli.speech import run
-from registry.cli.texts import LangOption, both, cli_language, export_summary, language, number, say
+from registry.cli.texts import LangOption, both, cli_language, export_summary, language, say
 from registry.cli.tokens import cli as tokens_cli
 from registry.cli.valuation import register as register_valuation
 from registry.core.errors import EXIT_ERROR, RegistryError
-from registry.core.phrases import counted, timestamp, validation_summary
+from registry.core.phrases import counted, number, timestamp, validation_summary
 from registry.core.settings import Settings
 from registry.model.documents import DocumentError, LimitError, ParseLimits, grouped, read_file
 from registry.model.reference import ontology_files

@@ -16,8 +16,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from registry.cli.common import BaseOption, DataOption, err, opened, out, settings_from
-from registry.cli.texts import LangOption, language, number, say
-from registry.core.phrases import Wording
+from registry.cli.texts import LangOption, language, say
+from registry.core.phrases import Wording, number
 from registry.store import geometries, masses
 
 WORDS = Wording({"changed": ("{changed} of {total} graphs changed ({seconds} s)",

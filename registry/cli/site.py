@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from registry.cli.common import err, fail, opened, settings_from
-from registry.cli.texts import LangOption, cli_language, language, number, say
-from registry.core.phrases import Wording, counted
+from registry.cli.texts import LangOption, cli_language, language, say
+from registry.core.phrases import Wording, counted, number
 from registry.static_site.builder import build_site
 from registry.static_site.downloads import store_generation, write_all_dumps
 from registry.static_site.writer import STATIC_LIST_PAGES

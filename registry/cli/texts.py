@@ -122,12 +122,6 @@ def cli_language(argv: list[str] | None = None) -> str:
     return lang if lang in ("nl", "en") else "en"
 
 
-def number(value: float, lang: str, decimals: int = 0) -> str:
-    """A number for people: "12,345.6" in English, "12.345,6" in Dutch."""
-    text = f"{value:,.{decimals}f}"
-    return text.translate(str.maketrans(",.", ".,")) if lang == "nl" else text
-
-
 WORDS = Wording(TEXTS)
 say = WORDS.say
 both = WORDS.both

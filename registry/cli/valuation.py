@@ -12,9 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from registry.cli.common import BaseOption, DataOption, err, fail, opened, out, settings_from
-from registry.cli.texts import LangOption, cli_language, language, number, say
+from registry.cli.texts import LangOption, cli_language, language, say
 from registry.core.errors import RegistryError
-from registry.core.phrases import Wording, counted, in_language
+from registry.core.phrases import Wording, counted, in_language, number
 from registry.model.uris import UriError, check_municipality
 from registry.store.price_lists import price_lists, store_price_list
 from registry.store.valuations import ValuationReport, valuate

@@ -50,7 +50,7 @@ def test_printed_messages_speak_the_chosen_language(case, lang, store):
 
 
 def test_numbers_have_a_decimal_comma_in_dutch():
-    from registry.cli.texts import number
+    from registry.core.phrases import number
 
     assert number(125610.414, "nl", 2) == "125.610,41"
     assert number(125610.414, "en", 2) == "125,610.41"
