@@ -5,7 +5,8 @@ messages; :mod:`registry.cli.speech` translates them where they leave the progra
 
 - ``RICH_TEXTS``: the texts of Typer's rich help and error panels, which Typer keeps as settings
   in ``typer.rich_utils`` (headings, "[default: ...]", "[required]", the "Try ... for help" hint);
-- ``USAGE`` and ``HELP_OPTION``: the usage line's prefix and the ``--help`` option's help;
+- ``USAGE``, ``USAGE_METAVARS`` and ``HELP_OPTION``: the usage line's prefix and placeholders and
+  the ``--help`` option's help;
 - ``ERRORS``: every usage error, as (English pattern, Dutch pattern). ``{name}`` in a pattern
   stands for any text, which is translated again (the ``{message}`` of "Invalid value for
   {hint}: {message}" is itself a message here) and put into the Dutch. The first pattern that
@@ -32,6 +33,9 @@ RICH_TEXTS: dict[str, tuple[str, str]] = {  # typer.rich_utils setting: (English
 }
 
 USAGE = ("Usage: ", "Gebruik: ")
+# the usage line's placeholders (Click's ``options_metavar``, Typer's ``subcommand_metavar``)
+USAGE_METAVARS = {"options_metavar": ("[OPTIONS]", "[OPTIES]"),
+                  "subcommand_metavar": ("COMMAND [ARGS]...", "OPDRACHT [ARGUMENTEN]...")}
 HELP_OPTION = ("Show this message and exit.", "Toon deze hulp en stop.")
 
 ERRORS: list[tuple[str, str]] = [

@@ -31,7 +31,7 @@ from typer import (
     rich_utils,
 )
 
-from registry.cli.click_dutch import ERRORS, HELP_OPTION, RICH_TEXTS, USAGE, WORDS
+from registry.cli.click_dutch import ERRORS, HELP_OPTION, RICH_TEXTS, USAGE, USAGE_METAVARS, WORDS
 from registry.cli.help_dutch import HELP
 from registry.cli.texts import GLOBAL, cli_language
 
@@ -87,6 +87,9 @@ def translate_tree(command: _click.Command, lang: str) -> _click.Command:
     if lang != "nl":
         return command
     command.context_class = DutchContext
+    for attribute, (english, dutch) in USAGE_METAVARS.items():
+        if getattr(command, attribute, None) == english:
+            setattr(command, attribute, dutch)
     helper = command.get_help_option(command.context_class(command))
     for item in (command, *command.params, *([helper] if helper else [])):
         for attribute in ("help", "short_help"):

@@ -14,13 +14,13 @@ import pytest
 import typer
 from conftest import run_cli
 
-from registry.cli.click_dutch import ERRORS, HELP_OPTION, RICH_TEXTS, USAGE
+from registry.cli.click_dutch import ERRORS, HELP_OPTION, RICH_TEXTS, USAGE, USAGE_METAVARS
 from registry.cli.help_dutch import HELP
 from registry.cli.main import app
 from registry.cli.speech import folded, run, speak
 from registry.cli.texts import GLOBAL
 
-ENGLISH_BOILERPLATE = ("Usage:", "Options", "Commands", "Arguments", "Show this message", "[default:",
+ENGLISH_BOILERPLATE = ("Usage:", "[OPTIONS]", "COMMAND", "[ARGS]", "Options", "Commands", "Arguments", "Show this message", "[default:",
                        "[required]", "Try '", "Error", "Missing", "No such", "Invalid value", "Did you mean",
                        "Input should", "Got unexpected", "requires an argument")
 
@@ -94,6 +94,7 @@ def test_dutch_help_shows_dutch_headings_defaults_and_required(capsys, monkeypat
     assert "[standaard: 500]" in said and "Hoeveel paspoorten" in said
     _, said = invoke(capsys, monkeypatch, "--lang", "nl", "--help")
     assert "Opdrachten" in said and "Register van materialenpaspoorten" in said
+    assert "Gebruik: " in said and "[OPTIES] OPDRACHT [ARGUMENTEN]..." in said
 
 
 @pytest.mark.parametrize("path", [(), ("add",), ("token", "create"), ("site", "build")],
@@ -169,7 +170,7 @@ def test_every_english_text_of_the_catalogue_is_still_in_typer():
     errors); the usage-error tests above check whole messages."""
     package = Path(typer.__file__).parent
     source = "".join(p.read_text(encoding="utf-8") for p in package.rglob("*.py"))
-    for english, _dutch in (*RICH_TEXTS.values(), USAGE, HELP_OPTION):
+    for english, _dutch in (*RICH_TEXTS.values(), *USAGE_METAVARS.values(), USAGE, HELP_OPTION):
         assert english in source, english
     pydantic = b"".join(p.read_bytes() for p in Path(pydantic_core.__file__).parent.glob("*.so"))
     for english, _dutch in ERRORS:
