@@ -10,10 +10,12 @@ words). Typer 0.2x ships its own copy of Click whose texts are plain strings, no
 (Click's own gettext hooks are not used by it), so they are translated where they leave:
 
 - help: :func:`command` puts the Dutch help into the Click command tree (``help``, ``short_help``
-  of commands and parameters, the ``--help`` option) and gives each command a context whose
-  formatter writes the Dutch usage prefix (Click's documented ``formatter_class`` hook); Typer's
-  rich panels take their headings from settings in ``typer.rich_utils``, which :func:`speak` sets.
-  The rich panels are kept, so the help looks the same in both languages.
+  of commands and parameters, the ``--help`` option, the usage line's ``[OPTIONS]`` and
+  ``COMMAND [ARGS]...``) and gives each command a context whose formatter writes the Dutch usage
+  prefix (Click's ``formatter_class`` hook); Typer's rich panels take their headings from settings
+  in ``typer.rich_utils``, which :func:`speak` sets. The rich panels are kept, so the help looks
+  the same in both languages. Left as they are: the type column (``<str>``, ``<path>``, ``<int>``:
+  Python's type names, which Typer computes per parameter).
 - errors: :func:`run` runs the command itself (``standalone_mode=False``) and shows a usage error
   with Typer's own error panel after translating its message (:func:`translated`).
 """
