@@ -37,6 +37,7 @@ from registry.core.phrases import Note
 
 DELIMITERS = (";", ",", "\t", "|")
 DELIMITER_NAMES = {";": "semicolon ';'", ",": "comma ','", "\t": "tab", "|": "bar '|'"}
+DELIMITER_NAMES_NL = {";": "puntkomma ';'", ",": "komma ','", "\t": "tab", "|": "streep '|'"}
 HEAD_BYTES = 256 * 1024
 CHUNK = 1 << 20
 
@@ -159,7 +160,7 @@ class CsvSource(Source):
 
     def _width_problem(self, cells: list[str], other: list[str]) -> ValueProblem:
         width = len(self.columns)
-        name = DELIMITER_NAMES[self.delimiter]
+        name, name_nl = DELIMITER_NAMES[self.delimiter], DELIMITER_NAMES_NL[self.delimiter]
         joined = self.delimiter.join(cells)
         if len(cells) == 1:
             used = next((d for d in other if d in joined), None)
@@ -168,13 +169,13 @@ class CsvSource(Source):
                     "mixed separators",
                     f"this row is separated by {DELIMITER_NAMES[used]} but the file by {name}; save "
                     "the file again with one separator",
-                    f"deze rij is gescheiden door {DELIMITER_NAMES[used]} maar het bestand door {name}; "
+                    f"deze rij is gescheiden door {DELIMITER_NAMES_NL[used]} maar het bestand door {name_nl}; "
                     "sla het bestand opnieuw op met één scheidingsteken", value=joined[:200])
         return ValueProblem(
             "wrong number of fields",
             f"this row has {len(cells)} fields but the header has {width} (separator {name}); a value "
             "that contains the separator must be in double quotes",
-            f"deze rij heeft {len(cells)} velden maar de kopregel {width} (scheidingsteken {name}); een "
+            f"deze rij heeft {len(cells)} velden maar de kopregel {width} (scheidingsteken {name_nl}); een "
             "waarde met het scheidingsteken erin moet tussen dubbele aanhalingstekens", value=joined[:200])
 
 
@@ -243,12 +244,13 @@ def open_csv(path: Path, spec: FormatSpec, wanted: set[str], limits: ImportLimit
         name = ENCODING_NAMES.get(encoding, encoding)
         guessed = encoding == "cp1252" and spec.encoding == "auto"
         bom = encoding == "utf-8-sig" and head.startswith(codecs.BOM_UTF8)
-        separator = DELIMITER_NAMES.get(delimiter, repr(delimiter))
+        separator, separator_nl = (names.get(delimiter, repr(delimiter))
+                                   for names in (DELIMITER_NAMES, DELIMITER_NAMES_NL))
         notes = [Note(f"encoding {name}" + (" (the file is not valid UTF-8)" if guessed else "")
                       + (" with BOM" if bom else ""),
                       f"tekenset {name}" + (" (het bestand is geen geldige UTF-8)" if guessed else "")
                       + (" met BOM" if bom else "")),
-                 Note(f"separator {separator}", f"scheidingsteken {separator}"),
+                 Note(f"separator {separator}", f"scheidingsteken {separator_nl}"),
                  Note(f"header on row {header_index + 1}", f"kolomnamen op rij {header_index + 1}")]
         return CsvSource(path, encoding, delimiter, header_index, columns, notes,
                          max(rows - header_index - 1, 0), limits)

@@ -11,9 +11,13 @@ import typer
 from registry.cli.common import DataOption, err, fail, opened, out, settings_from
 from registry.cli.texts import LangOption, language
 from registry.core.phrases import Wording, counted
-from registry.store.backup import BackupError, backup, restore
+from registry.store.backup import STORES, BackupError, backup, restore
 
 WORDS = Wording({
+    "main": ("main", "hoofdopslag"),
+    "history": ("history", "geschiedenis"),
+    "checkpoint": ("checkpoint: the store was not in use", "checkpoint: de opslag was niet in gebruik"),
+    "snapshot": ("snapshot of the running server's store", "momentopname van de opslag van de draaiende server"),
     "busy": ("backing up {store} ...", "reservekopie van {store} ..."),
     "made": (("backup in {path} ({method}): {main} in the main store, {history} in the history, "
              "generation {generation}"),
@@ -35,13 +39,13 @@ def backup_command(
     lang = language(lang)
     settings = settings_from(data, None)
     try:
-        with err.status(WORDS.say("busy", lang, store="main")) as status:
-            result = backup(settings, target,
-                            progress=lambda store: status.update(WORDS.say("busy", lang, store=store)))
+        with err.status(WORDS.say("busy", lang, store=WORDS.say("main", lang))) as status:
+            result = backup(settings, target, progress=lambda store: status.update(
+                WORDS.say("busy", lang, store=WORDS.say(store, lang) if store in STORES else store)))
     except BackupError as exc:
         fail(exc)
     m = result.manifest
-    out.print(WORDS.say("made", lang, path=result.path, method=m["method"],
+    out.print(WORDS.say("made", lang, path=result.path, method=WORDS.say(m["method"], lang),
                         main=counted(m["quads"]["main"], "quad", lang),
                         history=counted(m["quads"]["history"], "quad", lang), generation=m["generation"]),
               highlight=False)

@@ -23,7 +23,7 @@ from rich.progress import (
 
 from registry.cli.common import err, finish, opened, print_verdicts, progress_bar, settings_from, summarise
 from registry.cli.texts import LangOption, language
-from registry.core.phrases import Wording, counted
+from registry.core.phrases import Wording, counted, number
 from registry.core.settings import Settings
 from registry.demo import generate, write, write_csv
 from registry.model.documents import PassportDoc
@@ -38,7 +38,7 @@ WORDS = Wording({
 
 def demo(
     size: Annotated[int, typer.Option(help="How many passports")] = 500,
-    seed: Annotated[int, typer.Option()] = 42,
+    seed: Annotated[int, typer.Option(help="Seed of the random generator (the same seed gives the same passports)")] = 42,
     data: Annotated[Path | None, typer.Option("--data", help="Data directory (default $PASSPORTS_DATA "
                                                                "or ./data)")] = None,
     base: Annotated[str | None, typer.Option("--base", help="Base IRI of this instance (default "
@@ -83,7 +83,7 @@ def _write_file(path: Path, size: int, seed: int, base: str, municipalities: lis
 
     def advance(done: int) -> None:
         rate = done / max(time.perf_counter() - started, 1e-9)
-        bar.update(task, completed=done, rate=WORDS.say("rate", lang, rate=f"{rate:,.0f}"))
+        bar.update(task, completed=done, rate=WORDS.say("rate", lang, rate=number(rate, lang)))
 
     with bar:
         if ".csv" in path.suffixes:
@@ -93,8 +93,8 @@ def _write_file(path: Path, size: int, seed: int, base: str, municipalities: lis
             stats = write(path, size, seed, base, municipalities=municipalities, progress=advance)
             what = "triple"
     err.print(WORDS.say("written", lang, passports=counted(stats.passports, "passport", lang),
-                        records=counted(stats.records, what, lang), path=stats.path, seconds=f"{stats.seconds:.1f}",
-                        rate=WORDS.say("rate", lang, rate=f"{stats.rate:,.0f}")), highlight=False)
+                        records=counted(stats.records, what, lang), path=stats.path, seconds=number(stats.seconds, lang, 1),
+                        rate=WORDS.say("rate", lang, rate=number(stats.rate, lang))), highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,7 +17,7 @@ from registry.cli.common import err, fail, finish, opened, out, settings_from
 from registry.cli.texts import LangOption, language
 from registry.cli.texts import say as cli_say
 from registry.cli.valuation import parse_day, print_valuation, run_valuation
-from registry.core.phrases import Wording, in_language
+from registry.core.phrases import Wording, in_language, number
 
 WORDS = Wording({
     "title": ("{file} -> {municipality} (mapping {mapping})", "{file} -> {municipality} (koppeling {mapping})"),
@@ -74,7 +74,7 @@ def _summary(result: ImportResult, lang: str) -> None:
             (f"retired{dry}", len(result.retired))]
     for key, n in rows:
         if n or key in ("read", f"created{dry}", "unchanged", "rejected"):
-            table.add_row(say(key), f"{n:,}")
+            table.add_row(say(key), number(n, lang))
     out.print(table)
     out.print(say("read_as", notes="; ".join(in_language(note, lang) for note in result.notes)), highlight=False)
     if result.problem_counts:
@@ -83,7 +83,7 @@ def _summary(result: ImportResult, lang: str) -> None:
         problems.add_column(say("count"), justify="right")
         for name, n in list(result.problem_counts.items())[:15]:
             severity, _, problem = name.partition(": ")  # the problem is a code, as in the report's CSV
-            problems.add_row(f"{cli_say(severity, lang)}: {problem}" if problem else name, f"{n:,}")
+            problems.add_row(f"{cli_say(severity, lang)}: {problem}" if problem else name, number(n, lang))
         out.print(problems)
     shown = [i for i in result.issues if i.severity == "Violation"][:10]
     for issue in shown:
@@ -97,8 +97,8 @@ def _summary(result: ImportResult, lang: str) -> None:
         out.print(say("report", path=result.report_path), highlight=False)
     elif result.severity_counts.get("Violation"):
         out.print(say("ask_report"), highlight=False)
-    out.print(say("speed", seconds=f"{result.seconds:.1f}",
-                  rate=f"{result.rows_read / max(result.seconds, 1e-9):,.0f}"), highlight=False)
+    out.print(say("speed", seconds=number(result.seconds, lang, 1),
+                  rate=number(result.rows_read / max(result.seconds, 1e-9), lang)), highlight=False)
 
 
 def import_command(
@@ -138,7 +138,8 @@ def import_command(
     valuation_day = parse_day(valuate_date, "--valuate-date")
     settings = settings_from(data, base)
     valued = None
-    progress = Progress(TextColumn("[bold]import"), BarColumn(), MofNCompleteColumn(), TextColumn("rows"),
+    progress = Progress(TextColumn("[bold]import"), BarColumn(), MofNCompleteColumn(), 
+                        TextColumn(cli_say("progress.rows", lang)),
                         TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
     task = progress.add_task("import", total=None)
 

@@ -39,11 +39,13 @@ from registry.cli.masses import geometries_cli
 from registry.cli.report import register as register_report
 from registry.cli.site import cli as site_cli
 from registry.cli.site import export_dumps
+from registry.cli.speech import register as register_language
+from registry.cli.speech import run
 from registry.cli.texts import LangOption, both, cli_language, export_summary, language, say
 from registry.cli.tokens import cli as tokens_cli
 from registry.cli.valuation import register as register_valuation
 from registry.core.errors import EXIT_ERROR, RegistryError
-from registry.core.phrases import counted, timestamp, validation_summary
+from registry.core.phrases import counted, number, timestamp, validation_summary
 from registry.core.settings import Settings
 from registry.model.documents import DocumentError, LimitError, ParseLimits, grouped, read_file
 from registry.model.reference import ontology_files
@@ -56,7 +58,7 @@ from registry.store.registry import AddReport, Registry
 from registry.store.stored_base import stored_base
 from registry.validation.validator import Validator, Verdict, report_graph
 
-app = typer.Typer(help="Material passport registry / Materialenpaspoorten-register",
+app = typer.Typer(help="Material passport registry",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 ontology_app = typer.Typer(help="The ontology: checks.", no_args_is_help=True)
 app.add_typer(ontology_app, name="ontology")
@@ -263,7 +265,7 @@ def compact(data: Path = DataOption, base: str = BaseOption, lang: str = LangOpt
         started = time.perf_counter()
         with err.status(say("compact.busy", language(lang))):
             registry.compact()
-    out.print(say("compact.done", language(lang), seconds=f"{time.perf_counter() - started:.1f}"))
+    out.print(say("compact.done", language(lang), seconds=number(time.perf_counter() - started, language(lang), 1)))
 
 
 @app.command()
@@ -296,8 +298,8 @@ def export(output: Path = typer.Option(None, "--output", "-o", help="File; .gz c
 
 
 @app.command()
-def serve(data: Path = DataOption, base: str = BaseOption, host: str = typer.Option("127.0.0.1"),
-          port: int = typer.Option(8000), with_demo: bool = typer.Option(False, "--demo",
+def serve(data: Path = DataOption, base: str = BaseOption, host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+          port: int = typer.Option(8000, min=1, max=65535, help="Port to listen on"), with_demo: bool = typer.Option(False, "--demo",
           help="Load demo passports first when the registry is empty"),
           access_log: bool = typer.Option(True, "--access-log/--no-access-log",
           help="Log every request (about 0.15 ms CPU per request; bench/bench_pages.py runs without)"),
@@ -325,7 +327,7 @@ def serve(data: Path = DataOption, base: str = BaseOption, host: str = typer.Opt
         settings = registry.settings  # the base the data has
     if empty:
         _demo_into(settings)
-    out.print(say("serve.serving", settings.lang if settings.lang == "nl" else "en", base=settings.base_iri,
+    out.print(say("serve.serving", cli_language(), base=settings.base_iri,
                   data=settings.data_dir.resolve(), host=host, port=port), highlight=False)
     # X-Forwarded-For is believed only from PASSPORTS_TRUSTED_PROXIES (uvicorn's default: loopback)
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=access_log,
@@ -382,13 +384,14 @@ register_report(app)
 register_demo(app)
 register_harvest(app)
 register_backup(app)
+register_language(app)
 
 
 def main() -> None:
     """The ``passports`` command. Any :class:`RegistryError` that reaches here is printed as one
     line (no traceback) and exits with its exit code (2)."""
     try:
-        app()
+        run(app)
     except RegistryError as exc:
         lang = cli_language()
         err.print(f"[bold red]{say('error', lang)}:[/] {exc.message(lang)}", highlight=False)

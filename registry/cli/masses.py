@@ -16,16 +16,16 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from registry.cli.common import BaseOption, DataOption, err, opened, out, settings_from
-from registry.cli.texts import LangOption, language
-from registry.core.phrases import Wording
+from registry.cli.texts import LangOption, language, say
+from registry.core.phrases import Wording, number
 from registry.store import geometries, masses
 
 WORDS = Wording({"changed": ("{changed} of {total} graphs changed ({seconds} s)",
                              "{changed} van {total} grafen gewijzigd ({seconds} s)")})
 
-cli = typer.Typer(help="The mass of every material quantity / De massa van elke materiaalhoeveelheid",
+cli = typer.Typer(help="The mass of every material quantity",
                   no_args_is_help=True)
-geometries_cli = typer.Typer(help="The CRS84 copy of every geometry / De CRS84-kopie van elke geometrie",
+geometries_cli = typer.Typer(help="The CRS84 copy of every geometry",
                              no_args_is_help=True)
 
 
@@ -34,12 +34,12 @@ def _refresh(data: Path, base: str, lang: str, kind: masses.Derivation) -> None:
     with opened(settings_from(data, base)) as registry:
         started = time.perf_counter()
         total = masses.count(registry.store, registry.history_store)
-        with Progress(TextColumn(f"[bold]{kind.name}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        with Progress(TextColumn(f"[bold]{say(f'progress.{kind.name}', lang)}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                       console=err, transient=False, disable=not err.is_terminal) as bar:
             task = bar.add_task(kind.name, total=total)
             changed = registry.refresh_masses(progress=lambda n: bar.update(task, advance=n), kind=kind)
     out.print(WORDS.say("changed", lang, changed=changed, total=total,
-                        seconds=f"{time.perf_counter() - started:.1f}"), highlight=False)
+                        seconds=number(time.perf_counter() - started, lang, 1)), highlight=False)
 
 
 @cli.command()

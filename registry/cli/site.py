@@ -12,14 +12,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from registry.cli.common import err, fail, opened, settings_from
-from registry.cli.texts import LangOption, language, say
-from registry.core.phrases import Wording, counted
+from registry.cli.texts import LangOption, cli_language, language, say
+from registry.core.phrases import Wording, counted, number
 from registry.static_site.builder import build_site
 from registry.static_site.downloads import store_generation, write_all_dumps
 from registry.static_site.writer import STATIC_LIST_PAGES
 from registry.store.registry import StoreError
 
-cli = typer.Typer(help="Static copy of the site / Statische kopie van de website", no_args_is_help=True)
+cli = typer.Typer(help="Static copy of the site", no_args_is_help=True)
 console = Console(stderr=True, soft_wrap=True, highlight=False)
 WORDS = Wording({
     "languages": ("--languages takes nl and/or en, not {given}", "--languages neemt nl en/of en, niet {given}"),
@@ -48,7 +48,7 @@ def _progress_bars(enabled: bool):
         if not tasks:
             bars.start()
         if part not in tasks:
-            tasks[part] = bars.add_task(part, total=total, completed=done)
+            tasks[part] = bars.add_task(say(f"progress.{part}", cli_language()), total=total, completed=done)
         else:
             bars.update(tasks[part], completed=done, total=total)
 
@@ -93,11 +93,13 @@ def build_command(
                                 workers=workers or os.cpu_count() or 1)
     except StoreError as exc:
         fail(exc)
+    lang = language(lang)
     console.print(WORDS.say(
-        "done", language(lang), out=out, written=report.pages_written, unchanged=report.pages_unchanged,
+        "done", lang, out=out, written=report.pages_written, unchanged=report.pages_unchanged,
         rdf=report.rdf_files, built=report.passports_built, same=report.passports_unchanged,
-        seconds=f"{report.seconds:.1f}", pages=f"{report.pages_per_second:.0f}",
-        files=f"{report.files_per_second:.0f}", cpu=f"{report.cpu_seconds:.1f}", workers=report.workers))
+        seconds=number(report.seconds, lang, 1), pages=number(report.pages_per_second, lang),
+        files=number(report.files_per_second, lang), cpu=number(report.cpu_seconds, lang, 1),
+        workers=report.workers))
 
 
 def export_dumps(settings, folder: Path, lang: str) -> None:

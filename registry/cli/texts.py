@@ -83,17 +83,27 @@ TEXTS: dict[str, tuple[str, str]] = {
     "disk": ("{file}: {reason}. Free space on that disk or make the folder writable, then run the command again.",
              ("{file}: {reason}. Maak ruimte vrij op die schijf of maak de map schrijfbaar en geef de opdracht "
              "daarna opnieuw.")),
+    "progress.rows": ("rows", "rijen"),
+    "progress.masses": ("masses", "massa's"),
+    "progress.geometries": ("geometries", "geometrieën"),
+    "progress.passports": ("passports", "paspoorten"),
+    "progress.overview pages": ("overview pages", "overzichtspagina's"),
     "compacting.import": ("Compacting the store after a large import (reads are faster after it) ...",
                           "De opslag wordt na een grote import samengeperst (lezen gaat daarna sneller) ..."),
 }
 
-LangOption = typer.Option(None, "--lang", help="Language of messages, tables and counts: nl or en "
+LangOption = typer.Option(None, "--lang", help="Language of help, messages, tables and counts: nl or en "
                                               "(default $PASSPORTS_LANG, else en)")
 
 
+# the global option (``passports --lang nl COMMAND``), set by registry.cli.speech for each run
+GLOBAL: dict[str, str | None] = {"lang": None}
+
+
 def language(lang: str | None) -> str:
-    """The language of a command: ``--lang`` when given, else ``PASSPORTS_LANG``; nl or en."""
-    chosen = lang or Settings().lang
+    """The language of a command: its ``--lang`` when given, else the global ``--lang``, else
+    ``PASSPORTS_LANG``; nl or en."""
+    chosen = lang or GLOBAL["lang"] or Settings().lang
     if chosen not in ("nl", "en"):
         raise RegistryError(f"unknown language {chosen!r}; use nl or en",
                             message_nl=f"onbekende taal {chosen!r}; gebruik nl of en")
@@ -108,7 +118,7 @@ def cli_language(argv: list[str] | None = None) -> str:
             return argv[i + 1]
         if arg in ("--lang=nl", "--lang=en"):
             return arg.split("=", 1)[1]
-    lang = Settings().lang
+    lang = GLOBAL["lang"] or Settings().lang
     return lang if lang in ("nl", "en") else "en"
 
 

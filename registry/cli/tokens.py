@@ -15,8 +15,7 @@ from registry.core.phrases import timestamp
 from registry.core.settings import Settings
 from registry.store.tokens import TokenError, TokenStore
 
-cli = typer.Typer(help="Write tokens for the API, one or more per municipality / "
-                       "Schrijftokens voor de API, per gemeente", no_args_is_help=True)
+cli = typer.Typer(help="Write tokens for the API, one or more per municipality", no_args_is_help=True)
 err = Console(stderr=True)
 
 DataOption = typer.Option(None, "--data", envvar="PASSPORTS_DATA",

@@ -12,9 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from registry.cli.common import BaseOption, DataOption, err, fail, opened, out, settings_from
-from registry.cli.texts import LangOption, cli_language, language
+from registry.cli.texts import LangOption, cli_language, language, say
 from registry.core.errors import RegistryError
-from registry.core.phrases import Wording, counted, in_language
+from registry.core.phrases import Wording, counted, in_language, number
 from registry.model.uris import UriError, check_municipality
 from registry.store.price_lists import price_lists, store_price_list
 from registry.store.valuations import ValuationReport, valuate
@@ -36,7 +36,7 @@ WORDS = Wording({
     "list.columns": ("IRI|title|issued|valid|prices|indicative", "IRI|titel|uitgegeven|geldig|prijzen|indicatief"),
     "yes": ("yes", "ja"),
 })
-prices_app = typer.Typer(help="Price lists for valuation / Prijslijsten voor de waardering.", no_args_is_help=True)
+prices_app = typer.Typer(help="Price lists for valuation.", no_args_is_help=True)
 
 
 def parse_day(value: str | None, option: str) -> date | None:
@@ -57,13 +57,13 @@ def print_valuation(report: ValuationReport, as_json: bool = False) -> None:
     out.print(WORDS.say("header", lang, date=report.date, price_list=report.price_list)
               + (WORDS.say("dry", lang) if report.dry_run else ""), highlight=False)
     out.print(WORDS.say("counts.dry" if report.dry_run else "counts", lang, created=len(report.created),
-                        unchanged=report.unchanged, total=report.total), highlight=False)
+                        unchanged=report.unchanged, total=number(report.total, lang, 2)), highlight=False)
 
 
 def run_valuation(registry, on: date, *, municipality: str | None, price_list: str | None, dry_run: bool,
                   passports=None) -> ValuationReport:
     """Valuate with a Rich progress bar (on a terminal); errors end the command with exit code 2."""
-    progress = Progress(TextColumn("[bold]valuate"), BarColumn(), MofNCompleteColumn(), TextColumn("passports"),
+    progress = Progress(TextColumn("[bold]valuate"), BarColumn(), MofNCompleteColumn(), TextColumn(say("progress.passports", cli_language())),
                         TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal)
     task = progress.add_task("valuate", total=None)
     try:
@@ -108,7 +108,7 @@ def list_prices(data: Path = DataOption, base: str = BaseOption, lang: str = Lan
     for name in WORDS.say("list.columns", lang).split("|"):
         table.add_column(name)
     for p in found:
-        table.add_row(p.iri, p.title, p.issued, f"{p.valid_from or ''} - {p.valid_until or ''}", str(p.entries),
+        table.add_row(p.iri, (p.title_nl if lang == "nl" else "") or p.title, p.issued, f"{p.valid_from or ''} - {p.valid_until or ''}", str(p.entries),
                       WORDS.say("yes", lang) if p.indicative else "")
     out.print(table)
 

@@ -32,6 +32,12 @@ def counted(n: int, noun: str, lang: str = "en") -> str:
     return f"{n} {one if n == 1 else many}"
 
 
+def number(value: float, lang: str = "en", decimals: int = 0) -> str:
+    """A number for people: "12,345.6" in English, "12.345,6" in Dutch."""
+    text = f"{value:,.{decimals}f}"
+    return text.translate(str.maketrans(",.", ".,")) if lang == "nl" else text
+
+
 def not_conforming(bad: int, lang: str = "en") -> str:
     """"1 does not conform" / "2 do not conform" / "1 voldoet niet" / "2 voldoen niet"."""
     if lang == "nl":

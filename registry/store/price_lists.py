@@ -53,6 +53,7 @@ class PriceListInfo:
     currency: str
     indicative: bool
     entries: int
+    title_nl: str = ""  # the Dutch title, when the list has one
 
     def valid_on(self, on: date) -> bool:
         return (self.valid_from is None or self.valid_from <= on) and (self.valid_until is None
@@ -77,7 +78,8 @@ def price_lists(store: ox.Store, base: str, iri: str | None = None) -> list[Pric
             row["source"].value if "source" in row else "", row["issued"].value if "issued" in row else "",
             _date(row.get("validFrom")), _date(row.get("validUntil")),
             row["currency"].value if "currency" in row else "EUR",
-            "indicative" in row and row["indicative"].value == "true", int(row["entries"].value)))
+            "indicative" in row and row["indicative"].value == "true", int(row["entries"].value),
+            row["titleNl"].value if "titleNl" in row else ""))
     return out
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from registry.core.phrases import counted, number
 from registry.model.reference import OntologyError, load_ontology_store, ontology_files
 from registry.model.vocab import OWL, RDFS, XSD
 
@@ -53,8 +54,8 @@ class CheckResult:
     def summary(self, lang: str = "en") -> str:
         """The findings for a person, in English or Dutch (``passports ontology check --lang``)."""
         nl = lang == "nl"
-        lines = [(f"{self.reasoner} over {len(self.files)} {'bestanden' if nl else 'files'}, {self.triples} "
-                  f"triples, {self.seconds:.1f} s")]
+        lines = [(f"{self.reasoner} over {counted(len(self.files), 'file', lang)}, "
+                  f"{counted(self.triples, 'triple', lang)}, {number(self.seconds, lang, 1)} s")]
         for path in self.files:
             lines.append(f"  {path}")
         if self.error is not None:

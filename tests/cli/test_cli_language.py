@@ -1,7 +1,7 @@
 """Every command's common error paths and summaries speak the chosen language: ``--lang nl`` gives
 Dutch (exact phrases, and none of the English marker words), ``--lang en`` English, and
-``PASSPORTS_LANG=nl`` Dutch for a command run without ``--lang``. (Typer's own usage errors and
-``--help`` texts stay English.)"""
+``PASSPORTS_LANG=nl`` Dutch for a command run without ``--lang``. (Help pages and Typer's own usage
+errors: tests/cli/test_cli_help_language.py.)"""
 
 from __future__ import annotations
 
