@@ -211,4 +211,10 @@ HELP: dict[str, str] = {
     "Derive the CRS84 copy of every geometry of every passport (and archived versions without one) again.":
         "Maak de CRS84-kopie van elke geometrie van elk paspoort (en van gearchiveerde versies zonder kopie) "
         "opnieuw.",
+    "Start a new harvest from the peer's dumps (checked against their manifest), then follow the feed from the "
+    "dumps' position":
+        "Begin een nieuwe oogst met de dumps van het andere register (gecontroleerd tegen hun manifest) en volg "
+        "daarna de feed vanaf de positie van de dumps",
+    "With --from-dump: the dumps' manifest.json when not at {peer}/dumps/manifest.json":
+        "Met --from-dump: het manifest.json van de dumps als dat niet op {peer}/dumps/manifest.json staat",
 }
