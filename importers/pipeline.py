@@ -50,6 +50,7 @@ from registry.store.registry import BATCH_SIZE, Registry
 
 Progress = Callable[[int, int | None], None]
 PART = 20_000  # passports per Registry.add call (one prov:Activity each)
+DECIMAL_NL = {"point": "punt", "comma": "komma"}  # the decimal sign in a note
 
 
 @dataclass
@@ -321,7 +322,8 @@ def import_file(registry: Registry, path: str | Path, municipality: str, mapping
     if mapper.decimal != "auto":
         found = mapping.format.decimal == "auto"
         result.notes.append(Note(f"decimal {mapper.decimal}" + (" (from the separator)" if found else ""),
-                                 f"decimaalteken {mapper.decimal}" + (" (uit het scheidingsteken)" if found else "")))
+                                 f"decimaalteken {DECIMAL_NL.get(mapper.decimal, mapper.decimal)}"
+                                 + (" (uit het scheidingsteken)" if found else "")))
     if not check_bbox:
         result.notes.append(Note("coordinates NOT checked against the municipality's extent (--no-bbox-check)",
                                  "coördinaten NIET getoetst aan het gebied van de gemeente (--no-bbox-check)"))
