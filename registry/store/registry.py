@@ -144,6 +144,8 @@ class Registry(BatchWriter, Compaction):
             staging.recover(registry)  # the history copies of an interrupted staged write (a harvested page)
             with storage_errors(settings.data_dir, "open"):
                 synced = reference_graphs.sync(registry.store)
+                if synced:  # readers replay an unflushed log at every opening (``writer.FLUSH_EVERY``)
+                    registry.store.flush()
                 if geometries.is_stale(registry.store, registry.base, registry.provenance_graph):
                     registry.refresh_geometries()
                 if masses.is_stale(registry.store, registry.base, registry.provenance_graph):
