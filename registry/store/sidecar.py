@@ -93,9 +93,10 @@ class Sidecar(ABC):
             self.conn.close()
 
     def _migrate(self) -> None:
-        """Tables of another schema version are dropped (the next check rebuilds the file)."""
+        """Tables of another schema version are dropped (the next check rebuilds the file); so are
+        those of a file without one (its first build was interrupted: its tables may be older)."""
         tables = {name for (name,) in self.conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-        if "meta" in tables and self._meta("schema") not in (None, self.SCHEMA_VERSION):
+        if tables and ("meta" not in tables or self._meta("schema") != self.SCHEMA_VERSION):
             for table in self.TABLES:
                 self.conn.execute(f"DROP TABLE IF EXISTS {table}")
         self.conn.executescript(self.SCHEMA)

@@ -116,6 +116,20 @@ def test_a_reference_data_change_rebuilds_at_opening(settings, registry):
     reopen_and_compare(settings)
 
 
+def test_an_interrupted_first_build_with_older_tables_is_rebuilt_at_opening(settings, registry):
+    """A file whose first build was interrupted has no schema version, and its tables may be of an
+    older layout (found on a store of an earlier version: "table mci has 12 columns but 15 values
+    were supplied", and no aggregates at all after that)."""
+    write_fixed(registry)
+    registry.close()
+    conn = open_figures(settings.data_dir)
+    conn.execute("DELETE FROM meta")
+    conn.execute("ALTER TABLE mci DROP COLUMN mci")
+    conn.commit()
+    conn.close()
+    reopen_and_compare(settings)
+
+
 @pytest.mark.parametrize("damage", ["missing", "dirty"])
 def test_missing_or_dirty_aggregates_are_rebuilt_at_opening(settings, registry, damage):
     write_fixed(registry)
