@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 from datetime import date
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 
@@ -36,7 +37,8 @@ from registry.store.monitor_answers import (
     figure,
     open_figures,
 )
-from registry.store.monitor_index import MonitorIndex
+from registry.store.monitor_index import MonitorIndex, split_exact
+from registry.store.monitor_mci import rounded
 from registry.store.registry import Registry
 from registry.store.sidecar import passport_graphs
 
@@ -156,7 +158,7 @@ BULK_TOTALS = (
     _bulk("t_origin", "municipality, material, life_cycle, nature, origin, phase, recycled",
           "SUM(grams), COUNT(*), COUNT(grams)", "quantity"),
     _bulk("t_value", "municipality", "SUM(la_units), SUM(la_high), SUM(la_low), COUNT(*)", "passport"),
-    _bulk("t_mci", "municipality", "SUM(grams), COUNT(*)", "mci"),
+    _bulk("t_mci", "municipality", "SUM(grams), COUNT(*), COUNT(mci), SUM(w_units), SUM(w_high), SUM(w_low)", "mci"),
     _bulk("t_valued", "municipality, day, prev", "SUM(grams), SUM(grams), COUNT(*)",
           "(SELECT p.municipality, v.date AS day, '' AS prev, p.grams FROM valuation v JOIN passport p ON p.iri = v.passport)"),
 )
@@ -189,8 +191,9 @@ def synthetic(size: int, rounds: int) -> dict:
             passports.append((pid, iri, muni, grams, r.randint(1900, 2025), f"{when} 1000" if valued else None, 0,
                               obj, f"POINT({r.uniform(6, 7):.5f} {r.uniform(52, 53):.5f})", 1000 if valued else 0, 0, 0))
             lfi = r.random()
+            mci = max(0.0, 1 - lfi * 0.9)
             mcis.append((pid, iri, obj, muni, grams, str(grams / 2000), str(grams / 4000), lfi, r.randint(1, 80), None,
-                         1.0, max(0.0, 1 - lfi * 0.9)))
+                         1.0, mci, *split_exact(rounded(mci) * Decimal(grams) / 1000)))
             if valued:
                 vals.append((iri, when, "1000", None))
             for material, g in rows:
@@ -199,7 +202,7 @@ def synthetic(size: int, rounds: int) -> dict:
                                    f"{MPV}origin/primary", None, None))
                 mats.append((pid, muni, material, g, 1, 1, r.randint(0, 500), r.randint(0, 10 ** 9 - 1), 0))
         conn.executemany("INSERT INTO passport VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", passports)
-        conn.executemany("INSERT INTO mci VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", mcis)
+        conn.executemany("INSERT INTO mci VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", mcis)
         conn.executemany("INSERT INTO quantity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", quantities)
         conn.executemany("INSERT INTO material VALUES (?,?,?,?,?,?,?,?,?)", mats)
         conn.executemany("INSERT INTO valuation VALUES (?,?,?,?)", vals)
