@@ -283,6 +283,9 @@ def test_an_interrupted_bulk_batch_is_removed_on_the_next_opening(settings):
         assert report.created == [half.iri] and registry.count_passports() == 2
 
 
+COLUMN_FAMILIES = 11  # pyoxigraph's RocksDB store: id2str, spog, posg, ospg, gspo, gpos, gosp, dspo, dpos, dosp, graphs
+
+
 def _store_files(settings) -> int:
     return sum(1 for path in settings.main_store_path.iterdir() if path.suffix == ".sst")
 
@@ -303,7 +306,10 @@ def test_a_large_import_is_compacted_when_the_registry_closes(settings):
     assert registry.needs_compaction()
     before, files_before = dump(registry), _store_files(settings)
     registry.close()
-    assert _store_files(settings) < files_before
+    # fewer files than before, or (when RocksDB's own background compaction has merged the loads
+    # already) no more than one file per column family of the store: compacted either way
+    after = _store_files(settings)
+    assert after < files_before or after <= COLUMN_FAMILIES, (after, files_before)
     registry = Registry.open(settings)
     assert dump(registry) == before
     assert not registry.needs_compaction()
