@@ -113,8 +113,11 @@ def read_generation(path: Path) -> bytes | None:
 class FreshStore:
     """Something opened read-only (``opener()``), opened again when the store has changed."""
 
-    def __init__(self, opener: Callable[[], object], generation_path: Path) -> None:
-        self.opener, self.generation_path = opener, generation_path
+    def __init__(self, opener: Callable[[], object], generation_path: Path,
+                 on_open: Callable[[], None] | None = None) -> None:
+        """``on_open``: called after each opening, once the value opened before is let go (the
+        workers give the freed memory back to the operating system there: ``store.heap``)."""
+        self.opener, self.generation_path, self.on_open = opener, generation_path, on_open
         self.value = None
         self._generation: bytes | None = None
         self.opened = 0  # how many times the value was opened (for tests and monitoring)
@@ -145,6 +148,8 @@ class FreshStore:
                 self.value = self._open()
                 self._generation = generation
                 self.opened += 1
+                if self.on_open is not None:
+                    self.on_open()
             return self.value
 
     def _open(self):

@@ -26,6 +26,7 @@ from pathlib import Path
 from registry.core.workers import FreshStore, limit_memory, serve_tasks, worker_entry
 from registry.query.execute import answer, read_only_opener
 from registry.query.tasks import Task
+from registry.store.heap import give_back, keep_heap_small
 
 
 def _isolate_network() -> bool:
@@ -49,7 +50,10 @@ def worker_main(conn, store_path: str, generation_path: str, cap: int, isolate: 
             return SparqlStore(**server, read_only=True)
     else:
         open_store = read_only_opener(store_path)
-    store = FreshStore(open_store, Path(generation_path))
+    # every opening replays the store's unflushed log into memory that is freed at the next one:
+    # given back to the operating system, or glibc keeps it (``registry.store.heap``)
+    keep_heap_small()
+    store = FreshStore(open_store, Path(generation_path), on_open=give_back)
 
     def reply(task: Task) -> tuple:
         return answer(store, task, cap, max_bytes, memory_mib)

@@ -89,6 +89,7 @@ class PagePool(WorkerPool):
 
 def _worker_main(conn, fields: dict) -> None:
     from registry.model.terms import get_terms
+    from registry.store.heap import give_back, keep_heap_small
     from registry.store.registry import Registry
     from registry.web.routers import pages
 
@@ -106,7 +107,8 @@ def _worker_main(conn, fields: dict) -> None:
             kept[0].store, kept[0].history_store = fresh.store, fresh.history_store
         return kept[0]
 
-    registry = FreshStore(open_registry, Path(settings.data_dir) / GENERATION_FILE)
+    keep_heap_small()  # as the query workers (``registry.query.worker``)
+    registry = FreshStore(open_registry, Path(settings.data_dir) / GENERATION_FILE, on_open=give_back)
 
     def answer(task: tuple) -> tuple:
         name, args, scope = task
