@@ -62,14 +62,17 @@ CLIENTS_ENV = {"PASSPORTS_CLIENT_CONCURRENCY": "64", "PASSPORTS_RATE_LIMIT": "10
                "PASSPORTS_BUDGET_SECONDS": "1000000", "PASSPORTS_BUDGET_BYTES": str(2**50)}
 
 
-def start_server(data: Path, port: int) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-m", "registry.cli", "serve", "--data", str(data), "--port",
-                             str(port), "--no-access-log"], cwd=ROOT, env={**os.environ, **CLIENTS_ENV},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def start_server(data: Path, port: int, log: Path) -> subprocess.Popen:
+    """``passports serve`` on ``data``; its log (and its workers') goes to the file ``log``: a pipe
+    nobody reads would block the server once its buffer is full."""
+    with log.open("ab") as sink:
+        proc = subprocess.Popen([sys.executable, "-m", "registry.cli", "serve", "--data", str(data), "--port",
+                                 str(port), "--no-access-log"], cwd=ROOT, env={**os.environ, **CLIENTS_ENV},
+                                stdout=subprocess.DEVNULL, stderr=sink)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"passports serve exited: {proc.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"passports serve exited: {log_tail(log)}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/sparql", params={"query": "ASK {}"}, timeout=5).status_code == 200:
                 return proc
@@ -78,6 +81,13 @@ def start_server(data: Path, port: int) -> subprocess.Popen:
         time.sleep(0.2)
     proc.kill()
     raise RuntimeError("passports serve did not answer")
+
+
+def log_tail(log: Path, size: int = 3000) -> str:
+    try:
+        return log.read_bytes()[-size:].decode(errors="replace")
+    except OSError:
+        return ""
 
 
 def tree_rss(pid: int) -> dict[int, tuple[str, int]]:
@@ -105,6 +115,16 @@ def tree_rss(pid: int) -> dict[int, tuple[str, int]]:
     return found
 
 
+def memory_split(pid: int) -> dict:
+    """Resident memory of ``pid`` by kind (MiB): anonymous (heaps), file-backed (mapped files)."""
+    try:
+        fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines())
+    except (OSError, ValueError):
+        return {}
+    return {k: round(int(fields[k].split()[0]) / 1024, 1) for k in ("RssAnon", "RssFile", "RssShmem", "VmData")
+            if k in fields}
+
+
 def percentile(values: list[float], p: float) -> float | None:
     if not values:
         return None
@@ -122,9 +142,11 @@ class Soak:
             "http://localhost:8000/", base)
         self.pages = PAGES
         self.records: list[tuple[float, str, float, int]] = []  # (start, kind, seconds, status)
+        self.slowest: list[tuple[float, float, str, str]] = []  # (seconds, start, kind, path): the 10 slowest
         self.errors: list[str] = []
         self.lock = threading.Lock()
         self.largest: dict[str, int] = {}  # command -> largest RSS seen
+        self.largest_split: dict[str, dict] = {}  # command -> its memory_split() when largest
         self.max_rss = 4 * 2**30
 
     def client(self) -> httpx.Client:
@@ -163,7 +185,10 @@ class Soak:
         except httpx.HTTPError as exc:
             status, problem = 0, f"{method} {path}: {type(exc).__name__} {exc}"
         with self.lock:
-            self.records.append((start - started_at, kind, time.monotonic() - start, status))
+            took = time.monotonic() - start
+            self.records.append((start - started_at, kind, took, status))
+            self.slowest = sorted([*self.slowest, (took, start - started_at, kind, f"{method} {path[:160]}")],
+                                  reverse=True)[:10]
             if problem:
                 self.errors.append(problem)
 
@@ -178,9 +203,10 @@ class Soak:
                 processes = rss_of()
                 total = sum(b for _, b in processes.values())
                 rss.append((time.monotonic() - started_at, total))
-                for command, size in processes.values():
+                for pid, (command, size) in processes.items():
                     if size > self.largest.get(command, 0):
                         self.largest[command] = size
+                        self.largest_split[command] = memory_split(pid)
                 if total > self.max_rss:
                     self.errors.append(f"the server's processes hold {total / 2**20:.0f} MiB, over "
                                        f"--max-rss-mib {self.max_rss / 2**20:.0f}: the run was stopped")
@@ -233,6 +259,10 @@ class Soak:
             "rss_growth": round(growth, 3) if growth else None,
             "largest_processes_mib": {c: round(b / 2**20, 1) for c, b in
                                       sorted(self.largest.items(), key=lambda i: -i[1])[:6]},
+            "largest_processes_split_mib": {c: self.largest_split.get(c) for c in
+                                            sorted(self.largest, key=lambda c: -self.largest[c])[:2]},
+            "slowest_requests": [{"ms": round(took * 1000, 1), "at_s": round(at, 1), "kind": kind, "request": what}
+                                 for took, at, kind, what in self.slowest],
             "rss_mib_samples": [round(b / 2**20, 1) for _, b in rss[:: max(1, len(rss) // 60)]],
             "p99_ratio_last_to_first": round(p99_last / p99_first, 3) if p99_first and p99_last else None,
             "p99_stable": bool(p99_first and p99_last and p99_last <= 2 * p99_first + 50),
@@ -277,7 +307,8 @@ def main(argv: list[str] | None = None) -> int:
                             str(data), "--base", base], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         token = TokenStore(Settings(data_dir=data).tokens_path).create("GM0153", "soak")[1]
         load_before = os.getloadavg()
-        server = start_server(data, port)
+        log = Path(tmp) / "server.log"
+        server = start_server(data, port, log)
         try:
             url = f"http://127.0.0.1:{port}"
             stored = (data / "base-iri").read_text().strip() if (data / "base-iri").exists() else base
@@ -288,12 +319,13 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             server.terminate()
             server.wait(60)
+            result_log = log_tail(log)
     result = {"benchmark": "soak", "minutes": args.minutes, "rate_per_second": args.rate, "mix": MIX,
               "passports": args.size if not args.data else str(args.data), "machine": {
                   "cores": os.cpu_count(), "python": platform.python_version(),
                   "load_before": [round(x, 2) for x in load_before],
                   "load_after": [round(x, 2) for x in os.getloadavg()]},
-              **result}
+              **result, "server_log_tail": result_log}
     result["verdict"] = bool(result["errors"] == 0 and result["p99_stable"] and result["rss_growth"] is not None
                              and result["rss_growth"] <= args.max_rss_growth)
     args.out.parent.mkdir(parents=True, exist_ok=True)

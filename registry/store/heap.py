@@ -14,6 +14,7 @@ after a load. Elsewhere (another C library) both do nothing.
 from __future__ import annotations
 
 import ctypes
+import os
 import sys
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
@@ -53,4 +54,13 @@ def give_back() -> None:
         libc.malloc_trim(0)
 
 
-__all__ = ["give_back", "keep_heap_small"]
+def resident_mib() -> float:
+    """This process's resident memory in MiB (0.0 where ``/proc`` is not there)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
+__all__ = ["give_back", "keep_heap_small", "resident_mib"]

@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 # A page that takes longer than this in a worker is stopped (the worker is killed and replaced).
 RENDER_LIMIT = 60.0
+SLOW_RENDER = 3.0  # seconds: a render that takes longer is logged with the worker's memory
 _SCOPE_KEYS = ("type", "http_version", "method", "scheme", "path", "raw_path", "root_path",
                "query_string", "headers", "server", "client")
 
@@ -89,7 +90,7 @@ class PagePool(WorkerPool):
 
 def _worker_main(conn, fields: dict) -> None:
     from registry.model.terms import get_terms
-    from registry.store.heap import give_back, keep_heap_small
+    from registry.store.heap import give_back, keep_heap_small, resident_mib
     from registry.store.registry import Registry
     from registry.web.routers import pages
 
@@ -116,11 +117,17 @@ def _worker_main(conn, fields: dict) -> None:
             state.registry = opened
             return pages.RENDERERS[name](Request({**scope, "app": app}), *args)
 
+        started = time.monotonic()
         try:
             response = registry.run(render)
             return ("ok", response.status_code, response.raw_headers, response.body)
         except Exception:  # noqa: BLE001 - the server logs it and renders the page itself
             return ("error", traceback.format_exc())
+        finally:
+            took = time.monotonic() - started
+            if took > SLOW_RENDER:  # in the server's log: which page, and what it cost the worker
+                log.warning("page worker %d: %s %s took %.1f s (%.0f MiB resident)", os.getpid(), name,
+                            scope.get("path", ""), took, resident_mib())
 
     get_terms()
     conn.send(("ready", os.getpid(), time.time()))

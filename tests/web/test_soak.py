@@ -18,7 +18,9 @@ from conftest import ROOT
 
 def summary(result: dict) -> str:
     return json.dumps({k: result.get(k) for k in ("requests", "errors", "first_errors", "first_third", "last_third",
-                                                  "rss_growth", "largest_processes_mib")})[:3000]
+                                                  "rss_growth", "largest_processes_mib",
+                                                  "largest_processes_split_mib", "slowest_requests",
+                                                  "server_log_tail")})[:8000]
 
 
 @pytest.mark.slow
