@@ -67,6 +67,9 @@ class Settings:
     query_inline: int = field(default_factory=lambda: int(_env("PASSPORTS_QUERY_INLINE", "2")))
     # Memory (data segment, MiB) of one query worker; a query that needs more ends the worker. 0: no limit.
     query_memory_mib: int = field(default_factory=lambda: int(_env("PASSPORTS_QUERY_MEMORY", "1024")))
+    # A query or page worker holding more resident memory (MiB) after a task, once its free memory
+    # is given back, answers and is replaced by a fresh one. 0: never.
+    worker_recycle_mib: int = field(default_factory=lambda: int(_env("PASSPORTS_WORKER_RECYCLE", "768")))
     # Budget of each client (by address) on the anonymous endpoints that do real work (/sparql,
     # /query/*, /api/v1/validate together), besides PASSPORTS_RATE_LIMIT requests a minute: seconds
     # of work a minute, bytes received and sent a minute, requests in flight at once.

@@ -39,8 +39,10 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import NamedTuple
 
 from registry.core.errors import RegistryError
+from registry.core.heap import give_back, resident_mib
 from registry.core.resources import PACKAGES_DIR
 
 log = logging.getLogger(__name__)
@@ -116,7 +118,7 @@ class FreshStore:
     def __init__(self, opener: Callable[[], object], generation_path: Path,
                  on_open: Callable[[], None] | None = None) -> None:
         """``on_open``: called after each opening, once the value opened before is let go (the
-        workers give the freed memory back to the operating system there: ``store.heap``)."""
+        workers give the freed memory back to the operating system there: ``core.heap``)."""
         self.opener, self.generation_path, self.on_open = opener, generation_path, on_open
         self.value = None
         self._generation: bytes | None = None
@@ -191,6 +193,13 @@ class WorkerDied(RegistryError):
     status = 500
 
 
+class Retiring(NamedTuple):
+    """A worker's last reply (``serve_tasks``): it leaves after it, holding ``mib`` MiB."""
+
+    reply: object
+    mib: int
+
+
 class _Worker:
     def __init__(self, module: str, args: tuple) -> None:
         parent_sock, child_sock = socket.socketpair()
@@ -232,6 +241,7 @@ class WorkerPool:
         self._closed = False
         self.started = threading.Event()  # set when the first worker is ready
         self.killed = 0  # workers killed on a time limit, for tests and monitoring
+        self.recycled = 0  # workers replaced because they held too much memory after a task
         for _ in range(self.size):
             self._spawn()
 
@@ -303,6 +313,15 @@ class WorkerPool:
         except (EOFError, OSError) as exc:
             self._replace(worker)
             raise WorkerDied(str(exc)) from None
+        return self._answered(worker, reply)
+
+    def _answered(self, worker: _Worker, reply):
+        """The reply; the worker is idle again, or replaced when it leaves (``Retiring``)."""
+        if isinstance(reply, Retiring):
+            log.warning("a %s held %d MiB after a task and was replaced", self.name, reply.mib)
+            self.recycled += 1
+            self._replace(worker)
+            return reply.reply
         self._idle.put(worker)
         return reply
 
@@ -338,14 +357,12 @@ class WorkerPool:
             threading.Thread(target=self._drain, args=(worker, limit), daemon=True,
                              name=f"{self.name}-drain").start()
             raise
-        self._idle.put(worker)
-        return reply
+        return self._answered(worker, reply)
 
     def _drain(self, worker: _Worker, limit: float) -> None:
         try:
             if worker.conn.poll(limit):
-                worker.conn.recv()
-                self._idle.put(worker)
+                self._answered(worker, worker.conn.recv())
                 return
         except (EOFError, OSError):
             pass
@@ -376,8 +393,10 @@ def worker_entry(argv: list[str], main: Callable[..., None]) -> None:
     main(Connection(fd), *args)
 
 
-def serve_tasks(conn: Connection, handle: Callable) -> None:
-    """Answer tasks with ``handle(task)`` until ``None`` arrives or the server goes away."""
+def serve_tasks(conn: Connection, handle: Callable, *, recycle_mib: float = 0) -> None:
+    """Answer tasks with ``handle(task)`` until ``None`` arrives or the server goes away. A worker
+    that holds more than ``recycle_mib`` MiB after a task, even once its free memory is given back,
+    sends that reply as :class:`Retiring` and leaves: the pool starts a fresh one (0: never)."""
     while True:
         try:
             task = conn.recv()
@@ -385,7 +404,19 @@ def serve_tasks(conn: Connection, handle: Callable) -> None:
             return
         if task is None:
             return
+        reply = handle(task)
+        retiring = recycle_mib > 0 and over(recycle_mib)
         try:
-            conn.send(handle(task))
+            conn.send(Retiring(reply, round(resident_mib())) if retiring else reply)
         except (BrokenPipeError, ConnectionResetError):
             return
+        if retiring:
+            return
+
+
+def over(mib: float) -> bool:
+    """Whether this process holds more than ``mib`` MiB, after giving its free memory back."""
+    if resident_mib() <= mib:
+        return False
+    give_back()
+    return resident_mib() > mib

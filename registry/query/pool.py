@@ -89,7 +89,8 @@ class QueryPool(WorkerPool):
 
         args = (str(settings.main_store_path), str(Path(settings.data_dir) / GENERATION_FILE),
                 self.cap, not settings.service_allowlist and not uses_server(settings),
-                int(settings.result_max_bytes), int(settings.query_memory_mib), server_config(settings))
+                int(settings.result_max_bytes), int(settings.query_memory_mib), server_config(settings),
+                int(settings.worker_recycle_mib))
         self._waiting: list = []  # (event loop, future) of queries waiting for a free worker
         super().__init__(WORKER_MODULE, args, size if size is not None else settings.query_workers)
         self.fast: FastLane | None = FastLane(WORKER_MODULE, args, 1) if self.fast_seconds > 0 else None

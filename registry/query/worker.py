@@ -23,10 +23,10 @@ import os
 import sys
 from pathlib import Path
 
+from registry.core.heap import give_back, keep_heap_small
 from registry.core.workers import FreshStore, limit_memory, serve_tasks, worker_entry
 from registry.query.execute import answer, read_only_opener
 from registry.query.tasks import Task
-from registry.store.heap import give_back, keep_heap_small
 
 
 def _isolate_network() -> bool:
@@ -40,7 +40,8 @@ def _isolate_network() -> bool:
 
 
 def worker_main(conn, store_path: str, generation_path: str, cap: int, isolate: bool,
-                max_bytes: int = 16 * 2**20, memory_mib: int = 0, server: dict | None = None) -> None:
+                max_bytes: int = 16 * 2**20, memory_mib: int = 0, server: dict | None = None,
+                recycle_mib: int = 0) -> None:
     isolated = _isolate_network() if isolate else False
     limit_memory(memory_mib)
     if server is not None:  # PASSPORTS_BACKEND=sparql: the queries go to the server
@@ -51,7 +52,7 @@ def worker_main(conn, store_path: str, generation_path: str, cap: int, isolate: 
     else:
         open_store = read_only_opener(store_path)
     # every opening replays the store's unflushed log into memory that is freed at the next one:
-    # given back to the operating system, or glibc keeps it (``registry.store.heap``)
+    # given back to the operating system, or glibc keeps it (``registry.core.heap``)
     keep_heap_small()
     store = FreshStore(open_store, Path(generation_path), on_open=give_back)
 
@@ -59,7 +60,7 @@ def worker_main(conn, store_path: str, generation_path: str, cap: int, isolate: 
         return answer(store, task, cap, max_bytes, memory_mib)
 
     conn.send(("ready", os.getpid(), isolated))
-    serve_tasks(conn, reply)
+    serve_tasks(conn, reply, recycle_mib=recycle_mib)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ from typing import Self
 import pyoxigraph as ox
 
 from registry.core.errors import RegistryError
+from registry.core.heap import keep_heap_small
 from registry.core.settings import Settings
 from registry.model.documents import PassportDoc, grouped
 from registry.model.managed import has_managed, managed_triples, without_unchanged
@@ -49,7 +50,6 @@ from registry.store import geometries, masses, reference_graphs, staging, stored
 from registry.store.compaction import Compaction
 from registry.store.failures import StoreError, describe, storage_errors
 from registry.store.feed_index import FeedIndex
-from registry.store.heap import keep_heap_small
 from registry.store.monitor_index import MonitorIndex
 from registry.store.provenance import INVALIDATED_AT, activity_quads, cli_agent, now
 from registry.store.remote import open_store as open_server_store

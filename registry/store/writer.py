@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from registry.core.heap import give_back
 from registry.core.settings import Settings
 from registry.core.workers import bump_generation, write_lock
 from registry.model.documents import PassportDoc
@@ -41,7 +42,6 @@ from registry.model.vocab import (
 )
 from registry.store.failures import StoreError, storage_errors
 from registry.store.feed_index import FeedIndex
-from registry.store.heap import give_back
 from registry.store.monitor_index import MonitorIndex
 from registry.store.provenance import (
     ATTRIBUTED_TO,

@@ -89,8 +89,8 @@ class PagePool(WorkerPool):
 
 
 def _worker_main(conn, fields: dict) -> None:
+    from registry.core.heap import give_back, keep_heap_small, resident_mib
     from registry.model.terms import get_terms
-    from registry.store.heap import give_back, keep_heap_small, resident_mib
     from registry.store.registry import Registry
     from registry.web.routers import pages
 
@@ -131,7 +131,7 @@ def _worker_main(conn, fields: dict) -> None:
 
     get_terms()
     conn.send(("ready", os.getpid(), time.time()))
-    serve_tasks(conn, answer)
+    serve_tasks(conn, answer, recycle_mib=settings.worker_recycle_mib)
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The buffers of a long add go back to the operating system when freed (``registry.store.heap``)."""
+"""The buffers of a long add go back to the operating system when freed (``registry.core.heap``)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import sys
 
 import pytest
 
-from registry.store import heap
+from registry.core import heap
 
 # A child process frees a 16 MB buffer (glibc then raises its mmap threshold to 16 MB), then makes
 # a 12 MB one, a few small objects after it, frees the 12 MB and prints how much stayed resident.
 CHILD = """
 import sys
 from pathlib import Path
-from registry.store import heap
+from registry.core import heap
 
 def rss_mb():
     for line in Path("/proc/self/status").read_text().splitlines():

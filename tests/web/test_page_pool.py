@@ -146,6 +146,29 @@ def test_a_killed_worker_costs_no_page(server, client, fixture):
     assert pool.fallbacks == before
 
 
+def test_a_worker_over_its_memory_after_a_page_answers_and_is_replaced(tmp_path):
+    """PASSPORTS_WORKER_RECYCLE: a worker holding more after a task leaves with its reply; the page
+    is still the worker's (no fallback to the server), and a fresh worker takes its place."""
+    small = build_registry(tmp_path / "data", size=6)
+    with Server(small.data_dir, page_workers=1, worker_recycle_mib=1) as srv:
+        pool = srv.app.state.page_pool
+        assert pool.wait_ready(60)
+        seen = set()
+        for iri in small.iris[:3]:
+            assert pool.wait_ready(60), "no fresh worker came"
+            seen |= {w.process.pid for w in pool.workers()}
+            r = httpx.get(srv.url + doc_path(iri), timeout=60)
+            assert r.status_code == 200 and iri.rsplit("/", 1)[1] in r.text
+        assert pool.recycled == 3 and pool.fallbacks == 0
+        assert len(seen) == 3  # each page by another worker
+    with Server(small.data_dir, page_workers=1, worker_recycle_mib=0) as srv:
+        pool = srv.app.state.page_pool
+        assert pool.wait_ready(60)
+        for iri in small.iris[:3]:
+            assert httpx.get(srv.url + doc_path(iri), timeout=60).status_code == 200
+        assert pool.recycled == 0
+
+
 def test_no_workers_when_configured_off(tmp_path):
     small = build_registry(tmp_path / "data", size=6)
     with Server(small.data_dir, page_workers=0) as srv:
