@@ -18,7 +18,9 @@ opened the store (every writer writes a new value there after each commit, see
 Reopening costs tens of milliseconds at 20,000 passports (more on bigger stores) and starts with
 a cold cache, so a handle that is still current is kept for as long as nothing is written.
 pyoxigraph 0.5 has only ``Store.read_only`` (a snapshot; no secondary instance that catches up
-with the writer), so a reopen is a new read-only handle. It is made before the next task rather
+with the writer), so a reopen is a new read-only handle, opened on a hard-linked copy of the
+store's file list (``registry.store.snapshots``: the writer's compactions delete files a handle
+would otherwise open only when it first reads them). It is made before the next task rather
 than in the background, so that a write is visible to the very next request.
 """
 

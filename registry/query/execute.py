@@ -18,12 +18,13 @@ from registry.query.tasks import QueryError, ResultTooLarge, StoreUnavailable, T
 
 
 def read_only_opener(store_path: str):
-    """A function that opens the store at ``store_path`` read-only (for :class:`FreshStore`)."""
-    import pyoxigraph
+    """A function that opens the store at ``store_path`` read-only (for :class:`FreshStore`), on a
+    snapshot of its files (``registry.store.snapshots``)."""
+    from registry.store.snapshots import open_read_only
 
     def open_store():
         try:
-            return pyoxigraph.Store.read_only(store_path)
+            return open_read_only(store_path)
         except OSError as exc:
             if vanished(exc):  # tried again by FreshStore
                 raise

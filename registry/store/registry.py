@@ -55,6 +55,7 @@ from registry.store.provenance import INVALIDATED_AT, activity_quads, cli_agent,
 from registry.store.remote import open_store as open_server_store
 from registry.store.remote import uses_server
 from registry.store.search_index import SearchIndex
+from registry.store.snapshots import open_read_only
 from registry.store.writer import BatchWriter
 from registry.validation.validator import Issue, Validator, Verdict
 from registry.validation.worker import OrderedWriter, ValidationWorker, encode
@@ -131,9 +132,9 @@ class Registry(BatchWriter, Compaction):
                                      "`passports demo` first",
                                      message_nl=f"geen register in {settings.data_dir}: geef eerst `passports init` "
                                                 "of `passports demo`")
-                main = remote_main if remote_main is not None else ox.Store.read_only(str(main_path))
+                main = remote_main if remote_main is not None else open_read_only(main_path)
                 return cls(stored_base.adopt(settings, main, write=False), main,
-                           ox.Store.read_only(str(history_path)) if history_path.exists() else None,
+                           open_read_only(history_path) if history_path.exists() else None,
                            read_only=True)
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             main = remote_main if remote_main is not None else ox.Store(str(main_path))

@@ -1,0 +1,104 @@
+"""Readers open snapshots of the store's files (``registry.store.snapshots``): the writer's
+compactions delete files a read-only handle would otherwise open lazily, and pyoxigraph's joins
+then collect the read error for ever (a page worker reached 1.6 GB on 200 passports)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from registry.store import snapshots
+from registry.store.snapshots import READERS, open_read_only
+
+ROOT = Path(__file__).resolve().parents[2]
+P, Q = ox.NamedNode("http://example.org/p"), ox.NamedNode("http://example.org/q")
+
+
+def _write(store: ox.Store, graphs: range, *, flush: bool = True) -> None:
+    for i in graphs:
+        g = ox.NamedNode(f"http://example.org/g/{i}")
+        store.extend([ox.Quad(ox.NamedNode(f"http://example.org/s/{i}/{j}"), P, ox.Literal(f"v{j}"), g)
+                      for j in range(50)] +
+                     [ox.Quad(ox.NamedNode(f"http://example.org/s/{i}/{j}"), Q,
+                              ox.NamedNode(f"http://example.org/o/{j % 7}"), g) for j in range(50)])
+        if flush:
+            store.flush()
+
+
+JOIN = ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s <http://example.org/p> ?v . "
+        "?s <http://example.org/q> ?o } } GROUP BY ?g")
+
+READER = f"""
+import resource, sys, time
+sys.path.insert(0, {str(ROOT)!r})
+resource.setrlimit(resource.RLIMIT_AS, (1500 * 2**20, resource.RLIM_INFINITY))
+from registry.store.snapshots import open_read_only
+reader = open_read_only(sys.argv[1])
+print("open", flush=True)
+sys.stdin.readline()  # the writer compacts meanwhile
+rows = list(reader.query({JOIN!r}))
+print(len(rows), sorted(int(r["n"].value) for r in rows)[0], flush=True)
+"""
+
+
+def test_a_reader_answers_after_the_writer_deleted_the_files_it_opened_with(tmp_path):
+    path = tmp_path / "main"
+    writer = ox.Store(str(path))
+    _write(writer, range(40))  # 40 flushes: far more table files than a reader opens at first
+    time.sleep(2)
+    reader = subprocess.Popen([sys.executable, "-c", READER, str(path)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert reader.stdout.readline().strip() == "open", reader.stderr.read()
+    before = {f.name for f in path.glob("*.sst")}
+    _write(writer, range(40, 120), flush=True)
+    writer.optimize()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(before - {f.name for f in path.glob("*.sst")}) < len(before) // 2:
+        time.sleep(0.2)
+    assert len(before - {f.name for f in path.glob("*.sst")}) >= len(before) // 2, "the writer compacted nothing"
+    out, err = reader.communicate("\n", timeout=60)
+    assert reader.returncode == 0, err[-2000:]
+    assert out.split() == ["40", "50"]  # the 40 graphs of its snapshot, 50 joined rows each
+
+
+def test_a_snapshot_holds_the_writes_not_flushed_yet_and_goes_when_let_go(tmp_path, monkeypatch):
+    monkeypatch.setattr(snapshots, "GRACE", 0.0)
+    path = tmp_path / "main"
+    writer = ox.Store(str(path))
+    _write(writer, range(3))
+    _write(writer, range(3, 5), flush=False)  # in the write-ahead log only
+    reader = open_read_only(path)
+    assert len(list(reader.query(JOIN))) == 5
+    folders = list((tmp_path / READERS).iterdir())
+    assert len(folders) == 1 and folders[0].name.startswith(f"main-{os.getpid()}-")
+    _write(writer, range(5, 6), flush=False)
+    assert len(list(reader.query(JOIN))) == 5  # a snapshot: later writes need a new handle
+    second = open_read_only(path)
+    assert len(list(second.query(JOIN))) == 6
+    assert folders[0].exists()  # the first is still held here
+    del reader
+    snapshots.sweep()
+    snapshots.sweep()
+    assert not folders[0].exists()
+    assert [f.name for f in (tmp_path / READERS).iterdir()] != [folders[0].name]
+    del second
+
+
+def test_the_snapshots_of_an_ended_process_are_removed_by_the_next_opening(tmp_path):
+    path = tmp_path / "main"
+    _write(ox.Store(str(path)), range(2))
+    code = (f"import os, sys; sys.path.insert(0, {str(ROOT)!r})\n"
+            "from registry.store.snapshots import open_read_only\n"
+            f"store = open_read_only({str(path)!r})\n"
+            "os._exit(0)")  # killed, in effect: no exit handlers
+    subprocess.run([sys.executable, "-c", code], check=True)
+    left = [f for f in (tmp_path / READERS).iterdir() if not f.name.startswith(f"main-{os.getpid()}-")]
+    assert len(left) == 1
+    store = open_read_only(path)
+    assert not left[0].exists()
+    assert len(list(store.query(JOIN))) == 2
