@@ -40,6 +40,8 @@ READERS = "readers"  # DATA/readers: the snapshots of the reading processes
 ATTEMPTS = 20
 GRACE = 2.0  # seconds a snapshot stays after its handle was let go (a result still being read)
 _SMALL = ("CURRENT", "IDENTITY")
+# no snapshot possible (read-only data folder, no permission, folders on other file systems)
+UNLINKABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.EXDEV, errno.ENOSPC, errno.EMLINK}
 
 _numbers = itertools.count()
 _lock = threading.Lock()
@@ -53,7 +55,12 @@ def open_read_only(path: Path | str) -> ox.Store:
         return ox.Store.read_only(str(path))
     root = path.parent / READERS
     sweep(root)
-    folder = take(path, root / f"{path.name}-{os.getpid()}-{next(_numbers)}")
+    try:
+        folder = take(path, root / f"{path.name}-{os.getpid()}-{next(_numbers)}")
+    except OSError as exc:
+        if exc.errno not in UNLINKABLE:
+            raise
+        return ox.Store.read_only(str(path))  # a data folder this process may only read: as before
     try:
         store = ox.Store.read_only(str(folder))
     except BaseException:
@@ -66,32 +73,39 @@ def open_read_only(path: Path | str) -> ox.Store:
 
 def take(source: Path, folder: Path) -> Path:
     """Link and copy the files of the store at ``source`` into ``folder`` (made anew)."""
-    for attempt in range(ATTEMPTS):
-        before = _manifest(source)
+    try:
+        for attempt in range(ATTEMPTS):
+            before = _manifest(source)
+            _fill(source, folder)
+            if before is not None and _manifest(source) == before and (folder / before[0]).exists():
+                return folder
+            time.sleep(0.002 * (attempt + 1))
+        raise OSError(errno.EBUSY, f"the store at {source} kept changing while a reader took its files")
+    except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
-        folder.mkdir(parents=True)
-        logs = []
-        for entry in os.scandir(source):
-            name = entry.name
-            try:
-                if name.endswith(".sst"):
-                    os.link(entry.path, folder / name)
-                elif name.endswith(".log") and name[:-4].isdigit():
-                    logs.append(name)
-                elif name in _SMALL or name.startswith(("MANIFEST-", "OPTIONS-")):
-                    shutil.copyfile(entry.path, folder / name)
-            except FileNotFoundError:
-                pass  # deleted meanwhile: then the MANIFEST changed too (checked below)
-        for name in sorted(logs):  # oldest first: an older log is complete once a newer one exists
-            try:
-                shutil.copyfile(source / name, folder / name)
-            except FileNotFoundError:
-                pass
-        if before is not None and _manifest(source) == before and (folder / before[0]).exists():
-            return folder
-        time.sleep(0.002 * (attempt + 1))
+        raise
+
+
+def _fill(source: Path, folder: Path) -> None:
     shutil.rmtree(folder, ignore_errors=True)
-    raise OSError(errno.EBUSY, f"the store at {source} kept changing while a reader took its files")
+    folder.mkdir(parents=True)
+    logs = []
+    for entry in os.scandir(source):
+        name = entry.name
+        try:
+            if name.endswith(".sst"):
+                os.link(entry.path, folder / name)
+            elif name.endswith(".log") and name[:-4].isdigit():
+                logs.append(name)
+            elif name in _SMALL or name.startswith(("MANIFEST-", "OPTIONS-")):
+                shutil.copyfile(entry.path, folder / name)
+        except FileNotFoundError:
+            pass  # deleted meanwhile: then the MANIFEST changed too (checked by ``take``)
+    for name in sorted(logs):  # oldest first: an older log is complete once a newer one exists
+        try:
+            shutil.copyfile(source / name, folder / name)
+        except FileNotFoundError:
+            pass
 
 
 def _manifest(source: Path) -> tuple[str, int] | None:

@@ -4,6 +4,7 @@ then collect the read error for ever (a page worker reached 1.6 GB on 200 passpo
 
 from __future__ import annotations
 
+import errno
 import os
 import subprocess
 import sys
@@ -102,3 +103,18 @@ def test_the_snapshots_of_an_ended_process_are_removed_by_the_next_opening(tmp_p
     store = open_read_only(path)
     assert not left[0].exists()
     assert len(list(store.query(JOIN))) == 2
+
+
+def test_a_data_folder_this_process_may_only_read_is_opened_as_before(tmp_path, monkeypatch):
+    """No snapshot can be made (a read-only mount, another user's data folder; as root no folder
+    refuses a write, so the refusal of the file system is injected): the store is opened directly."""
+    path = tmp_path / "main"
+    _write(ox.Store(str(path)), range(2))
+
+    def refused(src, dst):
+        raise PermissionError(errno.EROFS, "Read-only file system", str(dst))
+
+    monkeypatch.setattr(snapshots.os, "link", refused)
+    store = open_read_only(path)
+    assert len(list(store.query(JOIN))) == 2
+    assert not any((tmp_path / READERS).iterdir())
