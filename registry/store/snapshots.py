@@ -41,7 +41,8 @@ ATTEMPTS = 20
 GRACE = 2.0  # seconds a snapshot stays after its handle was let go (a result still being read)
 _SMALL = ("CURRENT", "IDENTITY")
 # no snapshot possible (read-only data folder, no permission, folders on other file systems)
-UNLINKABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.EXDEV, errno.ENOSPC, errno.EMLINK}
+UNLINKABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.EXDEV, errno.ENOSPC, errno.EMLINK,
+              errno.EOVERFLOW}  # EOVERFLOW: a process in a user namespace of its own (query workers)
 
 _numbers = itertools.count()
 _lock = threading.Lock()
