@@ -15,13 +15,11 @@ Fresh data (:class:`FreshStore`): a read-only store sees a snapshot as of its op
 reopens it before a task when the content of the file ``DATA/generation`` changed since it
 opened the store (every writer writes a new value there after each commit, see
 :func:`bump_generation`, so a write is visible to the next request), and only then: no timer.
-Reopening costs tens of milliseconds at 20,000 passports (more on bigger stores) and starts with
-a cold cache, so a handle that is still current is kept for as long as nothing is written.
-pyoxigraph 0.5 has only ``Store.read_only`` (a snapshot; no secondary instance that catches up
-with the writer), so a reopen is a new read-only handle, opened on a hard-linked copy of the
-store's file list (``registry.store.snapshots``: the writer's compactions delete files a handle
-would otherwise open only when it first reads them). It is made before the next task rather
-than in the background, so that a write is visible to the very next request.
+Reopening costs tens of milliseconds at 20,000 passports and starts with a cold cache, so a
+current handle is kept while nothing is written. pyoxigraph 0.5 has only ``Store.read_only`` (no
+secondary instance that catches up), so a reopen is a new read-only handle on a hard-linked copy
+of the store's files (``registry.store.snapshots``), made before the next task, not in the
+background, so that a write is visible to the very next request.
 """
 
 from __future__ import annotations
@@ -418,7 +416,4 @@ def serve_tasks(conn: Connection, handle: Callable, *, recycle_mib: float = 0) -
 
 def over(mib: float) -> bool:
     """Whether this process holds more than ``mib`` MiB, after giving its free memory back."""
-    if resident_mib() <= mib:
-        return False
-    give_back()
-    return resident_mib() > mib
+    return resident_mib() > mib and (give_back() or resident_mib() > mib)
