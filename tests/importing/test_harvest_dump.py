@@ -155,7 +155,7 @@ def test_a_dump_start_killed_anywhere_leaves_all_or_nothing_and_resumes(tmp_path
     started_at = time.monotonic()
     assert _start(peer, tmp_path / "whole", "--from-dump", "--manifest", manifest).wait(120) == 0
     whole = time.monotonic() - started_at
-    kills = 0
+    kills = leftovers = 0
     for n, delay in enumerate(whole * f for f in (0.2, 0.35, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95)):
         data = tmp_path / f"killed-{n}"
         process = _start(peer, data, "--from-dump", "--manifest", manifest)
@@ -169,12 +169,15 @@ def test_a_dump_start_killed_anywhere_leaves_all_or_nothing_and_resumes(tmp_path
         assert not held or held >= dumped, f"part of the dump: {len(held)} of {len(dumped)}"
         states = list((data / "harvest").glob("*.json")) if (data / "harvest").exists() else []
         started = bool(states) and bool(json.loads(states[0].read_text())["page"])
+        leftovers += bool(list((data / "harvest").glob("dump-*"))) if (data / "harvest").exists() else 0
         again = _start(peer, data, *([] if started else ["--from-dump", "--manifest", manifest]))
         assert again.wait(120) == 0
+        assert not list((data / "harvest").glob("dump-*"))  # a killed start's temporary files are gone
         with Registry.open(Settings(data_dir=data), read_only=True) as local:
             assert passports(local, peer.base) == passports(peer.registry, peer.base)
             assert _events(local, peer.base) == _events(peer.registry, peer.base)
     assert kills >= 3, kills
+    assert leftovers >= 1, "no kill left the temporary files of a start for the next run to remove"
 
 
 def _start(peer, data: Path, *extra: str) -> subprocess.Popen:
@@ -193,21 +196,27 @@ def test_a_dump_over_the_size_limit_is_not_downloaded(tmp_path, peer):
         assert passports(local, peer.base) == {"retired": []}
 
 
-def test_provenance_records_about_other_resources_are_not_taken_in(tmp_path, peer):
-    """A dump whose provenance graph also speaks of a passport of another registry (here: one of
-    the replica's own): the dump is taken in, that record is not."""
-    folder = tmp_path / "forged"
+def _rewritten(tmp_path: Path, peer, change) -> StaticSite:
+    """A copy of the peer's dumps whose registry dump (N-Quads) ``change`` rewrote, with its size
+    and SHA-256 in the manifest, served."""
+    folder = tmp_path / "rewritten"
     shutil.copytree(peer.site, folder)
     dump_path = folder / "dumps/registry.nq.gz"
-    other = "http://other.example/id/passport/GM0153/mine/v/1"
-    forged = (f"<{other}> <http://www.w3.org/ns/prov#invalidatedAtTime> "
-              f'"2020-01-01T00:00:00Z"^^<http://www.w3.org/2001/XMLSchema#dateTime> <{peer.base}graph/provenance> .\n')
-    dump_path.write_bytes(gzip.compress(gzip.decompress(dump_path.read_bytes()) + forged.encode()))
+    dump_path.write_bytes(gzip.compress(change(gzip.decompress(dump_path.read_bytes()))))
     manifest = json.loads((folder / "dumps/manifest.json").read_text())
     entry = next(f for f in manifest["files"] if f["kind"] == "registry")
     entry.update(size=dump_path.stat().st_size, sha256=hashlib.sha256(dump_path.read_bytes()).hexdigest())
     (folder / "dumps/manifest.json").write_text(json.dumps(manifest))
-    site = StaticSite(folder)
+    return StaticSite(folder)
+
+
+def test_provenance_records_about_other_resources_are_not_taken_in(tmp_path, peer):
+    """A dump whose provenance graph also speaks of a passport of another registry (here: one of
+    the replica's own): the dump is taken in, that record is not."""
+    other = "http://other.example/id/passport/GM0153/mine/v/1"
+    forged = (f"<{other}> <http://www.w3.org/ns/prov#invalidatedAtTime> "
+              f'"2020-01-01T00:00:00Z"^^<http://www.w3.org/2001/XMLSchema#dateTime> <{peer.base}graph/provenance> .\n')
+    site = _rewritten(tmp_path, peer, lambda body: body + forged.encode())
     try:
         done = _harvest(tmp_path / "local", peer, "--from-dump", "--manifest", site.url + "dumps/manifest.json")
     finally:
@@ -216,3 +225,23 @@ def test_provenance_records_about_other_resources_are_not_taken_in(tmp_path, pee
     with Registry.open(Settings(data_dir=tmp_path / "local"), read_only=True) as local:
         assert passports(local, peer.base) == passports(peer.registry, peer.base)
         assert not list(local.store.quads_for_pattern(ox.NamedNode(other), None, None, None))
+
+
+def test_a_passport_scattered_over_the_dump_refuses_it(tmp_path, peer):
+    """The dump is read as a stream, a passport at a time: a passport whose statements are not
+    together (a registry writes its dumps graph by graph) refuses the dump, in both languages."""
+    def scatter(body: bytes) -> bytes:
+        lines = body.splitlines(keepends=True)
+        first = next(n for n, line in enumerate(lines) if f"<{peer.base}id/passport/GM0153/p2> .".encode() in line)
+        return b"".join(lines[:first] + lines[first + 1:] + lines[first:first + 1])
+    site = _rewritten(tmp_path, peer, scatter)
+    try:
+        for lang, text in (("en", "are not together in the dump"), ("nl", "staan niet bij elkaar in de dump")):
+            data = tmp_path / f"local-{lang}"
+            done = _harvest(data, peer, "--from-dump", "--manifest", site.url + "dumps/manifest.json", "--lang", lang)
+            assert done.returncode == 2 and text in done.stderr and "/p2" in done.stderr, done.stderr
+            assert not list((data / "harvest").glob("dump-*"))
+            with Registry.open(Settings(data_dir=data), read_only=True) as local:
+                assert passports(local, peer.base) == {"retired": []}
+    finally:
+        site.close()
