@@ -18,7 +18,6 @@ more N-Quads); the harvest that read the dumps into an in-memory store took 199 
 from __future__ import annotations
 
 import gzip
-import subprocess
 import sys
 
 import pytest
@@ -28,15 +27,8 @@ from registry.model.documents import PassportDoc
 from registry.model.uris import owning_passport
 from tests.conftest import ROOT
 from tests.importing.test_harvest import SERVER
+from tests.peak_memory import run_cli_peak
 from tests.servers import serve_at_own_address
-
-PEAK = ("import atexit, runpy, sys\n"
-        "def peak():\n"
-        "    status = open('/proc/self/status').read()\n"
-        "    print('peak-rss-kb', status.split('VmHWM:')[1].split()[0], file=sys.stderr)\n"
-        "atexit.register(peak)\n"
-        "sys.argv = ['passports', *sys.argv[1:]]\n"
-        "runpy.run_module('registry.cli', run_name='__main__')\n")
 
 
 def _harvest_from_dump(tmp_path, size: int) -> tuple[int, int]:
@@ -45,15 +37,13 @@ def _harvest_from_dump(tmp_path, size: int) -> tuple[int, int]:
     with serve_at_own_address(tmp_path / f"peer-{size}", **SERVER) as server:
         server.registry.add(PassportDoc(owning_passport(server.base, iri), triples)
                             for iri, triples in generate(size, 42, server.base))
-        done = subprocess.run([sys.executable, "-c", PEAK, "harvest", server.url + "/feed/passports", "--data",
-                               str(tmp_path / f"local-{size}"), "--from-dump"],
-                              capture_output=True, text=True, cwd=ROOT, timeout=300, check=False)
-        assert done.returncode == 0, done.stderr
+        done, peak = run_cli_peak("harvest", server.url + "/feed/passports", "--data", str(tmp_path / f"local-{size}"),
+                                  "--from-dump", cwd=ROOT, timeout=300)
+        assert done.returncode == 0 and peak > 50 << 20, (peak, done.stderr)
         assert f"{size} passports taken in from the dumps" in done.stderr, done.stderr
         dumped = next((tmp_path / f"peer-{size}").rglob("dumps/registry.nq.gz"))
         with gzip.open(dumped, "rb") as stream:
             unpacked = sum(len(block) for block in iter(lambda: stream.read(1 << 20), b""))
-    peak = int(done.stderr.rsplit("peak-rss-kb", 1)[1].split()[0]) * 1024
     return peak, unpacked
 
 
