@@ -61,8 +61,8 @@ class DumpIntake:
         self.files = {name: open(folder / f"{name}.nq", "w", encoding="utf-8")  # noqa: SIM115 (closed in close)
                       for name in ("current", "history", "records")}
         self.docs: list = []
-        self.present: list[str] = []  # the count and the first
-        self.refused: list[tuple[str, str]] = []  # (passport, first violation), the count and the first
+        self.present: list[str] = []  # the first passport held here already (``present_count``: how many)
+        self.refused: list[tuple[str, str]] = []  # the first refused (passport, violation); ``refused_count``
         self.present_count = self.refused_count = 0
         keep_heap_small()  # the loads' and the batches' buffers are given back, not kept in the heaps
 
