@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from importers.harvest_dump import start_from_dump
+from importers.harvest_dump import remove_leftovers, start_from_dump
 from importers.harvest_pages import HarvestError, Member, Page, client, first_page, read_page
 from registry.core.settings import Settings
 from registry.model.documents import DocumentError, PassportDoc, make_doc
@@ -93,6 +93,7 @@ def harvest(registry: Registry, root: str, settings: Settings,
     """Take in the feed whose root is ``root`` from where the last run stopped; ``from_dump``: a
     new harvest starts from the peer's dumps (``harvest_dump``; ``manifest``: their manifest's URL
     when not ``{peer}/dumps/manifest.json``)."""
+    remove_leftovers(settings.data_dir)  # a killed ``--from-dump`` start's temporary files
     state = HarvestState.load(settings.data_dir, root)
     if state.dump_check and not registry.store.contains_named_graph(ox.NamedNode(state.dump_check)):
         state = HarvestState(state.path, root)  # the opening removed a dump load killed before its end

@@ -356,15 +356,16 @@ class BatchWriter(VersionReader):
         """Remove the passports of a bulk batch that was interrupted (see ``_commit``)."""
         if not self._journal.exists():
             return
-        for line in self._journal.read_text(encoding="utf-8").splitlines():
-            if not line.strip():
-                continue
-            graph = ox.NamedNode(line.strip())
-            self.store.remove_graph(graph)
-            prov = self.provenance_graph
-            for quad in list(self.store.quads_for_pattern(None, SPECIALIZATION_OF, graph, prov)):
-                for record in list(self.store.quads_for_pattern(quad.subject, None, None, prov)):
-                    self.store.remove(record)
+        with open(self._journal, encoding="utf-8") as lines:  # line by line: a dump's may list millions
+            for line in lines:
+                if not line.strip():
+                    continue
+                graph = ox.NamedNode(line.strip())
+                self.store.remove_graph(graph)
+                prov = self.provenance_graph
+                for quad in list(self.store.quads_for_pattern(None, SPECIALIZATION_OF, graph, prov)):
+                    for record in list(self.store.quads_for_pattern(quad.subject, None, None, prov)):
+                        self.store.remove(record)
         self.store.flush()
         self._journal.unlink()
         self._bump_generation()

@@ -171,10 +171,23 @@ def test_a_dump_start_killed_anywhere_leaves_all_or_nothing_and_resumes(tmp_path
         started = bool(states) and bool(json.loads(states[0].read_text())["page"])
         again = _start(peer, data, *([] if started else ["--from-dump", "--manifest", manifest]))
         assert again.wait(120) == 0
+        assert not list((data / "harvest").glob("dump-*"))  # a killed start's temporary files are gone
         with Registry.open(Settings(data_dir=data), read_only=True) as local:
             assert passports(local, peer.base) == passports(peer.registry, peer.base)
             assert _events(local, peer.base) == _events(peer.registry, peer.base)
     assert kills >= 3, kills
+
+
+def test_the_temporary_files_of_a_killed_start_go_at_the_next_run(tmp_path, peer):
+    """What a ``--from-dump`` start killed with SIGKILL leaves in ``DATA/harvest/dump-*`` (its
+    download, the files to load) is removed by the next harvest of that data directory."""
+    left = tmp_path / "data" / "harvest" / "dump-0123456789ab"
+    left.mkdir(parents=True)
+    (left / "registry.nq.gz").write_bytes(b"\x1f\x8b half a download")
+    (left / "current.nq").write_text("<urn:a> <urn:b> <urn:c> <urn:g> .\n")
+    done = _harvest(tmp_path / "data", peer)
+    assert done.returncode == 0, done.stderr
+    assert not left.exists() and not list((tmp_path / "data" / "harvest").glob("dump-*"))
 
 
 def _start(peer, data: Path, *extra: str) -> subprocess.Popen:
@@ -193,21 +206,27 @@ def test_a_dump_over_the_size_limit_is_not_downloaded(tmp_path, peer):
         assert passports(local, peer.base) == {"retired": []}
 
 
-def test_provenance_records_about_other_resources_are_not_taken_in(tmp_path, peer):
-    """A dump whose provenance graph also speaks of a passport of another registry (here: one of
-    the replica's own): the dump is taken in, that record is not."""
-    folder = tmp_path / "forged"
+def _rewritten(tmp_path: Path, peer, change) -> StaticSite:
+    """A copy of the peer's dumps whose registry dump (N-Quads) ``change`` rewrote, with its size
+    and SHA-256 in the manifest, served."""
+    folder = tmp_path / "rewritten"
     shutil.copytree(peer.site, folder)
     dump_path = folder / "dumps/registry.nq.gz"
-    other = "http://other.example/id/passport/GM0153/mine/v/1"
-    forged = (f"<{other}> <http://www.w3.org/ns/prov#invalidatedAtTime> "
-              f'"2020-01-01T00:00:00Z"^^<http://www.w3.org/2001/XMLSchema#dateTime> <{peer.base}graph/provenance> .\n')
-    dump_path.write_bytes(gzip.compress(gzip.decompress(dump_path.read_bytes()) + forged.encode()))
+    dump_path.write_bytes(gzip.compress(change(gzip.decompress(dump_path.read_bytes()))))
     manifest = json.loads((folder / "dumps/manifest.json").read_text())
     entry = next(f for f in manifest["files"] if f["kind"] == "registry")
     entry.update(size=dump_path.stat().st_size, sha256=hashlib.sha256(dump_path.read_bytes()).hexdigest())
     (folder / "dumps/manifest.json").write_text(json.dumps(manifest))
-    site = StaticSite(folder)
+    return StaticSite(folder)
+
+
+def test_provenance_records_about_other_resources_are_not_taken_in(tmp_path, peer):
+    """A dump whose provenance graph also speaks of a passport of another registry (here: one of
+    the replica's own): the dump is taken in, that record is not."""
+    other = "http://other.example/id/passport/GM0153/mine/v/1"
+    forged = (f"<{other}> <http://www.w3.org/ns/prov#invalidatedAtTime> "
+              f'"2020-01-01T00:00:00Z"^^<http://www.w3.org/2001/XMLSchema#dateTime> <{peer.base}graph/provenance> .\n')
+    site = _rewritten(tmp_path, peer, lambda body: body + forged.encode())
     try:
         done = _harvest(tmp_path / "local", peer, "--from-dump", "--manifest", site.url + "dumps/manifest.json")
     finally:
@@ -216,3 +235,23 @@ def test_provenance_records_about_other_resources_are_not_taken_in(tmp_path, pee
     with Registry.open(Settings(data_dir=tmp_path / "local"), read_only=True) as local:
         assert passports(local, peer.base) == passports(peer.registry, peer.base)
         assert not list(local.store.quads_for_pattern(ox.NamedNode(other), None, None, None))
+
+
+def test_a_passport_scattered_over_the_dump_refuses_it(tmp_path, peer):
+    """The dump is read as a stream, a passport at a time: a passport whose statements are not
+    together (a registry writes its dumps graph by graph) refuses the dump, in both languages."""
+    def scatter(body: bytes) -> bytes:
+        lines = body.splitlines(keepends=True)
+        first = next(n for n, line in enumerate(lines) if f"<{peer.base}id/passport/GM0153/p2> .".encode() in line)
+        return b"".join(lines[:first] + lines[first + 1:] + lines[first:first + 1])
+    site = _rewritten(tmp_path, peer, scatter)
+    try:
+        for lang, text in (("en", "are not together in the dump"), ("nl", "staan niet bij elkaar in de dump")):
+            data = tmp_path / f"local-{lang}"
+            done = _harvest(data, peer, "--from-dump", "--manifest", site.url + "dumps/manifest.json", "--lang", lang)
+            assert done.returncode == 2 and text in done.stderr and "/p2" in done.stderr, done.stderr
+            assert not list((data / "harvest").glob("dump-*"))
+            with Registry.open(Settings(data_dir=data), read_only=True) as local:
+                assert passports(local, peer.base) == {"retired": []}
+    finally:
+        site.close()
