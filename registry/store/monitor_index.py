@@ -190,10 +190,10 @@ class MonitorIndex(Sidecar):
                 self._revalue(passport)
                 self._totals.add(conn, pid[0], 1, ("t_valued",))
 
-    def add_records(self, records: Iterable[tuple[str, str, str, str]]) -> None:
+    def add_records(self, records: Iterable[tuple[str, str, str, str]], clean: bool = True) -> None:
         """Valuation records (record IRI, passport IRI, date, amount) that ``passports valuate``
         stored: one transaction that marks the file clean (call :meth:`mark_dirty` before the
-        store write)."""
+        store write); ``clean`` False: it stays marked dirty (more records of the run will follow)."""
         with self._lock:
             conn = self.conn
             conn.execute("BEGIN IMMEDIATE")
@@ -202,12 +202,13 @@ class MonitorIndex(Sidecar):
                 self._add_valuations((passport, when, canonical_decimal(amount), record)
                                      for record, passport, when, amount in records)
                 self._rows_done()
-                conn.execute("INSERT OR REPLACE INTO meta VALUES ('state', ?)", (self._state_after(),))
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('state', ?)",
+                             (self._state_after() if clean else "dirty",))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            self._dirty = self.missed
+            self._dirty = self.missed or not clean
 
     def _rebuild_extra(self, store: ox.Store) -> None:
         """Valuation records in other graphs than the passports' (``?r mp:valuationOf ?p``, as the
