@@ -14,8 +14,10 @@ provenance graph (agent, start, end, ``prov:used`` the price list).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import queue
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -146,7 +148,7 @@ def valuate(registry, on: date, *, municipality: str | None = None, price_list: 
     """Value every current passport (of ``municipality``; only ``passports`` when given) on ``on``.
 
     The passports are read graph by graph (``iter_inputs``) and their records handed in batches to
-    a thread that bulk-loads each batch behind the journal (``_workers``) while this thread reads and
+    a thread that bulk-loads each batch behind the journal (``_Writer``) while this thread reads and
     values the next passports."""
     from registry.store.provenance import cli_agent
 
@@ -186,9 +188,9 @@ def valuate(registry, on: date, *, municipality: str | None = None, price_list: 
     started = now()
     size = batch  # records per bulk load: batch, then twice as many, ... up to GROWTH * batch
     index = None if dry_run else getattr(registry, "monitor_index", None)
-    if index is not None:  # until the last batch's records are added (``_workers``)
+    if index is not None:  # until the last batch's records are added (``_Writer``)
         registry._sidecar_call(index, "mark_dirty")
-    writer, monitor = (None, None) if dry_run else _workers(registry, index)
+    writer = None if dry_run else _Writer(registry, index)
     try:
         for done, (passport, version, municipality_iri, quantities) in enumerate(
                 iter_inputs(store, counted(), skip=valued), 1):
@@ -227,13 +229,10 @@ def valuate(registry, on: date, *, municipality: str | None = None, price_list: 
             writer.put((pending, records, rows))
         if writer is not None:
             writer.close()  # waits for the loads handed over; raises the failure of one
-    finally:
+    except BaseException:
         if writer is not None:
-            writer.close(abandon=True)  # (after a failure here: the batch waiting is not loaded)
-        if monitor is not None:
-            monitor.close()  # the records of every batch loaded
-        if index is not None:
-            registry._sidecar_call(index, "add_records", [], True)  # clean, unless an update failed
+            writer.close(abandon=True)  # the batch waiting is not loaded
+        raise
     if progress:
         progress(len(graphs), len(graphs))
     return report
@@ -243,22 +242,47 @@ def _journal(registry):
     return registry.settings.data_dir / JOURNAL
 
 
-def _workers(registry, index) -> tuple[Worker, Worker | None]:
-    """The threads of a run: one bulk-loads the batches (``_write``), one after the other, with at
-    most one more waiting (bounded memory); the other adds each loaded batch's records to the monitor
-    aggregates (``monitor_index``), so the next load does not wait for them. The aggregates stay
-    marked dirty (from before the first load until ``valuate`` adds the last records), so a process
-    that dies in between leaves them to be rebuilt at the next opening."""
-    monitor = None if index is None else Worker(
-        lambda rows: registry._sidecar_call(index, "add_records", rows, False), "valuate-monitor", waiting=0)
+class _Writer:
+    """The bulk loads of a run on a thread of their own (``background.Worker``): one batch loads
+    (``_write``, without the GIL) while ``valuate`` reads and values the next passports, with at most
+    one more batch waiting (bounded memory). The records of each loaded batch are added to the monitor
+    aggregates (``monitor_index``) by ``valuate``'s own thread (``take``): on a thread of their own,
+    their many short SQLite calls would each wait for the GIL of the busy reading thread. The
+    aggregates stay marked dirty from before the first load until the last records are added, so a
+    process that dies in between leaves them to be rebuilt at the next opening."""
 
-    def load(batch: tuple[list[str], list[tuple[str, str, int]], list]) -> None:
+    def __init__(self, registry, index) -> None:
+        self.registry, self.index = registry, index
+        self.loaded: queue.SimpleQueue = queue.SimpleQueue()  # the rows of each batch loaded
+        self.worker = Worker(self._load, "valuate-writer")
+
+    def _load(self, batch: tuple[list[str], list[tuple[str, str, int]], list]) -> None:
         lines, records, rows = batch
-        _write(registry, lines, records)
-        if monitor is not None:
-            monitor.put(rows)
+        _write(self.registry, lines, records)
+        self.loaded.put(rows)
 
-    return Worker(load, "valuate-writer"), monitor
+    def put(self, batch: tuple) -> None:
+        self.worker.put(batch)
+        self.take()
+
+    def take(self) -> None:
+        """Add the records of the batches loaded so far to the aggregates (kept dirty)."""
+        rows = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                rows += self.loaded.get_nowait()
+        if rows and self.index is not None:
+            self.registry._sidecar_call(self.index, "add_records", rows, False)
+
+    def close(self, abandon: bool = False) -> None:
+        """Wait for the loads (``abandon``: only the one running), add their records, and mark the
+        aggregates clean (unless an update of them failed); raises a failure of a load."""
+        try:
+            self.worker.close(abandon)
+        finally:
+            self.take()
+            if self.index is not None:
+                self.registry._sidecar_call(self.index, "add_records", [], True)
 
 
 def _write(registry, lines: list[str], records: list[tuple[str, str, int]]) -> None:
