@@ -119,26 +119,58 @@ def passport_graphs(store: ox.Store, municipality: str | None = None) -> list[ox
     return sorted(graphs, key=lambda g: g.value)
 
 
-def iter_inputs(store: ox.Store, graphs: Iterable[ox.NamedNode],
-                skip: Callable[[str, str, str], bool] | None = None) -> Iterator[tuple[str, str, str, dict]]:
+def iter_inputs(store: ox.Store, graphs: Iterable[ox.NamedNode], skip: Callable[[str, str, str], bool] | None = None,
+                per_graph: bool | None = None) -> Iterator[tuple[str, str, str, dict]]:
     """(passport, version, municipality, quantities by IRI) of each passport graph in ``graphs`` that
     has material quantities (a passport without any has nothing to value), read graph by graph, so a
     caller can write what it made of the first passports while it reads the next.
 
     ``skip(passport, version, municipality)``: True for a passport whose quantities are not needed
-    (``valuate``: valued on that date already); it is left out before its quantities are read."""
+    (``valuate``: valued on that date already); it is left out before its quantities are read.
+    ``per_graph`` False (the default for a SPARQL-server store, where each range would be a request):
+    one scan per predicate over all graphs first, then the passports in the same order."""
+    if per_graph is None:
+        per_graph = isinstance(store, ox.Store)
+    tables = None if per_graph else _all_graphs(store, graphs := list(graphs), skip)
     first = {name: _P[name] for name in FIRST}
     for graph in graphs:
-        t = _scan(store, first, graph)
+        t = _scan(store, first, graph) if tables is None else tables
         version, where, top = (_first(t[n], graph, graph) for n in FIRST)
         if version is None or where is None or top is None:
             continue
-        if skip is not None and skip(graph.value, version.value, where.value):
+        if tables is None:
+            if skip is not None and skip(graph.value, version.value, where.value):
+                continue
+            t |= _scan(store, REST, graph)
+        elif graph not in tables["kept"]:
             continue
-        t |= _scan(store, REST, graph)
         quantities = _passport_quantities(t, t["value"], t["unit"], t["mass"], graph, top)
         if quantities:
             yield graph.value, version.value, where.value, quantities
+
+
+def _all_graphs(store: ox.Store, graphs: list[ox.NamedNode], skip) -> dict:
+    """The tables of ``_scan`` for all ``graphs`` at once, one scan per predicate over every graph;
+    ``kept``: the graphs ``skip`` leaves."""
+    wanted = set(graphs)
+
+    def scan(predicate: ox.NamedNode, within: set) -> dict:
+        found: dict[tuple, list[ox.Term]] = {}
+        for q in store.quads_for_pattern(None, predicate, None, None):
+            if q.graph_name in within:
+                found.setdefault((q.graph_name, q.subject), []).append(q.object)
+        return found
+
+    t = {name: scan(_P[name], wanted) for name in FIRST}
+    kept = set(wanted)
+    if skip is not None:
+        for graph in graphs:
+            version, where = _first(t["currentVersion"], graph, graph), _first(t["municipality"], graph, graph)
+            if version is not None and where is not None and skip(graph.value, version.value, where.value):
+                kept.discard(graph)
+    t |= {name: scan(node, kept) for name, node in REST.items()} if kept else {name: {} for name in REST}
+    t["kept"] = kept
+    return t
 
 
 def read_inputs(store: ox.Store, municipality: str | None = None,
