@@ -1,10 +1,11 @@
-"""``Worker``: a thread that runs one task on each item handed to it, in order (``valuate`` loads its
-batches on one and updates the monitor aggregates on another while it reads the next passports).
+"""``Worker``: a thread that runs one task on each item handed to it, in order (``valuate`` bulk-loads
+its batches on one while it reads and values the next passports).
 
-Python code holds the GIL, a bulk load into RocksDB or an SQLite statement does not: reading and
-valuing passports in the caller's thread goes on while a worker waits for the storage. A failure of
-the task is kept and raised in the caller's thread (``put``, ``close``); the items after it are not
-run.
+Python code holds the GIL, pyoxigraph's bulk load does not: the caller's thread goes on while the
+worker waits for the storage. (A task of many short calls that each release the GIL, such as SQLite
+statements, gains nothing beside a busy Python thread: each call waits for the GIL again.) A
+failure of the task is kept and raised in the caller's thread (``put``, ``close``); the items after
+it are not run.
 """
 
 from __future__ import annotations
