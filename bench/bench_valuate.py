@@ -5,9 +5,9 @@ same triples it writes, measured in the same run.
     python3 bench/bench_valuate.py --size 2000        # quick
 
 Demo passports are stored first (without validation: the benchmark is about valuation). Then the timed
-`valuate` reads every quantity (index scans, registry/store/valuation_inputs.py), computes the values and
-writes one record per passport (bulk loads of 1,000 passports behind a journal). Its records (the valuation graphs and the
-run's activity) are then dumped as N-Quads and bulk-loaded into a fresh store: the ratio is raw seconds
+`valuate` reads every quantity (passport graph by passport graph, registry/store/valuation_inputs.py), computes
+the values and writes one record per passport (bulk loads of 1,000 growing to 8,000 records behind a journal, on
+a writer thread while the next passports are read). Its records (the valuation graphs and the run's activity) are then dumped as N-Quads and bulk-loaded into a fresh store: the ratio is raw seconds
 / valuate seconds for the same triples (target >= 0.25). A second `valuate` for the same date and price
 list (every record "unchanged") is timed too. Writes bench/results/valuate.json.
 """

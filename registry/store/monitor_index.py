@@ -148,29 +148,34 @@ class MonitorIndex(Sidecar):
         self._revalue(f.iri, adjust=False)
         self._totals.add(conn, pid, 1)
 
-    def _revalue(self, iri: str, *, adjust: bool = True) -> None:
+    def _revalue(self, iri: str, *, adjust: bool = True, row: tuple[int, int] | None = None) -> None:
         """The latest valuation of passport ``iri`` and its share per material, again (``adjust``:
-        and in the totals, which then hold the passport's contribution)."""
+        and in the totals, which then hold the passport's contribution). ``row``: the passport's id
+        and grams, read by a caller that adjusts the totals itself."""
         conn = self.conn
-        row = conn.execute("SELECT id, grams FROM passport WHERE iri = ?", (iri,)).fetchone()
-        if row is None:
-            return
+        given = row is not None
+        if not given:
+            row = conn.execute("SELECT id, grams FROM passport WHERE iri = ?", (iri,)).fetchone()
+            if row is None:
+                return
+        adjust = adjust and not given
         pid, total = row
         if adjust:
             self._totals.add(conn, pid, -1, ("t_material", "t_value"))
         keys = [f"{d} {a}" for d, a in conn.execute(
             "SELECT date, amount FROM valuation WHERE passport = ? AND amount IS NOT NULL", (iri,))]
-        if not keys and not adjust:
+        if not keys and not adjust and not given:
             return  # a passport just inserted without valuations keeps the defaults (no value)
         latest = max(keys) if keys else None
         amount = latest_amount(latest)
         conn.execute("UPDATE passport SET latest = ?, la_units = ?, la_high = ?, la_low = ? WHERE id = ?",
                      (latest, *split_exact(amount or Decimal(0)), pid))
-        for material, grams_ in conn.execute("SELECT material, grams FROM material WHERE passport = ?",
-                                             (pid,)).fetchall():
-            value = None if amount is None else divide(amount * Decimal(grams_) / 1000, Decimal(total) / 1000)
-            conn.execute("UPDATE material SET v_units = ?, v_high = ?, v_low = ? WHERE passport = ? AND material = ?",
-                         (*split_exact(value or Decimal(0)), pid, material))
+        conn.executemany(
+            "UPDATE material SET v_units = ?, v_high = ?, v_low = ? WHERE passport = ? AND material = ?",
+            [(*split_exact((None if amount is None else divide(amount * Decimal(grams_) / 1000,
+                                                               Decimal(total) / 1000)) or Decimal(0)), pid, material)
+             for material, grams_ in conn.execute("SELECT material, grams FROM material WHERE passport = ?",
+                                                  (pid,)).fetchall()])
         if adjust:
             self._totals.add(conn, pid, 1, ("t_material", "t_value"))
 
@@ -181,19 +186,20 @@ class MonitorIndex(Sidecar):
         by_passport: dict[str, list] = {}
         for row in rows:
             by_passport.setdefault(row[0], []).append(row)
+        changed = ("t_valued", "t_material", "t_value")
         for passport, found in by_passport.items():
-            pid = conn.execute("SELECT id FROM passport WHERE iri = ?", (passport,)).fetchone()
-            if pid is not None:
-                self._totals.add(conn, pid[0], -1, ("t_valued",))
+            row = conn.execute("SELECT id, grams FROM passport WHERE iri = ?", (passport,)).fetchone()
+            if row is not None:
+                self._totals.add(conn, row[0], -1, changed)
             conn.executemany("INSERT OR REPLACE INTO valuation VALUES (?, ?, ?, ?)", found)
-            if pid is not None:
-                self._revalue(passport)
-                self._totals.add(conn, pid[0], 1, ("t_valued",))
+            if row is not None:
+                self._revalue(passport, row=row)
+                self._totals.add(conn, row[0], 1, changed)
 
-    def add_records(self, records: Iterable[tuple[str, str, str, str]]) -> None:
+    def add_records(self, records: Iterable[tuple[str, str, str, str]], clean: bool = True) -> None:
         """Valuation records (record IRI, passport IRI, date, amount) that ``passports valuate``
         stored: one transaction that marks the file clean (call :meth:`mark_dirty` before the
-        store write)."""
+        store write); ``clean`` False: it stays marked dirty (more records of the run will follow)."""
         with self._lock:
             conn = self.conn
             conn.execute("BEGIN IMMEDIATE")
@@ -202,12 +208,13 @@ class MonitorIndex(Sidecar):
                 self._add_valuations((passport, when, canonical_decimal(amount), record)
                                      for record, passport, when, amount in records)
                 self._rows_done()
-                conn.execute("INSERT OR REPLACE INTO meta VALUES ('state', ?)", (self._state_after(),))
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('state', ?)",
+                             (self._state_after() if clean else "dirty",))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            self._dirty = self.missed
+            self._dirty = self.missed or not clean
 
     def _rebuild_extra(self, store: ox.Store) -> None:
         """Valuation records in other graphs than the passports' (``?r mp:valuationOf ?p``, as the

@@ -78,8 +78,9 @@ class Totals:
     one by one gives, and a row whose count falls to zero is removed as then."""
 
     def __init__(self) -> None:
-        # (table, key as JSON) -> [key values, the sums, whether a contribution was taken away]
-        self._delta: dict[tuple[str, str], list] = {}
+        # (table, key values) -> [the sums, whether a contribution was taken away]; the key's JSON
+        # text is made once per key when written
+        self._delta: dict[tuple[str, tuple], list] = {}
 
     def add(self, conn: sqlite3.Connection, pid: int, sign: int, only: tuple[str, ...] | None = None) -> None:
         """Add (``sign`` 1) or take away (-1) the contribution of passport ``pid``."""
@@ -88,31 +89,30 @@ class Totals:
             keys, sums, _, select = TOTALS[name]
             n = len(keys)
             for row in conn.execute(select, (pid,)):
-                key = row[:n]
-                entry = delta.get((name, json.dumps(key)))
+                entry = delta.get((name, row[:n]))
                 if entry is None:
-                    entry = delta[(name, json.dumps(key))] = [key, [0] * len(sums), False]
-                values = entry[1]
+                    entry = delta[(name, row[:n])] = [[0] * len(sums), False]
+                values = entry[0]
                 for i, v in enumerate(row[n:]):
                     values[i] += sign * (v or 0)
-                entry[2] = entry[2] or sign < 0
+                entry[1] = entry[1] or sign < 0
 
     def write(self, conn: sqlite3.Connection) -> None:
         """Write the gathered contributions to the total tables; start again empty."""
         delta, self._delta = self._delta, {}
-        tables: dict[str, list[tuple[str, list]]] = {}
+        tables: dict[str, list[tuple[str, tuple, list]]] = {}
         for (name, key), entry in delta.items():
-            if any(entry[1]):  # a contribution taken away and added again changes nothing
-                tables.setdefault(name, []).append((key, entry))
+            if any(entry[0]):  # a contribution taken away and added again changes nothing
+                tables.setdefault(name, []).append((json.dumps(key), key, entry))
         for name, entries in tables.items():
             keys, sums, count, _ = TOTALS[name]
             updates = ", ".join(f"{s} = {s} + excluded.{s}" for s in sums)
             conn.executemany(
                 f"INSERT INTO {name} (key, {', '.join(keys)}, {', '.join(sums)}) "
                 f"VALUES (?, {', '.join('?' * (len(keys) + len(sums)))}) ON CONFLICT (key) DO UPDATE SET {updates}",
-                ((key, *entry[0], *entry[1]) for key, entry in entries))
+                ((text, *key, *entry[0]) for text, key, entry in entries))
             conn.executemany(f"DELETE FROM {name} WHERE key = ? AND {count} = 0",
-                             ((key,) for key, entry in entries if entry[2]))
+                             ((text,) for text, _, entry in entries if entry[1]))
 
 
 TOTAL_TABLES = tuple(TOTALS)

@@ -14,10 +14,12 @@ provenance graph (agent, start, end, ``prov:used`` the price list).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import queue
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -29,13 +31,16 @@ from registry.model.reference import load_municipalities
 from registry.model.valuation import QuantityValue, value_quantity
 from registry.model.vocab import DCTERMS, MP, MPV, PROV, RDF, RDF_TYPE, RDFS, XSD
 from registry.store import named_queries
+from registry.store.background import Worker
 from registry.store.price_lists import choose_price_list, load_factors, load_price_list
 from registry.store.provenance import now
-from registry.store.valuation_inputs import read_inputs
+from registry.store.valuation_inputs import iter_inputs, passport_graphs
 
 BATCH = 1000
-# Each bulk load into a large store has a fixed cost of seconds (RocksDB flushes and then merges the
-# files it adds with all others): the loads grow from BATCH records to GROWTH * BATCH.
+# The loads grow from BATCH records to GROWTH * BATCH (about 100 MB of N-Quads) and shrink again
+# towards the end of a run, which ends when its last load does. At 100,000 passports the 6 M triples
+# of the records took 41 s as one load into the full store and 46 s as 15 loads: the number of loads
+# costs little; the size bounds the memory (one batch loading, one waiting, one being made).
 GROWTH = 8
 MARKET = f"<{MPV}valuationmethod/market>"
 JOURNAL = "valuation-journal"
@@ -142,7 +147,11 @@ def _note(text: str, lang: str) -> str:
 def valuate(registry, on: date, *, municipality: str | None = None, price_list: str | None = None,
             dry_run: bool = False, agent: str | None = None, passports: Iterable[str] | None = None,
             progress: Callable[[int, int], None] | None = None, batch: int = BATCH) -> ValuationReport:
-    """Value every current passport (of ``municipality``; only ``passports`` when given) on ``on``."""
+    """Value every current passport (of ``municipality``; only ``passports`` when given) on ``on``.
+
+    The passports are read graph by graph (``iter_inputs``) and their records handed in batches to
+    a thread that bulk-loads each batch behind the journal (``_Writer``) while this thread reads and
+    values the next passports."""
     from registry.store.provenance import cli_agent
 
     store = registry.store
@@ -152,63 +161,83 @@ def valuate(registry, on: date, *, municipality: str | None = None, price_list: 
     prices = load_price_list(store, info)
     factors = load_factors(store)
     report = ValuationReport(on, info.iri, dry_run=dry_run)
-    wanted = set(passports) if passports is not None else None
+    graphs = passport_graphs(store, municipality)
+    if passports is not None:
+        wanted = set(passports)
+        graphs = [g for g in graphs if g.value in wanted]
+    seen = 0
+
+    def counted() -> Iterator[ox.NamedNode]:
+        nonlocal seen
+        for graph in graphs:
+            seen += 1
+            yield graph
 
     def valued(passport: str, version: str, municipality_iri: str) -> bool:
-        """Not wanted, or valued on this date with this price list already (its quantities are
-        then not read)."""
-        if wanted is not None and passport not in wanted:
-            return True
+        """Valued on this date with this price list already (its quantities are then not read)."""
         graph = valuation_graph(base, municipality_iri.rsplit("/", 1)[-1])
         if ox.Quad(ox.NamedNode(record_iri(passport, version, info.iri, on)), RDF_TYPE, VALUATION, graph) in store:
             report.unchanged += 1
             return True
         return False
 
-    found = read_inputs(store, municipality, skip=valued)
     regions = {m.iri: frozenset({m.iri, f"{MPV}region/{m.region}"}) for m in load_municipalities().values()}
     activity = ox.NamedNode(f"{base}id/activity/{uuid.uuid4()}")
     prov = registry.provenance_graph
     pending: list[str] = []  # N-Quads lines
     records: list[tuple[str, str, int]] = []  # (graph, record, inputs) of the batch, for the journal
-    monitor: list[tuple[str, str, str, str]] = []  # (record, passport, date, amount) for the aggregates
+    rows: list[tuple[str, str, str, str]] = []  # (record, passport, date, amount) for the aggregates
     started = now()
-    size = batch  # records per bulk load: batch, then twice as many, ... up to GROWTH * batch
-    for done, passport in enumerate(sorted(found), 1):
-        version, municipality_iri, quantities = found[passport]
-        iri = record_iri(passport, version, info.iri, on)
-        graph = valuation_graph(base, municipality_iri.rsplit("/", 1)[-1])
-        if ox.Quad(ox.NamedNode(iri), RDF_TYPE, VALUATION, graph) in store:
-            report.unchanged += 1
-        else:
+    size = batch  # records per bulk load: batch, then twice as many, ... up to GROWTH * batch (``_Writer``)
+    index = None if dry_run else getattr(registry, "monitor_index", None)
+    if index is not None:  # until the last batch's records are added (``_Writer``)
+        registry._sidecar_call(index, "mark_dirty")
+    writer = None if dry_run else _Writer(registry, index)
+    try:
+        for done, (passport, version, municipality_iri, quantities) in enumerate(
+                iter_inputs(store, counted(), skip=valued), 1):
+            handed = False
+            iri = record_iri(passport, version, info.iri, on)
+            graph = valuation_graph(base, municipality_iri.rsplit("/", 1)[-1]).value
             places = regions.get(municipality_iri, frozenset({municipality_iri}))
             values = [value_quantity(quantities[k], prices, factors, on, places) for k in sorted(quantities)]
             summary = RecordSummary(iri, passport, version, sum((v.net for v in values), Decimal("0.00")), values)
             report.created.append(summary)
-            if not dry_run:
-                records.append((graph.value, iri, len(values)))
-                monitor.append((iri, passport, on.isoformat(), str(summary.amount)))
-                pending += _record_lines(iri, passport, version, graph.value, on, info.iri, factors.model,
+            if writer is not None:
+                records.append((graph, iri, len(values)))
+                rows.append((iri, passport, on.isoformat(), str(summary.amount)))
+                pending += _record_lines(iri, passport, version, graph, on, info.iri, factors.model,
                                          prices.currency, activity.value, values)
-        if len(pending) >= size * 60 or (len(records) >= size and pending):
-            _write(registry, pending, records, monitor)
-            pending, records, monitor = [], [], []
-            size = min(2 * size, GROWTH * batch)
-        if progress and (done % 200 == 0 or done == len(found)):
-            progress(done, len(found))
-    if report.created and not dry_run:
-        agent_node = ox.NamedNode(agent or cli_agent(base))
-        pending.append(ox.serialize([
-            ox.Quad(activity, RDF_TYPE, ox.NamedNode(PROV + "Activity"), prov),
-            ox.Quad(activity, ox.NamedNode(PROV + "startedAtTime"), started, prov),
-            ox.Quad(activity, ox.NamedNode(PROV + "endedAtTime"), now(), prov),
-            ox.Quad(activity, ox.NamedNode(PROV + "wasAssociatedWith"), agent_node, prov),
-            ox.Quad(activity, ox.NamedNode(PROV + "used"), ox.NamedNode(info.iri), prov),
-            ox.Quad(activity, ox.NamedNode(RDFS + "comment"), ox.Literal(f"passports valuate --date {on.isoformat()}"),
-                    prov)], format=ox.RdfFormat.N_QUADS).decode())
-        report.activity = activity.value
-    if pending:
-        _write(registry, pending, records, monitor)
+                if len(pending) >= size * 60 or len(records) >= size:
+                    writer.put((pending, records, rows))
+                    pending, records, rows = [], [], []
+                    # and smaller again towards the end: the run ends when the last load does
+                    size = min(2 * size, GROWTH * batch, max(batch, (len(graphs) - seen) // 4))
+                    handed = True
+            if progress and (handed or done % 200 == 0):  # after each batch, and every 200 passports
+                progress(seen, len(graphs))
+        if report.created and writer is not None:
+            agent_node = ox.NamedNode(agent or cli_agent(base))
+            pending.append(ox.serialize([
+                ox.Quad(activity, RDF_TYPE, ox.NamedNode(PROV + "Activity"), prov),
+                ox.Quad(activity, ox.NamedNode(PROV + "startedAtTime"), started, prov),
+                ox.Quad(activity, ox.NamedNode(PROV + "endedAtTime"), now(), prov),
+                ox.Quad(activity, ox.NamedNode(PROV + "wasAssociatedWith"), agent_node, prov),
+                ox.Quad(activity, ox.NamedNode(PROV + "used"), ox.NamedNode(info.iri), prov),
+                ox.Quad(activity, ox.NamedNode(RDFS + "comment"),
+                        ox.Literal(f"passports valuate --date {on.isoformat()}"), prov)],
+                format=ox.RdfFormat.N_QUADS).decode())
+            report.activity = activity.value
+        if pending and writer is not None:
+            writer.put((pending, records, rows))
+        if writer is not None:
+            writer.close()  # waits for the loads handed over; raises the failure of one
+    except BaseException:
+        if writer is not None:
+            writer.close(abandon=True)  # the batch waiting is not loaded
+        raise
+    if progress:
+        progress(len(graphs), len(graphs))
     return report
 
 
@@ -216,17 +245,54 @@ def _journal(registry):
     return registry.settings.data_dir / JOURNAL
 
 
-def _write(registry, lines: list[str], records: list[tuple[str, str, int]],
-           monitor: list[tuple[str, str, str, str]] = ()) -> None:
+class _Writer:
+    """The bulk loads of a run on a thread of their own (``background.Worker``): one batch loads
+    (``_write``, without the GIL) while ``valuate`` reads and values the next passports, with at most
+    one more batch waiting (bounded memory). The records of each loaded batch are added to the monitor
+    aggregates (``monitor_index``) by ``valuate``'s own thread (``take``): on a thread of their own,
+    their many short SQLite calls would each wait for the GIL of the busy reading thread. The
+    aggregates stay marked dirty from before the first load until the last records are added, so a
+    process that dies in between leaves them to be rebuilt at the next opening."""
+
+    def __init__(self, registry, index) -> None:
+        self.registry, self.index = registry, index
+        self.loaded: queue.SimpleQueue = queue.SimpleQueue()  # the rows of each batch loaded
+        self.worker = Worker(self._load, "valuate-writer")
+
+    def _load(self, batch: tuple[list[str], list[tuple[str, str, int]], list]) -> None:
+        lines, records, rows = batch
+        _write(self.registry, lines, records)
+        self.loaded.put(rows)
+
+    def put(self, batch: tuple) -> None:
+        self.worker.put(batch)
+        self.take()
+
+    def take(self) -> None:
+        """Add the records of the batches loaded so far to the aggregates (kept dirty)."""
+        rows = []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                rows += self.loaded.get_nowait()
+        if rows and self.index is not None:
+            self.registry._sidecar_call(self.index, "add_records", rows, False)
+
+    def close(self, abandon: bool = False) -> None:
+        """Wait for the loads (``abandon``: only the one running), add their records, and mark the
+        aggregates clean (unless an update of them failed); raises a failure of a load."""
+        try:
+            self.worker.close(abandon)
+        finally:
+            self.take()
+            if self.index is not None:
+                self.registry._sidecar_call(self.index, "add_records", [], True)
+
+
+def _write(registry, lines: list[str], records: list[tuple[str, str, int]]) -> None:
     """Bulk-load a batch behind a journal (as ``store.writer`` does for new passports): the records of
     the batch are listed and synced first, the list is removed after the load; ``recover`` removes the
-    records of a batch whose load was interrupted, so every record is stored whole or not at all.
-    The monitor aggregates (``monitor_index``) are marked dirty before the load and take the
-    records after it."""
+    records of a batch whose load was interrupted, so every record is stored whole or not at all."""
     registry._writable()
-    index = getattr(registry, "monitor_index", None)
-    if index is not None and monitor:
-        registry._sidecar_call(index, "mark_dirty")
     journal = _journal(registry)
     with registry._storage("valuate"):
         with open(journal, "w", encoding="utf-8") as out:
@@ -234,14 +300,14 @@ def _write(registry, lines: list[str], records: list[tuple[str, str, int]],
             out.flush()
             os.fsync(out.fileno())
         try:
-            registry.store.bulk_load("".join(lines).encode(), ox.RdfFormat.N_QUADS)
+            payload = "".join(lines).encode()
+            lines.clear()  # one copy of the batch, not two
+            registry.store.bulk_load(payload, ox.RdfFormat.N_QUADS)
         except BaseException:
             recover(registry)
             raise
         journal.unlink()
     registry._bump_generation()
-    if index is not None and monitor:
-        registry._sidecar_call(index, "add_records", monitor)
 
 
 def recover(registry) -> None:

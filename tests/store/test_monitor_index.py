@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 from conftest import BASE, docs_from
+from pyoxigraph import NamedNode
 
 from registry.demo.stream import generate
 from registry.model.documents import PassportDoc
 from registry.model.uris import owning_passport, parse_passport_iri
+from registry.model.vocab import MP, RDF_TYPE
 from registry.query import saved
 from registry.store import named_queries
 from registry.store.monitor_answers import (
@@ -230,3 +232,42 @@ def test_a_failed_update_is_not_hidden_by_the_next_write(settings, registry):
     assert readable(settings.data_dir, registry.base) is None
     registry.close()
     reopen_and_compare(settings)
+
+
+class Stop(Exception):
+    pass
+
+
+HAS_INPUT, INPUT = NamedNode(MP + "hasValuationInput"), NamedNode(MP + "ValuationInput")
+
+
+def test_an_interrupted_valuation_keeps_whole_batches_and_exact_aggregates(settings, registry):
+    """``valuate`` loads its batches on a thread of its own and adds their records to the aggregates on
+    another: a run that stops after handing over its second batch leaves whole batches (every record
+    with all its inputs), no journal, and clean aggregates equal to the saved queries; a re-run values
+    the rest."""
+    write_fixed(registry)
+    calls = []
+
+    def progress(done, total):
+        calls.append(done)
+        if len(calls) == 2:  # the first batch (one record) and the second (two) handed over
+            raise Stop
+
+    with pytest.raises(Stop):
+        valuate(registry, date(2026, 12, 31), price_list=INDICATIVE, progress=progress, batch=1)
+    stored = {r["record"] for r in named_queries.select_plain(registry.store, "valuation-records")
+              if r["graph"].startswith(BASE + "graph/valuation/")}
+    assert len(stored) in (1, 3)  # whole batches: the first, or both
+    for record in stored:
+        linked = {q.object for q in registry.store.quads_for_pattern(NamedNode(record), HAS_INPUT, None, None)}
+        typed = {q.subject for q in registry.store.quads_for_pattern(None, RDF_TYPE, INPUT, None)
+                 if q.subject.value.startswith(record + "#")}
+        assert linked and linked == typed
+    assert not (settings.data_dir / "valuation-journal").exists()
+    assert registry.monitor_index.is_fresh()
+    assert_consistent(registry)
+    again = valuate(registry, date(2026, 12, 31), price_list=INDICATIVE)
+    assert (len(again.created), again.unchanged) == (3 - len(stored), len(stored))
+    assert_consistent(registry)
+

@@ -47,3 +47,25 @@ def _same(mine: tuple, row: tuple) -> bool:
             pass
         return False
     return True
+
+
+def test_reading_per_graph_equals_one_scan_per_predicate(registry, tmp_path):
+    """``iter_inputs`` reads a local store graph by graph and a SPARQL server's with one scan per
+    predicate (a range per graph would be a request each): the same passports, in the same order,
+    with the same quantities, and the same ones skipped."""
+    from registry.store.valuation_inputs import iter_inputs, passport_graphs
+
+    source = tmp_path / "demo.nq"
+    write(source, size=60, seed=5, base=BASE, fmt="nq")
+    registry.add(read_file(source, BASE), _validated=True)
+    graphs = passport_graphs(registry.store)
+    skipped = {g.value for g in graphs[::3]}
+
+    def skip(passport, version, municipality):
+        assert version.startswith(passport + "/v/") and "/municipality/" in municipality
+        return passport in skipped
+
+    per_graph = list(iter_inputs(registry.store, graphs, skip, per_graph=True))
+    scans = list(iter_inputs(registry.store, iter(graphs), skip, per_graph=False))
+    assert len(per_graph) > 30 and per_graph == scans
+    assert not {p for p, *_ in per_graph} & skipped
