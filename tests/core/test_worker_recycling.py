@@ -4,6 +4,7 @@ page pools pass the setting (``tests/web/test_page_pool.py`` checks the pages)."
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 from registry.core.workers import WorkerPool
@@ -11,11 +12,20 @@ from registry.core.workers import WorkerPool
 TESTS = Path(__file__).resolve().parents[1]
 
 
-def test_a_worker_over_its_memory_answers_and_a_fresh_one_takes_its_place(monkeypatch):
+@contextmanager
+def hoarding_pool(monkeypatch, recycle_mib: int):
+    """One ``tests/hoarding_worker.py`` process that is replaced above ``recycle_mib`` MiB."""
     monkeypatch.setenv("PYTHONPATH", str(TESTS))
-    pool = WorkerPool("hoarding_worker", (100,), 1)
+    pool = WorkerPool("hoarding_worker", (recycle_mib,), 1)
     try:
         assert pool.wait_ready(60)
+        yield pool
+    finally:
+        pool.close()
+
+
+def test_a_worker_over_its_memory_answers_and_a_fresh_one_takes_its_place(monkeypatch):
+    with hoarding_pool(monkeypatch, 100) as pool:
         first, kept = pool.call(5, wait=30, limit=30)
         assert kept == 1 and pool.recycled == 0
         assert pool.call(5, wait=30, limit=30) == (first, 2)  # still small: the same worker
@@ -25,16 +35,9 @@ def test_a_worker_over_its_memory_answers_and_a_fresh_one_takes_its_place(monkey
         second, kept = pool.call(1, wait=30, limit=30)
         assert second != first and kept == 1  # a fresh process, nothing kept
         assert [w.process.pid for w in pool.workers()] == [second]
-    finally:
-        pool.close()
 
 
 def test_without_a_limit_the_worker_stays(monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", str(TESTS))
-    pool = WorkerPool("hoarding_worker", (0,), 1)
-    try:
-        assert pool.wait_ready(60)
+    with hoarding_pool(monkeypatch, 0) as pool:
         first, _ = pool.call(150, wait=30, limit=30)
         assert pool.call(1, wait=30, limit=30) == (first, 2) and pool.recycled == 0
-    finally:
-        pool.close()
