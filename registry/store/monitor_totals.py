@@ -10,7 +10,8 @@ never disagree, and writes the contributions of a transaction together at its en
 passport and each distinct date ``day`` of its valuations, with ``prev`` its previous valuation
 date ('' for the first), the passport has a valuation in (F, D] exactly when one of its rows has
 F < day <= D and prev <= F (the first of its dates in the window), and only one row does.
-``t_value`` sums each passport's latest valuation (exactly, as three integers: ``monitor_index``),
+``t_kind`` counts the passports per municipality and object kind, ``t_use`` the statements per
+municipality, property and value (the pages' counts: ``registry.views.pages.stats``). ``t_value`` sums each passport's latest valuation (exactly, as three integers: ``monitor_index``),
 ``t_mci`` the mass of the objects with an MCI row and the sum of their MCI (rounded to 9 decimals)
 times mass, exactly (``monitor_mci``): ``indicator-mci`` and the comparison of municipalities add them up.
 """
@@ -48,6 +49,11 @@ TOTALS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
                  "GROUP BY municipality, material, life_cycle, nature, origin, phase, recycled")),
     "t_value": (("municipality",), ("v_units", "v_high", "v_low", "passports"), "passports",
                 "SELECT municipality, la_units, la_high, la_low, 1 FROM passport WHERE id = ?"),
+    "t_kind": (("municipality", "kind"), ("passports",), "passports",
+               "SELECT municipality, kind, 1 FROM passport WHERE id = ? AND kind IS NOT NULL"),
+    "t_use": (("municipality", "predicate", "value"), ("uses",), "uses",
+              ("SELECT p.municipality, json_extract(u.value, '$[0]'), json_extract(u.value, '$[1]'), "
+               "json_extract(u.value, '$[2]') FROM passport p, json_each(p.uses) u WHERE p.id = ?")),
     "t_mci": (("municipality",), ("grams", "objects", "with_mci", "w_units", "w_high", "w_low"), "objects",
               "SELECT municipality, grams, 1, mci IS NOT NULL, w_units, w_high, w_low FROM mci WHERE passport = ?"),
     "t_valued": (("municipality", "day", "prev"), ("grams", "mci_grams", "passports"), "passports",
