@@ -99,14 +99,16 @@ def recent_versions(data_dir: Path, base: str, store: ox.Store, provenance: ox.N
         conn.close()
     out = []
     for passport, number in events:
-        version = ox.NamedNode(f"{passport}/v/{number}")
-        if not any(store.quads_for_pattern(version, RDF_TYPE, PASSPORT_VERSION, provenance)):
-            continue
-        generated = next(iter(store.quads_for_pattern(version, GENERATED_AT, None, provenance)), None)
-        agent = next(iter(store.quads_for_pattern(version, ATTRIBUTED_TO, None, provenance)), None)
-        out.append({"version": version.value, "passport": passport, "number": number,
-                    "generated": generated.object.value if generated is not None else "",
-                    "agent": agent.object.value if agent is not None else ""})
+        version = f"{passport}/v/{number}"
+        found: dict[ox.NamedNode, ox.Term] = {}
+        for quad in store.quads_for_pattern(ox.NamedNode(version), None, None, provenance):  # one lookup
+            if quad.predicate == RDF_TYPE and quad.object != PASSPORT_VERSION:
+                continue
+            found.setdefault(quad.predicate, quad.object)
+        if RDF_TYPE in found and GENERATED_AT in found:
+            agent = found.get(ATTRIBUTED_TO)
+            out.append({"version": version, "passport": passport, "number": number,
+                        "generated": found[GENERATED_AT].value, "agent": agent.value if agent is not None else ""})
     return out
 
 
