@@ -9,7 +9,8 @@ give a copy), then read-only, as a page worker opens it. Times (best and median 
 ``sidecar_stats`` (monitor totals, feed, a dozen provenance lookups) against ``compute_stats`` (the
 five saved queries ``sparql/page-*.rq``), and the uses of each value of every property of
 ``SCHEME_PREDICATES`` (``t_use`` against ``page-counts-by-value``); checks that both give the same
-counts. The machine's load (``uptime``) is recorded before and after.
+counts; ``--pages``: also renders five pages and finds those counts on them. The machine's load
+(``uptime``) is recorded before and after.
 """
 
 from __future__ import annotations
@@ -83,18 +84,54 @@ def measure(data_dir: Path, runs: int, sparql_runs: int) -> dict:
         reader.close()
 
 
+def check_pages(data_dir: Path) -> dict:
+    """Render the home page, a municipality's, the largest kind's, the R-ladder and the R3 page in
+    the app (in-process) and look for the saved queries' counts in them (English number format)."""
+    from dataclasses import replace
+
+    from fastapi.testclient import TestClient
+
+    from registry.core.settings import Settings
+    from registry.model.vocab import MP, MPV
+    from registry.views.pages import stats as page_stats
+    from registry.web.app import create_app
+
+    app = create_app(replace(Settings(data_dir=data_dir), query_workers=1, page_workers=0, parse_workers=1))
+    out: dict = {}
+    with TestClient(app) as client:
+        store = app.state.registry.store
+        want = page_stats.compute_stats(store)
+        uses = page_stats.sparql_value_counts(store, MP + "plannedRStrategy")
+        gm = min(want.by_municipality)
+        kind = max(want.by_kind, key=want.by_kind.get)
+        checks = {"/": [want.total, want.by_municipality[gm]],
+                  f"/doc/{gm[len(MPV):]}": [want.by_municipality[gm], *want.by_municipality_kind[gm].values()],
+                  f"/doc/objectkind/{kind[len(MP):]}": [want.by_kind[kind]],
+                  "/doc/rstrategy/": list(uses.values()), "/doc/rstrategy/R3": [uses[MPV + "rstrategy/R3"]]}
+        for path, numbers in checks.items():
+            started = time.perf_counter()
+            page = client.get(path, params={"lang": "en"}, headers={"Accept": "text/html"})
+            out[path] = {"status": page.status_code, "first_render_ms": round((time.perf_counter() - started) * 1000, 1),
+                         "numbers": len(numbers), "missing": [n for n in numbers if f"{n:,}" not in page.text]}
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=2000)
     parser.add_argument("--data", type=Path, default=None, help="an existing data directory (a copy: opened for writing)")
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--sparql-runs", type=int, default=2)
+    parser.add_argument("--pages", action="store_true", help="also check the numbers on five pages")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "page_stats.json")
     args = parser.parse_args()
     result = {"machine": f"{os.cpu_count()} cores", "load_before": load()}
     if args.data is not None:
         result["data"] = str(args.data)
         result.update(measure(args.data, args.runs, args.sparql_runs))
+        if args.pages:
+            result["load_before_pages"] = load()
+            result["pages"] = check_pages(args.data)
     else:
         from registry.core.settings import Settings
         from registry.demo import generate
