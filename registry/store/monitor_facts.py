@@ -48,7 +48,7 @@ COUNTED = tuple(MP + name for name in (
     "dataQuality", "condition", "releaseQuality", "valuationMethod", "connectionType", "accessibility",
     "intersection", "productEdge"))
 _P.update([(iri, iri) for iri in COUNTED if iri not in _P.values()])  # the others named by their IRI
-_COUNTED_NAMES = tuple(name for name, iri in _P.items() if iri in COUNTED)
+_COUNTED_NAMES = {name: iri for name, iri in _P.items() if iri in COUNTED}
 _NAMES = {iri: name for name, iri in _P.items()}
 
 
@@ -204,11 +204,13 @@ def monitor_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFa
                 _value(q, "phase"), _recycled(q)))
     uses = facts.uses
     for p in props.values():
-        for name in _COUNTED_NAMES:
-            for o in p.get(name, ()):
-                if isinstance(o, ox.NamedNode):
-                    key = (_P[name], o.value)
-                    uses[key] = uses.get(key, 0) + 1
+        for name, objects in p.items():
+            predicate = _COUNTED_NAMES.get(name)
+            if predicate is not None:
+                for o in objects:
+                    if type(o) is ox.NamedNode:
+                        key = (predicate, o.value)
+                        uses[key] = uses.get(key, 0) + 1
     for valuation in obj.get("valuation", ()):
         v = props.get(valuation.value, {})
         amount = first_of(v, "amount")

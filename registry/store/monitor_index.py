@@ -25,6 +25,7 @@ Tables (``monitor_figures`` answers the indicators from them, with the saved que
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -105,15 +106,20 @@ class MonitorIndex(Sidecar):
 
     def _rows_started(self) -> None:
         self._totals = Totals()
+        self._uses = (Counter(), Counter())  # the uses of the passports added, of those taken away
 
     def _rows_done(self) -> None:
+        for sign, uses in zip((1, -1), self._uses, strict=True):
+            self._totals.add_rows("t_use", ((p, v, n) for (p, v), n in uses.items()), sign)
         self._totals.write(self.conn)
 
     def _delete(self, iri: str, serial: int) -> None:
         conn = self.conn
-        row = conn.execute("SELECT id FROM passport WHERE iri = ?", (iri,)).fetchone()
+        found = conn.execute("SELECT id, uses FROM passport WHERE iri = ?", (iri,)).fetchone()
+        row = found[:1] if found is not None else None
         if row is not None:
             self._totals.add(conn, row[0], -1)
+            self._uses[1].update({(p, v): n for p, v, n in json.loads(found[1] or "[]")})
         conn.execute("DELETE FROM valuation WHERE passport = ? AND record IS NULL", (iri,))
         if row is None:
             return
@@ -152,6 +158,7 @@ class MonitorIndex(Sidecar):
                 mci.lifetime, mci.average_lifetime, mci.utility, mci.mci, *split_exact(weighted)))
         self._revalue(f.iri, adjust=False)
         self._totals.add(conn, pid, 1)
+        self._uses[0].update(f.uses)
 
     def _revalue(self, iri: str, *, adjust: bool = True, row: tuple[int, int] | None = None) -> None:
         """The latest valuation of passport ``iri`` and its share per material, again (``adjust``:

@@ -149,3 +149,19 @@ def test_without_sidecars_the_saved_queries_give_the_counts(settings, registry):
             page_stats.sparql_value_counts(reader.store, MP + "material")
     finally:
         reader.close()
+
+
+def test_rebuilt_sidecars_give_the_same_counts(settings, registry):
+    assert registry.add(demo_docs(40)).written == 40
+    registry.retire(parse_passport_iri(BASE, next(iter(generate(1, seed=11, base=BASE)))[0]), "demolished")
+    kept = page_stats.sidecar_stats(registry), value_counts(registry)
+    registry.close()
+    for path in Path(settings.data_dir).glob("monitor.sqlite*"):
+        path.unlink()
+    reopened = Registry.open(settings)  # rebuilds the monitor aggregates from the store
+    try:
+        rebuilt = assert_same_counts(reopened)
+        assert (rebuilt.by_municipality_kind, rebuilt.materials) == (kept[0].by_municipality_kind, kept[0].materials)
+        assert value_counts(reopened) == kept[1]
+    finally:
+        reopened.close()
