@@ -6,6 +6,7 @@ being updated, the pages still get counts."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import date
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from conftest import BASE
 
 from registry.demo.stream import generate
 from registry.model.documents import PassportDoc
+from registry.model.terms import local_name
 from registry.model.uris import owning_passport, parse_passport_iri
 from registry.model.vocab import MP, MPV, RDF_TYPE
 from registry.store import page_counts
@@ -59,6 +61,18 @@ def assert_same_counts(registry) -> page_stats.Stats:
     return got
 
 
+def assert_search_agrees(registry, stats: page_stats.Stats) -> None:
+    """The search index (its kind facet) files every passport under the kind the pages count it under."""
+    conn = sqlite3.connect(Path(registry.settings.data_dir) / "search.sqlite")
+    try:
+        rows = conn.execute("SELECT municipality, kind, COUNT(*) FROM passport GROUP BY municipality, kind").fetchall()
+    finally:
+        conn.close()
+    assert {(m, k): n for m, k, n in rows} == {(local_name(m), local_name(k)): n
+                                               for m, kinds in stats.by_municipality_kind.items()
+                                               for k, n in kinds.items()}
+
+
 def value_counts(registry) -> dict[str, tuple[dict, dict]]:
     return {p: (page_counts.value_uses(registry.settings.data_dir, registry.base, p),
                 page_stats.sparql_value_counts(registry.store, p)) for p in SCHEME_PREDICATES.values()}
@@ -95,6 +109,7 @@ def test_sidecar_counts_equal_the_saved_queries_after_each_kind_of_write(registr
     result = registry.add(demo_docs(60, change=change))  # some kinds need what others lack: rejected
     assert result.written >= 10
     second = assert_same_counts(registry)
+    assert_search_agrees(registry, second)
     assert second.by_kind != first.by_kind and second.material_counts != first.material_counts
     assert_same_value_counts(registry)
     # retirements and new passports of another seed
@@ -165,3 +180,13 @@ def test_rebuilt_sidecars_give_the_same_counts(settings, registry):
         assert value_counts(reopened) == kept[1]
     finally:
         reopened.close()
+
+
+def test_an_object_with_two_kinds_is_filed_under_one_whatever_the_order():
+    from registry.model.terms import get_terms
+    from registry.store.search_facts import object_kind
+
+    kinds = get_terms().object_kinds
+    two = [MP + "Luminaire", MP + "LampPost", MP + "PhysicalObject", "https://example.org/Other"]
+    assert object_kind(two, kinds) == object_kind(reversed(two), kinds) == MP + "LampPost"
+    assert object_kind(["https://example.org/Other"], kinds) == ""
