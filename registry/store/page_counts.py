@@ -112,4 +112,4 @@ def recent_versions(data_dir: Path, base: str, store: ox.Store, provenance: ox.N
     return out
 
 
-__all__ = ["RECENT", "PageCounts", "has_sidecars", "page_counts", "recent_versions", "value_uses"]
+__all__ = ["COUNTED", "RECENT", "PageCounts", "has_sidecars", "page_counts", "recent_versions", "value_uses"]

@@ -150,6 +150,26 @@ def test_while_a_sidecar_is_updated_the_last_counts_are_served(registry):
     assert page_stats.stats(registry, wait=0).total == 10
 
 
+def test_a_reader_that_finds_a_sidecar_dirty_waits_once_then_uses_the_saved_queries(settings, registry):
+    import time
+
+    assert registry.add(demo_docs(10)).written == 10
+    registry.monitor_index.mark_dirty()  # as after a crash between a store commit and the update
+    reader = Registry.open(settings, read_only=True)
+    try:
+        started = time.monotonic()
+        assert page_stats.stats(reader, wait=None).total == 10  # from the saved queries
+        waited = time.monotonic() - started
+        assert waited >= page_stats.RETRIES * page_stats.RETRY_PAUSE
+        started = time.monotonic()
+        assert page_stats.stats(reader, wait=None).total == 10
+        assert time.monotonic() - started < page_stats.RETRIES * page_stats.RETRY_PAUSE / 2
+        uses = page_stats.value_counts(reader, MP + "material", wait=None)
+        assert uses == page_stats.sparql_value_counts(reader.store, MP + "material")
+    finally:
+        reader.close()
+
+
 def test_without_sidecars_the_saved_queries_give_the_counts(settings, registry):
     assert registry.add(demo_docs(15)).written == 15
     registry.close()

@@ -130,6 +130,7 @@ class _Last:
     def __init__(self) -> None:
         self.values: dict = {}
         self.lock = threading.Lock()
+        self.gave_up = ""  # the generation in which a read waited in vain: no more waiting in it
 
 
 def _from_sidecars(registry, key, read: Callable[[], Any], fallback: Callable[[], Any],
@@ -142,16 +143,19 @@ def _from_sidecars(registry, key, read: Callable[[], Any], fallback: Callable[[]
             raise _Unavailable
         return value
     last = per_registry(_last, registry, _Last)
+    memo = memo_for(registry)
     for attempt in range(RETRIES + 1):
         try:
-            value = memo_for(registry).get(key, compute)
+            value = memo.get(key, compute)
             break
         except _Unavailable:
             with last.lock:
                 value = last.values.get(key)
             if value is not None:
                 return value
-            if attempt == RETRIES or not page_counts.has_sidecars(registry.settings.data_dir):
+            if attempt == RETRIES or last.gave_up == memo.generation() or \
+                    not page_counts.has_sidecars(registry.settings.data_dir):
+                last.gave_up = memo.generation()
                 return cache_for(registry).get(key, fallback, wait=wait)
             time.sleep(RETRY_PAUSE)  # a write is updating them: its update takes milliseconds
     with last.lock:
@@ -174,6 +178,9 @@ def sparql_value_counts(store: ox.Store, predicate: str) -> dict[str, int]:
 
 def value_counts(registry, predicate: str, *, wait: float | None = 5.0) -> dict[str, int] | None:
     """How many statements of the current passports have each value of ``predicate`` (once per generation)."""
+    if predicate not in page_counts.COUNTED:  # not kept by the sidecars: the saved query
+        return cache_for(registry).get(("values", predicate), lambda: sparql_value_counts(registry.store, predicate),
+                                       wait=wait)
     return _from_sidecars(registry, ("values", predicate),
                           lambda: page_counts.value_uses(registry.settings.data_dir, registry.base, predicate),
                           lambda: sparql_value_counts(registry.store, predicate), wait)
