@@ -189,7 +189,8 @@ def synthetic(size: int, rounds: int) -> dict:
             when = f"2026-{r.randint(1, 12):02d}-01"
             obj = f"{BASE}id/object/X/{pid}"
             passports.append((pid, iri, muni, grams, r.randint(1900, 2025), f"{when} 1000" if valued else None, 0,
-                              obj, f"POINT({r.uniform(6, 7):.5f} {r.uniform(52, 53):.5f})", 1000 if valued else 0, 0, 0))
+                              obj, f"POINT({r.uniform(6, 7):.5f} {r.uniform(52, 53):.5f})", 1000 if valued else 0, 0, 0,
+                              None, None))  # no kind, no uses (the pages' counts are not measured here)
             lfi = r.random()
             mci = max(0.0, 1 - lfi * 0.9)
             mcis.append((pid, iri, obj, muni, grams, str(grams / 2000), str(grams / 4000), lfi, r.randint(1, 80), None,
@@ -201,7 +202,7 @@ def synthetic(size: int, rounds: int) -> dict:
                                    r.randint(2020, 2090), r.choice(qualities), None, None,
                                    f"{MPV}origin/primary", None, None))
                 mats.append((pid, muni, material, g, 1, 1, r.randint(0, 500), r.randint(0, 10 ** 9 - 1), 0))
-        conn.executemany("INSERT INTO passport VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", passports)
+        conn.executemany("INSERT INTO passport VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", passports)
         conn.executemany("INSERT INTO mci VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", mcis)
         conn.executemany("INSERT INTO quantity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", quantities)
         conn.executemany("INSERT INTO material VALUES (?,?,?,?,?,?,?,?,?)", mats)

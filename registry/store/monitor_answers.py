@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from registry.model.reference import reference_digest
 from registry.store.monitor_comparison import municipality_comparison
 from registry.store.monitor_figures import (
     detachability_distribution,
@@ -28,7 +27,7 @@ from registry.store.monitor_figures import (
 )
 from registry.store.monitor_index import MONITOR_FILE, MonitorIndex
 from registry.store.monitor_mci import mci_figure, mci_per_object
-from registry.store.sidecar import connect
+from registry.store.sidecar import connect, open_fresh
 
 Row = dict[str, str]
 
@@ -105,20 +104,7 @@ def readable(data_dir: Path, base: str) -> sqlite3.Connection | None:
     """A reader's connection to the aggregates when they match the store as the last write left
     them (clean, this schema, base IRI and reference data); None otherwise: the caller asks the
     store (the saved query), which is always right."""
-    path = Path(data_dir) / MONITOR_FILE
-    if not path.exists():
-        return None
-    try:
-        conn = open_figures(data_dir)
-        meta = dict(conn.execute("SELECT key, value FROM meta"))
-    except sqlite3.Error:
-        return None
-    expected = {"schema": MonitorIndex.SCHEMA_VERSION, "base": base, "reference": reference_digest(),
-                "state": "clean"}
-    if any(meta.get(k) != v for k, v in expected.items()):
-        conn.close()
-        return None
-    return conn
+    return open_fresh(Path(data_dir) / MONITOR_FILE, MonitorIndex.SCHEMA_VERSION, base)
 
 
 FIGURES = ("indicator-goal3-valued-share", "indicator-stock-by-material", "indicator-rstrategy-by-mass",

@@ -41,6 +41,14 @@ _P = {name: iri for name, iri in (
     ("amount", MP + "amount"), ("built", MP + "constructionYear"), ("lifeCycle", MP + "lifeCycleOrigin"),
     ("nature", MP + "materialNature"), ("origin", MP + "origin"), ("phase", MP + "materialPhase"),
     ("recycled", MP + "recycledContent"), ("geometry", GEO + "hasGeometry"), ("wkt", GEO + "asWKT"))}
+# The properties whose uses of each value (an IRI) the pages count (``registry.views.pages.vocabulary``
+# ``SCHEME_PREDICATES``): the statements with it in a current passport's graph, kept per passport.
+COUNTED = tuple(MP + name for name in (
+    "plannedRStrategy", "projectPhase", "policyAngle", "theme", "material", "origin", "materialPhase",
+    "dataQuality", "condition", "releaseQuality", "valuationMethod", "connectionType", "accessibility",
+    "intersection", "productEdge"))
+_P.update([(iri, iri) for iri in COUNTED if iri not in _P.values()])  # the others named by their IRI
+_COUNTED_NAMES = {name: iri for name, iri in _P.items() if iri in COUNTED}
 _NAMES = {iri: name for name, iri in _P.items()}
 
 
@@ -71,6 +79,7 @@ class MonitorFacts:
     wkt: str | None = None  # a geo:asWKT of the object's geometry (the saved queries take any one: SAMPLE)
     quantities: list[QuantityRow] = field(default_factory=list)
     valuations: list[tuple[str, str | None]] = field(default_factory=list)  # (date, canonical amount)
+    uses: dict[tuple[str, str], int] = field(default_factory=dict)  # (property, IRI) -> statements (COUNTED)
 
 
 def canonical_decimal(text: str) -> str | None:
@@ -193,6 +202,15 @@ def monitor_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFa
                 strategy.value if strategy is not None else "none", index if index is not None else obj_index,
                 year, quality, _value(q, "lifeCycle"), _value(q, "nature"), _value(q, "origin"),
                 _value(q, "phase"), _recycled(q)))
+    uses = facts.uses
+    for p in props.values():
+        for name, objects in p.items():
+            predicate = _COUNTED_NAMES.get(name)
+            if predicate is not None:
+                for o in objects:
+                    if type(o) is ox.NamedNode:
+                        key = (predicate, o.value)
+                        uses[key] = uses.get(key, 0) + 1
     for valuation in obj.get("valuation", ()):
         v = props.get(valuation.value, {})
         amount = first_of(v, "amount")
@@ -201,5 +219,5 @@ def monitor_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFa
     return facts
 
 
-__all__ = ["MonitorFacts", "QuantityRow", "canonical_decimal", "divide", "grams", "join_exact", "monitor_facts",
+__all__ = ["COUNTED", "MonitorFacts", "QuantityRow", "canonical_decimal", "divide", "grams", "join_exact", "monitor_facts",
            "release_year", "split_exact"]

@@ -7,8 +7,9 @@ records the same way (:meth:`MonitorIndex.add_records`, dirty-marked before the 
 
 Tables (``monitor_figures`` answers the indicators from them, with the saved queries' columns):
 
-* ``passport``: each current passport: municipality, construction year, its mass in grams (the sum of its
-  quantities' ``mp:massKg``) and ``latest``, the key of its latest valuation as the saved queries
+* ``passport``: each current passport: municipality, construction year, object kind (one:
+  ``search_facts.object_kind``), the uses of the values of ``monitor_facts.COUNTED`` (JSON:
+  ``[[property, value, statements], ...]``), its mass in grams (the sum of its quantities' ``mp:massKg``) and ``latest``, the key of its latest valuation as the saved queries
   choose it (``MAX("date amount")`` over the valuations the passport records and the records of
   ``passports valuate``), and that amount exactly as three integers (``la_units``, ``la_high``, ``la_low``);
 * ``quantity``: each material quantity: material, grams, R-strategy, detachability index,
@@ -23,6 +24,8 @@ Tables (``monitor_figures`` answers the indicators from them, with the saved que
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -40,6 +43,7 @@ from registry.store.monitor_facts import (
 )
 from registry.store.monitor_mci import object_mci, rounded
 from registry.store.monitor_totals import TOTAL_TABLES, Totals, schema
+from registry.store.search_facts import object_kind
 from registry.store.sidecar import Sidecar
 
 MONITOR_FILE = "monitor.sqlite"
@@ -49,7 +53,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS passport (
   id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, municipality TEXT NOT NULL, grams INTEGER NOT NULL,
   built INTEGER, latest TEXT, serial INTEGER NOT NULL, object TEXT, wkt TEXT, la_units INTEGER NOT NULL DEFAULT 0,
-  la_high INTEGER NOT NULL DEFAULT 0, la_low INTEGER NOT NULL DEFAULT 0);
+  la_high INTEGER NOT NULL DEFAULT 0, la_low INTEGER NOT NULL DEFAULT 0, kind TEXT, uses TEXT);
 CREATE INDEX IF NOT EXISTS passport_municipality ON passport (municipality);
 CREATE TABLE IF NOT EXISTS quantity (
   passport INTEGER NOT NULL, municipality TEXT NOT NULL, material TEXT, grams INTEGER, strategy TEXT NOT NULL,
@@ -90,7 +94,7 @@ class MonitorIndex(Sidecar):
     """The writer's handle of the monitor aggregates (one per writable ``Registry``)."""
 
     FILE = MONITOR_FILE
-    SCHEMA_VERSION = "7"
+    SCHEMA_VERSION = "8"  # 8: the passport's object kind and uses of values (the pages' counts)
     SCHEMA = SCHEMA
     TABLES = ("passport", "quantity", "material", "mci", "valuation", "meta", *TOTAL_TABLES)
     CLEARED = ("passport", "quantity", "material", "mci", "valuation", *TOTAL_TABLES)
@@ -102,15 +106,20 @@ class MonitorIndex(Sidecar):
 
     def _rows_started(self) -> None:
         self._totals = Totals()
+        self._uses = (Counter(), Counter())  # the uses of the passports added, of those taken away
 
     def _rows_done(self) -> None:
+        for sign, uses in zip((1, -1), self._uses, strict=True):
+            self._totals.add_rows("t_use", ((p, v, n) for (p, v), n in uses.items()), sign)
         self._totals.write(self.conn)
 
     def _delete(self, iri: str, serial: int) -> None:
         conn = self.conn
-        row = conn.execute("SELECT id FROM passport WHERE iri = ?", (iri,)).fetchone()
+        found = conn.execute("SELECT id, uses FROM passport WHERE iri = ?", (iri,)).fetchone()
+        row = found[:1] if found is not None else None
         if row is not None:
             self._totals.add(conn, row[0], -1)
+            self._uses[1].update({(p, v): n for p, v, n in json.loads(found[1] or "[]")})
         conn.execute("DELETE FROM valuation WHERE passport = ? AND record IS NULL", (iri,))
         if row is None:
             return
@@ -123,9 +132,11 @@ class MonitorIndex(Sidecar):
         total = sum(q.grams or 0 for q in f.quantities)
         conn.executemany("INSERT INTO valuation VALUES (?, ?, ?, NULL)",
                          ((f.iri, when, amount) for when, amount in f.valuations))
-        cur = conn.execute("INSERT INTO passport (iri, municipality, grams, built, latest, serial, object, wkt) "
-                           "VALUES (?,?,?,?,?,?,?,?)", (f.iri, f.municipality, total, f.built, None, serial, f.obj,
-                                                        f.wkt))
+        cur = conn.execute("INSERT INTO passport (iri, municipality, grams, built, latest, serial, object, wkt, kind, "
+                           "uses) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                           (f.iri, f.municipality, total, f.built, None, serial, f.obj, f.wkt,
+                            object_kind(f.kinds, self.terms.object_kinds) or None,
+                            json.dumps([[p, v, n] for (p, v), n in f.uses.items()]) if f.uses else None))
         pid = cur.lastrowid
         conn.executemany("INSERT INTO quantity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                          ((pid, f.municipality, q.material, q.grams, q.strategy, q.detachability, q.release_year,
@@ -147,6 +158,7 @@ class MonitorIndex(Sidecar):
                 mci.lifetime, mci.average_lifetime, mci.utility, mci.mci, *split_exact(weighted)))
         self._revalue(f.iri, adjust=False)
         self._totals.add(conn, pid, 1)
+        self._uses[0].update(f.uses)
 
     def _revalue(self, iri: str, *, adjust: bool = True, row: tuple[int, int] | None = None) -> None:
         """The latest valuation of passport ``iri`` and its share per material, again (``adjust``:

@@ -10,7 +10,9 @@ never disagree, and writes the contributions of a transaction together at its en
 passport and each distinct date ``day`` of its valuations, with ``prev`` its previous valuation
 date ('' for the first), the passport has a valuation in (F, D] exactly when one of its rows has
 F < day <= D and prev <= F (the first of its dates in the window), and only one row does.
-``t_value`` sums each passport's latest valuation (exactly, as three integers: ``monitor_index``),
+``t_kind`` counts the passports per municipality and object kind, ``t_use`` the statements per
+property and value in the whole store (from the ``uses`` of each passport row, summed per transaction by
+``monitor_index`` and given with :meth:`Totals.add_rows`: a passport has some twenty of them) (the pages' counts: ``registry.views.pages.stats``). ``t_value`` sums each passport's latest valuation (exactly, as three integers: ``monitor_index``),
 ``t_mci`` the mass of the objects with an MCI row and the sum of their MCI (rounded to 9 decimals)
 times mass, exactly (``monitor_mci``): ``indicator-mci`` and the comparison of municipalities add them up.
 """
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Iterable
 
 # name: (key columns, sum columns, the count column that removes a row at zero, per-passport SELECT)
 TOTALS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
@@ -48,6 +51,9 @@ TOTALS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
                  "GROUP BY municipality, material, life_cycle, nature, origin, phase, recycled")),
     "t_value": (("municipality",), ("v_units", "v_high", "v_low", "passports"), "passports",
                 "SELECT municipality, la_units, la_high, la_low, 1 FROM passport WHERE id = ?"),
+    "t_kind": (("municipality", "kind"), ("passports",), "passports",
+               "SELECT municipality, kind, 1 FROM passport WHERE id = ? AND kind IS NOT NULL"),
+    "t_use": (("predicate", "value"), ("uses",), "uses", ""),  # summed per transaction by ``monitor_index``
     "t_mci": (("municipality",), ("grams", "objects", "with_mci", "w_units", "w_high", "w_low"), "objects",
               "SELECT municipality, grams, 1, mci IS NOT NULL, w_units, w_high, w_low FROM mci WHERE passport = ?"),
     "t_valued": (("municipality", "day", "prev"), ("grams", "mci_grams", "passports"), "passports",
@@ -59,12 +65,16 @@ TOTALS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
 }
 
 
+SELECTED = tuple(name for name, (_, _, _, select) in TOTALS.items() if select)  # added per passport by SQL
+
+
 def schema() -> str:
     out = []
     for name, (keys, sums, _, _) in TOTALS.items():
         columns = ", ".join([*(f"{k}" for k in keys), *(f"{s} INTEGER NOT NULL" for s in sums)])
         out.append(f"CREATE TABLE IF NOT EXISTS {name} (key TEXT PRIMARY KEY, {columns});")
-        out.append(f"CREATE INDEX IF NOT EXISTS {name}_municipality ON {name} (municipality);")
+        if keys[0] == "municipality":
+            out.append(f"CREATE INDEX IF NOT EXISTS {name}_municipality ON {name} (municipality);")
     out.append("CREATE INDEX IF NOT EXISTS t_valued_day ON t_valued (day);")
     return "\n".join(out)
 
@@ -83,19 +93,24 @@ class Totals:
         self._delta: dict[tuple[str, tuple], list] = {}
 
     def add(self, conn: sqlite3.Connection, pid: int, sign: int, only: tuple[str, ...] | None = None) -> None:
-        """Add (``sign`` 1) or take away (-1) the contribution of passport ``pid``."""
+        """Add (``sign`` 1) or take away (-1) the contribution of passport ``pid`` (read by SQL)."""
+        for name in only or SELECTED:
+            self.add_rows(name, conn.execute(TOTALS[name][3], (pid,)), sign)
+
+    def add_rows(self, name: str, rows: Iterable[tuple], sign: int) -> None:
+        """Add (``sign`` 1) or take away (-1) contributions to total ``name`` given as rows: the key's
+        values, then the sums (for a total without a per-passport SELECT, summed by the caller)."""
         delta = self._delta
-        for name in only or TOTALS:
-            keys, sums, _, select = TOTALS[name]
-            n = len(keys)
-            for row in conn.execute(select, (pid,)):
-                entry = delta.get((name, row[:n]))
-                if entry is None:
-                    entry = delta[(name, row[:n])] = [[0] * len(sums), False]
-                values = entry[0]
-                for i, v in enumerate(row[n:]):
-                    values[i] += sign * (v or 0)
-                entry[1] = entry[1] or sign < 0
+        keys, sums, _, _ = TOTALS[name]
+        n = len(keys)
+        for row in rows:
+            entry = delta.get((name, row[:n]))
+            if entry is None:
+                entry = delta[(name, row[:n])] = [[0] * len(sums), False]
+            values = entry[0]
+            for i, v in enumerate(row[n:]):
+                values[i] += sign * (v or 0)
+            entry[1] = entry[1] or sign < 0
 
     def write(self, conn: sqlite3.Connection) -> None:
         """Write the gathered contributions to the total tables; start again empty."""

@@ -92,6 +92,13 @@ def by_subject(triples: Iterable[ox.Triple | ox.Quad], names: dict[str, str]) ->
     return props
 
 
+def object_kind(types: Iterable[str], kinds: Iterable[str]) -> str:
+    """The one object kind a passport is filed under (search facets, the pages' counts per kind):
+    of the object's ``rdf:type`` IRIs that are object kinds of the ontology (``kinds``), the first
+    by IRI, whatever the order of the triples; "" for none."""
+    return min(set(types).intersection(kinds), default="")
+
+
 def passport_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad], terms: Terms) -> PassportFacts | None:
     """The facts of the passport ``iri`` from the triples of its graph; None for a tombstone (a
     retired passport) or a graph that is not a passport."""
@@ -110,7 +117,7 @@ def passport_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad], terms: Term
         if subject == iri:
             continue
         if subject == obj:
-            facts.kind = next((local_name(o.value) for o in p.get("type", ()) if o.value in kinds), "")
+            facts.kind = local_name(object_kind((o.value for o in p.get("type", ())), kinds))
             for o in p.get("label", ()):
                 facts.names.setdefault(getattr(o, "language", None) or "", o.value)
             facts.source_ids = [o.value for o in p.get("source", ())]
@@ -180,4 +187,4 @@ def _centre(wkt: str) -> tuple[float | None, float | None]:
     return (lon, lat) if -180 <= lon <= 180 and -90 <= lat <= 90 else (None, None)
 
 
-__all__ = ["KG_PER_UNIT", "PassportFacts", "by_subject", "passport_facts"]
+__all__ = ["KG_PER_UNIT", "PassportFacts", "by_subject", "object_kind", "passport_facts"]

@@ -35,7 +35,7 @@ from registry.store.search_facts import PassportFacts, passport_facts
 from registry.store.sidecar import Sidecar, connect
 
 INDEX_FILE = "search.sqlite"
-SCHEMA_VERSION = "3"  # 3: the location from the CRS84 centre, RD New geometries too
+SCHEMA_VERSION = "4"  # 3: the location from the CRS84 centre, RD New geometries too; 4: one kind by IRI
 # The full-text columns; a word found in the first two (municipality, identifiers) ranks higher.
 COLUMNS = ("place", "ident", "kind", "material", "names")
 

@@ -276,6 +276,30 @@ class Sidecar(ABC):
         return True
 
 
+def open_fresh(path: Path, schema_version: str, base: str) -> sqlite3.Connection | None:
+    """A reader's connection to a sidecar file when it matches the store as the last write left
+    it (clean, of this schema, base IRI and reference data), inside a read transaction begun
+    before that check, so every later read sees the same commit; None otherwise (missing, dirty,
+    being rebuilt, unreadable): the caller asks the store. Close it when done."""
+    if not path.exists():
+        return None
+    try:
+        conn = connect(path)
+    except sqlite3.Error:
+        return None
+    try:
+        conn.execute("BEGIN")
+        meta = dict(conn.execute("SELECT key, value FROM meta"))
+    except sqlite3.Error:
+        conn.close()
+        return None
+    expected = {"schema": schema_version, "base": base, "reference": reference_digest(), "state": "clean"}
+    if any(meta.get(k) != v for k, v in expected.items()):
+        conn.close()
+        return None
+    return conn
+
+
 def checkpoint(path: Path) -> None:
     """Copy the write-ahead log into the file as far as no reader needs it (a passive checkpoint:
     it neither waits for the writer nor makes it wait)."""
@@ -296,4 +320,4 @@ def passport_graphs(store: ox.Store, prefix: str) -> Iterator[tuple[str, Iterato
             yield graph.value, store.quads_for_pattern(None, None, None, graph)
 
 
-__all__ = ["CHECKPOINT_EVERY", "Sidecar", "checkpoint", "connect", "passport_graphs"]
+__all__ = ["CHECKPOINT_EVERY", "Sidecar", "checkpoint", "connect", "open_fresh", "passport_graphs"]

@@ -6,8 +6,10 @@ background thread recomputes it (stale-while-revalidate), at most once per ``min
 seconds per key (``Settings.stats_refresh``: ``PASSPORTS_STATS_REFRESH``, default 60), so a busy
 writer never makes page requests wait for a whole-store aggregate. Only the first request for a
 key (nothing cached yet) waits, and only up to the caller's ``wait``; after that the page says the
-counts are being computed. Cost measured: about 0.25 s CPU per 1,000 passports for the home page's counts (so
-minutes at a million passports, in the background).
+counts are being computed. Used for aggregates the saved queries compute over the store (the
+catalog's and VoID's counts; the pages' counts only where the sidecar indexes are missing:
+``stats``): about 0.25 s CPU per 1,000 passports for the pages' counts that way (so minutes at a
+million passports, in the background).
 
 Shared between processes: the page workers (``registry.web.page_pool``) and the server each hold a
 cache, but an aggregate is computed by one of them per generation. The computing process holds a

@@ -1,17 +1,29 @@
 """Whole-store counts for the pages (passports per municipality, object kind, material; uses of
-each concept; recent changes), computed by named aggregate queries once per store generation
-(``cache.cache_for``) and served from memory."""
+each concept; recent changes).
+
+Read from the sidecar indexes the writer keeps with every write (``registry.store.page_counts``):
+milliseconds at any size, computed on request once per store generation (``cache.memo_for``), so
+a page always shows the counts of the last finished write. While a sidecar is being updated (a
+write under way) the counts of the generation before are served; where the sidecars are missing
+(a data directory without them), the saved aggregate queries ``sparql/page-*.rq`` give them
+(:func:`compute_stats`, the reference the sidecar answers are tested against) in the background
+cache of ``cache.cache_for``.
+"""
 
 from __future__ import annotations
 
+import threading
+import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pyoxigraph as ox
 
+from registry.store import page_counts
 from registry.store.named_queries import select
-from registry.views.pages.cache import cache_for
+from registry.views.pages.cache import cache_for, memo_for, per_registry
 
 _MISSING = object()
 
@@ -85,19 +97,93 @@ def compute_stats(store: ox.Store) -> Stats:
     return stats
 
 
+def sidecar_stats(registry) -> Stats | None:
+    """The counts from the sidecar indexes; None when one of them does not match the store."""
+    data_dir, base = registry.settings.data_dir, registry.base
+    counts = page_counts.page_counts(data_dir, base)
+    recent = page_counts.recent_versions(data_dir, base, registry.store, registry.provenance_graph) \
+        if counts is not None else None
+    if counts is None or recent is None:
+        return None
+    stats = Stats(by_municipality=counts.by_municipality, by_municipality_kind=counts.by_municipality_kind,
+                  materials=counts.materials, recent=recent, total=sum(counts.by_municipality.values()))
+    for kinds in counts.by_municipality_kind.values():
+        for kind, n in kinds.items():
+            stats.by_kind[kind] = stats.by_kind.get(kind, 0) + n
+    stats.material_counts = {m: {muni: row[0] for muni, row in per.items()} for m, per in counts.materials.items()}
+    return stats
+
+
+RETRIES, RETRY_PAUSE = 20, 0.05  # the first read waits up to a second for a write to finish
+
+
+class _Unavailable(Exception):
+    """A sidecar index does not match the store (now): nothing is memoised for the generation."""
+
+
+_last: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+class _Last:
+    """The last values read from the sidecars, by key (served while a write updates them)."""
+
+    def __init__(self) -> None:
+        self.values: dict = {}
+        self.lock = threading.Lock()
+        self.gave_up = ""  # the generation in which a read waited in vain: no more waiting in it
+
+
+def _from_sidecars(registry, key, read: Callable[[], Any], fallback: Callable[[], Any],
+                   wait: float | None) -> Any:
+    """``read()`` once per generation; while it gives None the last value read, else (never read:
+    no sidecars) the saved queries' value ``fallback()`` from the background cache."""
+    def compute():
+        value = read()
+        if value is None:
+            raise _Unavailable
+        return value
+    last = per_registry(_last, registry, _Last)
+    memo = memo_for(registry)
+    for attempt in range(RETRIES + 1):
+        try:
+            value = memo.get(key, compute)
+            break
+        except _Unavailable:
+            with last.lock:
+                value = last.values.get(key)
+            if value is not None:
+                return value
+            if attempt == RETRIES or last.gave_up == memo.generation() or \
+                    not page_counts.has_sidecars(registry.settings.data_dir):
+                last.gave_up = memo.generation()
+                return cache_for(registry).get(key, fallback, wait=wait)
+            time.sleep(RETRY_PAUSE)  # a write is updating them: its update takes milliseconds
+    with last.lock:
+        last.values[key] = value
+    return value
+
+
 def stats(registry, *, wait: float | None = 5.0) -> Stats | None:
-    """The cached whole-store counts; None while they are first being computed (big stores)."""
-    return cache_for(registry).get("stats", lambda: compute_stats(registry.store), wait=wait)
+    """The whole-store counts; None while the saved queries first compute them (no sidecars)."""
+    return _from_sidecars(registry, "stats", lambda: sidecar_stats(registry),
+                          lambda: compute_stats(registry.store), wait)
+
+
+def sparql_value_counts(store: ox.Store, predicate: str) -> dict[str, int]:
+    """How many statements have each value (an IRI) of ``predicate``, by the saved query."""
+    return {row["value"].value: _int(row.get("n"))
+            for row in select(store, "page-counts-by-value", {"predicate": ox.NamedNode(predicate)})
+            if isinstance(row.get("value"), ox.NamedNode)}
 
 
 def value_counts(registry, predicate: str, *, wait: float | None = 5.0) -> dict[str, int] | None:
-    """How many resources have each value of ``predicate`` (cached per generation)."""
-    def compute() -> dict[str, int]:
-        return {row["value"].value: _int(row.get("n"))
-                for row in select(registry.store, "page-counts-by-value",
-                                  {"predicate": ox.NamedNode(predicate)})
-                if isinstance(row.get("value"), ox.NamedNode)}
-    return cache_for(registry).get(("values", predicate), compute, wait=wait)
+    """How many statements of the current passports have each value of ``predicate`` (once per generation)."""
+    if predicate not in page_counts.COUNTED:  # not kept by the sidecars: the saved query
+        return cache_for(registry).get(("values", predicate), lambda: sparql_value_counts(registry.store, predicate),
+                                       wait=wait)
+    return _from_sidecars(registry, ("values", predicate),
+                          lambda: page_counts.value_uses(registry.settings.data_dir, registry.base, predicate),
+                          lambda: sparql_value_counts(registry.store, predicate), wait)
 
 
-__all__ = ["Stats", "compute_stats", "stats", "value_counts"]
+__all__ = ["Stats", "compute_stats", "sidecar_stats", "sparql_value_counts", "stats", "value_counts"]
