@@ -62,6 +62,7 @@ PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 WKT = "http://www.opengis.net/ont/geosparql#wktLiteral"
 VIRTUOSO_WKT = "urn:bench:wktLiteral"
 BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+DATETIME = "http://www.w3.org/2001/XMLSchema#dateTime"
 NUMERIC = {"http://www.w3.org/2001/XMLSchema#" + t for t in (
     "integer", "decimal", "double", "float", "int", "long", "short", "nonNegativeInteger")}
 
@@ -115,6 +116,11 @@ def literal(node) -> str:
         return repr(round(float(node.value), 4))
     if isinstance(node, ox.Literal) and node.datatype.value == BOOLEAN:  # Virtuoso answers 1 or 0
         return repr(1.0 if node.value in ("true", "1") else 0.0)
+    if isinstance(node, ox.Literal) and node.datatype.value == DATETIME and "." in node.value:
+        # the same moment: Virtuoso writes 10.530Z where the others write 10.53Z
+        whole, _, fraction = node.value.partition(".")
+        digits = fraction.rstrip("Z").rstrip("0")
+        return f'"{whole}{"." + digits if digits else ""}Z"^^<{DATETIME}>' if fraction.endswith("Z") else str(node)
     return str(node)
 
 
