@@ -42,6 +42,16 @@ KEYS: dict[str, tuple[tuple[str, type], ...]] = {
               ("quality", str)),
     MCI: (("passport", str),),
 }
+# the datatypes of the lists' literal columns, as the saved queries give them (a mass is a decimal
+# sum, also when no quantity of the row has a mass: the query then sums the integer 0)
+_XSD, _GEO = "http://www.w3.org/2001/XMLSchema#", "http://www.opengis.net/ont/geosparql#"
+DATATYPES: dict[str, dict[str, str]] = {
+    RELEASE: {"year": _XSD + "integer", "releaseYear": _XSD + "integer", "massKg": _XSD + "decimal",
+              "wkt": _GEO + "wktLiteral", "quantitiesWithoutMass": _XSD + "integer"},
+    MCI: {"massKg": _XSD + "decimal", "virginKg": _XSD + "decimal", "wasteKg": _XSD + "decimal",
+          "lfi": _XSD + "double", "lifetime": _XSD + "integer", "averageLifetime": _XSD + "integer",
+          "utility": _XSD + "double", "mci": _XSD + "double"},
+}
 
 WORDS = Wording({
     "position": (("after: {value!r} is not a position in this list; use the 'next' link of a page, or leave "
@@ -92,10 +102,10 @@ def parse_limit(text: str | None) -> int:
     return int(value)
 
 
-def _release_rows(conn: sqlite3.Connection, municipality: str | None, year: int, after: tuple | None
-                  ) -> Iterator[Row]:
+def _release_rows(conn: sqlite3.Connection, municipality: str | None, year: int, after: tuple | None,
+                  echo_year: bool = True) -> Iterator[Row]:
     # one seek per release year: (year, municipality) is a prefix of the primary key
-    echo = {"year": str(year), **({"municipality": municipality} if municipality else {})}
+    echo = {**({"year": str(year)} if echo_year else {}), **({"municipality": municipality} if municipality else {})}
     for release in range(year, year + 10):
         if after is not None and release < after[0]:
             continue
@@ -131,10 +141,11 @@ def _mci_rows(conn: sqlite3.Connection, municipality: str | None, after: tuple |
 
 
 def rows(conn: sqlite3.Connection, name: str, municipality: str | None, *, year: int,
-         after: tuple | None = None) -> Iterator[Row]:
-    """The rows of list ``name`` (after the key ``after``), read as they are consumed."""
+         after: tuple | None = None, echo_year: bool = True) -> Iterator[Row]:
+    """The rows of list ``name`` (after the key ``after``), read as they are consumed; ``echo_year``
+    False: without the ``year`` column (as the saved query leaves ``?year`` unbound when not given)."""
     if name == RELEASE:
-        return _release_rows(conn, municipality, year, after)
+        return _release_rows(conn, municipality, year, after, echo_year)
     return _mci_rows(conn, municipality, after)
 
 
@@ -149,13 +160,14 @@ def mci_per_object(conn: sqlite3.Connection, municipality: str | None) -> list[R
 
 
 def page(conn: sqlite3.Connection, name: str, municipality: str | None, *, year: int, limit: int,
-         after: tuple | None = None) -> tuple[list[Row], str | None]:
+         after: tuple | None = None, echo_year: bool = True) -> tuple[list[Row], str | None]:
     """At most ``limit`` rows after ``after``, and the position of the next page (None: the last page)."""
-    found = list(itertools.islice(rows(conn, name, municipality, year=year, after=after), limit + 1))
+    found = list(itertools.islice(rows(conn, name, municipality, year=year, after=after, echo_year=echo_year),
+                                  limit + 1))
     if len(found) <= limit:
         return found, None
     return found[:limit], encode_position(name, found[limit - 1])
 
 
-__all__ = ["DEFAULT_LIMIT", "KEYS", "MAX_LIMIT", "PAGED", "PositionError", "decode_position", "encode_position",
+__all__ = ["DATATYPES", "DEFAULT_LIMIT", "KEYS", "MAX_LIMIT", "PAGED", "PositionError", "decode_position", "encode_position",
            "mci_per_object", "page", "parse_limit", "release_forecast_objects", "rows"]
