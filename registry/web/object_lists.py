@@ -129,8 +129,9 @@ async def answer(request: Request, saved: SavedQuery, substitutions: tuple, form
     if chosen.key == "json" and next_href:
         body = body[:-1] + b',"next":' + json.dumps(str(request.base_url).rstrip("/") + next_href).encode() + b"}"
     headers = {**CORS_HEADERS, "Vary": "Accept", "X-Result-Count": str(len(found))}
-    if next_href:
+    if next_href:  # readable by a script of another origin too
         headers["Link"] = f'<{next_href}>; rel="next"'
+        headers["Access-Control-Expose-Headers"] = CORS_HEADERS["Access-Control-Expose-Headers"] + ", Link"
     return Response(body, media_type=chosen.media_type, headers=headers)
 
 
