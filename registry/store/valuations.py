@@ -112,17 +112,21 @@ def valuate(registry, on: date, *, municipality: str | None = None, price_list: 
         source = batches_from_process(main_path, [g.value for g in graphs], job)
     else:
         source = batches(store, graphs, job)
+    held = None  # the last batch of records waits for the run's activity
     try:
         for made in source:
             report.created += made.summaries
             report.unchanged = made.unchanged
             if made.records and writer is not None:
-                writer.put(([made.text], made.records, made.rows))
+                if held is not None:
+                    writer.put(held)
+                held = ([made.text], made.records, made.rows)
             if progress:
                 progress(made.seen, len(graphs))
-        if report.created and writer is not None:  # the run's activity: a load of its own, the last
+        if report.created and writer is not None:
             agent_node = ox.NamedNode(agent or cli_agent(base))
-            writer.put(([ox.serialize([
+            held = held or ([], [], [])
+            held[0].append(ox.serialize([
                 ox.Quad(activity, RDF_TYPE, ox.NamedNode(PROV + "Activity"), prov),
                 ox.Quad(activity, ox.NamedNode(PROV + "startedAtTime"), started, prov),
                 ox.Quad(activity, ox.NamedNode(PROV + "endedAtTime"), now(), prov),
@@ -130,8 +134,10 @@ def valuate(registry, on: date, *, municipality: str | None = None, price_list: 
                 ox.Quad(activity, ox.NamedNode(PROV + "used"), ox.NamedNode(info.iri), prov),
                 ox.Quad(activity, ox.NamedNode(RDFS + "comment"),
                         ox.Literal(f"passports valuate --date {on.isoformat()}"), prov)],
-                format=ox.RdfFormat.N_QUADS).decode()], [], []))
+                format=ox.RdfFormat.N_QUADS).decode())
             report.activity = activity.value
+        if held is not None and writer is not None:
+            writer.put(held)
         if writer is not None:
             writer.close()  # waits for the loads handed over; raises the failure of one
     except BaseException:
