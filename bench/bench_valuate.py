@@ -39,8 +39,6 @@ BASE = "http://localhost:8000/"
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000)
-    parser.add_argument("--reader", choices=["thread", "process"], default="process",
-                        help="read the passports in valuate's own thread or in a second process")
     parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "valuate.json")
     args = parser.parse_args()
     load_at_start = os.getloadavg()
@@ -57,11 +55,11 @@ def main() -> None:
             setup_s = time.perf_counter() - t0
             before = len(registry.store)
             t0 = time.perf_counter()
-            report = valuate(registry, date(2026, 12, 31), reader_process=args.reader == "process")
+            report = valuate(registry, date(2026, 12, 31))
             valuate_s = time.perf_counter() - t0
             written = len(registry.store) - before
             t0 = time.perf_counter()
-            again = valuate(registry, date(2026, 12, 31), reader_process=args.reader == "process")
+            again = valuate(registry, date(2026, 12, 31))
             again_s = time.perf_counter() - t0
             prefix = valuation_prefix(BASE)
             graphs = [g for g in registry.store.named_graphs() if g.value.startswith(prefix)]
@@ -78,7 +76,6 @@ def main() -> None:
         assert len(raw) == dumped
     result = {
         "passports": args.size,
-        "reader": args.reader,
         "records_created": len(report.created),
         "triples_written": written,
         "triples_bulk_loaded": dumped,

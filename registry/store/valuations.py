@@ -15,25 +15,26 @@ provenance graph (agent, start, end, ``prov:used`` the price list).
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import queue
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 import pyoxigraph as ox
 
 from registry.model.reference import load_municipalities
-from registry.model.vocab import MP, MPV, PROV, RDF_TYPE, RDFS
+from registry.model.valuation import QuantityValue, value_quantity
+from registry.model.vocab import DCTERMS, MP, MPV, PROV, RDF, RDF_TYPE, RDFS, XSD
 from registry.store import named_queries
 from registry.store.background import Worker
 from registry.store.price_lists import choose_price_list, load_factors, load_price_list
 from registry.store.provenance import now
-from registry.store.valuation_inputs import passport_graphs
-from registry.store.valuation_reader import Job, batches, batches_from_process
-from registry.store.valuation_records import RecordSummary, record_iri, valuation_graph, valuation_prefix
+from registry.store.valuation_inputs import iter_inputs, passport_graphs
 
 BATCH = 1000
 # The loads grow from BATCH records to GROWTH * BATCH (about 100 MB of N-Quads) and shrink again
@@ -41,9 +42,47 @@ BATCH = 1000
 # of the records took 41 s as one load into the full store and 46 s as 15 loads: the number of loads
 # costs little; the size bounds the memory (one batch loading, one waiting, one being made).
 GROWTH = 8
-READER_MIN = 5000  # passports from which a run reads them in a second process (``valuation_reader``)
+MARKET = f"<{MPV}valuationmethod/market>"
 JOURNAL = "valuation-journal"
 VALUATION = ox.NamedNode(MP + "Valuation")
+P = {name: f"<{MP}{name}>" for name in (
+    "Valuation", "valuationOf", "valuedVersion", "amount", "currency", "valuationMethod", "priceList",
+    "valuationModel", "hasValuationInput", "ValuationInput", "valuedQuantity", "costs", "netValue", "inputMassKg",
+    "conditionFactor", "detachabilityFactor", "releaseQualityFactor", "rStrategyFactor", "priceEntry", "unitPrice",
+    "priceUnit", "pricedAmount", "grossValue")}
+ENTITY, DERIVED_FROM, GENERATED_BY = (f"<{PROV}{n}>" for n in ("Entity", "wasDerivedFrom", "wasGeneratedBy"))
+TYPE, DATE, COMMENT = f"<{RDF}type>", f"<{DCTERMS}date>", f"<{RDFS}comment>"
+
+
+def valuation_prefix(base: str) -> str:
+    return f"{base}graph/valuation/"
+
+
+def valuation_graph(base: str, municipality_code: str) -> ox.NamedNode:
+    return ox.NamedNode(f"{valuation_prefix(base)}{municipality_code}")
+
+
+def record_iri(passport: str, version: str, price_list: str, on: date) -> str:
+    """``{base}id/valuationrecord/GM0153/brug-0042/2026-12-31/{digest}`` for a passport IRI
+    ``{base}id/passport/GM0153/brug-0042``."""
+    base, _, rest = passport.partition("id/passport/")
+    digest = hashlib.sha256(f"{version}\0{price_list}".encode()).hexdigest()[:12]
+    return f"{base}id/valuationrecord/{rest}/{on.isoformat()}/{digest}"
+
+
+def _dec(x: Decimal) -> str:
+    """An xsd:decimal literal in N-Triples syntax."""
+    text = format(x, "f")
+    return f'"{text if "." in text else text + ".0"}"^^<{XSD}decimal>'
+
+
+@dataclass
+class RecordSummary:
+    iri: str
+    passport: str
+    version: str
+    amount: Decimal
+    inputs: list[QuantityValue]
 
 
 @dataclass
@@ -69,17 +108,50 @@ class ValuationReport:
                              "amount": str(r.amount)} for r in self.created]}
 
 
+def _record_lines(iri: str, passport: str, version: str, graph: str, on: date, price_list: str,
+                  model: str, currency: str, activity: str, values: list[QuantityValue]) -> list[str]:
+    """The record as N-Quads lines (made here rather than as pyoxigraph terms: a third of the time of a
+    run). Every IRI comes from the store or from this module, every literal is a number or is written
+    by pyoxigraph (``str(ox.Literal)``), so the lines are always valid N-Quads."""
+    amount = sum((v.net for v in values), Decimal("0.00"))
+    g = f"<{graph}> .\n"
+    s = f"<{iri}> "
+    out = [f"{s}{TYPE} {P['Valuation']} {g}", f"{s}{TYPE} {ENTITY} {g}",
+           f"{s}{P['valuationOf']} <{passport}> {g}", f"{s}{P['valuedVersion']} <{version}> {g}",
+           f"{s}{DERIVED_FROM} <{version}> {g}", f'{s}{DATE} "{on.isoformat()}"^^<{XSD}date> {g}',
+           f"{s}{P['amount']} {_dec(amount)} {g}", f"{s}{P['currency']} {ox.Literal(currency)} {g}",
+           f"{s}{P['valuationMethod']} {MARKET} {g}", f"{s}{P['priceList']} <{price_list}> {g}",
+           f"{s}{P['valuationModel']} <{model}> {g}", f"{s}{GENERATED_BY} <{activity}> {g}"]
+    for i, v in enumerate(values, 1):
+        inp = f"<{iri}#q{i}> "
+        out += [f"{s}{P['hasValuationInput']} {inp}{g}", f"{inp}{TYPE} {P['ValuationInput']} {g}",
+                f"{inp}{P['valuedQuantity']} <{v.quantity.iri}> {g}", f"{inp}{P['costs']} {_dec(v.costs)} {g}",
+                f"{inp}{P['netValue']} {_dec(v.net)} {g}"]
+        if v.quantity.mass_kg is not None:
+            out.append(f"{inp}{P['inputMassKg']} {_dec(v.quantity.mass_kg)} {g}")
+        out += [f"{inp}{P[name + 'Factor']} {_dec(factor)} {g}" for name, factor in v.factors.items()]
+        if v.entry is not None:
+            out += [f"{inp}{P['priceEntry']} <{v.entry.iri}> {g}", f"{inp}{P['unitPrice']} {_dec(v.entry.price)} {g}",
+                    f"{inp}{P['priceUnit']} <{v.entry.unit}> {g}",
+                    f"{inp}{P['pricedAmount']} {_dec(v.priced_amount)} {g}",
+                    f"{inp}{P['grossValue']} {_dec(v.gross)} {g}"]
+        out += [f"{inp}{COMMENT} {_note(en, 'en')} {g}{inp}{COMMENT} {_note(nl, 'nl')} {g}" for en, nl in v.notes]
+    return out
+
+
+@lru_cache(maxsize=4096)
+def _note(text: str, lang: str) -> str:
+    return str(ox.Literal(text, language=lang))
+
+
 def valuate(registry, on: date, *, municipality: str | None = None, price_list: str | None = None,
             dry_run: bool = False, agent: str | None = None, passports: Iterable[str] | None = None,
-            progress: Callable[[int, int], None] | None = None, batch: int = BATCH,
-            reader_process: bool | None = None) -> ValuationReport:
+            progress: Callable[[int, int], None] | None = None, batch: int = BATCH) -> ValuationReport:
     """Value every current passport (of ``municipality``; only ``passports`` when given) on ``on``.
 
-    The passports are read graph by graph (``iter_inputs``), valued and written as N-Quads in
-    batches (``valuation_reader.batches``), which a thread bulk-loads behind the journal
-    (``_Writer``) while the next passports are read. ``reader_process``: read them in a second
-    process (on a snapshot of the store) rather than in this thread; None: when a run of at least
-    :data:`READER_MIN` passports writes to a local store. Its records' summaries have no ``inputs``."""
+    The passports are read graph by graph (``iter_inputs``) and their records handed in batches to
+    a thread that bulk-loads each batch behind the journal (``_Writer``) while this thread reads and
+    values the next passports."""
     from registry.store.provenance import cli_agent
 
     store = registry.store
@@ -93,40 +165,60 @@ def valuate(registry, on: date, *, municipality: str | None = None, price_list: 
     if passports is not None:
         wanted = set(passports)
         graphs = [g for g in graphs if g.value in wanted]
+    seen = 0
+
+    def counted() -> Iterator[ox.NamedNode]:
+        nonlocal seen
+        for graph in graphs:
+            seen += 1
+            yield graph
+
+    def valued(passport: str, version: str, municipality_iri: str) -> bool:
+        """Valued on this date with this price list already (its quantities are then not read)."""
+        graph = valuation_graph(base, municipality_iri.rsplit("/", 1)[-1])
+        if ox.Quad(ox.NamedNode(record_iri(passport, version, info.iri, on)), RDF_TYPE, VALUATION, graph) in store:
+            report.unchanged += 1
+            return True
+        return False
+
     regions = {m.iri: frozenset({m.iri, f"{MPV}region/{m.region}"}) for m in load_municipalities().values()}
     activity = ox.NamedNode(f"{base}id/activity/{uuid.uuid4()}")
     prov = registry.provenance_graph
+    pending: list[str] = []  # N-Quads lines
+    records: list[tuple[str, str, int]] = []  # (graph, record, inputs) of the batch, for the journal
+    rows: list[tuple[str, str, str, str]] = []  # (record, passport, date, amount) for the aggregates
     started = now()
-    main_path = registry.settings.main_store_path
-    if reader_process is None:
-        reader_process = len(graphs) >= READER_MIN
-    reader_process = reader_process and not dry_run and isinstance(store, ox.Store) and main_path.exists()
-    job = Job(base, on, info.iri, prices, factors, activity.value, regions, batch, GROWTH, write=not dry_run,
-              keep_inputs=not reader_process)
+    size = batch  # records per bulk load: batch, then twice as many, ... up to GROWTH * batch (``_Writer``)
     index = None if dry_run else getattr(registry, "monitor_index", None)
     if index is not None:  # until the last batch's records are added (``_Writer``)
         registry._sidecar_call(index, "mark_dirty")
     writer = None if dry_run else _Writer(registry, index)
-    if reader_process:
-        store.flush()  # the reader's snapshot is of the files
-        source = batches_from_process(main_path, [g.value for g in graphs], job)
-    else:
-        source = batches(store, graphs, job)
-    held = None  # the last batch of records waits for the run's activity
     try:
-        for made in source:
-            report.created += made.summaries
-            report.unchanged = made.unchanged
-            if made.records and writer is not None:
-                if held is not None:
-                    writer.put(held)
-                held = ([made.text], made.records, made.rows)
-            if progress:
-                progress(made.seen, len(graphs))
+        for done, (passport, version, municipality_iri, quantities) in enumerate(
+                iter_inputs(store, counted(), skip=valued), 1):
+            handed = False
+            iri = record_iri(passport, version, info.iri, on)
+            graph = valuation_graph(base, municipality_iri.rsplit("/", 1)[-1]).value
+            places = regions.get(municipality_iri, frozenset({municipality_iri}))
+            values = [value_quantity(quantities[k], prices, factors, on, places) for k in sorted(quantities)]
+            summary = RecordSummary(iri, passport, version, sum((v.net for v in values), Decimal("0.00")), values)
+            report.created.append(summary)
+            if writer is not None:
+                records.append((graph, iri, len(values)))
+                rows.append((iri, passport, on.isoformat(), str(summary.amount)))
+                pending += _record_lines(iri, passport, version, graph, on, info.iri, factors.model,
+                                         prices.currency, activity.value, values)
+                if len(pending) >= size * 60 or len(records) >= size:
+                    writer.put((pending, records, rows))
+                    pending, records, rows = [], [], []
+                    # and smaller again towards the end: the run ends when the last load does
+                    size = min(2 * size, GROWTH * batch, max(batch, (len(graphs) - seen) // 4))
+                    handed = True
+            if progress and (handed or done % 200 == 0):  # after each batch, and every 200 passports
+                progress(seen, len(graphs))
         if report.created and writer is not None:
             agent_node = ox.NamedNode(agent or cli_agent(base))
-            held = held or ([], [], [])
-            held[0].append(ox.serialize([
+            pending.append(ox.serialize([
                 ox.Quad(activity, RDF_TYPE, ox.NamedNode(PROV + "Activity"), prov),
                 ox.Quad(activity, ox.NamedNode(PROV + "startedAtTime"), started, prov),
                 ox.Quad(activity, ox.NamedNode(PROV + "endedAtTime"), now(), prov),
@@ -136,17 +228,14 @@ def valuate(registry, on: date, *, municipality: str | None = None, price_list: 
                         ox.Literal(f"passports valuate --date {on.isoformat()}"), prov)],
                 format=ox.RdfFormat.N_QUADS).decode())
             report.activity = activity.value
-        if held is not None and writer is not None:
-            writer.put(held)
+        if pending and writer is not None:
+            writer.put((pending, records, rows))
         if writer is not None:
             writer.close()  # waits for the loads handed over; raises the failure of one
     except BaseException:
         if writer is not None:
             writer.close(abandon=True)  # the batch waiting is not loaded
         raise
-    finally:
-        if reader_process:
-            source.close()  # ends the reading process
     if progress:
         progress(len(graphs), len(graphs))
     return report
@@ -252,7 +341,3 @@ def records_of(store: ox.Store, base: str, passport: str) -> list[dict]:
                         "currency": row["currency"], "price_list": row["priceList"], "version": row["version"],
                         "version_number": row["version"].rsplit("/", 1)[-1]})
     return out
-
-
-__all__ = ["JOURNAL", "RecordSummary", "ValuationReport", "record_iri", "records_of", "recover", "valuate",
-           "valuation_graph", "valuation_prefix"]
