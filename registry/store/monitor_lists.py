@@ -159,6 +159,16 @@ def mci_per_object(conn: sqlite3.Connection, municipality: str | None) -> list[R
     return list(_mci_rows(conn, municipality, None))
 
 
+def count(conn: sqlite3.Connection, name: str, municipality: str | None, *, year: int) -> int:
+    """The rows of list ``name`` (an index range a year, or of the MCI's passports)."""
+    if name == RELEASE:
+        where, args = (" AND municipality = ?", [municipality]) if municipality else ("", [])
+        return sum(conn.execute("SELECT COUNT(*) FROM release_object WHERE release_year = ?" + where,
+                                [release, *args]).fetchone()[0] for release in range(year, year + 10))
+    where, args = (" WHERE municipality = ?", [municipality]) if municipality else ("", [])
+    return conn.execute("SELECT COUNT(*) FROM mci" + where, args).fetchone()[0]
+
+
 def page(conn: sqlite3.Connection, name: str, municipality: str | None, *, year: int, limit: int,
          after: tuple | None = None, echo_year: bool = True) -> tuple[list[Row], str | None]:
     """At most ``limit`` rows after ``after``, and the position of the next page (None: the last page)."""
@@ -169,5 +179,5 @@ def page(conn: sqlite3.Connection, name: str, municipality: str | None, *, year:
     return found[:limit], encode_position(name, found[limit - 1])
 
 
-__all__ = ["DATATYPES", "DEFAULT_LIMIT", "KEYS", "MAX_LIMIT", "PAGED", "PositionError", "decode_position", "encode_position",
+__all__ = ["DATATYPES", "DEFAULT_LIMIT", "KEYS", "MAX_LIMIT", "PAGED", "PositionError", "count", "decode_position", "encode_position",
            "mci_per_object", "page", "parse_limit", "release_forecast_objects", "rows"]

@@ -5,15 +5,19 @@ their release year, municipality and passport; a bad position or limit is refuse
 from __future__ import annotations
 
 import itertools
+from datetime import date
+from pathlib import Path
 
 import pytest
 from conftest import BASE
 
 from registry.demo.stream import generate
 from registry.model.documents import PassportDoc
+from registry.model.terms import get_terms
 from registry.model.uris import owning_passport
 from registry.store import monitor_lists
 from registry.store.monitor_answers import figure, open_figures
+from registry.views.pages import monitor as page_monitor
 
 MPV = "https://w3id.org/materiaalpaspoort/id/"
 YEAR = 2026
@@ -115,3 +119,22 @@ def test_limits_that_are_fine():
     assert monitor_lists.parse_limit(None) == monitor_lists.DEFAULT_LIMIT
     assert monitor_lists.parse_limit(" 250 ") == 250
     assert monitor_lists.parse_limit(str(monitor_lists.MAX_LIMIT)) == monitor_lists.MAX_LIMIT
+
+
+@pytest.mark.parametrize("name", monitor_lists.PAGED)
+@pytest.mark.parametrize("municipality", [None, MPV + "municipality/GM0153", MPV + "municipality/GM9999"])
+def test_count_is_the_number_of_rows(demo_conn, name, municipality):
+    whole = figure(demo_conn, name, municipality, year=YEAR)
+    assert monitor_lists.count(demo_conn, name, municipality, year=YEAR) == len(whole)
+
+
+def test_the_monitor_page_reads_only_the_first_rows_of_a_list(demo_conn, tmp_path_factory):
+    """A monitor page shows the first rows of the release forecast per object and says how many
+    there are; the report (no ``list_rows``) has them all."""
+    spec = next(f for f in page_monitor.FIGURES if f.query == monitor_lists.RELEASE)
+    data = Path(demo_conn.execute("PRAGMA database_list").fetchone()[2]).parent
+    day = date(YEAR, 12, 31)
+    whole = page_monitor.run_figure(None, spec, get_terms(), None, day, aggregates=data, base=BASE)
+    first = page_monitor.run_figure(None, spec, get_terms(), None, day, aggregates=data, base=BASE, list_rows=7)
+    assert len(whole.rows) > 7 and whole.total_rows is None
+    assert first.rows == whole.rows[:7] and first.total_rows == len(whole.rows)
