@@ -90,9 +90,15 @@ def pages(data: Path, name: str, municipality: str | None) -> dict:
         start = time.perf_counter()
         later, _ = monitor_lists.page(conn, name, municipality, year=YEAR, limit=LIMIT, after=middle)
         mid_times.append(time.perf_counter() - start)
+    count_times = []
+    for _ in range(3):  # what a monitor page reads of the list besides its first 200 rows
+        start = time.perf_counter()
+        counted = monitor_lists.count(conn, name, municipality, year=YEAR)
+        count_times.append(time.perf_counter() - start)
     conn.close()
+    assert counted == total
     return {"rows": total, "first_page_s": round(min(times), 4), "middle_page_s": round(min(mid_times), 4),
-            "page_rows": len(found), "middle_page_rows": len(later)}
+            "page_rows": len(found), "middle_page_rows": len(later), "count_s": round(min(count_times), 4)}
 
 
 def measure(data: Path) -> dict:
