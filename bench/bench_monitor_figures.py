@@ -164,9 +164,34 @@ BULK_TOTALS = (
 )
 
 
+# the per-object release rows of the synthetic quantities (a write makes them per passport)
+BULK_RELEASE_OBJECTS = (
+    "INSERT INTO release_object SELECT q.release_year, q.municipality, p.iri, q.material, q.quality, q.passport, "
+    "SUM(COALESCE(q.grams, 0)), COUNT(*) - COUNT(q.grams) FROM quantity q JOIN passport p ON p.id = q.passport "
+    "WHERE q.material IS NOT NULL AND q.release_year IS NOT NULL GROUP BY q.passport, q.release_year, q.material, "
+    "q.quality")
+
+
 def synthetic(size: int, rounds: int) -> dict:
+    """The figures on :func:`make_synthetic` rows."""
+    data, made = make_synthetic(size)
+    out = {"passports": size, "make_s": round(made, 1), "file_mb": round((data / MonitorIndex.FILE).stat().st_size / 1e6),
+           "figures": {}}
+    reader = open_figures(data)
+    for name in FIGURES + LISTS:
+        for scope, municipality in SCOPES.items():
+            seconds, rows = best(partial(figure, reader, name, municipality, on=DAY, year=DAY.year), rounds)
+            out["figures"][f"{name} {scope}"] = {"aggregates_s": seconds, "rows": len(rows),
+                                                 "load_1min": os.getloadavg()[0]}
+            print(f"synthetic {size}: {name:40} {scope:7} {seconds:8.4f} s  {len(rows):5} rows", flush=True)
+    reader.close()
+    return out
+
+
+def make_synthetic(size: int) -> tuple[Path, float]:
     """Aggregate rows of the demo's shape made directly (no store): 22 municipalities, 3-4
-    quantities per passport over 30 materials, a third of the passports valued."""
+    quantities per passport over 30 materials, a third of the passports valued; the data
+    directory and the seconds it took."""
     data = Path(tempfile.mkdtemp(prefix="bench-monitor-synthetic-"))
     index = MonitorIndex(data, BASE)
     conn = index.conn
@@ -207,23 +232,13 @@ def synthetic(size: int, rounds: int) -> dict:
         conn.executemany("INSERT INTO quantity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", quantities)
         conn.executemany("INSERT INTO material VALUES (?,?,?,?,?,?,?,?,?)", mats)
         conn.executemany("INSERT INTO valuation VALUES (?,?,?,?)", vals)
-    for sql in BULK_TOTALS:
+    for sql in (*BULK_TOTALS, BULK_RELEASE_OBJECTS):
         conn.execute(sql)
     conn.execute("COMMIT")
     conn.execute("ANALYZE")
     made = time.perf_counter() - start
     index.close()
-    out = {"passports": size, "make_s": round(made, 1), "file_mb": round((data / index.FILE).stat().st_size / 1e6),
-           "figures": {}}
-    reader = open_figures(data)
-    for name in FIGURES + LISTS:
-        for scope, municipality in SCOPES.items():
-            seconds, rows = best(partial(figure, reader, name, municipality, on=DAY, year=DAY.year), rounds)
-            out["figures"][f"{name} {scope}"] = {"aggregates_s": seconds, "rows": len(rows),
-                                                 "load_1min": os.getloadavg()[0]}
-            print(f"synthetic {size}: {name:40} {scope:7} {seconds:8.4f} s  {len(rows):5} rows", flush=True)
-    reader.close()
-    return out
+    return data, made
 
 
 def main() -> None:

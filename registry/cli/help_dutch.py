@@ -142,6 +142,19 @@ HELP: dict[str, str] = {
     "GM code or region (repeatable)": "GM-code of regio (herhaalbaar)",
     "first day, e.g. 2026-01-01": "eerste dag, bijvoorbeeld 2026-01-01",
     "last day, e.g. 2026-12-31": "laatste dag, bijvoorbeeld 2026-12-31",
+    # list
+    "Write a per-object list of the monitor, whole or one page, from the monitor figures.":
+        "Schrijf een lijst per object van de monitor, heel of een pagina, uit de monitorcijfers.",
+    "indicator-release-forecast-objects or indicator-mci-per-object":
+        "indicator-release-forecast-objects of indicator-mci-per-object",
+    "IRI of a municipality (or mpv:municipality/GM0153); default: the whole region":
+        "IRI van een gemeente (of mpv:municipality/GM0153); standaard: de hele regio",
+    "First year of the release forecast (default: this year)":
+        "Eerste jaar van de prognose van vrijkomend materiaal (standaard: dit jaar)",
+    "Rows of one page (1-10000); default: the whole list": "Rijen van een pagina (1-10000); standaard: de hele lijst",
+    "Position to start after (printed with the page before)":
+        "Positie waarna de pagina begint (gemeld bij de pagina ervoor)",
+    "csv, tsv, json or xml (SPARQL results)": "csv, tsv, json of xml (SPARQL-resultaten)",
     # report, demo, harvest, backup, restore, ontology
     "Write an annual report: index.html (tables and charts, readable offline) and a CSV per table.":
         "Schrijf een jaarverslag: index.html (tabellen en grafieken, ook offline leesbaar) en een CSV per tabel.",

@@ -34,6 +34,7 @@ from registry.cli.demo import demo as demo_command
 from registry.cli.demo import register as register_demo
 from registry.cli.harvest import register as register_harvest
 from registry.cli.imports import register as register_import
+from registry.cli.lists import register as register_lists
 from registry.cli.masses import cli as masses_cli
 from registry.cli.masses import geometries_cli
 from registry.cli.report import register as register_report
@@ -381,6 +382,7 @@ app.add_typer(geometries_cli, name="geometries")
 register_import(app)
 register_valuation(app)
 register_report(app)
+register_lists(app)
 register_demo(app)
 register_harvest(app)
 register_backup(app)

@@ -20,13 +20,13 @@ from registry.store.monitor_figures import (
     goal2_material_origin,
     goal3_valued_share,
     release_forecast,
-    release_forecast_objects,
     rstrategy_by_mass,
     stock_by_material,
     stock_over_years,
 )
 from registry.store.monitor_index import MONITOR_FILE, MonitorIndex
-from registry.store.monitor_mci import mci_figure, mci_per_object
+from registry.store.monitor_lists import mci_per_object, release_forecast_objects
+from registry.store.monitor_mci import mci_figure
 from registry.store.sidecar import connect, open_fresh
 
 Row = dict[str, str]

@@ -10,7 +10,7 @@ them after each kind of write. ``/query/indicator-*`` stays the saved query: the
 Figures answered here: ``indicator-goal3-valued-share``, ``indicator-stock-by-material``,
 ``indicator-rstrategy-by-mass``, ``indicator-detachability-distribution``,
 ``indicator-release-forecast``, ``indicator-stock-over-years``, ``indicator-goal2-material-origin``,
-``indicator-embodied-carbon``; ``monitor_mci`` and ``monitor_comparison`` answer the others. ``municipality``: an IRI (None: the region).
+``indicator-embodied-carbon``; ``monitor_mci``, ``monitor_comparison`` and ``monitor_lists`` answer the others. ``municipality``: an IRI (None: the region).
 """
 
 from __future__ import annotations
@@ -166,23 +166,6 @@ def release_forecast(conn: sqlite3.Connection, municipality: str | None, year: i
     return [r[1] for r in rows]
 
 
-def release_forecast_objects(conn: sqlite3.Connection, municipality: str | None, year: int) -> list[Row]:
-    """``indicator-release-forecast-objects``: per passport, release year, material and quality."""
-    where, args = _scope(municipality, "q.municipality")
-    rows = []
-    for release, place, iri, obj, material, quality, grams, without, wkt in conn.execute(
-            "SELECT q.release_year, p.municipality, p.iri, p.object, q.material, q.quality, SUM(COALESCE(q.grams, 0)), "
-            "COUNT(*) - COUNT(q.grams), p.wkt FROM quantity q JOIN passport p ON p.id = q.passport "
-            "WHERE q.material IS NOT NULL AND q.release_year >= ? AND q.release_year < ?" + where
-            + " GROUP BY q.passport, q.release_year, q.material, q.quality "
-            "ORDER BY q.release_year, p.municipality, p.iri, q.material, q.quality", (year, year + 10, *args)):
-        row = {"passport": iri, "object": obj, "passportMunicipality": place, "releaseYear": str(release),
-               "material": material, "quality": quality, "massKg": kg(grams),
-               **({"wkt": wkt} if wkt is not None else {}), "quantitiesWithoutMass": str(without)}
-        rows.append(_echo(row, year=str(year), municipality=municipality))
-    return rows
-
-
 def stock_over_years(conn: sqlite3.Connection, municipality: str | None) -> list[Row]:
     where, args = _scope(municipality)
     built = conn.execute("SELECT built, SUM(grams), SUM(passports) FROM t_built WHERE 1" + where
@@ -312,7 +295,6 @@ __all__ = [
     "kg",
     "origin_axes",
     "release_forecast",
-    "release_forecast_objects",
     "rstrategy_by_mass",
     "stock_by_material",
     "stock_over_years",

@@ -19,7 +19,11 @@ Tables (``monitor_figures`` answers the indicators from them, with the saved que
   decimals as the store's decimal division does), held exactly as three integers (units,
   then two groups of nine decimals) so that SQL sums stay exact;
 * ``valuation``: the dates (and amounts) of every valuation of a passport: recorded in it
-  (``record`` empty, replaced with each version) or a record of ``passports valuate`` (kept).
+  (``record`` empty, replaced with each version) or a record of ``passports valuate`` (kept);
+* ``release_object``: per passport, release year, material and quality: grams and quantities
+  without a mass, keyed in the order of ``indicator-release-forecast-objects`` (release year,
+  municipality, passport IRI, material, quality), so that a page of that list is one index seek
+  (``monitor_lists``).
 """
 
 from __future__ import annotations
@@ -76,6 +80,11 @@ CREATE TABLE IF NOT EXISTS valuation (
   passport TEXT NOT NULL, date TEXT NOT NULL, amount TEXT, record TEXT);
 CREATE INDEX IF NOT EXISTS valuation_passport ON valuation (passport, date);
 CREATE UNIQUE INDEX IF NOT EXISTS valuation_record ON valuation (record) WHERE record IS NOT NULL;
+CREATE TABLE IF NOT EXISTS release_object (
+  release_year INTEGER NOT NULL, municipality TEXT NOT NULL, iri TEXT NOT NULL, material TEXT NOT NULL,
+  quality TEXT NOT NULL, passport INTEGER NOT NULL, grams INTEGER NOT NULL, without INTEGER NOT NULL,
+  PRIMARY KEY (release_year, municipality, iri, material, quality)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS release_object_passport ON release_object (passport);
 """ + schema()
 
 
@@ -94,10 +103,10 @@ class MonitorIndex(Sidecar):
     """The writer's handle of the monitor aggregates (one per writable ``Registry``)."""
 
     FILE = MONITOR_FILE
-    SCHEMA_VERSION = "8"  # 8: the passport's object kind and uses of values (the pages' counts)
+    SCHEMA_VERSION = "9"  # 8: the passport's object kind and uses of values (the pages' counts); 9: release_object
     SCHEMA = SCHEMA
-    TABLES = ("passport", "quantity", "material", "mci", "valuation", "meta", *TOTAL_TABLES)
-    CLEARED = ("passport", "quantity", "material", "mci", "valuation", *TOTAL_TABLES)
+    TABLES = ("passport", "quantity", "material", "mci", "valuation", "release_object", "meta", *TOTAL_TABLES)
+    CLEARED = ("passport", "quantity", "material", "mci", "valuation", "release_object", *TOTAL_TABLES)
 
     _totals: Totals  # the totals' contributions of the transaction under way (``_rows_started``)
 
@@ -123,7 +132,7 @@ class MonitorIndex(Sidecar):
         conn.execute("DELETE FROM valuation WHERE passport = ? AND record IS NULL", (iri,))
         if row is None:
             return
-        for table in ("quantity", "material", "mci"):
+        for table in ("quantity", "material", "mci", "release_object"):
             conn.execute(f"DELETE FROM {table} WHERE passport = ?", row)
         conn.execute("DELETE FROM passport WHERE id = ?", row)
 
@@ -150,6 +159,15 @@ class MonitorIndex(Sidecar):
                 m[2] += q.grams is not None
         conn.executemany("INSERT INTO material VALUES (?,?,?,?,?,?,0,0,0)",
                          ((pid, f.municipality, k, *v) for k, v in materials.items()))
+        releases: dict[tuple, list[int]] = {}
+        for q in f.quantities:
+            if q.material is not None and q.release_year is not None:
+                r = releases.setdefault((q.release_year, q.material, q.quality), [0, 0])
+                r[0] += q.grams or 0
+                r[1] += q.grams is None
+        conn.executemany("INSERT INTO release_object VALUES (?,?,?,?,?,?,?,?)",
+                         ((year, f.municipality, f.iri, material, quality, pid, *v)
+                          for (year, material, quality), v in releases.items()))
         mci = object_mci(f, get_terms())
         if mci is not None:
             weighted = (rounded(mci.mci) or Decimal(0)) * mci.mass  # exact: 9 decimals x 3

@@ -179,19 +179,14 @@ def mci_figure(conn: sqlite3.Connection, municipality: str | None) -> list[dict[
     return [row]
 
 
-def mci_per_object(conn: sqlite3.Connection, municipality: str | None) -> list[dict[str, str]]:
-    """``indicator-mci-per-object``: one row per object, ordered by passport."""
-    where, args, echo = _scoped(municipality)
-    rows = []
-    for iri, obj, place, grams, virgin, waste, lfi, lifetime, average, utility, mci in conn.execute(
-            "SELECT iri, object, municipality, grams, virgin, waste, lfi, lifetime, average, utility, mci FROM mci"
-            + where + " ORDER BY iri", args):
-        values = {"passport": iri, "object": obj, "passportMunicipality": place, "massKg": _kg(grams),
-                  "virginKg": virgin, "wasteKg": waste, "lfi": double_text(lfi),
-                  "lifetime": None if lifetime is None else str(lifetime), "averageLifetime": average,
-                  "utility": double_text(utility), "mci": double_text(mci)}
-        rows.append({**echo, **{k: v for k, v in values.items() if v is not None}})
-    return rows
+def mci_row(iri: str, obj: str, place: str, grams: int, virgin: str | None, waste: str | None, lfi: float | None,
+            lifetime: int | None, average: str | None, utility: float, mci: float | None) -> dict[str, str]:
+    """The columns of ``indicator-mci-per-object`` of one row of table ``mci`` (unbound ones absent)."""
+    values = {"passport": iri, "object": obj, "passportMunicipality": place, "massKg": _kg(grams),
+              "virginKg": virgin, "wasteKg": waste, "lfi": double_text(lfi),
+              "lifetime": None if lifetime is None else str(lifetime), "averageLifetime": average,
+              "utility": double_text(utility), "mci": double_text(mci)}
+    return {k: v for k, v in values.items() if v is not None}
 
 
-__all__ = ["ObjectMci", "double_text", "mci_figure", "mci_per_object", "mci_totals", "object_mci", "rounded"]
+__all__ = ["ObjectMci", "double_text", "mci_figure", "mci_row", "mci_totals", "object_mci", "rounded"]

@@ -22,7 +22,7 @@ import pyoxigraph as ox
 from registry.model.terms import Terms
 from registry.model.vocab import MP, MPV, XSD
 from registry.query import saved as saved_queries
-from registry.store import monitor_answers, named_queries
+from registry.store import monitor_answers, monitor_lists, named_queries
 from registry.store.search_query import POINT, SearchQuery
 from registry.store.search_query import reader as search_reader
 from registry.views.pages.charts import bar_chart, gauge
@@ -103,6 +103,7 @@ class FigureData:
     missing: bool = False  # the saved query does not exist (yet)
     computing: bool = False  # not ready yet (the page says so; a reload shows it)
     regional: bool = False  # shown for the region on a municipality's page
+    total_rows: int | None = None  # rows of the whole list when ``rows`` holds only its first ones
 
     def column(self, name: str) -> list[str]:
         """The values of one column, as text ("" when unbound)."""
@@ -142,41 +143,50 @@ def _bindings(query: str, params: dict[str, str]) -> dict[str, ox.Term]:
 
 
 def _rows(store: ox.Store, spec: Figure, params: dict[str, str], scope: str | None, day: dt.date,
-          aggregates: Path | None, base: str) -> tuple[list[str], list[list[tuple[str, str]]]]:
+          aggregates: Path | None, base: str, list_rows: int | None = None
+          ) -> tuple[list[str], list[list[tuple[str, str]]], int | None]:
     """Columns and cells of a figure: from the monitor aggregates (``monitor_answers``, the same
-    rows as the saved query) when they answer it and are up to date, else from the saved query."""
+    rows as the saved query) when they answer it and are up to date, else from the saved query;
+    ``list_rows``: of a per-object list (``monitor_lists``) only its first rows, and how many it has."""
     conn = monitor_answers.readable(aggregates, base) if aggregates and spec.query in monitor_answers.FIGURES else None
     if conn is not None:
+        total = None
         try:
-            found = monitor_answers.figure(conn, spec.query, scope, on=day, year=day.year)
+            if list_rows is not None and spec.query in monitor_lists.PAGED:
+                conn.execute("BEGIN")  # the rows and their count of one state
+                found, _ = monitor_lists.page(conn, spec.query, scope, year=day.year, limit=list_rows)
+                total = monitor_lists.count(conn, spec.query, scope, year=day.year)
+            else:
+                found = monitor_answers.figure(conn, spec.query, scope, on=day, year=day.year)
         finally:
             conn.close()
         columns = list(monitor_answers.COLUMNS[spec.query])
         return columns, [[(monitor_answers.cell_kind(c, row[c]), row[c]) if c in row else ("", "") for c in columns]
-                         for row in found]
+                         for row in found], total
     result = named_queries.run(store, spec.query, _bindings(spec.query, params))
     columns = [v.value for v in result.variables]
-    return columns, [[_cell(solution[c]) for c in columns] for solution in result]
+    return columns, [[_cell(solution[c]) for c in columns] for solution in result], None
 
 
 def run_figure(store: ox.Store, spec: Figure, terms: Terms, municipality: str | None, day: dt.date, *,
-               aggregates: Path | None = None, base: str = "") -> FigureData:
+               aggregates: Path | None = None, base: str = "", list_rows: int | None = None) -> FigureData:
     """The rows of one figure, and its chart (``aggregates``: the data directory whose monitor
-    aggregates may answer it)."""
+    aggregates may answer it; ``list_rows``: of a list of objects, the first rows only, as a page
+    shows them)."""
     try:
         saved = saved_queries.get(spec.query)
     except saved_queries.UnknownSavedQuery:
         return FigureData(spec.key, spec.query, {}, {}, missing=True)
     scope = None if spec.region else municipality
     params = parameters(spec.query, scope, day)
-    columns, rows = _rows(store, spec, params, scope, day, aggregates, base)
+    columns, rows, total = _rows(store, spec, params, scope, day, aggregates, base, list_rows)
     for i, name in enumerate(columns):  # years without a thousands separator, shares as percentages
         kind = "year" if name == "year" or name.endswith("Year") else "share" if name.endswith("Share") else ""
         for row in rows if kind else ():
             if row[i][0] == "num":
                 row[i] = (kind, row[i][1])
     figure = FigureData(spec.key, spec.query, {"nl": saved.title("nl"), "en": saved.title("en")}, params,
-                        columns, rows, regional=bool(municipality and "municipality" not in params))
+                        columns, rows, regional=bool(municipality and "municipality" not in params), total_rows=total)
     figure.chart = _chart(figure, spec, terms)
     return figure
 
@@ -317,7 +327,8 @@ def monitor(registry, terms: Terms, municipality: str | None = None, *, day: dt.
     for spec in FIGURES:
         found = memo.get(("figure", spec.key, municipality, day),
                          lambda spec=spec: run_figure(registry.store, spec, terms, municipality, day,
-                                                      aggregates=registry.settings.data_dir, base=registry.base),
+                                                      aggregates=registry.settings.data_dir, base=registry.base,
+                                                      list_rows=TABLE_MAX),
                          deadline)
         figures.append(found if ready(found) else FigureData(spec.key, spec.query, {}, {}, computing=True))
     context = {"figures": figures, "goals": goals_of(figures), "municipality": municipality,

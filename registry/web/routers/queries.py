@@ -18,8 +18,10 @@ from fastapi.responses import Response
 
 from registry.core.i18n import request_language
 from registry.query import saved as saved_queries
+from registry.store import monitor_lists
 from registry.views.headers import editor_policy
 from registry.views.pages.links import web_iri
+from registry.web import object_lists
 from registry.web.errors import CORS_HEADERS, ProtocolError
 from registry.web.routers.pages import render_page, request_links
 from registry.web.sparql_requests import endpoint_iri, result_response, run_query
@@ -58,6 +60,9 @@ UI = {
         "not_found": "Er is geen opgeslagen query met de naam '{name}'. Kies er een uit de lijst.",
         "service_description": "Servicebeschrijving (Turtle)",
         "noscript": "Zonder JavaScript: typ een query in het formulier hieronder.",
+        "page_rows": "{n} rijen op deze pagina",
+        "next_page": "Volgende {n} rijen",
+        "first_page": "Eerste pagina",
     },
     "en": {
         "editor_title": "SPARQL queries",
@@ -90,6 +95,9 @@ UI = {
         "not_found": "There is no saved query named '{name}'. Pick one from the list.",
         "service_description": "Service description (Turtle)",
         "noscript": "Without JavaScript: type a query in the form below.",
+        "page_rows": "{n} rows on this page",
+        "next_page": "Next {n} rows",
+        "first_page": "First page",
     },
 }
 
@@ -103,7 +111,7 @@ def _render(request: Request, template: str, *, status_code: int = 200, headers:
     settings = request.app.state.settings
     limits = UI[lang]["limits"].format(timeout=f"{settings.query_timeout:g}", cap=settings.result_cap,
                                        rate=settings.rate_limit_per_minute)
-    for key in ("notice", "error", "result", "query_text"):
+    for key in ("notice", "error", "result", "query_text", "pager"):
         context.setdefault(key, None)
     context.setdefault("format_links", [])
     response = render_page(request, template, status_code=status_code,
@@ -157,6 +165,16 @@ def result_view(request: Request, result) -> dict:
             "summary": ui["rows"].format(n=len(rows), seconds=seconds)}
 
 
+def _page_view(request: Request, page: object_lists.Page) -> dict:
+    """What the templates show of a page of a per-object list (as :func:`result_view`)."""
+    lang, _ = request_language(request)
+    links = request_links(request, lang)
+    base = request.app.state.settings.base_iri
+    rows = [[_cell(row.get(v), base, links) for v in page.columns] for row in page.rows]
+    return {"kind": "table", "variables": page.columns, "rows": rows,
+            "summary": UI[lang]["page_rows"].format(n=len(rows))}
+
+
 def _tab_queries() -> list[dict]:
     out = []
     for query in saved_queries.all_queries().values():
@@ -179,8 +197,9 @@ def editor_page(request: Request, *, query: str | None = None, result=None, erro
                    tabs=_tab_queries(), format_links=_format_links(request) if result is not None else [])
 
 
-def _format_links(request: Request) -> list[tuple[str, str]]:
-    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("format", "lang")]
+def _format_links(request: Request, drop: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """The same result in each raw format (without the parameters ``drop``: a page's position and size)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("format", "lang", *drop)]
     from urllib.parse import urlencode
 
     return [(fmt.upper(), f"{request.url.path}?{urlencode(params + [('format', fmt)])}") for fmt in RAW_FORMATS]
@@ -216,7 +235,17 @@ async def query_page(request: Request, name: str) -> Response:
         try:
             substitutions = saved.substitutions(values)
         except saved_queries.ParameterError as exc:
-            raise ProtocolError(400, str(exc)) from None
+            raise ProtocolError(400, exc) from None
+        if name in monitor_lists.PAGED:  # from the monitor aggregates, in pages or streamed
+            try:
+                listed = await object_lists.answer(request, saved, substitutions, format_name)
+            except monitor_lists.PositionError as exc:
+                raise ProtocolError(400, exc) from None
+            if isinstance(listed, object_lists.Page):
+                return _render(request, "query_page.html", result=_page_view(request, listed), pager=listed,
+                               **{**context, "format_links": _format_links(request, ("after", "limit"))})
+            if listed is not None:
+                return listed
         params = [("format", format_name)] if raw else []
         result = await run_query(request, saved.body, params, allow_html=not raw, substitutions=substitutions)
     except ProtocolError as exc:

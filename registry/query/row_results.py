@@ -1,0 +1,132 @@
+"""SPARQL query results (JSON, XML, CSV, TSV) of rows read elsewhere than from the store (the
+monitor's per-object lists, ``registry.store.monitor_lists``), written a chunk at a time.
+
+The same documents the endpoint's workers write with pyoxigraph's serialisers
+(:mod:`registry.query.results`), for rows given as ``{column: text}`` (an unbound value absent)
+with the kind of each column: an IRI column's values are IRIs, any other column's are literals
+of the datatype :class:`Columns` gives it (a plain string when none). :func:`chunks` yields the
+header at once, then the rows in pieces of about :data:`CHUNK` bytes, so a download of a million
+rows starts at once and holds one piece in memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape, quoteattr
+
+CHUNK = 64 * 1024
+XSD = "http://www.w3.org/2001/XMLSchema#"
+_PLAIN_TSV = {XSD + "integer", XSD + "decimal", XSD + "double", XSD + "boolean"}
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The variables of a result in order, which of them hold IRIs, and the others' datatypes."""
+
+    names: tuple[str, ...]
+    iris: frozenset[str] = frozenset()
+    datatypes: dict[str, str] = field(default_factory=dict)
+
+    def term(self, column: str, value: str) -> dict[str, str]:
+        """The value as a SPARQL JSON results term."""
+        if column in self.iris and value.startswith(("http://", "https://", "urn:")):
+            return {"type": "uri", "value": value}
+        datatype = self.datatypes.get(column)
+        return {"type": "literal", "value": value, **({"datatype": datatype} if datatype else {})}
+
+
+def _json(columns: Columns, rows: Iterable[dict[str, str]]) -> Iterator[str]:
+    yield json.dumps({"head": {"vars": list(columns.names)}}, separators=(",", ":"))[:-1] + ',"results":{"bindings":['
+    first = True
+    for row in rows:
+        binding = {c: columns.term(c, row[c]) for c in columns.names if c in row}
+        yield ("" if first else ",") + json.dumps(binding, ensure_ascii=False, separators=(",", ":"))
+        first = False
+    yield "]}}"
+
+
+def _csv(columns: Columns, rows: Iterable[dict[str, str]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(columns.names)
+    for row in rows:
+        writer.writerow([row.get(c, "") for c in columns.names])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _tsv_term(term: dict[str, str]) -> str:
+    if term["type"] == "uri":
+        return f"<{term['value']}>"
+    text = term["value"].replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace(
+        "\r", "\\r").replace("\t", "\\t")
+    datatype = term.get("datatype")
+    if datatype in _PLAIN_TSV and _plain_number(datatype, term["value"]):
+        return term["value"]
+    return f'"{text}"' + (f"^^<{datatype}>" if datatype else "")
+
+
+def _plain_number(datatype: str, value: str) -> bool:
+    """Whether Turtle reads ``value`` alone as a literal of ``datatype`` (TSV then writes it bare)."""
+    patterns = {XSD + "integer": r"[+-]?\d+", XSD + "decimal": r"[+-]?\d*\.\d+",
+                XSD + "double": r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+", XSD + "boolean": r"true|false"}
+    return re.fullmatch(patterns[datatype], value) is not None
+
+
+def _tsv(columns: Columns, rows: Iterable[dict[str, str]]) -> Iterator[str]:
+    yield "\t".join("?" + c for c in columns.names) + "\n"
+    for row in rows:
+        yield "\t".join(_tsv_term(columns.term(c, row[c])) if c in row else "" for c in columns.names) + "\n"
+
+
+def _xml(columns: Columns, rows: Iterable[dict[str, str]]) -> Iterator[str]:
+    yield ('<?xml version="1.0"?><sparql xmlns="http://www.w3.org/2005/sparql-results#"><head>'
+           + "".join(f"<variable name={quoteattr(c)}/>" for c in columns.names) + "</head><results>")
+    for row in rows:
+        parts = []
+        for c in columns.names:
+            if c not in row:
+                continue
+            term = columns.term(c, row[c])
+            if term["type"] == "uri":
+                inner = f"<uri>{escape(term['value'])}</uri>"
+            else:
+                datatype = f" datatype={quoteattr(term['datatype'])}" if "datatype" in term else ""
+                inner = f"<literal{datatype}>{escape(term['value'])}</literal>"
+            parts.append(f"<binding name={quoteattr(c)}>{inner}</binding>")
+        yield "<result>" + "".join(parts) + "</result>"
+    yield "</results></sparql>"
+
+
+WRITERS = {"json": _json, "csv": _csv, "tsv": _tsv, "xml": _xml}
+
+
+def chunks(key: str, columns: Columns, rows: Iterable[dict[str, str]]) -> Iterator[bytes]:
+    """The result in format ``key`` (json, xml, csv or tsv) as UTF-8 pieces: the header first,
+    then about :data:`CHUNK` bytes at a time."""
+    pending: list[str] = []
+    size = 0
+    header = True
+    for text in WRITERS[key](columns, rows):
+        pending.append(text)
+        size += len(text)
+        if header or size >= CHUNK:
+            yield "".join(pending).encode("utf-8")
+            pending, size, header = [], 0, False
+    if pending:
+        yield "".join(pending).encode("utf-8")
+
+
+def document(key: str, columns: Columns, rows: Iterable[dict[str, str]]) -> bytes:
+    """The whole result in format ``key`` at once."""
+    return b"".join(chunks(key, columns, rows))
+
+
+__all__ = ["CHUNK", "WRITERS", "Columns", "chunks", "document"]
