@@ -61,11 +61,10 @@ def list_command(
     first_year = int(scope.get("year") or dt.date.today().year)
     columns = Columns(monitor_answers.COLUMNS[name], monitor_answers.IRI_COLUMNS, monitor_lists.DATATYPES[name])
     with opened(settings_from(data, base), read_only=True) as registry:
-        conn = monitor_answers.readable(registry.settings.data_dir, registry.base)
+        conn = monitor_answers.readable(registry.settings.data_dir, registry.base)  # in a read transaction
         if conn is None:
             fail(WORDS.both("stale", name=name), lang=lang)
         try:
-            conn.execute("BEGIN")  # one state of the figures for the whole answer
             options = {"year": first_year, "after": position, "echo_year": "year" in scope}
             next_position = None
             if size is None:

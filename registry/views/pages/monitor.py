@@ -153,7 +153,6 @@ def _rows(store: ox.Store, spec: Figure, params: dict[str, str], scope: str | No
         total = None
         try:
             if list_rows is not None and spec.query in monitor_lists.PAGED:
-                conn.execute("BEGIN")  # the rows and their count of one state
                 found, _ = monitor_lists.page(conn, spec.query, scope, year=day.year, limit=list_rows)
                 total = monitor_lists.count(conn, spec.query, scope, year=day.year)
             else:
