@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pyoxigraph as ox
 
@@ -118,3 +119,34 @@ def test_a_data_folder_this_process_may_only_read_is_opened_as_before(tmp_path, 
     store = open_read_only(path)
     assert len(list(store.query(JOIN))) == 2
     assert not any((tmp_path / READERS).iterdir())
+
+
+def test_the_logs_are_linked_and_copied_when_the_writer_flushed_during_the_opening(tmp_path, monkeypatch):
+    """The write-ahead logs are linked, not copied; a flush while a reader replays them (after
+    which the writer may recycle a log in place) makes the snapshot be taken again with copies."""
+    path = tmp_path / "main"
+    writer = ox.Store(str(path))
+    _write(writer, range(3))
+    _write(writer, range(3, 5), flush=False)  # in the write-ahead log only
+    first = open_read_only(path)
+    assert len(list(first.query(JOIN))) == 5
+    (folder,) = (tmp_path / READERS).iterdir()
+    logs = list(folder.glob("*.log"))
+    assert logs and all(f.stat().st_ino == (path / f.name).stat().st_ino for f in logs)
+
+    opened = []
+
+    def racing(where):
+        opened.append(where)
+        if len(opened) == 1:
+            _write(writer, range(5, 7))  # flushed: the MANIFEST changes while the reader opens
+        return ox.Store.read_only(where)
+
+    monkeypatch.setattr(snapshots, "ox", SimpleNamespace(Store=SimpleNamespace(read_only=racing)))
+    second = open_read_only(path)
+    assert len(opened) == 2 and opened[0] == opened[1]
+    assert len(list(second.query(JOIN))) == 7
+    copies = list(Path(opened[1]).glob("*.log"))
+    assert copies and all(f.stat().st_ino != (path / f.name).stat().st_ino
+                          for f in copies if (path / f.name).exists())
+    del first, second

@@ -1,0 +1,108 @@
+"""Every saved query (``sparql/*.rq``) on every backend: the embedded store, Virtuoso and Fuseki
+(or its Jena ARQ/TDB2 stand-in). The saved queries are published for people to run on their own
+endpoints, and the SPARQL-server backend runs them on the server: each must be SPARQL 1.1 that
+a strict engine accepts (Jena refuses ``(SUM(?x) AS ?x)`` with ?x in scope, Virtuoso a projected
+alias in ``ORDER BY`` after ``GROUP BY``, where pyoxigraph accepts both: three saved queries did)
+and give the embedded store's rows. Where a server answers differently, :data:`KNOWN` says how
+and why, and the test checks that it still does."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from conftest import docs_from, passport_ttl
+from test_backends import servers, settings  # noqa: F401 - the backend matrix's fixtures
+
+from registry.core.errors import RegistryError
+from registry.core.settings import Settings
+from registry.query import saved as saved_queries
+from registry.store import named_queries
+from registry.store.registry import Registry
+from registry.store.remote_terms import query_form
+
+# a sample value for each parameter a query cannot run without
+WRITE_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+SAMPLES = {"municipality": "mpv:municipality/GM0153", "passport": "https://w3id.org/materiaalpaspoort/id/passport/GM0153/brug-0042",
+           "graph": "https://w3id.org/materiaalpaspoort/id/passport/GM0153/brug-0042",
+           "predicate": "https://w3id.org/materiaalpaspoort/def#municipality", "km": "50", "lat": "52.22",
+           "long": "6.89", "year": "2026", "date": "2026-12-31"}
+NEEDS_A_PEER = "peer"  # the regional queries ask allow-listed peers (tests/federation)
+# What the servers answer differently, measured (2026-12-05): each entry is checked to be still so,
+# so that this list stays true (a fix moves a query out of it). On the server backend the monitor's
+# figures come from the monitor aggregates (registry/store/monitor_answers.py), not these queries.
+KNOWN = {
+    "virtuoso": {
+        # more than 30 s for two passports: an EXISTS over a UNION of GRAPH patterns, per row
+        "indicator-goal3-valued-share": "slow", "indicator-municipality-comparison": "slow",
+        # no rows where the embedded store has some (also with ?municipality given): nested
+        # aggregate subqueries joined on variables they project without binding them
+        "indicator-detachability-distribution": "differs", "indicator-embodied-carbon": "differs",
+        "indicator-goal2-material-origin": "differs", "indicator-mci-per-object": "differs",
+        "indicator-mci": "differs", "indicator-rstrategy-by-mass": "differs",
+        "indicator-stock-by-material": "differs", "indicator-stock-over-years": "differs",
+        "valuation-inputs": "differs",
+        # GeoSPARQL: Virtuoso 7.2 has no geof:sfIntersects and refuses RD New WKT with its CRS IRI
+        "objects-in-municipality": "refused", "objects-within-distance": "refused",
+        # VoID entities: Virtuoso counts the blank nodes of a passport as entities too
+        "void-municipality-totals": "differs", "void-region-totals": "differs",
+    },
+    "fuseki": {
+        # GeoSPARQL functions are not in Jena ARQ without its GeoSPARQL module
+        "objects-in-municipality": "differs",
+    },
+}
+
+
+def _runnable(server: str) -> list[saved_queries.SavedQuery]:
+    return [q for q in saved_queries.all_queries().values()
+            if query_form(q.body) == "SELECT" and KNOWN.get(server, {}).get(q.name) != "slow"
+            and all(p.optional or p.name in SAMPLES for p in q.parameters)
+            and not any(p.name == NEEDS_A_PEER for p in q.parameters)]
+
+
+def _plain(value: str) -> str:
+    """Numbers compared by value to 12 decimals (servers write 2 as "2.0" or 0.50 as "0.5", and
+    Jena's decimal division keeps more digits than oxigraph's 18 decimals); the times of the
+    writes differ between the two stores."""
+    if WRITE_TIME.match(value):
+        return "a write's time"
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        return value
+    return format(round(number, 12).normalize(), "f") if number.is_finite() else value
+
+
+def _rows(store, query: saved_queries.SavedQuery) -> list[tuple]:
+    values = {p.name: SAMPLES[p.name] for p in query.parameters if not p.optional}
+    bindings = {name: saved_queries.spec_term(spec) for name, spec in query.substitutions(values)}
+    rows = named_queries.select_plain(store, query.name, bindings)
+    return sorted(tuple(sorted((k, _plain(v)) for k, v in row.items())) for row in rows)
+
+
+def test_every_saved_query_runs_on_the_backend_with_the_embedded_rows(registry, settings, tmp_path, request):  # noqa: F811
+    docs = docs_from(passport_ttl() + passport_ttl("brug-2", municipality="GM0164", amount="80"))
+    registry.add(docs)
+    embedded = Registry.open(Settings(data_dir=tmp_path / "embedded", base_iri=settings.base_iri))
+    try:
+        embedded.add(docs)
+        queries = _runnable(request.node.callspec.params["settings"])
+        assert len(queries) >= 30, [q.name for q in queries]
+        failures = {}
+        for query in queries:
+            try:
+                got = _rows(registry.store, query)
+            except (RegistryError, OSError, RuntimeError, SyntaxError, ValueError) as exc:  # refused: name the query and the server's words
+                failures[query.name] = str(exc)[:300]
+                continue
+            if settings.backend != "embedded" and got != _rows(embedded.store, query):
+                want = _rows(embedded.store, query)
+                failures[query.name] = f"rows differ: {sorted(set(got) - set(want))}\n   vs {sorted(set(want) - set(got))}"
+        server = request.node.callspec.params["settings"]
+        known = {name for name, how in KNOWN.get(server, {}).items() if how != "slow"}
+        assert set(failures) == known, {"new": {k: v for k, v in failures.items() if k not in known},
+                                        "no longer different": sorted(known - set(failures))}
+    finally:
+        embedded.close()
+
