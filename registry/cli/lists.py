@@ -17,7 +17,7 @@ from registry.cli.common import BaseOption, DataOption, err, fail, opened, setti
 from registry.cli.texts import LangOption, language
 from registry.core.phrases import Wording
 from registry.query import saved as saved_queries
-from registry.query.row_results import WRITERS, Columns, chunks
+from registry.query.row_results import WRITERS, chunks, indicator_columns
 from registry.store import monitor_answers, monitor_lists
 
 WORDS = Wording({
@@ -59,7 +59,7 @@ def list_command(
     except (saved_queries.ParameterError, monitor_lists.PositionError) as exc:
         fail(exc, lang=lang)
     first_year = int(scope.get("year") or dt.date.today().year)
-    columns = Columns(monitor_answers.COLUMNS[name], monitor_answers.IRI_COLUMNS, monitor_lists.DATATYPES[name])
+    columns = indicator_columns(name)
     with opened(settings_from(data, base), read_only=True) as registry:
         conn = monitor_answers.readable(registry.settings.data_dir, registry.base)
         if conn is None:

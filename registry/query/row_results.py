@@ -19,6 +19,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
+from registry.store import monitor_answers
+
 CHUNK = 64 * 1024
 XSD = "http://www.w3.org/2001/XMLSchema#"
 _PLAIN_TSV = {XSD + "integer", XSD + "decimal", XSD + "double", XSD + "boolean"}
@@ -31,12 +33,16 @@ class Columns:
     names: tuple[str, ...]
     iris: frozenset[str] = frozenset()
     datatypes: dict[str, str] = field(default_factory=dict)
+    languages: dict[str, str] = field(default_factory=dict)  # language-tagged string columns
+    zero_integers: frozenset[str] = frozenset()  # columns whose value "0" is an xsd:integer
 
     def term(self, column: str, value: str) -> dict[str, str]:
         """The value as a SPARQL JSON results term."""
         if column in self.iris and value.startswith(("http://", "https://", "urn:")):
             return {"type": "uri", "value": value}
-        datatype = self.datatypes.get(column)
+        if column in self.languages:
+            return {"type": "literal", "value": value, "xml:lang": self.languages[column]}
+        datatype = XSD + "integer" if value == "0" and column in self.zero_integers else self.datatypes.get(column)
         return {"type": "literal", "value": value, **({"datatype": datatype} if datatype else {})}
 
 
@@ -67,6 +73,8 @@ def _tsv_term(term: dict[str, str]) -> str:
         return f"<{term['value']}>"
     text = term["value"].replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace(
         "\r", "\\r").replace("\t", "\\t")
+    if "xml:lang" in term:
+        return f'"{text}"@{term["xml:lang"]}'
     datatype = term.get("datatype")
     if datatype in _PLAIN_TSV and _plain_number(datatype, term["value"]):
         return term["value"]
@@ -99,6 +107,8 @@ def _xml(columns: Columns, rows: Iterable[dict[str, str]]) -> Iterator[str]:
                 inner = f"<uri>{escape(term['value'])}</uri>"
             else:
                 datatype = f" datatype={quoteattr(term['datatype'])}" if "datatype" in term else ""
+                if "xml:lang" in term:
+                    datatype = f" xml:lang={quoteattr(term['xml:lang'])}"
                 inner = f"<literal{datatype}>{escape(term['value'])}</literal>"
             parts.append(f"<binding name={quoteattr(c)}>{inner}</binding>")
         yield "<result>" + "".join(parts) + "</result>"
@@ -124,9 +134,16 @@ def chunks(key: str, columns: Columns, rows: Iterable[dict[str, str]]) -> Iterat
         yield "".join(pending).encode("utf-8")
 
 
+def indicator_columns(name: str) -> Columns:
+    """The columns of the indicator or list ``name`` answered from the monitor aggregates
+    (``monitor_answers``: its variables, IRI columns and literal terms)."""
+    return Columns(monitor_answers.COLUMNS[name], monitor_answers.IRI_COLUMNS, monitor_answers.DATATYPES[name],
+                   monitor_answers.LANGUAGES, monitor_answers.ZERO_INTEGERS)
+
+
 def document(key: str, columns: Columns, rows: Iterable[dict[str, str]]) -> bytes:
     """The whole result in format ``key`` at once."""
     return b"".join(chunks(key, columns, rows))
 
 
-__all__ = ["CHUNK", "WRITERS", "Columns", "chunks", "document"]
+__all__ = ["CHUNK", "WRITERS", "Columns", "chunks", "document", "indicator_columns"]

@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 
 from registry.core.phrases import Wording
 from registry.query import formats as sparql_formats
-from registry.query.row_results import Columns, chunks, document
+from registry.query.row_results import Columns, chunks, document, indicator_columns
 from registry.query.saved import SavedQuery
 from registry.store import monitor_answers, monitor_lists
 from registry.web.budget import admitted, admitted_and_timed
@@ -50,13 +50,14 @@ class Page:
     next_href: str | None
     first_href: str | None
     limit: int
+    seconds: float | None = None  # a whole result (an indicator), read in this time
 
 
 def columns_of(name: str) -> Columns:
-    return Columns(monitor_answers.COLUMNS[name], monitor_answers.IRI_COLUMNS, monitor_lists.DATATYPES[name])
+    return indicator_columns(name)
 
 
-def _open(request: Request) -> sqlite3.Connection | None:
+def open_clean(request: Request) -> sqlite3.Connection | None:
     """A connection in a read transaction on aggregates that match the store (None: they do not)."""
     settings = request.app.state.settings
     conn = monitor_answers.readable(settings.data_dir, settings.base_iri)
@@ -71,7 +72,7 @@ def _open(request: Request) -> sqlite3.Connection | None:
     return conn
 
 
-def _close(conn: sqlite3.Connection) -> None:
+def close_reader(conn: sqlite3.Connection) -> None:
     try:
         conn.execute("ROLLBACK")
     finally:
@@ -109,7 +110,7 @@ async def answer(request: Request, saved: SavedQuery, substitutions: tuple, form
     if chosen.key != "html" and not paged:
         return await _stream(request, name, chosen, municipality, year, echo_year)
     with admitted_and_timed(request):
-        conn = await run_in_threadpool(_open, request)
+        conn = await run_in_threadpool(open_clean, request)
         if conn is None:
             if chosen.key == "html" and not paged:
                 return None
@@ -119,7 +120,7 @@ async def answer(request: Request, saved: SavedQuery, substitutions: tuple, form
                 monitor_lists.page, conn, name, municipality, year=year, limit=limit, after=after,
                 echo_year=echo_year)
         finally:
-            _close(conn)
+            close_reader(conn)
     next_href = _href(request, after=position, limit=str(limit)) if position else None
     columns = columns_of(name)
     if chosen.key == "html":
@@ -138,7 +139,7 @@ async def answer(request: Request, saved: SavedQuery, substitutions: tuple, form
 async def _stream(request: Request, name: str, chosen, municipality: str | None, year: int,
                   echo_year: bool) -> Response | None:
     with admitted(request):  # 429 when the client's budget is spent
-        conn = await run_in_threadpool(_open, request)
+        conn = await run_in_threadpool(open_clean, request)
     if conn is None:
         return None
 
@@ -147,9 +148,9 @@ async def _stream(request: Request, name: str, chosen, municipality: str | None,
             yield from chunks(chosen.key, columns_of(name),
                               monitor_lists.rows(conn, name, municipality, year=year, echo_year=echo_year))
         finally:
-            _close(conn)
+            close_reader(conn)
 
     return StreamingResponse(body(), media_type=chosen.media_type, headers={**CORS_HEADERS, "Vary": "Accept"})
 
 
-__all__ = ["Page", "answer", "columns_of"]
+__all__ = ["Page", "answer", "close_reader", "columns_of", "open_clean"]
