@@ -81,5 +81,24 @@ def list_command(
         err.print(WORDS.say("next", lang, position=next_position), highlight=False)
 
 
+def figure_rows(registry, name: str, values: dict[str, str]) -> tuple[list[str], list[list[str]]] | None:
+    """The variables and rows of indicator ``name`` (``passports query --name``) from the monitor
+    aggregates, as the saved query gives them; None when they are not readable and clean, or for
+    another query: the saved query answers."""
+    if name not in monitor_answers.FIGURES + monitor_answers.LISTS:
+        return None
+    given = {key: spec[1] for key, spec in saved_queries.get(name).substitutions(values)}
+    conn = monitor_answers.readable(registry.settings.data_dir, registry.base)
+    if conn is None:
+        return None
+    try:
+        conn.execute("BEGIN")  # one state of the figures for the whole answer
+        found = monitor_answers.answer(conn, name, given)
+    finally:
+        conn.close()
+    names = list(monitor_answers.COLUMNS[name])
+    return None if found is None else (names, [[row.get(n, "") for n in names] for row in found])
+
+
 def register(app: typer.Typer) -> None:
     app.command("list")(list_command)

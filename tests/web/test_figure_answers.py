@@ -76,7 +76,7 @@ def test_every_indicator_is_answered_from_the_aggregates():
     assert set(FIGURES + LISTS) - ANSWERED == {"indicator-release-forecast-objects", "indicator-mci-per-object"}
 
 
-@pytest.mark.parametrize("name", sorted(ANSWERED))
+@pytest.mark.parametrize("name", sorted(FIGURES + LISTS))  # the paged lists streamed whole
 def test_the_answer_is_the_saved_query_answer_term_for_term(client, name):
     compared = 0
     for params in scopes(name):
