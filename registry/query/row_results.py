@@ -15,7 +15,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
 
@@ -34,15 +34,20 @@ class Columns:
     iris: frozenset[str] = frozenset()
     datatypes: dict[str, str] = field(default_factory=dict)
     languages: dict[str, str] = field(default_factory=dict)  # language-tagged string columns
-    zero_integers: frozenset[str] = frozenset()  # columns whose value "0" is an xsd:integer
+    # columns whose value "0" is an xsd:integer (when the row's value of the column named is "0" too)
+    zero_integers: Mapping[str, str | None] = field(default_factory=dict)
 
-    def term(self, column: str, value: str) -> dict[str, str]:
-        """The value as a SPARQL JSON results term."""
+    def term(self, column: str, value: str, row: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The value (of ``row``) as a SPARQL JSON results term."""
         if column in self.iris and value.startswith(("http://", "https://", "urn:")):
             return {"type": "uri", "value": value}
         if column in self.languages:
             return {"type": "literal", "value": value, "xml:lang": self.languages[column]}
-        datatype = XSD + "integer" if value == "0" and column in self.zero_integers else self.datatypes.get(column)
+        if value == "0" and column in self.zero_integers:
+            companion = self.zero_integers[column]
+            if companion is None or (row or {}).get(companion) == "0":
+                return {"type": "literal", "value": value, "datatype": XSD + "integer"}
+        datatype = self.datatypes.get(column)
         return {"type": "literal", "value": value, **({"datatype": datatype} if datatype else {})}
 
 
@@ -50,7 +55,7 @@ def _json(columns: Columns, rows: Iterable[dict[str, str]]) -> Iterator[str]:
     yield json.dumps({"head": {"vars": list(columns.names)}}, separators=(",", ":"))[:-1] + ',"results":{"bindings":['
     first = True
     for row in rows:
-        binding = {c: columns.term(c, row[c]) for c in columns.names if c in row}
+        binding = {c: columns.term(c, row[c], row) for c in columns.names if c in row}
         yield ("" if first else ",") + json.dumps(binding, ensure_ascii=False, separators=(",", ":"))
         first = False
     yield "]}}"
@@ -91,7 +96,7 @@ def _plain_number(datatype: str, value: str) -> bool:
 def _tsv(columns: Columns, rows: Iterable[dict[str, str]]) -> Iterator[str]:
     yield "\t".join("?" + c for c in columns.names) + "\n"
     for row in rows:
-        yield "\t".join(_tsv_term(columns.term(c, row[c])) if c in row else "" for c in columns.names) + "\n"
+        yield "\t".join(_tsv_term(columns.term(c, row[c], row)) if c in row else "" for c in columns.names) + "\n"
 
 
 def _xml(columns: Columns, rows: Iterable[dict[str, str]]) -> Iterator[str]:
@@ -102,7 +107,7 @@ def _xml(columns: Columns, rows: Iterable[dict[str, str]]) -> Iterator[str]:
         for c in columns.names:
             if c not in row:
                 continue
-            term = columns.term(c, row[c])
+            term = columns.term(c, row[c], row)
             if term["type"] == "uri":
                 inner = f"<uri>{escape(term['value'])}</uri>"
             else:

@@ -132,9 +132,12 @@ INTEGER_COLUMNS = frozenset({"year", "releaseYear", "rank", "targetYear", "objec
 DATE_COLUMNS = frozenset({"date", "from", "until"})
 # a sum of the masses of quantities in which a quantity without a mass counts as the integer 0
 # (``COALESCE(xsd:decimal(?recordedMass), 0)``, ``IF(..., ?mass, 0)``): the sum is that integer 0
-# when no quantity of the row has a mass, else a decimal (a recorded mass is never 0 kg)
-ZERO_INTEGERS = frozenset({"massKg", "massWithoutFactorKg", "natureUnknownKg", "primaryAbioticKg",
-                           "secondaryAbioticKg", "biobasedKg", "lifeCycleNotRecordedKg"})
+# when no quantity of the row has a mass, else a decimal (a recorded mass is never 0 kg). The
+# abiotic mass is split in two products (mass x (1 - secondary fraction), mass x fraction): one of
+# them is 0 as a decimal when the other is not 0, the integer 0 when both are (no abiotic mass).
+ZERO_INTEGERS: dict[str, str | None] = {
+    "massKg": None, "massWithoutFactorKg": None, "natureUnknownKg": None, "biobasedKg": None,
+    "lifeCycleNotRecordedKg": None, "primaryAbioticKg": "secondaryAbioticKg", "secondaryAbioticKg": "primaryAbioticKg"}
 _DOUBLES = {"indicator-mci-per-object": frozenset({"lfi", "utility", "mci"})}
 
 

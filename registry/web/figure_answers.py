@@ -58,7 +58,7 @@ async def answer(request: Request, saved: SavedQuery, substitutions: tuple, form
     seconds = time.perf_counter() - started
     columns = indicator_columns(saved.name)
     if chosen.key == "html":
-        return Page(list(columns.names), [{c: columns.term(c, row[c]) for c in row} for row in found], None, None,
+        return Page(list(columns.names), [{c: columns.term(c, row[c], row) for c in row} for row in found], None, None,
                     len(found), seconds=seconds)
     headers = {**CORS_HEADERS, "Vary": "Accept", "X-Query-Seconds": f"{seconds:.3f}",
                "X-Result-Count": str(len(found))}

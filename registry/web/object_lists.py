@@ -124,7 +124,7 @@ async def answer(request: Request, saved: SavedQuery, substitutions: tuple, form
     next_href = _href(request, after=position, limit=str(limit)) if position else None
     columns = columns_of(name)
     if chosen.key == "html":
-        return Page(list(columns.names), [{c: columns.term(c, row[c]) for c in row} for row in found], next_href,
+        return Page(list(columns.names), [{c: columns.term(c, row[c], row) for c in row} for row in found], next_href,
                     _href(request, after=None) if after is not None else None, limit)
     body = document(chosen.key, columns, found)
     if chosen.key == "json" and next_href:
