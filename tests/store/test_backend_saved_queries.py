@@ -30,7 +30,8 @@ SAMPLES = {"municipality": "mpv:municipality/GM0153", "passport": "https://w3id.
 NEEDS_A_PEER = "peer"  # the regional queries ask allow-listed peers (tests/federation)
 # What the servers answer differently, measured (2026-12-05): each entry is checked to be still so,
 # so that this list stays true (a fix moves a query out of it). On the server backend the monitor's
-# figures come from the monitor aggregates (registry/store/monitor_answers.py), not these queries.
+# figures, /query/indicator-* and `passports query --name indicator-*` come from the monitor aggregates
+# (registry/store/monitor_answers.py), not these queries (the last test below).
 KNOWN = {
     "virtuoso": {
         # more than 30 s for two passports: an EXISTS over a UNION of GRAPH patterns, per row
