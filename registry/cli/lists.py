@@ -6,7 +6,6 @@ standard error), as SPARQL results in CSV, TSV, JSON or XML: the same documents 
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -58,7 +57,7 @@ def list_command(
         position = monitor_lists.decode_position(name, after) if after else None
     except (saved_queries.ParameterError, monitor_lists.PositionError) as exc:
         fail(exc, lang=lang)
-    first_year = int(scope.get("year") or dt.date.today().year)
+    first_year = int(scope.get("year") or monitor_answers.today().year)  # the query's NOW() is UTC
     columns = indicator_columns(name)
     with opened(settings_from(data, base), read_only=True) as registry:
         conn = monitor_answers.readable(registry.settings.data_dir, registry.base)

@@ -20,7 +20,6 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -83,7 +82,7 @@ def _scope(saved: SavedQuery, substitutions: tuple) -> tuple[str | None, int, bo
     given = {name: spec[1] for name, spec in substitutions}
     year = given.get("year")
     municipality = given.get("municipality") if "municipality" in {p.name for p in saved.parameters} else None
-    return municipality, int(year) if year is not None else date.today().year, year is not None
+    return municipality, int(year) if year is not None else monitor_answers.today().year, year is not None
 
 
 def _href(request: Request, **changes: str | None) -> str:
