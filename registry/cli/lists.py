@@ -6,7 +6,6 @@ standard error), as SPARQL results in CSV, TSV, JSON or XML: the same documents 
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -17,7 +16,7 @@ from registry.cli.common import BaseOption, DataOption, err, fail, opened, setti
 from registry.cli.texts import LangOption, language
 from registry.core.phrases import Wording
 from registry.query import saved as saved_queries
-from registry.query.row_results import WRITERS, Columns, chunks
+from registry.query.row_results import WRITERS, chunks, indicator_columns
 from registry.store import monitor_answers, monitor_lists
 
 WORDS = Wording({
@@ -58,8 +57,8 @@ def list_command(
         position = monitor_lists.decode_position(name, after) if after else None
     except (saved_queries.ParameterError, monitor_lists.PositionError) as exc:
         fail(exc, lang=lang)
-    first_year = int(scope.get("year") or dt.date.today().year)
-    columns = Columns(monitor_answers.COLUMNS[name], monitor_answers.IRI_COLUMNS, monitor_lists.DATATYPES[name])
+    first_year = int(scope.get("year") or monitor_answers.today().year)  # the query's NOW() is UTC
+    columns = indicator_columns(name)
     with opened(settings_from(data, base), read_only=True) as registry:
         conn = monitor_answers.readable(registry.settings.data_dir, registry.base)  # in a read transaction
         if conn is None:
@@ -78,6 +77,24 @@ def list_command(
             conn.close()
     if next_position:
         err.print(WORDS.say("next", lang, position=next_position), highlight=False)
+
+
+def figure_rows(registry, name: str, values: dict[str, str]) -> tuple[list[str], list[list[str]]] | None:
+    """The variables and rows of indicator ``name`` (``passports query --name``) from the monitor
+    aggregates, as the saved query gives them; None when they are not readable and clean, or for
+    another query: the saved query answers."""
+    if name not in monitor_answers.FIGURES + monitor_answers.LISTS:
+        return None
+    given = {key: spec[1] for key, spec in saved_queries.get(name).substitutions(values)}
+    conn = monitor_answers.readable(registry.settings.data_dir, registry.base)
+    if conn is None:
+        return None
+    try:
+        found = monitor_answers.answer(conn, name, given)
+    finally:
+        conn.close()
+    names = list(monitor_answers.COLUMNS[name])
+    return None if found is None else (names, [[row.get(n, "") for n in names] for row in found])
 
 
 def register(app: typer.Typer) -> None:

@@ -15,9 +15,11 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from xml.sax.saxutils import escape, quoteattr
+
+from registry.store import monitor_answers
 
 CHUNK = 64 * 1024
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -31,11 +33,20 @@ class Columns:
     names: tuple[str, ...]
     iris: frozenset[str] = frozenset()
     datatypes: dict[str, str] = field(default_factory=dict)
+    languages: dict[str, str] = field(default_factory=dict)  # language-tagged string columns
+    # columns whose value "0" is an xsd:integer (when the row's value of the column named is "0" too)
+    zero_integers: Mapping[str, str | None] = field(default_factory=dict)
 
-    def term(self, column: str, value: str) -> dict[str, str]:
-        """The value as a SPARQL JSON results term."""
+    def term(self, column: str, value: str, row: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The value (of ``row``) as a SPARQL JSON results term."""
         if column in self.iris and value.startswith(("http://", "https://", "urn:")):
             return {"type": "uri", "value": value}
+        if column in self.languages:
+            return {"type": "literal", "value": value, "xml:lang": self.languages[column]}
+        if value == "0" and column in self.zero_integers:
+            companion = self.zero_integers[column]
+            if companion is None or (row or {}).get(companion) == "0":
+                return {"type": "literal", "value": value, "datatype": XSD + "integer"}
         datatype = self.datatypes.get(column)
         return {"type": "literal", "value": value, **({"datatype": datatype} if datatype else {})}
 
@@ -44,7 +55,7 @@ def _json(columns: Columns, rows: Iterable[dict[str, str]]) -> Iterator[str]:
     yield json.dumps({"head": {"vars": list(columns.names)}}, separators=(",", ":"))[:-1] + ',"results":{"bindings":['
     first = True
     for row in rows:
-        binding = {c: columns.term(c, row[c]) for c in columns.names if c in row}
+        binding = {c: columns.term(c, row[c], row) for c in columns.names if c in row}
         yield ("" if first else ",") + json.dumps(binding, ensure_ascii=False, separators=(",", ":"))
         first = False
     yield "]}}"
@@ -67,6 +78,8 @@ def _tsv_term(term: dict[str, str]) -> str:
         return f"<{term['value']}>"
     text = term["value"].replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace(
         "\r", "\\r").replace("\t", "\\t")
+    if "xml:lang" in term:
+        return f'"{text}"@{term["xml:lang"]}'
     datatype = term.get("datatype")
     if datatype in _PLAIN_TSV and _plain_number(datatype, term["value"]):
         return term["value"]
@@ -83,7 +96,7 @@ def _plain_number(datatype: str, value: str) -> bool:
 def _tsv(columns: Columns, rows: Iterable[dict[str, str]]) -> Iterator[str]:
     yield "\t".join("?" + c for c in columns.names) + "\n"
     for row in rows:
-        yield "\t".join(_tsv_term(columns.term(c, row[c])) if c in row else "" for c in columns.names) + "\n"
+        yield "\t".join(_tsv_term(columns.term(c, row[c], row)) if c in row else "" for c in columns.names) + "\n"
 
 
 def _xml(columns: Columns, rows: Iterable[dict[str, str]]) -> Iterator[str]:
@@ -94,11 +107,13 @@ def _xml(columns: Columns, rows: Iterable[dict[str, str]]) -> Iterator[str]:
         for c in columns.names:
             if c not in row:
                 continue
-            term = columns.term(c, row[c])
+            term = columns.term(c, row[c], row)
             if term["type"] == "uri":
                 inner = f"<uri>{escape(term['value'])}</uri>"
             else:
                 datatype = f" datatype={quoteattr(term['datatype'])}" if "datatype" in term else ""
+                if "xml:lang" in term:
+                    datatype = f" xml:lang={quoteattr(term['xml:lang'])}"
                 inner = f"<literal{datatype}>{escape(term['value'])}</literal>"
             parts.append(f"<binding name={quoteattr(c)}>{inner}</binding>")
         yield "<result>" + "".join(parts) + "</result>"
@@ -124,9 +139,16 @@ def chunks(key: str, columns: Columns, rows: Iterable[dict[str, str]]) -> Iterat
         yield "".join(pending).encode("utf-8")
 
 
+def indicator_columns(name: str) -> Columns:
+    """The columns of the indicator or list ``name`` answered from the monitor aggregates
+    (``monitor_answers``: its variables, IRI columns and literal terms)."""
+    return Columns(monitor_answers.COLUMNS[name], monitor_answers.IRI_COLUMNS, monitor_answers.DATATYPES[name],
+                   monitor_answers.LANGUAGES, monitor_answers.ZERO_INTEGERS)
+
+
 def document(key: str, columns: Columns, rows: Iterable[dict[str, str]]) -> bytes:
     """The whole result in format ``key`` at once."""
     return b"".join(chunks(key, columns, rows))
 
 
-__all__ = ["CHUNK", "WRITERS", "Columns", "chunks", "document"]
+__all__ = ["CHUNK", "WRITERS", "Columns", "chunks", "document", "indicator_columns"]

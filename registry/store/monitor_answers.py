@@ -9,8 +9,8 @@ with its saved query after each kind of write.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable
-from datetime import date
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from registry.store.monitor_comparison import municipality_comparison
@@ -107,6 +107,72 @@ def readable(data_dir: Path, base: str) -> sqlite3.Connection | None:
     return open_fresh(Path(data_dir) / MONITOR_FILE, MonitorIndex.SCHEMA_VERSION, base)
 
 
+# The terms of the saved queries' literal columns, in one place (``registry.query.row_results.
+# indicator_columns`` makes the SPARQL results of them; tests/web/test_figure_answers.py compares
+# them term for term with the saved queries' results). A label, a name and a source are language-
+# tagged strings (the ontology's and the municipality list's languages).
+_XSD, _GEO = "http://www.w3.org/2001/XMLSchema#", "http://www.opengis.net/ont/geosparql#"
+LANGUAGES = {"labelNl": "nl", "labelEn": "en", "name": "nl", "source": "en"}
+INTEGER_COLUMNS = frozenset({"year", "releaseYear", "rank", "targetYear", "objects", "passports", "quantities",
+                             "quantitiesWithoutMass", "valuedObjects", "lifetime", "averageLifetime"})
+DATE_COLUMNS = frozenset({"date", "from", "until"})
+# a sum of the masses of quantities in which a quantity without a mass counts as the integer 0
+# (``COALESCE(xsd:decimal(?recordedMass), 0)``, ``IF(..., ?mass, 0)``): the sum is that integer 0
+# when no quantity of the row has a mass, else a decimal (a recorded mass is never 0 kg). The
+# abiotic mass is split in two products (mass x (1 - secondary fraction), mass x fraction): one of
+# them is 0 as a decimal when the other is not 0, the integer 0 when both are (no abiotic mass).
+ZERO_INTEGERS: dict[str, str | None] = {
+    "massKg": None, "massWithoutFactorKg": None, "natureUnknownKg": None, "biobasedKg": None,
+    "lifeCycleNotRecordedKg": None, "primaryAbioticKg": "secondaryAbioticKg", "secondaryAbioticKg": "primaryAbioticKg"}
+_DOUBLES = {"indicator-mci-per-object": frozenset({"lfi", "utility", "mci"})}
+
+
+def _datatype(name: str, column: str) -> str:
+    if column == "wkt":
+        return _GEO + "wktLiteral"
+    if column in _DOUBLES.get(name, ()):
+        return _XSD + "double"
+    if column in INTEGER_COLUMNS:
+        return _XSD + "integer"
+    return _XSD + ("date" if column in DATE_COLUMNS else "decimal")
+
+
+# (an IRI column's value that is no IRI, the detachability class "unknown", is a plain string)
+DATATYPES: dict[str, dict[str, str]] = {
+    name: {c: _datatype(name, c) for c in columns if c not in LANGUAGES and c not in IRI_COLUMNS}
+    for name, columns in COLUMNS.items()}
+# the parameter a query gives back as a column only when it is given (unbound otherwise)
+ECHOES = {"indicator-goal3-valued-share": "date", "indicator-municipality-comparison": "date",
+          "indicator-release-forecast": "year", "indicator-release-forecast-objects": "year"}
+
+
+def today() -> date:
+    """The day the saved queries default to (``NOW()`` is in UTC)."""
+    return datetime.now(UTC).date()
+
+
+def answer(conn: sqlite3.Connection, name: str, given: Mapping[str, str]) -> list[Row] | None:
+    """The rows of saved query ``name`` run with the parameters ``given`` (the texts its
+    substitutions bind: ``municipality`` an IRI, ``date``, ``year``), with its defaults (today,
+    this year), or None for a value the aggregates do not answer exactly (a date or year not in
+    canonical form, or outside 0002..9989): the saved query answers those."""
+    default = today()
+    try:
+        on = date.fromisoformat(given["date"]) if "date" in given else default
+        year = int(given["year"]) if "year" in given else default.year
+    except ValueError:
+        return None
+    if ("date" in given and on.isoformat() != given["date"]) or ("year" in given and str(year) != given["year"]):
+        return None
+    if not (1 < on.year and 1 < year < 9990):
+        return None
+    rows = figure(conn, name, given.get("municipality"), on=on, year=year)
+    echo = ECHOES.get(name)
+    if echo is None or echo in given:
+        return rows
+    return [{k: v for k, v in row.items() if k != echo} for row in rows]
+
+
 FIGURES = ("indicator-goal3-valued-share", "indicator-stock-by-material", "indicator-rstrategy-by-mass",
            "indicator-detachability-distribution", "indicator-release-forecast", "indicator-stock-over-years",
            "indicator-goal2-material-origin", "indicator-embodied-carbon", "indicator-mci",
@@ -114,4 +180,5 @@ FIGURES = ("indicator-goal3-valued-share", "indicator-stock-by-material", "indic
 # answered here too, but not a figure of the monitor pages (a list: its CSV and the report use it)
 LISTS = ("indicator-mci-per-object",)
 
-__all__ = ["COLUMNS", "FIGURES", "LISTS", "SAMPLE_COLUMNS", "cell_kind", "figure", "open_figures", "readable"]
+__all__ = ["COLUMNS", "DATATYPES", "ECHOES", "FIGURES", "LANGUAGES", "LISTS", "SAMPLE_COLUMNS", "ZERO_INTEGERS", "answer",
+           "cell_kind", "figure", "open_figures", "readable", "today"]

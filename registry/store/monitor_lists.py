@@ -42,17 +42,6 @@ KEYS: dict[str, tuple[tuple[str, type], ...]] = {
               ("quality", str)),
     MCI: (("passport", str),),
 }
-# the datatypes of the lists' literal columns, as the saved queries give them (a mass is a decimal
-# sum, also when no quantity of the row has a mass: the query then sums the integer 0)
-_XSD, _GEO = "http://www.w3.org/2001/XMLSchema#", "http://www.opengis.net/ont/geosparql#"
-DATATYPES: dict[str, dict[str, str]] = {
-    RELEASE: {"year": _XSD + "integer", "releaseYear": _XSD + "integer", "massKg": _XSD + "decimal",
-              "wkt": _GEO + "wktLiteral", "quantitiesWithoutMass": _XSD + "integer"},
-    MCI: {"massKg": _XSD + "decimal", "virginKg": _XSD + "decimal", "wasteKg": _XSD + "decimal",
-          "lfi": _XSD + "double", "lifetime": _XSD + "integer", "averageLifetime": _XSD + "integer",
-          "utility": _XSD + "double", "mci": _XSD + "double"},
-}
-
 WORDS = Wording({
     "position": (("after: {value!r} is not a position in this list; use the 'next' link of a page, or leave "
                   "'after' out for the first page"),
@@ -179,5 +168,5 @@ def page(conn: sqlite3.Connection, name: str, municipality: str | None, *, year:
     return found[:limit], encode_position(name, found[limit - 1])
 
 
-__all__ = ["DATATYPES", "DEFAULT_LIMIT", "KEYS", "MAX_LIMIT", "PAGED", "PositionError", "count", "decode_position", "encode_position",
+__all__ = ["DEFAULT_LIMIT", "KEYS", "MAX_LIMIT", "PAGED", "PositionError", "count", "decode_position", "encode_position",
            "mci_per_object", "page", "parse_limit", "release_forecast_objects", "rows"]

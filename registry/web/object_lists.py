@@ -20,7 +20,6 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import Request
@@ -29,7 +28,7 @@ from starlette.concurrency import run_in_threadpool
 
 from registry.core.phrases import Wording
 from registry.query import formats as sparql_formats
-from registry.query.row_results import Columns, chunks, document
+from registry.query.row_results import Columns, chunks, document, indicator_columns
 from registry.query.saved import SavedQuery
 from registry.store import monitor_answers, monitor_lists
 from registry.web.budget import admitted, admitted_and_timed
@@ -50,13 +49,14 @@ class Page:
     next_href: str | None
     first_href: str | None
     limit: int
+    seconds: float | None = None  # a whole result (an indicator), read in this time
 
 
 def columns_of(name: str) -> Columns:
-    return Columns(monitor_answers.COLUMNS[name], monitor_answers.IRI_COLUMNS, monitor_lists.DATATYPES[name])
+    return indicator_columns(name)
 
 
-def _open(request: Request) -> sqlite3.Connection | None:
+def open_clean(request: Request) -> sqlite3.Connection | None:
     """A connection in a read transaction on aggregates that match the store (None: they do not)."""
     settings = request.app.state.settings
     # in a read transaction begun before the aggregates were found clean (``sidecar.open_fresh``):
@@ -64,7 +64,7 @@ def _open(request: Request) -> sqlite3.Connection | None:
     return monitor_answers.readable(settings.data_dir, settings.base_iri)
 
 
-def _close(conn: sqlite3.Connection) -> None:
+def close_reader(conn: sqlite3.Connection) -> None:
     try:
         conn.execute("ROLLBACK")
     finally:
@@ -75,7 +75,7 @@ def _scope(saved: SavedQuery, substitutions: tuple) -> tuple[str | None, int, bo
     given = {name: spec[1] for name, spec in substitutions}
     year = given.get("year")
     municipality = given.get("municipality") if "municipality" in {p.name for p in saved.parameters} else None
-    return municipality, int(year) if year is not None else date.today().year, year is not None
+    return municipality, int(year) if year is not None else monitor_answers.today().year, year is not None
 
 
 def _href(request: Request, **changes: str | None) -> str:
@@ -102,7 +102,7 @@ async def answer(request: Request, saved: SavedQuery, substitutions: tuple, form
     if chosen.key != "html" and not paged:
         return await _stream(request, name, chosen, municipality, year, echo_year)
     with admitted_and_timed(request):
-        conn = await run_in_threadpool(_open, request)
+        conn = await run_in_threadpool(open_clean, request)
         if conn is None:
             if chosen.key == "html" and not paged:
                 return None
@@ -112,11 +112,11 @@ async def answer(request: Request, saved: SavedQuery, substitutions: tuple, form
                 monitor_lists.page, conn, name, municipality, year=year, limit=limit, after=after,
                 echo_year=echo_year)
         finally:
-            _close(conn)
+            close_reader(conn)
     next_href = _href(request, after=position, limit=str(limit)) if position else None
     columns = columns_of(name)
     if chosen.key == "html":
-        return Page(list(columns.names), [{c: columns.term(c, row[c]) for c in row} for row in found], next_href,
+        return Page(list(columns.names), [{c: columns.term(c, row[c], row) for c in row} for row in found], next_href,
                     _href(request, after=None) if after is not None else None, limit)
     body = document(chosen.key, columns, found)
     if chosen.key == "json" and next_href:
@@ -131,7 +131,7 @@ async def answer(request: Request, saved: SavedQuery, substitutions: tuple, form
 async def _stream(request: Request, name: str, chosen, municipality: str | None, year: int,
                   echo_year: bool) -> Response | None:
     with admitted(request):  # 429 when the client's budget is spent
-        conn = await run_in_threadpool(_open, request)
+        conn = await run_in_threadpool(open_clean, request)
     if conn is None:
         return None
 
@@ -140,9 +140,9 @@ async def _stream(request: Request, name: str, chosen, municipality: str | None,
             yield from chunks(chosen.key, columns_of(name),
                               monitor_lists.rows(conn, name, municipality, year=year, echo_year=echo_year))
         finally:
-            _close(conn)
+            close_reader(conn)
 
     return StreamingResponse(body(), media_type=chosen.media_type, headers={**CORS_HEADERS, "Vary": "Accept"})
 
 
-__all__ = ["Page", "answer", "columns_of"]
+__all__ = ["Page", "answer", "close_reader", "columns_of", "open_clean"]

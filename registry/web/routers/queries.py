@@ -21,7 +21,7 @@ from registry.query import saved as saved_queries
 from registry.store import monitor_lists
 from registry.views.headers import editor_policy
 from registry.views.pages.links import web_iri
-from registry.web import object_lists
+from registry.web import figure_answers, object_lists
 from registry.web.errors import CORS_HEADERS, ProtocolError
 from registry.web.routers.pages import render_page, request_links
 from registry.web.sparql_requests import endpoint_iri, result_response, run_query
@@ -171,8 +171,9 @@ def _page_view(request: Request, page: object_lists.Page) -> dict:
     links = request_links(request, lang)
     base = request.app.state.settings.base_iri
     rows = [[_cell(row.get(v), base, links) for v in page.columns] for row in page.rows]
-    return {"kind": "table", "variables": page.columns, "rows": rows,
-            "summary": UI[lang]["page_rows"].format(n=len(rows))}
+    summary = (UI[lang]["page_rows"].format(n=len(rows)) if page.seconds is None
+               else UI[lang]["rows"].format(n=len(rows), seconds=f"{page.seconds:.2f}"))
+    return {"kind": "table", "variables": page.columns, "rows": rows, "summary": summary}
 
 
 def _tab_queries() -> list[dict]:
@@ -236,16 +237,19 @@ async def query_page(request: Request, name: str) -> Response:
             substitutions = saved.substitutions(values)
         except saved_queries.ParameterError as exc:
             raise ProtocolError(400, exc) from None
+        listed = None
         if name in monitor_lists.PAGED:  # from the monitor aggregates, in pages or streamed
             try:
                 listed = await object_lists.answer(request, saved, substitutions, format_name)
             except monitor_lists.PositionError as exc:
                 raise ProtocolError(400, exc) from None
+        elif name in figure_answers.ANSWERED:  # from the monitor aggregates, whole
+            listed = await figure_answers.answer(request, saved, substitutions, format_name)
+        if listed is not None:
             if isinstance(listed, object_lists.Page):
                 return _render(request, "query_page.html", result=_page_view(request, listed), pager=listed,
                                **{**context, "format_links": _format_links(request, ("after", "limit"))})
-            if listed is not None:
-                return listed
+            return listed
         params = [("format", format_name)] if raw else []
         result = await run_query(request, saved.body, params, allow_html=not raw, substitutions=substitutions)
     except ProtocolError as exc:
