@@ -17,7 +17,7 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 from servers import LiveServer
-from sparql_fixtures import BASE, MP, MPV, PASSPORTS, make_data_dir
+from sparql_fixtures import BASE, LONG_QUERY, MP, MPV, PASSPORTS, make_data_dir
 
 from registry.core.settings import Settings
 from registry.query import service_policy
@@ -376,7 +376,7 @@ def test_concurrent_long_queries_do_not_block_the_server(server):
 
     def long_query():
         with server.client(timeout=60) as c:
-            results.append(c.get("/sparql", params={"query": CARTESIAN}).status_code)
+            results.append(c.get("/sparql", params={"query": LONG_QUERY}).status_code)
 
     threads = [threading.Thread(target=long_query) for _ in range(3)]
     started = time.monotonic()
