@@ -27,8 +27,7 @@ from registry.core.heap import give_back
 from registry.core.settings import Settings
 from registry.core.workers import bump_generation, write_lock
 from registry.model.documents import PassportDoc
-from registry.model.geometry import geometry_triples
-from registry.model.mass import mass_tables, mass_triples
+from registry.model.mass import mass_tables
 from registry.model.uris import PassportRef
 from registry.model.vocab import (
     CONTENT_HASH,
@@ -43,6 +42,7 @@ from registry.model.vocab import (
 from registry.store.failures import StoreError, storage_errors
 from registry.store.feed_index import FeedIndex
 from registry.store.monitor_index import MonitorIndex
+from registry.store.prepared import Prepared, derived_triples
 from registry.store.provenance import (
     ATTRIBUTED_TO,
     ENTITY,
@@ -147,11 +147,13 @@ class BatchWriter(VersionReader):
 
     def _write(self, good: list[tuple[PassportDoc, int]], agent: str, source: str, comment: str,
                activity: ox.NamedNode, started: ox.Literal, *, writer: OrderedWriter | None = None,
-               bodies: dict[str, bytes] | None = None) -> None:
+               bodies: dict[str, bytes] | None = None, prepared: Prepared | None = None) -> None:
         """Store a batch of valid passports as new versions, with their provenance.
 
         ``bodies``: each passport's N-Quads (in its own graph) as already serialised for the
         validation worker; a batch of new passports is then bulk-loaded from those bytes.
+        ``prepared``: the registry-managed triples and sidecar facts the worker derived
+        (``prepared``); else they are derived here.
         ``writer``: run the commit on the writer thread, after the writes submitted before it.
         """
         timestamp = now()
@@ -164,10 +166,9 @@ class BatchWriter(VersionReader):
         masses: dict[str, list[ox.Triple]] = {}
         for doc, latest in good:
             node = ox.NamedNode(doc.iri)
-            # the registry-managed mass of every quantity, next to the recorded one (not hashed)
-            statements = doc.statements()
-            masses[doc.iri] = list(mass_triples(statements, tables)) + geometry_triples(statements)
-            quads += (ox.Quad(t.subject, t.predicate, t.object, node) for t in masses[doc.iri])
+            if prepared is None:
+                masses[doc.iri] = derived_triples(doc.statements(), tables)
+                quads += (ox.Quad(t.subject, t.predicate, t.object, node) for t in masses[doc.iri])
             number = latest + 1
             version = ox.NamedNode(f"{doc.iri}/v/{number}")
             created = timestamp
@@ -194,15 +195,20 @@ class BatchWriter(VersionReader):
                 ox.Quad(version, ATTRIBUTED_TO, agent_node, prov),
             ]
         created = [ox.NamedNode(doc.iri) for doc, _ in good]
-        # the statements as read (quads from N-Quads): no triples are made for the facts
-        rows = {index: [f for f in (index.facts(doc.iri, chain(doc.statements(), masses[doc.iri]))
-                                    for doc, _ in good) if f is not None] for index in self.sidecars()}
+        if prepared is not None:
+            rows = {index: prepared.rows(index, [doc.iri for doc, _ in good]) for index in self.sidecars()}
+        else:  # the statements as read (quads from N-Quads): no triples are made for the facts
+            rows = {index: [f for f in (index.facts(doc.iri, chain(doc.statements(), masses[doc.iri]))
+                                        for doc, _ in good) if f is not None] for index in self.sidecars()}
         content: list[bytes] | None = None
         if bodies is not None and not replaced:
-            content = [bodies[doc.iri] for doc, _ in good]
+            content = [part for doc, _ in good
+                       for part in ((bodies[doc.iri], prepared.derived[doc.iri]) if prepared else (bodies[doc.iri],))]
         else:
             for doc, _ in good:
                 quads.extend(doc.quads())
+                if prepared is not None:
+                    quads.extend(prepared.quads(doc.iri))
         if writer is None:
             self._commit(quads, replaced, created, content, rows=rows)
         else:
