@@ -270,8 +270,7 @@ class Registry(BatchWriter, Compaction):
                                               else "fast", lambda: self.validator, task=prepare)
                     writer = OrderedWriter()
                     keep_heap_small()  # the loads' buffers are given back (``heap``)
-                    self._gather, self._gather_loads = True, 0  # bulk batches are loaded together
-                    # (``BatchWriter._commit``)
+                    self._gather = True  # bulk batches are loaded together (``BatchWriter._commit``)
                 if worker is not None:
                     payload = encode([doc for doc, _ in todo])
                     job = (todo, payload, worker.submit(payload, municipality), len(batch))
@@ -295,7 +294,7 @@ class Registry(BatchWriter, Compaction):
                     writer.submit(self.flush_gathered)  # after the writes submitted before
                 finally:
                     writer.close()  # waits for the last writes; raises what failed
-                    self._gathered = []  # what a failed write left gathered is not stored
+                    self.drop_gathered()  # what a failed write left gathered is not stored
         return report
 
     def _without_unchanged(self, docs: Iterable[PassportDoc]) -> Iterator[PassportDoc]:

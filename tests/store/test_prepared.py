@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 from conftest import BASE
 
 from registry.core.settings import Settings
@@ -15,6 +16,7 @@ from registry.model.uris import owning_passport
 from registry.model.vocab import CREATED, MODIFIED
 from registry.store.prepared import SIDECARS, Prepared, prepare
 from registry.store.registry import Registry
+from registry.store.writer import SPOOL
 from registry.validation.worker import encode
 
 IDS = {"id", "serial", "seq"}  # numbers that follow the order and grouping of the writes
@@ -45,12 +47,14 @@ def _rows(data_dir, name: str) -> dict[str, list[tuple]]:
     return rows
 
 
-def test_a_worker_prepared_add_stores_what_the_main_process_would(tmp_path):
+@pytest.mark.parametrize("load_mib", [0, 64])  # each batch its own bulk load; all in one, from the spool
+def test_a_worker_prepared_add_stores_what_the_main_process_would(tmp_path, load_mib):
     reports = {}
     for name, batch in (("worker", 8), ("main", 1000)):
-        with Registry.open(Settings(data_dir=tmp_path / name, base_iri=BASE)) as registry:
+        with Registry.open(Settings(data_dir=tmp_path / name, base_iri=BASE, add_load_mib=load_mib)) as registry:
             reports[name] = registry.add(_docs(), batch_size=batch)
             graphs = _graphs(registry, reports[name].created)
+            assert not (tmp_path / name / SPOOL).exists()
         reports[name] = (reports[name], graphs)
     (worker, worker_graphs), (main, main_graphs) = reports["worker"], reports["main"]
     assert len(worker.created) == 36 and sorted(worker.created) == sorted(main.created)
