@@ -5,8 +5,9 @@ The main process sends each batch as N-Quads per passport (serialised by pyoxigr
 labels kept, so issues name the same nodes; the same bytes are bulk-loaded when the batch is
 written); the worker parses them back into
 ``PassportDoc``s, computes their content hashes and runs the same ``Validator``. Only hashes and
-verdicts come back. The worker is started with ``spawn`` (never ``fork``: the parent holds an open
-RocksDB store and server threads), once per ``add``, and only for inputs of more than one batch.
+verdicts come back (and what the ``task`` derives besides, below). The worker is started with
+``spawn`` (never ``fork``: the parent holds an open RocksDB store and server threads), once per
+``add``, and only for inputs of more than one batch.
 If the worker dies, the batch is validated in the main process instead.
 
 The function a worker runs on each batch is its ``task`` (by default ``_validate``); a task of a
