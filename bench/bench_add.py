@@ -47,12 +47,37 @@ def rss_mb(pid: int | str = "self") -> float:
     return 0.0
 
 
+def io_counters() -> dict[str, int]:
+    return {k: int(v) for k, v in (line.split(": ") for line in Path("/proc/self/io").read_text().splitlines())}
+
+
 def written_bytes() -> int:
-    """Bytes this process (all its threads, RocksDB's background ones too) had written to the disk."""
-    for line in Path("/proc/self/io").read_text().splitlines():
-        if line.startswith("write_bytes:"):
-            return int(line.split()[1])
-    return 0
+    """Bytes this process (all its threads, RocksDB's background ones too) had written to the disk:
+    ``write_bytes`` less ``cancelled_write_bytes`` (pages of files deleted or truncated before they
+    were written back: a spool file, SST files compacted away at once, ...), which never reach it."""
+    io = io_counters()
+    return io["write_bytes"] - io["cancelled_write_bytes"]
+
+
+class PeakSampler:
+    """Resident memory of this process ten times a second (the per-batch samples miss the loads)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak = max(self.peak, rss_mb())
+
+    def stop(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        return self.peak
 
 
 def tree_bytes(folder: Path) -> int:
@@ -94,11 +119,13 @@ def main() -> None:
 
         raw = ox.Store(str(tmp / "raw"))
         t0, w0, raw_cpu0 = time.perf_counter(), written_bytes(), time.process_time()
+        c0 = io_counters()["cancelled_write_bytes"]
         raw.bulk_load(path=str(source), format=ox.RdfFormat.N_QUADS)
         raw.flush()
         raw_s, raw_cpu = time.perf_counter() - t0, time.process_time() - raw_cpu0
         del raw
         raw_written, raw_size = written_bytes() - w0, tree_bytes(tmp / "raw")
+        raw_cancelled = io_counters()["cancelled_write_bytes"] - c0
 
         settings = Settings(data_dir=tmp / "registry", base_iri=BASE)
         samples: list[float] = []
@@ -110,10 +137,12 @@ def main() -> None:
 
         with Registry.open(settings) as registry:
             cpu0, children0 = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
-            t0, w0 = time.perf_counter(), written_bytes()
+            t0, w0, c0 = time.perf_counter(), written_bytes(), io_counters()["cancelled_write_bytes"]
+            sampler = PeakSampler()
             report = registry.add(read_file(source, BASE), source=str(source), batch_size=args.batch,
                                   progress=sample)
             add_s = time.perf_counter() - t0
+            peak_10hz = sampler.stop()
             main_cpu = time.process_time() - cpu0
             children = resource.getrusage(resource.RUSAGE_CHILDREN)
             worker_cpu = (children.ru_utime + children.ru_stime) - (children0.ru_utime + children0.ru_stime)
@@ -125,6 +154,7 @@ def main() -> None:
                 registry.compact()
             compact_s = time.perf_counter() - t0
         add_written, add_size = written_bytes() - w0, tree_bytes(tmp / "registry")  # closed: all flushed
+        add_cancelled = io_counters()["cancelled_write_bytes"] - c0
 
     fifth = max(1, len(samples) // 5)
     result = {
@@ -144,9 +174,12 @@ def main() -> None:
         "raw_written_mb": round(raw_written / 1e6, 1),
         "raw_store_mb": round(raw_size / 1e6, 1),
         "raw_write_amplification": round(raw_written / raw_size, 2),
+        "raw_cancelled_mb": round(raw_cancelled / 1e6, 1),  # not in raw_written_mb: never reached the disk
         "add_written_mb": round(add_written / 1e6, 1),
         "add_store_mb": round(add_size / 1e6, 1),
         "add_write_amplification": round(add_written / add_size, 2),
+        "add_cancelled_mb": round(add_cancelled / 1e6, 1),
+        "add_load_mib": getattr(settings, "add_load_mib", None),  # PASSPORTS_ADD_LOAD (None: before it)
         "validated_add_cpu_seconds_main": round(main_cpu, 1),
         "validated_add_cpu_seconds_worker": round(worker_cpu, 1),
         # on a machine shared with other work the wall-clock ratio follows the load; the CPU
@@ -162,6 +195,7 @@ def main() -> None:
         "rss_mb_last_fifth": round(sum(samples[-fifth:]) / fifth, 1) if samples else None,
         "rss_growth_mb": round(sum(samples[-fifth:]) / fifth - sum(samples[:fifth]) / fifth, 1) if samples else None,
         "rss_mb_peak": round(max(samples), 1) if samples else None,
+        "rss_mb_peak_10hz": round(peak_10hz, 1),  # sampled ten times a second, during the loads too
         "worker_rss_mb_first_fifth": round(sum(worker_samples[:fifth]) / fifth, 1) if worker_samples else None,
         "worker_rss_mb_last_fifth": round(sum(worker_samples[-fifth:]) / fifth, 1) if worker_samples else None,
         "worker_rss_mb_peak": round(max(worker_samples), 1) if worker_samples else None,

@@ -70,6 +70,10 @@ class Settings:
     # A query or page worker holding more resident memory (MiB) after a task, once its free memory
     # is given back, answers and is replaced by a fresh one. 0: never.
     worker_recycle_mib: int = field(default_factory=lambda: int(_env("PASSPORTS_WORKER_RECYCLE", "768")))
+    # A long ``add`` bulk-loads its batches of new passports this many MiB of N-Quads at a time:
+    # fewer, larger loads write less (each is merged into the whole store again by RocksDB), but
+    # the bulk loader holds about 3.7 bytes per byte loaded (docs/benchmarks.md, "Load").
+    add_load_mib: int = field(default_factory=lambda: int(_env("PASSPORTS_ADD_LOAD", "64")))
     # Budget of each client (by address) on the anonymous endpoints that do real work (/sparql,
     # /query/*, /api/v1/validate together), besides PASSPORTS_RATE_LIMIT requests a minute: seconds
     # of work a minute, bytes received and sent a minute, requests in flight at once.

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from registry.model.terms import Terms
 from registry.model.vocab import PASSPORT_VERSION, RDF_TYPE, VERSION_NUMBER
 from registry.store.provenance import GENERATED_AT, INVALIDATED_AT, SPECIALIZATION_OF
 from registry.store.sidecar import Sidecar, connect
@@ -81,7 +82,8 @@ class FeedIndex(Sidecar):
     TABLES = ("event", "meta")
     CLEARED = ("event",)
 
-    def facts(self, iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> _Written:
+    @staticmethod
+    def derive_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad], terms: Terms) -> _Written:
         return _Written(iri)
 
     def _delete(self, iri: str, serial: int) -> None:

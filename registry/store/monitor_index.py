@@ -35,7 +35,7 @@ from decimal import Decimal
 
 import pyoxigraph as ox
 
-from registry.model.terms import get_terms
+from registry.model.terms import Terms, get_terms
 from registry.model.vocab import DCTERMS, MP
 from registry.store.monitor_facts import (
     MonitorFacts,
@@ -110,7 +110,8 @@ class MonitorIndex(Sidecar):
 
     _totals: Totals  # the totals' contributions of the transaction under way (``_rows_started``)
 
-    def facts(self, iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFacts | None:
+    @staticmethod
+    def derive_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad], terms: Terms) -> MonitorFacts | None:
         return monitor_facts(iri, triples)
 
     def _rows_started(self) -> None:

@@ -51,6 +51,7 @@ from registry.store.compaction import Compaction
 from registry.store.failures import StoreError, describe, storage_errors
 from registry.store.feed_index import FeedIndex
 from registry.store.monitor_index import MonitorIndex
+from registry.store.prepared import Prepared, prepare
 from registry.store.provenance import INVALIDATED_AT, activity_quads, cli_agent, now
 from registry.store.remote import open_store as open_server_store
 from registry.store.remote import uses_server
@@ -253,11 +254,11 @@ class Registry(BatchWriter, Compaction):
         pending: tuple | None = None  # a batch whose verdicts the worker is working on
 
         def finish(todo, payload, job, size: int) -> None:
-            hashes, verdicts = worker.result(job, [doc for doc, _ in todo], municipality)
+            hashes, verdicts, prepared = worker.result(job, [doc for doc, _ in todo], municipality)
             for (doc, _), digest in zip(todo, hashes):
                 doc._hash = doc._hash or digest
             self._store_verdicts(todo, verdicts, report, agent, source, comment, activity, started,
-                                 writer=writer, bodies=dict(payload))
+                                 writer=writer, bodies=dict(payload), prepared=prepared)
             if progress:
                 progress(size)
 
@@ -266,11 +267,10 @@ class Registry(BatchWriter, Compaction):
                 todo = self._todo(batch, seen, report)
                 if worker is None and not _validated and len(batch) == batch_size > 1:
                     worker = ValidationWorker(self.base, self._validator.engine if self._validator
-                                              else "fast", lambda: self.validator)
+                                              else "fast", lambda: self.validator, task=prepare)
                     writer = OrderedWriter()
                     keep_heap_small()  # the loads' buffers are given back (``heap``)
-                    self._gather, self._gather_loads = True, 0  # bulk batches are loaded together
-                    # (``BatchWriter._commit``)
+                    self._gather = True  # bulk batches are loaded together (``BatchWriter._commit``)
                 if worker is not None:
                     payload = encode([doc for doc, _ in todo])
                     job = (todo, payload, worker.submit(payload, municipality), len(batch))
@@ -294,7 +294,7 @@ class Registry(BatchWriter, Compaction):
                     writer.submit(self.flush_gathered)  # after the writes submitted before
                 finally:
                     writer.close()  # waits for the last writes; raises what failed
-                    self._gathered = []  # what a failed write left gathered is not stored
+                    self.drop_gathered()  # what a failed write left gathered is not stored
         return report
 
     def _without_unchanged(self, docs: Iterable[PassportDoc]) -> Iterator[PassportDoc]:
@@ -352,7 +352,8 @@ class Registry(BatchWriter, Compaction):
     def _store_verdicts(self, todo: list[tuple[PassportDoc, int]], verdicts: list[Verdict],
                         report: AddReport, agent: str, source: str, comment: str,
                         activity: ox.NamedNode, started: ox.Literal, *,
-                        writer: OrderedWriter | None = None, bodies: dict[str, bytes] | None = None) -> None:
+                        writer: OrderedWriter | None = None, bodies: dict[str, bytes] | None = None,
+                        prepared: Prepared | None = None) -> None:
         good: list[tuple[PassportDoc, int]] = []
         for (doc, latest), verdict in zip(todo, verdicts):
             if not verdict.conforms:
@@ -363,7 +364,8 @@ class Registry(BatchWriter, Compaction):
             good.append((doc, latest))
             (report.updated if latest else report.created).append(doc.iri)
         if good:
-            self._write(good, agent, source, comment, activity, started, writer=writer, bodies=bodies)
+            self._write(good, agent, source, comment, activity, started, writer=writer, bodies=bodies,
+                        prepared=prepared)
 
     def _cli_agent(self) -> str:
         """The agent of a write without one: the command line, by its configured name."""

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from registry.model.terms import Terms
 from registry.store.search_facts import PassportFacts, passport_facts
 from registry.store.sidecar import Sidecar, connect
 
@@ -90,8 +91,9 @@ class SearchIndex(Sidecar):
         self.conn.execute("INSERT INTO passport_text (passport_text, rank) VALUES ('merge', ?)", (MERGE_PAGES,))
         return self.conn.total_changes - before >= 2
 
-    def facts(self, iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> PassportFacts | None:
-        return passport_facts(iri, triples, self.terms)
+    @staticmethod
+    def derive_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad], terms: Terms) -> PassportFacts | None:
+        return passport_facts(iri, triples, terms)
 
     def _delete(self, iri: str, serial: int) -> None:
         row = self.conn.execute("SELECT id FROM passport WHERE iri = ?", (iri,)).fetchone()

@@ -4,7 +4,8 @@ Two implementations: the search index (``search_index``, ``DATA/search.sqlite``)
 aggregates (``monitor_index``, ``DATA/monitor.sqlite``). Both follow one protocol, kept here:
 
 * ``facts(iri, triples)``: what the sidecar keeps of one passport, read from the triples of the
-  document being written (never from the store), so a write costs well under a millisecond;
+  document being written (never from the store), so a write costs well under a millisecond
+  (``derive_facts``: the same without the handle, in the validation worker of a long ``add``);
 * ``mark_dirty()`` before a store commit: a process that dies before ``apply`` leaves the mark,
   and the next opening rebuilds;
 * ``apply(put, remove)`` after the commit (and the generation bump): the rows of new versions and
@@ -140,9 +141,14 @@ class Sidecar(ABC):
                 raise
 
     # -- writes ------------------------------------------------------------------------------
-    @abstractmethod
     def facts(self, iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> Any | None:
-        """Implemented by each sidecar."""
+        return self.derive_facts(iri, triples, self.terms)
+
+    @staticmethod
+    @abstractmethod
+    def derive_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad], terms: Terms) -> Any | None:
+        """Implemented by each sidecar: a function of the triples alone, so the validation worker
+        of a long ``add`` computes it too (``registry.store.prepared``)."""
 
     @abstractmethod
     def _delete(self, iri: str, serial: int) -> None:

@@ -27,8 +27,7 @@ from registry.core.heap import give_back
 from registry.core.settings import Settings
 from registry.core.workers import bump_generation, write_lock
 from registry.model.documents import PassportDoc
-from registry.model.geometry import geometry_triples
-from registry.model.mass import mass_tables, mass_triples
+from registry.model.mass import mass_tables
 from registry.model.uris import PassportRef
 from registry.model.vocab import (
     CONTENT_HASH,
@@ -43,6 +42,7 @@ from registry.model.vocab import (
 from registry.store.failures import StoreError, storage_errors
 from registry.store.feed_index import FeedIndex
 from registry.store.monitor_index import MonitorIndex
+from registry.store.prepared import Prepared, derived_triples
 from registry.store.provenance import (
     ATTRIBUTED_TO,
     ENTITY,
@@ -69,15 +69,14 @@ from registry.validation.worker import OrderedWriter
 # of the soak grew to 1.5 GB between writes); at 5,000 an opening takes tens of ms. A flush of
 # that much costs about 15 ms, once per some 30 single-passport writes (docs/benchmarks.md, "Soak").
 FLUSH_EVERY = 5_000
-# A long ``add`` gathers the N-Quads of consecutive batches of new passports up to about this many
-# bytes into one bulk load: each bulk load adds files that overlap all others, which RocksDB then
-# merges again and again (an import of 100,000 passports in loads of 1,000 wrote ~9x the store);
-# the first loads are smaller (``_commit``). 16 MB keeps the memory of an add flat
-# (tests/cli/test_cli.py::test_huge_file_is_streamed_with_bounded_memory): a batch of 1,000 demo
-# passports is about 22 MB of N-Quads, so each is one load; loads of 64 MB write half as much
-# (write amplification 3.5 instead of 6.3 at 20,000 passports) but the memory of the add then grows
-# by about 150 MB per 10,000 passports, and that test fails (docs/benchmarks.md "Load and flat memory").
-BULK_LOAD_BYTES = 16 * 2**20
+# A long ``add`` gathers the N-Quads of consecutive batches of new passports into one bulk load of
+# ``Settings.add_load_mib`` (PASSPORTS_ADD_LOAD) or more: each bulk load adds files that overlap all
+# others (keys are hashes), which RocksDB then merges into the whole store again, so the bytes
+# written grow with the number of loads times the store's size (loads of one batch of 1,000 demo
+# passports, 22 MB, wrote 13x the store at 100,000). The gathered N-Quads wait in a spool file
+# (``SPOOL``), not in memory, and are loaded from it; the loader holds about 3.7 bytes per byte
+# loaded, so the memory of an add is flat at a level the setting chooses (docs/benchmarks.md "Load").
+SPOOL = "bulk-load.nq"
 log = logging.getLogger(__name__)
 
 
@@ -91,8 +90,8 @@ class BatchWriter(VersionReader):
     _bulk_bytes: int
     _failed: bool = False  # a write failed in the storage: reopen the stores before the next one
     _gather: bool = False  # gather bulk batches (``_commit``) while a long ``add`` runs
-    _gathered: list[tuple]  # (quads, created, content, rows) of batches not loaded yet
-    _gather_loads: int = 0  # the loads of gathered batches in this ``add``
+    _gathered: list[tuple]  # (created, rows) of the batches in the spool, not loaded yet
+    _spooled: int = 0  # the bytes in the spool
     search_index: SearchIndex | None = None  # the writer's handle of the search index
     monitor_index: MonitorIndex | None = None  # and of the monitor aggregates
     feed_index: FeedIndex | None = None  # and of the change feed's order
@@ -147,11 +146,13 @@ class BatchWriter(VersionReader):
 
     def _write(self, good: list[tuple[PassportDoc, int]], agent: str, source: str, comment: str,
                activity: ox.NamedNode, started: ox.Literal, *, writer: OrderedWriter | None = None,
-               bodies: dict[str, bytes] | None = None) -> None:
+               bodies: dict[str, bytes] | None = None, prepared: Prepared | None = None) -> None:
         """Store a batch of valid passports as new versions, with their provenance.
 
         ``bodies``: each passport's N-Quads (in its own graph) as already serialised for the
         validation worker; a batch of new passports is then bulk-loaded from those bytes.
+        ``prepared``: the registry-managed triples and sidecar facts the worker derived
+        (``prepared``); else they are derived here.
         ``writer``: run the commit on the writer thread, after the writes submitted before it.
         """
         timestamp = now()
@@ -164,10 +165,9 @@ class BatchWriter(VersionReader):
         masses: dict[str, list[ox.Triple]] = {}
         for doc, latest in good:
             node = ox.NamedNode(doc.iri)
-            # the registry-managed mass of every quantity, next to the recorded one (not hashed)
-            statements = doc.statements()
-            masses[doc.iri] = list(mass_triples(statements, tables)) + geometry_triples(statements)
-            quads += (ox.Quad(t.subject, t.predicate, t.object, node) for t in masses[doc.iri])
+            if prepared is None:
+                masses[doc.iri] = derived_triples(doc.statements(), tables)
+                quads += (ox.Quad(t.subject, t.predicate, t.object, node) for t in masses[doc.iri])
             number = latest + 1
             version = ox.NamedNode(f"{doc.iri}/v/{number}")
             created = timestamp
@@ -194,15 +194,20 @@ class BatchWriter(VersionReader):
                 ox.Quad(version, ATTRIBUTED_TO, agent_node, prov),
             ]
         created = [ox.NamedNode(doc.iri) for doc, _ in good]
-        # the statements as read (quads from N-Quads): no triples are made for the facts
-        rows = {index: [f for f in (index.facts(doc.iri, chain(doc.statements(), masses[doc.iri]))
-                                    for doc, _ in good) if f is not None] for index in self.sidecars()}
+        if prepared is not None:
+            rows = {index: prepared.rows(index, [doc.iri for doc, _ in good]) for index in self.sidecars()}
+        else:  # the statements as read (quads from N-Quads): no triples are made for the facts
+            rows = {index: [f for f in (index.facts(doc.iri, chain(doc.statements(), masses[doc.iri]))
+                                        for doc, _ in good) if f is not None] for index in self.sidecars()}
         content: list[bytes] | None = None
         if bodies is not None and not replaced:
-            content = [bodies[doc.iri] for doc, _ in good]
+            content = [part for doc, _ in good
+                       for part in ((bodies[doc.iri], prepared.derived[doc.iri]) if prepared else (bodies[doc.iri],))]
         else:
             for doc, _ in good:
                 quads.extend(doc.quads())
+                if prepared is not None:
+                    quads.extend(prepared.quads(doc.iri))
         if writer is None:
             self._commit(quads, replaced, created, content, rows=rows)
         else:
@@ -242,35 +247,45 @@ class BatchWriter(VersionReader):
         ``rows``: the rows of the new versions for each sidecar index; ``remove``: passports that
         leave them (retired). Applied after the commit and the generation bump.
 
-        While a long ``add`` runs (``_gather``), bulk batches are gathered and loaded together
-        (``BULK_LOAD_BYTES``, ``flush_gathered``); any other write loads them first.
+        While a long ``add`` runs (``_gather``), bulk batches are spooled and loaded together
+        (``SPOOL``, ``flush_gathered``); any other write loads them first.
         """
         if content is not None and created and not replaced and not remove and self._gather:
-            self._gathered.append((quads, created, content, rows or {}))
-            # loads of 1, 2, 4, ... batches (the first passports are soon readable), at most
-            # BULK_LOAD_BYTES
-            if (len(self._gathered) >= 2 ** self._gather_loads
-                    or sum(len(part) for batch in self._gathered for part in batch[2]) >= BULK_LOAD_BYTES):
+            content.append(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
+            with self._storage("write"), open(self._spool, "ab") as spool:
+                for part in content:
+                    spool.write(part)
+                    self._spooled += len(part)
+            content.clear()
+            self._gathered.append((created, rows or {}))
+            if self._spooled >= self.settings.add_load_mib * 2**20:
                 self.flush_gathered()
-                self._gather_loads += 1
             return
         self.flush_gathered()
         self._commit_now(quads, replaced, created, content, action=action, rows=rows, remove=remove)
 
+    @property
+    def _spool(self) -> Path:
+        return self.settings.data_dir / SPOOL
+
+    def drop_gathered(self) -> None:
+        """Forget the gathered batches (a failed ``add``: they are not stored)."""
+        self._gathered, self._spooled = [], 0
+        self._spool.unlink(missing_ok=True)
+
     def flush_gathered(self) -> None:
-        """Load the gathered bulk batches (``_commit``) in one journaled bulk load."""
+        """Load the gathered bulk batches (``_commit``) from the spool in one journaled bulk load."""
         if not self._gathered:
             return
-        batches, self._gathered = self._gathered, []
+        batches, self._gathered, self._spooled = self._gathered, [], 0
         rows: dict[Sidecar, list] = {}
-        for _, _, _, batch_rows in batches:
+        for _, batch_rows in batches:
             for index, put in batch_rows.items():
                 rows.setdefault(index, []).extend(put)
-        content = [part for batch in batches for part in batch[2]]
-        for batch in batches:
-            batch[2].clear()  # each passport's bytes are freed once joined into the load (``_commit_batch``)
-        self._commit_now([q for batch in batches for q in batch[0]], [], [g for batch in batches for g in batch[1]],
-                         content, rows=rows)
+        try:
+            self._commit_now([], [], [g for batch in batches for g in batch[0]], self._spool, rows=rows)
+        finally:
+            self._spool.unlink(missing_ok=True)
         # for ``needs_compaction`` each batch counts as a load, as if loaded alone: a run of them
         # is compacted when the registry closes, as before
         self._bulk_loads += len(batches) - 1
@@ -278,7 +293,7 @@ class BatchWriter(VersionReader):
         give_back()  # the load's buffers (``heap``)
 
     def _commit_now(self, quads: list[ox.Quad], replaced: list[ox.NamedNode], created: list[ox.NamedNode],
-                    content: list[bytes] | None, *, action: str = "write", rows: dict[Sidecar, list] | None = None,
+                    content: list[bytes] | Path | None, *, action: str = "write", rows: dict[Sidecar, list] | None = None,
                     remove: list[str] = ()) -> None:
         for index in self.sidecars():
             self._sidecar_call(index, "mark_dirty")
@@ -300,7 +315,7 @@ class BatchWriter(VersionReader):
             log.warning("%s not updated (%s); it is rebuilt at the next opening", index.FILE, exc)
 
     def _commit_batch(self, quads: list[ox.Quad], replaced: list[ox.NamedNode],
-                      created: list[ox.NamedNode], content: list[bytes] | None) -> None:
+                      created: list[ox.NamedNode], content: list[bytes] | Path | None) -> None:
         if not replaced and created:
             try:
                 with open(self._journal, "w", encoding="utf-8") as journal:
@@ -311,7 +326,10 @@ class BatchWriter(VersionReader):
                 self._journal.unlink(missing_ok=True)  # nothing was loaded: no journal to keep
                 raise
             try:
-                if content:
+                if isinstance(content, Path):  # the spool of gathered batches, their quads in it
+                    self.store.bulk_load(path=str(content), format=ox.RdfFormat.N_QUADS)
+                    self._bulk_bytes += content.stat().st_size
+                elif content:
                     content.append(ox.serialize(quads, format=ox.RdfFormat.N_QUADS))
                     payload = b"".join(content)  # one copy of the batch's bytes, not two
                     content.clear()
@@ -353,7 +371,9 @@ class BatchWriter(VersionReader):
             self._unflushed = 0
 
     def _recover(self) -> None:
-        """Remove the passports of a bulk batch that was interrupted (see ``_commit``)."""
+        """Remove the passports of a bulk batch that was interrupted (see ``_commit``), and the
+        spool of batches an interrupted ``add`` had not loaded yet."""
+        self._spool.unlink(missing_ok=True)
         if not self._journal.exists():
             return
         with open(self._journal, encoding="utf-8") as lines:  # line by line: a dump's may list millions

@@ -5,9 +5,14 @@ The main process sends each batch as N-Quads per passport (serialised by pyoxigr
 labels kept, so issues name the same nodes; the same bytes are bulk-loaded when the batch is
 written); the worker parses them back into
 ``PassportDoc``s, computes their content hashes and runs the same ``Validator``. Only hashes and
-verdicts come back. The worker is started with ``spawn`` (never ``fork``: the parent holds an open
-RocksDB store and server threads), once per ``add``, and only for inputs of more than one batch.
+verdicts come back (and what the ``task`` derives besides, below). The worker is started with
+``spawn`` (never ``fork``: the parent holds an open RocksDB store and server threads), once per
+``add``, and only for inputs of more than one batch.
 If the worker dies, the batch is validated in the main process instead.
+
+The function a worker runs on each batch is its ``task`` (by default ``_validate``); a task of a
+higher layer (``registry.store.prepared``) parses with ``parse_payload``, validates with
+``check`` and returns more per passport as the third part of its ``Result``.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -26,7 +32,8 @@ from registry.model.documents import PassportDoc
 from registry.model.uris import owning_passport
 from registry.validation.validator import Validator, Verdict
 
-Result = tuple[list[str], list[Verdict]]  # content hashes, verdicts; in the order sent
+# content hashes, verdicts (in the order sent) and what the task derived besides (None: nothing)
+Result = tuple[list[str], list[Verdict], Any]
 
 _validator: Validator | None = None
 
@@ -48,10 +55,19 @@ def _start(engine: str, parent: int) -> None:
     _validator = Validator(engine=engine)
 
 
-def _validate(base: str, payload: list[tuple[str, bytes]], municipality: str | None) -> Result:
-    docs = [PassportDoc(owning_passport(base, iri), quads=list(ox.parse(body, ox.RdfFormat.N_QUADS)))
+def parse_payload(base: str, payload: list[tuple[str, bytes]]) -> list[PassportDoc]:
+    """The documents of a batch sent as ``encode(docs)``."""
+    return [PassportDoc(owning_passport(base, iri), quads=list(ox.parse(body, ox.RdfFormat.N_QUADS)))
             for iri, body in payload]
+
+
+def check(docs: list[PassportDoc], municipality: str | None) -> tuple[list[str], list[Verdict]]:
+    """Content hashes and verdicts of a batch, in the worker process."""
     return [doc.content_hash() for doc in docs], _validator.validate(docs, municipality)
+
+
+def _validate(base: str, payload: list[tuple[str, bytes]], municipality: str | None) -> Result:
+    return *check(parse_payload(base, payload), municipality), None
 
 
 def encode(docs: list[PassportDoc]) -> list[tuple[str, bytes]]:
@@ -63,9 +79,10 @@ def encode(docs: list[PassportDoc]) -> list[tuple[str, bytes]]:
 class ValidationWorker:
     """One validating process for one ``add``."""
 
-    def __init__(self, base: str, engine: str, local: Callable[[], Validator]):
+    def __init__(self, base: str, engine: str, local: Callable[[], Validator], task: Callable = _validate):
         self.base = base
         self._local = local  # the main process's validator, used only if the worker breaks
+        self._task = task  # a module-level function (``spawn`` pickles it by name)
         self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
                                          initializer=_start, initargs=(engine, os.getpid()))
 
@@ -74,20 +91,21 @@ class ValidationWorker:
         if not payload:
             return None
         try:
-            return self._pool.submit(_validate, self.base, payload, municipality)
+            return self._pool.submit(self._task, self.base, payload, municipality)
         except (BrokenProcessPool, RuntimeError):
             return None
 
     def result(self, job: Future | None, docs: list[PassportDoc], municipality: str | None) -> Result:
-        """The (hashes, verdicts) of a submitted batch; validated here if the worker died."""
+        """The (hashes, verdicts, derived) of a submitted batch; validated here if the worker died
+        (nothing derived then)."""
         if not docs:
-            return [], []
+            return [], [], None
         try:
             if job is not None:
                 return job.result()
         except BrokenProcessPool:
             pass
-        return [doc.content_hash() for doc in docs], self._local().validate(docs, municipality)
+        return [doc.content_hash() for doc in docs], self._local().validate(docs, municipality), None
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)

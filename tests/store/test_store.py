@@ -217,7 +217,8 @@ def test_sigkill_during_bulk_add_leaves_only_whole_passports(tmp_path):
     expected = {doc.iri: len(doc.quads()) + len(mass_triples(doc.triples)) + len(geometry_triples(doc.triples))
                 for doc in read_file(source, BASE)}
     data = tmp_path / "data"
-    env = {**os.environ, "PASSPORTS_DATA": str(data), "PASSPORTS_BASE": BASE}
+    # every batch its own bulk load (PASSPORTS_ADD_LOAD of 1 MiB), so there are loads to fall between
+    env = {**os.environ, "PASSPORTS_DATA": str(data), "PASSPORTS_BASE": BASE, "PASSPORTS_ADD_LOAD": "1"}
     proc = subprocess.Popen([sys.executable, "-m", "registry.cli", "add", str(source)], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     generation = data / "generation"
@@ -248,6 +249,7 @@ def test_sigkill_during_bulk_add_leaves_only_whole_passports(tmp_path):
 
     settings = Settings(data_dir=data, base_iri=BASE)
     with Registry.open(settings) as registry:
+        assert not (data / "bulk-load.nq").exists()  # the spool of batches not loaded yet is removed
         stored = {}
         for quad in registry.store.quads_for_pattern(None, None, None, None):
             g = quad.graph_name
