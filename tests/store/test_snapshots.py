@@ -32,6 +32,15 @@ def _write(store: ox.Store, graphs: range, *, flush: bool = True) -> None:
             store.flush()
 
 
+def _five_graphs_two_unflushed(tmp_path) -> tuple[Path, ox.Store]:
+    """A writer's store of five graphs, the last two only in its write-ahead log."""
+    path = tmp_path / "main"
+    writer = ox.Store(str(path))
+    _write(writer, range(3))
+    _write(writer, range(3, 5), flush=False)
+    return path, writer
+
+
 JOIN = ("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s <http://example.org/p> ?v . "
         "?s <http://example.org/q> ?o } } GROUP BY ?g")
 
@@ -70,10 +79,7 @@ def test_a_reader_answers_after_the_writer_deleted_the_files_it_opened_with(tmp_
 
 def test_a_snapshot_holds_the_writes_not_flushed_yet_and_goes_when_let_go(tmp_path, monkeypatch):
     monkeypatch.setattr(snapshots, "GRACE", 0.0)
-    path = tmp_path / "main"
-    writer = ox.Store(str(path))
-    _write(writer, range(3))
-    _write(writer, range(3, 5), flush=False)  # in the write-ahead log only
+    path, writer = _five_graphs_two_unflushed(tmp_path)
     reader = open_read_only(path)
     assert len(list(reader.query(JOIN))) == 5
     folders = list((tmp_path / READERS).iterdir())
@@ -124,10 +130,7 @@ def test_a_data_folder_this_process_may_only_read_is_opened_as_before(tmp_path, 
 def test_the_logs_are_linked_and_copied_when_the_writer_flushed_during_the_opening(tmp_path, monkeypatch):
     """The write-ahead logs are linked, not copied; a flush while a reader replays them (after
     which the writer may recycle a log in place) makes the snapshot be taken again with copies."""
-    path = tmp_path / "main"
-    writer = ox.Store(str(path))
-    _write(writer, range(3))
-    _write(writer, range(3, 5), flush=False)  # in the write-ahead log only
+    path, writer = _five_graphs_two_unflushed(tmp_path)
     first = open_read_only(path)
     assert len(list(first.query(JOIN))) == 5
     (folder,) = (tmp_path / READERS).iterdir()
