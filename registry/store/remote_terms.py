@@ -43,12 +43,12 @@ _TOKEN = re.compile(r'#[^\n]*|<[^<>"{}|^`\\\s]*>|"""(?:[^"\\]|\\.|"(?!""))*"""|\
 
 def bind(query: str, substitutions: Mapping[ox.Variable, ox.Term] | None) -> str:
     """``query`` with each substituted variable bound by a ``VALUES`` block at the start of the
-    query's group pattern (after its ``WHERE``) and of every subquery's, as pyoxigraph's
-    substitutions bind it before the evaluation, in subqueries too (a ``VALUES`` of the outer
-    query alone does not reach into a subquery: a saved query that filters on an optional
-    parameter inside an aggregate subquery would count the whole region under the municipality
-    asked for, or on Virtuoso find nothing). The values are terms serialised by pyoxigraph
-    (N-Triples syntax), never input text.
+    query's group pattern (after its ``WHERE``) and of every subquery's (but those a ``SERVICE``
+    sends to a peer), as pyoxigraph's substitutions bind it before the evaluation, in subqueries
+    too (a ``VALUES`` of the outer query alone does not reach into a subquery: a saved query that
+    filters on an optional parameter inside an aggregate subquery would count the whole region
+    under the municipality asked for, or on Virtuoso find nothing). The values are terms
+    serialised by pyoxigraph (N-Triples syntax), never input text.
 
     >>> bind("SELECT ?n WHERE { ?p ?x ?n }", {ox.Variable("p"): ox.NamedNode("http://e/a")})
     'SELECT ?n WHERE { VALUES (?p) { (<http://e/a>) } ?p ?x ?n }'
@@ -61,10 +61,17 @@ def bind(query: str, substitutions: Mapping[ox.Variable, ox.Term] | None) -> str
     values = " ".join(str(t) for t in substitutions.values())
     block = f" VALUES ({names}) {{ ({values}) }}"
     pieces, start, form, waiting = [], 0, None, False
+    depth, service = 0, None  # inside a SERVICE (from this depth on) the peer answers: left as written
     for match in _TOKEN.finditer(query):
         token = match.group()
-        upper = token.upper()
-        if upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+        word = match.start() == 0 or query[match.start() - 1] not in "?$:"  # not ?where, ex:select
+        upper = token.upper() if word else ""
+        depth += (token == "{") - (token == "}")
+        if service is not None:
+            service = None if token == "}" and depth < service else service
+        elif upper == "SERVICE":
+            service = depth + 1
+        elif upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
             form = form or upper
             waiting = upper != "CONSTRUCT"  # a CONSTRUCT's first group is its template
         elif upper == "WHERE":

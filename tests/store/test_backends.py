@@ -145,6 +145,8 @@ def test_values_are_bound_in_the_group_pattern_not_in_comments_templates_or_iris
     block = "VALUES (?p) { (<http://example.org/p>) }"  # in every subquery too, as pyoxigraph's substitutions
     assert bind("SELECT ?n WHERE { { SELECT ?p (COUNT(*) AS ?n) WHERE { ?p ?q ?o } GROUP BY ?p } }", values) == \
         f"SELECT ?n WHERE {{ {block} {{ SELECT ?p (COUNT(*) AS ?n) WHERE {{ {block} ?p ?q ?o }} GROUP BY ?p }} }}"
+    service = "SELECT ?where WHERE { SERVICE <http://peer/sparql> { SELECT ?where { ?p ?q ?where } } ?p ?q ?o }"
+    assert bind(service, values) == service.replace("WHERE {", f"WHERE {{ {block}", 1)  # the peer's part as written
     assert query_form(text) == "CONSTRUCT" and query_form("# SELECT\nDESCRIBE <x>") == "DESCRIBE"
 
 
