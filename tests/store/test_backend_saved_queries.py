@@ -3,8 +3,9 @@
 endpoints, and the SPARQL-server backend runs them on the server: each must be SPARQL 1.1 that
 a strict engine accepts (Jena refuses ``(SUM(?x) AS ?x)`` with ?x in scope, Virtuoso a projected
 alias in ``ORDER BY`` after ``GROUP BY``, where pyoxigraph accepts both: three saved queries did)
-and give the embedded store's rows. Where a server answers differently, :data:`KNOWN` says how
-and why, and the test checks that it still does."""
+and give the embedded store's rows, for the region and for one ?municipality where a query takes
+one. Where a server answers differently, :data:`KNOWN` says how and why, and the test checks that
+it still does."""
 
 from __future__ import annotations
 
@@ -34,10 +35,11 @@ NEEDS_A_PEER = "peer"  # the regional queries ask allow-listed peers (tests/fede
 # (registry/store/monitor_answers.py), not these queries (the last test below).
 KNOWN = {
     "virtuoso": {
-        # no rows for the region (with ?municipality given the same rows): two aggregate subqueries
-        # joined on ?municipality, which both leave unbound; Virtuoso 7.2 joins them as SQL NULL = NULL
-        # (it does for one-pattern subqueries). The query without that join pairs every quantity with
-        # every year: worse on every engine. The monitor aggregates answer /query/ there.
+        # no rows for the region (with ?municipality given, the embedded rows): it joins two aggregate
+        # subqueries on ?municipality, which both leave unbound, and Virtuoso 7.2 compares the two
+        # as SQL NULL = NULL. They must project ?municipality (the embedded store's substitutions
+        # reach a subquery only through its projection); without the join every quantity would
+        # meet every year: worse on every engine (docs/deployment.md, "The saved queries on a server")
         "indicator-stock-over-years": "differs",
         # GeoSPARQL: Virtuoso 7.2 has no geof:sfIntersects and refuses RD New WKT with its CRS IRI
         "objects-in-municipality": "refused", "objects-within-distance": "refused",
