@@ -43,28 +43,45 @@ _TOKEN = re.compile(r'#[^\n]*|<[^<>"{}|^`\\\s]*>|"""(?:[^"\\]|\\.|"(?!""))*"""|\
 
 def bind(query: str, substitutions: Mapping[ox.Variable, ox.Term] | None) -> str:
     """``query`` with each substituted variable bound by a ``VALUES`` block at the start of the
-    query's group pattern (after its ``WHERE``), as pyoxigraph's substitutions bind it before the
-    evaluation. The values are terms serialised by pyoxigraph (N-Triples syntax), never input text.
+    query's group pattern (after its ``WHERE``) and of every subquery's (but those a ``SERVICE``
+    sends to a peer), as pyoxigraph's substitutions bind it before the evaluation, in subqueries
+    too (a ``VALUES`` of the outer query alone does not reach into a subquery: a saved query that
+    filters on an optional parameter inside an aggregate subquery would count the whole region
+    under the municipality asked for, or on Virtuoso find nothing). The values are terms
+    serialised by pyoxigraph (N-Triples syntax), never input text.
 
     >>> bind("SELECT ?n WHERE { ?p ?x ?n }", {ox.Variable("p"): ox.NamedNode("http://e/a")})
     'SELECT ?n WHERE { VALUES (?p) { (<http://e/a>) } ?p ?x ?n }'
+    >>> bind("SELECT ?n { { SELECT ?n { ?p ?x ?n } } }", {ox.Variable("p"): ox.NamedNode("http://e/a")})
+    'SELECT ?n { VALUES (?p) { (<http://e/a>) } { SELECT ?n { VALUES (?p) { (<http://e/a>) } ?p ?x ?n } } }'
     """
     if not substitutions:
         return query
     names = " ".join(str(v) for v in substitutions)
     values = " ".join(str(t) for t in substitutions.values())
     block = f" VALUES ({names}) {{ ({values}) }}"
-    saw_where, form = False, None
+    pieces, start, form, waiting = [], 0, None, False
+    depth, service = 0, None  # inside a SERVICE (from this depth on) the peer answers: left as written
     for match in _TOKEN.finditer(query):
         token = match.group()
-        upper = token.upper()
-        if form is None and upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
-            form = upper
-        if upper == "WHERE":
-            saw_where = True
-        elif token == "{" and (saw_where or form in ("SELECT", "ASK", "DESCRIBE")):
-            return query[:match.end()] + block + query[match.end():]
-    raise ValueError("no group pattern to bind the values in")
+        word = match.start() == 0 or query[match.start() - 1] not in "?$:"  # not ?where, ex:select
+        upper = token.upper() if word else ""
+        depth += (token == "{") - (token == "}")
+        if service is not None:
+            service = None if token == "}" and depth < service else service
+        elif upper == "SERVICE":
+            service = depth + 1
+        elif upper in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            form = form or upper
+            waiting = upper != "CONSTRUCT"  # a CONSTRUCT's first group is its template
+        elif upper == "WHERE":
+            waiting = True
+        elif token == "{" and waiting:
+            pieces += [query[start:match.end()], block]
+            start, waiting = match.end(), False
+    if not pieces:
+        raise ValueError("no group pattern to bind the values in")
+    return "".join(pieces) + query[start:]
 
 
 def query_form(query: str) -> str:

@@ -105,6 +105,17 @@ def test_named_queries_bind_their_values(registry):
     assert [r["m"].value for r in rows] == ["https://w3id.org/materiaalpaspoort/id/municipality/GM0153"]
 
 
+def test_a_bound_value_reaches_an_aggregate_subquery(registry):
+    """A parameter filters inside a subquery on every backend, as pyoxigraph's substitutions do
+    (a VALUES of the outer query alone would count both municipalities under the one asked for)."""
+    registry.add(docs_from(passport_ttl("brug-1") + passport_ttl("brug-2", municipality="GM0164")))
+    query = ("SELECT ?m ?n WHERE { { SELECT ?m (COUNT(?p) AS ?n) WHERE { "
+             "?p <https://w3id.org/materiaalpaspoort/def#municipality> ?pm FILTER(?pm = COALESCE(?m, ?pm)) } GROUP BY ?m } }")
+    gm = ox.NamedNode("https://w3id.org/materiaalpaspoort/id/municipality/GM0153")
+    assert [(r["m"], r["n"].value) for r in registry.query(query, substitutions={ox.Variable("m"): gm})] == [(gm, "1")]
+    assert [(r["m"], r["n"].value) for r in registry.query(query)] == [(None, "2")]
+
+
 def test_the_public_endpoint_and_a_page_answer_from_the_backend(app_client):
     """/sparql goes through the query workers (to the server, with the same caps); a passport's
     page and its Turtle document are read from the backend too."""
@@ -131,6 +142,11 @@ def test_values_are_bound_in_the_group_pattern_not_in_comments_templates_or_iris
     assert bind(text, values).endswith('WHERE { VALUES (?p) { (<http://example.org/p>) } ?p ex:q ?o }')
     assert bind("SELECT * { ?p ?q ?o }", values) == "SELECT * { VALUES (?p) { (<http://example.org/p>) } ?p ?q ?o }"
     assert bind("ASK { ?p ?q ?o }", {}) == "ASK { ?p ?q ?o }"
+    block = "VALUES (?p) { (<http://example.org/p>) }"  # in every subquery too, as pyoxigraph's substitutions
+    assert bind("SELECT ?n WHERE { { SELECT ?p (COUNT(*) AS ?n) WHERE { ?p ?q ?o } GROUP BY ?p } }", values) == \
+        f"SELECT ?n WHERE {{ {block} {{ SELECT ?p (COUNT(*) AS ?n) WHERE {{ {block} ?p ?q ?o }} GROUP BY ?p }} }}"
+    service = "SELECT ?where WHERE { SERVICE <http://peer/sparql> { SELECT ?where { ?p ?q ?where } } ?p ?q ?o }"
+    assert bind(service, values) == service.replace("WHERE {", f"WHERE {{ {block}", 1)  # the peer's part as written
     assert query_form(text) == "CONSTRUCT" and query_form("# SELECT\nDESCRIBE <x>") == "DESCRIBE"
 
 
