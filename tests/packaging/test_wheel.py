@@ -27,12 +27,15 @@ def venv(tmp_path_factory) -> Path:
     """A venv with the project's wheel installed (its dependencies come from this interpreter's
     site-packages, so no network is needed for them)."""
     home = tmp_path_factory.mktemp("wheel")
-    built = _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", home / "dist", ROOT, cwd=home)
+    clean = _env(home)  # a PYTHONPATH naming the checkout would make pip take the wheel as installed
+    built = _run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", home / "dist", ROOT, cwd=home,
+                 env=clean)
     assert built.returncode == 0, built.stderr[-3000:]
     wheel = next((home / "dist").glob("*.whl"))
     made = _run(sys.executable, "-m", "venv", "--system-site-packages", home / "venv", cwd=home)
     assert made.returncode == 0, made.stderr
-    installed = _run(home / "venv" / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", wheel, cwd=home)
+    installed = _run(home / "venv" / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", wheel, cwd=home,
+                     env=clean)
     assert installed.returncode == 0, installed.stderr[-3000:]
     return home / "venv"
 
