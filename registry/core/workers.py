@@ -1,8 +1,7 @@
 """A pool of worker processes beside the server, each on a read-only handle of the store.
 
 Two pools use it: :mod:`registry.query_pool` (public SPARQL queries, killed at their time limit)
-and :mod:`registry.page_pool` (HTML pages, so page requests use every core instead of the one
-the server's Python runs on).
+and :mod:`registry.page_pool` (HTML pages: page requests use every core, not the server's one).
 
 A worker is a plain subprocess (``python -m MODULE FD ARGS``) talking over a socket pair, not
 multiprocessing's spawn: spawn re-runs the server's main script in every child, which breaks for
@@ -276,7 +275,8 @@ class WorkerPool:
         with self._lock:
             self._workers.discard(worker)
 
-    def _replace(self, worker: _Worker) -> None:
+    def _replace(self, worker: _Worker, *, killed: bool = False) -> None:
+        self.killed += killed
         self._retire(worker)
         if not self._closed:
             self._spawn()
@@ -306,8 +306,7 @@ class WorkerPool:
         try:
             worker.conn.send(task)
             if not worker.conn.poll(limit):
-                self.killed += 1
-                self._replace(worker)
+                self._replace(worker, killed=True)
                 raise WorkerTimeout()
             reply = worker.conn.recv()
         except (EOFError, OSError) as exc:
@@ -342,13 +341,15 @@ class WorkerPool:
             loop.add_reader(fd, lambda: replied.done() or replied.set_result(None))
             try:
                 await asyncio.wait_for(replied, limit)
+                timed_out = False
             except TimeoutError:
-                self.killed += 1
-                self._replace(worker)
-                raise WorkerTimeout() from None
-            finally:
+                timed_out = True
+            finally:  # before the worker is replaced: its descriptor is closed then, its number reused
                 loop.remove_reader(fd)
                 os.set_blocking(fd, True)  # uvloop makes a watched descriptor non-blocking
+            if timed_out:  # killed, which stops the work at once, and replaced
+                self._replace(worker, killed=True)
+                raise WorkerTimeout()
             reply = worker.conn.recv()
         except (EOFError, OSError) as exc:
             self._replace(worker)
