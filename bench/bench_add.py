@@ -2,6 +2,7 @@
 
     python3 bench/bench_add.py --size 100000          # the issue's figure
     python3 bench/bench_add.py --size 5000            # quick
+    python3 bench/bench_add.py --size 1000000 --work-dir /big/m1   # keeps the registry for later runs
 
 Writes bench/results/add.json and prints a summary. Both runs read the same N-Quads file from
 disk into a fresh store in the same process, one after the other. The validated add validates in a
@@ -10,7 +11,12 @@ CPU seconds (all threads of this process, and the worker's) are recorded for bot
 ratio: on a machine shared with other work that ratio moves much less than the wall-clock one.
 Memory: resident set size of the main process and of the worker is sampled after every batch;
 `rss_growth_mb` compares the last fifth of the run with the first fifth, so a leak that grows with
-the number of passports shows up there.
+the number of passports shows up there. ``timeline`` gives the elapsed seconds and resident memory
+at every tenth of the add, so the rate can be read as the store grows.
+
+``--work-dir`` keeps the registry's data directory (``DIR/registry``, compacted) for the page,
+document and site benchmarks; the raw store is removed as soon as it is measured, so the disk
+holds the N-Quads and one store at a time.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import json
 import multiprocessing
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -106,11 +113,14 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=100_000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--output", type=Path, default=Path(__file__).parent / "results" / "add.json")
+    parser.add_argument("--work-dir", type=Path, default=None,
+                        help="keep the registry here (DIR/registry) instead of in a temporary folder")
     args = parser.parse_args()
 
     load_at_start = os.getloadavg()
-    with tempfile.TemporaryDirectory(prefix="bench-add-") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="bench-add-") as scratch:
+        tmp = args.work_dir or Path(scratch)
+        tmp.mkdir(parents=True, exist_ok=True)
         source = tmp / "demo.nq"
         t0 = time.perf_counter()
         write(source, size=args.size, seed=1, base=BASE, fmt="nq")
@@ -126,14 +136,26 @@ def main() -> None:
         del raw
         raw_written, raw_size = written_bytes() - w0, tree_bytes(tmp / "raw")
         raw_cancelled = io_counters()["cancelled_write_bytes"] - c0
+        shutil.rmtree(tmp / "raw")
+        print(f"raw bulk_load: {raw_s:.0f} s, {raw_size / 1e9:.1f} GB", flush=True)
 
         settings = Settings(data_dir=tmp / "registry", base_iri=BASE)
         samples: list[float] = []
         worker_samples: list[float] = []
+        timeline: list[dict] = []
+        tenth = max(args.batch, args.size // 10)
+        added = [0]
 
-        def sample(_n: int) -> None:
+        def sample(batch: int) -> None:  # passports of the batch just stored
             samples.append(rss_mb())
             worker_samples.append(children_rss_mb())
+            added[0] += batch
+            n = added[0]
+            if n // tenth >= len(timeline):
+                timeline.append({"passports": n, "seconds": round(time.perf_counter() - t0, 1),
+                                 "rss_mb": samples[-1], "worker_rss_mb": worker_samples[-1],
+                                 "load_average": os.getloadavg()[0]})
+                print(f"add: {n} passports, {timeline[-1]['seconds']:.0f} s", flush=True)
 
         with Registry.open(settings) as registry:
             cpu0, children0 = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -202,6 +224,7 @@ def main() -> None:
         "rss_mb_at_end": round(samples[-1], 1) if samples else None,
         "rss_slope_mb_per_10k_passports": slope_per_10k(samples, args.batch),
         "worker_rss_slope_mb_per_10k_passports": slope_per_10k(worker_samples, args.batch),
+        "timeline": timeline,
     }
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(result, indent=2) + "\n")
