@@ -204,7 +204,9 @@ def run_size(size: int, args, tmp: Path) -> dict:
     port = free_port()
     base = "http://localhost:8000/"
     started = time.perf_counter()
-    if args.reuse:  # a data folder `passports demo --size N` made before: copied, not made again
+    if args.in_place:  # a data folder made before (bench_add.py --work-dir DIR: DIR/registry), used as it is
+        data, load_seconds = args.in_place, None
+    elif args.reuse:  # a data folder `passports demo --size N` made before: copied, not made again
         shutil.copytree(args.reuse, data, symlinks=True, ignore=shutil.ignore_patterns("readers"))
         load_seconds = None
     else:
@@ -215,7 +217,8 @@ def run_size(size: int, args, tmp: Path) -> dict:
     quads = len(store)
     store.backup(str(tmp / f"oxigraph-{size}"))
     nquads = tmp / f"dump-{size}.nq"
-    store.dump(str(nquads), ox.RdfFormat.N_QUADS)
+    if "virtuoso" in args.engines:
+        store.dump(str(nquads), ox.RdfFormat.N_QUADS)
     rows = store.query("SELECT ?g WHERE { GRAPH ?g { ?g a <https://w3id.org/materiaalpaspoort/def#Passport> } }")
     passports = sorted(r["g"].value for r in rows)
     del store
@@ -245,7 +248,7 @@ def run_size(size: int, args, tmp: Path) -> dict:
             engines.append(Engine("virtuoso", virtuoso.sparql_url))
         load_before = os.getloadavg()
         result = {"size": size, "quads": quads, "load_seconds_registry": load_seconds,
-                  "reused": str(args.reuse) if args.reuse else None,
+                  "reused": str(args.in_place or args.reuse or "") or None,
                   "load_seconds_virtuoso": virtuoso_load, "rounds": args.rounds, "queries": {}}
         rnd = random.Random(args.seed)
         municipality = "https://w3id.org/materiaalpaspoort/id/municipality/GM0153"
@@ -304,6 +307,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work-dir", type=Path, default=None, help="where the stores go (default a temp dir)")
     parser.add_argument("--reuse", type=Path, default=None,
                         help="a data folder made by `passports demo --size N` (one size only): copied instead of made")
+    parser.add_argument("--in-place", type=Path, default=None,
+                        help="a registry data folder used as it is, not copied (one size only; a million passports)")
     args = parser.parse_args(argv)
     args.engines = args.engines.split(",")
     ok = True
