@@ -10,6 +10,9 @@ never disagree, and writes the contributions of a transaction together at its en
 passport and each distinct date ``day`` of its valuations, with ``prev`` its previous valuation
 date ('' for the first), the passport has a valuation in (F, D] exactly when one of its rows has
 F < day <= D and prev <= F (the first of its dates in the window), and only one row does.
+``t_passport`` also sums the VoID figures of the passports' graphs (triples, distinct subjects,
+entities: ``void_facts``) and ``t_partition`` the class (``kind`` "c": entities) and property
+("p": triples) partitions per municipality, given per transaction as ``t_use``.
 ``t_kind`` counts the passports per municipality and object kind, ``t_use`` the statements per
 property and value in the whole store (from the ``uses`` of each passport row, summed per transaction by
 ``monitor_index`` and given with :meth:`Totals.add_rows`: a passport has some twenty of them) (the pages' counts: ``registry.views.pages.stats``). ``t_value`` sums each passport's latest valuation (exactly, as three integers: ``monitor_index``),
@@ -25,8 +28,8 @@ from collections.abc import Iterable
 
 # name: (key columns, sum columns, the count column that removes a row at zero, per-passport SELECT)
 TOTALS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
-    "t_passport": (("municipality",), ("grams", "passports"), "passports",
-                   "SELECT municipality, grams, 1 FROM passport WHERE id = ?"),
+    "t_passport": (("municipality",), ("grams", "passports", "triples", "subjects", "entities"), "passports",
+                   "SELECT municipality, grams, 1, v_triples, v_subjects, v_entities FROM passport WHERE id = ?"),
     "t_built": (("municipality", "built"), ("grams", "passports"), "passports",
                 "SELECT municipality, built, grams, 1 FROM passport WHERE id = ? AND built IS NOT NULL"),
     "t_material": (("municipality", "material"),
@@ -54,6 +57,7 @@ TOTALS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
     "t_kind": (("municipality", "kind"), ("passports",), "passports",
                "SELECT municipality, kind, 1 FROM passport WHERE id = ? AND kind IS NOT NULL"),
     "t_use": (("predicate", "value"), ("uses",), "uses", ""),  # summed per transaction by ``monitor_index``
+    "t_partition": (("municipality", "kind", "term"), ("n",), "n", ""),  # as t_use: the VoID partitions
     "t_mci": (("municipality",), ("grams", "objects", "with_mci", "w_units", "w_high", "w_low"), "objects",
               "SELECT municipality, grams, 1, mci IS NOT NULL, w_units, w_high, w_low FROM mci WHERE passport = ?"),
     "t_valued": (("municipality", "day", "prev"), ("grams", "mci_grams", "passports"), "passports",

@@ -1,0 +1,130 @@
+"""What the VoID description and the catalog's temporal coverage take from one passport graph,
+kept per passport by the monitor aggregates (``monitor_index``) and summed per municipality in
+``t_passport`` and ``t_partition`` (``monitor_totals``), so ``/.well-known/void`` and ``/catalog``
+never scan the store (``registry.store.catalog_counts`` reads them).
+
+Per passport graph (its distinct triples, as the store holds them):
+
+* ``triples``; ``subjects``: distinct subjects; ``entities``: distinct IRI subjects;
+* ``parts``: per class, the resources typed with it (``("c", class)``: one per ``rdf:type``
+  triple, the triples being distinct), per property its triples (``("p", property)``);
+* ``created``/``modified``: the passport's first ``dcterms:created`` and last ``dcterms:modified``
+  (with a key that sorts as the values do: UTC, microseconds), when it has both.
+
+The sums over a municipality's passports are the saved queries' counts (``sparql/void-*.rq``,
+``catalog-temporal-coverage.rq``) because a subject belongs to one passport graph (its IRI is
+minted under the passport's, ``model.integrity``; a blank node is one document's). Distinct
+objects are not a sum (a material or a number is the object of many passports): they stay a
+query, computed off the request path (``registry.views.opendata.void``).
+
+A write gives the sidecar the document's triples before the registry adds its managed triples
+(version number, current version, content hash, created, modified) to the graph;
+:func:`with_managed` counts those when the writer has made them (``Sidecar.managed``); a rebuild
+reads them from the stored graph.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+import pyoxigraph as ox
+
+from registry.model.vocab import CREATED, MODIFIED, RDF_TYPE, XSD
+
+CLASS, PROPERTY = "c", "p"
+DATETIME = ox.NamedNode(XSD + "dateTime")
+
+
+_TIME = re.compile(r"^(.*T\d\d:\d\d:\d\d)(\.\d*)?(Z|[+-]\d\d:\d\d)?$")
+
+
+def canonical_time(term: ox.Literal) -> str:
+    """The text of a ``xsd:dateTime`` as the store gives it back (``.950+00:00`` is ``.95Z``)."""
+    found = _TIME.match(term.value) if term.datatype == DATETIME else None
+    if found is None:
+        return term.value
+    whole, fraction, zone = found.groups()
+    fraction = (fraction or "").rstrip("0").rstrip(".")
+    return whole + fraction + ("Z" if zone in ("+00:00", "-00:00") else zone or "")
+
+
+def time_key(text: str) -> str:
+    """A key that sorts as the ``xsd:dateTime`` values do (UTC; the text itself if unreadable)."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")
+
+
+@dataclass
+class VoidFacts:
+    triples: int = 0
+    subjects: int = 0
+    entities: int = 0
+    parts: dict[tuple[str, str], int] = field(default_factory=dict)
+    created: str | None = None
+    modified: str | None = None
+
+    @property
+    def created_key(self) -> str | None:
+        return None if self.created is None or self.modified is None else time_key(self.created)
+
+    @property
+    def modified_key(self) -> str | None:
+        return None if self.created is None or self.modified is None else time_key(self.modified)
+
+    def _date(self, predicate: ox.NamedNode, term: ox.Literal) -> None:
+        value = canonical_time(term)
+        if predicate == CREATED:
+            if self.created is None or time_key(value) < time_key(self.created):
+                self.created = value
+        elif self.modified is None or time_key(value) > time_key(self.modified):
+            self.modified = value
+
+
+def void_facts(iri: str, statements: Iterable[ox.Triple | ox.Quad]) -> VoidFacts:
+    """The figures of passport ``iri``'s graph from its statements (all in that graph; triples and
+    quads may be mixed)."""
+    distinct = set(statements)
+    if len({type(t) for t in distinct}) > 1:  # a triple and a quad of the same statement count once
+        distinct = {ox.Triple(t.subject, t.predicate, t.object) for t in distinct}
+    facts = VoidFacts(len(distinct))
+    subjects = set()
+    parts = facts.parts
+    for t in distinct:
+        s, p = t.subject, t.predicate
+        subjects.add(s)
+        key = (PROPERTY, p.value)
+        parts[key] = parts.get(key, 0) + 1
+        if p == RDF_TYPE:
+            key = (CLASS, t.object.value)
+            parts[key] = parts.get(key, 0) + 1
+        elif (p == CREATED or p == MODIFIED) and s.value == iri and isinstance(t.object, ox.Literal):
+            facts._date(p, t.object)
+    facts.subjects = len(subjects)
+    facts.entities = sum(1 for s in subjects if type(s) is ox.NamedNode)
+    return facts
+
+
+def with_managed(facts: VoidFacts, iri: str, statements: Iterable[ox.Triple | ox.Quad]) -> VoidFacts:
+    """``facts`` and the registry's managed triples of a new version (their predicates are never
+    in a document read, so none is counted already; their subject is the passport, counted
+    already): a new value, so giving the same version's twice counts them once."""
+    out = replace(facts, parts=dict(facts.parts))
+    for t in statements:
+        out.triples += 1
+        key = (PROPERTY, t.predicate.value)
+        out.parts[key] = out.parts.get(key, 0) + 1
+        if (t.predicate == CREATED or t.predicate == MODIFIED) and t.subject.value == iri \
+                and isinstance(t.object, ox.Literal):
+            out._date(t.predicate, t.object)
+    return out
+
+
+__all__ = ["CLASS", "PROPERTY", "VoidFacts", "canonical_time", "time_key", "void_facts", "with_managed"]
