@@ -109,7 +109,8 @@ def measure(data_dir: Path, writes: int, sparql_runs: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=2000)
-    parser.add_argument("--data", type=Path, default=None, help="an existing data directory (a copy: opened for writing)")
+    parser.add_argument("--data", type=Path, default=None,
+                        help="an existing data directory (a copy: opened for writing)")
     parser.add_argument("--writes", type=int, default=5)
     parser.add_argument("--sparql-runs", type=int, default=1)
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "catalog_counts.json")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from registry.store.monitor_index import MONITOR_FILE, MonitorIndex
 from registry.store.sidecar import open_fresh
-from registry.store.void_facts import CLASS
+from registry.store.void_facts import CLASS, read_partitions
 
 
 @dataclass
@@ -51,13 +51,15 @@ def void_totals(data_dir: Path, base: str) -> dict[str, VoidTotals] | None:
                 (example,) = conn.execute("SELECT MIN(iri) FROM passport WHERE municipality = ?", (muni,)).fetchone()
                 out[muni] = VoidTotals(muni, triples, subjects, entities, example or "")
         region.example = conn.execute("SELECT MIN(iri) FROM passport").fetchone()[0] or ""
-        for muni, kind, term, n in conn.execute("SELECT municipality, kind, term, n FROM t_partition"):
+        for muni, parts in conn.execute("SELECT municipality, parts FROM t_partition"):
             found = out.get(muni)
             if found is None:
                 continue
-            mine, theirs = (found.classes, region.classes) if kind == CLASS else (found.properties, region.properties)
-            mine[term] = n
-            theirs[term] = theirs.get(term, 0) + n
+            for kind, term, n in read_partitions(parts):
+                mine, theirs = ((found.classes, region.classes) if kind == CLASS
+                                else (found.properties, region.properties))
+                mine[term] = n
+                theirs[term] = theirs.get(term, 0) + n
     finally:
         conn.close()
     if region.triples:

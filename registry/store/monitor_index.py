@@ -52,7 +52,7 @@ from registry.store.monitor_mci import object_mci, rounded
 from registry.store.monitor_totals import TOTAL_TABLES, Totals, schema
 from registry.store.search_facts import object_kind
 from registry.store.sidecar import Sidecar
-from registry.store.void_facts import with_managed
+from registry.store.void_facts import PARTITIONS_SCHEMA, Partitions, with_managed
 
 MONITOR_FILE = "monitor.sqlite"
 
@@ -93,7 +93,7 @@ CREATE TABLE IF NOT EXISTS release_object (
   quality TEXT NOT NULL, passport INTEGER NOT NULL, grams INTEGER NOT NULL, without INTEGER NOT NULL,
   PRIMARY KEY (release_year, municipality, iri, material, quality)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS release_object_passport ON release_object (passport);
-""" + schema()
+""" + schema() + "\n" + PARTITIONS_SCHEMA
 
 
 def _opt(value: Decimal | None) -> str | None:
@@ -112,10 +112,11 @@ class MonitorIndex(Sidecar):
 
     FILE = MONITOR_FILE
     SCHEMA_VERSION = "10"  # 8: the passport's object kind and uses of values (the pages' counts); 9: release_object;
-    # 10: the VoID figures and dates of each passport graph (``void_facts``), ``t_partition``
+    # 10: the VoID figures and dates of each passport graph (``void_facts``) and ``t_partition``
     SCHEMA = SCHEMA
-    TABLES = ("passport", "quantity", "material", "mci", "valuation", "release_object", "meta", *TOTAL_TABLES)
-    CLEARED = ("passport", "quantity", "material", "mci", "valuation", "release_object", *TOTAL_TABLES)
+    TABLES = ("passport", "quantity", "material", "mci", "valuation", "release_object", "meta", "t_partition",
+              *TOTAL_TABLES)
+    CLEARED = ("passport", "quantity", "material", "mci", "valuation", "release_object", "t_partition", *TOTAL_TABLES)
 
     _totals: Totals  # the totals' contributions of the transaction under way (``_rows_started``)
 
@@ -130,14 +131,14 @@ class MonitorIndex(Sidecar):
 
     def _rows_started(self) -> None:
         self._totals = Totals()
-        # per total summed here: the counts of the passports added, of those taken away
-        self._counted = {name: (Counter(), Counter()) for name in ("t_use", "t_partition")}
+        self._uses = (Counter(), Counter())  # the uses of the passports added, of those taken away
+        self._partitions = Partitions()
 
     def _rows_done(self) -> None:
-        for name, counted in self._counted.items():
-            for sign, counts in zip((1, -1), counted, strict=True):
-                self._totals.add_rows(name, ((*key, n) for key, n in counts.items()), sign)
+        for sign, uses in zip((1, -1), self._uses, strict=True):
+            self._totals.add_rows("t_use", ((p, v, n) for (p, v), n in uses.items()), sign)
         self._totals.write(self.conn)
+        self._partitions.write(self.conn)
 
     def _delete(self, iri: str, serial: int) -> None:
         conn = self.conn
@@ -145,8 +146,8 @@ class MonitorIndex(Sidecar):
         row = found[:1] if found is not None else None
         if row is not None:
             self._totals.add(conn, row[0], -1)
-            self._counted["t_use"][1].update({(p, v): n for p, v, n in json.loads(found[1] or "[]")})
-            self._counted["t_partition"][1].update({(found[2], k, t): n for k, t, n in json.loads(found[3] or "[]")})
+            self._uses[1].update({(p, v): n for p, v, n in json.loads(found[1] or "[]")})
+            self._partitions.add(found[2], (((k, t), n) for k, t, n in json.loads(found[3] or "[]")), -1)
         conn.execute("DELETE FROM valuation WHERE passport = ? AND record IS NULL", (iri,))
         if row is None:
             return
@@ -166,7 +167,8 @@ class MonitorIndex(Sidecar):
                            (f.iri, f.municipality, total, f.built, None, serial, f.obj, f.wkt,
                             object_kind(f.kinds, self.terms.object_kinds) or None,
                             json.dumps([[p, v, n] for (p, v), n in f.uses.items()]) if f.uses else None,
-                            vf.triples, vf.subjects, vf.entities, json.dumps(sorted([*k, n] for k, n in vf.parts.items())),
+                            vf.triples, vf.subjects, vf.entities,
+                            json.dumps(sorted([*k, n] for k, n in vf.parts.items())),
                             vf.created, vf.created_key, vf.modified, vf.modified_key))
         pid = cur.lastrowid
         conn.executemany("INSERT INTO quantity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -198,8 +200,8 @@ class MonitorIndex(Sidecar):
                 mci.lifetime, mci.average_lifetime, mci.utility, mci.mci, *split_exact(weighted)))
         self._revalue(f.iri, adjust=False)
         self._totals.add(conn, pid, 1)
-        self._counted["t_use"][0].update(f.uses)
-        self._counted["t_partition"][0].update({(f.municipality, *k): n for k, n in vf.parts.items()})
+        self._uses[0].update(f.uses)
+        self._partitions.add(f.municipality, vf.parts.items(), 1)
 
     def _revalue(self, iri: str, *, adjust: bool = True, row: tuple[int, int] | None = None) -> None:
         """The latest valuation of passport ``iri`` and its share per material, again (``adjust``:

@@ -11,8 +11,7 @@ passport and each distinct date ``day`` of its valuations, with ``prev`` its pre
 date ('' for the first), the passport has a valuation in (F, D] exactly when one of its rows has
 F < day <= D and prev <= F (the first of its dates in the window), and only one row does.
 ``t_passport`` also sums the VoID figures of the passports' graphs (triples, distinct subjects,
-entities: ``void_facts``) and ``t_partition`` the class (``kind`` "c": entities) and property
-("p": triples) partitions per municipality, given per transaction as ``t_use``.
+entities: ``void_facts``, which keeps the partitions per municipality itself).
 ``t_kind`` counts the passports per municipality and object kind, ``t_use`` the statements per
 property and value in the whole store (from the ``uses`` of each passport row, summed per transaction by
 ``monitor_index`` and given with :meth:`Totals.add_rows`: a passport has some twenty of them) (the pages' counts: ``registry.views.pages.stats``). ``t_value`` sums each passport's latest valuation (exactly, as three integers: ``monitor_index``),
@@ -57,7 +56,6 @@ TOTALS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
     "t_kind": (("municipality", "kind"), ("passports",), "passports",
                "SELECT municipality, kind, 1 FROM passport WHERE id = ? AND kind IS NOT NULL"),
     "t_use": (("predicate", "value"), ("uses",), "uses", ""),  # summed per transaction by ``monitor_index``
-    "t_partition": (("municipality", "kind", "term"), ("n",), "n", ""),  # as t_use: the VoID partitions
     "t_mci": (("municipality",), ("grams", "objects", "with_mci", "w_units", "w_high", "w_low"), "objects",
               "SELECT municipality, grams, 1, mci IS NOT NULL, w_units, w_high, w_low FROM mci WHERE passport = ?"),
     "t_valued": (("municipality", "day", "prev"), ("grams", "mci_grams", "passports"), "passports",

@@ -25,14 +25,21 @@ reads them from the stored graph.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+import sqlite3
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 import pyoxigraph as ox
 
 from registry.model.vocab import CREATED, MODIFIED, RDF_TYPE, XSD
+
+# The class and property partitions per municipality: one row each, the counts as JSON
+# ``{"c CLASS": entities, "p PROPERTY": triples}`` (a few hundred keys): changed once per
+# municipality and write, where a row per key would be thousands of upserts per write.
+PARTITIONS_SCHEMA = "CREATE TABLE IF NOT EXISTS t_partition (municipality TEXT PRIMARY KEY, parts TEXT NOT NULL);"
 
 CLASS, PROPERTY = "c", "p"
 DATETIME = ox.NamedNode(XSD + "dateTime")
@@ -127,4 +134,45 @@ def with_managed(facts: VoidFacts, iri: str, statements: Iterable[ox.Triple | ox
     return out
 
 
-__all__ = ["CLASS", "PROPERTY", "VoidFacts", "canonical_time", "time_key", "void_facts", "with_managed"]
+class Partitions:
+    """The partitions' changes of one transaction, per municipality, written at its end."""
+
+    def __init__(self) -> None:
+        self._delta: dict[str, dict[str, int]] = {}
+
+    def add(self, municipality: str, parts: Iterable[tuple[tuple[str, str], int]], sign: int) -> None:
+        delta = self._delta.setdefault(municipality, {})
+        for (kind, term), n in parts:
+            key = f"{kind} {term}"
+            delta[key] = delta.get(key, 0) + sign * n
+
+    def write(self, conn: sqlite3.Connection) -> None:
+        """Add the changes to the rows (a count at zero leaves; so does an empty row); start again."""
+        delta, self._delta = self._delta, {}
+        for municipality, changes in delta.items():
+            if not any(changes.values()):
+                continue
+            row = conn.execute("SELECT parts FROM t_partition WHERE municipality = ?", (municipality,)).fetchone()
+            parts = json.loads(row[0]) if row is not None else {}
+            for key, n in changes.items():
+                value = parts.get(key, 0) + n
+                if value:
+                    parts[key] = value
+                else:
+                    parts.pop(key, None)
+            if parts:
+                conn.execute("INSERT OR REPLACE INTO t_partition VALUES (?, ?)",
+                             (municipality, json.dumps(parts, sort_keys=True)))
+            else:
+                conn.execute("DELETE FROM t_partition WHERE municipality = ?", (municipality,))
+
+
+def read_partitions(text: str) -> Iterator[tuple[str, str, int]]:
+    """(kind, term, count) of a ``t_partition`` row."""
+    for key, n in json.loads(text).items():
+        kind, _, term = key.partition(" ")
+        yield kind, term, n
+
+
+__all__ = ["CLASS", "PARTITIONS_SCHEMA", "PROPERTY", "Partitions", "VoidFacts", "canonical_time", "read_partitions",
+           "time_key", "void_facts", "with_managed"]
