@@ -1,7 +1,8 @@
 """What the VoID description and the catalog's temporal coverage take from one passport graph,
 kept per passport by the monitor aggregates (``monitor_index``) and summed per municipality in
-``t_passport`` and ``t_partition`` (``monitor_totals``), so ``/.well-known/void`` and ``/catalog``
-never scan the store (``registry.store.catalog_counts`` reads them).
+``t_passport`` (``monitor_totals``) and ``t_partition`` (:class:`Partitions`), so
+``/.well-known/void`` and ``/catalog`` never scan the store (``registry.store.catalog_counts``
+reads them).
 
 Per passport graph (its distinct triples, as the store holds them):
 
