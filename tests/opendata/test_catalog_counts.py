@@ -145,6 +145,10 @@ def test_void_and_catalog_after_a_write_show_the_kept_figures(app_client):
     assert value("triples") == [want.totals["triples"]]
     assert value("entities") == [want.totals["entities"]]
     assert value("distinctObjects") in ([], [want.totals["objects"]])
+    said = {q.object.value for q in served.quads_for_pattern(ox.NamedNode(BASE + ".well-known/void"),
+                                                             ox.NamedNode(DCTERMS + "description"), None)}
+    assert any("void:distinctObjects" in text and "background" in text for text in said)
+    assert any("achtergrond" in text for text in said)
     catalog = app_client.get("/catalog.ttl")
     assert catalog.status_code == 200
     end = max(end for _, end in sparql_dates(registry.store).values())
