@@ -52,7 +52,7 @@ from registry.store.monitor_mci import object_mci, rounded
 from registry.store.monitor_totals import TOTAL_TABLES, Totals, schema
 from registry.store.search_facts import object_kind
 from registry.store.sidecar import Sidecar
-from registry.store.void_facts import PARTITIONS_SCHEMA, Partitions, with_managed
+from registry.store.void_facts import PARTITIONS_SCHEMA, Partitions, decode_parts, encode_parts, with_managed
 
 MONITOR_FILE = "monitor.sqlite"
 
@@ -147,7 +147,7 @@ class MonitorIndex(Sidecar):
         if row is not None:
             self._totals.add(conn, row[0], -1)
             self._uses[1].update({(p, v): n for p, v, n in json.loads(found[1] or "[]")})
-            self._partitions.add(found[2], (((k, t), n) for k, t, n in json.loads(found[3] or "[]")), -1)
+            self._partitions.add(found[2], decode_parts(found[3]), -1)
         conn.execute("DELETE FROM valuation WHERE passport = ? AND record IS NULL", (iri,))
         if row is None:
             return
@@ -168,7 +168,7 @@ class MonitorIndex(Sidecar):
                             object_kind(f.kinds, self.terms.object_kinds) or None,
                             json.dumps([[p, v, n] for (p, v), n in f.uses.items()]) if f.uses else None,
                             vf.triples, vf.subjects, vf.entities,
-                            json.dumps(sorted([*k, n] for k, n in vf.parts.items())),
+                            encode_parts(vf.parts),
                             vf.created, vf.created_key, vf.modified, vf.modified_key))
         pid = cur.lastrowid
         conn.executemany("INSERT INTO quantity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
