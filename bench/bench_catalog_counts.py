@@ -27,7 +27,10 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from pathlib import Path
+
+import pyoxigraph as ox
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -53,9 +56,10 @@ def measure(data_dir: Path, writes: int, sparql_runs: int) -> dict:
     from registry.demo import generate
     from registry.model.documents import PassportDoc
     from registry.model.uris import owning_passport
+    from registry.model.vocab import DCTERMS
     from registry.store.registry import Registry
     from registry.views.opendata import facts, void
-    from registry.views.pages.cache import cache_for
+    from registry.views.pages.cache import cache_for, memo_for
 
     settings = Settings(data_dir=data_dir, stats_refresh=3600)
     out: dict = {}
@@ -63,18 +67,23 @@ def measure(data_dir: Path, writes: int, sparql_runs: int) -> dict:
     registry = Registry.open(settings)  # rebuilds sidecars of an older schema
     out["writable_open_s"] = round(time.perf_counter() - started, 1)
     try:
-        docs = [PassportDoc(owning_passport(registry.base, iri), triples)
+        note = ox.NamedNode(DCTERMS + "description")  # a new version at every run, never "unchanged"
+        docs = [PassportDoc(owning_passport(registry.base, iri), [*triples, ox.Triple(
+                    ox.NamedNode(iri), note, ox.Literal(f"bench {uuid.uuid4()}"))])
                 for iri, triples in generate(writes, seed=4242, base=registry.base)]
+        generations = set()
         # the background count of the distinct objects, once (not again during the rounds:
         # ``stats_refresh`` is an hour), waited for here so that it does not run beside them
         t, _ = timed(lambda: (void.counts(registry), cache_for(registry).get("void-objects", lambda: None, wait=None)))
         out["distinct_objects_background_s"] = round(t["wall_ms"] / 1000, 1)
         rounds = []
         for doc in docs:
-            registry.add([doc])
+            assert registry.add([doc]).written == 1
+            generations.add(memo_for(registry).generation())
             catalog, found = timed(lambda: facts.facts(registry))
             counts, kept = timed(lambda: void.counts(registry))
             rounds.append((catalog, counts))
+        assert len(generations) == len(docs)  # each round measured a new generation
         out["catalog_facts_after_write"] = summary([r[0] for r in rounds])
         out["void_counts_after_write"] = summary([r[1] for r in rounds])
         out["passports"] = found.passports
