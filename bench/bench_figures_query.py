@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -25,17 +24,16 @@ from pathlib import Path
 import pyoxigraph as ox
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_linked_data import free_port, stop
+from bench_linked_data import start as start_server
+
 GM0153 = "https://w3id.org/materiaalpaspoort/id/municipality/GM0153"
 CASES = [("indicator-goal3-valued-share", {"municipality": GM0153, "date": "2026-12-31"}),
          ("indicator-stock-by-material", {"municipality": GM0153}),
          ("indicator-rstrategy-by-mass", {}),
          ("indicator-municipality-comparison", {"date": "2026-12-31"})]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _state(data: Path, state: str) -> None:
@@ -66,19 +64,12 @@ def _timed(client, name: str, params: dict, rounds: int) -> tuple[list[float], b
 def measure(data: Path, base: str, old_rounds: int, new_rounds: int) -> dict:
     import httpx
 
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PASSPORTS_QUERY_TIMEOUT": "300", "PASSPORTS_RATE_LIMIT": "100000"}
-    server = subprocess.Popen([sys.executable, "-m", "registry.cli", "serve", "--data", str(data), "--base", base,
-                               "--port", str(port)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
     url, out = f"http://127.0.0.1:{port}", {}
+    server = start_server([sys.executable, "-m", "registry.cli", "serve", "--data", str(data), "--base", base,
+                           "--port", str(port)], url + "/query/", "passports serve", wait=1200, env=env)
     try:
-        for _ in range(1200):
-            try:
-                if httpx.get(url + "/query/", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(1)
         with httpx.Client(base_url=url, timeout=900) as client:
             for name, params in CASES:
                 _state(data, "clean")
@@ -94,8 +85,7 @@ def measure(data: Path, base: str, old_rounds: int, new_rounds: int) -> dict:
                 print(name, json.dumps(entry), flush=True)
     finally:
         _state(data, "clean")
-        server.terminate()
-        server.wait(60)
+        stop(server)
     return out
 
 

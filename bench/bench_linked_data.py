@@ -176,22 +176,30 @@ def pinned(cmd: list[str], cores: str | None) -> list[str]:
     return ["taskset", "-c", cores, *cmd] if cores else cmd
 
 
-def start(cmd: list[str], url: str, name: str, log: Path) -> subprocess.Popen:
+def start(cmd: list[str], url: str, name: str, log: Path | None = None, *, wait: float = 120.0,
+          env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Start a server and poll ``url`` until it answers (a status below 500) within ``wait`` seconds
+    (a registry rebuilding its sidecars at opening may need many minutes); its output goes to
+    ``log`` (None: discarded), ``env``: its environment (None: this one's)."""
     import httpx
 
-    with open(log, "wb") as out:  # the child keeps its own copy of the descriptor
-        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 120
+    if log is None:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    else:
+        with open(log, "wb") as out:  # the child keeps its own copy of the descriptor
+            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"{name} exited at start; see {log}:\n{log.read_text()[-2000:]}")
+            raise SystemExit(f"{name} exited at start" + (f"; see {log}:\n{log.read_text()[-2000:]}" if log else ""))
         try:
-            httpx.get(url, timeout=2)
-            return proc
+            if httpx.get(url, timeout=5).status_code < 500:
+                return proc
         except httpx.TransportError:
-            time.sleep(0.25)
+            pass
+        time.sleep(0.25)
     proc.kill()
-    raise SystemExit(f"{name} did not answer within 120 s; see {log}")
+    raise SystemExit(f"{name} did not answer within {wait:.0f} s" + (f"; see {log}" if log else ""))
 
 
 def stop(proc: subprocess.Popen) -> None:

@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import resource
-import socket
 import subprocess
 import sys
 import time
@@ -29,6 +28,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+
+from bench_linked_data import free_port, stop
+from bench_linked_data import start as start_server
 
 MPV = "https://w3id.org/materiaalpaspoort/id/"
 SCOPES = {"region": None, "GM0153": MPV + "municipality/GM0153"}
@@ -116,12 +118,6 @@ def measure(data: Path) -> dict:
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _peak_rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmHWM:"):
@@ -135,19 +131,13 @@ def over_http(data: Path, base: str) -> dict:
 
     from registry.store import monitor_lists
 
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "registry.cli", "serve", "--data", str(data), "--base", base,
-                               "--port", str(port)], cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
+    server = start_server([sys.executable, "-m", "registry.cli", "serve", "--data", str(data), "--base", base,
+                           "--port", str(port)], url + "/query/", "passports serve", wait=600,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     out: dict = {}
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(url + "/query/", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(1)
         out["server_rss_after_start_mb"] = _peak_rss_mb(server.pid)
         with httpx.Client(base_url=url, timeout=600) as client:
             for name in monitor_lists.PAGED:
@@ -169,8 +159,7 @@ def over_http(data: Path, base: str) -> dict:
                     out[f"{name} {scope}"] = entry
                     print("http", name, scope, json.dumps(entry), flush=True)
     finally:
-        server.terminate()
-        server.wait(30)
+        stop(server)
     return out
 
 

@@ -116,6 +116,20 @@ def check_pages(data_dir: Path) -> dict:
     return out
 
 
+def demo_data(tmp: Path, size: int) -> Path:
+    """A data directory in ``tmp`` with ``size`` demo passports (seed 42)."""
+    from registry.core.settings import Settings
+    from registry.demo import generate
+    from registry.model.documents import PassportDoc
+    from registry.model.uris import owning_passport
+    from registry.store.registry import Registry
+
+    settings = Settings(data_dir=tmp / "data", base_iri=BASE)
+    with Registry.open(settings) as registry:
+        registry.add(PassportDoc(owning_passport(BASE, iri), triples) for iri, triples in generate(size, seed=42, base=BASE))
+    return settings.data_dir
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size", type=int, default=2000)
@@ -133,18 +147,8 @@ def main() -> None:
             result["load_before_pages"] = load()
             result["pages"] = check_pages(args.data)
     else:
-        from registry.core.settings import Settings
-        from registry.demo import generate
-        from registry.model.documents import PassportDoc
-        from registry.model.uris import owning_passport
-        from registry.store.registry import Registry
-
         with tempfile.TemporaryDirectory() as tmp:
-            settings = Settings(data_dir=Path(tmp) / "data", base_iri=BASE)
-            with Registry.open(settings) as registry:
-                registry.add(PassportDoc(owning_passport(BASE, iri), triples)
-                             for iri, triples in generate(args.size, seed=42, base=BASE))
-            result.update(measure(settings.data_dir, args.runs, args.sparql_runs))
+            result.update(measure(demo_data(Path(tmp), args.size), args.runs, args.sparql_runs))
     result["load_after"] = load()
     args.out.write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(result, indent=1))

@@ -97,6 +97,6 @@ def open_data_documents(registry: Registry, root: Path, site_url: str) -> tuple[
     catalog = catalog_triples(registry.settings, registry.base, found, files, dumps_url=site_url)
     documents = [(CATALOG_PATH + fmt.suffix, rdf_bytes(catalog, fmt)) for fmt in RDF_FORMATS]
     dumps = {f.municipality or "region": site_url + f.path for f in files if f.municipality or f.kind == "registry"}
-    void = rdf_bytes(void_triples(registry.base, counts(registry), dumps), TURTLE)
+    void = rdf_bytes(void_triples(registry.base, counts(registry, background=False), dumps), TURTLE)
     documents += [(VOID_PATH, void), (VOID_PATH + ".ttl", void)]
     return documents, catalog_page(registry.settings, registry.base, found, files)

@@ -27,6 +27,7 @@ import pyoxigraph as ox
 
 from registry.model.vocab import DCTERMS, GEO, MP, RDF, XSD
 from registry.store.search_facts import by_subject
+from registry.store.void_facts import VoidFacts, void_facts
 
 SCALE = Decimal(10) ** -18  # the store divides decimals to 18 decimals, truncated
 NINE = 10 ** 9
@@ -80,6 +81,8 @@ class MonitorFacts:
     quantities: list[QuantityRow] = field(default_factory=list)
     valuations: list[tuple[str, str | None]] = field(default_factory=list)  # (date, canonical amount)
     uses: dict[tuple[str, str], int] = field(default_factory=dict)  # (property, IRI) -> statements (COUNTED)
+    void: VoidFacts = field(default_factory=VoidFacts)  # the VoID figures and dates of the graph (``void_facts``)
+    stored: VoidFacts | None = None  # the same with the managed triples the writer adds (``with_managed``)
 
 
 def canonical_decimal(text: str) -> str | None:
@@ -160,11 +163,13 @@ def _recycled(q: dict[str, list[ox.Term]]) -> str | None:
 
 def monitor_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFacts | None:
     """The facts of passport ``iri``; None for a tombstone or a graph that is not a passport."""
+    triples = triples if isinstance(triples, list) else list(triples)
     props = by_subject(triples, _NAMES)
     own = props.get(iri, {})
     if not any(o.value == MP + "Passport" for o in own.get("type", ())) or not own.get("describes"):
         return None
     facts = MonitorFacts(iri, own["municipality"][0].value if own.get("municipality") else "")
+    facts.void = void_facts(iri, triples)
     facts.obj = own["describes"][0].value
     obj = props.get(facts.obj, {})
     built = first_of(obj, "built")

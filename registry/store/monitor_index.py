@@ -12,6 +12,9 @@ Tables (``monitor_figures`` answers the indicators from them, with the saved que
   ``[[property, value, statements], ...]``), its mass in grams (the sum of its quantities' ``mp:massKg``) and ``latest``, the key of its latest valuation as the saved queries
   choose it (``MAX("date amount")`` over the valuations the passport records and the records of
   ``passports valuate``), and that amount exactly as three integers (``la_units``, ``la_high``, ``la_low``);
+  the VoID figures of its graph (``v_triples``, ``v_subjects``, ``v_entities``, the partitions as
+  JSON ``[[kind, term, n], ...]`` in ``parts``) and its ``created``/``modified`` with their sort
+  keys (``void_facts``; indexed per municipality: the catalog's first and last date are two seeks);
 * ``quantity``: each material quantity: material, grams, R-strategy, detachability index,
   release year and quality, and its origin as recorded (``monitor_facts``);
 * ``material``: per passport and material: grams, quantities, quantities with a mass, and the
@@ -49,6 +52,7 @@ from registry.store.monitor_mci import object_mci, rounded
 from registry.store.monitor_totals import TOTAL_TABLES, Totals, schema
 from registry.store.search_facts import object_kind
 from registry.store.sidecar import Sidecar
+from registry.store.void_facts import PARTITIONS_SCHEMA, Partitions, decode_parts, encode_parts, with_managed
 
 MONITOR_FILE = "monitor.sqlite"
 
@@ -57,8 +61,12 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS passport (
   id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, municipality TEXT NOT NULL, grams INTEGER NOT NULL,
   built INTEGER, latest TEXT, serial INTEGER NOT NULL, object TEXT, wkt TEXT, la_units INTEGER NOT NULL DEFAULT 0,
-  la_high INTEGER NOT NULL DEFAULT 0, la_low INTEGER NOT NULL DEFAULT 0, kind TEXT, uses TEXT);
-CREATE INDEX IF NOT EXISTS passport_municipality ON passport (municipality);
+  la_high INTEGER NOT NULL DEFAULT 0, la_low INTEGER NOT NULL DEFAULT 0, kind TEXT, uses TEXT,
+  v_triples INTEGER NOT NULL DEFAULT 0, v_subjects INTEGER NOT NULL DEFAULT 0, v_entities INTEGER NOT NULL DEFAULT 0,
+  parts TEXT, created TEXT, created_key TEXT, modified TEXT, modified_key TEXT);
+CREATE INDEX IF NOT EXISTS passport_municipality ON passport (municipality, iri);
+CREATE INDEX IF NOT EXISTS passport_created ON passport (municipality, created_key) WHERE created_key IS NOT NULL;
+CREATE INDEX IF NOT EXISTS passport_modified ON passport (municipality, modified_key) WHERE modified_key IS NOT NULL;
 CREATE TABLE IF NOT EXISTS quantity (
   passport INTEGER NOT NULL, municipality TEXT NOT NULL, material TEXT, grams INTEGER, strategy TEXT NOT NULL,
   detachability TEXT, release_year INTEGER, quality TEXT NOT NULL, life_cycle TEXT, nature TEXT, origin TEXT,
@@ -85,7 +93,7 @@ CREATE TABLE IF NOT EXISTS release_object (
   quality TEXT NOT NULL, passport INTEGER NOT NULL, grams INTEGER NOT NULL, without INTEGER NOT NULL,
   PRIMARY KEY (release_year, municipality, iri, material, quality)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS release_object_passport ON release_object (passport);
-""" + schema()
+""" + schema() + "\n" + PARTITIONS_SCHEMA
 
 
 def _opt(value: Decimal | None) -> str | None:
@@ -103,10 +111,12 @@ class MonitorIndex(Sidecar):
     """The writer's handle of the monitor aggregates (one per writable ``Registry``)."""
 
     FILE = MONITOR_FILE
-    SCHEMA_VERSION = "9"  # 8: the passport's object kind and uses of values (the pages' counts); 9: release_object
+    SCHEMA_VERSION = "10"  # 8: the passport's object kind and uses of values (the pages' counts); 9: release_object;
+    # 10: the VoID figures and dates of each passport graph (``void_facts``) and ``t_partition``
     SCHEMA = SCHEMA
-    TABLES = ("passport", "quantity", "material", "mci", "valuation", "release_object", "meta", *TOTAL_TABLES)
-    CLEARED = ("passport", "quantity", "material", "mci", "valuation", "release_object", *TOTAL_TABLES)
+    TABLES = ("passport", "quantity", "material", "mci", "valuation", "release_object", "meta", "t_partition",
+              *TOTAL_TABLES)
+    CLEARED = ("passport", "quantity", "material", "mci", "valuation", "release_object", "t_partition", *TOTAL_TABLES)
 
     _totals: Totals  # the totals' contributions of the transaction under way (``_rows_started``)
 
@@ -114,22 +124,30 @@ class MonitorIndex(Sidecar):
     def derive_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad], terms: Terms) -> MonitorFacts | None:
         return monitor_facts(iri, triples)
 
+    @staticmethod
+    def managed(facts: MonitorFacts, statements: list[ox.Triple | ox.Quad]) -> None:
+        """The registry's managed triples of the new version ``facts`` is of (``Sidecar.managed``)."""
+        facts.stored = with_managed(facts.void, facts.iri, statements)
+
     def _rows_started(self) -> None:
         self._totals = Totals()
         self._uses = (Counter(), Counter())  # the uses of the passports added, of those taken away
+        self._partitions = Partitions()
 
     def _rows_done(self) -> None:
         for sign, uses in zip((1, -1), self._uses, strict=True):
             self._totals.add_rows("t_use", ((p, v, n) for (p, v), n in uses.items()), sign)
         self._totals.write(self.conn)
+        self._partitions.write(self.conn)
 
     def _delete(self, iri: str, serial: int) -> None:
         conn = self.conn
-        found = conn.execute("SELECT id, uses FROM passport WHERE iri = ?", (iri,)).fetchone()
+        found = conn.execute("SELECT id, uses, municipality, parts FROM passport WHERE iri = ?", (iri,)).fetchone()
         row = found[:1] if found is not None else None
         if row is not None:
             self._totals.add(conn, row[0], -1)
             self._uses[1].update({(p, v): n for p, v, n in json.loads(found[1] or "[]")})
+            self._partitions.add(found[2], decode_parts(found[3]), -1)
         conn.execute("DELETE FROM valuation WHERE passport = ? AND record IS NULL", (iri,))
         if row is None:
             return
@@ -142,11 +160,16 @@ class MonitorIndex(Sidecar):
         total = sum(q.grams or 0 for q in f.quantities)
         conn.executemany("INSERT INTO valuation VALUES (?, ?, ?, NULL)",
                          ((f.iri, when, amount) for when, amount in f.valuations))
+        vf = f.stored or f.void
         cur = conn.execute("INSERT INTO passport (iri, municipality, grams, built, latest, serial, object, wkt, kind, "
-                           "uses) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                           "uses, v_triples, v_subjects, v_entities, parts, created, created_key, modified, "
+                           "modified_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                            (f.iri, f.municipality, total, f.built, None, serial, f.obj, f.wkt,
                             object_kind(f.kinds, self.terms.object_kinds) or None,
-                            json.dumps([[p, v, n] for (p, v), n in f.uses.items()]) if f.uses else None))
+                            json.dumps([[p, v, n] for (p, v), n in f.uses.items()]) if f.uses else None,
+                            vf.triples, vf.subjects, vf.entities,
+                            encode_parts(vf.parts),
+                            vf.created, vf.created_key, vf.modified, vf.modified_key))
         pid = cur.lastrowid
         conn.executemany("INSERT INTO quantity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                          ((pid, f.municipality, q.material, q.grams, q.strategy, q.detachability, q.release_year,
@@ -178,6 +201,7 @@ class MonitorIndex(Sidecar):
         self._revalue(f.iri, adjust=False)
         self._totals.add(conn, pid, 1)
         self._uses[0].update(f.uses)
+        self._partitions.add(f.municipality, vf.parts.items(), 1)
 
     def _revalue(self, iri: str, *, adjust: bool = True, row: tuple[int, int] | None = None) -> None:
         """The latest valuation of passport ``iri`` and its share per material, again (``adjust``:

@@ -10,6 +10,8 @@ never disagree, and writes the contributions of a transaction together at its en
 passport and each distinct date ``day`` of its valuations, with ``prev`` its previous valuation
 date ('' for the first), the passport has a valuation in (F, D] exactly when one of its rows has
 F < day <= D and prev <= F (the first of its dates in the window), and only one row does.
+``t_passport`` also sums the VoID figures of the passports' graphs (triples, distinct subjects,
+entities: ``void_facts``, which keeps the partitions per municipality itself).
 ``t_kind`` counts the passports per municipality and object kind, ``t_use`` the statements per
 property and value in the whole store (from the ``uses`` of each passport row, summed per transaction by
 ``monitor_index`` and given with :meth:`Totals.add_rows`: a passport has some twenty of them) (the pages' counts: ``registry.views.pages.stats``). ``t_value`` sums each passport's latest valuation (exactly, as three integers: ``monitor_index``),
@@ -25,8 +27,8 @@ from collections.abc import Iterable
 
 # name: (key columns, sum columns, the count column that removes a row at zero, per-passport SELECT)
 TOTALS: dict[str, tuple[tuple[str, ...], tuple[str, ...], str, str]] = {
-    "t_passport": (("municipality",), ("grams", "passports"), "passports",
-                   "SELECT municipality, grams, 1 FROM passport WHERE id = ?"),
+    "t_passport": (("municipality",), ("grams", "passports", "triples", "subjects", "entities"), "passports",
+                   "SELECT municipality, grams, 1, v_triples, v_subjects, v_entities FROM passport WHERE id = ?"),
     "t_built": (("municipality", "built"), ("grams", "passports"), "passports",
                 "SELECT municipality, built, grams, 1 FROM passport WHERE id = ? AND built IS NOT NULL"),
     "t_material": (("municipality", "material"),

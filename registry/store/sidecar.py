@@ -150,6 +150,12 @@ class Sidecar(ABC):
         """Implemented by each sidecar: a function of the triples alone, so the validation worker
         of a long ``add`` computes it too (``registry.store.prepared``)."""
 
+    @staticmethod
+    def managed(facts: Any, statements: list[ox.Triple | ox.Quad]) -> None:
+        """The registry's managed triples (version number, dates, ...) the writer adds to the
+        graph of the new version ``facts`` was derived for, from a document that never has them
+        (a rebuild reads them from the store). Nothing here; the monitor aggregates count them."""
+
     @abstractmethod
     def _delete(self, iri: str, serial: int) -> None:
         """Implemented by each sidecar."""

@@ -43,6 +43,9 @@ class _Recorder:
     def facts(self, iri: str, triples) -> Any:
         return self.index.facts(iri, triples)
 
+    def managed(self, facts: Any, statements: list) -> None:
+        self.index.managed(facts, statements)
+
     def mark_dirty(self) -> None:
         """The real index is marked before the block's transaction."""
 

@@ -163,6 +163,7 @@ class BatchWriter(VersionReader):
         replaced: list[ox.NamedNode] = []
         tables = mass_tables()
         masses: dict[str, list[ox.Triple]] = {}
+        own: dict[str, list[ox.Quad]] = {}  # each new version's managed triples
         for doc, latest in good:
             node = ox.NamedNode(doc.iri)
             if prepared is None:
@@ -179,12 +180,12 @@ class BatchWriter(VersionReader):
                 previous = ox.NamedNode(f"{doc.iri}/v/{latest}")
                 quads.append(ox.Quad(previous, INVALIDATED_AT, timestamp, prov))
                 quads.append(ox.Quad(version, WAS_REVISION_OF, previous, prov))
-            quads += [
+            quads += own.setdefault(doc.iri, [
                 ox.Quad(node, VERSION_NUMBER, ox.Literal(str(number), datatype=INTEGER), node),
                 ox.Quad(node, CURRENT_VERSION, version, node),
                 ox.Quad(node, CREATED, created, node),
                 ox.Quad(node, MODIFIED, timestamp, node),
-                ox.Quad(node, CONTENT_HASH, ox.Literal(doc.content_hash()), node),
+                ox.Quad(node, CONTENT_HASH, ox.Literal(doc.content_hash()), node)]) + [
                 ox.Quad(version, RDF_TYPE, PASSPORT_VERSION, prov),
                 ox.Quad(version, RDF_TYPE, ENTITY, prov),
                 ox.Quad(version, SPECIALIZATION_OF, node, prov),
@@ -199,6 +200,9 @@ class BatchWriter(VersionReader):
         else:  # the statements as read (quads from N-Quads): no triples are made for the facts
             rows = {index: [f for f in (index.facts(doc.iri, chain(doc.statements(), masses[doc.iri]))
                                         for doc, _ in good) if f is not None] for index in self.sidecars()}
+        for index, found in rows.items():
+            for facts in found:
+                index.managed(facts, own[facts.iri])
         content: list[bytes] | None = None
         if bodies is not None and not replaced:
             content = [part for doc, _ in good

@@ -20,6 +20,7 @@ from registry.store.writer import SPOOL
 from registry.validation.worker import encode
 
 IDS = {"id", "serial", "seq"}  # numbers that follow the order and grouping of the writes
+TIMES = {"created", "created_key", "modified", "modified_key"}  # the times of the writes (as in ``_graphs``)
 
 
 def _docs() -> list[PassportDoc]:
@@ -41,7 +42,7 @@ def _rows(data_dir, name: str) -> dict[str, list[tuple]]:
     rows = {}
     for table in tables:
         cursor = conn.execute(f"SELECT * FROM {table}")  # the names from sqlite_master
-        keep = [i for i, d in enumerate(cursor.description) if d[0] not in IDS]
+        keep = [i for i, d in enumerate(cursor.description) if d[0] not in IDS | TIMES]
         rows[table] = sorted((tuple(row[i] for i in keep) for row in cursor), key=repr)
     conn.close()
     return rows

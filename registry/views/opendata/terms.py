@@ -89,6 +89,11 @@ WORDS = Wording({
         "gemeente en één voor de hele regio.")),
     "void.title": ("VoID description of the material passport registry",
                    "VoID-beschrijving van het materialenpaspoortregister"),
+    "void.figures": (
+        ("The figures are kept with every write, except void:distinctObjects: it is counted in the background "
+         "after a write and given only when that count is of the current data."),
+        ("De getallen worden bij elke schrijfactie bijgehouden, behalve void:distinctObjects: dat wordt na een "
+         "schrijfactie op de achtergrond geteld en alleen gegeven als die telling bij de actuele gegevens hoort.")),
     "region.title": ("Material passports of the region", "Materialenpaspoorten van de regio"),
     "region.description": (
         ("All {passports} of the registry ({municipalities}), their provenance and version history, and "

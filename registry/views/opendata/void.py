@@ -3,25 +3,32 @@
 (``...#GM0153``), each with its triples, entities, distinct subjects and objects, an example
 resource, class and property partitions, the SPARQL endpoint, its dump and its URI space.
 
-The counts are over the graphs of the current passports (not the provenance, history or
-reference graphs) and come from the aggregate queries ``sparql/void-*.rq`` (the partitions one municipality at a
-time): whole-store scans,
-so the description is computed once per store generation (:func:`registry.views.pages.cache.cache_for`,
-shared between processes) and served from there. The region's partitions are the sums of the
-municipalities' (a resource belongs to one passport, and so to one municipality)."""
+The counts are over the graphs of the current passports (not the provenance, history or reference
+graphs). All but one are kept by the monitor aggregates with every write
+(``registry.store.catalog_counts``): read on request, milliseconds at any size, once per store
+generation (``stats.from_sidecars``, as the pages' counts). The distinct objects are no sum (a
+material or a number is the object of many passports): the saved query
+``sparql/void-distinct-objects.rq`` counts them in the background after a write
+(``cache.cache_for``), and the description gives ``void:distinctObjects`` only when that count is of
+the current generation (and says so). Where the aggregates are missing the saved queries
+``sparql/void-*.rq`` give every figure (:func:`compute_counts`: whole-store scans, the reference
+the kept figures are tested against), in the background cache. The region's partitions are the
+sums of the municipalities' (a resource belongs to one passport, and so to one municipality)."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pyoxigraph as ox
 
 from registry.model.vocab import DCTERMS, MP, RDF, RDFS, XSD
+from registry.store import catalog_counts
 from registry.store.named_queries import select_plain
 from registry.views.opendata.catalog import CATALOG_PATH, VOID_PATH, Triples
 from registry.views.opendata.terms import FOAF, VOID, texts
-from registry.views.pages.cache import cache_for
+from registry.views.pages.cache import cache_for, memo_for
+from registry.views.pages.stats import from_sidecars
 
 TOTALS = ("triples", "entities", "subjects", "objects")
 _PREDICATES = {"triples": "triples", "entities": "entities", "subjects": "distinctSubjects",
@@ -65,9 +72,44 @@ def compute_counts(store: ox.Store) -> dict[str, Counts]:
     return dict(out)
 
 
-def counts(registry) -> dict[str, Counts]:
-    """The VoID counts of the store's current generation (computed once per generation)."""
-    return cache_for(registry).get("void-counts", lambda: compute_counts(registry.store), wait=None)
+def sidecar_counts(data_dir, base: str) -> dict[str, Counts] | None:
+    """The counts kept by the monitor aggregates, without the distinct objects; None when they do
+    not match the store."""
+    found = catalog_counts.void_totals(data_dir, base)
+    if found is None:
+        return None
+    return {(muni.rsplit("/", 1)[-1] if muni else "region"): Counts(
+        {"triples": t.triples, "entities": t.entities, "subjects": t.subjects}, t.example, muni,
+        t.classes, t.properties) for muni, t in found.items()}
+
+
+def distinct_objects(store: ox.Store, generation: str) -> tuple[str, dict[str, int]]:
+    """The distinct objects by municipality code and ``"region"`` (``void-distinct-objects``),
+    with the generation they are of (read before the query)."""
+    out = {}
+    for row in select_plain(store, "void-distinct-objects", union=False):
+        muni = row.get("municipality")
+        out[muni.rsplit("/", 1)[-1] if muni else "region"] = int(row.get("objects", 0))
+    return generation, out
+
+
+def counts(registry, *, background: bool = True) -> dict[str, Counts]:
+    """The VoID counts of the store's current generation (read once per generation);
+    ``background`` False (the static site): the distinct objects are counted now if need be."""
+    data_dir, base = registry.settings.data_dir, registry.base
+    found = from_sidecars(registry, "void-counts", lambda: sidecar_counts(data_dir, base),
+                          lambda: compute_counts(registry.store), wait=None)
+    if all("objects" in c.totals for c in found.values()):
+        return found  # the saved queries' (no aggregates)
+    memo = memo_for(registry)  # the generation read now (the cache's may be 0.2 s old)
+    generation = memo.generation()
+    objects = cache_for(registry).get("void-objects", lambda: distinct_objects(registry.store, memo.generation()),
+                                      wait=0)
+    if (objects is None or objects[0] != generation) and not background:
+        objects = distinct_objects(registry.store, generation)
+    if objects is None or objects[0] != generation:
+        return found  # being counted: left out rather than of other data
+    return {code: replace(c, totals={**c.totals, "objects": objects[1].get(code, 0)}) for code, c in found.items()}
 
 
 def void_triples(base: str, all_counts: dict[str, Counts], dumps: dict[str, str]) -> list[ox.Triple]:
@@ -100,6 +142,7 @@ def void_triples(base: str, all_counts: dict[str, Counts], dumps: dict[str, str]
 
     g.add(doc, RDF + "type", VOID + "DatasetDescription")
     g.add(doc, DCTERMS + "title", texts("void.title"))
+    g.add(doc, DCTERMS + "description", texts("void.figures"))
     g.add(doc, FOAF + "primaryTopic", region)
     dataset(region, all_counts.get("region", Counts()), dumps.get("region", ""))
     g.add(region, DCTERMS + "title", texts("region.title"))

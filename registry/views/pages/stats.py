@@ -133,7 +133,7 @@ class _Last:
         self.gave_up = ""  # the generation in which a read waited in vain: no more waiting in it
 
 
-def _from_sidecars(registry, key, read: Callable[[], Any], fallback: Callable[[], Any],
+def from_sidecars(registry, key, read: Callable[[], Any], fallback: Callable[[], Any],
                    wait: float | None) -> Any:
     """``read()`` once per generation; while it gives None the last value read, else (never read:
     no sidecars) the saved queries' value ``fallback()`` from the background cache."""
@@ -165,7 +165,7 @@ def _from_sidecars(registry, key, read: Callable[[], Any], fallback: Callable[[]
 
 def stats(registry, *, wait: float | None = 5.0) -> Stats | None:
     """The whole-store counts; None while the saved queries first compute them (no sidecars)."""
-    return _from_sidecars(registry, "stats", lambda: sidecar_stats(registry),
+    return from_sidecars(registry, "stats", lambda: sidecar_stats(registry),
                           lambda: compute_stats(registry.store), wait)
 
 
@@ -181,9 +181,9 @@ def value_counts(registry, predicate: str, *, wait: float | None = 5.0) -> dict[
     if predicate not in page_counts.COUNTED:  # not kept by the sidecars: the saved query
         return cache_for(registry).get(("values", predicate), lambda: sparql_value_counts(registry.store, predicate),
                                        wait=wait)
-    return _from_sidecars(registry, ("values", predicate),
+    return from_sidecars(registry, ("values", predicate),
                           lambda: page_counts.value_uses(registry.settings.data_dir, registry.base, predicate),
                           lambda: sparql_value_counts(registry.store, predicate), wait)
 
 
-__all__ = ["Stats", "compute_stats", "sidecar_stats", "sparql_value_counts", "stats", "value_counts"]
+__all__ = ["Stats", "compute_stats", "from_sidecars", "sidecar_stats", "sparql_value_counts", "stats", "value_counts"]
