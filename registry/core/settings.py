@@ -56,6 +56,9 @@ class Settings:
     # Pages: recompute a whole-store count (home, municipality, material pages) at most this often,
     # in seconds, after a write (``registry.views.pages.cache``).
     stats_refresh: float = field(default_factory=lambda: float(_env("PASSPORTS_STATS_REFRESH", "60")))
+    # Downloads (/dumps/, /catalog, VoID): after a write a request waits at most this many seconds for
+    # the dumps of the store as it is now (made in the background), else gets the last complete ones.
+    dumps_wait: float = field(default_factory=lambda: float(_env("PASSPORTS_DUMPS_WAIT", "5")))
     # Largest SPARQL result in bytes as serialised (refused, never cut off), besides PASSPORTS_RESULT_CAP.
     result_max_bytes: int = field(
         default_factory=lambda: int(_env("PASSPORTS_RESULT_MAX_BYTES", str(16 * 2**20))))

@@ -4,13 +4,17 @@ per municipality, listed with size, SHA-256 and date in ``dumps/manifest.json``)
 and the sitemap.
 
 The static build writes the dumps while it builds the pages (:mod:`registry.static_site.dumps`);
-the live server makes them on the first request after a write (:class:`LiveDumps`, cached in the
-data directory by store generation). Both show the same downloads page (:func:`downloads_page`)
+the live server makes them after a write, in the background, and serves the last complete set
+meanwhile (:class:`LiveDumps`, kept in the data directory by store generation). Both show the same downloads page (:func:`downloads_page`)
 and the same sitemap (:func:`sitemap_files`)."""
 
 from __future__ import annotations
 
+import logging
+import os
+import shutil
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +26,7 @@ from registry.views.feed import feed_position
 from registry.views.opendata.dumpinfo import MANIFEST, DumpFile, read_manifest
 from registry.views.pages.contexts import Page
 
+LOG = logging.getLogger(__name__)
 ONTOLOGY_FILES = (("def.ttl", "/def.ttl"), ("def.jsonld", "/def.jsonld"))
 
 
@@ -34,48 +39,99 @@ def downloads_page(root: Path, built: str) -> Page:
 
 
 class LiveDumps:
-    """The dumps of a running registry, made on demand in ``folder`` and kept while the store's
-    generation (``DATA/generation``, moved by every write) stays the same."""
+    """The dumps of a running registry, kept in ``folder`` by store generation (``DATA/generation``,
+    moved by every write).
 
-    def __init__(self, registry: Registry, folder: Path):
+    Each set of dumps is made in a folder of its own (``folder/sets/N``) by one background thread
+    at a time and then made current (``folder/current``) in one rename; the set before it stays
+    for a download under way, older ones are removed. A request after a write waits at most
+    ``wait`` seconds for the set of the current store (a small registry's dumps are ready by then,
+    so it sees its own write) and otherwise gets the last complete set: its manifest names the
+    generation and the change-feed position it holds, from which a harvester reads on. Only while
+    no set was ever made does a request wait for the first one. So no request costs a pass over a
+    million passports, and at most one such pass runs at a time."""
+
+    def __init__(self, registry: Registry, folder: Path, wait: float = 5.0):
         self.registry = registry
-        self.folder = Path(folder)
+        self.root = Path(folder)
+        self.wait = wait
         self.lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._failure: BaseException | None = None
 
     def generation(self) -> str:
         return store_generation(self.registry.settings.data_dir)
 
-    def built(self) -> str:
-        """When the dumps on disk were made ("" when there are none of the current generation)."""
-        stamp = self.folder / "generation"
+    def _current(self) -> tuple[Path, str, str] | None:
+        """(folder, generation, when made) of the current set; None before the first one."""
         try:
-            if stamp.read_text().split("\n")[0] == self.generation():
-                return stamp.read_text().split("\n")[1]
-        except (OSError, IndexError):
-            pass
-        return ""
+            name, generation, stamp = (self.root / "current").read_text().split("\n")[:3]
+        except (OSError, ValueError):
+            return None
+        folder = self.root / "sets" / name
+        return (folder, generation, stamp) if (folder / MANIFEST).exists() else None
+
+    @property
+    def folder(self) -> Path:
+        """The folder of the current set (``dumps/`` and the manifest under it)."""
+        current = self._current()
+        return current[0] if current else self.root / "sets" / "none"
+
+    def built(self) -> str:
+        """When the current set of dumps was made ("" when there is none)."""
+        current = self._current()
+        return current[2] if current else ""
 
     def files(self) -> list[DumpFile]:
-        """Every dump of the store as it is now (made first when the store changed since the last
-        ones), as ``dumps/manifest.json`` lists them."""
-        with self.lock:
-            if not self.built():
-                self._dump_all()
-        return read_manifest(self.folder)[1]
+        """Every dump of the newest complete set, as its ``dumps/manifest.json`` lists them (see the
+        class: a newer set is started when the store changed, and waited for a bounded time)."""
+        current = self._current()
+        if current is None or current[1] != self.generation():
+            thread = self._start()
+            thread.join(None if current is None else self.wait)
+            current = self._current()
+            if current is None:
+                failure, self._failure = self._failure, None
+                raise failure or RuntimeError("the dumps could not be made")
+        return read_manifest(current[0])[1]
 
     def path(self, name: str) -> Path | None:
         """The file of dump ``name`` (``registry.nq.gz``, ``GM0153.ttl.gz``, ``manifest.json``, ...)
-        of the store as it is now, made first when the store changed since the last one; None for
-        another name."""
+        of the newest complete set; None for another name."""
         names = {f.name: f.path for f in self.files()} | {"manifest.json": MANIFEST}
         rel = names.get(name)
         return None if rel is None else self.folder / rel
 
-    def _dump_all(self) -> None:
+    def _start(self) -> threading.Thread:
+        """The running build, or a new one of the store as it is now."""
+        with self.lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._build, name="live-dumps", daemon=True)
+                self._thread.start()
+            return self._thread
+
+    def _build(self) -> None:
         generation = self.generation()  # before the dump: a write during it makes the next one redo it
-        write_all_dumps(self.registry, self.folder, generation)
-        stamp = datetime.now(UTC).isoformat(timespec="seconds")
-        (self.folder / "generation").write_text(f"{generation}\n{stamp}\n")
+        sets = self.root / "sets"
+        name = f"{time.time_ns():x}"
+        building = sets / f"{name}.part"
+        try:
+            write_all_dumps(self.registry, building, generation)
+            building.rename(sets / name)
+            stamp = datetime.now(UTC).isoformat(timespec="seconds")
+            pointer = self.root / "current.part"
+            pointer.write_text(f"{name}\n{generation}\n{stamp}\n")
+            previous = self._current()
+            os.replace(pointer, self.root / "current")
+        except Exception as failure:  # kept for a request waiting on the first set; else the last set stays
+            LOG.warning("the dumps of generation %s could not be made: %s", generation, failure)
+            self._failure = failure
+            shutil.rmtree(building, ignore_errors=True)
+            return
+        keep = {name, previous[0].name if previous else ""}
+        for old in sets.iterdir():  # a set made by another process's build is not touched until old
+            if old.name not in keep and (not old.name.endswith(".part") or old.stat().st_mtime < time.time() - 86400):
+                shutil.rmtree(old, ignore_errors=True)
 
 
 def store_generation(data_dir: Path) -> str:

@@ -1,7 +1,8 @@
 """``/downloads``, ``/dumps/{name}``, ``/sitemap.xml`` and ``/sitemaps/sitemap-N.xml``: on the live
 server the same downloads page, dumps and sitemap as the static site
-(:mod:`registry.static_site.downloads`, :mod:`registry.static_site.sitemap`). The dumps are made on
-the first request after a write and kept in ``DATA/cache/downloads`` (:class:`LiveDumps`); the sitemap
+(:mod:`registry.static_site.downloads`, :mod:`registry.static_site.sitemap`). The dumps are made in
+the background after a write and kept in ``DATA/cache/downloads`` (:class:`LiveDumps`: a request
+waits at most ``PASSPORTS_DUMPS_WAIT`` seconds for the new ones, else gets the last ones); the sitemap
 is kept in memory for the store generation it was made for. ``/table/{name}.csv``: the full data of a
 table of the pages (:mod:`registry.views.pages.tables`), in the request's language."""
 
@@ -32,7 +33,8 @@ def live_dumps(request: Request) -> LiveDumps:
     with _lock:
         found = getattr(state, "live_dumps", None)
         if found is None or found.registry is not state.registry:
-            found = state.live_dumps = LiveDumps(state.registry, state.settings.data_dir / "cache" / "downloads")
+            found = state.live_dumps = LiveDumps(state.registry, state.settings.data_dir / "cache" / "downloads",
+                                                 wait=state.settings.dumps_wait)
     return found
 
 
