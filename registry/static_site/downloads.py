@@ -123,7 +123,7 @@ class LiveDumps:
             pointer.write_text(f"{name}\n{generation}\n{stamp}\n")
             previous = self._current()
             os.replace(pointer, self.root / "current")
-        except Exception as failure:  # kept for a request waiting on the first set; else the last set stays
+        except Exception as failure:  # noqa: BLE001 - raised to a request waiting on the first set; else the last set stays
             LOG.warning("the dumps of generation %s could not be made: %s", generation, failure)
             self._failure = failure
             shutil.rmtree(building, ignore_errors=True)
