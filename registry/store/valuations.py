@@ -249,8 +249,8 @@ class _Snapshot:
     (``snapshots.open_read_only``: hard links, no copy), opened when the first passport's quantities
     are read, so before the first load. Read from the store itself, each range of a passport graph
     costs more with every batch loaded (each bulk load adds table files, merged in the background, that
-    every range read then looks into); from the snapshot it costs what it did at the start: at 20,000
-    passports the run took 24-28 s of CPU instead of 36 (docs/benchmarks.md). A run that reads no
+    every range read then looks into); from the snapshot it costs what it did at the start: at 100,000
+    passports the run took 13 % less CPU (docs/benchmarks.md, "Valuation"). A run that reads no
     quantity (every passport valued already) opens none; a dry run (``take`` False, it writes nothing)
     and a store that is not an embedded pyoxigraph store read the store itself."""
 
