@@ -160,6 +160,16 @@ def sweep(root: Path | None = None) -> None:
         _sweep_ended(root)
 
 
+def let_go(store: ox.Store) -> None:
+    """The caller is done with ``store`` (a handle of :func:`open_read_only`) and drops it next: the
+    next :func:`sweep` removes its snapshot at once if nobody else holds it, without the grace period
+    (a snapshot keeps every file the writer has merged since on disk)."""
+    with _lock:
+        for entry in _open:
+            if entry[0] is store:
+                entry[2] = time.monotonic() - GRACE
+
+
 def _sweep_ended(root: Path) -> None:
     try:
         entries = list(os.scandir(root))
@@ -193,4 +203,4 @@ def _at_exit() -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-__all__ = ["open_read_only", "sweep", "take"]
+__all__ = ["let_go", "open_read_only", "sweep", "take"]

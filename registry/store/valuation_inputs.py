@@ -119,7 +119,8 @@ def passport_graphs(store: ox.Store, municipality: str | None = None) -> list[ox
 
 
 def iter_inputs(store: ox.Store, graphs: Iterable[ox.NamedNode], skip: Callable[[str, str, str], bool] | None = None,
-                per_graph: bool | None = None) -> Iterator[tuple[str, str, str, dict]]:
+                per_graph: bool | None = None, quantities_from: Callable[[], ox.Store] | None = None,
+                ) -> Iterator[tuple[str, str, str, dict]]:
     """(passport, version, municipality, quantities by IRI) of each passport graph in ``graphs`` that
     has material quantities (a passport without any has nothing to value), read graph by graph, so a
     caller can write what it made of the first passports while it reads the next.
@@ -127,7 +128,9 @@ def iter_inputs(store: ox.Store, graphs: Iterable[ox.NamedNode], skip: Callable[
     ``skip(passport, version, municipality)``: True for a passport whose quantities are not needed
     (``valuate``: valued on that date already); it is left out before its quantities are read.
     ``per_graph`` False (the default for a SPARQL-server store, where each range would be a request):
-    one scan per predicate over all graphs first, then the passports in the same order."""
+    one scan per predicate over all graphs first, then the passports in the same order.
+    ``quantities_from``: the store to read the quantities from (called when the first passport's are
+    read; ``valuate``: a snapshot of ``store`` as it was before the run wrote anything)."""
     if per_graph is None:
         per_graph = isinstance(store, ox.Store)
     tables = None if per_graph else _all_graphs(store, graphs := list(graphs), skip)
@@ -140,7 +143,7 @@ def iter_inputs(store: ox.Store, graphs: Iterable[ox.NamedNode], skip: Callable[
         if tables is None:
             if skip is not None and skip(graph.value, version.value, where.value):
                 continue
-            t |= _scan(store, REST, graph)
+            t |= _scan(store if quantities_from is None else quantities_from(), REST, graph)
         elif graph not in tables["kept"]:
             continue
         quantities = _passport_quantities(t, t["value"], t["unit"], t["mass"], graph, top)
