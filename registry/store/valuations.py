@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
+from itertools import product
 
 import pyoxigraph as ox
 
 from registry.model.reference import load_municipalities
 from registry.model.valuation import QuantityValue, value_quantity
 from registry.model.vocab import DCTERMS, MP, MPV, PROV, RDF, RDF_TYPE, RDFS, XSD
-from registry.store import named_queries
 from registry.store.background import Worker
 from registry.store.price_lists import choose_price_list, load_factors, load_price_list
 from registry.store.provenance import now
@@ -371,12 +371,32 @@ def recover(registry) -> None:
 
 def records_of(store: ox.Store, base: str, passport: str) -> list[dict]:
     """The valuation records of one passport, newest first (for its page): date, amount, currency,
-    price list, the version valued and its number, the record's IRI."""
+    price list, the version valued and its number, the record's IRI. The rows of the saved query
+    ``valuation-records`` for this passport, read by index lookups: the records that name the
+    passport, then each record's statements in its graph (the query, run with the passport
+    substituted, took 70-110 ms at 10,000 passports however few records there were)."""
     prefix = valuation_prefix(base)
     out = []
-    for row in named_queries.select_plain(store, "valuation-records", {"passport": ox.NamedNode(passport)}):
-        if row["graph"].startswith(prefix):
-            out.append({"iri": row["record"], "date": row["date"], "amount": float(row["amount"]),
-                        "currency": row["currency"], "price_list": row["priceList"], "version": row["version"],
-                        "version_number": row["version"].rsplit("/", 1)[-1]})
+    for link in store.quads_for_pattern(None, _VALUATION_OF, ox.NamedNode(passport), None):
+        graph = link.graph_name
+        if not isinstance(graph, ox.NamedNode) or not graph.value.startswith(prefix):
+            continue
+        found: dict = {}
+        for quad in store.quads_for_pattern(link.subject, None, None, graph):
+            found.setdefault(quad.predicate, set()).add(quad.object)
+        if _VALUATION not in found.get(RDF_TYPE, ()) or not all(found.get(p) for p in _RECORD_FIELDS):
+            continue
+        for date_, amount, currency, price_list, version, _activity in product(
+                *(sorted(found[p], key=str) for p in _RECORD_FIELDS)):
+            out.append({"iri": link.subject.value, "date": date_.value, "amount": float(amount.value),
+                        "currency": currency.value, "price_list": price_list.value, "version": version.value,
+                        "version_number": version.value.rsplit("/", 1)[-1]})
+    out.sort(key=lambda r: r["iri"])
+    out.sort(key=lambda r: r["date"], reverse=True)
     return out
+
+
+_VALUATION, _VALUATION_OF = ox.NamedNode(MP + "Valuation"), ox.NamedNode(MP + "valuationOf")
+_RECORD_FIELDS = tuple(ox.NamedNode(iri) for iri in (
+    DCTERMS + "date", MP + "amount", MP + "currency", MP + "priceList", MP + "valuedVersion",
+    PROV + "wasGeneratedBy"))

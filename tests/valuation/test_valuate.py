@@ -174,3 +174,20 @@ def test_a_retired_passport_is_not_valued_and_keeps_its_records(stored):
     report = valuate(stored, date(2027, 12, 31), price_list=INDICATIVE)
     assert (len(report.created), report.unchanged) == (0, 0)
     assert [r["date"] for r in records(stored)] == ["2026-12-31"]
+
+
+def test_a_passports_records_for_its_page_are_the_saved_querys_rows(stored):
+    """``records_of`` (index lookups, for the passport page) gives the rows of ``valuation-records``
+    for the passport, newest first."""
+    from registry.store.valuations import records_of
+
+    assert records_of(stored.store, BASE, PASSPORT) == []
+    for day in (date(2025, 12, 31), DAY, date(2026, 6, 30)):
+        valuate(stored, day, price_list=INDICATIVE)
+    expected = [{"iri": r["record"], "date": r["date"], "amount": float(r["amount"]), "currency": r["currency"],
+                 "price_list": r["priceList"], "version": r["version"],
+                 "version_number": r["version"].rsplit("/", 1)[-1]}
+                for r in records(stored) if r["passport"] == PASSPORT]
+    found = records_of(stored.store, BASE, PASSPORT)
+    assert found == expected and [r["date"] for r in found] == ["2026-12-31", "2026-06-30", "2025-12-31"]
+    assert records_of(stored.store, BASE, BASE + "id/passport/GM0153/other") == []
