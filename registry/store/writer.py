@@ -350,7 +350,7 @@ class BatchWriter(VersionReader):
             self.store.extend(quads)
             self._flush_now_and_then(len(quads))
         elif isinstance(self.store, SparqlStore):
-            self.store.replace_graphs(replaced, quads)  # one request
+            self.store.replace_graphs(replaced, quads)  # whole or not at all (``remote_writes``)
         else:
             # The update text is made only of terms serialised by pyoxigraph itself (N-Triples
             # syntax of already-parsed IRIs and literals), never of raw input text.
