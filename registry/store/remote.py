@@ -131,7 +131,7 @@ class SparqlStore:
         self._post(self.update_url, {}, body=(text.encode(), UPDATE))
 
     def _update(self, operations: Iterable[str]) -> None:
-        for text, _ in remote_writes.requests(operations):
+        for text, _ in remote_writes.requests(operations, self.virtuoso):
             self.send_update(text)
 
     def write(self, drops: Iterable[ox.NamedNode], quads: Iterable[ox.Quad]) -> None:
@@ -143,7 +143,7 @@ class SparqlStore:
         if self.graph_store_url and not drops:  # one request: one transaction
             self._post(self.graph_store_url, {}, body=(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), NQUADS))
             return
-        texts = remote_writes.requests(remote_writes.operations(self, drops, quads))
+        texts = remote_writes.requests(remote_writes.operations(self, drops, quads), self.virtuoso)
         first = next(texts)
         second = next(texts, None)
         if second is None and (first[1] == 1 or not self.virtuoso):
@@ -207,6 +207,14 @@ class SparqlStore:
             for row in self._select(f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {subjects} }} VALUES ?p {{ {wanted} }} "
                                     "GRAPH ?s { ?s ?p ?o } }"):
                 found.setdefault((row["s"], row["p"]), remote_terms.canonical(row["o"]))
+        return found
+
+    def graphs_quads(self, graphs: list[ox.NamedNode]) -> dict[ox.NamedNode, list[ox.Quad]]:
+        """The quads of each of ``graphs`` (as ``quads_for_pattern`` gives them), in one query per
+        ``remote_writes.LOOKUP`` graphs, not a round trip each."""
+        found: dict[ox.NamedNode, list[ox.Quad]] = {g: [] for g in graphs}
+        for quad in remote_writes.content(self, graphs, canonical=True):
+            found[quad.graph_name].append(quad)
         return found
 
     def named_graphs(self) -> Iterator[ox.NamedNode]:

@@ -10,7 +10,8 @@ provenance, a retirement, a bulk load) goes as
   ``application/sparql-update`` bodies (not as a form: no URL-encoding of megabytes on either
   side), in as few requests as the server takes: Virtuoso 7.2 refuses a request of more than
   10 MB of text ("HT057") or with about 1,000 operations ("SQ156: Query too large"), so requests
-  there hold at most ``REQUEST_BYTES`` of text and ``REQUEST_OPERATIONS`` operations.
+  there hold at most ``REQUEST_BYTES`` of text and ``REQUEST_OPERATIONS`` operations; to other
+  servers a request holds up to ``LARGE_REQUEST_BYTES`` (a whole batch: one transaction).
 
 One request to Jena/Fuseki is one transaction. Virtuoso applies a request operation by operation
 (an ``INSERT DATA`` that fails leaves nothing of itself, but the operations before it stay: tested
@@ -35,16 +36,18 @@ from registry.store import remote_terms
 
 REQUEST_BYTES = 4 * 2**20  # of SPARQL Update text in one request (Virtuoso refuses more than 10 MB)
 REQUEST_OPERATIONS = 200  # in one request (Virtuoso: "Query too large" at 1,000 DROPs)
+LARGE_REQUEST_BYTES = 256 * 2**20  # of text in one request to a server without those limits
 LOOKUP = 200  # graphs or subjects in one VALUES block of ``plan``'s reads
 
 
-def requests(operations: Iterable[str]) -> Iterator[tuple[str, int]]:
-    """``operations`` joined into request texts within the limits above, each with its number of
-    operations."""
+def requests(operations: Iterable[str], virtuoso: bool = True) -> Iterator[tuple[str, int]]:
+    """``operations`` joined into request texts within the limits above (``virtuoso``: its own),
+    each with its number of operations."""
     batch: list[str] = []
     size = 0
+    most_bytes, most_operations = (REQUEST_BYTES, REQUEST_OPERATIONS) if virtuoso else (LARGE_REQUEST_BYTES, None)
     for operation in operations:
-        if batch and (size + len(operation) > REQUEST_BYTES or len(batch) == REQUEST_OPERATIONS):
+        if batch and (size + len(operation) > most_bytes or len(batch) == most_operations):
             yield " ;\n".join(batch), len(batch)
             batch, size = [], 0
         batch.append(operation)
@@ -76,7 +79,7 @@ def plan(store, drops: list[ox.NamedNode], quads: list[ox.Quad]) -> Undo:
     kept = [q for q in quads if q.graph_name in existing and q.graph_name not in dropped]
     there = _present(store, kept)
     return Undo(drop=sorted(graphs - (existing - dropped), key=str),
-                put_back=_content(store, sorted(dropped & existing, key=str)),
+                put_back=content(store, sorted(dropped & existing, key=str)),
                 delete=[q for q in kept if _key(q) not in there and not _blank(q)])
 
 
@@ -86,7 +89,7 @@ def undo(store, plan: Undo) -> None:
                for part in _chunks(plan.delete, remote_terms.CHUNK))
     work = [*(f"DROP SILENT GRAPH {g}" for g in plan.drop), *deletes,
             *remote_terms.insert_operations(plan.put_back, store.virtuoso)]
-    for text, _ in requests(work):
+    for text, _ in requests(work, store.virtuoso):
         store.send_update(text)
 
 
@@ -107,11 +110,14 @@ def _existing(store, graphs: set[ox.NamedNode]) -> set[ox.NamedNode]:
     return found
 
 
-def _content(store, graphs: list[ox.NamedNode]) -> list[ox.Quad]:
+def content(store, graphs: list[ox.NamedNode], *, canonical: bool = False) -> list[ox.Quad]:
+    """The quads of ``graphs``, in one query per ``LOOKUP`` graphs; ``canonical``: literals as the
+    embedded store gives them back (``remote_terms.canonical``), else as the server holds them."""
     quads: list[ox.Quad] = []
+    back = remote_terms.canonical if canonical else (lambda term: term)
     for part in _chunks(graphs, LOOKUP):
         rows = store.query(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {_values(part)} }} GRAPH ?g {{ ?s ?p ?o }} }}")
-        quads += (ox.Quad(r["s"], r["p"], r["o"], r["g"]) for r in rows)
+        quads += (ox.Quad(r["s"], r["p"], back(r["o"]), r["g"]) for r in rows)
     return quads
 
 

@@ -80,6 +80,12 @@ class VersionReader:
                     found[node, predicate] = value
         return found
 
+    def _graphs_quads(self, nodes: list[ox.NamedNode]) -> dict[ox.NamedNode, list[ox.Quad]]:
+        """The quads of each node's graph: on a SPARQL server in one query per 200 graphs."""
+        if hasattr(self.store, "graphs_quads"):
+            return self.store.graphs_quads(nodes)
+        return {node: list(self.store.quads_for_pattern(None, None, None, node)) for node in nodes}
+
     def current_version(self, ref: PassportRef) -> int:
         """The number of the passport's latest version, 0 when it never existed."""
         node = ox.NamedNode(ref.iri)

@@ -112,9 +112,10 @@ class FailingProxy:
 
 
 def test_a_write_cut_off_after_its_first_request_is_undone(server):
-    """A write of more than one request (here: 250 graphs replaced, more operations than one
-    request takes) whose second request fails: the graphs the first request dropped are put back,
-    the new ones are gone, the provenance is as before; on both servers."""
+    """Virtuoso: a write of more than one request (here: 250 graphs replaced, more operations than
+    one request takes there) whose second request fails: the graphs the first request dropped are
+    put back, the new ones are gone, the provenance is as before. Jena: the same write is one
+    request (one transaction), so a failure leaves nothing to undo."""
     store = SparqlStore(server.query_url, server.update_url)
     graphs = [ox.NamedNode(f"urn:x-test:passport/{i}") for i in range(remote_writes.REQUEST_OPERATIONS + 50)]
     prov = ox.NamedNode("urn:x-test:prov")
@@ -124,14 +125,16 @@ def test_a_write_cut_off_after_its_first_request_is_undone(server):
     new = [ox.Quad(g, P, ox.Literal(f"v2 {i}"), g) for i, g in enumerate(graphs)]
     new += [ox.Quad(ox.NamedNode("urn:x-test:activity"), P, ox.Literal("a"), prov),
             ox.Quad(ox.NamedNode("urn:x-test:version"), P, ox.Literal("2"), prov)]
-    proxy = FailingProxy(server.update_url, fail=2)
+    virtuoso = server.name == "virtuoso"
+    proxy = FailingProxy(server.update_url, fail=2 if virtuoso else 1)
     try:
         cut = SparqlStore(server.query_url, proxy.url)
-        with pytest.raises(RemoteStoreError, match="undone"):
+        with pytest.raises(RemoteStoreError, match="undone" if virtuoso else "given up"):
             cut.write(graphs, new)
-        assert proxy.seen > 2  # the undo went through the proxy too
+        assert proxy.seen > 2 if virtuoso else proxy.seen == 1  # Virtuoso: the undo went through the proxy too
         assert everything(store) == before
         cut.write(graphs, new)  # the same write, when the server answers, is whole
+        assert proxy.seen > 3 if virtuoso else proxy.seen == 2
     finally:
         proxy.close()
     assert everything(store) == sorted(str(q) for q in new)
