@@ -1,7 +1,7 @@
 """The SPARQL-server backend: :class:`SparqlStore`, the part of ``pyoxigraph.Store`` the registry
-uses, over an existing SPARQL 1.1 server (Query and Update protocols; Virtuoso, Fuseki, ...), so
-that ``PASSPORTS_BACKEND=sparql`` keeps the current versions and the provenance there instead of
-in ``DATA/main`` (the history store stays embedded: docs/deployment.md).
+uses, over an existing SPARQL 1.1 server (Query, Update and Graph Store protocols; Virtuoso,
+Fuseki, ...), so that ``PASSPORTS_BACKEND=sparql`` keeps the current versions and the provenance
+there instead of in ``DATA/main`` (the history store stays embedded: docs/deployment.md).
 
 - writes: ``extend``, ``replace_graphs``, ``bulk_load`` (a batch of passports is one call) go
   through ``write``, whole or not at all (``remote_writes``: as one Graph Store Protocol request
