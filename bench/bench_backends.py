@@ -2,7 +2,9 @@
 
     python3 bench/bench_backends.py --size 1000     # results in bench/results/backends.json
 
-For each backend: loads ``--size`` demo passports with ``Registry.add`` (batches of 1,000), runs a
+For each backend: loads ``--size`` demo passports with ``Registry.add`` (batches of 1,000; the CPU
+seconds of the registry's processes and of the server beside the wall time), writes a new version
+of ``--updates`` of them (one ``add``: replaced graphs, history, provenance), runs a
 mix of saved queries (``sparql/*.rq`` without parameters, each ``--repeat`` times, median), reads
 ``--reads`` passports as the linked-data documents do (``graph_triples``) and their version
 history, and answers a passport's HTML page and its Turtle document through the whole app
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import resource
 import statistics
 import sys
 import tempfile
@@ -42,7 +45,31 @@ def median_ms(work, repeat: int) -> float:
     return round(statistics.median(times) * 1000, 2)
 
 
-def measure(settings, size: int, reads: int, repeat: int) -> dict:
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU seconds of process ``pid`` so far (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def registry_cpu() -> float:
+    """CPU seconds of this process and its finished children (the validation worker)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def changed(docs):
+    """The documents with one more triple each (a comment on the passport): new versions."""
+    import pyoxigraph as ox
+
+    from registry.model.documents import PassportDoc
+
+    comment = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#comment")
+    for doc in docs:
+        yield PassportDoc(doc.ref, [*doc.statements(), ox.Triple(ox.NamedNode(doc.iri), comment,
+                                                                  ox.Literal("bench: a new version"))])
+
+
+def measure(settings, size: int, reads: int, repeat: int, updates: int = 0, server_pid: int | None = None) -> dict:
     import pyoxigraph as ox
     from fastapi.testclient import TestClient
 
@@ -55,14 +82,26 @@ def measure(settings, size: int, reads: int, repeat: int) -> dict:
     from registry.views.linked_data import graph_triples
     from registry.web.app import create_app
 
-    started = time.perf_counter()
+    def server_cpu() -> float:
+        return cpu_seconds(server_pid) if server_pid else 0.0
+
+    started, cpu, served = time.perf_counter(), registry_cpu(), server_cpu()
     registry = Registry.open(settings)
     docs = (PassportDoc(owning_passport(BASE, iri), triples) for iri, triples in generate(size, 42, BASE))
     report = registry.add(docs, source="urn:bench:demo")
     load = time.perf_counter() - started
     assert not report.rejected, report.rejected[:1]
     result = {"load_seconds": round(load, 1), "passports_per_second": round(size / load, 1),
+              "load_cpu_registry_s": round(registry_cpu() - cpu, 1), "load_cpu_server_s": round(server_cpu() - served, 1),
               "queries_ms": {}}
+    if updates:
+        started, cpu, served = time.perf_counter(), registry_cpu(), server_cpu()
+        docs = (PassportDoc(owning_passport(BASE, iri), triples) for iri, triples in generate(updates, 42, BASE))
+        report = registry.add(changed(docs), source="urn:bench:update")
+        assert len(report.updated) == updates, (len(report.updated), report.rejected[:1])
+        result.update(update_seconds=round(time.perf_counter() - started, 1),
+                      update_cpu_registry_s=round(registry_cpu() - cpu, 1),
+                      update_cpu_server_s=round(server_cpu() - served, 1))
     for name in QUERIES:
         try:
             result["queries_ms"][name] = median_ms(lambda n=name: named_queries.select(registry.store, n), repeat)
@@ -97,11 +136,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=1000)
     parser.add_argument("--reads", type=int, default=200)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--updates", type=int, default=0, help="passports given a new version after the load")
     parser.add_argument("--memory", type=int, default=2000, help="MB for each server")
     parser.add_argument("--backends", default="embedded,virtuoso,fuseki")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "backends.json")
     args = parser.parse_args(argv)
-    result = {"passports": args.size, "load_before": os.getloadavg(), "backends": {}}
+    result = {"passports": args.size, "updates": args.updates, "load_before": os.getloadavg(), "backends": {}}
     for name in args.backends.split(","):
         with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
             settings = Settings(data_dir=Path(tmp) / "data", base_iri=BASE)
@@ -111,7 +151,10 @@ def main(argv: list[str] | None = None) -> int:
                 if server is not None:
                     settings = dataclasses.replace(settings, backend="sparql", sparql_query_url=server.query_url,
                                                    sparql_update_url=server.update_url)
-                figures = measure(settings, args.size, args.reads, args.repeat)
+                    if hasattr(settings, "sparql_graph_store_url"):  # (the code before it had none)
+                        settings = dataclasses.replace(settings, sparql_graph_store_url=server.gsp_url)
+                figures = measure(settings, args.size, args.reads, args.repeat, args.updates,
+                                  server.process.pid if server is not None else None)
                 figures["engine"] = server.engine if server is not None else "pyoxigraph (embedded)"
                 result["backends"][name] = figures
                 print(name, figures, file=sys.stderr)

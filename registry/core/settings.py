@@ -167,6 +167,9 @@ class Settings:
     backend: str = field(default_factory=lambda: _env("PASSPORTS_BACKEND", "embedded"))
     sparql_query_url: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_QUERY_URL", ""))
     sparql_update_url: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_UPDATE_URL", ""))
+    # its Graph Store Protocol endpoint (Fuseki: /ds/data): new graphs are sent there as N-Quads,
+    # one request, one transaction (not on Virtuoso, whose /sparql-graph-crud takes one graph a request)
+    sparql_graph_store_url: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_GRAPH_STORE_URL", ""))
     sparql_user: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_USER", ""))
     sparql_password: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_PASSWORD", ""))
     sparql_auth: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_AUTH", "basic"))  # or "digest"

@@ -1,11 +1,12 @@
 """The SPARQL-server backend: :class:`SparqlStore`, the part of ``pyoxigraph.Store`` the registry
-uses, over an existing SPARQL 1.1 server (Query and Update protocols; Virtuoso, Fuseki, ...), so
-that ``PASSPORTS_BACKEND=sparql`` keeps the current versions and the provenance there instead of
-in ``DATA/main`` (the history store stays embedded: docs/deployment.md).
+uses, over an existing SPARQL 1.1 server (Query, Update and Graph Store protocols; Virtuoso,
+Fuseki, ...), so that ``PASSPORTS_BACKEND=sparql`` keeps the current versions and the provenance
+there instead of in ``DATA/main`` (the history store stays embedded: docs/deployment.md).
 
-- writes: ``extend``, ``update``, ``remove``, ``remove_graph``, ``bulk_load`` are SPARQL Updates;
-  one call is one request (a batch of passports is one call), which Fuseki applies whole or not
-  at all; Virtuoso applies it operation by operation (see docs/deployment.md);
+- writes: ``extend``, ``replace_graphs``, ``bulk_load`` (a batch of passports is one call) go
+  through ``write``, whole or not at all (``remote_writes``: as one Graph Store Protocol request
+  of N-Quads, or SPARQL Update requests, undone when one fails); ``update``, ``remove``,
+  ``remove_graph`` are single SPARQL Updates;
 - reads: ``quads_for_pattern`` is a ``SELECT`` over ``GRAPH ?g``, ``query`` passes the SPARQL text
   through (values of named queries bound with ``remote_terms.bind``) and returns pyoxigraph's own
   result objects, parsed with ``parse_query_results``;
@@ -24,7 +25,7 @@ import pyoxigraph as ox
 from registry.core.errors import RegistryError
 from registry.core.phrases import Wording
 from registry.core.settings import Settings
-from registry.store import remote_terms
+from registry.store import remote_terms, remote_writes
 from registry.store.failures import StoreError
 
 WORDS = Wording({
@@ -37,12 +38,18 @@ WORDS = Wording({
     "settings": ("PASSPORTS_BACKEND=sparql needs PASSPORTS_SPARQL_QUERY_URL (and _UPDATE_URL to write)",
                  "PASSPORTS_BACKEND=sparql heeft PASSPORTS_SPARQL_QUERY_URL nodig (en _UPDATE_URL om te schrijven)"),
     "read_only": ("this handle of the SPARQL store is read-only", "deze toegang tot de SPARQL-opslag is alleen-lezen"),
+    "undone": ("{error} (what the write had changed on the server was undone)",
+               "{error} (wat de schrijfactie op de server had veranderd is teruggedraaid)"),
+    "not_undone": ("{error}; undoing the part written failed too ({undo}): the server may hold part of the write",
+                   ("{error}; ook het terugdraaien van het geschreven deel mislukte ({undo}): de server kan een "
+                    "deel van de schrijfactie bevatten")),
     "backend": ("PASSPORTS_BACKEND is {value!r}; use 'embedded' or 'sparql'",
                 "PASSPORTS_BACKEND is {value!r}; gebruik 'embedded' of 'sparql'"),
 })
 RESULTS_JSON = "application/sparql-results+json"
 TRIPLES = "application/n-triples, text/turtle;q=0.9"
-BULK_CHUNK = 20_000  # quads per request of a bulk load
+UPDATE = "application/sparql-update"
+NQUADS = "application/n-quads"
 
 
 class RemoteStoreError(StoreError):
@@ -50,6 +57,12 @@ class RemoteStoreError(StoreError):
 
     def __init__(self, message_en: str, message_nl: str) -> None:
         super().__init__(message_en, message_nl=message_nl)
+
+
+def _told(key: str, error: RegistryError, **values) -> RemoteStoreError:
+    """``error`` with what became of the write (``WORDS[key]``), in both languages."""
+    en = WORDS.both(key, error=error.message_en, **values)[0]
+    return RemoteStoreError(en, WORDS.both(key, error=error.message_nl, **values)[1])
 
 
 def uses_server(settings: Settings) -> bool:
@@ -65,7 +78,7 @@ def server_config(settings: Settings) -> dict | None:
     if not uses_server(settings):
         return None
     return {"query_url": settings.sparql_query_url, "update_url": settings.sparql_update_url,
-            "user": settings.sparql_user, "password": settings.sparql_password, "auth": settings.sparql_auth}
+            "graph_store_url": settings.sparql_graph_store_url, "user": settings.sparql_user, "password": settings.sparql_password, "auth": settings.sparql_auth}
 
 
 def open_store(settings: Settings, *, read_only: bool = False) -> SparqlStore:
@@ -76,7 +89,8 @@ class SparqlStore:
     """A dataset on a SPARQL 1.1 server, used like a ``pyoxigraph.Store``."""
 
     def __init__(self, query_url: str, update_url: str = "", user: str = "", password: str = "",
-                 auth: str = "basic", *, read_only: bool = False, timeout: float = 600) -> None:
+                 auth: str = "basic", *, graph_store_url: str = "", read_only: bool = False,
+                 timeout: float = 600) -> None:
         if not query_url or not (update_url or read_only):
             raise RemoteStoreError(*WORDS.both("settings"))
         self.query_url, self.update_url, self.read_only = query_url, update_url or query_url, read_only
@@ -86,11 +100,18 @@ class SparqlStore:
         self.client = httpx.Client(auth=credentials, timeout=timeout)
         probe = self._post(self.query_url, {"query": "ASK {}"}, RESULTS_JSON)
         self.virtuoso = "virtuoso" in probe.headers.get("server", "").lower()
+        # Virtuoso's /sparql-graph-crud takes one graph a request, slower than SPARQL Update there
+        self.graph_store_url = "" if self.virtuoso else graph_store_url
 
     # -- the protocol -------------------------------------------------------------------------
-    def _post(self, url: str, form: dict, accept: str = RESULTS_JSON) -> httpx.Response:
+    def _post(self, url: str, form: dict, accept: str = RESULTS_JSON, *, body: tuple[bytes, str] | None = None,
+              ) -> httpx.Response:
+        """A form (a query), or ``body``: (content, its type), posted to ``url``."""
         try:
-            response = self.client.post(url, data=form, headers={"Accept": accept})
+            if body is None:
+                response = self.client.post(url, data=form, headers={"Accept": accept})
+            else:
+                response = self.client.post(url, content=body[0], headers={"Accept": accept, "Content-Type": body[1]})
         except httpx.HTTPError as exc:
             raise RemoteStoreError(*WORDS.both("unreachable", url=url, error=exc)) from exc
         if response.status_code >= 400:
@@ -104,11 +125,40 @@ class SparqlStore:
         if self.read_only:
             raise RemoteStoreError(*WORDS.both("read_only"))
 
+    def send_update(self, text: str) -> None:
+        """One SPARQL Update request (the text as the body, not a form: no URL-encoding)."""
+        self._writable()
+        self._post(self.update_url, {}, body=(text.encode(), UPDATE))
+
     def _update(self, operations: Iterable[str]) -> None:
-        text = " ;\n".join(operations)
-        if text:
-            self._writable()
-            self._post(self.update_url, {"update": text})
+        for text, _ in remote_writes.requests(operations, self.virtuoso):
+            self.send_update(text)
+
+    def write(self, drops: Iterable[ox.NamedNode], quads: Iterable[ox.Quad]) -> None:
+        """Drop the graphs ``drops``, then insert ``quads``: whole or not at all (``remote_writes``)."""
+        drops, quads = list(drops), list(quads)
+        if not drops and not quads:
+            return
+        self._writable()
+        if self.graph_store_url and not drops:  # one request: one transaction
+            self._post(self.graph_store_url, {}, body=(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), NQUADS))
+            return
+        texts = remote_writes.requests(remote_writes.operations(self, drops, quads), self.virtuoso)
+        first = next(texts)
+        second = next(texts, None)
+        if second is None and (first[1] == 1 or not self.virtuoso):
+            self.send_update(first[0])  # one request (on Virtuoso: one operation): atomic on the server
+            return
+        undo = remote_writes.plan(self, drops, quads)
+        try:
+            for text, _ in (first, *([second] if second else []), *texts):
+                self.send_update(text)
+        except RemoteStoreError as exc:
+            try:
+                remote_writes.undo(self, undo)
+            except RemoteStoreError as failed:
+                raise _told("not_undone", exc, undo=failed.message_en) from exc
+            raise _told("undone", exc) from exc
 
     def _select(self, query: str) -> ox.QuerySolutions:
         response = self._post(self.query_url, {"query": query}, RESULTS_JSON)
@@ -146,6 +196,26 @@ class SparqlStore:
                 continue
             yield ox.Quad(terms["s"] or row["s"], terms["p"] or row["p"],
                           object if object is not None else remote_terms.canonical(row["o"]), g)
+
+    def own_values(self, nodes: list[ox.NamedNode], predicates: list[ox.NamedNode]) -> dict[tuple, ox.Term]:
+        """``{(node, predicate): value}`` of ``predicates`` of ``nodes`` in each node's own graph
+        (the first value of each), in one query per ``remote_writes.LOOKUP`` nodes."""
+        found: dict[tuple, ox.Term] = {}
+        wanted = " ".join(str(p) for p in predicates)
+        for start in range(0, len(nodes), remote_writes.LOOKUP):
+            subjects = " ".join(str(n) for n in nodes[start:start + remote_writes.LOOKUP])
+            for row in self._select(f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {subjects} }} VALUES ?p {{ {wanted} }} "
+                                    "GRAPH ?s { ?s ?p ?o } }"):
+                found.setdefault((row["s"], row["p"]), remote_terms.canonical(row["o"]))
+        return found
+
+    def graphs_quads(self, graphs: list[ox.NamedNode]) -> dict[ox.NamedNode, list[ox.Quad]]:
+        """The quads of each of ``graphs`` (as ``quads_for_pattern`` gives them), in one query per
+        ``remote_writes.LOOKUP`` graphs, not a round trip each."""
+        found: dict[ox.NamedNode, list[ox.Quad]] = {g: [] for g in graphs}
+        for quad in remote_writes.content(self, graphs, canonical=True):
+            found[quad.graph_name].append(quad)
+        return found
 
     def named_graphs(self) -> Iterator[ox.NamedNode]:
         # Virtuoso answers an empty GRAPH pattern with an unbound ?g; Jena lists graphs faster so
@@ -206,8 +276,8 @@ class SparqlStore:
 
     # -- writing ------------------------------------------------------------------------------
     def extend(self, quads: Iterable[ox.Quad]) -> None:
-        """Insert ``quads`` in one request."""
-        self._update(remote_terms.insert_operations(quads, self.virtuoso))
+        """Insert ``quads``, whole or not at all (``write``)."""
+        self.write([], quads)
 
     bulk_extend = extend
 
@@ -216,18 +286,12 @@ class SparqlStore:
 
     def bulk_load(self, input=None, format: ox.RdfFormat = ox.RdfFormat.N_QUADS, *, path=None, base_iri=None,
                   to_graph=None, **_ignored) -> None:
-        """Parse here, insert in requests of ``BULK_CHUNK`` quads (the registry's journal removes a
-        batch that was cut short)."""
+        """Parse here, insert as one ``write`` (whole or not at all; the memory of the parsed
+        quads is bounded by the registry's loads, ``PASSPORTS_ADD_LOAD``)."""
         options = {"base_iri": base_iri} if base_iri else {}
         if to_graph is not None:
             options["to_graph"] = to_graph
-        batch: list[ox.Quad] = []
-        for quad in ox.parse(input, format, path=path, **options):
-            batch.append(quad)
-            if len(batch) == BULK_CHUNK:
-                self.extend(batch)
-                batch = []
-        self.extend(batch)
+        self.write([], ox.parse(input, format, path=path, **options))
 
     load = bulk_load
 
@@ -235,9 +299,8 @@ class SparqlStore:
         self._update([update])
 
     def replace_graphs(self, graphs: Iterable[ox.NamedNode], quads: Iterable[ox.Quad]) -> None:
-        """Drop ``graphs`` and insert ``quads``, in one request."""
-        drops = [f"DROP SILENT GRAPH {g}" for g in graphs]
-        self._update([*drops, *remote_terms.insert_operations(quads, self.virtuoso)])
+        """Drop ``graphs`` and insert ``quads``, whole or not at all (``write``)."""
+        self.write(graphs, quads)
 
     def remove(self, quad: ox.Quad) -> None:
         obj = remote_terms.outgoing(quad.object, self.virtuoso)

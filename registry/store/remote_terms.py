@@ -115,15 +115,15 @@ def insert_operations(quads: Iterable[ox.Quad], virtuoso: bool, chunk: int = CHU
         template = virtuoso and any(isinstance(t, ox.BlankNode) for t in (unit[0].subject, unit[0].object))
         waiting = pending[template]
         if waiting and (len(waiting) + len(unit) > chunk or template and waiting[0].graph_name != unit[0].graph_name):
-            yield forms[template][0] + _blocks(waiting, virtuoso) + forms[template][1]
+            yield forms[template][0] + graph_blocks(waiting, virtuoso) + forms[template][1]
             waiting.clear()
         waiting += unit
     for template, waiting in pending.items():
         if waiting:
-            yield forms[template][0] + _blocks(waiting, virtuoso) + forms[template][1]
+            yield forms[template][0] + graph_blocks(waiting, virtuoso) + forms[template][1]
 
 
-def _blocks(quads: list[ox.Quad], virtuoso: bool) -> str:
+def graph_blocks(quads: list[ox.Quad], virtuoso: bool) -> str:
     """``GRAPH g { s p o . ... }`` for runs of ``quads`` in one graph."""
     text, graph = [], None
     for quad in quads:

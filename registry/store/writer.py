@@ -163,6 +163,7 @@ class BatchWriter(VersionReader):
         replaced: list[ox.NamedNode] = []
         tables = mass_tables()
         masses: dict[str, list[ox.Triple]] = {}
+        held = self._graphs_quads([ox.NamedNode(doc.iri) for doc, latest in good if latest])  # the versions replaced
         own: dict[str, list[ox.Quad]] = {}  # each new version's managed triples
         for doc, latest in good:
             node = ox.NamedNode(doc.iri)
@@ -174,9 +175,9 @@ class BatchWriter(VersionReader):
             created = timestamp
             if latest:
                 replaced.append(node)
-                created = self._value(node, CREATED, node) or timestamp
-                if ox.Quad(node, RDF_TYPE, RETIRED_PASSPORT, node) not in self.store:
-                    self._archive(doc.ref.at(latest), node)  # (a retired one's was, when it was retired)
+                created = next((q.object for q in held[node] if q.predicate == CREATED), None) or timestamp
+                if ox.Quad(node, RDF_TYPE, RETIRED_PASSPORT, node) not in held[node]:
+                    self._archive(doc.ref.at(latest), node, held=held[node])  # (a retired one's was, when retired)
                 previous = ox.NamedNode(f"{doc.iri}/v/{latest}")
                 quads.append(ox.Quad(previous, INVALIDATED_AT, timestamp, prov))
                 quads.append(ox.Quad(version, WAS_REVISION_OF, previous, prov))
@@ -217,14 +218,16 @@ class BatchWriter(VersionReader):
         else:
             writer.submit(partial(self._commit, rows=rows), quads, replaced, created, content)
 
-    def _archive(self, version_ref: PassportRef, node: ox.NamedNode, action: str = "write") -> None:
-        """Copy the current graph of a passport into the history store as ``<P/v/n>``."""
+    def _archive(self, version_ref: PassportRef, node: ox.NamedNode, action: str = "write", *,
+                 held: list[ox.Quad] | None = None) -> None:
+        """Copy the current graph of a passport (``held``: its quads, read already) into the
+        history store as ``<P/v/n>``."""
         graph = ox.NamedNode(version_ref.version_iri)
         with self._storage(action):
             if self.history_store.contains_named_graph(graph):
                 self.history_store.remove_graph(graph)
-            self.history_store.extend(ox.Quad(q.subject, q.predicate, q.object, graph)
-                                      for q in self.store.quads_for_pattern(None, None, None, node))
+            quads = held if held is not None else self.store.quads_for_pattern(None, None, None, node)
+            self.history_store.extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
 
     @property
     def _journal(self) -> Path:
@@ -354,7 +357,7 @@ class BatchWriter(VersionReader):
             self.store.extend(quads)
             self._flush_now_and_then(len(quads))
         elif isinstance(self.store, SparqlStore):
-            self.store.replace_graphs(replaced, quads)  # one request
+            self.store.replace_graphs(replaced, quads)  # whole or not at all (``remote_writes``)
         else:
             # The update text is made only of terms serialised by pyoxigraph itself (N-Triples
             # syntax of already-parsed IRIs and literals), never of raw input text.

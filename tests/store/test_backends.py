@@ -65,7 +65,7 @@ def settings(request, tmp_path, servers):
     server = servers.get(request.param)
     server.clear()
     return dataclasses.replace(plain, backend="sparql", sparql_query_url=server.query_url,
-                               sparql_update_url=server.update_url)
+                               sparql_update_url=server.update_url, sparql_graph_store_url=server.gsp_url)
 
 
 def test_the_backend_is_the_one_asked_for(registry, settings):
