@@ -210,3 +210,24 @@ def test_an_idle_server_answers_on_the_event_loop_a_busy_one_on_the_thread(data_
         assert pool.inline.ran == 5
     finally:
         pool.close()
+
+
+def test_queries_wait_for_a_busy_thread_up_to_its_queue_then_go_to_a_worker(data_dir):
+    import asyncio
+
+    from registry.query.inline import QUEUED_PER_THREAD
+
+    pool = pool_for(data_dir, query_inline=1)
+    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{PASSPORTS[0].iri}> {{ ?s ?p ?o }} }}"
+    burst = 1 + QUEUED_PER_THREAD + 3  # the thread's query, its queue, and three more
+
+    async def requests():
+        await pool.arun(query)  # opens the store
+        return await asyncio.gather(*(pool.arun(query, format="nt") for _ in range(burst)))
+
+    try:
+        answers = asyncio.run(requests())
+        assert len({a.body for a in answers}) == 1 and answers[0].count > 10
+        assert pool.inline.ran == 1 + 1 + QUEUED_PER_THREAD  # the first, then the thread and its queue
+    finally:
+        pool.close()
