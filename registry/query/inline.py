@@ -43,6 +43,7 @@ half of them sent to the workers, and twice the throughput (docs/benchmarks.md, 
 from __future__ import annotations
 
 import asyncio
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -61,16 +62,42 @@ _TERMS = ("var", "iri", "pname")
 QUEUED_PER_THREAD = 4
 
 
-def bounded(query: str) -> bool:
-    """Whether ``query`` is one of the shapes above (a conservative check: False when unsure)."""
+# The two commonest shapes, one passport's graph and ``ASK {}``, written plainly (IRIs, variables and
+# ``a``; no prefixed names, comments or PREFIX): recognised by one regular expression in 2-3 µs
+# instead of 35-45 µs of lexing. Whatever it does not match is lexed, so it only ever says yes
+# earlier (the tests compare both ways).
+_VAR = r"[?$][\w\u00B7\u0300-\u036F\u203F-\u2040]+"
+_IRI = r"<[^<>\"{}|^`\\\x00-\x20]*>"
+_TRIPLE = rf"(?:{_VAR}|{_IRI}|a(?=\s))(?:\s+(?:{_VAR}|{_IRI}|a(?=\s))){{2}}"
+_PLAIN = re.compile(rf"""\s*(?i:CONSTRUCT)\s*\{{\s*(?P<template>{_TRIPLE})\s*\.?\s*\}}
+    \s*(?i:WHERE)\s*\{{\s*(?i:GRAPH)\s*{_IRI}\s*\{{\s*(?P<pattern>{_TRIPLE})\s*\.?\s*\}}\s*\}}\s*
+    | \s*(?i:ASK)(?:\s+(?i:WHERE))?\s*\{{\s*\}}\s*""", re.VERBOSE)
+
+
+def bounded(query: str, *, lexed: bool = False) -> bool:
+    """Whether ``query`` is one of the shapes above (a conservative check: False when unsure).
+    ``lexed``: always read the query's tokens (without the plain shapes' shortcut)."""
     lowered = query.lower()
     if len(query) > 4096 or ("graph" not in lowered and "ask" not in lowered):  # most: without lexing
         return False
+    if not lexed and _plain(query):
+        return True
     try:
         toks = tokens(query)
     except _Untokenizable:
         return False
     return _Reader(toks).shape()
+
+
+def _plain(query: str) -> bool:
+    found = _PLAIN.fullmatch(query)
+    if found is None:
+        return False
+    if found["template"] is None:  # ASK {}
+        return True
+    pattern = found["pattern"].split()
+    names = [term[1:] for term in pattern if term[0] in "?$"]
+    return found["template"].split() == pattern and len(set(names)) == len(names)
 
 
 class _Reader:

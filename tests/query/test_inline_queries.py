@@ -67,6 +67,46 @@ def test_anything_else_goes_to_a_worker(query):
     assert not bounded(query)
 
 
+def plain_variants(count: int = 20000) -> list[str]:
+    """Queries near the shapes the shortcut of :func:`bounded` reads (terms, spacing, case, dots,
+    comments, prefixed names, templates that differ from the pattern, extra tokens)."""
+    import random
+
+    rnd = random.Random(15)
+    terms = ["?s", "$s", "?p", "?o", "?o2", "a", G, "<x y>", "mp:P", "\"x\"", "_:b", "?s.", "?", "aa"]
+    spaces = ["", " ", "  ", "\n", "\t", " # note\n", "\u00a0"]
+    found = []
+    for _ in range(count):
+        def sp() -> str:
+            return rnd.choice(spaces)
+
+        def triple() -> str:
+            return (sp() + rnd.choice(terms) + rnd.choice(spaces[1:]) + rnd.choice(terms) + rnd.choice(spaces[1:])
+                    + rnd.choice(terms) + sp() + rnd.choice(["", ".", " .", ";"]))
+
+        pattern = triple()
+        template = pattern if rnd.random() < 0.7 else triple()
+        graph = rnd.choice([G, G, "?g", "<>", "mp:g"])
+        kind = rnd.random()
+        if kind < 0.8:
+            found.append(f"{sp()}{rnd.choice(['CONSTRUCT', 'construct', 'Construct', 'CONSTRUCTX'])}{sp()}{{"
+                         f"{template}}}{sp()}{rnd.choice(['WHERE', 'where', ''])}{sp()}{{{sp()}"
+                         f"{rnd.choice(['GRAPH', 'graph', 'GRAPHS'])}{sp()}{graph}{sp()}{{{pattern}}}{sp()}}}"
+                         f"{rnd.choice(['', '', ' LIMIT 5', ' .', '}'])}{sp()}")
+        else:
+            found.append(f"{sp()}{rnd.choice(['ASK', 'ask', 'ASKS'])}{sp()}{rnd.choice(['', 'WHERE', 'where'])}"
+                         f"{sp()}{{{rnd.choice(['', ' ', pattern])}}}{rnd.choice(['', '', ' LIMIT 1', '}'])}{sp()}")
+    return found
+
+
+def test_the_shortcut_for_plain_queries_answers_as_the_tokens_do():
+    queries = BOUNDED + UNBOUNDED + plain_variants()
+    differ = [q for q in queries if bounded(q) != bounded(q, lexed=True)]
+    assert not differ, differ[:5]
+    accepted = sum(bounded(q) for q in queries)
+    assert 500 < accepted < len(queries) - 500  # both answers are well represented
+
+
 def pool_for(data_dir: Path, **overrides) -> QueryPool:
     values = {"data_dir": data_dir, "base_iri": BASE, "query_timeout": 3.0, "result_cap": 1000,
               "query_workers": 1, "service_allowlist": (), "result_max_bytes": 2**20,
