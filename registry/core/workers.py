@@ -41,12 +41,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 from registry.core.errors import RegistryError
+from registry.core.generation import GENERATION_FILE, bump_generation, read_generation  # noqa: F401 (also from here)
 from registry.core.heap import give_back, resident_mib
 from registry.core.resources import PACKAGES_DIR
 
 log = logging.getLogger(__name__)
 
-GENERATION_FILE = "generation"
 STARTUP_TIMEOUT = 60.0
 OPEN_ATTEMPTS = 6
 
@@ -61,14 +61,6 @@ def limit_memory(mib: int) -> None:
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
-
-
-def bump_generation(data_dir: Path | str) -> None:
-    """Tell the workers that the store changed (call after each committed write)."""
-    path = Path(data_dir) / GENERATION_FILE
-    tmp = path.with_name(f".{GENERATION_FILE}.{os.getpid()}.{threading.get_ident()}")
-    tmp.write_text(f"{time.time_ns()}\n")
-    os.replace(tmp, path)
 
 
 WRITE_LOCK_FILE = "write.lock"
@@ -104,20 +96,6 @@ def write_lock(data_dir: Path | str, *, wait: float | None = None):
         os.close(fd)
 
 
-def read_generation(path: Path | str) -> bytes | None:
-    """The content of the generation file (its first 200 bytes), None when there is none. Read
-    before every query: with ``os.open``/``os.read`` on a ``str`` path, 7 µs instead of 23 µs for
-    ``Path.read_bytes``."""
-    try:
-        fd = os.open(path if isinstance(path, str) else str(path), os.O_RDONLY)
-    except FileNotFoundError:
-        return None
-    try:
-        return os.read(fd, 200)
-    finally:
-        os.close(fd)
-
-
 class FreshStore:
     """Something opened read-only (``opener()``), opened again when the store has changed."""
 
@@ -125,8 +103,7 @@ class FreshStore:
                  on_open: Callable[[], None] | None = None) -> None:
         """``on_open``: called after each opening, once the value opened before is let go (the
         workers give the freed memory back to the operating system there: ``core.heap``)."""
-        self.opener, self.on_open = opener, on_open
-        self.generation_path = str(generation_path)  # read before every query: a str opens faster
+        self.opener, self.on_open, self.generation_path = opener, on_open, str(generation_path)  # str: faster
         self.value = None
         self._generation: bytes | None = None
         self.opened = 0  # how many times the value was opened (for tests and monitoring)
