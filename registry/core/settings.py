@@ -66,8 +66,9 @@ class Settings:
     # most this many seconds (a longer query is run again on a regular worker); 0: no fast lane.
     query_fast_lane: float = field(default_factory=lambda: float(_env("PASSPORTS_QUERY_FAST_LANE", "1")))
     # Queries of one quad pattern in one graph (work bounded by the result caps, registry.query.inline)
-    # run on this many threads of the server process instead of a worker; 0: every query in a worker.
-    query_inline: int = field(default_factory=lambda: int(_env("PASSPORTS_QUERY_INLINE", "2")))
+    # run on this many threads of the server process instead of a worker (each with a short queue,
+    # inline.QUEUED_PER_THREAD); 0: every query in a worker.
+    query_inline: int = field(default_factory=lambda: int(_env("PASSPORTS_QUERY_INLINE", "4")))
     # Memory (data segment, MiB) of one query worker; a query that needs more ends the worker. 0: no limit.
     query_memory_mib: int = field(default_factory=lambda: int(_env("PASSPORTS_QUERY_MEMORY", "1024")))
     # A query or page worker holding more resident memory (MiB) after a task, once its free memory

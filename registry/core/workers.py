@@ -41,12 +41,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 from registry.core.errors import RegistryError
+from registry.core.generation import GENERATION_FILE, bump_generation, read_generation  # noqa: F401 (also from here)
 from registry.core.heap import give_back, resident_mib
 from registry.core.resources import PACKAGES_DIR
 
 log = logging.getLogger(__name__)
 
-GENERATION_FILE = "generation"
 STARTUP_TIMEOUT = 60.0
 OPEN_ATTEMPTS = 6
 
@@ -61,14 +61,6 @@ def limit_memory(mib: int) -> None:
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
-
-
-def bump_generation(data_dir: Path | str) -> None:
-    """Tell the workers that the store changed (call after each committed write)."""
-    path = Path(data_dir) / GENERATION_FILE
-    tmp = path.with_name(f".{GENERATION_FILE}.{os.getpid()}.{threading.get_ident()}")
-    tmp.write_text(f"{time.time_ns()}\n")
-    os.replace(tmp, path)
 
 
 WRITE_LOCK_FILE = "write.lock"
@@ -104,21 +96,14 @@ def write_lock(data_dir: Path | str, *, wait: float | None = None):
         os.close(fd)
 
 
-def read_generation(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()[:200]
-    except FileNotFoundError:
-        return None
-
-
 class FreshStore:
     """Something opened read-only (``opener()``), opened again when the store has changed."""
 
-    def __init__(self, opener: Callable[[], object], generation_path: Path,
+    def __init__(self, opener: Callable[[], object], generation_path: Path | str,
                  on_open: Callable[[], None] | None = None) -> None:
         """``on_open``: called after each opening, once the value opened before is let go (the
         workers give the freed memory back to the operating system there: ``core.heap``)."""
-        self.opener, self.generation_path, self.on_open = opener, generation_path, on_open
+        self.opener, self.on_open, self.generation_path = opener, on_open, str(generation_path)  # str: faster
         self.value = None
         self._generation: bytes | None = None
         self.opened = 0  # how many times the value was opened (for tests and monitoring)

@@ -142,7 +142,7 @@ class QueryPool(WorkerPool):
         started = time.perf_counter()
         reply = None
         if self.inline is not None and self.inline.eligible(task):
-            reply = await self.inline.arun(task)  # None: every inline slot taken
+            reply = await self.inline.arun(task)  # None: the threads and their queues full
             worked = time.perf_counter() - started
         if reply is None:
             reply, worked = await self._dispatch(task, limit, fast_lane and self.fast is not None)

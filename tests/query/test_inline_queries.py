@@ -67,6 +67,46 @@ def test_anything_else_goes_to_a_worker(query):
     assert not bounded(query)
 
 
+def plain_variants(count: int = 20000) -> list[str]:
+    """Queries near the shapes the shortcut of :func:`bounded` reads (terms, spacing, case, dots,
+    comments, prefixed names, templates that differ from the pattern, extra tokens)."""
+    import random
+
+    rnd = random.Random(15)
+    terms = ["?s", "$s", "?p", "?o", "?o2", "a", G, "<x y>", "mp:P", "\"x\"", "_:b", "?s.", "?", "aa"]
+    spaces = ["", " ", "  ", "\n", "\t", " # note\n", "\u00a0"]
+    found = []
+    for _ in range(count):
+        def sp() -> str:
+            return rnd.choice(spaces)
+
+        def triple() -> str:
+            return (sp() + rnd.choice(terms) + rnd.choice(spaces[1:]) + rnd.choice(terms) + rnd.choice(spaces[1:])
+                    + rnd.choice(terms) + sp() + rnd.choice(["", ".", " .", ";"]))
+
+        pattern = triple()
+        template = pattern if rnd.random() < 0.7 else triple()
+        graph = rnd.choice([G, G, "?g", "<>", "mp:g"])
+        kind = rnd.random()
+        if kind < 0.8:
+            found.append(f"{sp()}{rnd.choice(['CONSTRUCT', 'construct', 'Construct', 'CONSTRUCTX'])}{sp()}{{"
+                         f"{template}}}{sp()}{rnd.choice(['WHERE', 'where', ''])}{sp()}{{{sp()}"
+                         f"{rnd.choice(['GRAPH', 'graph', 'GRAPHS'])}{sp()}{graph}{sp()}{{{pattern}}}{sp()}}}"
+                         f"{rnd.choice(['', '', ' LIMIT 5', ' .', '}'])}{sp()}")
+        else:
+            found.append(f"{sp()}{rnd.choice(['ASK', 'ask', 'ASKS'])}{sp()}{rnd.choice(['', 'WHERE', 'where'])}"
+                         f"{sp()}{{{rnd.choice(['', ' ', pattern])}}}{rnd.choice(['', '', ' LIMIT 1', '}'])}{sp()}")
+    return found
+
+
+def test_the_shortcut_for_plain_queries_answers_as_the_tokens_do():
+    queries = BOUNDED + UNBOUNDED + plain_variants()
+    differ = [q for q in queries if bounded(q) != bounded(q, lexed=True)]
+    assert not differ, differ[:5]
+    accepted = sum(bounded(q) for q in queries)
+    assert 500 < accepted < len(queries) - 500  # both answers are well represented
+
+
 def pool_for(data_dir: Path, **overrides) -> QueryPool:
     values = {"data_dir": data_dir, "base_iri": BASE, "query_timeout": 3.0, "result_cap": 1000,
               "query_workers": 1, "service_allowlist": (), "result_max_bytes": 2**20,
@@ -208,5 +248,26 @@ def test_an_idle_server_answers_on_the_event_loop_a_busy_one_on_the_thread(data_
         loop_thread = threading.current_thread().name
         assert [name == loop_thread for name in seen] == [False, True, False, False, False], seen
         assert pool.inline.ran == 5
+    finally:
+        pool.close()
+
+
+def test_queries_wait_for_a_busy_thread_up_to_its_queue_then_go_to_a_worker(data_dir):
+    import asyncio
+
+    from registry.query.inline import QUEUED_PER_THREAD
+
+    pool = pool_for(data_dir, query_inline=1)
+    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{PASSPORTS[0].iri}> {{ ?s ?p ?o }} }}"
+    burst = 1 + QUEUED_PER_THREAD + 3  # the thread's query, its queue, and three more
+
+    async def requests():
+        await pool.arun(query)  # opens the store
+        return await asyncio.gather(*(pool.arun(query, format="nt") for _ in range(burst)))
+
+    try:
+        answers = asyncio.run(requests())
+        assert len({a.body for a in answers}) == 1 and answers[0].count > 10
+        assert pool.inline.ran == 1 + 1 + QUEUED_PER_THREAD  # the first, then the thread and its queue
     finally:
         pool.close()
