@@ -85,6 +85,8 @@ def open_store(settings: Settings, *, read_only: bool = False) -> SparqlStore:
     return SparqlStore(**server_config(settings), read_only=read_only)
 
 
+_OWN_VALUES = "SELECT ?s ?p ?o WHERE { GRAPH ?s { ?s ?p ?o } }"  # values of nodes in their own graphs
+
 class SparqlStore:
     """A dataset on a SPARQL 1.1 server, used like a ``pyoxigraph.Store``."""
 
@@ -201,11 +203,9 @@ class SparqlStore:
         """``{(node, predicate): value}`` of ``predicates`` of ``nodes`` in each node's own graph
         (the first value of each), in one query per ``remote_writes.LOOKUP`` nodes."""
         found: dict[tuple, ox.Term] = {}
-        wanted = " ".join(str(p) for p in predicates)
         for start in range(0, len(nodes), remote_writes.LOOKUP):
-            subjects = " ".join(str(n) for n in nodes[start:start + remote_writes.LOOKUP])
-            for row in self._select(f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {subjects} }} VALUES ?p {{ {wanted} }} "
-                                    "GRAPH ?s { ?s ?p ?o } }"):
+            query = remote_terms.bind_each(_OWN_VALUES, ox.Variable("s"), nodes[start:start + remote_writes.LOOKUP])
+            for row in self._select(remote_terms.bind_each(query, ox.Variable("p"), predicates)):
                 found.setdefault((row["s"], row["p"]), remote_terms.canonical(row["o"]))
         return found
 

@@ -98,14 +98,16 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[start:start + size]
 
 
-def _values(terms: Iterable[ox.Term]) -> str:
-    return " ".join(str(t) for t in terms)
+# the look-ups of a write, their values bound by ``remote_terms`` (terms serialised by pyoxigraph)
+_G, _S = ox.Variable("g"), ox.Variable("s")
+_GRAPHS_THERE = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
+_GRAPHS_QUADS = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
 
 
 def _existing(store, graphs: set[ox.NamedNode]) -> set[ox.NamedNode]:
     found: set[ox.NamedNode] = set()
     for part in _chunks(sorted(graphs, key=str), LOOKUP):
-        rows = store.query(f"SELECT DISTINCT ?g WHERE {{ VALUES ?g {{ {_values(part)} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+        rows = store.query(remote_terms.bind_each(_GRAPHS_THERE, _G, part))
         found.update(row["g"] for row in rows)
     return found
 
@@ -116,7 +118,7 @@ def content(store, graphs: list[ox.NamedNode], *, canonical: bool = False) -> li
     quads: list[ox.Quad] = []
     back = remote_terms.canonical if canonical else (lambda term: term)
     for part in _chunks(graphs, LOOKUP):
-        rows = store.query(f"SELECT ?g ?s ?p ?o WHERE {{ VALUES ?g {{ {_values(part)} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+        rows = store.query(remote_terms.bind_each(_GRAPHS_QUADS, _G, part))
         quads += (ox.Quad(r["s"], r["p"], back(r["o"]), r["g"]) for r in rows)
     return quads
 
@@ -130,8 +132,7 @@ def _present(store, quads: list[ox.Quad]) -> set[tuple]:
     for graph, subjects in by_graph.items():
         named = sorted((s for s in subjects if isinstance(s, ox.NamedNode)), key=str)
         for part in _chunks(named, LOOKUP):
-            rows = store.query(f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {_values(part)} }} "
-                                 f"GRAPH {graph} {{ ?s ?p ?o }} }}")
+            rows = store.query(remote_terms.bind_each(_GRAPHS_QUADS, _S, part), substitutions={_G: graph})
             there.update(_key(ox.Quad(r["s"], r["p"], r["o"], graph)) for r in rows)
     return there
 
