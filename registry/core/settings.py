@@ -56,6 +56,9 @@ class Settings:
     # Pages: recompute a whole-store count (home, municipality, material pages) at most this often,
     # in seconds, after a write (``registry.views.pages.cache``).
     stats_refresh: float = field(default_factory=lambda: float(_env("PASSPORTS_STATS_REFRESH", "60")))
+    # Pages over many passports (home, lists, municipality, material, search) kept rendered in the
+    # server until the next write, at most PASSPORTS_STATS_REFRESH seconds: MiB of pages (0: none).
+    page_cache_mib: int = field(default_factory=lambda: int(_env("PASSPORTS_PAGE_CACHE", "64")))
     # Downloads (/dumps/, /catalog, VoID): after a write a request waits at most this many seconds for
     # the dumps of the store as it is now (made in the background), else gets the last complete ones.
     dumps_wait: float = field(default_factory=lambda: float(_env("PASSPORTS_DUMPS_WAIT", "5")))

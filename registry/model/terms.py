@@ -36,6 +36,9 @@ def _number(term: ox.Term | None) -> float | None:
         return None
 
 
+_PICKED_MAX = 50_000  # labels remembered per language (terms and the IRIs pages ask about)
+
+
 class Terms:
     """Lookups over the ontology store, all in memory."""
 
@@ -43,6 +46,7 @@ class Terms:
         self._props: dict[str, dict[str, list[ox.Term]]] = defaultdict(lambda: defaultdict(list))
         self._labels: dict[str, dict[str, str]] = defaultdict(dict)
         self._definitions: dict[str, dict[str, str]] = defaultdict(dict)
+        self._picked: dict[tuple[str, str], str] = {}
         for quad in store:
             if not isinstance(quad.subject, ox.NamedNode):
                 continue
@@ -93,10 +97,14 @@ class Terms:
         return iri in self._props
 
     def label(self, iri: str, lang: str) -> str:
-        labels = self._labels.get(iri)
-        if labels:
-            return pick(labels, lang)
-        return local_name(iri).replace("-", " ")
+        key = (iri, lang)
+        found = self._picked.get(key)
+        if found is None:
+            labels = self._labels.get(iri)
+            found = pick(labels, lang) if labels else local_name(iri).replace("-", " ")
+            if len(self._picked) < _PICKED_MAX:  # a page labels the same few hundred terms again and again
+                self._picked[key] = found
+        return found
 
     def definition(self, iri: str, lang: str) -> str:
         values = self._definitions.get(iri)

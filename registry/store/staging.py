@@ -132,6 +132,8 @@ def _commit(registry, overlay: ox.Store, superseded: ox.Store, before: dict[str,
             registry._sidecar_call(recorder.index, "apply_in_order", recorder.steps)
         else:
             registry._sidecar_call(recorder.index, "apply", *_net(recorder.steps))
+    if recorders:  # again, as the writer does (``writer.Writer._commit_now``)
+        registry._bump_generation()
 
 
 def _net(steps: list[tuple[list, list[str]]]) -> tuple[list, list[str]]:

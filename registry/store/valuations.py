@@ -325,6 +325,7 @@ class _Writer:
             self.take()
             if self.index is not None:
                 self.registry._sidecar_call(self.index, "add_records", [], True)
+                self.registry._bump_generation()  # the aggregates have the records now
 
 
 def _write(registry, lines: list[str], records: list[tuple[str, str, int]]) -> None:

@@ -310,6 +310,8 @@ class BatchWriter(VersionReader):
             self._bump_generation()
         for index in self.sidecars():
             self._sidecar_call(index, "apply", (rows or {}).get(index, ()), remove)
+        if self.sidecars():  # again: a page kept in the first (web.page_cache) may show the indexes before the write
+            self._bump_generation()
 
     def _sidecar_call(self, index: Sidecar, method: str, *args) -> None:
         """An update of a sidecar index; a failure there (disk full) leaves it marked dirty,

@@ -17,6 +17,7 @@ from registry.store import stored_base
 from registry.store.registry import Registry
 from registry.web.budget import ByteMeter
 from registry.web.errors import install_error_handler
+from registry.web.page_cache import PageCache
 from registry.web.page_pool import PagePool
 from registry.web.routers import catalog as catalog_router
 from registry.web.routers import docs, imports, linked_data, pages, passports, sparql, valuations
@@ -34,6 +35,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.registry = Registry.open(settings)
         app.state.query_pool = QueryPool(settings)
         app.state.page_pool = PagePool(settings) if settings.page_workers > 0 else None
+        app.state.page_cache = PageCache(settings.data_dir, max_bytes=settings.page_cache_mib * 2**20,
+                                         max_age=settings.stats_refresh) if settings.page_cache_mib > 0 else None
         app.state.parse_pool = ParsePool(settings) if settings.parse_workers > 0 else None
         try:
             yield

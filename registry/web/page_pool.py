@@ -65,8 +65,10 @@ class PagePool(WorkerPool):
         super().__init__("registry.web.page_pool", (settings_fields(settings),), size)
         self.fallbacks = 0  # pages rendered in the server process after a worker failed
 
-    def render(self, request: Request, name: str, args: tuple) -> Response | None:
-        """The page from a worker, or None when the server process should render it itself."""
+    def render(self, request: Request, name: str, args: tuple) -> tuple[Response, bool] | None:
+        """The page from a worker and whether it showed only current values
+        (:func:`registry.views.pages.cache.settled`), or None when the server process should
+        render it itself."""
         if not self.started.is_set() or self._closed:
             return None
         scope = {key: request.scope[key] for key in _SCOPE_KEYS if key in request.scope}
@@ -82,16 +84,17 @@ class PagePool(WorkerPool):
                       request.url.path, reply[1])
             self.fallbacks += 1
             return None
-        _, status, raw_headers, body = reply
+        _, status, raw_headers, body, current = reply
         response = Response(body, status)
         response.raw_headers = raw_headers
-        return response
+        return response, current
 
 
 def _worker_main(conn, fields: dict) -> None:
     from registry.core.heap import give_back, keep_heap_small, resident_mib
     from registry.model.terms import get_terms
     from registry.store.registry import Registry
+    from registry.views.pages.cache import settled
     from registry.web.routers import pages
 
     fields["service_allowlist"] = tuple(fields["service_allowlist"])
@@ -119,8 +122,8 @@ def _worker_main(conn, fields: dict) -> None:
 
         started = time.monotonic()
         try:
-            response = registry.run(render)
-            return ("ok", response.status_code, response.raw_headers, response.body)
+            response, current = registry.run(lambda opened: settled(lambda: render(opened)))
+            return ("ok", response.status_code, response.raw_headers, response.body, current)
         except Exception:  # noqa: BLE001 - the server logs it and renders the page itself
             return ("error", traceback.format_exc())
         finally:

@@ -68,8 +68,10 @@ def test_worker_pages_equal_server_pages(server, fixture):
                         for name, args, path, query in cases]  # the first call may wait for counts
     for (name, args, path, query), _ in zip(cases, pages_cache_warm, strict=True):
         local = pages.RENDERERS[name](_request(server, path, query), *args)
-        remote = pool.render(_request(server, path, query), name, args)
-        assert remote is not None, f"{path}: no page from the workers"
+        rendered = pool.render(_request(server, path, query), name, args)
+        assert rendered is not None, f"{path}: no page from the workers"
+        remote, current = rendered
+        assert current, f"{path}: the worker's page showed values of an older generation"
         assert remote.status_code == local.status_code, path
         assert remote.body == local.body, f"{path}?{query}: the worker's page differs"
         assert dict(remote.headers) == dict(local.headers), path

@@ -37,6 +37,23 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+_rendering = threading.local()
+
+
+def note_provisional() -> None:
+    """The page being rendered in this thread shows a value from before the latest write, or none
+    yet ("being computed"): it is not kept (``registry.web.page_cache``)."""
+    _rendering.provisional = True
+
+
+def settled(render: Callable[[], Any]) -> tuple[Any, bool]:
+    """``render()`` and whether everything it showed was of the store's current generation."""
+    _rendering.provisional = False
+    try:
+        return render(), not _rendering.provisional
+    finally:
+        _rendering.provisional = False
+
 
 @dataclass
 class _Entry:
@@ -82,11 +99,12 @@ class GenerationCache:
             entry = self._entries.get(key)
             if entry is not None:
                 self._entries.move_to_end(key)
-                if entry.generation != generation and not entry.refreshing and \
-                        time.monotonic() - entry.computed_at >= self.min_interval:
-                    entry.refreshing = True
-                    threading.Thread(target=self._refresh, args=(key, compute, generation),
-                                     daemon=True, name=f"page-cache-{key}").start()
+                if entry.generation != generation:
+                    note_provisional()
+                    if not entry.refreshing and time.monotonic() - entry.computed_at >= self.min_interval:
+                        entry.refreshing = True
+                        threading.Thread(target=self._refresh, args=(key, compute, generation),
+                                         daemon=True, name=f"page-cache-{key}").start()
                 return entry.value
             pending = self._pending.get(key)
             if pending is None:
@@ -94,6 +112,7 @@ class GenerationCache:
                 threading.Thread(target=self._first, args=(key, compute, generation, pending),
                                  daemon=True, name=f"page-cache-{key}").start()
         if not pending.wait(wait):
+            note_provisional()
             return None
         with self._lock:
             entry = self._entries.get(key)

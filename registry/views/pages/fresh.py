@@ -23,7 +23,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from pathlib import Path
 from typing import Any
 
-from registry.views.pages.cache import memo_for, per_registry, shared_value
+from registry.views.pages.cache import memo_for, note_provisional, per_registry, shared_value
 
 _MISSING = object()
 
@@ -54,9 +54,12 @@ class BackgroundMemo:
                     self._compute, key, compute, generation))
         timeout = None if deadline is None else max(deadline - time.monotonic(), 0.0)
         try:
-            return running[1].result(timeout=timeout)
+            value = running[1].result(timeout=timeout)
         except FutureTimeout:
-            return _MISSING
+            value = _MISSING
+        if value is _MISSING:
+            note_provisional()  # the page says "being computed": not kept (web.page_cache)
+        return value
 
     def _compute(self, key: Any, compute: Callable[[], Any], generation: str) -> Any:
         if self.generation() != generation:  # written meanwhile: a newer request computes it

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from registry.model.terms import Terms
 from registry.model.vocab import MP, MPV
 from registry.store.search_query import POINT, SORTS, SearchQuery, reader
+from registry.views.pages.cache import note_provisional
 
 SEARCH_TEXT_MAX = 100
 PAGE_SIZE = 25
@@ -115,6 +116,7 @@ def search(registry, form: SearchForm) -> SearchResult:
     """One page of results with their count, the counts per filter value and the map's points."""
     index = reader(registry.settings.data_dir)
     if not index.ready():
+        note_provisional()
         return SearchResult(ready=False)
     found = index.find(form.search_query())
     start = (form.page - 1) * PAGE_SIZE
@@ -142,11 +144,24 @@ def object_map(registry, terms: Terms, **page_filter: str) -> dict:
     page), the first ``MAP_MAX`` by title, as ``map_points`` per language, and how many have a location."""
     index = reader(registry.settings.data_dir)
     if not index.ready():
+        note_provisional()
         return {"points": {"nl": [], "en": []}, "located": 0, "max": MAP_MAX}
     found = index.find(SearchQuery(sort="title", **page_filter), facets=False)
     points = index.rows(index.top(found, MAP_MAX, located=True), columns=POINT)
-    return {"points": {lang: map_points(points, terms, lang, registry.base) for lang in ("nl", "en")},
+    return {"points": _PerLanguage(lambda lang: map_points(points, terms, lang, registry.base)),
             "located": index.located(found), "max": MAP_MAX}
+
+
+class _PerLanguage(dict):
+    """``{lang: value}`` made for a language when a page first asks for it (a page shows one)."""
+
+    def __init__(self, make) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, lang: str):
+        value = self[lang] = self._make(lang)
+        return value
 
 
 CSV_COLUMNS = ("iri", "identifier", "name", "kind", "municipality", "phase", "materials", "mass_kg",

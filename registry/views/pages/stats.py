@@ -23,7 +23,7 @@ import pyoxigraph as ox
 
 from registry.store import page_counts
 from registry.store.named_queries import select
-from registry.views.pages.cache import cache_for, memo_for, per_registry
+from registry.views.pages.cache import cache_for, memo_for, note_provisional, per_registry
 
 _MISSING = object()
 
@@ -152,6 +152,7 @@ def from_sidecars(registry, key, read: Callable[[], Any], fallback: Callable[[],
             with last.lock:
                 value = last.values.get(key)
             if value is not None:
+                note_provisional()
                 return value
             if attempt == RETRIES or last.gave_up == memo.generation() or \
                     not page_counts.has_sidecars(registry.settings.data_dir):

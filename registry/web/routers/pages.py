@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from registry.core.i18n import COOKIE, request_language, translator
 from registry.model.terms import get_terms
 from registry.views.pages import contexts as pages
+from registry.views.pages.cache import settled
 from registry.views.pages.contexts import Page
 from registry.views.pages.links import Links
 from registry.views.pages.paging import MAX_PAGE
@@ -138,14 +139,29 @@ RENDERERS = {"resource": _resource, "home": _home, "municipality_list": _municip
 
 
 async def render(request: Request, name: str, *args) -> Response:
-    """The page of renderer ``name``: from the page workers when there are, else rendered here
-    (in the thread pool, off the event loop)."""
+    """The page of renderer ``name``: kept from an earlier request of this generation of the store
+    (:mod:`registry.web.page_cache`), else from the page workers when there are, else rendered
+    here (in the thread pool, off the event loop)."""
+    cache = getattr(request.app.state, "page_cache", None)
+    key = cache.key(request, name, args) if cache is not None else None
+    if key is not None:
+        generation = cache.generation()
+        kept = cache.get(key, generation, request)
+        if kept is not None:
+            return kept
+    response, current = await _rendered(request, name, args)
+    if key is not None and current:
+        cache.put(key, generation, response)
+    return response
+
+
+async def _rendered(request: Request, name: str, args: tuple) -> tuple[Response, bool]:
     pool = getattr(request.app.state, "page_pool", None)
     if pool is not None:
-        response = await run_in_threadpool(pool.render, request, name, args)
-        if response is not None:
-            return response
-    return await run_in_threadpool(RENDERERS[name], request, *args)
+        rendered = await run_in_threadpool(pool.render, request, name, args)
+        if rendered is not None:
+            return rendered
+    return await run_in_threadpool(settled, lambda: RENDERERS[name](request, *args))
 
 
 async def render_resource(request: Request, kind: str, path: str) -> Response:
