@@ -7,7 +7,8 @@ keeps such a page's status, headers and body with the store's generation (``DATA
 rewritten by every writer after each commit and again once the sidecar indexes have the write:
 :mod:`registry.core.generation`) read *before* it was rendered; it is served again only while the
 generation is still that one and for at most ``max_age`` seconds (pages that depend on the date,
-such as "valued in the last 12 months", and counts recomputed in the background). A page that
+such as "valued in the last 12 months", and counts recomputed in the background; an older page is
+still sent while one request renders it again). A page that
 showed a value from before the latest write, or none yet ("being computed",
 :func:`registry.views.pages.cache.note_provisional`), is not kept. Passport pages (a million of
 them, each cheap) and error pages are not kept either.
@@ -20,10 +21,12 @@ At most ``max_bytes`` of bodies are kept, least recently used first out.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,6 +60,7 @@ class PageCache:
         self._pages: OrderedDict[tuple, _Kept] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
+        self._flights: dict[tuple, asyncio.Future] = {}  # (key, generation) -> a render under way
         self.hits = self.misses = 0
 
     def key(self, request: Request, name: str, args: tuple) -> tuple | None:
@@ -72,15 +76,53 @@ class PageCache:
         the page one of an older generation, not served again)."""
         return read_generation(self._generation_file)
 
+    async def page(self, request: Request, key: tuple,
+                   render: Callable[[], Awaitable[tuple[Response, bool]]]) -> Response:
+        """The kept page, or the one ``render()`` makes (kept when it showed only current values).
+        One render per page and generation at a time: a request for a page being rendered waits
+        for that render instead of rendering it again, and a page older than ``max_age`` is still
+        sent while one request renders it again (so the slow request is one per page, not one per
+        connection). Runs on the event loop: the flights need no lock."""
+        generation = self.generation()
+        flight_key = (key, generation)
+        while True:
+            kept = self._find(key, generation)
+            flight = self._flights.get(flight_key)
+            if kept is not None and (flight is not None or not self._expired(kept)):
+                return self._respond(kept, request)
+            if flight is None:
+                break
+            await asyncio.wait({flight})  # its page is kept when it ends, or this request renders it
+        self.misses += 1
+        flight = self._flights[flight_key] = asyncio.get_running_loop().create_future()
+        try:
+            response, current = await render()
+            if current:
+                self.put(key, generation, response)
+            return response
+        finally:
+            del self._flights[flight_key]
+            flight.set_result(None)
+
     def get(self, key: tuple, generation: bytes | None, request: Request) -> Response | None:
-        """The kept page (304 when the request's ``If-None-Match`` names it), or None."""
+        """The kept page if it is of ``generation`` and not older than ``max_age`` (304 when the
+        request's ``If-None-Match`` names it), else None."""
+        kept = self._find(key, generation)
+        return None if kept is None or self._expired(kept) else self._respond(kept, request)
+
+    def _find(self, key: tuple, generation: bytes | None) -> _Kept | None:
         with self._lock:
             kept = self._pages.get(key)
-            if kept is None or kept.generation != generation or time.monotonic() - kept.at > self.max_age:
-                self.misses += 1
+            if kept is None or kept.generation != generation:
                 return None
             self._pages.move_to_end(key)
-            self.hits += 1
+            return kept
+
+    def _expired(self, kept: _Kept) -> bool:
+        return time.monotonic() - kept.at > self.max_age
+
+    def _respond(self, kept: _Kept, request: Request) -> Response:
+        self.hits += 1
         if _names(request.headers.get("if-none-match"), kept.etag):
             response = Response(status_code=304)
             response.raw_headers = [(k, v) for k, v in kept.headers if k != b"content-length"]

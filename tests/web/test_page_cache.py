@@ -147,3 +147,34 @@ def test_kept_pages_are_bounded_and_expire(tmp_path):
     assert cache.get(("error",), generation, _request()) is None
     time.sleep(0.35)
     assert cache.get(("p", 9), generation, _request()) is None  # older than max_age
+
+
+def test_one_render_per_page_at_a_time_and_an_old_page_while_it_is_rendered_again(tmp_path):
+    import asyncio
+
+    (tmp_path / "generation").write_text("1\n")
+    cache = PageCache(tmp_path, max_bytes=2**20, max_age=0.5)
+    renders = []
+
+    async def render():
+        renders.append(time.monotonic())
+        await asyncio.sleep(0.2)
+        return Response(f"page {len(renders)}".encode(), 200), True
+
+    async def requests(n: int) -> list[tuple[bytes, float]]:
+        async def one():
+            started = time.monotonic()
+            response = await cache.page(_request(), ("p",), render)
+            return response.body, time.monotonic() - started
+        return await asyncio.gather(*(one() for _ in range(n)))
+
+    first = asyncio.run(requests(8))
+    assert len(renders) == 1 and {body for body, _ in first} == {b"page 1"}  # the others waited for it
+    time.sleep(0.6)  # older than max_age
+    again = asyncio.run(requests(8))
+    assert len(renders) == 2
+    assert sorted(body for body, _ in again) == [b"page 1"] * 7 + [b"page 2"]
+    assert sum(took < 0.1 for _, took in again) == 7  # the old page at once, while one request renders
+    assert asyncio.run(requests(1))[0][0] == b"page 2"
+    (tmp_path / "generation").write_text("2\n")  # a write: no old page, one render, the others wait
+    assert {body for body, _ in asyncio.run(requests(4))} == {b"page 3"} and len(renders) == 3

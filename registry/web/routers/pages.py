@@ -145,14 +145,8 @@ async def render(request: Request, name: str, *args) -> Response:
     cache = getattr(request.app.state, "page_cache", None)
     key = cache.key(request, name, args) if cache is not None else None
     if key is not None:
-        generation = cache.generation()
-        kept = cache.get(key, generation, request)
-        if kept is not None:
-            return kept
-    response, current = await _rendered(request, name, args)
-    if key is not None and current:
-        cache.put(key, generation, response)
-    return response
+        return await cache.page(request, key, lambda: _rendered(request, name, args))
+    return (await _rendered(request, name, args))[0]
 
 
 async def _rendered(request: Request, name: str, args: tuple) -> tuple[Response, bool]:
