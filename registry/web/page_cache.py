@@ -35,10 +35,10 @@ from starlette.responses import Response
 
 from registry.core.generation import GENERATION_FILE, read_generation
 from registry.core.i18n import COOKIE
+from registry.views.pages.contexts import PASSPORT_PARTS
 
 # Renderers of /doc/{kind}/... whose pages are not kept: one page per passport (or its parts).
-_PASSPORT_KINDS = frozenset(("passport", "object", "component", "quantity", "valuation", "geometry",
-                             "release", "detachability"))
+_PASSPORT_KINDS = PASSPORT_PARTS | {"passport"}
 _NOT_KEPT = frozenset(("not_found",))
 
 

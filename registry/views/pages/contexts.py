@@ -363,6 +363,10 @@ def search(registry, terms: Terms, form: page_search.SearchForm) -> Page:
 
 
 # ---------------------------------------------------------------------------------------------
+# /doc/{kind}/... of a passport's parts: each is shown on its passport's page
+PASSPORT_PARTS = frozenset(("object", "component", "quantity", "valuation", "geometry", "release", "detachability"))
+
+
 def resolve(registry, terms: Terms, kind: str, path: str, page: int = 1, *, wait: float = 5.0) -> Page:
     """The page of ``/doc/{kind}/{path}``; a 404 page for anything unknown."""
     full = f"/doc/{kind}/{path}".rstrip("/")
@@ -375,7 +379,7 @@ def resolve(registry, terms: Terms, kind: str, path: str, page: int = 1, *, wait
             return not_found(full)
         version = int(m["v"]) if m["v"] else None
         return passport(registry, terms, PassportRef(base, m["gm"], m["key"], version))
-    if kind in ("object", "component", "quantity", "valuation", "geometry", "release", "detachability"):
+    if kind in PASSPORT_PARTS:
         ref = owning_passport(base, f"{base}id/{kind}/{path}")
         if ref is None:
             return not_found(full)
