@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
+import json
 import sys
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,14 @@ from registry.validation.validator import Verdict
 # Piped output is not cut to 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 400)
 err = Console(stderr=True, width=None if sys.stderr.isatty() else 400)
+
+
+def print_json(value) -> None:
+    """``value`` as JSON on standard output, written as it is made (through rich's highlighter the
+    report of a million valuation records took many minutes)."""
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    sys.stdout.flush()
 
 DataOption = typer.Option(None, "--data", help="Data directory (default $PASSPORTS_DATA or ./data)")
 BaseOption = typer.Option(None, "--base", help="Base IRI of this instance, chosen at init and stored with "

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from importers.pipeline import ImportFailed, ImportResult, import_file
-from registry.cli.common import err, fail, finish, opened, out, settings_from
+from registry.cli.common import err, fail, finish, opened, out, print_json, settings_from
 from registry.cli.texts import LangOption, language
 from registry.cli.texts import say as cli_say
 from registry.cli.valuation import parse_day, print_valuation, run_valuation
@@ -159,7 +158,7 @@ def import_command(
             valued = run_valuation(registry, valuation_day, municipality=result.municipality,
                                    price_list=price_list, dry_run=False, passports=result.stored)
     if as_json:
-        out.print_json(json.dumps(result.as_dict(), ensure_ascii=False))
+        print_json(result.as_dict())
     else:
         _summary(result, lang)
     if valued is not None:

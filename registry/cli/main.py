@@ -24,6 +24,7 @@ from registry.cli.common import (
     finish,
     opened,
     out,
+    print_json,
     print_verdicts,
     progress_bar,
     read_with_progress,
@@ -130,9 +131,9 @@ def validate(file: Path, base: str = BaseOption,
         fail(both("validate.none", file=file))
     conforms = all(v.conforms for v in verdicts)
     if format == "json":
-        out.print_json(json.dumps({"conforms": conforms, "passports": [
+        print_json({"conforms": conforms, "passports": [
             {"iri": v.iri, "conforms": v.conforms, "results": [i.as_dict() for i in v.issues]}
-            for v in verdicts]}))
+            for v in verdicts]})
     elif format == "ttl":
         sys.stdout.write(report_graph(verdicts).serialize(format="turtle"))
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -11,7 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from registry.cli.common import BaseOption, DataOption, err, fail, opened, out, settings_from
+from registry.cli.common import BaseOption, DataOption, err, fail, opened, out, print_json, settings_from
 from registry.cli.texts import LangOption, cli_language, language, say
 from registry.core.errors import RegistryError
 from registry.core.phrases import Wording, counted, in_language, number
@@ -51,7 +50,7 @@ def parse_day(value: str | None, option: str) -> date | None:
 
 def print_valuation(report: ValuationReport, as_json: bool = False) -> None:
     if as_json:
-        out.print_json(json.dumps(report.as_dict(), ensure_ascii=False))
+        print_json(report.as_dict())
         return
     lang = cli_language()
     out.print(WORDS.say("header", lang, date=report.date, price_list=report.price_list)
