@@ -123,7 +123,7 @@ class PageCache:
 
     def _respond(self, kept: _Kept, request: Request) -> Response:
         self.hits += 1
-        if _names(request.headers.get("if-none-match"), kept.etag):
+        if etag_matches(request.headers.get("if-none-match"), kept.etag):
             response = Response(status_code=304)
             response.raw_headers = [(k, v) for k, v in kept.headers if k != b"content-length"]
             return response
@@ -154,7 +154,7 @@ class PageCache:
             return {"pages": len(self._pages), "bytes": self._bytes, "hits": self.hits, "misses": self.misses}
 
 
-def _names(if_none_match: str | None, etag: str) -> bool:
+def etag_matches(if_none_match: str | None, etag: str) -> bool:
     """Whether an ``If-None-Match`` header names ``etag`` (or ``*``; RFC 9110 13.1.2)."""
     if not if_none_match:
         return False
@@ -162,4 +162,4 @@ def _names(if_none_match: str | None, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-__all__ = ["PageCache"]
+__all__ = ["PageCache", "etag_matches"]

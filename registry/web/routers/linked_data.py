@@ -48,6 +48,7 @@ from registry.views.linked_data import (
 from registry.views.negotiation import HTML, DocFormat
 from registry.views.serialization import CONTEXT_PATH, CONTEXT_URL, context_bytes, serialize
 from registry.views.vocabulary import ontology_triples, vocabulary_triples
+from registry.web.page_cache import etag_matches
 from registry.web.routers import pages
 
 router = APIRouter()
@@ -214,10 +215,7 @@ def _not_modified(request: Request, etag: str | None, modified: str | None) -> b
     """RFC 9110 13.1: If-None-Match wins; If-Modified-Since counts only without it."""
     if_none_match = request.headers.get("if-none-match")
     if if_none_match is not None:
-        if etag is None:
-            return False
-        tags = [t.strip().removeprefix("W/") for t in if_none_match.split(",")]
-        return "*" in tags or etag in tags
+        return etag is not None and etag_matches(if_none_match, etag)
     if_modified_since = request.headers.get("if-modified-since")
     if if_modified_since and modified:
         try:
