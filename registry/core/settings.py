@@ -59,6 +59,9 @@ class Settings:
     # Pages over many passports (home, lists, municipality, material, search) kept rendered in the
     # server until the next write, at most PASSPORTS_STATS_REFRESH seconds: MiB of pages (0: none).
     page_cache_mib: int = field(default_factory=lambda: int(_env("PASSPORTS_PAGE_CACHE", "64")))
+    # RDF documents of passport versions kept serialised in the server, named by their ETag
+    # (registry.web.document_cache): MiB of documents (0: none).
+    document_cache_mib: int = field(default_factory=lambda: int(_env("PASSPORTS_DOCUMENT_CACHE", "64")))
     # Downloads (/dumps/, /catalog, VoID): after a write a request waits at most this many seconds for
     # the dumps of the store as it is now (made in the background), else gets the last complete ones.
     dumps_wait: float = field(default_factory=lambda: float(_env("PASSPORTS_DUMPS_WAIT", "5")))

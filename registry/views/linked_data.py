@@ -142,12 +142,10 @@ class Document:
             self.triples = graph_triples(*self.source)
         return self.triples or []
 
-    def serialize(self, fmt: DocFormat, *, context_url: str = CONTEXT_URL, cache_key: str | None = None) -> bytes:
+    def serialize(self, fmt: DocFormat, *, context_url: str = CONTEXT_URL) -> bytes:
         if self.triples is None and self.source is not None:
-            return serialize_graph(*self.source, fmt, context_url=context_url, prefixes=PASSPORT_PREFIXES,
-                                   cache_key=cache_key)
-        return serialize(self.materialize(), fmt, context_url=context_url, prefixes=PASSPORT_PREFIXES,
-                         cache_key=cache_key)
+            return serialize_graph(*self.source, fmt, context_url=context_url, prefixes=PASSPORT_PREFIXES)
+        return serialize(self.materialize(), fmt, context_url=context_url, prefixes=PASSPORT_PREFIXES)
 
 
 def graph_triples(store: ox.Store, graph: ox.NamedNode) -> list[ox.Triple]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import functools
 import json
-from collections import OrderedDict
 from collections.abc import Sequence
 
 import pyoxigraph as ox
@@ -78,52 +77,15 @@ def to_jsonld(triples: Sequence[ox.Triple], *, framed: bool = True, context_url:
     return json.dumps({"@context": context_url, **body}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-class _JsonLdCache:
-    """Compacted JSON-LD is slow (pure Python); documents with a validator are kept a while."""
-
-    def __init__(self, size: int = 2048):
-        self.size = size
-        self.items: OrderedDict[str, bytes] = OrderedDict()
-
-    def get(self, key: str) -> bytes | None:
-        value = self.items.get(key)
-        if value is not None:
-            self.items.move_to_end(key)
-        return value
-
-    def put(self, key: str, value: bytes) -> None:
-        self.items[key] = value
-        if len(self.items) > self.size:
-            self.items.popitem(last=False)
-
-
-_jsonld_cache = _JsonLdCache()
-
-
-def _cached_jsonld(cache_key: str | None, make) -> bytes:
-    """Compacted JSON-LD of content that never changes is kept a while under ``cache_key``."""
-    if cache_key is None:
-        return make()
-    body = _jsonld_cache.get(cache_key)
-    if body is None:
-        body = make()
-        _jsonld_cache.put(cache_key, body)
-    return body
-
-
 def serialize(triples: Sequence[ox.Triple], fmt: DocFormat, *, context_url: str = CONTEXT_URL,
-              cache_key: str | None = None, prefixes: dict[str, str] | None = None) -> bytes:
-    """The document in ``fmt`` (an RDF format).
-
-    ``cache_key`` names content that never changes (compacted JSON-LD is kept a while);
-    ``prefixes`` for Turtle and RDF/XML, by default the ones the triples use.
-    """
+              prefixes: dict[str, str] | None = None) -> bytes:
+    """The document in ``fmt`` (an RDF format); ``prefixes`` for Turtle and RDF/XML, by default
+    the ones the triples use."""
     rdf_format = fmt.rdf_format
     if rdf_format is None:
         raise ValueError(f"{fmt.name} is not an RDF format")
     if rdf_format == ox.RdfFormat.JSON_LD:
-        return _cached_jsonld(cache_key, lambda: to_jsonld(triples, framed=fmt != JSON_LD_FLAT,
-                                                              context_url=context_url))
+        return to_jsonld(triples, framed=fmt != JSON_LD_FLAT, context_url=context_url)
     if rdf_format == ox.RdfFormat.N_TRIPLES:
         return ox.serialize(triples, format=rdf_format)
     return ox.serialize(triples, format=rdf_format,
@@ -132,15 +94,14 @@ def serialize(triples: Sequence[ox.Triple], fmt: DocFormat, *, context_url: str 
 
 
 def serialize_graph(store: ox.Store, graph: ox.NamedNode, fmt: DocFormat, *, context_url: str = CONTEXT_URL,
-                    prefixes: dict[str, str], cache_key: str | None = None) -> bytes:
+                    prefixes: dict[str, str]) -> bytes:
     """One named graph of ``store`` in ``fmt``, written by pyoxigraph straight from the store."""
     rdf_format = fmt.rdf_format
     if rdf_format is None:
         raise ValueError(f"{fmt.name} is not an RDF format")
     if rdf_format == ox.RdfFormat.JSON_LD:
-        return _cached_jsonld(cache_key, lambda: to_jsonld(
-            [q.triple for q in store.quads_for_pattern(None, None, None, graph)], framed=fmt != JSON_LD_FLAT,
-            context_url=context_url))
+        return to_jsonld([q.triple for q in store.quads_for_pattern(None, None, None, graph)],
+                         framed=fmt != JSON_LD_FLAT, context_url=context_url)
     if rdf_format == ox.RdfFormat.N_TRIPLES:
         return store.dump(format=rdf_format, from_graph=graph)
     return store.dump(format=rdf_format, from_graph=graph, prefixes=prefixes)

@@ -16,6 +16,7 @@ from registry.query.pool import QueryPool
 from registry.store import stored_base
 from registry.store.registry import Registry
 from registry.web.budget import ByteMeter
+from registry.web.document_cache import DocumentCache
 from registry.web.errors import install_error_handler
 from registry.web.page_cache import PageCache
 from registry.web.page_pool import PagePool
@@ -37,6 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.page_pool = PagePool(settings) if settings.page_workers > 0 else None
         app.state.page_cache = PageCache(settings.data_dir, max_bytes=settings.page_cache_mib * 2**20,
                                          max_age=settings.stats_refresh) if settings.page_cache_mib > 0 else None
+        app.state.document_cache = DocumentCache(settings.document_cache_mib * 2**20) \
+            if settings.document_cache_mib > 0 else None
         app.state.parse_pool = ParsePool(settings) if settings.parse_workers > 0 else None
         try:
             yield

@@ -187,9 +187,21 @@ def _rdf_response(request: Request, doc: Document, fmt: DocFormat, vary: bool) -
     if doc.status == 200 and _not_modified(request, headers["ETag"], doc.modified):
         return Response(status_code=304, headers=headers)
     if body is None:
-        body = doc.serialize(fmt, context_url=context_url,
-                             cache_key=headers["ETag"] if doc.status == 200 else None)
+        body = _version_document(request, doc, fmt, headers["ETag"], context_url)
     return Response(body, doc.status, headers=headers, media_type=fmt.content_type)
+
+
+def _version_document(request: Request, doc: Document, fmt: DocFormat, etag: str, context_url: str) -> bytes:
+    """A passport version's document, kept by its ETag (:mod:`registry.web.document_cache`)."""
+    cache = getattr(request.app.state, "document_cache", None)
+    if cache is None or doc.status != 200 or doc.source is None:
+        return doc.serialize(fmt, context_url=context_url)
+    graph = doc.source[1].value
+    body = cache.get(graph, etag)
+    if body is None:
+        body = doc.serialize(fmt, context_url=context_url)
+        cache.put(graph, etag, body)
+    return body
 
 
 def _static_response(request: Request, iri: str, fmt: DocFormat, vary: bool) -> Response:
