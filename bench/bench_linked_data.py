@@ -12,9 +12,12 @@ same passports in the same run:
 Before the load runs, sample documents from both are parsed and compared (isomorphic graphs), so
 the two answer the same question. Load: ``wrk`` (Debian package) when installed, else a Python
 asyncio + httpx generator; a fixed number of connections for a fixed time, requests cycling over
-a random sample of passports. Fairness: by default each server is pinned to the same single core
-(``taskset``) and the load generator to the other one; ``--no-pin`` lets all run on all cores
-(then oxigraph uses both cores and our single uvicorn worker one).
+a random sample of passports (ours keeps documents by their ETag, ``PASSPORTS_DOCUMENT_CACHE``:
+a ``--sample`` that fits in it measures kept documents after the first round, one larger than
+it, e.g. 200,000 at a million, documents read and written each time). Fairness: by default each
+server is pinned to the same single core (``taskset``) and the load generator to the other one;
+``--no-pin`` lets all run on all cores (then oxigraph uses both cores and our single uvicorn
+worker one).
 
     python3 bench/bench_linked_data.py                 # 100,000 passports
     python3 bench/bench_linked_data.py --size 2000 --duration 5   # CI-sized
