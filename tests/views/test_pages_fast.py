@@ -313,23 +313,3 @@ def test_shared_cache_in_a_folder_that_cannot_be_written(tmp_path):
     blocked.write_text("a file where the cache folder would be")
     cache = GenerationCache(tmp_path / "generation", shared_dir=blocked / "pages")
     assert cache.get("k", lambda: 41) == 41
-
-
-def test_a_tables_cards_are_the_pages_cards(registry, fixture):
-    """``table_cards`` (five look-ups per passport, for the passports tables' CSV) gives what the
-    full card gives of title, identifier, kind and municipality, also for a passport without a
-    title and for a retired one."""
-    from registry.demo import generate
-    from registry.views.pages.cards import passport_cards, table_cards
-
-    terms = get_terms()
-    iri, triples = next(iter(generate(1, 97, BASE)))
-    untitled = [t for t in triples if not (t.subject.value == iri and t.predicate == DC_TITLE)]
-    report = registry.add([PassportDoc(owning_passport(BASE, iri), untitled)], source="urn:test", comment="no title")
-    assert not report.rejected, report.rejected[0]
-    iris = [*fixture.iris, fixture.retired, iri]
-    full = passport_cards(registry.store, iris, terms)
-    lean = list(table_cards(registry.store, iris, terms))
-    fields = ("iri", "title", "identifier", "kind", "municipality")
-    assert [{k: c[k] for k in fields} for c in full] == lean
-    assert lean[-1]["title"] == {"": lean[-1]["identifier"]} and len({c["kind"] for c in lean}) > 1

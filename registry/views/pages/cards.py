@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -24,8 +23,6 @@ from registry.views.pages.vocabulary import (
 
 _TYPE = ox.NamedNode(T_TYPE)
 _LABEL = ox.NamedNode(RDFS + "label")
-_TITLE, _IDENTIFIER = ox.NamedNode(T_TITLE), ox.NamedNode(T_IDENTIFIER)
-_MUNICIPALITY, _DESCRIBES = ox.NamedNode(T_MUNICIPALITY), ox.NamedNode(T_DESCRIBES)
 
 _CARDS: OrderedDict = OrderedDict()
 _CARDS_MAX = 50_000
@@ -66,46 +63,19 @@ def _card(store: ox.Store, node: ox.NamedNode, terms: Terms) -> dict:
     props: dict[str, list[ox.Term]] = defaultdict(list)
     for quad in store.quads_for_pattern(node, None, None, node):
         props[quad.predicate.value].append(quad.object)
-    obj = _object(props.get(T_DESCRIBES, []))
+    obj = next((o for o in props.get(T_DESCRIBES, []) if isinstance(o, ox.NamedNode)), None)
     kind, obj_label = "", {}
     if obj is not None:
-        kind = _kind(store, obj, node, terms)
+        kinds = [q.object.value for q in store.quads_for_pattern(obj, _TYPE, None, node)]
+        kind = next((k for k in kinds if terms.is_object_kind(k)), kinds[0] if kinds else "")
         obj_label = langmap(q.object for q in store.quads_for_pattern(obj, _LABEL, None, node))
+    municipality = next((o.value for o in props.get(T_MUNICIPALITY, [])), "")
     modified = next((o.value for o in props.get(T_MODIFIED, [])), "")
-    return {**_essentials(iri, props.get(T_TITLE, []), props.get(T_IDENTIFIER, []), props.get(T_MUNICIPALITY, [])),
-            "kind": kind, "object_label": obj_label, "modified": modified[:10],
+    identifier = next((o.value for o in props.get(T_IDENTIFIER, [])), local_name(iri))
+    return {"iri": iri, "title": langmap(iter(props.get(T_TITLE, []))) or {"": identifier},
+            "identifier": identifier, "kind": kind, "object_label": obj_label,
+            "municipality": municipality, "modified": modified[:10],
             "retired": MP + "RetiredPassport" in {o.value for o in props.get(T_TYPE, [])}}
-
-
-def _object(described: list[ox.Term]) -> ox.NamedNode | None:
-    return next((o for o in described if isinstance(o, ox.NamedNode)), None)
-
-
-def _kind(store: ox.Store, obj: ox.NamedNode, graph: ox.NamedNode, terms: Terms) -> str:
-    """The object kind of a card: the first of the object's types that is one, else its first type."""
-    kinds = [q.object.value for q in store.quads_for_pattern(obj, _TYPE, None, graph)]
-    return next((k for k in kinds if terms.is_object_kind(k)), kinds[0] if kinds else "")
-
-
-def _essentials(iri: str, titles: list[ox.Term], identifiers: list[ox.Term], municipalities: list[ox.Term]) -> dict:
-    identifier = next((o.value for o in identifiers), local_name(iri))
-    return {"iri": iri, "title": langmap(iter(titles)) or {"": identifier}, "identifier": identifier,
-            "municipality": next((o.value for o in municipalities), "")}
-
-
-def table_cards(store: ox.Store, iris: Iterable[str], terms: Terms) -> Iterator[dict]:
-    """What a passports table shows of each passport (title, identifier, object kind, municipality):
-    the card's values by five index look-ups each, without reading the rest of the passport and
-    without keeping the cards (a table lists all of a municipality's tens of thousands)."""
-    objects = store.quads_for_pattern
-    for iri in iris:
-        node = ox.NamedNode(iri)
-        card = _essentials(iri, [q.object for q in objects(node, _TITLE, None, node)],
-                           [q.object for q in objects(node, _IDENTIFIER, None, node)],
-                           [q.object for q in objects(node, _MUNICIPALITY, None, node)])
-        obj = _object([q.object for q in objects(node, _DESCRIBES, None, node)])
-        card["kind"] = _kind(store, obj, node, terms) if obj is not None else ""
-        yield card
 
 
 def cards_for(registry, iris: list[str], terms: Terms) -> list[dict]:
@@ -114,4 +84,4 @@ def cards_for(registry, iris: list[str], terms: Terms) -> list[dict]:
                                   lambda: passport_cards(registry.store, iris, terms))
 
 
-__all__ = ["cards_for", "passport_cards", "table_cards"]
+__all__ = ["cards_for", "passport_cards"]

@@ -21,7 +21,7 @@ from registry.model.uris import owning_passport
 from registry.query import saved
 from registry.views.pages import contexts, lists
 from registry.views.pages import stats as page_stats
-from registry.views.pages.cards import table_cards
+from registry.views.pages.cards import cards_for
 from registry.views.pages.history import history_rows
 from registry.views.pages.vocabulary import agent_label
 
@@ -79,10 +79,10 @@ class _Table:
         if name is None:
             raise TableError("give one of municipality, material, kind or concept",
                              "geef een van municipality, material, kind of concept")
-        iris = dict.fromkeys(sources[name](params[name]))  # repeats skipped, as page_of does
+        iris = list(dict.fromkeys(sources[name](params[name])))  # repeats skipped, as page_of does
         rows = ([pick(c["title"], self.lang) if c.get("title") else c["identifier"], self.label(c.get("kind", "")),
                  self.label(c.get("municipality", "")), c["identifier"], c["iri"]]
-                for c in table_cards(self.registry.store, iris, self.terms))
+                for c in cards_for(self.registry, iris, self.terms))
         return self.head("passport.title", "passport.kind", "passport.municipality", "passport.identifier",
                          "IRI"), rows
 
