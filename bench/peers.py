@@ -253,17 +253,24 @@ def run_size(size: int, args, tmp: Path) -> dict:
         rnd = random.Random(args.seed)
         municipality = "https://w3id.org/materiaalpaspoort/id/municipality/GM0153"
         for name, query in queries(passports, municipality).items():
-            times = {e.name: [] for e in engines}
+            times: dict[str, list[float]] = {e.name: [] for e in engines}
             answers: dict[str, object] = {}
+            errors: dict[str, str] = {}  # an engine that refused or failed the query: its status and words
             agree = True
+            reference = None
             for _ in range(args.rounds):
                 text = query(rnd) if callable(query) else query
+                reference = None
                 for engine in engines:
                     if name == "passport_after_pause":
                         time.sleep(args.pause)
-                    seconds, answer = engine.ask(text)
+                    try:
+                        seconds, answer = engine.ask(text)
+                    except httpx.HTTPStatusError as exc:
+                        errors[engine.name] = f"{exc.response.status_code}: {exc.response.text[:300]}"
+                        continue
                     times[engine.name].append(seconds)
-                    if engine.name == engines[0].name:
+                    if reference is None:
                         reference = answer
                     elif answer != reference:
                         agree = False
@@ -271,14 +278,17 @@ def run_size(size: int, args, tmp: Path) -> dict:
                         answers[engine.name] = (len(answer), len(reference), differ[:4])
             entry = {e: {"p50_ms": round(statistics.median(t) * 1000, 2),
                          "p90_ms": round(sorted(t)[int(0.9 * (len(t) - 1))] * 1000, 2),
-                         "max_ms": round(max(t) * 1000, 2)} for e, t in times.items()}
-            if "oxigraph" in entry:
+                         "max_ms": round(max(t) * 1000, 2)} if t else {"error": errors.get(e)}
+                     for e, t in times.items()}
+            if entry.get("oxigraph", {}).get("p50_ms"):
                 for figures in entry.values():
-                    figures["p50_to_oxigraph"] = round(figures["p50_ms"] / entry["oxigraph"]["p50_ms"], 2)
-            result["queries"][name] = {"answers_agree": agree, "rows": len(reference),
-                                       "disagreement": answers or None, **entry}
-            print(f"{size} {name}: " + ", ".join(f"{e} {v['p50_ms']} ms" for e, v in entry.items())
-                  + ("" if agree else "  ANSWERS DIFFER"), file=sys.stderr)
+                    if "p50_ms" in figures:
+                        figures["p50_to_oxigraph"] = round(figures["p50_ms"] / entry["oxigraph"]["p50_ms"], 2)
+            result["queries"][name] = {"answers_agree": agree and not errors,
+                                       "rows": len(reference) if reference is not None else None,
+                                       "disagreement": answers or None, "errors": errors or None, **entry}
+            print(f"{size} {name}: " + ", ".join(f"{e} {v.get('p50_ms', 'failed')} ms" for e, v in entry.items())
+                  + ("" if agree else "  ANSWERS DIFFER") + (f"  FAILED {errors}" if errors else ""), file=sys.stderr)
         make = queries(passports, municipality)["passport"]
         result["passport_throughput_per_second"] = {
             e.name: throughput(e, make, args.connections, args.seconds) for e in engines}

@@ -29,6 +29,7 @@ import logging
 import os
 import queue
 import resource
+import signal
 import socket
 import subprocess
 import sys
@@ -172,9 +173,30 @@ class WorkerTimeout(RegistryError):
 
 
 class WorkerDied(RegistryError):
-    """The worker went away while working on the task; it was replaced."""
+    """The worker went away while working on the task; it was replaced. ``signal`` names the
+    signal that ended its process, if one did (``SIGABRT``: an allocation failed, as at its memory
+    limit; ``SIGKILL``: killed, as by the kernel when the machine ran out of memory)."""
 
     status = 500
+
+    def __init__(self, message: str = "", *, signal: str | None = None) -> None:
+        super().__init__(message)
+        self.signal = signal
+
+
+def _ended(worker: _Worker) -> WorkerDied:
+    """What to raise for a worker whose connection closed: how its process ended, if it has."""
+    try:
+        code = worker.process.wait(0.5)
+    except subprocess.TimeoutExpired:
+        return WorkerDied("its connection closed")
+    if code >= 0:
+        return WorkerDied(f"exit code {code}")
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    return WorkerDied(f"stopped by {name}", signal=name)
 
 
 class Retiring(NamedTuple):
@@ -294,9 +316,10 @@ class WorkerPool:
                 self._replace(worker, killed=True)
                 raise WorkerTimeout()
             reply = worker.conn.recv()
-        except (EOFError, OSError) as exc:
+        except (EOFError, OSError):
+            died = _ended(worker)
             self._replace(worker)
-            raise WorkerDied(str(exc)) from None
+            raise died from None
         return self._answered(worker, reply)
 
     def _answered(self, worker: _Worker, reply):
@@ -336,9 +359,10 @@ class WorkerPool:
                 self._replace(worker, killed=True)
                 raise WorkerTimeout()
             reply = worker.conn.recv()
-        except (EOFError, OSError) as exc:
+        except (EOFError, OSError):
+            died = _ended(worker)
             self._replace(worker)
-            raise WorkerDied(str(exc)) from None
+            raise died from None
         except asyncio.CancelledError:  # the caller went away: the worker is idle again once it answers
             threading.Thread(target=self._drain, args=(worker, limit), daemon=True,
                              name=f"{self.name}-drain").start()

@@ -50,6 +50,7 @@ from registry.query.tasks import (
     _ERRORS,
     QueryError,
     QueryFailed,
+    QueryOutOfMemory,
     QueryResult,
     QuerySyntaxError,
     QueryTimeout,
@@ -59,7 +60,7 @@ from registry.query.tasks import (
     Task,
 )
 
-__all__ = ["GENERATION_FILE", "QueryError", "QueryFailed", "QueryPool", "QueryResult", "QuerySyntaxError",
+__all__ = ["GENERATION_FILE", "QueryError", "QueryFailed", "QueryOutOfMemory", "QueryPool", "QueryResult", "QuerySyntaxError",
            "QueryTimeout", "ResultFormatError", "ResultTooLarge", "StoreUnavailable", "Task", "bump_generation"]
 
 
@@ -67,6 +68,9 @@ __all__ = ["GENERATION_FILE", "QueryError", "QueryFailed", "QueryPool", "QueryRe
 # The pool, in the server process.
 
 WORKER_MODULE = "registry.query.worker"
+# How a worker at its memory limit ends: an allocation fails and the process aborts (Rust and
+# RocksDB), or the kernel kills it when the whole machine runs short.
+_OUT_OF_MEMORY = frozenset({"SIGABRT", "SIGKILL"})
 
 
 class FastLane(WorkerPool):
@@ -155,11 +159,27 @@ class QueryPool(WorkerPool):
         if isinstance(exc, WorkerTimeout):
             return _charged(QueryTimeout(
                 f"query timeout after {limit:g} s: the query was stopped. Narrow the query or "
-                "add LIMIT (the limit is PASSPORTS_QUERY_TIMEOUT)"), worked)
+                "add LIMIT (the limit is PASSPORTS_QUERY_TIMEOUT)",
+                message_nl=f"tijdslimiet van {limit:g} s bereikt: de zoekvraag is gestopt. Beperk de "
+                           "zoekvraag of voeg LIMIT toe (de grens is PASSPORTS_QUERY_TIMEOUT)"), worked)
+        mib = self.settings.query_memory_mib
+        if exc.signal in _OUT_OF_MEMORY and mib:
+            return _charged(QueryOutOfMemory(
+                f"the query needed more than the {mib} MiB of memory a query may use "
+                f"(PASSPORTS_QUERY_MEMORY) and was stopped ({exc.signal}): narrow it (a LIMIT, a filter "
+                "on one municipality) or ask the operator to raise the limit",
+                message_nl=f"de zoekvraag had meer nodig dan de {mib} MiB geheugen die een zoekvraag "
+                           f"mag gebruiken (PASSPORTS_QUERY_MEMORY) en is gestopt ({exc.signal}): beperk haar "
+                           "(een LIMIT, een filter op één gemeente) of vraag de beheerder de grens te "
+                           "verhogen"), worked)
         return _charged(QueryFailed(
-            f"the query worker ended while running the query ({exc}); the query may need "
-            f"more than the {self.settings.query_memory_mib} MiB a worker may use "
-            "(PASSPORTS_QUERY_MEMORY): narrow it"), worked)
+            f"the query worker ended while running the query ({exc}); it was replaced. If this "
+            f"happens again the query may need more than the {mib} MiB a worker may use "
+            "(PASSPORTS_QUERY_MEMORY): narrow it",
+            message_nl=f"het proces van de zoekvraag stopte tijdens het uitvoeren ({exc}) en is "
+                       "vervangen. Gebeurt dit opnieuw, dan heeft de zoekvraag misschien meer nodig dan "
+                       f"de {mib} MiB die een proces mag gebruiken (PASSPORTS_QUERY_MEMORY): beperk haar"),
+            worked)
 
     async def _dispatch(self, task: Task, limit: float, fast: bool) -> tuple[tuple, float]:
         """The reply to ``task`` and the seconds of work it took.

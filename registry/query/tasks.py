@@ -40,6 +40,13 @@ class QueryFailed(QueryError):
     status = 500
 
 
+class QueryOutOfMemory(QueryError):
+    """The query needed more memory than a worker may use (``PASSPORTS_QUERY_MEMORY``): a limit
+    of this server, like the time limit, not a fault."""
+
+    status = 503
+
+
 _ERRORS = {cls.__name__: cls for cls in (QuerySyntaxError, ResultFormatError, ResultTooLarge,
                                            StoreUnavailable, QueryFailed)}
 

@@ -11,7 +11,7 @@ import pytest
 from sparql_fixtures import BASE, LONG_QUERY, concat_query, make_data_dir
 
 from registry.core.settings import Settings
-from registry.query.pool import QueryFailed, QueryPool, QueryTimeout, ResultTooLarge
+from registry.query.pool import QueryOutOfMemory, QueryPool, QueryTimeout, ResultTooLarge
 
 # Four unbounded triple patterns over ~190 triples: minutes of work.
 CARTESIAN = LONG_QUERY  # stopped by the time limit, with flat memory (sparql_fixtures)
@@ -85,10 +85,13 @@ def test_a_value_too_big_for_the_workers_memory_ends_the_query_not_the_machine(d
                       query_timeout=20)
     try:
         started = time.monotonic()
-        with pytest.raises((QueryFailed, ResultTooLarge)) as refused:
+        with pytest.raises((QueryOutOfMemory, ResultTooLarge)) as refused:
             capped.run(concat_query(1, (10,) * 8))
         assert time.monotonic() - started < 5
         assert "512 MiB" in str(refused.value) and "PASSPORTS_QUERY_MEMORY" in str(refused.value)
+        if isinstance(refused.value, QueryOutOfMemory):  # the worker's allocation failed: it aborted
+            assert refused.value.status == 503 and "(SIGABRT)" in str(refused.value)
+            assert "512 MiB geheugen" in refused.value.message("nl")
         assert capped.wait_ready(30)
         assert capped.run(CHEAP).count == 1  # the worker was replaced or recovered
     finally:

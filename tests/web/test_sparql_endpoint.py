@@ -356,10 +356,8 @@ def test_long_query_is_stopped_in_time_while_other_queries_are_answered(server, 
     thread.join()
     # stopped at its time limit, or (when the worker got the cores to build its joins that fast)
     # at the worker's memory cap: either way in time, with a message that says which
-    if outcome["status"] == 500:
-        assert "PASSPORTS_QUERY_MEMORY" in outcome["text"], outcome
-    else:
-        assert outcome["status"] == 503, outcome
+    assert outcome["status"] == 503, outcome  # a limit of this server, not a fault
+    if "PASSPORTS_QUERY_MEMORY" not in outcome["text"]:
         assert f"query timeout after {TIMEOUT:g} s" in outcome["text"] and "LIMIT" in outcome["text"]
     assert outcome["seconds"] <= TIMEOUT + 2
     assert len(answered) >= 3 and max(answered) < 1.5
