@@ -6,6 +6,7 @@ an IRI under ``{base}id/{kind}/{GM}/{key}`` (docs/model.md).
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -34,8 +35,9 @@ class PassportRef:
     key: str
     version: int | None = None
 
-    @property
+    @functools.cached_property
     def iri(self) -> str:
+        # made once: a long add keeps it in its duplicate check and its report (one string, not two)
         return f"{self.base}id/passport/{self.municipality}/{self.key}"
 
     @property
