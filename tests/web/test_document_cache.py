@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from conftest import passport_ttl
-from pages_support import BASE, Server, build_registry, doc_path
+from pages_support import BASE, Server, build_registry, doc_path, served
 
 from registry.store.tokens import TokenStore
 from registry.views import negotiation
@@ -21,10 +21,7 @@ FORMATS = {"text/turtle": negotiation.TURTLE, "application/n-triples": negotiati
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    fixture = build_registry(tmp_path_factory.mktemp("documents") / "data", size=12)
-    with Server(fixture.data_dir) as srv:
-        srv.fixture = fixture
-        yield srv
+    yield from served(tmp_path_factory, "documents", size=12, seed=11)
 
 
 @pytest.fixture()
@@ -83,7 +80,7 @@ def test_a_write_is_in_the_next_document_and_old_versions_stay_theirs(server, cl
     assert r.status_code in (200, 201), r.text
     first = _same_as_store(server, client, path)
     version_1 = client.get(path, headers={"Accept": "text/turtle"}).content
-    assert "Eerste brug".encode() in version_1
+    assert b"Eerste brug" in version_1
     r = client.put("/api/v1/passports/GM0153/kept-doc-1", content=passport_ttl("kept-doc-1", label="Tweede brug"),
                    headers=ttl)
     assert r.status_code in (200, 201), r.text
