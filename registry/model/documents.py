@@ -266,13 +266,14 @@ def _split_graphs(parsed: Iterator[ox.Quad], base: str, source: str) -> Iterator
                                            "één graaf met het IRI van het paspoort als naam")
         if graph != current:
             if current is not None:
-                yield make_doc(current.value, base, source, quads=quads)
+                doc = make_doc(current.value, base, source, quads=quads)
+                seen.add(doc.iri)  # the document's own string: a long add keeps one copy of each IRI
+                yield doc
             if graph.value in seen:
                 raise DocumentError("the quads of this graph are not together in the file; sort the "
                                     "file by graph (or send Turtle) and try again", source=source, node=graph.value,
                                     message_nl="de gegevens van deze graaf staan niet bij elkaar in het bestand; "
                                                "sorteer het op graaf (of stuur Turtle) en probeer het opnieuw")
-            seen.add(graph.value)
             current, quads = graph, []
         quads.append(quad)
     if current is not None:

@@ -256,3 +256,21 @@ def test_garbled_passports_never_crash(pool, data):
             body[at:at + size] = data.draw(st.binary(max_size=size))
     outcome(pool, bytes(body), fmt)
     assert pool.crashed == 0
+
+
+def test_a_graph_split_in_two_places_of_the_file_is_named():
+    """N-Quads whose passport graphs A, B, A are not together: refused, naming A, in both languages;
+    the same quads sorted by graph read as two passports."""
+    def quads(key: str) -> list[ox.Quad]:
+        graph = ox.NamedNode(f"{BASE}id/passport/GM0153/{key}")
+        return [ox.Quad(t.subject, t.predicate, t.object, graph)
+                for t in ox.parse(passport_ttl(key).encode(), format=ox.RdfFormat.TURTLE)]
+
+    a, b = quads("split-a"), quads("split-b")
+    split = ox.serialize(a[:3] + b + a[3:], format=ox.RdfFormat.N_QUADS)
+    with pytest.raises(RegistryError) as refused:
+        list(read_bytes(split, BASE, ox.RdfFormat.N_QUADS))
+    assert "GM0153/split-a" in str(refused.value) and "not together" in str(refused.value)
+    assert "niet bij elkaar" in refused.value.message("nl")
+    together = list(read_bytes(ox.serialize(a + b, format=ox.RdfFormat.N_QUADS), BASE, ox.RdfFormat.N_QUADS))
+    assert [d.iri for d in together] == [f"{BASE}id/passport/GM0153/split-a", f"{BASE}id/passport/GM0153/split-b"]
