@@ -64,7 +64,8 @@ def _build(data: str, out: str, log: str) -> None:
                 last[0] = now
                 fh.write(f"{now:.2f} {part.replace(' ', '_')} {done}\n")
 
-        build_site(Settings(data_dir=Path(data), base_iri=BASE), Path(out), progress=progress)
+        build_site(Settings(data_dir=Path(data), base_iri=BASE), Path(out), progress=progress,
+                   workers=os.cpu_count() or 1)  # as `passports site build` does
         fh.write(f"{time.perf_counter() - started:.2f} done 0\n")
 
 
@@ -88,6 +89,8 @@ def site_rate(data: Path, scratch: Path, seconds: float) -> dict:
             (t0, n0), (t1, n1) = seen[0], seen[-1]
             figures[part] = {"done": n1, "per_second": round((n1 - n0) / (t1 - t0), 1),
                              "from_seconds": round(t0, 1), "to_seconds": round(t1, 1)}
+    html = sum(1 for _ in out.rglob("*.html")) if out.exists() else 0
+    figures["html_pages"] = {"written": html, "per_second": round(html / elapsed, 1) if elapsed else None}
     shutil.rmtree(out, ignore_errors=True)
     return figures
 
@@ -150,8 +153,9 @@ def report(sizes: list[int], plot: Path) -> str:
              for r in rows))
     row("RDF documents req/s, ours / oxigraph", (f"{r['documents_c8']['ours_rps']:,.0f} / "
                                                  f"{r['documents_c8']['oxigraph_rps']:,.0f}" for r in rows))
-    row("site build: overview pages/s; passports/s", (
-        "; ".join(str(r["site"].get(part, {}).get("per_second", "-")) for part in ("overview_pages", "passports"))
+    row("site build: overview tasks/s; passports/s; HTML pages/s", (
+        "; ".join(str(r["site"].get(part, {}).get("per_second", "-"))
+                  for part in ("overview_pages", "passports", "html_pages"))
         for r in rows))
     row("load average at the end", (f"{r['load_average_at_end'][0]:.1f}" for r in rows))
 
