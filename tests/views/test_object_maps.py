@@ -104,3 +104,26 @@ def test_municipality_without_objects_shows_its_area(registry, fixture):
     page = contexts.resolve(registry, terms, "municipality", empty.rsplit("/", 1)[1])
     html = page_html(page, "nl")
     assert drawn(html) == [] and 'id="results-map-outline"' in html and "js/results-map.js" in html
+
+
+def test_the_map_is_made_once_per_store_generation(registry, fixture):
+    """Every page of a municipality's list shows the same map (the static site writes hundreds):
+    made once while the store is unchanged, made again after a write, which it then shows."""
+    import pyoxigraph as ox
+    from conftest import passport_ttl
+
+    from registry.model.documents import read_bytes
+
+    terms = get_terms()
+    first = page_search.object_map(registry, terms, municipality="GM0153")
+    assert page_search.object_map(registry, terms, municipality="GM0153") is first
+    assert page_search.object_map(registry, terms, municipality="GM0164") is not first
+    nl = first["points"]["nl"]
+    assert first["points"]["nl"] is nl  # one list per language, kept with the map
+    docs = list(read_bytes(passport_ttl("map-once-0001").encode(), BASE, ox.RdfFormat.TURTLE))
+    report = registry.add(docs, source="urn:test", comment="a new object on the map")
+    assert not report.rejected, report.rejected[0]
+    again = page_search.object_map(registry, terms, municipality="GM0153")
+    assert again is not first
+    added = {p[4] for p in again["points"]["nl"]} - {p[4] for p in nl}
+    assert added == {"/doc/passport/GM0153/map-once-0001"} and again["located"] == first["located"] + 1

@@ -313,15 +313,25 @@ def _make_link_helpers(links: Links, terms: Terms, lang: str) -> dict:
             found = parts[key] = macro(*args)
         return found
 
+    maps: dict[int, tuple[list, Markup]] = {}
+
     def map_json(points: list[list]) -> Markup:
         """The points of a map of objects (``search.map_points``) as JSON, their page paths as
-        links from this page (relative files in the static site)."""
-        return _json([[*p[:4], links.page(p[4])] for p in points])
+        links from this page (relative files in the static site). Remembered per list of points
+        (``search.object_map`` hands out the same list for a store generation; lists are never
+        changed in place), which is kept with its JSON so that its ``id`` cannot be reused."""
+        found = maps.get(id(points))
+        if found is None or found[0] is not points:
+            if len(maps) >= _MAPS_MAX:
+                maps.clear()
+            found = maps[id(points)] = (points, _json([[*p[:4], links.page(p[4])] for p in points]))
+        return found[1]
 
     return {"concept_link": concept_link, "concept_links": concept_links, "rbadge": rbadge, "D": docs,
             "link": link, "row": row, "part": part, "map_json": map_json}
 
 
+_MAPS_MAX = 64  # maps remembered per language and depth (up to 500 points each)
 _ROWS_MAX = 20_000  # rows remembered per language and depth (about 400 bytes each), then started afresh
 
 

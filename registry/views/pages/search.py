@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from registry.model.terms import Terms
 from registry.model.vocab import MP, MPV
 from registry.store.search_query import POINT, SORTS, SearchQuery, reader
-from registry.views.pages.cache import note_provisional
+from registry.views.pages.cache import memo_for, note_provisional
 
 SEARCH_TEXT_MAX = 100
 PAGE_SIZE = 25
@@ -146,10 +146,16 @@ def object_map(registry, terms: Terms, **page_filter: str) -> dict:
     if not index.ready():
         note_provisional()
         return {"points": {"nl": [], "en": []}, "located": 0, "max": MAP_MAX}
-    found = index.find(SearchQuery(sort="title", **page_filter), facets=False)
-    points = index.rows(index.top(found, MAP_MAX, located=True), columns=POINT)
-    return {"points": _PerLanguage(lambda lang: map_points(points, terms, lang, registry.base)),
-            "located": index.located(found), "max": MAP_MAX}
+
+    def make() -> dict:
+        found = index.find(SearchQuery(sort="title", **page_filter), facets=False)
+        points = index.rows(index.top(found, MAP_MAX, located=True), columns=POINT)
+        return {"points": _PerLanguage(lambda lang: map_points(points, terms, lang, registry.base)),
+                "located": index.located(found), "max": MAP_MAX}
+
+    # once per store generation: every page of a municipality's list shows the same map (the
+    # static site writes hundreds of them); the generation moves again once the index has a write
+    return memo_for(registry).get(("object_map", id(terms), tuple(sorted(page_filter.items()))), make)
 
 
 class _PerLanguage(dict):
