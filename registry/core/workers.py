@@ -241,7 +241,9 @@ class WorkerPool:
 
     def __init__(self, module: str, args: tuple, size: int) -> None:
         self.module, self._args, self.size = module, args, max(1, size)
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        # last in, first out: the worker that answered last takes the next task, so a quiet
+        # server's queries meet the block cache they warmed (each process has its own)
+        self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
         self._workers: set[_Worker] = set()
         self._lock = threading.Lock()
         self._closed = False

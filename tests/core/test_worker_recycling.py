@@ -41,3 +41,17 @@ def test_without_a_limit_the_worker_stays(monkeypatch):
     with hoarding_pool(monkeypatch, 0) as pool:
         first, _ = pool.call(150, wait=30, limit=30)
         assert pool.call(1, wait=30, limit=30) == (first, 2) and pool.recycled == 0
+
+
+def test_the_worker_that_answered_last_takes_the_next_task(monkeypatch):
+    """Idle workers are taken last in, first out: one client's queries in a row land on the
+    process whose caches the earlier ones warmed, not on each worker in turn."""
+    monkeypatch.setenv("PYTHONPATH", str(TESTS))
+    pool = WorkerPool("hoarding_worker", (0,), 3)
+    try:
+        assert pool.wait_ready(60)
+        served = [pool.call(1, wait=30, limit=30) for _ in range(6)]
+        assert len({pid for pid, _ in served}) == 1
+        assert [kept for _, kept in served] == [1, 2, 3, 4, 5, 6]
+    finally:
+        pool.close()
