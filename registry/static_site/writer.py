@@ -32,7 +32,7 @@ from registry.views.pages.history import history_rows
 from registry.views.pages.links import static_file
 from registry.views.pages.lists import iter_concept, iter_kind, iter_material, iter_municipality
 from registry.views.pages.search import SearchForm
-from registry.views.pages.tables import table_csv
+from registry.views.pages.tables import table_csvs
 from registry.views.serialization import CONTEXT_URL, serialize
 from registry.views.vocabulary import ontology_triples, vocabulary_triples
 
@@ -195,15 +195,21 @@ class Writer:
             result.rdf_files += 1
 
     def page(self, result: TaskResult, page: Page) -> None:
+        """The page in every language, then the tables it links that this task has not written
+        yet (the pages of one list link the same table), each made once for all languages."""
+        wanted: dict[tuple, tuple[str, dict, dict[str, str]]] = {}  # table -> name, params, {lang: file}
         for lang in self.languages:
             tables: dict[str, tuple[str, dict]] = {}
             rel, body = render_static(page, lang, self.base, self.terms, self.object_kinds,
                                       self.languages, tile_url=self.tile_url, tables=tables)
             self.file(result, rel, body, html=True)
             for table_rel, (name, params) in tables.items():
-                if table_rel not in result.seen:  # the pages of one list link the same table
-                    self.file(result, table_rel, table_csv(self.registry, self.terms, name, params, lang),
-                              html=False)
+                if table_rel not in result.seen:
+                    key = (name, tuple(sorted(params.items())))
+                    wanted.setdefault(key, (name, params, {}))[2][lang] = table_rel
+        for name, params, files in wanted.values():
+            for lang, body in table_csvs(self.registry, self.terms, name, params, files).items():
+                self.file(result, files[lang], body, html=False)
 
     def rdf_aggregate(self, result: TaskResult, path: str, triples) -> None:
         """RDF documents of vocabulary: rewritten only when the statements changed (blank node

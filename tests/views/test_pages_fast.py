@@ -313,3 +313,22 @@ def test_shared_cache_in_a_folder_that_cannot_be_written(tmp_path):
     blocked.write_text("a file where the cache folder would be")
     cache = GenerationCache(tmp_path / "generation", shared_dir=blocked / "pages")
     assert cache.get("k", lambda: 41) == 41
+
+
+def test_a_tables_csv_in_all_languages_at_once_is_each_languages_csv(registry, fixture):
+    """The static site makes a passports table once for both languages (``table_csvs``, each
+    passport's card read once): the same bytes as each language's own table."""
+    from registry.model.vocab import MPV
+    from registry.views.pages.cards import passport_cards
+    from registry.views.pages.tables import table_csv, table_csvs
+
+    terms = get_terms()
+    card = passport_cards(registry.store, [fixture.iris[3]], terms)[0]
+    for params in ({"municipality": card["municipality"]}, {"kind": card["kind"]},
+                   {"material": MPV + "material/concrete"}, {"concept": MPV + "rstrategy/R3"}):
+        both = table_csvs(registry, terms, "passports", params, ["nl", "en"])
+        assert both == {lang: table_csv(registry, terms, "passports", params, lang) for lang in ("nl", "en")}
+        assert both["nl"].startswith(b"Paspoort,Objectsoort") and both["en"] != both["nl"]
+    rows = table_csvs(registry, terms, "passports", {"municipality": card["municipality"]}, ["nl", "en"])
+    assert card["iri"].encode() in rows["nl"] and rows["nl"].count(b"\r\n") > 2
+    assert table_csvs(registry, terms, "kinds", {}, ["en"]) == {"en": table_csv(registry, terms, "kinds", {}, "en")}

@@ -21,11 +21,12 @@ from registry.model.uris import owning_passport
 from registry.query import saved
 from registry.views.pages import contexts, lists
 from registry.views.pages import stats as page_stats
-from registry.views.pages.cards import cards_for
+from registry.views.pages.cards import passport_cards
 from registry.views.pages.history import history_rows
 from registry.views.pages.vocabulary import agent_label
 
 Rows = tuple[list[str], Iterable[list]]
+_CARDS_AT_ONCE = 1000
 
 
 class TableError(RegistryError, LookupError):
@@ -71,6 +72,12 @@ class _Table:
     # -- tables -----------------------------------------------------------------------------
     def passports(self, params: dict) -> Rows:
         """The passports a municipality, material, object kind or concept page lists (all pages)."""
+        return self.passports_head(), map(self.passport_row, self.passport_cards(params))
+
+    def passport_cards(self, params: dict) -> Iterator[dict]:
+        """The cards of a list's passports in the list's order, a thousand at a time: remembered
+        one by one (``cards.passport_cards``), never the whole list at once (a material's list
+        at a million passports is most of them)."""
         sources = {"municipality": lambda v: lists.iter_municipality(self.registry.store, v),
                    "material": lambda v: lists.iter_material(self.registry.store, v),
                    "kind": lambda v: lists.iter_kind(self.registry.store, v),
@@ -80,11 +87,16 @@ class _Table:
             raise TableError("give one of municipality, material, kind or concept",
                              "geef een van municipality, material, kind of concept")
         iris = list(dict.fromkeys(sources[name](params[name])))  # repeats skipped, as page_of does
-        rows = ([pick(c["title"], self.lang) if c.get("title") else c["identifier"], self.label(c.get("kind", "")),
-                 self.label(c.get("municipality", "")), c["identifier"], c["iri"]]
-                for c in cards_for(self.registry, iris, self.terms))
-        return self.head("passport.title", "passport.kind", "passport.municipality", "passport.identifier",
-                         "IRI"), rows
+        for start in range(0, len(iris), _CARDS_AT_ONCE):
+            yield from passport_cards(self.registry.store, iris[start:start + _CARDS_AT_ONCE], self.terms)
+
+    def passports_head(self) -> list[str]:
+        return self.head("passport.title", "passport.kind", "passport.municipality", "passport.identifier", "IRI")
+
+    def passport_row(self, card: dict) -> list:
+        title = pick(card["title"], self.lang) if card.get("title") else card["identifier"]
+        return [title, self.label(card.get("kind", "")), self.label(card.get("municipality", "")),
+                card["identifier"], card["iri"]]
 
     def municipalities(self, params: dict) -> Rows:
         ranked, _, _ = contexts.home_rankings(_stats(self.registry))
@@ -206,12 +218,39 @@ def table_rows(registry, terms: Terms, name: str, params: dict, lang: str) -> Ro
 
 def table_csv(registry, terms: Terms, name: str, params: dict, lang: str) -> bytes:
     """Table ``name`` as CSV (UTF-8, a header row, comma-separated, RFC 4180 quoting)."""
-    header, rows = table_rows(registry, terms, name, params, lang)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8")
+    return _csv(*table_rows(registry, terms, name, params, lang))
 
 
-__all__ = ["TABLES", "TableError", "table_csv", "table_rows"]
+def table_csvs(registry, terms: Terms, name: str, params: dict, langs: Iterable[str]) -> dict[str, bytes]:
+    """Table ``name`` as CSV in each of ``langs`` (the static site writes each page's tables in
+    every language): a passports table reads each passport's card once for all of them."""
+    langs = list(langs)
+    if name != "passports" or len(langs) < 2:
+        return {lang: table_csv(registry, terms, name, params, lang) for lang in langs}
+    tables = [_Table(registry, terms, lang) for lang in langs]
+    outs = [_CsvText(table.passports_head()) for table in tables]
+    for card in tables[0].passport_cards(params):
+        for table, out in zip(tables, outs):
+            out.writer.writerow(table.passport_row(card))
+    return {table.lang: out.encoded() for table, out in zip(tables, outs)}
+
+
+class _CsvText:
+    """CSV text being written: UTF-8, a header row, comma-separated, RFC 4180 quoting."""
+
+    def __init__(self, header: list[str]) -> None:
+        self.text = io.StringIO()
+        self.writer = csv.writer(self.text, lineterminator="\r\n")
+        self.writer.writerow(header)
+
+    def encoded(self) -> bytes:
+        return self.text.getvalue().encode("utf-8")
+
+
+def _csv(header: list[str], rows: Iterable[list]) -> bytes:
+    out = _CsvText(header)
+    out.writer.writerows(rows)
+    return out.encoded()
+
+
+__all__ = ["TABLES", "TableError", "table_csv", "table_csvs", "table_rows"]
