@@ -23,7 +23,6 @@ background, so that a write is visible to the very next request.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
 import os
@@ -36,13 +35,18 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import NamedTuple
 
 from registry.core.errors import RegistryError
-from registry.core.generation import GENERATION_FILE, bump_generation, read_generation  # noqa: F401 (also from here)
+from registry.core.generation import (  # noqa: F401 (also from here)
+    GENERATION_FILE,
+    WRITE_LOCK_FILE,
+    bump_generation,
+    read_generation,
+    write_lock,
+)
 from registry.core.heap import give_back, resident_mib
 from registry.core.resources import PACKAGES_DIR
 
@@ -62,39 +66,6 @@ def limit_memory(mib: int) -> None:
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
-
-
-WRITE_LOCK_FILE = "write.lock"
-
-
-@contextmanager
-def write_lock(data_dir: Path | str, *, wait: float | None = None):
-    """An exclusive lock on ``DATA/write.lock`` for a commit and its generation bump, so that
-    ``passports backup`` can open its read-only handles between two writes. Best effort: when the
-    file cannot be opened (an unwritable data directory) the write goes on without it; yields
-    whether the lock is held. ``wait``: seconds to try before giving up (None: block)."""
-    try:
-        fd = os.open(Path(data_dir) / WRITE_LOCK_FILE, os.O_CREAT | os.O_RDWR, 0o644)
-    except OSError:
-        yield False
-        return
-    try:
-        deadline = None if wait is None else time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | (fcntl.LOCK_NB if deadline is not None else 0))
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    yield False
-                    return
-                time.sleep(0.005)
-        try:
-            yield True
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
 
 
 class FreshStore:
