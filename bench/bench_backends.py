@@ -10,7 +10,8 @@ mix of saved queries (``sparql/*.rq`` without parameters, each ``--repeat`` time
 history, and answers a passport's HTML page and its Turtle document through the whole app
 (in-process client, median of ``--repeat``). The servers run on loopback, started by
 tests/external_servers.py (Fuseki: the Jena ARQ/TDB2 stand-in where the Fuseki jar cannot be had;
-the result names the engine), each with the same memory (``--memory`` MB).
+the result names the engine), each with the same memory (``--memory`` MB) and the same query
+time limit (``--query-seconds``: a query stopped there is recorded as such, not timed).
 """
 
 from __future__ import annotations
@@ -105,8 +106,10 @@ def measure(settings, size: int, reads: int, repeat: int, updates: int = 0, serv
     for name in QUERIES:
         try:
             result["queries_ms"][name] = median_ms(lambda n=name: named_queries.select(registry.store, n), repeat)
-        except (SyntaxError, RuntimeError) as exc:  # a query the server refuses: recorded, not timed
-            result["queries_ms"][name] = f"refused: {str(exc).splitlines()[0][:160]}"
+        except (SyntaxError, RuntimeError) as exc:  # a query the server refuses or stops: recorded, not timed
+            words = str(exc).splitlines()[0][:160]
+            result["queries_ms"][name] = (f"stopped at the time limit: {words}" if "timed out" in words.lower()
+                                          else f"refused: {words}")
     iris = list(iter_passport_iris(registry))[:reads]
     nodes = [ox.NamedNode(iri) for iri in iris]
     result["graph_read_ms"] = round(median_ms(lambda: [graph_triples(registry.store, n) for n in nodes], 1)
@@ -138,15 +141,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--updates", type=int, default=0, help="passports given a new version after the load")
     parser.add_argument("--memory", type=int, default=2000, help="MB for each server")
+    parser.add_argument("--query-seconds", type=int, default=300, help="the servers' query time limit")
     parser.add_argument("--backends", default="embedded,virtuoso,fuseki")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "backends.json")
     args = parser.parse_args(argv)
-    result = {"passports": args.size, "updates": args.updates, "load_before": os.getloadavg(), "backends": {}}
+    result = {"passports": args.size, "updates": args.updates, "query_seconds": args.query_seconds,
+              "load_before": os.getloadavg(), "backends": {}}
     for name in args.backends.split(","):
         with tempfile.TemporaryDirectory(prefix=f"bench-{name}-") as tmp:
             settings = Settings(data_dir=Path(tmp) / "data", base_iri=BASE)
             start = (nullcontext(None) if name == "embedded"
-                     else getattr(external_servers, name)(Path(tmp) / "server", memory_mb=args.memory))
+                     else getattr(external_servers, name)(Path(tmp) / "server", memory_mb=args.memory,
+                                                          query_seconds=args.query_seconds))
             with start as server:
                 if server is not None:
                     settings = dataclasses.replace(settings, backend="sparql", sparql_query_url=server.query_url,

@@ -264,9 +264,11 @@ def _jena_classpath(workdir: Path) -> str:
 
 
 @contextmanager
-def fuseki(workdir: Path, port: int | None = None, *, memory_mb: int = 1500) -> Iterator[Endpoint]:
+def fuseki(workdir: Path, port: int | None = None, *, memory_mb: int = 1500,
+           query_seconds: int = 0) -> Iterator[Endpoint]:
     """Fuseki (TDB2 in ``workdir``, dataset ``/ds`` with update, union default graph) on
-    127.0.0.1:``port``; or, without the Fuseki jar, Jena ARQ/TDB2 behind the same paths."""
+    127.0.0.1:``port``; or, without the Fuseki jar, Jena ARQ/TDB2 behind the same paths.
+    ``query_seconds``: a query running longer is cancelled (Fuseki's ``--timeout``; 0: none)."""
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
@@ -274,12 +276,13 @@ def fuseki(workdir: Path, port: int | None = None, *, memory_mb: int = 1500) -> 
     if FUSEKI_JAR.exists():
         engine = f"Apache Jena Fuseki {FUSEKI_VERSION}"
         command = [JAVA, heap, "-jar", str(FUSEKI_JAR), "--localhost", "--port", str(port), "--tdb2",
-                   "--loc", str(workdir / "tdb2"), "--set", "tdb:unionDefaultGraph=true", "--update", "/ds"]
+                   "--loc", str(workdir / "tdb2"), "--set", "tdb:unionDefaultGraph=true", "--update",
+                   *([f"--timeout={query_seconds * 1000}"] if query_seconds else []), "/ds"]
         ready = f"http://127.0.0.1:{port}/$/ping"
     else:
         engine = "Apache Jena ARQ/TDB2 4.5.0 (Debian), tests/jena_server stand-in for Fuseki"
         command = [JAVA, heap, "-cp", _jena_classpath(workdir), str(JENA_SERVER), str(port),
-                   str(workdir / "tdb2")]
+                   str(workdir / "tdb2"), str(query_seconds * 1000)]
         ready = f"http://127.0.0.1:{port}/$/ping"
     log = workdir / "fuseki.out"
     with open(log, "wb") as out:

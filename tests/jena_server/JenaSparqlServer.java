@@ -2,7 +2,8 @@
 // run from source by tests/external_servers.py with Debian's libapache-jena-java on the class path
 // when the Fuseki jar cannot be had. Same engine as Fuseki (ARQ over TDB2, union default graph);
 // it is a test stand-in, not a server for production.
-//   java -cp '/usr/share/java/*' JenaSparqlServer.java PORT DATABASE_DIR
+//   java -cp '/usr/share/java/*' JenaSparqlServer.java PORT DATABASE_DIR [QUERY_TIMEOUT_MS]
+// A query past QUERY_TIMEOUT_MS (Fuseki's --timeout; 0 or absent: none) is cancelled: 503.
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.ByteArrayOutputStream;
@@ -35,10 +36,12 @@ import org.apache.jena.update.UpdateRequest;
 
 public class JenaSparqlServer {
     static Dataset dataset;
+    static long timeoutMs;
 
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(args[0]);
         dataset = TDB2Factory.connectDataset(args[1]);
+        timeoutMs = args.length > 2 ? Long.parseLong(args[2]) : 0;
         dataset.getContext().set(TDB2.symUnionDefaultGraph, true);
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
         server.createContext("/ds/query", JenaSparqlServer::query);
@@ -101,7 +104,9 @@ public class JenaSparqlServer {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             String[] type = new String[1];
             Txn.executeRead(dataset, () -> {
-                try (QueryExecution exec = QueryExecution.dataset(dataset).query(query).build()) {
+                QueryExecutionDatasetBuilder builder = QueryExecution.dataset(dataset).query(query);
+                if (timeoutMs > 0) builder.timeout(timeoutMs, java.util.concurrent.TimeUnit.MILLISECONDS);
+                try (QueryExecution exec = builder.build()) {
                     boolean xml = accept.contains("sparql-results+xml");
                     if (query.isSelectType()) {
                         ResultSet results = exec.execSelect();
@@ -121,6 +126,8 @@ public class JenaSparqlServer {
                 }
             });
             reply(ex, 200, type[0] + "; charset=utf-8", out.toByteArray());
+        } catch (QueryCancelledException error) {
+            fail(ex, 503, new RuntimeException("query timed out after " + timeoutMs + " ms"));
         } catch (Throwable error) {
             fail(ex, 500, error);
         }

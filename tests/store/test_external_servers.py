@@ -26,3 +26,23 @@ def test_server_starts_answers_and_stops(tmp_path, name):
         server.clear()
         assert not server.graphs() - server.own_graphs
     assert server.process.poll() is not None
+
+
+@pytest.mark.parametrize("name", ["virtuoso", "fuseki"])
+def test_a_query_past_the_servers_time_limit_is_a_clear_error_not_a_short_answer(tmp_path, name):
+    """Each server stops a query at its own limit (``query_seconds``: Virtuoso's
+    ``MaxQueryExecutionTime``, Fuseki's ``--timeout``); the registry's store reports the server's
+    words, and never takes what came back as a complete answer."""
+    from registry.store.remote import RemoteStoreError, SparqlStore
+
+    external_servers.require(name)
+    with getattr(external_servers, name)(tmp_path / name, query_seconds=1) as server:
+        triples = " ".join(f"<urn:s{i}> <urn:p> {i} ." for i in range(3000))
+        httpx.post(server.update_url, data={"update": f"INSERT DATA {{ GRAPH <urn:g> {{ {triples} }} }}"},
+                   timeout=60).raise_for_status()
+        store = SparqlStore(server.query_url, server.update_url)
+        cubic = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:g> { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } }"
+        with pytest.raises(RemoteStoreError) as stopped:
+            list(store.query(cubic))
+        assert "HTTP 5" in str(stopped.value) and ("timed out" in str(stopped.value).lower())
+        assert list(store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:g> { ?s ?p ?o } }"))[0]["n"].value == "3000"
