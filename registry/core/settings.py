@@ -177,6 +177,12 @@ class Settings:
     # its Graph Store Protocol endpoint (Fuseki: /ds/data): new graphs are sent there as N-Quads,
     # one request, one transaction (not on Virtuoso, whose /sparql-graph-crud takes one graph a request)
     sparql_graph_store_url: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_GRAPH_STORE_URL", ""))
+    # the superseded versions on a dataset of their own (another server, or a second Fuseki dataset;
+    # never the current versions' one) instead of DATA/history: docs/deployment.md
+    sparql_history_query_url: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_HISTORY_QUERY_URL", ""))
+    sparql_history_update_url: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_HISTORY_UPDATE_URL", ""))
+    sparql_history_graph_store_url: str = field(
+        default_factory=lambda: _env("PASSPORTS_SPARQL_HISTORY_GRAPH_STORE_URL", ""))
     sparql_user: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_USER", ""))
     sparql_password: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_PASSWORD", ""))
     sparql_auth: str = field(default_factory=lambda: _env("PASSPORTS_SPARQL_AUTH", "basic"))  # or "digest"

@@ -46,6 +46,7 @@ from registry.core.errors import RegistryError
 from registry.core.phrases import Wording
 from registry.core.settings import Settings
 from registry.core.workers import GENERATION_FILE, read_generation, vanished, write_lock
+from registry.store.remote import uses_server
 from registry.store.valuations import JOURNAL as VALUATION_JOURNAL
 
 MANIFEST = "manifest.json"
@@ -59,6 +60,11 @@ WORDS = Wording({
                "{target} bestaat al: geef een nieuwe map voor de reservekopie"),
     "no_registry": ("no registry at {data}: nothing to back up",
                     "geen register in {data}: er is niets om een reservekopie van te maken"),
+    "on_server": (("the passports of {data} are on a SPARQL server (PASSPORTS_BACKEND=sparql): back them up "
+                   "with the server's own tools; `passports backup` copies an embedded registry"),
+                  ("de paspoorten van {data} staan op een SPARQL-server (PASSPORTS_BACKEND=sparql): maak er een "
+                   "reservekopie van met de eigen middelen van de server; `passports backup` kopieert een "
+                   "ingebouwd register")),
     "busy": (("the registry in {data} was written to during each of {n} attempts to take a consistent "
              "snapshot; try again when it is less busy"),
              ("er werd in het register in {data} geschreven tijdens elk van {n} pogingen om een "
@@ -198,6 +204,8 @@ def backup(settings: Settings, target: Path, *, attempts: int = ATTEMPTS,
     data = settings.data_dir
     if target.exists():
         raise _error("exists", target=target)
+    if uses_server(settings):
+        raise _error("on_server", data=data)
     if not settings.main_store_path.exists():
         raise _error("no_registry", data=data)
     partial = target.with_name(target.name + ".partial")

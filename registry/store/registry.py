@@ -46,17 +46,14 @@ from registry.model.vocab import (
     RETIRED_PASSPORT,
     RETIREMENT_REASON,
 )
-from registry.store import geometries, masses, reference_graphs, staging, stored_base, valuations
+from registry.store import geometries, masses, opening, reference_graphs, staging, stored_base, valuations
 from registry.store.compaction import Compaction
-from registry.store.failures import StoreError, describe, storage_errors
+from registry.store.failures import StoreError, describe, storage_errors  # noqa: F401 - StoreError for callers
 from registry.store.feed_index import FeedIndex
 from registry.store.monitor_index import MonitorIndex
 from registry.store.prepared import Prepared, prepare
 from registry.store.provenance import INVALIDATED_AT, activity_quads, cli_agent, now
-from registry.store.remote import open_store as open_server_store
-from registry.store.remote import uses_server
 from registry.store.search_index import SearchIndex
-from registry.store.snapshots import open_read_only
 from registry.store.writer import BatchWriter
 from registry.validation.validator import Issue, Validator, Verdict
 from registry.validation.worker import OrderedWriter, ValidationWorker, encode
@@ -124,23 +121,15 @@ class Registry(BatchWriter, Compaction):
     @classmethod
     def open(cls, settings: Settings | None = None, *, read_only: bool = False) -> Registry:
         settings = stored_base.resolve(settings or Settings())
-        main_path, history_path = settings.main_store_path, settings.history_store_path
         try:
-            remote_main = open_server_store(settings, read_only=read_only) if uses_server(settings) else None
+            main = opening.open_main(settings, read_only=read_only)
             if read_only:
-                if remote_main is None and not main_path.exists():
-                    raise StoreError(f"no registry at {settings.data_dir}: run `passports init` or "
-                                     "`passports demo` first",
-                                     message_nl=f"geen register in {settings.data_dir}: geef eerst `passports init` "
-                                                "of `passports demo`")
-                main = remote_main if remote_main is not None else open_read_only(main_path)
-                return cls(stored_base.adopt(settings, main, write=False), main,
-                           open_read_only(history_path) if history_path.exists() else None,
-                           read_only=True)
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-            main = remote_main if remote_main is not None else ox.Store(str(main_path))
+                history = opening.open_history(settings, read_only=True)
+                opening.check_apart(main, history)
+                return cls(stored_base.adopt(settings, main, write=False), main, history, read_only=True)
             settings = stored_base.adopt(settings, main)
-            registry = cls(settings, main, ox.Store(str(history_path)))
+            registry = cls(settings, main, opening.open_history(settings, read_only=False))
+            opening.check_apart(main, registry.history_store)  # before the recoveries write to it
             registry._recover()
             valuations.recover(registry)  # the records of an interrupted valuation batch
             staging.recover(registry)  # the history copies of an interrupted staged write (a harvested page)
@@ -154,6 +143,7 @@ class Registry(BatchWriter, Compaction):
                     registry.refresh_masses()
                 elif synced:
                     registry._bump_generation()
+            opening.check_apart(registry.store, registry.history_store)
             registry._open_search_index()
             return registry
         except OSError as exc:

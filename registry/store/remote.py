@@ -1,7 +1,8 @@
 """The SPARQL-server backend: :class:`SparqlStore`, the part of ``pyoxigraph.Store`` the registry
 uses, over an existing SPARQL 1.1 server (Query, Update and Graph Store protocols; Virtuoso,
 Fuseki, ...), so that ``PASSPORTS_BACKEND=sparql`` keeps the current versions and the provenance
-there instead of in ``DATA/main`` (the history store stays embedded: docs/deployment.md).
+there instead of in ``DATA/main``; with ``PASSPORTS_SPARQL_HISTORY_*`` the superseded versions go to a
+dataset of their own (another server, or another Fuseki dataset) instead of ``DATA/history``.
 
 - writes: ``extend``, ``replace_graphs``, ``bulk_load`` (a batch of passports is one call) go
   through ``write``, whole or not at all (``remote_writes``: as one Graph Store Protocol request
@@ -43,6 +44,18 @@ WORDS = Wording({
     "not_undone": ("{error}; undoing the part written failed too ({undo}): the server may hold part of the write",
                    ("{error}; ook het terugdraaien van het geschreven deel mislukte ({undo}): de server kan een "
                     "deel van de schrijfactie bevatten")),
+    "history_settings": (("PASSPORTS_SPARQL_HISTORY_QUERY_URL is set but PASSPORTS_BACKEND is not 'sparql': "
+                          "the history goes to a server only with the current versions"),
+                         ("PASSPORTS_SPARQL_HISTORY_QUERY_URL is gezet maar PASSPORTS_BACKEND is niet 'sparql': "
+                          "de geschiedenis gaat alleen samen met de huidige versies naar een server")),
+    "history_shared": (("the history dataset ({url}) is the dataset of the current versions: superseded versions "
+                        "there would be in every query's union. Give PASSPORTS_SPARQL_HISTORY_QUERY_URL and "
+                        "_UPDATE_URL a dataset of their own (a second Fuseki dataset; on Virtuoso, whose default "
+                        "graph is the union of all graphs, a second server)"),
+                       ("de dataset voor de geschiedenis ({url}) is die van de huidige versies: oude versies zouden "
+                        "daar in de unie van elke query staan. Geef PASSPORTS_SPARQL_HISTORY_QUERY_URL en "
+                        "_UPDATE_URL een eigen dataset (een tweede Fuseki-dataset; bij Virtuoso, waar de standaardgraaf "
+                        "de unie van alle grafen is, een tweede server)")),
     "backend": ("PASSPORTS_BACKEND is {value!r}; use 'embedded' or 'sparql'",
                 "PASSPORTS_BACKEND is {value!r}; gebruik 'embedded' of 'sparql'"),
 })
@@ -83,6 +96,34 @@ def server_config(settings: Settings) -> dict | None:
 
 def open_store(settings: Settings, *, read_only: bool = False) -> SparqlStore:
     return SparqlStore(**server_config(settings), read_only=read_only)
+
+
+def history_on_server(settings: Settings) -> bool:
+    """Whether ``settings`` keep the superseded versions on a server (PASSPORTS_SPARQL_HISTORY_*)."""
+    if not settings.sparql_history_query_url:
+        return False
+    if not uses_server(settings):
+        raise RemoteStoreError(*WORDS.both("history_settings"))
+    main = {settings.sparql_query_url, settings.sparql_update_url, settings.sparql_graph_store_url} - {""}
+    history = {settings.sparql_history_query_url, settings.sparql_history_update_url,
+               settings.sparql_history_graph_store_url} - {""}
+    if main & history:
+        raise RemoteStoreError(*WORDS.both("history_shared", url=min(main & history)))
+    return True
+
+
+def open_history_store(settings: Settings, *, read_only: bool = False) -> SparqlStore:
+    """The history dataset on its server (``history_on_server``)."""
+    return SparqlStore(settings.sparql_history_query_url, settings.sparql_history_update_url,
+                       settings.sparql_user, settings.sparql_password, settings.sparql_auth,
+                       graph_store_url=settings.sparql_history_graph_store_url, read_only=read_only)
+
+
+def check_history_apart(history: SparqlStore, current_graph: ox.NamedNode) -> None:
+    """Refuse a history dataset that shows ``current_graph`` (a graph only the current dataset has,
+    e.g. the reference data's manifest): the same dataset under other URLs."""
+    if history.contains_named_graph(current_graph):
+        raise RemoteStoreError(*WORDS.both("history_shared", url=history.query_url))
 
 
 _OWN_VALUES = "SELECT ?s ?p ?o WHERE { GRAPH ?s { ?s ?p ?o } }"  # values of nodes in their own graphs

@@ -12,8 +12,9 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
+import pytest
 from conftest import docs_from, passport_ttl
-from test_backends import servers, settings  # noqa: F401 - the backend matrix's fixtures
+from test_backends import BACKENDS, backend_settings, servers  # noqa: F401 - the backend matrix's servers
 
 from registry.core.errors import RegistryError
 from registry.core.settings import Settings
@@ -53,6 +54,11 @@ KNOWN = {
 }
 
 
+@pytest.fixture(params=BACKENDS)
+def settings(request, tmp_path, servers):  # noqa: F811 - the matrix without the history variants
+    return backend_settings(request.param, tmp_path, servers)
+
+
 def _runnable(server: str) -> list[saved_queries.SavedQuery]:
     return [q for q in saved_queries.all_queries().values()
             if query_form(q.body) == "SELECT" and KNOWN.get(server, {}).get(q.name) != "slow"
@@ -86,7 +92,7 @@ def _rows(store, query: saved_queries.SavedQuery, values: dict) -> list[tuple]:
     return sorted(tuple(sorted((k, _plain(v)) for k, v in row.items())) for row in rows)
 
 
-def test_every_saved_query_runs_on_the_backend_with_the_embedded_rows(registry, settings, tmp_path, request):  # noqa: F811
+def test_every_saved_query_runs_on_the_backend_with_the_embedded_rows(registry, settings, tmp_path, request):
     docs = docs_from(passport_ttl() + passport_ttl("brug-2", municipality="GM0164", amount="80"))
     registry.add(docs)
     embedded = Registry.open(Settings(data_dir=tmp_path / "embedded", base_iri=settings.base_iri))
@@ -116,7 +122,7 @@ def test_every_saved_query_runs_on_the_backend_with_the_embedded_rows(registry, 
 
 
 
-def test_the_indicators_at_query_come_from_the_aggregates_on_every_backend(app_client, settings, tmp_path):  # noqa: F811
+def test_the_indicators_at_query_come_from_the_aggregates_on_every_backend(app_client, settings, tmp_path):
     """``/query/indicator-*`` reads the monitor aggregates, kept on the server backend too: the
     embedded store's rows term for term, where Virtuoso's own answers to the saved queries differ
     or time out (:data:`KNOWN`, unchanged: the route changed, not the queries)."""

@@ -32,6 +32,8 @@ from registry.store import named_queries
 from tests import external_servers
 
 BACKENDS = ["embedded", "virtuoso", "fuseki"]
+# the same with the superseded versions on a second server of the same kind (PASSPORTS_SPARQL_HISTORY_*)
+WITH_HISTORY = ["virtuoso+history", "fuseki+history"]
 
 
 class Servers:
@@ -40,11 +42,12 @@ class Servers:
     def __init__(self, workdir) -> None:
         self.workdir, self.running, self.stack = workdir, {}, ExitStack()
 
-    def get(self, name: str) -> external_servers.Endpoint:
-        if name not in self.running:
+    def get(self, name: str, role: str = "") -> external_servers.Endpoint:
+        key = f"{name}-{role}" if role else name
+        if key not in self.running:
             start = getattr(external_servers, name)
-            self.running[name] = self.stack.enter_context(start(self.workdir / name))
-        return self.running[name]
+            self.running[key] = self.stack.enter_context(start(self.workdir / key))
+        return self.running[key]
 
 
 @pytest.fixture(scope="session")
@@ -54,18 +57,32 @@ def servers(tmp_path_factory):
         yield running
 
 
-@pytest.fixture(params=BACKENDS)
-def settings(request, tmp_path, servers):
+def backend_settings(backend: str, tmp_path, servers: Servers):
+    """Settings of a registry in ``tmp_path`` on ``backend`` (a name of BACKENDS or WITH_HISTORY),
+    its servers emptied."""
     from registry.core.settings import Settings
 
     plain = Settings(data_dir=tmp_path / "data", base_iri=BASE)
-    if request.param == "embedded":
+    if backend == "embedded":
         return plain
-    external_servers.require(request.param)
-    server = servers.get(request.param)
+    name, _, history = backend.partition("+")
+    external_servers.require(name)
+    server = servers.get(name)
     server.clear()
-    return dataclasses.replace(plain, backend="sparql", sparql_query_url=server.query_url,
-                               sparql_update_url=server.update_url, sparql_graph_store_url=server.gsp_url)
+    chosen = dataclasses.replace(plain, backend="sparql", sparql_query_url=server.query_url,
+                                 sparql_update_url=server.update_url, sparql_graph_store_url=server.gsp_url)
+    if not history:
+        return chosen
+    second = servers.get(name, "history")
+    second.clear()
+    return dataclasses.replace(chosen, sparql_history_query_url=second.query_url,
+                               sparql_history_update_url=second.update_url,
+                               sparql_history_graph_store_url=second.gsp_url)
+
+
+@pytest.fixture(params=BACKENDS + WITH_HISTORY)
+def settings(request, tmp_path, servers):
+    return backend_settings(request.param, tmp_path, servers)
 
 
 def test_the_backend_is_the_one_asked_for(registry, settings):
@@ -73,6 +90,9 @@ def test_the_backend_is_the_one_asked_for(registry, settings):
 
     assert isinstance(registry.store, SparqlStore) == (settings.backend == "sparql")
     assert not settings.main_store_path.exists() or settings.backend == "embedded"
+    on_server = bool(settings.sparql_history_query_url)
+    assert isinstance(registry.history_store, SparqlStore) == on_server
+    assert settings.history_store_path.exists() != on_server
 
 
 def test_literals_come_back_exactly(registry):
@@ -169,3 +189,66 @@ def test_the_pages_counts_come_from_the_sidecars_on_every_backend(registry):
         return sorted((r["version"], datetime.fromisoformat(r["generated"]), r["agent"]) for r in rows)
     assert versions(got.recent) == versions(want.recent)
     assert stats.value_counts(registry, MP + "material") == stats.sparql_value_counts(registry.store, MP + "material")
+
+
+@pytest.mark.parametrize("settings", WITH_HISTORY, indirect=True)
+def test_superseded_versions_live_on_the_history_server_and_are_served_from_there(app_client, settings):
+    """With ``PASSPORTS_SPARQL_HISTORY_*`` a new version moves the old one to the second dataset:
+    not in the current dataset (so not in any query's union), not in ``DATA/history``, and its
+    archived document ``/v/1`` and the version list are read from there."""
+    from registry.store.remote import SparqlStore
+
+    registry = app_client.app.state.registry
+    registry.add(docs_from(passport_ttl()))
+    registry.add(docs_from(passport_ttl(amount="99")))
+    old = ox.NamedNode(f"{REF.iri}/v/1")
+    history = SparqlStore(settings.sparql_history_query_url, settings.sparql_history_update_url)
+    assert history.contains_named_graph(old) and not registry.store.contains_named_graph(old)
+    assert not settings.history_store_path.exists()
+    document = app_client.get(f"/{REF.iri.removeprefix(BASE)}/v/1", headers={"Accept": "text/turtle"})
+    assert document.status_code == 200, document.text
+    current = app_client.get(f"/{REF.iri.removeprefix(BASE)}", headers={"Accept": "text/turtle"})
+    assert document.text != current.text and "99" in current.text
+    assert sorted(v.number for v in registry.history(REF)) == [1, 2]
+
+
+@pytest.mark.parametrize("name", ["virtuoso", "fuseki"])
+def test_a_history_dataset_that_is_the_current_one_is_refused(tmp_path, servers, name):
+    """The history must be a dataset of its own: the same URLs, or other URLs of the same dataset
+    (found by the reference data it shows), are refused before anything is written, in both
+    languages; so is a history on a server with the current versions embedded."""
+    from registry.core.settings import Settings
+    from registry.store.registry import Registry
+    from registry.store.remote import RemoteStoreError
+
+    settings = backend_settings(name, tmp_path, servers)
+    Registry.open(settings).close()  # the current dataset holds the reference data now
+    graphs = set(servers.get(name).graphs())
+    same = dataclasses.replace(settings, sparql_history_query_url=settings.sparql_query_url,
+                               sparql_history_update_url=settings.sparql_update_url)
+    # another name of the same dataset: Fuseki's /ds/sparql beside /ds/query, Virtuoso by "localhost"
+    alias = (settings.sparql_query_url.replace("/ds/query", "/ds/sparql") if name == "fuseki"
+             else settings.sparql_query_url.replace("127.0.0.1", "localhost"))
+    aliased = dataclasses.replace(settings, sparql_history_query_url=alias, sparql_history_update_url=alias + "?",
+                                  sparql_history_graph_store_url="")
+    for wrong in (same, aliased):
+        for read_only in (False, True):
+            with pytest.raises(RemoteStoreError) as refused:
+                Registry.open(wrong, read_only=read_only)
+            assert "dataset of their own" in refused.value.message_en
+            assert "eigen dataset" in refused.value.message_nl
+    assert set(servers.get(name).graphs()) == graphs
+    embedded = Settings(data_dir=tmp_path / "embedded", base_iri=BASE, sparql_history_query_url=alias)
+    with pytest.raises(RemoteStoreError, match="PASSPORTS_BACKEND is not 'sparql'"):
+        Registry.open(embedded)
+
+
+def test_backup_on_a_server_backend_says_to_use_the_servers_tools(tmp_path, servers):
+    from registry.store.backup import BackupError, backup
+    from registry.store.registry import Registry
+
+    settings = backend_settings("fuseki", tmp_path, servers)
+    Registry.open(settings).close()
+    with pytest.raises(BackupError, match="server's own tools"):
+        backup(settings, tmp_path / "copy")
+    assert not (tmp_path / "copy").exists()

@@ -45,4 +45,4 @@ def test_a_query_past_the_servers_time_limit_is_a_clear_error_not_a_short_answer
         with pytest.raises(RemoteStoreError) as stopped:
             list(store.query(cubic))
         assert "HTTP 5" in str(stopped.value) and ("timed out" in str(stopped.value).lower())
-        assert list(store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:g> { ?s ?p ?o } }"))[0]["n"].value == "3000"
+        assert next(iter(store.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:g> { ?s ?p ?o } }")))["n"].value == "3000"
