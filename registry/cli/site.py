@@ -26,10 +26,12 @@ WORDS = Wording({
     "file": ("{out} is a file; give a folder for the site", "{out} is een bestand; geef een map voor de site"),
     "done": (("site in {out}: {written} pages written, {unchanged} unchanged, {rdf} RDF files; passports {built} "
               "built, {same} unchanged; {seconds} s ({pages} pages/s, {files} files/s; {cpu} s CPU in {workers} "
-              "worker processes and this one)"),
+              "worker processes and this one){elsewhere}"),
              ("site in {out}: {written} pagina's geschreven, {unchanged} ongewijzigd, {rdf} RDF-bestanden; "
               "paspoorten {built} gemaakt, {same} ongewijzigd; {seconds} s ({pages} pagina's/s, {files} "
-              "bestanden/s; {cpu} s CPU in {workers} werkprocessen en dit proces)")),
+              "bestanden/s; {cpu} s CPU in {workers} werkprocessen en dit proces){elsewhere}")),
+    "elsewhere": ("; {n} passports of other registries (harvested) are linked to their own pages",
+                  "; {n} paspoorten van andere registers (geoogst) verwijzen naar hun eigen pagina's"),
 })
 
 
@@ -99,7 +101,8 @@ def build_command(
         rdf=report.rdf_files, built=report.passports_built, same=report.passports_unchanged,
         seconds=number(report.seconds, lang, 1), pages=number(report.pages_per_second, lang),
         files=number(report.files_per_second, lang), cpu=number(report.cpu_seconds, lang, 1),
-        workers=report.workers))
+        workers=report.workers,
+        elsewhere=WORDS.say("elsewhere", lang, n=report.passports_elsewhere) if report.passports_elsewhere else ""))
 
 
 def export_dumps(settings, folder: Path, lang: str) -> None:

@@ -259,11 +259,18 @@ class SiteBuilder:
 
     # -- passports -------------------------------------------------------------------------
     def _all_passports(self) -> Iterator[tuple[str, str]]:
-        for iri in iter_passport_iris(self.registry):
-            yield iri, "current"
-        for quad in self.registry.store.quads_for_pattern(None, RDF_TYPE, RETIRED_PASSPORT, None):
-            if isinstance(quad.subject, ox.NamedNode) and quad.subject == quad.graph_name:
-                yield quad.subject.value, "retired"
+        """This registry's passports, current and retired. Those harvested from other registries
+        keep their IRIs, so their pages are their own registry's: counted, and linked from the
+        lists to those IRIs (``links.doc_path``)."""
+        retired = (q.subject.value for q in self.registry.store.quads_for_pattern(None, RDF_TYPE, RETIRED_PASSPORT, None)
+                   if isinstance(q.subject, ox.NamedNode) and q.subject == q.graph_name)
+        for status, iris in (("current", iter_passport_iris(self.registry)), ("retired", retired)):
+            for iri in iris:
+                ref = owning_passport(self.base, iri)
+                if ref is not None and ref.iri == iri:
+                    yield iri, status
+                elif status == "current":
+                    self.report.passports_elsewhere += 1
 
     def _fingerprint(self, iri: str, status: str) -> str:
         node = ox.NamedNode(iri)

@@ -13,6 +13,7 @@ class BuildReport:
     rdf_files: int = 0
     passports_built: int = 0
     passports_unchanged: int = 0
+    passports_elsewhere: int = 0  # harvested from other registries: their own sites publish them
     versions_built: int = 0
     dumps_written: bool = False
     seconds: float = 0.0
@@ -34,7 +35,8 @@ class BuildReport:
     def as_dict(self) -> dict:
         return {"pages_written": self.pages_written, "pages_unchanged": self.pages_unchanged,
                 "rdf_files": self.rdf_files, "passports_built": self.passports_built,
-                "passports_unchanged": self.passports_unchanged, "versions_built": self.versions_built,
+                "passports_unchanged": self.passports_unchanged,
+                "passports_elsewhere": self.passports_elsewhere, "versions_built": self.versions_built,
                 "dumps_written": self.dumps_written, "seconds": round(self.seconds, 3),
                 "passport_seconds": round(self.passport_seconds, 3),
                 "cpu_seconds": round(self.cpu_seconds, 3), "workers": self.workers,

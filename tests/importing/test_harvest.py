@@ -105,6 +105,23 @@ def test_harvest_takes_in_the_peers_passports_and_a_second_run_stores_nothing(tm
         assert passports(local, peer.base) == passports(peer.registry, peer.base)
 
 
+def test_a_registry_that_harvested_builds_its_site_linking_the_harvested_to_their_own_pages(tmp_path, peer):
+    """The harvested passports keep the peer's IRIs: the static site makes pages for its own
+    passports only and links the harvested ones to the peer, where they are published; it says so."""
+    data = tmp_path / "local"
+    assert _harvest(data, peer.url + "/feed/passports").returncode == 0
+    demo = run_cli("demo", "--data", str(data), "--size", "5")
+    assert demo.returncode == 0, demo.stderr
+    built = run_cli("site", "build", str(tmp_path / "site"), "--data", str(data), "--no-progress", "--workers", "1")
+    assert built.returncode == 0, built.stderr
+    assert "passports 5 built" in built.stderr and "7 passports of other registries" in built.stderr, built.stderr
+    municipality = (tmp_path / "site" / "doc" / "municipality" / "GM0153.html").read_text()
+    assert f'href="{peer.base}id/passport/GM0153/p1"' in municipality
+    assert not (tmp_path / "site" / "doc" / "passport" / "GM0153" / "p1.html").exists()
+    dutch = run_cli("site", "build", str(tmp_path / "site"), "--data", str(data), "--no-progress", "--lang", "nl")
+    assert "7 paspoorten van andere registers" in dutch.stderr, dutch.stderr
+
+
 def test_a_harvest_killed_with_sigkill_resumes_to_the_same_end_result(tmp_path):
     with serve_at_own_address(tmp_path / "peer", feed_page_size=1, **SERVER) as peer:
         _fill(peer.registry, peer.base, 30)
