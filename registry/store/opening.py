@@ -27,7 +27,9 @@ def no_registry(settings: Settings) -> StoreError:
 
 
 def open_main(settings: Settings, *, read_only: bool) -> ox.Store | SparqlStore:
-    """The store of current versions (read-only: a snapshot, or an error when there is none)."""
+    """The store of current versions (read-only: a snapshot, or an error when there is none). The
+    history's settings are checked first, so that a refused setting leaves nothing made."""
+    history_on_server(settings)
     if not read_only:  # on a server too: the generation, sidecar indexes and tokens are kept here
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     if uses_server(settings):

@@ -241,6 +241,7 @@ def test_a_history_dataset_that_is_the_current_one_is_refused(tmp_path, servers,
     embedded = Settings(data_dir=tmp_path / "embedded", base_iri=BASE, sparql_history_query_url=alias)
     with pytest.raises(RemoteStoreError, match="PASSPORTS_BACKEND is not 'sparql'"):
         Registry.open(embedded)
+    assert not embedded.data_dir.exists()
 
 
 def test_backup_on_a_server_backend_says_to_use_the_servers_tools(tmp_path, servers):
