@@ -30,10 +30,10 @@ from registry.store import remote_terms, remote_writes
 from registry.store.failures import StoreError
 
 WORDS = Wording({
-    "unreachable": (("the SPARQL server at {url} does not answer ({error}); check PASSPORTS_SPARQL_QUERY_URL "
+    "unreachable": (("the SPARQL server at {url} does not answer ({error}); check {setting} "
                     "and that the server runs"),
                     ("de SPARQL-server op {url} antwoordt niet ({error}); controleer "
-                    "PASSPORTS_SPARQL_QUERY_URL en of de server draait")),
+                    "{setting} en of de server draait")),
     "refused": ("the SPARQL server at {url} refused a request (HTTP {status}): {text}",
                 "de SPARQL-server op {url} weigerde een verzoek (HTTP {status}): {text}"),
     "settings": ("PASSPORTS_BACKEND=sparql needs PASSPORTS_SPARQL_QUERY_URL (and _UPDATE_URL to write)",
@@ -48,6 +48,10 @@ WORDS = Wording({
                           "the history goes to a server only with the current versions"),
                          ("PASSPORTS_SPARQL_HISTORY_QUERY_URL is gezet maar PASSPORTS_BACKEND is niet 'sparql': "
                           "de geschiedenis gaat alleen samen met de huidige versies naar een server")),
+    "history_update": (("PASSPORTS_SPARQL_HISTORY_QUERY_URL needs PASSPORTS_SPARQL_HISTORY_UPDATE_URL too "
+                        "(on Virtuoso the same URL)"),
+                       ("PASSPORTS_SPARQL_HISTORY_QUERY_URL heeft ook PASSPORTS_SPARQL_HISTORY_UPDATE_URL nodig "
+                        "(bij Virtuoso dezelfde URL)")),
     "history_shared": (("the history dataset ({url}) is the dataset of the current versions: superseded versions "
                         "there would be in every query's union. Give PASSPORTS_SPARQL_HISTORY_QUERY_URL and "
                         "_UPDATE_URL a dataset of their own (a second Fuseki dataset; on Virtuoso, whose default "
@@ -104,6 +108,8 @@ def history_on_server(settings: Settings) -> bool:
         return False
     if not uses_server(settings):
         raise RemoteStoreError(*WORDS.both("history_settings"))
+    if not settings.sparql_history_update_url:
+        raise RemoteStoreError(*WORDS.both("history_update"))
     main = {settings.sparql_query_url, settings.sparql_update_url, settings.sparql_graph_store_url} - {""}
     history = {settings.sparql_history_query_url, settings.sparql_history_update_url,
                settings.sparql_history_graph_store_url} - {""}
@@ -116,7 +122,8 @@ def open_history_store(settings: Settings, *, read_only: bool = False) -> Sparql
     """The history dataset on its server (``history_on_server``)."""
     return SparqlStore(settings.sparql_history_query_url, settings.sparql_history_update_url,
                        settings.sparql_user, settings.sparql_password, settings.sparql_auth,
-                       graph_store_url=settings.sparql_history_graph_store_url, read_only=read_only)
+                       graph_store_url=settings.sparql_history_graph_store_url, read_only=read_only,
+                       setting="PASSPORTS_SPARQL_HISTORY_QUERY_URL")
 
 
 def check_history_apart(history: SparqlStore, current_graph: ox.NamedNode) -> None:
@@ -133,9 +140,10 @@ class SparqlStore:
 
     def __init__(self, query_url: str, update_url: str = "", user: str = "", password: str = "",
                  auth: str = "basic", *, graph_store_url: str = "", read_only: bool = False,
-                 timeout: float = 600) -> None:
+                 timeout: float = 600, setting: str = "PASSPORTS_SPARQL_QUERY_URL") -> None:
         if not query_url or not (update_url or read_only):
             raise RemoteStoreError(*WORDS.both("settings"))
+        self.setting = setting  # the setting that names this server, in messages
         self.query_url, self.update_url, self.read_only = query_url, update_url or query_url, read_only
         credentials = None
         if user:
@@ -156,7 +164,7 @@ class SparqlStore:
             else:
                 response = self.client.post(url, content=body[0], headers={"Accept": accept, "Content-Type": body[1]})
         except httpx.HTTPError as exc:
-            raise RemoteStoreError(*WORDS.both("unreachable", url=url, error=exc)) from exc
+            raise RemoteStoreError(*WORDS.both("unreachable", url=url, error=exc, setting=self.setting)) from exc
         if response.status_code >= 400:
             text = response.text[:500]
             if response.status_code == 400 and "query" in form:

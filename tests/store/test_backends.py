@@ -242,6 +242,17 @@ def test_a_history_dataset_that_is_the_current_one_is_refused(tmp_path, servers,
     with pytest.raises(RemoteStoreError, match="PASSPORTS_BACKEND is not 'sparql'"):
         Registry.open(embedded)
     assert not embedded.data_dir.exists()
+    no_update = dataclasses.replace(settings, sparql_history_query_url=alias, sparql_history_update_url="")
+    with pytest.raises(RemoteStoreError, match="PASSPORTS_SPARQL_HISTORY_UPDATE_URL"):
+        Registry.open(no_update)
+    silent = f"http://127.0.0.1:{external_servers.free_port()}/history"  # nothing listens there
+    away = dataclasses.replace(settings, sparql_history_query_url=silent, sparql_history_update_url=silent)
+    with pytest.raises(RemoteStoreError) as unreachable:
+        Registry.open(away)
+    assert "does not answer" in unreachable.value.message_en
+    assert "PASSPORTS_SPARQL_HISTORY_QUERY_URL" in unreachable.value.message_en
+    assert "antwoordt niet" in unreachable.value.message_nl
+    assert set(servers.get(name).graphs()) == graphs
 
 
 def test_backup_on_a_server_backend_says_to_use_the_servers_tools(tmp_path, servers):
