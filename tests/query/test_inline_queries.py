@@ -226,10 +226,15 @@ def test_a_refused_inline_query_leaves_nothing_to_free_on_another_thread(data_di
     assert not unraisable, [str(u.exc_value) for u in unraisable]
 
 
-def test_an_idle_server_answers_on_the_event_loop_a_busy_one_on_the_thread(data_dir):
+def test_an_idle_server_answers_on_the_event_loop_a_busy_one_on_the_thread(data_dir, monkeypatch):
     import asyncio
     import threading
 
+    from registry.query import inline
+
+    # "idle" after half a second here (10 ms in the server), so that a loaded machine's pauses
+    # between the requests below do not make a busy server look idle
+    monkeypatch.setattr(inline, "IDLE_SECONDS", 0.5)
     pool = pool_for(data_dir)
     seen = []
     answer = pool.inline._answer
@@ -238,7 +243,7 @@ def test_an_idle_server_answers_on_the_event_loop_a_busy_one_on_the_thread(data_
 
     async def requests():
         await pool.arun(query)  # the store is opened on the thread (not current yet)
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.6)
         await pool.arun(query)  # idle, store current: on the loop
         await pool.arun(query)  # right after another: on the thread
         await asyncio.gather(*(pool.arun(query) for _ in range(2)))  # together: both on the thread
