@@ -44,11 +44,22 @@ def browser():
 _LINK = re.compile(r"(https?:|/|#|\.|[a-z0-9-]+[/?.]|$)", re.IGNORECASE)
 
 
+# Every Content-Security-Policy violation of a page, with where it happened: on an element of the
+# page, or on one not connected to it (the event's target is then the document), such as the inert
+# copy of a value that the sanitizer bundled in YASGUI (DOMPurify) parses with DOMParser to clean it:
+# since Chromium 156.0.8078.114 a handler attribute in that copy is reported, though nothing can run.
+_CSP_LOG = """window.__csp = [];
+document.addEventListener('securitypolicyviolation', e => window.__csp.push({directive: e.violatedDirective,
+  source: e.sourceFile, connected: e.target !== document}), true);"""
+_SANITIZER = "/static/vendor/yasgui/yasgui.min.js"
+
+
 class Guarded(Watched):
     """A watched page that also records requests a payload would make and dialogs it would open."""
 
     def __init__(self, browser, server):
         super().__init__(browser, server.url, viewport={"width": 1280, "height": 900})
+        self.page.add_init_script(_CSP_LOG)
         self.fired: list[str] = []
         self.page.on("request", lambda r: self.fired.append(r.url) if _payload_request(r.url) else None)
         self.page.on("dialog", lambda d: (self.fired.append("dialog: " + d.message), d.dismiss()))
@@ -68,6 +79,18 @@ class Guarded(Watched):
 
 def _csp_problems(problems: list[str]) -> list[str]:
     return [p for p in problems if "Content Security Policy" in p or "Refused to" in p]
+
+
+def _csp_problems_on_the_page(w: Guarded) -> list:
+    """The CSP violations of the page, but for handler attributes in the sanitizer's own inert
+    parse (a handler attribute of an element that is not in the page, found in the bundled
+    sanitizer's file): any other violation, and any console message about the policy that is not
+    one of those, is a problem."""
+    violations = w.page.evaluate("window.__csp")
+    inert = [v for v in violations if v["directive"] == "script-src-attr" and not v["connected"]
+             and v["source"].endswith(_SANITIZER)]
+    others = [v for v in violations if v not in inert]
+    return others + _csp_problems(w.problems)[len(inert):]
 
 
 PASSPORT = "/doc/passport/GM0153/xss-1"
@@ -150,7 +173,12 @@ def test_query_editor_results_stay_text(browser, server):
                 w.page.wait_for_timeout(100)
         assert clicked >= 1  # the javascript: IRI is in the table, as text without a link target
         w.injected("YASR links clicked")
-        assert _csp_problems(w.problems) == [], _csp_problems(w.problems)
-        assert w.problems == [], w.problems
+        assert _csp_problems_on_the_page(w) == [], (w.page.evaluate("window.__csp"), _csp_problems(w.problems))
+        assert [p for p in w.problems if p not in _csp_problems(w.problems)] == [], w.problems
+        # the check itself: a handler attribute on an element of the page is found
+        w.page.evaluate("""document.body.insertAdjacentHTML('beforeend', '<b id="probe" onclick="1">x</b>');
+                           document.getElementById('probe').click()""")
+        w.page.wait_for_timeout(200)
+        assert [v["connected"] for v in _csp_problems_on_the_page(w) if isinstance(v, dict)] == [True]
     finally:
         w.close()
