@@ -104,7 +104,7 @@ class PriceList:
 class Quantity:
     """What the passport records about one material quantity, and what holds for it."""
 
-    iri: str
+    iri: str  # "_:" and its label for a blank node (a record then names no quantity: ``valuations``)
     material: str
     value: Decimal | None
     unit: str | None

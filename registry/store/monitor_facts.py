@@ -25,8 +25,10 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation, localcontext
 
 import pyoxigraph as ox
 
-from registry.model.vocab import DCTERMS, GEO, MP, RDF, XSD
+from registry.model.valuation import Quantity
+from registry.model.vocab import CURRENT_VERSION, DCTERMS, GEO, MP, RDF, XSD
 from registry.store.search_facts import by_subject
+from registry.store.valuation_inputs import quantities_in
 from registry.store.void_facts import VoidFacts, void_facts
 
 SCALE = Decimal(10) ** -18  # the store divides decimals to 18 decimals, truncated
@@ -41,7 +43,8 @@ _P = {name: iri for name, iri in (
     ("quality", MP + "releaseQuality"), ("valuation", MP + "valuation"), ("when", DCTERMS + "date"),
     ("amount", MP + "amount"), ("built", MP + "constructionYear"), ("lifeCycle", MP + "lifeCycleOrigin"),
     ("nature", MP + "materialNature"), ("origin", MP + "origin"), ("phase", MP + "materialPhase"),
-    ("recycled", MP + "recycledContent"), ("geometry", GEO + "hasGeometry"), ("wkt", GEO + "asWKT"))}
+    ("recycled", MP + "recycledContent"), ("geometry", GEO + "hasGeometry"), ("wkt", GEO + "asWKT"),
+    ("version", CURRENT_VERSION.value))}
 # The properties whose uses of each value (an IRI) the pages count (``registry.views.pages.vocabulary``
 # ``SCHEME_PREDICATES``): the statements with it in a current passport's graph, kept per passport.
 COUNTED = tuple(MP + name for name in (
@@ -83,6 +86,10 @@ class MonitorFacts:
     uses: dict[tuple[str, str], int] = field(default_factory=dict)  # (property, IRI) -> statements (COUNTED)
     void: VoidFacts = field(default_factory=VoidFacts)  # the VoID figures and dates of the graph (``void_facts``)
     stored: VoidFacts | None = None  # the same with the managed triples the writer adds (``with_managed``)
+    # what ``valuate`` reads (``valuation_inputs.quantities_in``; None: read it from the store), and the
+    # version it is of (a managed triple: set by ``MonitorIndex.managed`` when a write adds the version)
+    inputs: dict[str, Quantity] | None = None
+    version: str | None = None
 
 
 def canonical_decimal(text: str) -> str | None:
@@ -171,6 +178,8 @@ def monitor_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFa
     facts = MonitorFacts(iri, own["municipality"][0].value if own.get("municipality") else "")
     facts.void = void_facts(iri, triples)
     facts.obj = own["describes"][0].value
+    facts.version = _value(own, "version")
+    facts.inputs = quantities_in(triples, facts.obj)
     obj = props.get(facts.obj, {})
     built = first_of(obj, "built")
     facts.built = int(built.value[:4]) if built is not None and built.value[:4].isdigit() else None

@@ -35,11 +35,13 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
+from functools import cached_property
 
 import pyoxigraph as ox
 
 from registry.model.terms import Terms, get_terms
-from registry.model.vocab import DCTERMS, MP
+from registry.model.valuation import Quantity
+from registry.model.vocab import CURRENT_VERSION, DCTERMS, MP, MPV, UNIT
 from registry.store.monitor_facts import (
     MonitorFacts,
     canonical_decimal,
@@ -63,7 +65,7 @@ CREATE TABLE IF NOT EXISTS passport (
   built INTEGER, latest TEXT, serial INTEGER NOT NULL, object TEXT, wkt TEXT, la_units INTEGER NOT NULL DEFAULT 0,
   la_high INTEGER NOT NULL DEFAULT 0, la_low INTEGER NOT NULL DEFAULT 0, kind TEXT, uses TEXT,
   v_triples INTEGER NOT NULL DEFAULT 0, v_subjects INTEGER NOT NULL DEFAULT 0, v_entities INTEGER NOT NULL DEFAULT 0,
-  parts TEXT, created TEXT, created_key TEXT, modified TEXT, modified_key TEXT);
+  parts TEXT, created TEXT, created_key TEXT, modified TEXT, modified_key TEXT, version TEXT, inputs TEXT);
 CREATE INDEX IF NOT EXISTS passport_municipality ON passport (municipality, iri);
 CREATE INDEX IF NOT EXISTS passport_created ON passport (municipality, created_key) WHERE created_key IS NOT NULL;
 CREATE INDEX IF NOT EXISTS passport_modified ON passport (municipality, modified_key) WHERE modified_key IS NOT NULL;
@@ -100,6 +102,14 @@ def _opt(value: Decimal | None) -> str | None:
     return None if value is None else canonical_decimal(format(value, "f"))
 
 
+def _str(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
 def latest_amount(latest: str | None) -> Decimal | None:
     if not latest:
         return None
@@ -111,12 +121,14 @@ class MonitorIndex(Sidecar):
     """The writer's handle of the monitor aggregates (one per writable ``Registry``)."""
 
     FILE = MONITOR_FILE
-    SCHEMA_VERSION = "10"  # 8: the passport's object kind and uses of values (the pages' counts); 9: release_object;
-    # 10: the VoID figures and dates of each passport graph (``void_facts``) and ``t_partition``
+    SCHEMA_VERSION = "11"  # 8: the passport's object kind and uses of values (the pages' counts); 9: release_object;
+    # 10: the VoID figures and dates of each passport graph (``void_facts``) and ``t_partition``;
+    # 11: what ``valuate`` reads of each passport (its ``version`` and ``inputs``)
     SCHEMA = SCHEMA
     TABLES = ("passport", "quantity", "material", "mci", "valuation", "release_object", "meta", "t_partition",
               *TOTAL_TABLES)
-    CLEARED = ("passport", "quantity", "material", "mci", "valuation", "release_object", "t_partition", *TOTAL_TABLES)
+    CLEARED = ("passport", "quantity", "material", "mci", "valuation", "release_object", "t_partition",
+               *TOTAL_TABLES)
 
     _totals: Totals  # the totals' contributions of the transaction under way (``_rows_started``)
 
@@ -128,6 +140,7 @@ class MonitorIndex(Sidecar):
     def managed(facts: MonitorFacts, statements: list[ox.Triple | ox.Quad]) -> None:
         """The registry's managed triples of the new version ``facts`` is of (``Sidecar.managed``)."""
         facts.stored = with_managed(facts.void, facts.iri, statements)
+        facts.version = next((t.object.value for t in statements if t.predicate == CURRENT_VERSION), facts.version)
 
     def _rows_started(self) -> None:
         self._totals = Totals()
@@ -163,13 +176,14 @@ class MonitorIndex(Sidecar):
         vf = f.stored or f.void
         cur = conn.execute("INSERT INTO passport (iri, municipality, grams, built, latest, serial, object, wkt, kind, "
                            "uses, v_triples, v_subjects, v_entities, parts, created, created_key, modified, "
-                           "modified_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           "modified_key, version, inputs) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                            (f.iri, f.municipality, total, f.built, None, serial, f.obj, f.wkt,
                             object_kind(f.kinds, self.terms.object_kinds) or None,
                             json.dumps([[p, v, n] for (p, v), n in f.uses.items()]) if f.uses else None,
                             vf.triples, vf.subjects, vf.entities,
                             encode_parts(vf.parts),
-                            vf.created, vf.created_key, vf.modified, vf.modified_key))
+                            vf.created, vf.created_key, vf.modified, vf.modified_key, f.version,
+                            self._encode(f.inputs)))
         pid = cur.lastrowid
         conn.executemany("INSERT INTO quantity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                          ((pid, f.municipality, q.material, q.grams, q.strategy, q.detachability, q.release_year,
@@ -250,6 +264,60 @@ class MonitorIndex(Sidecar):
             if row is not None:
                 self._revalue(passport, row=row)
                 self._totals.add(conn, row[0], 1, changed)
+
+    @cached_property
+    def _namespaces(self) -> tuple[str, ...]:
+        return f"{self.base}id/", MPV, UNIT
+
+    def _encode(self, inputs: dict[str, Quantity] | None) -> str | None:
+        """A passport's ``inputs`` as kept: JSON, one list per quantity (None: read from the store)."""
+        if inputs is None:
+            return None
+        pack = self._pack
+        return json.dumps([[pack(q.iri), pack(q.material), _str(q.value), pack(q.unit), _str(q.mass_kg),
+                            pack(q.condition), _str(q.detachability_index), pack(q.strategy), pack(q.quality)]
+                           for q in inputs.values()], separators=(",", ":"))
+
+    def _decode(self, text: str | None) -> dict[str, Quantity] | None:
+        if text is None:
+            return None
+        unpack, out = self._unpack, {}
+        for iri, material, value, unit, mass, condition, index, strategy, quality in json.loads(text):
+            iri = unpack(iri)
+            out[iri] = Quantity(iri, unpack(material), _decimal(value), unpack(unit), _decimal(mass),
+                                unpack(condition), _decimal(index), unpack(strategy), unpack(quality))
+        return out
+
+    def _pack(self, iri: str | None) -> str | None:
+        """An IRI of ``inputs`` as kept: the digit of its namespace and the rest (an IRI never starts
+        with a digit: its scheme begins with a letter), else whole; a fifth of the bytes."""
+        if iri is not None:
+            for code, namespace in enumerate(self._namespaces):
+                if iri.startswith(namespace):
+                    return f"{code}{iri[len(namespace):]}"
+        return iri
+
+    def _unpack(self, text: str | None) -> str | None:
+        if text is not None and text[:1].isdigit():
+            return self._namespaces[int(text[0])] + text[1:]
+        return text
+
+    def fresh(self) -> bool:
+        """True when the rows are those of the store as it is (no write under way or missed)."""
+        return not self._dirty and not self.missed and self.is_fresh()
+
+    def inputs(self, iris: list[str]) -> dict[str, tuple[str | None, str, dict[str, Quantity] | None]]:
+        """What ``valuate`` reads of each passport of ``iris`` the aggregates count: (version, municipality,
+        quantities by IRI; None: read them from the store), each passport's as one write left it."""
+        out: dict[str, tuple[str | None, str, dict[str, Quantity] | None]] = {}
+        with self._lock:
+            for start in range(0, len(iris), 500):
+                part = iris[start:start + 500]
+                rows = self.conn.execute("SELECT iri, version, municipality, inputs FROM passport "
+                                         f"WHERE iri IN ({','.join('?' * len(part))})", part).fetchall()
+                for iri, version, where, inputs in rows:
+                    out[iri] = version, where, self._decode(inputs)
+        return out
 
     def add_records(self, records: Iterable[tuple[str, str, str, str]], clean: bool = True) -> None:
         """Valuation records (record IRI, passport IRI, date, amount) that ``passports valuate``

@@ -6,13 +6,15 @@ recorded amount and unit, ``mp:massKg``; the condition, detachability index, pla
 release quality that hold for a quantity are the quantity's or component's own, else the object's (the
 saved query ``valuation-inputs`` states the same for ``/sparql`` users). At 100,000 passports the query
 took 2.5 minutes under load; one scan per predicate over all graphs 67 s; the ranges per graph about
-half of that, and ``valuate`` writes the records of the first passports while it reads the next.
+half of that. The same rules applied to a document's triples (``quantities_in``) give the rows the
+monitor aggregates keep for ``valuate`` (``iter_kept``): no store reads at all.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
+from itertools import islice
 
 import pyoxigraph as ox
 
@@ -51,8 +53,16 @@ def _scan(store: ox.Store, predicates: dict[str, ox.NamedNode], graph: ox.NamedN
 
 
 def _first(table: dict[tuple, list[ox.Term]], graph, subject) -> ox.Term | None:
+    """The one value (the shapes allow one); of several, the least in N-Triples, so that a read of
+    the store (its index order) and of a document's triples (their order) choose the same."""
     values = table.get((graph, subject))
-    return values[0] if values else None
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else min(values, key=str)
+
+
+def _ordered(values) -> list[ox.Term]:
+    return sorted(values, key=str) if len(values) > 1 else list(values)
 
 
 def _components(children: dict[tuple, list[ox.Term]], graph, top) -> Iterator:
@@ -61,7 +71,7 @@ def _components(children: dict[tuple, list[ox.Term]], graph, top) -> Iterator:
     while todo:
         node = todo.pop()
         yield node
-        for child in children.get((graph, node), ()):
+        for child in _ordered(children.get((graph, node), ())):
             if child not in seen:
                 seen.add(child)
                 todo.append(child)
@@ -91,12 +101,13 @@ def _passport_quantities(t: dict, values: dict, units: dict, masses: dict, graph
         condition = _or(_first(t["condition"], graph, component), object_condition)
         strategy = _or(_first(t["plannedRStrategy"], graph, component), object_strategy)
         release = _or(_quality(t, graph, component), object_quality)
-        for quantity in t["hasMaterialQuantity"].get((graph, component), ()):
+        for quantity in _ordered(t["hasMaterialQuantity"].get((graph, component), ())):
             material = _first(t["material"], graph, quantity)
-            if material is None or quantity.value in quantities:
+            key = quantity.value if type(quantity) is ox.NamedNode else f"_:{quantity.value}"  # a blank node
+            if material is None or key in quantities:
                 continue
-            quantities[quantity.value] = Quantity(
-                quantity.value, material.value, _number(_first(values, graph, quantity)),
+            quantities[key] = Quantity(
+                key, material.value, _number(_first(values, graph, quantity)),
                 _text(_first(units, graph, quantity)), _number(_first(masses, graph, quantity)), _text(condition),
                 _number(index), _text(_or(_first(t["plannedRStrategy"], graph, quantity), strategy)),
                 _text(release))
@@ -106,6 +117,24 @@ def _passport_quantities(t: dict, values: dict, units: dict, masses: dict, graph
 FIRST = ("currentVersion", "municipality", "describes")
 REST = {name: node for name, node in _P.items() if name not in FIRST} | {"value": VALUE, "unit": UNIT,
                                                                         "mass": MASS_KG}
+
+
+_BY_IRI = {node.value: name for name, node in REST.items()}
+
+
+def quantities_in(triples: Iterable[ox.Triple | ox.Quad], top: str) -> dict[str, Quantity] | None:
+    """What ``iter_inputs`` reads of a passport graph, from its triples (a document as the writer
+    stores it, with its masses): the quantities by IRI of the object ``top``. The monitor aggregates
+    keep them (``monitor_index``), so that ``valuate`` need not read them from the store. None when
+    a quantity is a blank node (its label in a document is not the store's): read from the store."""
+    t: dict[str, dict] = {name: {} for name in REST}
+    for triple in triples:
+        name = _BY_IRI.get(triple.predicate.value)
+        if name is not None:
+            t[name].setdefault((None, triple.subject), []).append(triple.object)
+    if any(type(q) is not ox.NamedNode for found in t["hasMaterialQuantity"].values() for q in found):
+        return None
+    return _passport_quantities(t, t["value"], t["unit"], t["mass"], None, ox.NamedNode(top))
 
 
 def passport_graphs(store: ox.Store, municipality: str | None = None) -> list[ox.NamedNode]:
@@ -149,6 +178,28 @@ def iter_inputs(store: ox.Store, graphs: Iterable[ox.NamedNode], skip: Callable[
         quantities = _passport_quantities(t, t["value"], t["unit"], t["mass"], graph, top)
         if quantities:
             yield graph.value, version.value, where.value, quantities
+
+
+def iter_kept(index, store: ox.Store, graphs: Iterable[ox.NamedNode],
+              skip: Callable[[str, str, str], bool] | None = None, chunk: int = 500,
+              ) -> Iterator[tuple[str, str, str, dict]]:
+    """What ``iter_inputs`` yields, read from the rows the monitor aggregates keep of each passport
+    (``MonitorIndex.inputs``: its version, municipality and quantities, as the last write left them,
+    read together): a few SQLite reads per ``chunk`` passports instead of a range of the store per
+    predicate and passport. A passport whose quantities the rows do not hold (a blank-node quantity)
+    is read from ``store``. Call it only while the aggregates are up to date (``MonitorIndex.fresh``)."""
+    graphs = iter(graphs)
+    while batch := list(islice(graphs, chunk)):
+        kept = index.inputs([g.value for g in batch])
+        for graph in batch:
+            found = kept.get(graph.value)
+            if found is None:  # not a passport the aggregates count (as ``iter_inputs``: no object)
+                continue
+            version, where, quantities = found
+            if quantities is None:
+                yield from iter_inputs(store, [graph], skip)
+            elif version and where and quantities and not (skip is not None and skip(graph.value, version, where)):
+                yield graph.value, version, where, quantities
 
 
 def _all_graphs(store: ox.Store, graphs: list[ox.NamedNode], skip) -> dict:

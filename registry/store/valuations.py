@@ -34,7 +34,7 @@ from registry.model.vocab import DCTERMS, MP, MPV, PROV, RDF, RDF_TYPE, RDFS, XS
 from registry.store.background import Worker
 from registry.store.price_lists import choose_price_list, load_factors, load_price_list
 from registry.store.provenance import now
-from registry.store.valuation_inputs import iter_inputs, passport_graphs
+from registry.store.valuation_inputs import iter_inputs, iter_kept, passport_graphs
 
 BATCH = 1000
 # The loads grow from BATCH records to GROWTH * BATCH (about 100 MB of N-Quads) and shrink again
@@ -125,8 +125,9 @@ def _record_lines(iri: str, passport: str, version: str, graph: str, on: date, p
     for i, v in enumerate(values, 1):
         inp = f"<{iri}#q{i}> "
         out += [f"{s}{P['hasValuationInput']} {inp}{g}", f"{inp}{TYPE} {P['ValuationInput']} {g}",
-                f"{inp}{P['valuedQuantity']} <{v.quantity.iri}> {g}", f"{inp}{P['costs']} {_dec(v.costs)} {g}",
-                f"{inp}{P['netValue']} {_dec(v.net)} {g}"]
+                f"{inp}{P['costs']} {_dec(v.costs)} {g}", f"{inp}{P['netValue']} {_dec(v.net)} {g}"]
+        if not v.quantity.iri.startswith("_:"):  # a blank node of the passport cannot be named from the record
+            out.append(f"{inp}{P['valuedQuantity']} <{v.quantity.iri}> {g}")
         if v.quantity.mass_kg is not None:
             out.append(f"{inp}{P['inputMassKg']} {_dec(v.quantity.mass_kg)} {g}")
         out += [f"{inp}{P[name + 'Factor']} {_dec(factor)} {g}" for name, factor in v.factors.items()]
@@ -149,9 +150,10 @@ def valuate(registry, on: date, *, municipality: str | None = None, price_list: 
             progress: Callable[[int, int], None] | None = None, batch: int = BATCH) -> ValuationReport:
     """Value every current passport (of ``municipality``; only ``passports`` when given) on ``on``.
 
-    The passports are read graph by graph (``iter_inputs``) and their records handed in batches to
-    a thread that bulk-loads each batch behind the journal (``_Writer``) while this thread reads and
-    values the next passports."""
+    Each passport's inputs come from the monitor aggregates' rows (``iter_kept``) while those are up to
+    date, else from the passport graphs (``iter_inputs``); the records are handed in batches to a
+    thread that bulk-loads each batch behind the journal (``_Writer``) while this thread values the
+    next passports."""
     from registry.store.provenance import cli_agent
 
     store = registry.store
@@ -190,13 +192,17 @@ def valuate(registry, on: date, *, municipality: str | None = None, price_list: 
     rows: list[tuple[str, str, str, str]] = []  # (record, passport, date, amount) for the aggregates
     started = now()
     size = batch  # records per bulk load: batch, then twice as many, ... up to GROWTH * batch (``_Writer``)
-    index = None if dry_run else getattr(registry, "monitor_index", None)
+    kept = getattr(registry, "monitor_index", None)
+    if kept is not None and kept.fresh():  # each passport's inputs as its last write left them: no store reads
+        inputs = iter_kept(kept, store, counted(), skip=valued)
+    else:
+        inputs = iter_inputs(store, counted(), skip=valued, quantities_from=snapshot.store)
+    index = None if dry_run else kept
     if index is not None:  # until the last batch's records are added (``_Writer``)
         registry._sidecar_call(index, "mark_dirty")
     writer = None if dry_run else _Writer(registry, index)
     try:
-        for done, (passport, version, municipality_iri, quantities) in enumerate(
-                iter_inputs(store, counted(), skip=valued, quantities_from=snapshot.store), 1):
+        for done, (passport, version, municipality_iri, quantities) in enumerate(inputs, 1):
             handed = False
             iri = record_iri(passport, version, info.iri, on)
             graph = valuation_graph(base, municipality_iri.rsplit("/", 1)[-1]).value
