@@ -197,7 +197,7 @@ def iter_kept(index, store: ox.Store, graphs: Iterable[ox.NamedNode],
                 continue
             version, where, quantities = found
             if quantities is None:
-                yield from iter_inputs(store, [graph], skip)
+                yield from iter_inputs(store, [graph], skip, per_graph=True)  # one passport: its ranges
             elif version and where and quantities and not (skip is not None and skip(graph.value, version, where)):
                 yield graph.value, version, where, quantities
 
