@@ -25,10 +25,9 @@ from decimal import ROUND_DOWN, Decimal, InvalidOperation, localcontext
 
 import pyoxigraph as ox
 
-from registry.model.valuation import Quantity
 from registry.model.vocab import CURRENT_VERSION, DCTERMS, GEO, MP, RDF, XSD
 from registry.store.search_facts import by_subject
-from registry.store.valuation_inputs import quantities_in
+from registry.store.valuation_inputs import encode_inputs, quantities_in
 from registry.store.void_facts import VoidFacts, void_facts
 
 SCALE = Decimal(10) ** -18  # the store divides decimals to 18 decimals, truncated
@@ -86,9 +85,10 @@ class MonitorFacts:
     uses: dict[tuple[str, str], int] = field(default_factory=dict)  # (property, IRI) -> statements (COUNTED)
     void: VoidFacts = field(default_factory=VoidFacts)  # the VoID figures and dates of the graph (``void_facts``)
     stored: VoidFacts | None = None  # the same with the managed triples the writer adds (``with_managed``)
-    # what ``valuate`` reads (``valuation_inputs.quantities_in``; None: read it from the store), and the
-    # version it is of (a managed triple: set by ``MonitorIndex.managed`` when a write adds the version)
-    inputs: dict[str, Quantity] | None = None
+    # what ``valuate`` reads (``valuation_inputs.quantities_in``, as ``encode_inputs`` writes it, made where the
+    # facts are: in the validation worker of a long add; None: read it from the store), and the version it is
+    # of (a managed triple: set by ``MonitorIndex.managed`` when a write adds the version)
+    inputs: str | None = None
     version: str | None = None
 
 
@@ -179,7 +179,7 @@ def monitor_facts(iri: str, triples: Iterable[ox.Triple | ox.Quad]) -> MonitorFa
     facts.void = void_facts(iri, triples)
     facts.obj = own["describes"][0].value
     facts.version = _value(own, "version")
-    facts.inputs = quantities_in(triples, facts.obj)
+    facts.inputs = encode_inputs(quantities_in(triples, facts.obj), iri)
     obj = props.get(facts.obj, {})
     built = first_of(obj, "built")
     facts.built = int(built.value[:4]) if built is not None and built.value[:4].isdigit() else None

@@ -35,13 +35,12 @@ import json
 from collections import Counter
 from collections.abc import Iterable
 from decimal import Decimal
-from functools import cached_property
 
 import pyoxigraph as ox
 
 from registry.model.terms import Terms, get_terms
 from registry.model.valuation import Quantity
-from registry.model.vocab import CURRENT_VERSION, DCTERMS, MP, MPV, UNIT
+from registry.model.vocab import CURRENT_VERSION, DCTERMS, MP
 from registry.store.monitor_facts import (
     MonitorFacts,
     canonical_decimal,
@@ -54,6 +53,7 @@ from registry.store.monitor_mci import object_mci, rounded
 from registry.store.monitor_totals import TOTAL_TABLES, Totals, schema
 from registry.store.search_facts import object_kind
 from registry.store.sidecar import Sidecar
+from registry.store.valuation_inputs import decode_inputs
 from registry.store.void_facts import PARTITIONS_SCHEMA, Partitions, decode_parts, encode_parts, with_managed
 
 MONITOR_FILE = "monitor.sqlite"
@@ -100,14 +100,6 @@ CREATE INDEX IF NOT EXISTS release_object_passport ON release_object (passport);
 
 def _opt(value: Decimal | None) -> str | None:
     return None if value is None else canonical_decimal(format(value, "f"))
-
-
-def _str(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _decimal(text: str | None) -> Decimal | None:
-    return None if text is None else Decimal(text)
 
 
 def latest_amount(latest: str | None) -> Decimal | None:
@@ -183,7 +175,7 @@ class MonitorIndex(Sidecar):
                             vf.triples, vf.subjects, vf.entities,
                             encode_parts(vf.parts),
                             vf.created, vf.created_key, vf.modified, vf.modified_key, f.version,
-                            self._encode(f.inputs)))
+                            f.inputs))
         pid = cur.lastrowid
         conn.executemany("INSERT INTO quantity VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                          ((pid, f.municipality, q.material, q.grams, q.strategy, q.detachability, q.release_year,
@@ -265,43 +257,6 @@ class MonitorIndex(Sidecar):
                 self._revalue(passport, row=row)
                 self._totals.add(conn, row[0], 1, changed)
 
-    @cached_property
-    def _namespaces(self) -> tuple[str, ...]:
-        return f"{self.base}id/", MPV, UNIT
-
-    def _encode(self, inputs: dict[str, Quantity] | None) -> str | None:
-        """A passport's ``inputs`` as kept: JSON, one list per quantity (None: read from the store)."""
-        if inputs is None:
-            return None
-        pack = self._pack
-        return json.dumps([[pack(q.iri), pack(q.material), _str(q.value), pack(q.unit), _str(q.mass_kg),
-                            pack(q.condition), _str(q.detachability_index), pack(q.strategy), pack(q.quality)]
-                           for q in inputs.values()], separators=(",", ":"))
-
-    def _decode(self, text: str | None) -> dict[str, Quantity] | None:
-        if text is None:
-            return None
-        unpack, out = self._unpack, {}
-        for iri, material, value, unit, mass, condition, index, strategy, quality in json.loads(text):
-            iri = unpack(iri)
-            out[iri] = Quantity(iri, unpack(material), _decimal(value), unpack(unit), _decimal(mass),
-                                unpack(condition), _decimal(index), unpack(strategy), unpack(quality))
-        return out
-
-    def _pack(self, iri: str | None) -> str | None:
-        """An IRI of ``inputs`` as kept: the digit of its namespace and the rest (an IRI never starts
-        with a digit: its scheme begins with a letter), else whole; a fifth of the bytes."""
-        if iri is not None:
-            for code, namespace in enumerate(self._namespaces):
-                if iri.startswith(namespace):
-                    return f"{code}{iri[len(namespace):]}"
-        return iri
-
-    def _unpack(self, text: str | None) -> str | None:
-        if text is not None and text[:1].isdigit():
-            return self._namespaces[int(text[0])] + text[1:]
-        return text
-
     def fresh(self) -> bool:
         """True when the rows are those of the store as it is (no write under way or missed)."""
         return not self._dirty and not self.missed and self.is_fresh()
@@ -316,7 +271,7 @@ class MonitorIndex(Sidecar):
                 rows = self.conn.execute("SELECT iri, version, municipality, inputs FROM passport "
                                          f"WHERE iri IN ({','.join('?' * len(part))})", part).fetchall()
                 for iri, version, where, inputs in rows:
-                    out[iri] = version, where, self._decode(inputs)
+                    out[iri] = version, where, decode_inputs(inputs, self.base)
         return out
 
     def add_records(self, records: Iterable[tuple[str, str, str, str]], clean: bool = True) -> None:

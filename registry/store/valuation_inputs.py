@@ -12,6 +12,7 @@ monitor aggregates keep for ``valuate`` (``iter_kept``): no store reads at all.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from decimal import Decimal
 from itertools import islice
@@ -20,6 +21,7 @@ import pyoxigraph as ox
 
 from registry.model.valuation import Quantity
 from registry.model.vocab import MASS_KG, MP, MPV, PASSPORT, QUDT, RDF_TYPE
+from registry.model.vocab import UNIT as UNITS
 
 _P = {name: ox.NamedNode(MP + name) for name in (
     "municipality", "currentVersion", "describes", "hasComponent", "hasMaterialQuantity", "material", "condition",
@@ -135,6 +137,59 @@ def quantities_in(triples: Iterable[ox.Triple | ox.Quad], top: str) -> dict[str,
     if any(type(q) is not ox.NamedNode for found in t["hasMaterialQuantity"].values() for q in found):
         return None
     return _passport_quantities(t, t["value"], t["unit"], t["mass"], None, ox.NamedNode(top))
+
+
+def _namespaces(passport: str) -> tuple[str, ...]:
+    """The namespaces ``encode_inputs`` writes as a digit: the registry's ``id/`` (its base from the
+    passport's IRI), the reference data's, the QUDT units'."""
+    return f"{passport.partition('id/passport/')[0]}id/", MPV, UNITS
+
+
+def _pack(namespaces: tuple[str, ...], iri: str | None) -> str | None:
+    if iri is not None:
+        for code, namespace in enumerate(namespaces):
+            if iri.startswith(namespace):
+                return f"{code}{iri[len(namespace):]}"
+    return iri
+
+
+def _unpack(namespaces: tuple[str, ...], text: str | None) -> str | None:
+    if text is not None and text[:1].isdigit():
+        return namespaces[int(text[0])] + text[1:]
+    return text
+
+
+def _str(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)
+
+
+def _decimal(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def encode_inputs(inputs: dict[str, Quantity] | None, passport: str) -> str | None:
+    """The quantities of passport ``passport`` as the monitor aggregates keep them: compact JSON, a list
+    per quantity, each IRI as the digit of its namespace and the rest (an IRI never starts with a digit:
+    its scheme begins with a letter), numbers as written; None stays None (read from the store)."""
+    if inputs is None:
+        return None
+    ns = _namespaces(passport)
+    return json.dumps([[_pack(ns, q.iri), _pack(ns, q.material), _str(q.value), _pack(ns, q.unit),
+                        _str(q.mass_kg), _pack(ns, q.condition), _str(q.detachability_index),
+                        _pack(ns, q.strategy), _pack(ns, q.quality)] for q in inputs.values()],
+                      separators=(",", ":"))
+
+
+def decode_inputs(text: str | None, base: str) -> dict[str, Quantity] | None:
+    """``encode_inputs`` undone (``base``: the registry's base IRI)."""
+    if text is None:
+        return None
+    ns, out = _namespaces(f"{base}id/passport/"), {}
+    for iri, material, value, unit, mass, condition, index, strategy, quality in json.loads(text):
+        iri = _unpack(ns, iri)
+        out[iri] = Quantity(iri, _unpack(ns, material), _decimal(value), _unpack(ns, unit), _decimal(mass),
+                            _unpack(ns, condition), _decimal(index), _unpack(ns, strategy), _unpack(ns, quality))
+    return out
 
 
 def passport_graphs(store: ox.Store, municipality: str | None = None) -> list[ox.NamedNode]:
