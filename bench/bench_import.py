@@ -12,7 +12,7 @@
    does) and ``import_file`` of the CSV (what ``passports import`` does). Both validate with SHACL
    and write in batches of the same size; a warm-up run first loads shapes and ontology.
 
-Writes ``bench/results/import.json`` and one line to stdout. Target: import >= 70 % of add.
+Writes ``bench/results/import.json`` and one line to stdout. Target: import >= 90 % of add (issue 15; issue 2 asked 70 %).
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
                    "rejected": imported.rejected, "passports_per_s": round(import_rate, 1),
                    "rows_per_s": round(rows / import_seconds, 1)},
         "import_vs_add": round(import_rate / add_rate, 3),
-        "target": 0.70,
+        "target": 0.90,
         "python": platform.python_version(), "pyoxigraph": ox.__version__, "machine": platform.machine(),
         "date": time.strftime("%Y-%m-%d"),
     }
@@ -137,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     print(f"import {rows} rows ({imported.created} passports): {result['import']['rows_per_s']:.0f} rows/s, "
           f"{import_rate:.0f} passports/s; add same passports as N-Quads: {add_rate:.0f} passports/s; "
-          f"import/add = {result['import_vs_add']:.2f} (target >= 0.70)")
-    ok = imported.created == len(added.created) == mapped and result["import_vs_add"] >= 0.70
+          f"import/add = {result['import_vs_add']:.2f} (target >= 0.90)")
+    ok = imported.created == len(added.created) == mapped and result["import_vs_add"] >= 0.90
     return 0 if ok else 1
 
 
