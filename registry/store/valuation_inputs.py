@@ -146,17 +146,21 @@ def _namespaces(passport: str) -> tuple[str, ...]:
 
 
 def _pack(namespaces: tuple[str, ...], iri: str | None) -> str | None:
+    """``iri`` as the digit of its namespace and the rest; any other text that starts with a digit or
+    ``~`` (a literal where an IRI belongs, in a passport stored without validation) gets a ``~``."""
     if iri is not None:
         for code, namespace in enumerate(namespaces):
             if iri.startswith(namespace):
                 return f"{code}{iri[len(namespace):]}"
+        if iri[:1].isdigit() or iri[:1] == "~":
+            return "~" + iri
     return iri
 
 
 def _unpack(namespaces: tuple[str, ...], text: str | None) -> str | None:
     if text is not None and text[:1].isdigit():
         return namespaces[int(text[0])] + text[1:]
-    return text
+    return text[1:] if text is not None and text[:1] == "~" else text
 
 
 def _str(value: Decimal | None) -> str | None:
@@ -170,7 +174,7 @@ def _decimal(text: str | None) -> Decimal | None:
 def encode_inputs(inputs: dict[str, Quantity] | None, passport: str) -> str | None:
     """The quantities of passport ``passport`` as the monitor aggregates keep them: compact JSON, a list
     per quantity, each IRI as the digit of its namespace and the rest (an IRI never starts with a digit:
-    its scheme begins with a letter), numbers as written; None stays None (read from the store)."""
+    its scheme begins with a letter; ``_pack``), numbers as written; None stays None (read from the store)."""
     if inputs is None:
         return None
     ns = _namespaces(passport)

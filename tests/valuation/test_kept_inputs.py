@@ -177,3 +177,21 @@ def test_a_blank_node_quantity_is_valued_and_the_record_names_no_blank_node(regi
         None, ox.NamedNode("https://w3id.org/materiaalpaspoort/def#valuedQuantity"), None, None)]
     assert len(named) == 5 and all(isinstance(o, ox.NamedNode) for o in named)
     assert valuate(registry, DAY).unchanged == 2
+
+
+def test_the_kept_form_gives_back_exactly_what_was_kept():
+    """``encode_inputs``/``decode_inputs`` round trip, also for what a passport stored without validation
+    may hold where an IRI belongs (a literal starting with a digit or ``~``, an IRI of another namespace)
+    and numbers as written (exponent, many decimals, negative)."""
+    from registry.model.valuation import Quantity
+    from registry.store.valuation_inputs import decode_inputs, encode_inputs
+
+    odd = [Quantity(ID + "quantity/GM0153/x/1", "https://w3id.org/materiaalpaspoort/id/material/steel",
+                    Decimal("1E+3"), "http://qudt.org/vocab/unit/KiloGM", Decimal("1000.000000000000000001"),
+                    "3", Decimal("-0.5"), "~odd", "0 starts with a digit"),
+           Quantity("urn:x:2", "http://example.org/material", None, None, None),
+           Quantity(ID + "quantity/GM0153/x/3", "9", Decimal(0), "~", Decimal("12.50"), None, None, "", "1")]
+    kept = {q.iri: q for q in odd}
+    text = encode_inputs(kept, EDGE)
+    assert decode_inputs(text, BASE) == kept and len(text) < len(repr(kept))
+    assert decode_inputs(encode_inputs({}, EDGE), BASE) == {} and encode_inputs(None, EDGE) is None
