@@ -62,6 +62,12 @@ class Settings:
     # RDF documents of passport versions kept serialised in the server, named by their ETag
     # (registry.web.document_cache): MiB of documents (0: none).
     document_cache_mib: int = field(default_factory=lambda: int(_env("PASSPORTS_DOCUMENT_CACHE", "64")))
+    # Every current passport's Turtle document (and any document a request serialised) kept on disk,
+    # compressed, in DATA/documents.sqlite (registry.web.document_store): 1 on, 0 off.
+    document_store: bool = field(default_factory=lambda: _env("PASSPORTS_DOCUMENT_STORE", "1") != "0")
+    # Share of one core the background walk that makes those documents may use (0: none; documents
+    # are then kept only once a request asked for them).
+    document_fill: float = field(default_factory=lambda: float(_env("PASSPORTS_DOCUMENT_FILL", "0.5")))
     # Downloads (/dumps/, /catalog, VoID): after a write a request waits at most this many seconds for
     # the dumps of the store as it is now (made in the background), else gets the last complete ones.
     dumps_wait: float = field(default_factory=lambda: float(_env("PASSPORTS_DUMPS_WAIT", "5")))

@@ -137,6 +137,10 @@ class Document:
     retirement: dict | None = field(default=None)
     source: tuple[ox.Store, ox.NamedNode] | None = None
 
+    def etag(self, fmt: DocFormat) -> str | None:
+        """The ETag of this document in ``fmt`` from the stored validator (None without one)."""
+        return None if self.validator is None else f'"{self.validator}-{fmt.name}"'
+
     def materialize(self) -> list[ox.Triple] | tuple[ox.Triple, ...]:
         if self.triples is None and self.source is not None:
             self.triples = graph_triples(*self.source)

@@ -17,6 +17,8 @@ from registry.store import stored_base
 from registry.store.registry import Registry
 from registry.web.budget import ByteMeter
 from registry.web.document_cache import DocumentCache
+from registry.web.document_fill import DocumentFiller
+from registry.web.document_store import DocumentStore
 from registry.web.errors import install_error_handler
 from registry.web.page_cache import PageCache
 from registry.web.page_pool import PagePool
@@ -41,9 +43,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.document_cache = DocumentCache(settings.document_cache_mib * 2**20) \
             if settings.document_cache_mib > 0 else None
         app.state.parse_pool = ParsePool(settings) if settings.parse_workers > 0 else None
+        app.state.document_store = DocumentStore.open(settings.data_dir) if settings.document_store else None
+        app.state.document_filler = DocumentFiller(app.state.registry, app.state.document_store,
+                                                   settings.document_fill).start() \
+            if app.state.document_store is not None and settings.document_fill > 0 else None
         try:
             yield
         finally:
+            if app.state.document_filler is not None:
+                app.state.document_filler.stop()
+            if app.state.document_store is not None:
+                app.state.document_store.close()
             if app.state.page_pool is not None:
                 app.state.page_pool.close()
             if app.state.parse_pool is not None:

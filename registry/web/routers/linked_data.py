@@ -48,6 +48,7 @@ from registry.views.linked_data import (
 from registry.views.negotiation import HTML, DocFormat
 from registry.views.serialization import CONTEXT_PATH, CONTEXT_URL, context_bytes, serialize
 from registry.views.vocabulary import ontology_triples, vocabulary_triples
+from registry.web.document_store import document_key
 from registry.web.page_cache import etag_matches
 from registry.web.routers import pages
 
@@ -180,7 +181,7 @@ def _rdf_response(request: Request, doc: Document, fmt: DocFormat, vary: bool) -
     context_url = _context_url(request)
     body = None
     if doc.validator is not None:
-        headers["ETag"] = f'"{doc.validator}-{fmt.name}"'
+        headers["ETag"] = doc.etag(fmt)
     else:  # no stored validator (provenance records): the content's own hash
         body = doc.serialize(fmt, context_url=context_url)
         headers["ETag"] = '"' + hashlib.sha256(body).hexdigest()[:24] + '"'
@@ -192,14 +193,24 @@ def _rdf_response(request: Request, doc: Document, fmt: DocFormat, vary: bool) -
 
 
 def _version_document(request: Request, doc: Document, fmt: DocFormat, etag: str, context_url: str) -> bytes:
-    """A passport version's document, kept by its ETag (:mod:`registry.web.document_cache`)."""
-    cache = getattr(request.app.state, "document_cache", None)
-    if cache is None or doc.status != 200 or doc.source is None:
+    """A passport version's document, kept by its ETag in memory (:mod:`registry.web.document_cache`)
+    and on disk (:mod:`registry.web.document_store`), else serialised and kept in both."""
+    state = request.app.state
+    cache = getattr(state, "document_cache", None)
+    kept = getattr(state, "document_store", None)
+    if doc.status != 200 or doc.source is None:
         return doc.serialize(fmt, context_url=context_url)
     graph = doc.source[1].value
-    body = cache.get(graph, etag)
+    body = cache.get(graph, etag) if cache is not None else None
+    if body is not None:
+        return body
+    key = document_key(etag, doc.modified)
+    body = kept.get(graph, fmt.name, key) if kept is not None else None
     if body is None:
         body = doc.serialize(fmt, context_url=context_url)
+        if kept is not None:
+            kept.put(graph, fmt.name, key, body)
+    if cache is not None:
         cache.put(graph, etag, body)
     return body
 

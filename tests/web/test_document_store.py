@@ -1,0 +1,166 @@
+"""Passport documents kept on disk (registry/web/document_store.py, document_fill.py), on a real
+uvicorn server: the background walk keeps every current passport's Turtle; what is sent from there
+is byte for byte the store's serialisation, never another version's; later walks read only what
+was written since; a broken or tampered file costs speed, never a wrong or failed answer."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import httpx
+import pytest
+from conftest import passport_ttl
+from pages_support import BASE, Server, build_registry, doc_path
+
+from registry.store.tokens import TokenStore
+from registry.views import negotiation
+from registry.views.linked_data import passport_document, resolve_target
+from registry.web.document_cache import DocumentCache
+from registry.web.document_store import FILE, DocumentStore
+
+
+def _from_store(srv, path: str, fmt=negotiation.TURTLE) -> bytes:
+    kind, rest = path[len("/doc/"):].split("/", 1)
+    return passport_document(srv.app.state.registry, resolve_target(BASE, kind, rest).ref).serialize(fmt)
+
+
+def _kept_rows(srv) -> dict[str, str]:
+    conn = sqlite3.connect(srv.settings.data_dir / FILE)
+    try:
+        return dict(conn.execute("SELECT graph, key FROM document WHERE format = 'turtle'"))
+    finally:
+        conn.close()
+
+
+def _walked(srv, walks: int, timeout: float = 60.0) -> None:
+    """Wait until the filler has done ``walks`` walks and its rows are written."""
+    filler = srv.app.state.document_filler
+    deadline = time.monotonic() + timeout
+    while filler.walks < walks:
+        assert time.monotonic() < deadline, f"the walk did not end: {filler.progress()}"
+        time.sleep(0.05)
+    srv.app.state.document_store.flush()
+
+
+def _forget_memory(srv) -> None:
+    srv.app.state.document_cache = DocumentCache(srv.settings.document_cache_mib * 2**20)
+
+
+@pytest.fixture(scope="module")
+def fixture(tmp_path_factory):
+    return build_registry(tmp_path_factory.mktemp("kept-documents") / "data", size=30, seed=5)
+
+
+@pytest.fixture(scope="module")
+def server(fixture):
+    with Server(fixture.data_dir) as srv:
+        srv.fixture = fixture
+        _walked(srv, 1)
+        yield srv
+
+
+@pytest.fixture()
+def client(server):
+    with httpx.Client(base_url=server.url, timeout=30) as c:
+        yield c
+
+
+def test_every_current_passport_is_kept_and_sent_as_the_store_writes_it(server, client):
+    kept = _kept_rows(server)
+    assert set(kept) == set(server.fixture.iris), "not every current passport was kept"
+    assert server.fixture.retired not in kept
+    _forget_memory(server)
+    store = server.app.state.document_store
+    for iri in server.fixture.iris:
+        hits = store.hits
+        r = client.get(doc_path(iri), headers={"Accept": "text/turtle"})
+        assert r.status_code == 200
+        assert store.hits == hits + 1, f"{iri} was not sent from the kept documents"
+        assert r.content == _from_store(server, doc_path(iri))
+        assert kept[iri].startswith(r.headers["etag"] + "|")
+
+
+def test_other_formats_and_versions_are_kept_once_asked(server, client):
+    iri = server.fixture.updated
+    for path, accept, fmt in ((doc_path(iri), "application/n-triples", negotiation.N_TRIPLES),
+                              (doc_path(iri) + "/v/1", "text/turtle", negotiation.TURTLE)):
+        first = client.get(path, headers={"Accept": accept})
+        server.app.state.document_store.flush()
+        _forget_memory(server)
+        hits = server.app.state.document_store.hits
+        again = client.get(path, headers={"Accept": accept})
+        assert server.app.state.document_store.hits == hits + 1, path
+        assert first.content == again.content == _from_store(server, path, fmt)
+
+
+def test_a_new_version_is_sent_at_once_and_kept_by_the_next_walk_of_what_was_written(server, client):
+    token = TokenStore(server.settings.tokens_path).create("GM0153", "document store test")[1]
+    headers = {"Content-Type": "text/turtle", "Authorization": f"Bearer {token}"}
+    path, iri = "/doc/passport/GM0153/kept-on-disk", f"{BASE}id/passport/GM0153/kept-on-disk"
+    filler = server.app.state.document_filler
+    for label, walks in (("Eerste brug", filler.walks + 1), ("Tweede brug", filler.walks + 2)):
+        checked = filler.checked
+        r = client.put("/api/v1/passports/GM0153/kept-on-disk", content=passport_ttl("kept-on-disk", label=label),
+                       headers=headers)
+        assert r.status_code in (200, 201), r.text
+        now = client.get(path, headers={"Accept": "text/turtle"})  # before the walk: from the store
+        assert label.encode() in now.content and now.content == _from_store(server, path)
+        _walked(server, walks)
+        assert filler.checked - checked <= 2, "a walk after one write read more than what it wrote"
+        _forget_memory(server)
+        again = client.get(path, headers={"Accept": "text/turtle"})
+        assert again.content == now.content and again.headers["etag"] == now.headers["etag"]
+        assert _kept_rows(server)[iri].startswith(now.headers["etag"] + "|")
+    r = client.delete("/api/v1/passports/GM0153/kept-on-disk", params={"reason": "Test"},
+                      headers={"Authorization": headers["Authorization"]})
+    assert r.status_code in (200, 204), r.text
+    gone = client.get(path, headers={"Accept": "text/turtle"})
+    assert gone.status_code == 410 and b"Tweede brug" not in gone.content
+
+
+def test_a_row_for_another_version_or_a_damaged_row_is_never_sent(server, client):
+    iri = server.fixture.iris[3]
+    path = doc_path(iri)
+    right = _from_store(server, path)
+    conn = sqlite3.connect(server.settings.data_dir / FILE)
+    try:
+        key = conn.execute("SELECT key FROM document WHERE graph = ? AND format = 'turtle'", (iri,)).fetchone()[0]
+        for bad_key, body in (('"other-1-turtle"|2020-01-01', b"x\x9c+\xc9\xc8,V\x00\xa2\xc4\x82\xa2\xcc\x12\x00"),
+                              (key, b"not compressed at all")):
+            with conn:
+                conn.execute("UPDATE document SET key = ?, body = ? WHERE graph = ? AND format = 'turtle'",
+                             (bad_key, body, iri))
+            _forget_memory(server)
+            r = client.get(path, headers={"Accept": "text/turtle"})
+            assert r.status_code == 200 and r.content == right
+    finally:
+        conn.close()
+
+
+def test_a_file_that_cannot_be_written_turns_it_off_and_every_answer_stays_right(tmp_path):
+    fixture = build_registry(tmp_path / "data", size=4)
+    with Server(fixture.data_dir, document_fill=0) as srv, httpx.Client(base_url=srv.url) as c:
+        assert srv.app.state.document_filler is None
+        conn = sqlite3.connect(fixture.data_dir / FILE)
+        with conn:
+            conn.execute("DROP TABLE document")
+        conn.close()
+        for iri in fixture.iris:
+            _forget_memory(srv)
+            r = c.get(doc_path(iri), headers={"Accept": "text/turtle"})
+            srv.app.state.document_store.flush()
+            assert r.status_code == 200 and r.content == _from_store(srv, doc_path(iri))
+        assert srv.app.state.document_store.broken
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / FILE).mkdir()  # not a file: not opened, and said so
+    assert DocumentStore.open(tmp_path / "dir") is None
+
+
+def test_turned_off(tmp_path):
+    fixture = build_registry(tmp_path / "data", size=3)
+    with Server(fixture.data_dir, document_store=False) as srv, httpx.Client(base_url=srv.url) as c:
+        assert srv.app.state.document_store is None and srv.app.state.document_filler is None
+        r = c.get(doc_path(fixture.iris[0]), headers={"Accept": "text/turtle"})
+        assert r.status_code == 200 and r.content == _from_store(srv, doc_path(fixture.iris[0]))
+    assert not (fixture.data_dir / FILE).exists()
