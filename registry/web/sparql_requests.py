@@ -20,6 +20,7 @@ from registry.query.pool import QueryError, QueryPool
 from registry.web.body import BodyTooLarge, read_body
 from registry.web.budget import admitted
 from registry.web.errors import CORS_HEADERS, ProtocolError
+from registry.web.kept_graphs import kept_answer
 
 MAX_QUERY_BYTES = 1 << 20  # 1 MiB of query text
 ALLOWED_METHODS = "GET, POST, OPTIONS"
@@ -172,6 +173,10 @@ async def run_query(request: Request, query: str, params: list[tuple[str, str]],
         sparql_formats.check_format_name(format_name, allow_html=allow_html)
     except sparql_formats.FormatError as exc:
         raise ProtocolError(400, exc) from None
+    kept = None if substitutions else kept_answer(request, query, params, format_name, allow_html=allow_html)
+    if kept is not None:  # one passport's graph, kept: no work to charge, but the request counts
+        with admitted(request):  # 429 when the client's budget is spent
+            return kept
     default_graphs = _graph_iris(params, "default-graph-uri")
     named_graphs = _graph_iris(params, "named-graph-uri")
     try:

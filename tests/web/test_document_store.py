@@ -164,3 +164,80 @@ def test_turned_off(tmp_path):
         r = c.get(doc_path(fixture.iris[0]), headers={"Accept": "text/turtle"})
         assert r.status_code == 200 and r.content == _from_store(srv, doc_path(fixture.iris[0]))
     assert not (fixture.data_dir / FILE).exists()
+
+
+GRAPH_QUERY = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <%s> { ?s ?p ?o } }"
+
+
+def _graph(body: bytes, fmt: str = "text/turtle"):
+    import rdflib
+
+    return rdflib.Graph().parse(data=body, format={"text/turtle": "turtle", "application/n-triples": "nt"}[fmt])
+
+
+def _sparql(client, query: str, accept: str = "text/turtle", **params) -> httpx.Response:
+    return client.get("/sparql", params={"query": query, **params}, headers={"Accept": accept})
+
+
+def test_one_passports_graph_by_sparql_is_the_kept_document(server, client):
+    from rdflib.compare import isomorphic
+
+    store = server.app.state.document_store
+    for iri in server.fixture.iris[5:9]:
+        for query in (GRAPH_QUERY % iri, "construct{$a $b $c .}where{graph <" + iri + ">{$a $b $c}}"):
+            hits = store.hits
+            kept = _sparql(client, query)
+            assert kept.status_code == 200 and store.hits == hits + 1, (query, kept.text[:300])
+            engine = _sparql(client, "# by the engine\n" + query)  # a comment: not the plain shape
+            assert store.hits == hits + 1
+            assert engine.status_code == 200
+            assert kept.headers["content-type"] == engine.headers["content-type"]
+            assert kept.headers["x-result-count"] == engine.headers["x-result-count"] == str(len(_graph(engine.content)))
+            assert isomorphic(_graph(kept.content), _graph(engine.content))
+    iri = server.fixture.iris[9]
+    client.get(doc_path(iri), headers={"Accept": "application/n-triples"})  # kept once asked
+    store.flush()
+    hits = store.hits
+    kept = _sparql(client, GRAPH_QUERY % iri, accept="application/n-triples")
+    engine = _sparql(client, "#\n" + GRAPH_QUERY % iri, accept="application/n-triples")
+    assert store.hits == hits + 1 and kept.headers["x-result-count"] == engine.headers["x-result-count"]
+    assert set(kept.content.splitlines()) == set(engine.content.splitlines())
+
+
+def test_every_other_query_goes_to_the_engine(server, client):
+    from rdflib.compare import isomorphic
+
+    store = server.app.state.document_store
+    iri = server.fixture.iris[10]
+    swapped = GRAPH_QUERY.replace("{ ?s ?p ?o } }", "{ ?o ?p ?s } }") % iri
+    cases = [
+        (swapped, {}, "text/turtle"),  # the template is not the pattern
+        (GRAPH_QUERY.replace("?o", "?s") % iri, {}, "text/turtle"),
+        (GRAPH_QUERY.replace("WHERE", f"FROM <{iri}> WHERE") % iri, {}, "text/turtle"),
+        (GRAPH_QUERY % iri, {"named-graph-uri": server.fixture.iris[11]}, "text/turtle"),
+        (GRAPH_QUERY % iri, {}, "application/ld+json"),
+        (GRAPH_QUERY % iri, {"format": "rdfxml"}, "text/turtle"),
+        (GRAPH_QUERY % (iri + "/v/1"), {}, "text/turtle"),
+        (GRAPH_QUERY % server.fixture.retired, {}, "text/turtle"),
+        (GRAPH_QUERY % f"{BASE}id/passport/GM0153/not-there", {}, "text/turtle"),
+        (GRAPH_QUERY % "http://example.org/elsewhere", {}, "text/turtle"),
+    ]
+    for query, params, accept in cases:
+        hits = store.hits
+        r = _sparql(client, query, accept=accept, **params)
+        assert r.status_code == 200, (query, r.text[:300])
+        assert store.hits == hits, f"answered from the kept documents: {query} {params} {accept}"
+    r = _sparql(client, swapped)
+    triples = _graph(r.content)
+    assert all((o, p, s) in triples for s, p, o in _graph(_sparql(client, GRAPH_QUERY % iri).content)
+               if not isinstance(o, __import__("rdflib").Literal))
+    assert not isomorphic(triples, _graph(_sparql(client, GRAPH_QUERY % iri).content))
+
+
+def test_a_kept_answer_counts_against_the_clients_budget(tmp_path):
+    fixture = build_registry(tmp_path / "data", size=3)
+    with Server(fixture.data_dir, rate_limit_per_minute=3) as srv, httpx.Client(base_url=srv.url) as c:
+        _walked(srv, 1)
+        answers = [_sparql(c, GRAPH_QUERY % fixture.iris[0]).status_code for _ in range(5)]
+        assert answers[:3] == [200, 200, 200] and 429 in answers[3:], answers
+        assert srv.app.state.document_store.hits >= 3
