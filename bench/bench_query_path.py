@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_linked_data import free_port, run_wrk, start, stop
+from bench_linked_data import free_port, run_wrk, start, stop, wait_kept
 
 RESULTS = ROOT / "bench" / "results" / "query_path.json"
 BASE = "http://localhost:8000/"
@@ -274,7 +274,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="do not keep the results already in --output (else under 'previous')")
     parser.add_argument("--baseline", type=Path, help="a checkout of this project before the change: its "
                         "server (on a copy of the same data) joins the run as a third engine, 'before'")
+    parser.add_argument("--document-store", choices=("on", "off"), default="on",
+                        help="passport documents kept on disk (PASSPORTS_DOCUMENT_STORE; with on, the timing "
+                             "starts once the server's background walk has kept every passport's Turtle)")
     args = parser.parse_args(argv)
+    ENV["PASSPORTS_DOCUMENT_STORE"] = "1" if args.document_store == "on" else "0"
 
     scratch = Path(tempfile.mkdtemp(prefix="bench-qpath-"))
     data = args.data or scratch
@@ -287,6 +291,7 @@ def main(argv: list[str] | None = None) -> int:
     opened = open_seconds(data)
 
     ours = our_server(ROOT, data / "registry", scratch, "ours")
+    kept_after = wait_kept(data / "registry", len(iris), 3600) if args.document_store == "on" else None
     ox_port = free_port()
     oxi = start(["oxigraph", "serve-read-only", "--location", str(data / "oxigraph"), "--bind",
                  f"127.0.0.1:{ox_port}", "--union-default-graph"],
@@ -324,6 +329,7 @@ def main(argv: list[str] | None = None) -> int:
     ratio_rps = round(rates["ours"]["throughput_rps"] / rates["oxigraph"]["throughput_rps"], 3)
     result = {
         "benchmark": "query_path", "data": info, "checked_same_answers": checked,
+        "document_store": args.document_store, "kept_on_disk_after_s": kept_after,
         "reopen_store_ms": round(opened * 1000, 1), "latency": rows,
         "throughput": {**rates, "connections": args.connections, "seconds": args.duration, "ratio": ratio_rps},
         "targets": {"throughput_ratio_min": 0.8, "passport_p50_ratio_max": 1.3, "aggregate_ratio_max": 1.1},

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS document (
 """
 LEVEL = 1  # zlib: 2.05 KB a demo passport at level 1 (69 µs) against 1.77 KB at 6 (104 µs)
 BATCH = 256  # rows per write transaction
+PAGE_SIZE = 16384
 QUEUED = 8192  # rows waiting for the writer; more are dropped
 
 
@@ -55,11 +56,16 @@ class DocumentStore:
 
     def __init__(self, data_dir: Path) -> None:
         self.path = Path(data_dir) / FILE
-        conn = connect(self.path)
+        conn = sqlite3.connect(str(self.path), isolation_level=None)
         try:
+            # Pages of 16 KiB, set before the first table: a row of ~2 KB is then kept in its page
+            # (with 4 KiB, a row over ~1 KB of a WITHOUT ROWID table spills to an overflow page of its
+            # own: 467 against 235 MB for 100,000 demo passports, and half the speed of a look-up).
+            conn.execute(f"PRAGMA page_size={PAGE_SIZE}")
             conn.executescript(SCHEMA)
         finally:
             conn.close()
+        connect(self.path).close()  # write-ahead log from now on
         self._local = threading.local()
         self._queue: queue.Queue = queue.Queue(maxsize=QUEUED)
         self._writer: threading.Thread | None = None
