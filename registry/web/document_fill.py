@@ -10,8 +10,9 @@ index's ``serial``), or all again after the index was rebuilt (its ``epoch``): n
 the store per write.
 
 It uses at most ``share`` of one core (``PASSPORTS_DOCUMENT_FILL``, 0.5 by default: it sleeps as
-long as it worked), so requests keep the rest; pyoxigraph's serialiser releases the GIL while it
-reads the store. ``progress()`` says how far it is; each walk's end is logged.
+long as it worked), so requests keep the rest, and a tenth of that while writes are flowing (the
+index's serial moved in the last ``QUIET`` seconds); pyoxigraph's serialiser releases the GIL while
+it reads the store. ``progress()`` says how far it is; each walk's end is logged.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 CHUNK = 1000  # passports per read of the search index
 POLL = 1.0  # seconds between two looks at the search index once a walk is done
 SLICE = 0.02  # seconds of work between two pauses
+QUIET = 2.0  # seconds after the last write seen before the walk takes its whole share again
 
 
 class DocumentFiller:
@@ -49,6 +51,8 @@ class DocumentFiller:
         self.walks = self.checked = self.made = 0
         self.walking = False
         self._busy = 0.0
+        self._seen = -1
+        self._writing_until = 0.0
 
     def start(self) -> DocumentFiller:
         self._thread = threading.Thread(target=self._run, name="document filler", daemon=True)
@@ -91,14 +95,27 @@ class DocumentFiller:
         if conn is None:
             return None
         try:
-            if (conn.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone() or ("",))[0] != epoch:
+            meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('epoch', 'serial')"))
+            if meta.get("epoch", "") != epoch:
                 return None
+            self._saw_serial(int(meta.get("serial") or 0))
             return conn.execute("SELECT id, iri FROM passport WHERE id > ? AND serial > ? ORDER BY id LIMIT ?",
                                 (after, since, CHUNK)).fetchall()
         except sqlite3.Error:
             return None
         finally:
             conn.close()
+
+    def _saw_serial(self, serial: int) -> None:
+        """Writes are flowing while the index's serial moves: the walk then slows to a tenth of its
+        share for ``QUIET`` seconds, leaving the core to the writes (an import through the API)."""
+        if serial != self._seen:
+            if self._seen >= 0:
+                self._writing_until = time.monotonic() + QUIET
+            self._seen = serial
+
+    def _share(self) -> float:
+        return self.share / 10 if time.monotonic() < self._writing_until else self.share
 
     def _walk(self) -> bool:
         """One walk over the passports written since the last; True when it did one."""
@@ -144,7 +161,8 @@ class DocumentFiller:
                 self.made += 1
         self._busy += time.perf_counter() - started
         if self._busy >= SLICE:
-            self._stop.wait(self._busy * (1 - self.share) / self.share)
+            share = self._share()
+            self._stop.wait(self._busy * (1 - share) / share)
             self._busy = 0.0
 
 

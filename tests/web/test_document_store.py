@@ -241,3 +241,20 @@ def test_a_kept_answer_counts_against_the_clients_budget(tmp_path):
         answers = [_sparql(c, GRAPH_QUERY % fixture.iris[0]).status_code for _ in range(5)]
         assert answers[:3] == [200, 200, 200] and 429 in answers[3:], answers
         assert srv.app.state.document_store.hits >= 3
+
+
+def test_the_walk_gives_way_while_writes_flow(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from registry.web import document_fill
+
+    registry = SimpleNamespace(settings=SimpleNamespace(data_dir=tmp_path), base=BASE)
+    filler = document_fill.DocumentFiller(registry, None, share=0.5)
+    filler._saw_serial(3)  # the first look: no write seen yet
+    assert filler._share() == 0.5
+    filler._saw_serial(3)
+    assert filler._share() == 0.5
+    filler._saw_serial(4)  # a write since the last look
+    assert filler._share() == 0.05
+    monkeypatch.setattr(document_fill.time, "monotonic", lambda: 1e12)  # long after it
+    assert filler._share() == 0.5
