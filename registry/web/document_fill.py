@@ -132,10 +132,11 @@ class DocumentFiller:
                     return False  # rebuilt or being rebuilt: start again from its new state
                 if not rows:
                     break
+                kept = self.store.keys([iri for _, iri in rows], TURTLE.name)
                 for _, iri in rows:
                     if self._stop.is_set():
                         return False
-                    self._fill(iri)
+                    self._fill(iri, kept.get(iri))
                 after = rows[-1][0]
         finally:
             self.walking = False
@@ -145,7 +146,8 @@ class DocumentFiller:
                  self.walks, self.checked, self.made)
         return True
 
-    def _fill(self, iri: str) -> None:
+    def _fill(self, iri: str, kept: str | None) -> None:
+        """Keep ``iri``'s Turtle unless the row ``kept`` (its key, if any) is of its current version."""
         started = time.perf_counter()
         self.checked += 1
         try:
@@ -156,7 +158,7 @@ class DocumentFiller:
         if doc is not None and doc.status == 200 and doc.source is not None and doc.validator is not None:
             graph = doc.source[1].value
             key = document_key(doc.etag(TURTLE), doc.modified)
-            if self.store.key(graph, TURTLE.name) != key:
+            if kept != key:
                 self.store.put(graph, TURTLE.name, key, doc.serialize(TURTLE), wait=True)
                 self.made += 1
         self._busy += time.perf_counter() - started

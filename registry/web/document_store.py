@@ -22,6 +22,7 @@ off, never a request: documents are then serialised as before.
 
 from __future__ import annotations
 
+import json
 import logging
 import queue
 import sqlite3
@@ -89,14 +90,18 @@ class DocumentStore:
 
     def key(self, graph: str, fmt: str) -> str | None:
         """The key of the row kept for ``graph`` in ``fmt``, if any."""
+        return self.keys([graph], fmt).get(graph)
+
+    def keys(self, graphs: list[str], fmt: str) -> dict[str, str]:
+        """The keys of the rows kept for ``graphs`` in ``fmt``, in one statement (the walk's chunks)."""
         if self.broken:
-            return None
+            return {}
         try:
-            row = self._reader().execute("SELECT key FROM document WHERE graph = ? AND format = ?",
-                                         (graph, fmt)).fetchone()
+            return dict(self._reader().execute(
+                "SELECT graph, key FROM document WHERE format = ? AND graph IN (SELECT value FROM json_each(?))",
+                (fmt, json.dumps(graphs))))
         except sqlite3.Error:
-            return None
-        return row[0] if row else None
+            return {}
 
     def get(self, graph: str, fmt: str, key: str) -> bytes | None:
         """The kept document of ``graph`` in ``fmt`` if it was made for ``key``; else None."""
