@@ -137,6 +137,9 @@ def test_a_bound_value_reaches_an_aggregate_subquery(registry):
     assert [(r["m"], r["n"].value) for r in registry.query(query)] == [(None, "2")]
 
 
+ONE_GRAPH = "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH <%s> { ?s ?p ?o } }"
+
+
 def test_the_public_endpoint_and_a_page_answer_from_the_backend(app_client):
     """/sparql goes through the query workers (to the server, with the same caps); a passport's
     page and its Turtle document are read from the backend too."""
@@ -157,8 +160,7 @@ def test_the_public_endpoint_and_a_page_answer_from_the_backend(app_client):
     hits = kept.hits
     turtle = app_client.get("/id/passport/GM0153/brug-0042", headers={"Accept": "text/turtle"})
     assert turtle.status_code == 200 and "Brug Twentekanaal" in turtle.text
-    graph = app_client.get("/sparql", params={"query": f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{REF.iri}> {{ ?s ?p ?o }} }}"},
-                           headers={"Accept": "text/turtle"})
+    graph = app_client.get("/sparql", params={"query": ONE_GRAPH % REF.iri}, headers={"Accept": "text/turtle"})
     assert graph.status_code == 200 and graph.content == turtle.content and kept.hits == hits + 2
 
 
