@@ -11,7 +11,7 @@ import time
 import httpx
 import pytest
 from conftest import passport_ttl
-from pages_support import BASE, Server, build_registry, doc_path
+from pages_support import BASE, Server, build_registry, doc_path, served
 
 from registry.store.tokens import TokenStore
 from registry.views import negotiation
@@ -48,14 +48,8 @@ def _forget_memory(srv) -> None:
 
 
 @pytest.fixture(scope="module")
-def fixture(tmp_path_factory):
-    return build_registry(tmp_path_factory.mktemp("kept-documents") / "data", size=30, seed=5)
-
-
-@pytest.fixture(scope="module")
-def server(fixture):
-    with Server(fixture.data_dir) as srv:
-        srv.fixture = fixture
+def server(tmp_path_factory):
+    for srv in served(tmp_path_factory, "kept-documents", size=30, seed=5):
         _walked(srv, 1)
         yield srv
 
