@@ -52,6 +52,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_linked_data import free_port, run_wrk, start, stop, wait_kept
 
+from registry.core.allocator import preload_library
+
 RESULTS = ROOT / "bench" / "results" / "query_path.json"
 BASE = "http://localhost:8000/"
 PREFIXES = ("PREFIX mp: <https://w3id.org/materiaalpaspoort/def#>\n"
@@ -274,6 +276,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="do not keep the results already in --output (else under 'previous')")
     parser.add_argument("--baseline", type=Path, help="a checkout of this project before the change: its "
                         "server (on a copy of the same data) joins the run as a third engine, 'before'")
+    parser.add_argument("--oxigraph-preload", metavar="LIBRARY",
+                        help="start oxigraph serve with this shared library preloaded (LD_PRELOAD), e.g. the "
+                             "jemalloc the registry's query workers use (PASSPORTS_WORKER_ALLOCATOR), to compare "
+                             "like with like; default: oxigraph as shipped")
     parser.add_argument("--document-store", choices=("on", "off"), default="on",
                         help="passport documents kept on disk (PASSPORTS_DOCUMENT_STORE; with on, the timing "
                              "starts once the server's background walk has kept every passport's Turtle)")
@@ -295,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     ox_port = free_port()
     oxi = start(["oxigraph", "serve-read-only", "--location", str(data / "oxigraph"), "--bind",
                  f"127.0.0.1:{ox_port}", "--union-default-graph"],
-                f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D", "oxigraph", scratch / "oxigraph.log")
+                f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D", "oxigraph", scratch / "oxigraph.log",
+                env={**os.environ, "LD_PRELOAD": args.oxigraph_preload} if args.oxigraph_preload else None)
     servers = [ours, oxi]
     try:
         oxi.url = f"http://127.0.0.1:{ox_port}"
@@ -330,6 +337,8 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "benchmark": "query_path", "data": info, "checked_same_answers": checked,
         "document_store": args.document_store, "kept_on_disk_after_s": kept_after,
+        "allocators": {"query_workers": preload_library(os.environ.get("PASSPORTS_WORKER_ALLOCATOR", "auto"))
+                       or "system", "oxigraph": args.oxigraph_preload or "as shipped"},
         "reopen_store_ms": round(opened * 1000, 1), "latency": rows,
         "throughput": {**rates, "connections": args.connections, "seconds": args.duration, "ratio": ratio_rps},
         "targets": {"throughput_ratio_min": 0.8, "passport_p50_ratio_max": 1.3, "aggregate_ratio_max": 1.1},

@@ -18,7 +18,8 @@ import os
 import sys
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
-MMAP_THRESHOLD = 1 << 20  # blocks from 1 MiB on are mappings of their own, unmapped when freed
+MMAP_THRESHOLD = 1 << 20
+JEMALLOC_ALL_ARENAS = 4096  # MALLCTL_ARENAS_ALL  # blocks from 1 MiB on are mappings of their own, unmapped when freed
 
 _libc: ctypes.CDLL | None = None
 _fixed = False
@@ -48,10 +49,13 @@ def keep_heap_small() -> bool:
 
 
 def give_back() -> None:
-    """Return the free pages of every heap of this process to the operating system."""
+    """Return the free pages of every heap of this process to the operating system (also of
+    jemalloc's arenas when a worker runs with it, ``registry.core.allocator``)."""
     libc = _glibc()
     if libc is not None:
         libc.malloc_trim(0)
+        if hasattr(libc, "mallctl"):  # jemalloc preloaded: purge all its arenas' unused pages
+            libc.mallctl(b"arena.%d.purge" % JEMALLOC_ALL_ARENAS, None, None, None, ctypes.c_size_t(0))
 
 
 def resident_mib() -> float:

@@ -86,6 +86,9 @@ class Settings:
     # A query or page worker holding more resident memory (MiB) after a task, once its free memory
     # is given back, answers and is replaced by a fresh one. 0: never.
     worker_recycle_mib: int = field(default_factory=lambda: int(_env("PASSPORTS_WORKER_RECYCLE", "768")))
+    # The memory allocator of the query workers (registry.core.allocator): auto (jemalloc when
+    # installed), system (glibc's), or the path of an allocator's shared library.
+    worker_allocator: str = field(default_factory=lambda: _env("PASSPORTS_WORKER_ALLOCATOR", "auto"))
     # A long ``add`` bulk-loads its batches of new passports this many MiB of N-Quads at a time:
     # fewer, larger loads write less (each is merged into the whole store again by RocksDB), but
     # the bulk loader holds about 3.7 bytes per byte loaded (docs/benchmarks.md, "Load").

@@ -39,6 +39,7 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import NamedTuple
 
+from registry.core.allocator import preloaded
 from registry.core.errors import RegistryError
 from registry.core.generation import (  # noqa: F401 (also from here)
     GENERATION_FILE,
@@ -178,9 +179,9 @@ class Retiring(NamedTuple):
 
 
 class _Worker:
-    def __init__(self, module: str, args: tuple) -> None:
+    def __init__(self, module: str, args: tuple, preload: str | None = None) -> None:
         parent_sock, child_sock = socket.socketpair()
-        env = dict(os.environ)
+        env = preloaded(dict(os.environ), preload)  # the allocator (registry.core.allocator)
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGES_DIR), env.get("PYTHONPATH")) if p)
         fd = child_sock.fileno()
         self.process = subprocess.Popen(
@@ -210,8 +211,9 @@ class WorkerPool:
 
     name = "worker"
 
-    def __init__(self, module: str, args: tuple, size: int) -> None:
-        self.module, self._args, self.size = module, args, max(1, size)
+    def __init__(self, module: str, args: tuple, size: int, *, preload: str | None = None) -> None:
+        """``preload``: a shared library the workers start with (their memory allocator)."""
+        self.module, self._args, self.size, self.preload = module, args, max(1, size), preload
         # last in, first out: the worker that answered last takes the next task, so a quiet
         # server's queries meet the block cache they warmed (each process has its own)
         self._idle: queue.LifoQueue[_Worker] = queue.LifoQueue()
@@ -225,7 +227,7 @@ class WorkerPool:
             self._spawn()
 
     def _spawn(self) -> None:
-        worker = _Worker(self.module, self._args)
+        worker = _Worker(self.module, self._args, self.preload)
         with self._lock:
             self._workers.add(worker)
         threading.Thread(target=self._await_ready, args=(worker,), daemon=True,

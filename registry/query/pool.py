@@ -36,6 +36,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from registry.core.allocator import preload_library
 from registry.core.errors import RegistryError
 from registry.core.settings import Settings
 from registry.core.workers import (
@@ -96,8 +97,11 @@ class QueryPool(WorkerPool):
                 int(settings.result_max_bytes), int(settings.query_memory_mib), server_config(settings),
                 int(settings.worker_recycle_mib))
         self._waiting: list = []  # (event loop, future) of queries waiting for a free worker
-        super().__init__(WORKER_MODULE, args, size if size is not None else settings.query_workers)
-        self.fast: FastLane | None = FastLane(WORKER_MODULE, args, 1) if self.fast_seconds > 0 else None
+        preload = preload_library(settings.worker_allocator)
+        super().__init__(WORKER_MODULE, args, size if size is not None else settings.query_workers,
+                         preload=preload)
+        self.fast: FastLane | None = FastLane(WORKER_MODULE, args, 1, preload=preload) \
+            if self.fast_seconds > 0 else None
         self.inline = None  # one quad pattern in one graph: on a thread here (registry.query.inline)
         if settings.query_inline > 0 and not uses_server(settings):
             from registry.query.inline import InlineRunner
