@@ -80,3 +80,14 @@ def run_cli(*args: str, env: dict | None = None, timeout: int = 300) -> subproce
     full_env = {**os.environ, **(env or {})}
     return subprocess.run([sys.executable, "-m", "registry.cli", *args], capture_output=True, text=True,
                           cwd=ROOT, env=full_env, timeout=timeout, check=False)  # callers check the code
+
+
+def child_pids(pid: int) -> list[int]:
+    """The processes ``pid`` started and that still run (its workers), from ``/proc``."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:  # a thread that ended meanwhile
+            pass
+    return found

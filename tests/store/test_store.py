@@ -7,12 +7,11 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 import rdflib
-from conftest import BASE, ROOT, docs_from, dump, passport_ttl, run_cli
+from conftest import BASE, ROOT, child_pids, docs_from, dump, passport_ttl, run_cli
 from rdflib.compare import isomorphic
 
 from registry.model.uris import passport_ref
@@ -191,19 +190,6 @@ def _demo_nquads(path, size):
     write(path, size=size, seed=7, base=BASE, fmt="nq")
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in os.listdir("/proc"):
-        if stat.isdigit():
-            try:
-                fields = Path(f"/proc/{stat}/stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                found.append(int(stat))
-    return found
-
-
 @pytest.mark.slow
 def test_sigkill_during_bulk_add_leaves_only_whole_passports(tmp_path):
     """Kill `passports add` mid-way; every stored passport is complete; a re-run finishes the job."""
@@ -228,7 +214,7 @@ def test_sigkill_during_bulk_add_leaves_only_whole_passports(tmp_path):
     # changes with every commit), so the kill falls between two batches of a running add.
     seen_at = None
     while time.time() < deadline and proc.poll() is None:
-        workers.update(_children(proc.pid))
+        workers.update(child_pids(proc.pid))
         current = generation.read_bytes() if generation.exists() else None
         if workers and seen_at is None:
             seen_at = current
@@ -237,7 +223,7 @@ def test_sigkill_during_bulk_add_leaves_only_whole_passports(tmp_path):
         time.sleep(0.02)
     time.sleep(0.2)
     assert proc.poll() is None, "add finished before it could be killed; make the input larger"
-    workers.update(_children(proc.pid))
+    workers.update(child_pids(proc.pid))
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert workers, "the add ran no validation worker"

@@ -3,11 +3,13 @@ worker that dies is replaced by validation in the main process."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
+import subprocess
+import sys
+from pathlib import Path
 
-from conftest import BASE, docs_from, passport_ttl
+from conftest import BASE, child_pids, docs_from, passport_ttl
 
 from registry.core.settings import Settings
 from registry.model.uris import passport_ref
@@ -61,10 +63,10 @@ def test_a_worker_that_dies_is_replaced_by_validation_in_the_main_process(tmp_pa
     killed = []
 
     def kill_worker(_n: int) -> None:
-        for child in multiprocessing.active_children():
+        for pid in child_pids(os.getpid()):
             if not killed:
-                os.kill(child.pid, signal.SIGKILL)
-                killed.append(child.pid)
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
 
     registry, report = _run(tmp_path, "killed", 2, progress=kill_worker)
     try:
@@ -73,3 +75,37 @@ def test_a_worker_that_dies_is_replaced_by_validation_in_the_main_process(tmp_pa
         assert registry.count_passports() == 11
     finally:
         registry.close()
+
+
+SCRIPT = '''
+import os, sys
+from pathlib import Path
+from conftest import BASE, child_pids, docs_from, passport_ttl
+from registry.core.settings import Settings
+from registry.store.registry import Registry
+
+with open(sys.argv[1], "a") as runs:  # the script's own work, which must happen once
+    runs.write(f"{os.getpid()}\\n")
+seen = set()
+registry = Registry.open(Settings(data_dir=Path(sys.argv[2]), base_iri=BASE))
+docs = [d for n in range(12) for d in docs_from(passport_ttl(f"brug-{n}"))]
+report = registry.add(docs, batch_size=3, progress=lambda n: seen.update(child_pids(os.getpid())))
+registry.close()
+print(len(report.created), len(seen))
+'''
+
+
+def test_a_script_without_a_main_guard_runs_once_and_its_add_uses_the_worker(tmp_path):
+    """A library user's script with no ``if __name__ == "__main__"``: the validation worker is a
+    process of its own, so the script's top level is not run again in it (multiprocessing's spawn
+    would run it again: a second add, or worse)."""
+    script, runs = tmp_path / "load.py", tmp_path / "runs.txt"
+    script.write_text(SCRIPT)
+    tests = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tests), str(tests.parent)])}
+    done = subprocess.run([sys.executable, str(script), str(runs), str(tmp_path / "data")], check=False, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    created, workers = (int(x) for x in done.stdout.split())
+    assert created == 12 and workers >= 1
+    assert len(runs.read_text().splitlines()) == 1  # the script ran once

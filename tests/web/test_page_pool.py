@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import passport_ttl
+from conftest import child_pids, passport_ttl
 from pages_support import BASE, Server, build_registry, doc_path
 from starlette.requests import Request
 
@@ -180,16 +180,6 @@ def test_no_workers_when_configured_off(tmp_path):
         assert small.iris[2].startswith(BASE)
 
 
-def _children(pid: int) -> list[int]:
-    found = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:  # a thread that ended meanwhile
-            pass
-    return found
-
-
 def _cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -218,7 +208,7 @@ def test_serve_command_runs_page_workers_that_end_with_it(tmp_path):
                 assert httpx.get(url, timeout=10).status_code == 200
             except httpx.HTTPError:
                 pass
-            workers = [c for c in _children(proc.pid) if "registry.web.page_pool" in _cmdline(c)]
+            workers = [c for c in child_pids(proc.pid) if "registry.web.page_pool" in _cmdline(c)]
             time.sleep(0.2)
         assert len(workers) == 1, "passports serve --page-workers 1 started no page worker"
     finally:
