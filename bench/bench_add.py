@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import multiprocessing
 import os
 import resource
 import shutil
@@ -106,7 +105,13 @@ def slope_per_10k(samples: list[float], batch: int) -> float | None:
 
 def children_rss_mb() -> float:
     """Resident memory of this process's children (the validation worker)."""
-    return sum(rss_mb(child.pid) for child in multiprocessing.active_children())
+    children = []
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            children += (task / "children").read_text().split()
+        except OSError:  # a thread that ended meanwhile
+            pass
+    return sum(rss_mb(pid) for pid in children)
 
 
 def main() -> None:
