@@ -7,8 +7,9 @@ jemalloc preloaded (``LD_PRELOAD``) without touching the server process, its thr
 else it starts: 15-20 % off the aggregates (docs/benchmarks.md, "Aggregates and the allocator").
 
 ``auto`` (the default) takes Debian's ``libjemalloc2`` (or any ``libjemalloc.so.2`` in the usual
-library folders) when it is installed and glibc's allocator otherwise; ``system`` always glibc's;
-a path, that library. A path that is not there is reported once and the workers run on glibc.
+library folders) when it is installed and glibc's allocator otherwise; ``jemalloc`` the same, but
+says so when it is missing; ``system`` (or ``glibc``) always glibc's; a path, that library. A path
+that is not there is reported once and the workers run on glibc.
 """
 
 from __future__ import annotations
@@ -35,14 +36,19 @@ def _library_dirs() -> list[str]:
 def preload_library(choice: str) -> str | None:
     """The shared library the workers preload for ``choice`` (a setting's value), or None."""
     choice = choice.strip()
-    if not sys.platform.startswith("linux") or choice in ("", SYSTEM):
+    if not sys.platform.startswith("linux") or choice.lower() in ("", SYSTEM, "glibc"):
         return None
-    if choice == AUTO:
+    if choice.lower() in (AUTO, "jemalloc"):
         found = (os.path.join(d, JEMALLOC) for d in _library_dirs())
-        return next((path for path in found if os.path.isfile(path)), None)
+        path = next((path for path in found if os.path.isfile(path)), None)
+        if path is None and choice.lower() == "jemalloc":  # asked for by name: say it is missing
+            log.warning("PASSPORTS_WORKER_ALLOCATOR=jemalloc: %s is not installed (Debian: apt-get install "
+                        "libjemalloc2); the workers use the system's allocator", JEMALLOC)
+        return path
     if os.path.isfile(choice):
         return os.path.abspath(choice)
-    log.warning("PASSPORTS_WORKER_ALLOCATOR: %s is not a file; the workers use the system's allocator", choice)
+    log.warning("PASSPORTS_WORKER_ALLOCATOR: %s is not a file (use auto, jemalloc, system or the path of a "
+                "shared library); the workers use the system's allocator", choice)
     return None
 
 

@@ -124,4 +124,5 @@ def test_the_preload_goes_first_and_keeps_what_was_there():
     assert preloaded({}, "/usr/lib/j.so") == {"LD_PRELOAD": "/usr/lib/j.so"}
     assert preloaded(env, None) is env
     assert preloaded({"LD_PRELOAD": "/usr/lib/j.so"}, "/usr/lib/j.so")["LD_PRELOAD"] == "/usr/lib/j.so"
-    assert preload_library("system") is None and preload_library("") is None
+    assert preload_library("system") is None and preload_library("") is None and preload_library("glibc") is None
+    assert preload_library("jemalloc") == preload_library("JEMALLOC") == preload_library(" auto ") == JEMALLOC
