@@ -58,7 +58,8 @@ from registry.static_site.opendata_dumps import open_data_documents
 from registry.static_site.report import BuildReport, TaskResult
 from registry.static_site.server_config import headers_file, nginx_example
 from registry.static_site.sitemap import write_sitemap
-from registry.static_site.writer import STATIC_LIST_PAGES, Writer, init_worker, run_task
+from registry.static_site.workers import SiteWorkers
+from registry.static_site.writer import STATIC_LIST_PAGES, Writer
 from registry.store.registry import Registry
 from registry.store.versions import iter_passport_iris
 from registry.views.feed import static_files
@@ -224,13 +225,9 @@ class SiteBuilder:
         head = list(islice(tasks, 2))
         tasks = chain(head, tasks)
         if self.workers > 1 and len(head) > 1:
-            import multiprocessing
-
-            context = multiprocessing.get_context("spawn")  # nothing inherited: no open stores
-            with context.Pool(self.workers, initializer=init_worker,
-                              initargs=(self.registry.settings, str(self.out), self.site_url,
-                                        self.languages, self.list_pages, self.old_files)) as pool:
-                for result in pool.imap_unordered(run_task, tasks):
+            with SiteWorkers(self.workers, self.registry.settings, str(self.out), self.site_url,
+                             self.languages, self.list_pages, self.old_files) as pool:
+                for result in pool.imap_unordered(tasks):
                     self._record(result, dumps)
         else:
             for task in tasks:

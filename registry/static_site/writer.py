@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from registry.core.settings import Settings
 from registry.model.terms import get_terms
 from registry.model.uris import PassportRef, owning_passport
 from registry.model.vocab import MP, MPV
@@ -288,19 +287,3 @@ class Writer:
                     self.rdf_aggregate(result, f"/doc/objectkind/{iri[len(MP):]}", triples)
         else:
             raise ValueError(f"unknown site build task {kind!r}")
-
-
-# --- the worker processes: each with a read-only store and a Writer of its own -----------------
-
-_worker: Writer | None = None
-
-
-def init_worker(settings: Settings, out: str, site_url: str, languages: tuple[str, ...],
-                list_pages: int, old_files: dict[str, str]) -> None:
-    global _worker
-    registry = Registry.open(settings, read_only=True)
-    _worker = Writer(registry, Path(out), site_url, languages, list_pages, old_files)
-
-
-def run_task(task: tuple) -> TaskResult:
-    return _worker.run(task)
