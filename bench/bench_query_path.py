@@ -75,6 +75,7 @@ WHERE { ?passport a mp:Passport ; mp:municipality <https://w3id.org/materiaalpas
 ORDER BY ?title ?passport LIMIT 50 OFFSET 50""",
 }
 JSON_RESULTS = "application/sparql-results+json"
+OXIGRAPH_READY = "http://127.0.0.1:%d/query?query=ASK%%7B%%7D"  # polled until oxigraph answers
 ENV = {"PASSPORTS_RATE_LIMIT": "0", "PASSPORTS_BUDGET_SECONDS": "1000000000",
        "PASSPORTS_BUDGET_BYTES": str(2**50), "PASSPORTS_CLIENT_CONCURRENCY": "1000"}
 
@@ -301,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     ox_port = free_port()
     oxi = start(["oxigraph", "serve-read-only", "--location", str(data / "oxigraph"), "--bind",
                  f"127.0.0.1:{ox_port}", "--union-default-graph"],
-                f"http://127.0.0.1:{ox_port}/query?query=ASK%7B%7D", "oxigraph", scratch / "oxigraph.log",
+                OXIGRAPH_READY % ox_port, "oxigraph", scratch / "oxigraph.log",
                 env={**os.environ, "LD_PRELOAD": args.oxigraph_preload} if args.oxigraph_preload else None)
     servers = [ours, oxi]
     try:
