@@ -91,6 +91,10 @@ def encode(docs: list[PassportDoc]) -> list[tuple[str, bytes]]:
     return [(doc.iri, ox.serialize(doc.quads(), format=ox.RdfFormat.N_QUADS)) for doc in docs]
 
 
+class _Validating(WorkerPool):
+    name = "validation worker"
+
+
 class ValidationWorker:
     """One validating process for one ``add``: a plain subprocess (``registry.core.workers``), not
     multiprocessing's spawn, which would run the caller's main script again in the child (a
@@ -100,8 +104,7 @@ class ValidationWorker:
         self.base = base
         self._local = local  # the main process's validator, used only if the worker breaks
         self._task = task  # a module-level function (sent by name, like pickle does)
-        self._pool = WorkerPool(__name__, (engine, os.getpid()), 1)
-        self._pool.name = "validation worker"
+        self._pool = _Validating(__name__, (engine, os.getpid()), 1)
         self._calls = ThreadPoolExecutor(1, thread_name_prefix="passports-validation")
         self._gone = False  # the worker did not start: every batch is validated here
 
@@ -123,10 +126,6 @@ class ValidationWorker:
             log.warning("the validation worker failed on a batch; it is validated here:\n%s", value)
             return None
         return value
-
-    def pids(self) -> list[int]:
-        """The worker's process id (for tests)."""
-        return [w.process.pid for w in self._pool.workers()]
 
     def result(self, job: Future | None, docs: list[PassportDoc], municipality: str | None) -> Result:
         """The (hashes, verdicts, derived) of a submitted batch; validated here if the worker died
