@@ -1,10 +1,10 @@
 """Which memory allocator the worker processes run with (``PASSPORTS_WORKER_ALLOCATOR``).
 
 SPARQL evaluation in pyoxigraph makes and frees many small Rust allocations per solution; with
-glibc's ``malloc`` an aggregate over a million passports spends a sixth of its time there. The
+glibc's ``malloc`` an aggregate spends about a sixth of its time there. The
 query workers are processes of their own (``registry.core.workers``), so they can start with
 jemalloc preloaded (``LD_PRELOAD``) without touching the server process, its threads or anything
-else it starts: 15-20 % off the aggregates (docs/benchmarks.md, "Aggregates and the allocator").
+else it starts: 15-20 % off the aggregates (docs/benchmarks.md, "Fifth round: the aggregates and the query workers' allocator").
 
 ``auto`` (the default) takes Debian's ``libjemalloc2`` (or any ``libjemalloc.so.2`` in the usual
 library folders) when it is installed and glibc's allocator otherwise; ``jemalloc`` the same, but

@@ -18,8 +18,8 @@ import os
 import sys
 
 M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
-MMAP_THRESHOLD = 1 << 20
-JEMALLOC_ALL_ARENAS = 4096  # MALLCTL_ARENAS_ALL  # blocks from 1 MiB on are mappings of their own, unmapped when freed
+MMAP_THRESHOLD = 1 << 20  # blocks from 1 MiB on are mappings of their own, unmapped when freed
+JEMALLOC_ALL_ARENAS = 4096  # jemalloc's MALLCTL_ARENAS_ALL
 
 _libc: ctypes.CDLL | None = None
 _fixed = False
