@@ -1,7 +1,10 @@
 """A pool of worker processes beside the server, each on a read-only handle of the store.
 
-Two pools use it: :mod:`registry.query_pool` (public SPARQL queries, killed at their time limit)
-and :mod:`registry.page_pool` (HTML pages: page requests use every core, not the server's one).
+Every worker process of the registry is one of these: the query workers (:mod:`registry.query.pool`:
+public SPARQL queries, killed at their time limit), the page workers (:mod:`registry.web.page_pool`:
+page requests use every core, not the server's one), the parse workers
+(:mod:`registry.model.parse_pool`), the validation worker of a long ``add``
+(:mod:`registry.validation.worker`) and the site build's workers (:mod:`registry.static_site.workers`).
 
 A worker is a plain subprocess (``python -m MODULE FD ARGS``) talking over a socket pair, not
 multiprocessing's spawn: spawn re-runs the server's main script in every child, which breaks for
