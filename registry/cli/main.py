@@ -358,7 +358,9 @@ def check_port(host: str, port: int) -> None:
 
 def _demo_into(settings: Settings, size: int = 500) -> None:
     try:
-        demo_command(size=size, seed=42, data=settings.data_dir, base=settings.base_iri)
+        # called as a function, not by Typer: every option the command reads is given
+        demo_command(size=size, seed=42, data=settings.data_dir, base=settings.base_iri, output=None,
+                     municipality=None, lang=None)
     except typer.Exit as exit_:
         if exit_.exit_code:
             fail(both("demo.failed"))

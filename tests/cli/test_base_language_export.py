@@ -70,6 +70,32 @@ def test_a_busy_port_is_refused_before_anything_is_loaded(tmp_path, data, env):
     assert not data.exists() and time.monotonic() - started < 30
 
 
+@pytest.mark.slow
+def test_serve_demo_loads_the_demo_into_an_empty_registry_and_serves_it(data, env):
+    """The README's first command (``make run`` is ``passports serve --demo``)."""
+    import httpx
+
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "registry.cli", "serve", "--port", str(port), "--demo",
+                                "--page-workers", "0"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+    try:
+        serving = next((line for line in process.stdout if line.startswith("serving")), None)
+        assert serving is not None, process.stderr.read()
+        query = "SELECT (COUNT(*) AS ?n) WHERE { ?p a <https://w3id.org/materiaalpaspoort/def#Passport> }"
+        deadline, count = time.monotonic() + 60, None
+        while count is None and time.monotonic() < deadline:  # "serving" is printed as uvicorn starts
+            try:
+                count = httpx.get(f"http://127.0.0.1:{port}/sparql", params={"query": query}, timeout=60,
+                                  headers={"Accept": "application/sparql-results+json"})
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert count is not None and count.status_code == 200 and int(count.json()["results"]["bindings"][0]["n"]["value"]) >= 400
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
 def _serving_line(port: int, env: dict) -> str:
     """Start ``serve``, return its "serving ..." line, stop it."""
     process = subprocess.Popen([sys.executable, "-m", "registry.cli", "serve", "--port", str(port),
